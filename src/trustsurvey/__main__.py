@@ -1,0 +1,5 @@
+"""``python -m trustsurvey`` runs the command line."""
+
+from trustsurvey.cli import main
+
+main()

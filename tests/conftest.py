@@ -1,0 +1,32 @@
+"""Shared fixtures: paths to the reference data copied from R's survey package."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OUTPUT = Path(__file__).parent / "_output"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def api_reference() -> dict:
+    return json.loads((FIXTURES / "r_survey" / "api_reference.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def trust_reference() -> dict:
+    return json.loads((FIXTURES / "trust" / "trust_reference.json").read_text())
