@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 # Modules in this folder that add commands; each defines ``register(app)``.
-COMMAND_MODULES = ("data", "questionnaire", "study", "weighting")
+COMMAND_MODULES = ("data", "questionnaire", "study", "weighting", "analysis", "publish")
 
 
 def _version(value: bool) -> None:
