@@ -1,0 +1,47 @@
+"""Data ingest and export: SPSS (.sav/.zsav/.por), CSV/XLSX (incl. KoboToolbox), Parquet.
+
+Reading keeps every variable label, value label and user-missing code; raw files are never
+modified.
+
+>>> from trustsurvey.io import read_survey
+>>> sd = read_survey("tests/fixtures/trust/trust_two_waves.sav")      # doctest: +SKIP
+>>> sd.data["trust_police"].isin([8, 9]).sum() > 0                     # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from trustsurvey.io.metadata import FileMetadata
+from trustsurvey.io.read import read_survey
+from trustsurvey.io.survey_data import SurveyData, normalise_missing_codes
+
+__all__ = [
+    "FileMetadata",
+    "SurveyData",
+    "convert",
+    "expand_multiple",
+    "inspect_file",
+    "normalise_missing_codes",
+    "read_survey",
+    "write_survey",
+]
+
+
+def __getattr__(name: str):  # lazy: keep ``import trustsurvey.io`` light
+    if name == "write_survey":
+        from trustsurvey.io.write import write_survey
+
+        return write_survey
+    if name == "convert":
+        from trustsurvey.io.convert import convert
+
+        return convert
+    if name == "inspect_file":
+        from trustsurvey.io.inspect import inspect_file
+
+        return inspect_file
+    if name == "expand_multiple":
+        from trustsurvey.io.kobo import expand_multiple
+
+        return expand_multiple
+    raise AttributeError(name)

@@ -1,0 +1,287 @@
+"""Read SPSS files (.sav, compressed .zsav, portable .por) with every label and missing code.
+
+Built on pyreadstat (ReadStat). ``user_missing=True`` keeps declared missing codes as values
+(``8`` stays ``8``) and reports them in the metadata, so the analysis view can set them to NaN
+while the raw share of "difficult to answer" remains available. pyreadstat reports discrete
+missing codes as ranges with ``lo == hi``; they are normalised to discrete codes here.
+
+SPSS dates are seconds since 1582-10-14 (IBM SPSS Statistics, "Date and time functions");
+they are converted to ``datetime64[us]``; values outside 1582-10-15 … 9999-12-31 become NaT
+and are listed in ``meta.issues``.
+
+Examples
+--------
+>>> from pathlib import Path
+>>> sd = read_spss(Path("tests/fixtures/trust/trust_two_waves.sav"))  # doctest: +SKIP
+>>> sd.meta.missing_values["trust_police"]                           # doctest: +SKIP
+[8.0, 9.0]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from trustsurvey.errors import InputFileError
+from trustsurvey.io.encoding import check_mojibake, normalise_encoding
+from trustsurvey.io.files import foreign_kind
+from trustsurvey.io.metadata import FileMetadata
+from trustsurvey.io.survey_data import SurveyData
+
+#: files with at least this many rows are read in chunks (with a progress bar on a TTY)
+CHUNK_THRESHOLD = 200_000
+DEFAULT_CHUNKSIZE = 100_000
+
+#: note written into .sav files to carry what pyreadstat cannot write natively
+MR_NOTE_PREFIX = "trustsurvey:mr_sets="
+
+DATE_FORMATS = re.compile(r"^(DATE|ADATE|EDATE|JDATE|SDATE|QYR|MOYR|WKYR|DATETIME|YMDHMS)\d*", re.I)
+SPSS_EPOCH = pd.Timestamp("1582-10-14")
+_MIN_SECONDS = 86_400.0  # 1582-10-15
+_MAX_SECONDS = (pd.Timestamp("9999-12-31 23:59:59") - SPSS_EPOCH).total_seconds()
+
+_READSTAT_ERRORS = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
+
+
+def _readers(fmt: str) -> Any:
+    return pyreadstat.read_por if fmt == "por" else pyreadstat.read_sav
+
+
+def _kwargs(fmt: str, encoding: str | None) -> dict[str, Any]:
+    kw: dict[str, Any] = {"disable_datetime_conversion": True}
+    if fmt != "por":
+        kw["user_missing"] = True
+        if encoding:
+            kw["encoding"] = encoding
+    return kw
+
+
+def _wrap_error(err: Exception, path: Path, fmt: str, encoding: str | None) -> InputFileError:
+    text = str(err)
+    low = text.lower()
+    if "encoding" in low or "character set" in low or "convert string" in low:
+        return InputFileError(
+            f"cannot decode the text in this SPSS file ({text.strip()})"
+            + (f" with encoding {encoding!r}" if encoding else ""),
+            file=str(path),
+            hint="pass the right encoding, e.g. encoding='cp1251' (Windows Cyrillic), "
+            "'cp866' (DOS) or 'koi8-u'",
+        )
+    kind = foreign_kind(path)
+    if kind:
+        return InputFileError(
+            f"not an SPSS file: it is {kind}",
+            file=str(path),
+            hint="give the .sav/.por file itself, or rename the file with its real extension",
+        )
+    head = path.read_bytes()[:4]
+    if fmt in ("sav", "zsav") and head not in (b"$FL2", b"$FL3"):
+        return InputFileError(
+            "not an SPSS .sav file (it does not start with the SPSS signature; "
+            "is it a CSV or text file renamed .sav?)",
+            file=str(path),
+            hint="export the data again from SPSS/PSPP as .sav, or give it its real extension",
+        )
+    return InputFileError(
+        f"cannot read this SPSS file; it may be truncated or damaged ({text.strip()})",
+        file=str(path),
+        hint="copy or export the file again from the source and check its size",
+    )
+
+
+def _normalise_missing(
+    meta: Any,
+) -> tuple[dict[str, list[Any]], dict[str, list[tuple[Any, Any]]]]:
+    values: dict[str, list[Any]] = {}
+    ranges: dict[str, list[tuple[Any, Any]]] = {}
+    for col, items in (getattr(meta, "missing_ranges", None) or {}).items():
+        for item in items:
+            lo, hi = item["lo"], item["hi"]
+            if lo == hi:
+                values.setdefault(col, []).append(lo)
+            else:
+                ranges.setdefault(col, []).append((lo, hi))
+    for col, codes in (getattr(meta, "missing_user_values", None) or {}).items():
+        for code in codes:
+            if code not in values.setdefault(col, []):
+                values[col].append(code)
+    return values, ranges
+
+
+def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMetadata:
+    values, ranges = _normalise_missing(meta)
+    notes = list(meta.notes or [])
+    mr_sets = {k: dict(v) for k, v in (getattr(meta, "mr_sets", None) or {}).items()}
+    kept_notes = []
+    for note in notes:
+        if note.startswith(MR_NOTE_PREFIX):
+            if not mr_sets:
+                mr_sets = json.loads(note[len(MR_NOTE_PREFIX) :])
+        else:
+            kept_notes.append(note)
+    labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v is not None}
+    return FileMetadata(
+        file=str(path),
+        format=fmt,
+        encoding=encoding or getattr(meta, "file_encoding", None),
+        n_rows=int(meta.number_rows) if meta.number_rows is not None else 0,
+        column_names=list(meta.column_names),
+        variable_labels=labels,
+        value_labels={k: dict(v) for k, v in (meta.variable_value_labels or {}).items()},
+        missing_values=values,
+        missing_ranges=ranges,
+        measure={k: v for k, v in (meta.variable_measure or {}).items() if v != "unknown"},
+        formats=dict(meta.original_variable_types or {}),
+        mr_sets=mr_sets,
+        file_label=meta.file_label or "",
+        notes=kept_notes,
+    )
+
+
+def _progress_on(progress: bool | None, n_rows: int) -> bool:
+    if progress is not None:
+        return bool(progress)
+    return n_rows >= CHUNK_THRESHOLD and sys.stderr.isatty()
+
+
+def _read_frame(
+    path: Path,
+    fmt: str,
+    encoding: str | None,
+    chunksize: int | None,
+    progress: bool | None,
+) -> tuple[pd.DataFrame, Any]:
+    reader = _readers(fmt)
+    kw = _kwargs(fmt, encoding)
+    try:
+        _, head = reader(str(path), metadataonly=True, **kw)
+    except _READSTAT_ERRORS as err:
+        raise _wrap_error(err, path, fmt, encoding) from err
+    n_rows = int(head.number_rows) if head.number_rows not in (None, -1) else -1
+    if chunksize is None and n_rows >= CHUNK_THRESHOLD:
+        chunksize = DEFAULT_CHUNKSIZE
+    try:
+        if chunksize and n_rows > 0:
+            from tqdm import tqdm
+
+            parts = []
+            bar = tqdm(
+                total=n_rows,
+                unit="rows",
+                desc=f"reading {path.name}",
+                file=sys.stderr,
+                disable=not _progress_on(progress, n_rows),
+            )
+            meta = head
+            with bar:
+                for chunk, meta in pyreadstat.read_file_in_chunks(
+                    reader, str(path), chunksize=int(chunksize), **kw
+                ):
+                    parts.append(chunk)
+                    bar.update(len(chunk))
+            frame = pd.concat(parts, ignore_index=True) if parts else reader(str(path), **kw)[0]
+        else:
+            frame, meta = reader(str(path), **kw)
+    except _READSTAT_ERRORS as err:
+        raise _wrap_error(err, path, fmt, encoding) from err
+    if n_rows >= 0 and len(frame) != n_rows:
+        raise InputFileError(
+            f"the file is truncated: its header declares {n_rows} rows but only "
+            f"{len(frame)} could be read",
+            file=str(path),
+            hint="copy or export the file again from the source",
+        )
+    return frame, meta
+
+
+def _convert_dates(frame: pd.DataFrame, meta: FileMetadata) -> pd.DataFrame:
+    for col, fmt in meta.formats.items():
+        if col not in frame.columns or not DATE_FORMATS.match(fmt or ""):
+            continue
+        seconds = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        bad = seconds.notna() & ((seconds < _MIN_SECONDS) | (seconds > _MAX_SECONDS))
+        if bad.any():
+            rows = (np.flatnonzero(bad.to_numpy()) + 1).tolist()
+            shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+            message = (
+                f"{col}: {len(rows)} date value(s) outside 1582-10-15…9999-12-31 "
+                f"set to NaT (rows {shown})"
+            )
+            meta.issues.append(message)
+            warnings.warn(f"{meta.file}: {message}", stacklevel=3)
+            seconds = seconds.mask(bad)
+        micro = (seconds * 1_000_000).round()
+        stamps = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+        ok = micro.notna()
+        stamps[ok] = SPSS_EPOCH + pd.to_timedelta(micro[ok].astype("int64"), unit="us")
+        frame[col] = stamps
+    return frame
+
+
+def _texts(frame: pd.DataFrame, meta: FileMetadata) -> list[tuple[str, str]]:
+    texts: list[tuple[str, str]] = list(meta.variable_labels.items())
+    for col, labels in meta.value_labels.items():
+        texts.extend((col, label) for label in labels.values())
+    for col in frame.columns:
+        series = frame[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            uniques = pd.unique(series.dropna())[:500]
+            texts.extend((col, v) for v in uniques if isinstance(v, str))
+    return texts
+
+
+def read_spss(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    chunksize: int | None = None,
+    progress: bool | None = None,
+    check_encoding: bool = True,
+) -> SurveyData:
+    """Read a .sav, .zsav or .por file into :class:`SurveyData`.
+
+    Parameters
+    ----------
+    path
+        The SPSS file (never modified).
+    encoding
+        Text encoding to force (``"cp1251"``, ``"cp866"``, ``"koi8-u"``, ``"utf-8"``); None uses
+        the file's own declaration. Not available for .por files (ReadStat limitation).
+    chunksize
+        Read this many rows at a time (None: automatic for files of 200,000+ rows).
+    progress
+        Show a tqdm progress bar on stderr while reading in chunks; None means on for big
+        files when stderr is a terminal.
+    check_encoding
+        Raise :class:`InputFileError` if labels or text values look like mojibake.
+    """
+    path = Path(path)
+    fmt = "por" if path.suffix.lower() == ".por" else path.suffix.lower().lstrip(".")
+    if fmt not in ("sav", "zsav", "por"):
+        fmt = "sav"
+    enc = normalise_encoding(encoding, file=str(path))
+    if fmt == "por" and enc:
+        raise InputFileError(
+            "an encoding cannot be chosen for SPSS portable (.por) files",
+            file=str(path),
+            hint="drop the encoding option, or convert the file to .sav in SPSS/PSPP first",
+        )
+    frame, raw_meta = _read_frame(path, fmt, enc, chunksize, progress)
+    meta = _metadata(raw_meta, path, fmt, enc)
+    meta.n_rows = len(frame)
+    if check_encoding:
+        check_mojibake(_texts(frame, meta), file=str(path), encoding=enc)
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype("str")
+    frame = _convert_dates(frame, meta)
+    frame = frame.reset_index(drop=True)
+    return SurveyData(frame, meta)
