@@ -1,0 +1,120 @@
+"""Questionnaire definitions: items, scales, missing codes, skip logic, indices, codebooks.
+
+One YAML file describes one instrument (see ``questionnaires/`` for the standard ones).
+:func:`load_questionnaire` reads and checks it; :func:`from_xlsform` reads a Kobo/ODK form;
+:func:`from_spss_metadata` starts one from an SPSS file's dictionary.
+
+The standard instruments ship inside the package (``trustsurvey/questionnaire/instruments/``,
+the single source of truth); ``questionnaires/`` at the top of the repository holds identical
+copies for people browsing the project (a test keeps them identical).
+
+Examples
+--------
+>>> q = load_questionnaire(instrument_path("police_trust_core"))
+>>> q.item("trust_police").text.get("en")
+'How much do you trust the police?'
+>>> q.indices["pj_index"].min_valid
+4
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trustsurvey.errors import QuestionnaireError
+from trustsurvey.questionnaire.loader import (
+    load_questionnaire,
+    loads_questionnaire,
+    questionnaire_from_data,
+)
+from trustsurvey.questionnaire.model import (
+    ITEM_TYPES,
+    ROLES,
+    Codebook,
+    Index,
+    Item,
+    Questionnaire,
+    Scale,
+    Theme,
+)
+from trustsurvey.questionnaire.text import Text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+INSTRUMENTS_DIR = Path(__file__).parent / "instruments"
+
+
+def instrument_path(name: str) -> Path:
+    """Path of a standard instrument shipped with the package, e.g. "police_trust_core"."""
+    path = INSTRUMENTS_DIR / (name if name.endswith(".yaml") else f"{name}.yaml")
+    if not path.is_file():
+        known = sorted(p.stem for p in INSTRUMENTS_DIR.glob("*.yaml"))
+        raise QuestionnaireError(
+            "no such standard instrument",
+            item=name,
+            hint=f"choose one of: {', '.join(known)}",
+        )
+    return path
+
+
+def list_instruments() -> list[str]:
+    """Names of the standard instruments shipped with the package."""
+    return sorted(p.stem for p in INSTRUMENTS_DIR.glob("*.yaml"))
+
+
+def from_xlsform(path: str | Path, **kwargs: Any) -> Questionnaire:
+    """Read an XLSForm (Kobo/ODK) with pyxform; see :mod:`trustsurvey.questionnaire.xlsform`."""
+    from trustsurvey.questionnaire.xlsform import from_xlsform as _impl
+
+    return _impl(path, **kwargs)
+
+
+def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
+    """Write a questionnaire as an XLSForm workbook; see :mod:`.xlsform`."""
+    from trustsurvey.questionnaire.xlsform import to_xlsform as _impl
+
+    return _impl(q, path)
+
+
+def from_spss_metadata(meta: Any, **kwargs: Any) -> Questionnaire:
+    """A starting questionnaire from an SPSS file's dictionary; see :mod:`.spss`."""
+    from trustsurvey.questionnaire.spss import from_spss_metadata as _impl
+
+    return _impl(meta, **kwargs)
+
+
+def missing_codes_for_reading(q: Questionnaire) -> dict[str, list]:
+    """``{column: [codes]}`` for ``trustsurvey.io.read_survey(missing_codes=...)``."""
+    return {col: list(codes) for col, codes in q.missing_codes().items()}
+
+
+def compute_indices(q: Questionnaire, frame: pd.DataFrame) -> pd.DataFrame:
+    """Function form of :meth:`Questionnaire.compute_indices`."""
+    return q.compute_indices(frame)
+
+
+__all__ = [
+    "INSTRUMENTS_DIR",
+    "ITEM_TYPES",
+    "ROLES",
+    "Codebook",
+    "Index",
+    "Item",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Scale",
+    "Text",
+    "Theme",
+    "compute_indices",
+    "from_spss_metadata",
+    "from_xlsform",
+    "instrument_path",
+    "list_instruments",
+    "load_questionnaire",
+    "loads_questionnaire",
+    "missing_codes_for_reading",
+    "questionnaire_from_data",
+    "to_xlsform",
+]
