@@ -24,7 +24,7 @@ def trust(trust_path: Path) -> SurveyData:
 
 
 def test_reference_file_raw_view_keeps_missing_codes(trust: SurveyData, trust_path: Path) -> None:
-    plain, meta = pyreadstat.read_sav(str(trust_path), user_missing=True)
+    plain, _ = pyreadstat.read_sav(str(trust_path), user_missing=True)
     pd.testing.assert_frame_equal(trust.data, plain)
     assert trust.data["trust_police"].isin([8.0, 9.0]).any()
     assert isinstance(trust.data.index, pd.RangeIndex)

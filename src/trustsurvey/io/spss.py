@@ -182,9 +182,10 @@ def _read_frame(
             )
             meta = head
             with bar:
-                for chunk, meta in pyreadstat.read_file_in_chunks(
+                for chunk, chunk_meta in pyreadstat.read_file_in_chunks(
                     reader, str(path), chunksize=int(chunksize), **kw
                 ):
+                    meta = chunk_meta
                     parts.append(chunk)
                     bar.update(len(chunk))
             frame = pd.concat(parts, ignore_index=True) if parts else reader(str(path), **kw)[0]

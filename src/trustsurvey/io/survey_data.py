@@ -169,6 +169,36 @@ class SurveyData:
             }
         )
 
+    def add_column(
+        self,
+        name: str,
+        values: Any,
+        *,
+        label: str | None = None,
+        value_labels: Mapping[Any, str] | None = None,
+        measure: str | None = None,
+        missing: Iterable[Any] | None = None,
+    ) -> SurveyData:
+        """A new SurveyData with column ``name`` added (or replaced), labelled for export.
+
+        >>> sd = SurveyData(pd.DataFrame({"q": [1.0]}), FileMetadata(column_names=["q"]))
+        >>> sd.add_column("w", [1.5], label="Вага").meta.variable_labels
+        {'w': 'Вага'}
+        """
+        data = self.data.copy()
+        data[name] = values
+        meta = self.meta.variables_metadata_only(list(self.meta.column_names))
+        meta.column_names = list(data.columns)
+        meta.variable_labels.update({name: label} if label else {})
+        if value_labels:
+            meta.value_labels[name] = dict(value_labels)
+        if measure:
+            meta.measure[name] = measure
+        if missing is not None:
+            meta.missing_values[name] = list(missing)
+        meta.derived[name] = meta.derived.get(name, "added after reading")
+        return SurveyData(data, meta, dict(self.extra_missing))
+
     def __len__(self) -> int:
         return len(self.data)
 

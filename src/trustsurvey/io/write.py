@@ -1,0 +1,314 @@
+"""Write survey data with its labels and missing codes: .sav/.zsav, .parquet, .csv, .xlsx.
+
+Every writer writes to a temporary file next to the target and moves it into place with
+``os.replace``, so a failed write never leaves a half-written file.
+
+What each format keeps:
+
+- ``.sav``/``.zsav`` (pyreadstat): variable and value labels, user-missing codes (SPSS allows
+  up to three discrete codes, or one range plus one code), measure levels, display formats,
+  file label and notes. Multiple-response sets cannot be written by ReadStat; they are
+  stored as a note ``trustsurvey:mr_sets=…`` that :func:`~trustsurvey.io.read_survey` restores.
+- ``.parquet``: everything, as JSON in the schema metadata (key ``trustsurvey``).
+- ``.csv``: values only; everything else goes to a sidecar ``NAME.dictionary.json`` that
+  ``read_survey`` picks up again.
+- ``.xlsx``: sheet "data" and sheet "dictionary" (one row per variable, labels and missing
+  codes as JSON text) plus a hidden sheet "_meta" with the file-level metadata.
+
+Examples
+--------
+>>> import pandas as pd, tempfile, os
+>>> from trustsurvey.io import FileMetadata, SurveyData, read_survey
+>>> sd = SurveyData(pd.DataFrame({"q": [1.0, 8.0]}),
+...                 FileMetadata(column_names=["q"], value_labels={"q": {1.0: "Так"}},
+...                              missing_values={"q": [8.0]}))
+>>> out = os.path.join(tempfile.mkdtemp(), "x.sav")
+>>> _ = write_survey(sd, out)
+>>> read_survey(out).meta.missing_values
+{'q': [8.0]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trustsurvey.errors import InputFileError, TrustSurveyError
+from trustsurvey.io.files import file_format, write_atomic
+from trustsurvey.io.metadata import FileMetadata
+from trustsurvey.io.survey_data import SurveyData
+
+PARQUET_KEY = b"trustsurvey"
+SIDECAR_SUFFIX = ".dictionary.json"
+MEASURES = {"nominal", "ordinal", "scale"}
+_SPSS_NAME = re.compile(r"^[A-Za-z@\u0400-\u04FF][\w.@#$\u0400-\u04FF]*$")
+_NUMERIC_FORMAT = re.compile(r"^(F|COMMA|DOT|DOLLAR|PCT|E|N|Z|CC[A-E])\d", re.I)
+_DATE_FORMAT = re.compile(r"^(DATE|ADATE|EDATE|JDATE|SDATE|QYR|MOYR|WKYR|DATETIME|YMDHMS)", re.I)
+_STRING_FORMAT = re.compile(r"^A(\d+)$", re.I)
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """``survey.csv`` → ``survey.dictionary.json``."""
+    p = Path(path)
+    return p.with_name(p.stem + SIDECAR_SUFFIX)
+
+
+def full_metadata(sd: SurveyData) -> dict[str, Any]:
+    """Metadata plus questionnaire-declared missing codes and column dtypes, JSON-ready."""
+    meta = sd.meta.to_dict()
+    meta["column_names"] = list(sd.data.columns)
+    meta["extra_missing"] = {
+        k: [_plain(c) for c in v] for k, v in sd.extra_missing.items() if k in sd.data.columns
+    }
+    meta["dtypes"] = {col: str(dtype) for col, dtype in sd.data.dtypes.items()}
+    return meta
+
+
+def metadata_from_full(raw: dict[str, Any]) -> tuple[FileMetadata, dict[str, list[Any]]]:
+    """Inverse of :func:`full_metadata` (metadata, extra missing codes)."""
+    return FileMetadata.from_dict(raw), dict(raw.get("extra_missing", {}))
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+# -- SPSS --------------------------------------------------------------------------------
+def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
+    frame = sd.data.copy()
+    losses: list[str] = []
+    bad_names = [c for c in frame.columns if not _SPSS_NAME.match(str(c)) or len(str(c)) > 64]
+    if bad_names:
+        raise InputFileError(
+            "column names are not valid SPSS variable names",
+            file=str(target),
+            item=bad_names,
+            hint="rename them (letters, digits, _ . @ # $; start with a letter; ≤ 64 bytes)",
+        )
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+            frame[col] = s.astype("datetime64[us]")
+        elif pd.api.types.is_bool_dtype(s):
+            frame[col] = s.astype("float64")
+        elif pd.api.types.is_numeric_dtype(s):
+            frame[col] = pd.to_numeric(s).astype("float64")
+        else:
+            values = s.astype("object")
+            n_null = int(values.isna().sum())
+            if n_null:
+                losses.append(f"{col}: {n_null} empty text cell(s) written as ''")
+            frame[col] = values.where(values.notna(), "").map(str)
+    return frame, losses
+
+
+def _spss_missing(sd: SurveyData, frame: pd.DataFrame, target: Path) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for col, spec in sd.declared_missing().items():
+        numeric = pd.api.types.is_numeric_dtype(frame[col])
+        values, ranges = list(spec["values"]), list(spec["ranges"])
+        if not numeric:
+            ranges_as_values = [lo for lo, hi in ranges if lo == hi]
+            values += ranges_as_values
+            if len(values) > 3 or len(ranges_as_values) < len(ranges):
+                raise TrustSurveyError(
+                    "SPSS allows at most three missing codes (no ranges) for a text variable",
+                    file=str(target),
+                    item=col,
+                    hint="recode the missing answers to at most three codes",
+                )
+            out[col] = [str(v) for v in values]
+            continue
+        values = [float(v) for v in values if _is_number(v)]
+        if len(ranges) > 1 or (ranges and len(values) > 1) or len(values) > 3:
+            raise TrustSurveyError(
+                f"SPSS can hold three missing codes, or one range plus one code; this column "
+                f"declares codes {values} and ranges {ranges}",
+                file=str(target),
+                item=col,
+                hint="write to .parquet (keeps everything) or merge the codes into one range",
+            )
+        out[col] = [{"lo": float(lo), "hi": float(hi)} for lo, hi in ranges] + values
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _spss_formats(sd: SurveyData, frame: pd.DataFrame) -> dict[str, str]:
+    formats: dict[str, str] = {}
+    for col in frame.columns:
+        fmt = str(sd.meta.formats.get(col, "") or "")
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            formats[col] = fmt if _DATE_FORMAT.match(fmt) else "DATETIME20"
+        elif pd.api.types.is_numeric_dtype(s):
+            if _NUMERIC_FORMAT.match(fmt):
+                formats[col] = fmt
+        else:
+            m = _STRING_FORMAT.match(fmt)
+            longest = int(s.map(lambda v: len(v.encode("utf-8"))).max() or 1) if len(s) else 1
+            if m and int(m.group(1)) >= longest:
+                formats[col] = fmt
+    return formats
+
+
+def _spss_value_labels(sd: SurveyData, frame: pd.DataFrame) -> dict[str, dict[Any, str]]:
+    out: dict[str, dict[Any, str]] = {}
+    for col, labels in sd.meta.value_labels.items():
+        if col not in frame.columns or not labels:
+            continue
+        if pd.api.types.is_numeric_dtype(frame[col]):
+            out[col] = {float(k): str(v) for k, v in labels.items() if _is_number(k)}
+        elif pd.api.types.is_datetime64_any_dtype(frame[col]):
+            continue
+        else:
+            out[col] = {str(k): str(v) for k, v in labels.items()}
+    return out
+
+
+def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None) -> Path:
+    """Write ``sd`` to .sav (or .zsav when ``compress`` or the extension says so)."""
+    import pyreadstat
+
+    target = Path(path)
+    zsav = compress if compress is not None else target.suffix.lower() == ".zsav"
+    frame, losses = _spss_frame(sd, target)
+    notes = list(sd.meta.notes)
+    if sd.meta.mr_sets:
+        notes.append("trustsurvey:mr_sets=" + json.dumps(sd.meta.mr_sets, ensure_ascii=False))
+    if losses:
+        warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
+    labels = {c: sd.meta.variable_labels.get(c) for c in frame.columns}
+    measure = {c: m for c, m in sd.meta.measure.items() if c in frame.columns and m in MEASURES}
+
+    def writer(tmp: Path) -> None:
+        try:
+            pyreadstat.write_sav(
+                frame,
+                str(tmp),
+                file_label=sd.meta.file_label or "",
+                column_labels=labels,
+                compress=bool(zsav),
+                note=notes or None,
+                variable_value_labels=_spss_value_labels(sd, frame) or None,
+                missing_ranges=_spss_missing(sd, frame, target) or None,
+                variable_measure=measure or None,
+                variable_format=_spss_formats(sd, frame) or None,
+            )
+        except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as err:
+            raise TrustSurveyError(
+                f"cannot write the SPSS file ({err})",
+                file=str(target),
+                hint="check the column names, labels and missing codes named in the message",
+            ) from err
+
+    return write_atomic(target, writer)
+
+
+# -- Parquet -----------------------------------------------------------------------------
+def write_parquet(sd: SurveyData, path: str | Path) -> Path:
+    """Write ``sd`` to Parquet with all metadata as JSON in the schema metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(sd.data, preserve_index=False)
+    extra = {PARQUET_KEY: json.dumps(full_metadata(sd), ensure_ascii=False, default=str).encode()}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
+
+
+# -- CSV ---------------------------------------------------------------------------------
+def write_csv(sd: SurveyData, path: str | Path, *, sidecar: bool = True) -> Path:
+    """Write values to CSV (UTF-8) and the metadata to ``NAME.dictionary.json``."""
+    target = Path(path)
+    write_atomic(target, lambda tmp: sd.data.to_csv(tmp, index=False, encoding="utf-8"))
+    if sidecar:
+        text = json.dumps(full_metadata(sd), ensure_ascii=False, indent=1, default=str)
+        write_atomic(sidecar_path(target), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return target
+
+
+# -- XLSX --------------------------------------------------------------------------------
+def write_xlsx(sd: SurveyData, path: str | Path) -> Path:
+    """Write sheet "data", sheet "dictionary" and a hidden "_meta" sheet."""
+    from trustsurvey.io.inspect import data_dictionary
+
+    target = Path(path)
+    if len(sd.data) > 1_048_575 or sd.data.shape[1] > 16_384:
+        raise TrustSurveyError(
+            "too large for an Excel sheet",
+            file=str(target),
+            hint="write .parquet, .sav or .csv instead",
+        )
+    dictionary = data_dictionary(sd)
+    for col in ("value_labels", "missing_values", "missing_ranges"):
+        dictionary[col] = dictionary[col].map(
+            lambda v: json.dumps(
+                [[_plain(k), x] for k, x in v.items()] if isinstance(v, dict) else v,
+                ensure_ascii=False,
+                default=_plain,
+            )
+        )
+    whole = json.dumps(full_metadata(sd), ensure_ascii=False, default=str)
+    pieces = [whole[i : i + 30_000] for i in range(0, len(whole), 30_000)] or [""]
+
+    data = sd.data.copy()
+    for col in data.columns:
+        if pd.api.types.is_datetime64_any_dtype(data[col]) and data[col].dt.tz is not None:
+            data[col] = data[col].dt.tz_localize(None)
+
+    def writer(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            data.to_excel(xl, sheet_name="data", index=False)
+            dictionary.to_excel(xl, sheet_name="dictionary", index=False)
+            pd.DataFrame({"trustsurvey_meta": pieces}).to_excel(xl, sheet_name="_meta", index=False)
+            xl.book["_meta"].sheet_state = "hidden"
+
+    return write_atomic(target, writer)
+
+
+def write_survey(sd: SurveyData, path: str | Path, *, compress: bool | None = None) -> Path:
+    """Write ``sd`` to ``path``, the format chosen by the extension.
+
+    Parameters
+    ----------
+    sd
+        The data; columns added after reading (weights, indices) are written with whatever
+        labels :meth:`SurveyData.add_column` recorded.
+    path
+        ``.sav``, ``.zsav``, ``.parquet``, ``.csv`` (plus ``.dictionary.json``) or ``.xlsx``.
+    compress
+        SPSS only: force zlib compression (.zsav layout) on or off.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    fmt = file_format(path)
+    if fmt in ("sav", "zsav"):
+        return write_spss(sd, path, compress=compress)
+    if fmt == "parquet":
+        return write_parquet(sd, path)
+    if fmt == "csv":
+        return write_csv(sd, path)
+    if fmt == "xlsx":
+        return write_xlsx(sd, path)
+    raise InputFileError(
+        f"cannot write {fmt!r} files",
+        file=str(path),
+        hint="write .sav, .zsav, .parquet, .csv or .xlsx (SPSS portable .por is read-only)",
+    )
