@@ -1,0 +1,73 @@
+"""Read a YAML file into Python objects and remember the line of every key path.
+
+Errors in ``study.yaml`` should say *where*: a syntax error gives the line and column PyYAML
+reports, and later checks (unknown key, wrong type) look up the line of the key path they
+complain about in the map returned here.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "s.yaml"
+>>> _ = p.write_text("a:\\n  b: 1\\n")
+>>> data, lines = load_yaml_with_lines(p)
+>>> data, lines["a.b"]
+({'a': {'b': 1}}, 2)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trustsurvey.errors import StudyError
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            sub = f"{path}.{key}" if path else key
+            lines[sub] = key_node.start_mark.line + 1
+            _walk(value_node, sub, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            sub = f"{path}[{i}]"
+            lines[sub] = child.start_mark.line + 1
+            _walk(child, sub, lines)
+
+
+def load_yaml_with_lines(path: Path) -> tuple[Any, dict[str, int]]:
+    """Parse ``path``; return the data and a map ``key path -> 1-based line``.
+
+    Raises
+    ------
+    StudyError
+        naming the file and the line and column of a YAML syntax error.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise StudyError(
+            f"is not UTF-8 text ({err.reason} at byte {err.start})",
+            file=path,
+            hint="save study.yaml as UTF-8",
+        ) from err
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        problem = err.problem or err.context or "invalid YAML"
+        raise StudyError(
+            f"YAML syntax error at {where}: {problem}",
+            file=path,
+            hint=f"fix the YAML near line {mark.line + 1 if mark else '?'} "
+            "(check indentation, colons and quotes)",
+        ) from err
+    except yaml.YAMLError as err:
+        raise StudyError(f"YAML syntax error: {err}", file=path, hint="fix the YAML") from err
+    lines: dict[str, int] = {}
+    if node is not None:
+        _walk(node, "", lines)
+    return data, lines

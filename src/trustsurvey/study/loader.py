@@ -1,0 +1,356 @@
+"""``load_study(folder)``: read and check a study folder's ``study.yaml``.
+
+Checks, each a :class:`~trustsurvey.errors.StudyError` naming ``study.yaml``, the key path
+and its line: YAML syntax (line and column), unknown keys (with a suggestion), wrong types,
+files that do not exist, duplicate wave codes, and design / arm / margin columns that the
+questionnaire does not define.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trustsurvey.errors import StudyError
+from trustsurvey.study._yaml import load_yaml_with_lines
+from trustsurvey.study.instruments import resolve_questionnaire
+from trustsurvey.study.model import (
+    ArmsSpec,
+    DesignSpec,
+    FocusGroupSpec,
+    MarginsSpec,
+    PublishSpec,
+    Study,
+    ValidationSettings,
+    Wave,
+)
+from trustsurvey.study.spec import STUDY_SPEC, check_against_spec, fail_at
+
+STUDY_FILE = "study.yaml"
+
+
+def _text(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"uk": value, "en": value}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+class _Loader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file = folder / STUDY_FILE
+        self.lines: dict[str, int] = {}
+
+    def fail(self, path: str, message: str, hint: str) -> StudyError:
+        return fail_at(self.file, self.lines, path, message, hint)
+
+    def existing(self, value: str, key: str) -> Path:
+        path = Path(value)
+        if not path.is_absolute():
+            path = self.folder / path
+        if not path.is_file():
+            raise self.fail(
+                key,
+                f"file '{value}' does not exist (looked for {path})",
+                f"put the file there or correct {key} (paths are relative to the study folder)",
+            )
+        return path
+
+    def load(self, check_columns: bool) -> Study:
+        if not self.folder.exists():
+            raise StudyError(
+                "study folder does not exist",
+                file=self.folder,
+                hint="give the folder holding study.yaml (create one: 'trustsurvey example DIR')",
+            )
+        if not self.file.is_file():
+            raise StudyError(
+                f"no {STUDY_FILE} in the study folder",
+                file=self.folder,
+                hint=f"create {STUDY_FILE} (see 'trustsurvey example' for a complete one)",
+            )
+        data, self.lines = load_yaml_with_lines(self.file)
+        if data is None:
+            raise StudyError("is empty", file=self.file, hint="write the study definition")
+        check_against_spec(data, STUDY_SPEC, self.file, self.lines)
+        qpath = resolve_questionnaire(data["questionnaire"], self.folder, study_file=self.file)
+        study = Study(
+            folder=self.folder,
+            file=self.file,
+            name=data["name"],
+            title=_text(data.get("title")) or {"uk": data["name"], "en": data["name"]},
+            questionnaire_ref=data["questionnaire"],
+            questionnaire_path=qpath,
+            waves=self.waves(data["waves"]),
+            design=self.design(data["design"]),
+            arms=self.arms(data.get("arms") or {}),
+            margins=self.margins(data.get("margins")),
+            focus_groups=self.focus_groups(data.get("focus_groups")),
+            validation=self.validation(data.get("validation") or {}),
+            publish=self.publish(data.get("publish") or {}),
+            raw=data,
+        )
+        if check_columns:
+            self.check_columns(study)
+        return study
+
+    def waves(self, raw: list[dict[str, Any]]) -> list[Wave]:
+        if not raw:
+            raise self.fail("waves", "lists no data files", "add at least one wave with its file")
+        waves, seen = [], set()
+        for i, w in enumerate(raw):
+            if w["code"] in seen:
+                raise self.fail(
+                    f"waves[{i}].code", f"wave code {w['code']} is used twice", "give unique codes"
+                )
+            seen.add(w["code"])
+            fieldwork = w.get("fieldwork") or {}
+            start, end = _date(fieldwork.get("start")), _date(fieldwork.get("end"))
+            if start and end and end < start:
+                raise self.fail(
+                    f"waves[{i}].fieldwork", f"ends ({end}) before it starts ({start})", "swap them"
+                )
+            waves.append(
+                Wave(
+                    code=w["code"],
+                    file=self.existing(w["file"], f"waves[{i}].file"),
+                    label=_text(w.get("label")) or {"uk": str(w["code"]), "en": str(w["code"])},
+                    period=w["period"],
+                    fieldwork_start=start,
+                    fieldwork_end=end,
+                    encoding=w.get("encoding"),
+                )
+            )
+        return waves
+
+    def design(self, raw: dict[str, Any]) -> DesignSpec:
+        ids = raw["ids"]
+        if isinstance(ids, int) or ids in ("1", "~1"):
+            ids_t: tuple[str, ...] = ()
+        else:
+            ids_t = (ids,) if isinstance(ids, str) else tuple(ids)
+        return DesignSpec(
+            ids=ids_t,
+            strata=raw.get("strata"),
+            weights=raw.get("weights"),
+            fpc=raw.get("fpc"),
+            nest=bool(raw.get("nest", False)),
+        )
+
+    def arms(self, raw: dict[str, Any]) -> ArmsSpec:
+        table, file = None, None
+        communities = raw.get("communities")
+        if isinstance(communities, str):
+            file = self.existing(communities, "arms.communities")
+            table = pd.read_csv(file)
+            where = "arms.communities"
+        elif isinstance(communities, dict):
+            table = pd.DataFrame(
+                {"community": list(communities), "arm": [str(v) for v in communities.values()]}
+            )
+            where = "arms.communities"
+        if table is not None:
+            missing = {"community", "arm"} - set(table.columns)
+            if missing:
+                raise self.fail(
+                    where,
+                    f"the community table lacks column(s) {', '.join(sorted(missing))}",
+                    "give columns community and arm (pilot or control)",
+                )
+            bad = sorted(set(table["arm"].astype(str)) - {"pilot", "control"})
+            if bad:
+                raise self.fail(
+                    where, f"unknown arm(s) {', '.join(bad)}", "use 'pilot' or 'control' as arm"
+                )
+            table = table.assign(community=table["community"].map(_code))
+        if not raw.get("treatment") and table is None and raw:
+            raise self.fail(
+                "arms", "names neither a treatment column nor a community table", "give one"
+            )
+        return ArmsSpec(
+            treatment=raw.get("treatment"),
+            pilot_code=raw.get("pilot_code", 1),
+            community=raw.get("community"),
+            communities=table,
+            communities_file=file,
+        )
+
+    def margins(self, raw: dict[str, Any] | None) -> MarginsSpec | None:
+        if raw is None:
+            return None
+        file = None
+        if raw.get("file") and raw.get("rows"):
+            raise self.fail("margins", "has both file and rows", "give one of them")
+        if raw.get("file"):
+            file = self.existing(raw["file"], "margins.file")
+            table = pd.read_csv(file)
+            where = "margins.file"
+        elif raw.get("rows"):
+            table = pd.DataFrame(raw["rows"])
+            where = "margins.rows"
+        else:
+            raise self.fail("margins", "has neither file nor rows", "give a CSV file or rows")
+        by = tuple(raw.get("by") or ())
+        needed = {"margin", "target", *by}
+        missing = needed - set(table.columns)
+        if missing:
+            raise self.fail(
+                where,
+                f"margins lack column(s) {', '.join(sorted(missing))}",
+                "give columns margin, target, the 'by' columns and each margin's variables",
+            )
+        for margin in table["margin"].astype(str).unique():
+            for var in margin.split("*"):
+                if var not in table.columns:
+                    raise self.fail(
+                        where,
+                        f"margin '{margin}' names column '{var}' that the margins do not have",
+                        f"add a column {var} with its codes",
+                    )
+        kind = raw.get("kind", "counts")
+        target = pd.to_numeric(table["target"], errors="coerce")
+        if target.isna().any() or (target < 0).any():
+            rows = [int(i) + 2 for i in table.index[target.isna() | (target < 0)]]
+            raise StudyError(
+                "margin targets must be non-negative numbers",
+                file=file or self.file,
+                row=rows,
+                item="target",
+                hint="correct the targets",
+            )
+        return MarginsSpec(table=table.assign(target=target), kind=kind, by=by, file=file)
+
+    def focus_groups(self, raw: dict[str, Any] | None) -> FocusGroupSpec | None:
+        if raw is None:
+            return None
+        codebook = raw.get("codebook")
+        if codebook:
+            resolve_questionnaire(
+                codebook, self.folder, study_file=self.file, key="focus_groups.codebook"
+            )
+        return FocusGroupSpec(
+            groups=self.existing(raw["groups"], "focus_groups.groups"),
+            segments=self.existing(raw["segments"], "focus_groups.segments"),
+            codebook=codebook,
+        )
+
+    def validation(self, raw: dict[str, Any]) -> ValidationSettings:
+        from trustsurvey.validation.checks import CHECKS
+
+        default = ValidationSettings()
+        exclude = tuple(raw.get("exclude", default.exclude))
+        for i, name in enumerate(exclude):
+            if name not in CHECKS and name != "hard_error":
+                import difflib
+
+                close = difflib.get_close_matches(name, list(CHECKS), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise self.fail(
+                    f"validation.exclude[{i}]",
+                    f"unknown check '{name}'",
+                    hint + "known checks: hard_error, " + ", ".join(CHECKS),
+                )
+        fraction = float(raw.get("speeder_fraction", default.speeder_fraction))
+        if not 0 < fraction < 1:
+            raise self.fail(
+                "validation.speeder_fraction", f"{fraction} is not between 0 and 1", "e.g. 0.33"
+            )
+        return ValidationSettings(
+            exclude=exclude,
+            speeder_fraction=fraction,
+            straightline_min_items=raw.get(
+                "straightline_min_items", default.straightline_min_items
+            ),
+            interviewer_z=float(raw.get("interviewer_z", default.interviewer_z)),
+            interviewer_min_interviews=raw.get(
+                "interviewer_min_interviews", default.interviewer_min_interviews
+            ),
+        )
+
+    def publish(self, raw: dict[str, Any]) -> PublishSpec:
+        default = PublishSpec()
+        max_cv = float(raw.get("max_cv", default.max_cv))
+        if max_cv <= 0:
+            raise self.fail("publish.max_cv", "must be positive", "e.g. 0.3")
+        min_cell = raw.get("min_cell", default.min_cell)
+        if min_cell < 1:
+            raise self.fail("publish.min_cell", "must be at least 1", "e.g. 30")
+        return PublishSpec(
+            min_cell=min_cell,
+            max_cv=max_cv,
+            languages=tuple(raw.get("languages", default.languages)),
+        )
+
+    def check_columns(self, study: Study) -> None:
+        q = study.questionnaire
+        known: set[str] = set()
+        for name in q.items:
+            known.update(q.columns_for(name))
+        checks: list[tuple[str, str | None]] = []
+        design = study.raw["design"]
+        ids = design["ids"]
+        if isinstance(ids, list):
+            checks += [(f"design.ids[{i}]", c) for i, c in enumerate(ids)]
+        elif isinstance(ids, str) and ids not in ("1", "~1"):
+            checks.append(("design.ids", ids))
+        checks += [(f"design.{k}", design.get(k)) for k in ("strata", "weights", "fpc")]
+        checks += [
+            ("arms.treatment", study.arms.treatment),
+            ("arms.community", study.arms.community),
+        ]
+        if study.margins is not None:
+            checks += [("margins", v) for v in [*study.margins.variables(), *study.margins.by]]
+        for key, column in checks:
+            if column and column not in known:
+                import difflib
+
+                close = difflib.get_close_matches(column, sorted(known), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise self.fail(
+                    key,
+                    f"column '{column}' is not in questionnaire {study.questionnaire_path.name}",
+                    hint + "name a questionnaire item, or add the item to the questionnaire",
+                )
+
+
+def _code(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def load_study(folder: str | Path, *, check_columns: bool = True) -> Study:
+    """Read and check the study in ``folder`` (a folder holding ``study.yaml``, or that file).
+
+    Parameters
+    ----------
+    folder
+        The study folder, or the path of its ``study.yaml``.
+    check_columns
+        Also load the questionnaire and check that the design, arm and margin columns
+        are its items (default).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from trustsurvey.example import generate_example
+    >>> folder = generate_example(tempfile.mkdtemp() + "/study")
+    >>> study = load_study(folder)
+    >>> [w.period for w in study.waves]
+    ['baseline', 'follow-up']
+    """
+    path = Path(folder)
+    if path.name == STUDY_FILE and path.is_file():
+        path = path.parent
+    return _Loader(path).load(check_columns)
