@@ -1,0 +1,91 @@
+"""Domains (``by=`` groups) as integer codes, computed once per call.
+
+A row whose ``by`` value is missing belongs to no group (code -1) and is counted in
+``n_missing_by``; with ``by_missing="level"`` it forms a group of its own. Groups are sorted
+like R's ``svyby`` (``drop.empty.groups=TRUE``): levels of a pandas ``Categorical`` with no rows
+are *excluded* and reported in ``empty`` (the result's ``attrs["empty_groups"]``).
+
+>>> import pandas as pd
+>>> d = make_domains(pd.DataFrame({"g": ["b", "a", None, "a"]}), ["g"], "drop")
+>>> d.codes.tolist(), list(d.keys), d.n_missing_by
+([1, 0, -1, 0], ['a', 'b'], 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.errors import DesignError
+
+
+@dataclass(frozen=True)
+class Domains:
+    """Group codes per row (-1 = in no group), the group labels and bookkeeping."""
+
+    codes: np.ndarray
+    keys: pd.Index | None
+    names: list[str]
+    n_missing_by: int = 0
+    empty: list = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return 1 if self.keys is None else len(self.keys)
+
+
+def as_list(by: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def check_columns(data: pd.DataFrame, columns: list[str], role: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise DesignError(
+            f"{role} column(s) {', '.join(map(repr, missing))} not in the data",
+            item=missing,
+            hint=f"check the spelling; columns are: {', '.join(map(str, data.columns[:30]))}",
+        )
+
+
+def make_domains(
+    data: pd.DataFrame, by: list[str], by_missing: str = "drop", *, mask: np.ndarray | None = None
+) -> Domains:
+    """Code the groups of ``by`` (list of columns). ``mask`` = rows in the design's domain."""
+    n = len(data)
+    if by_missing not in ("drop", "level"):
+        raise DesignError(
+            f"unknown by_missing={by_missing!r}", item="by_missing", hint="use 'drop' or 'level'"
+        )
+    if not by:
+        codes = np.zeros(n, dtype=np.int64)
+        if mask is not None:
+            codes[~mask] = -1
+        return Domains(codes=codes, keys=None, names=[])
+    check_columns(data, by, "by")
+    frame = data[by]
+    dropna = by_missing == "drop"
+    gb = frame.groupby(by, sort=True, dropna=dropna, observed=True)
+    codes = gb.ngroup().to_numpy().astype(np.int64, copy=True)
+    codes[np.isnan(gb.ngroup().to_numpy(dtype=float))] = -1
+    sizes = gb.size()
+    keys = sizes.index
+    miss = frame.isna().any(axis=1).to_numpy()
+    n_missing = int(miss.sum()) if dropna else 0
+    if dropna:
+        codes[miss] = -1
+    empty: list = []
+    for col in by:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            used = set(frame[col].dropna().unique())
+            empty += [(col, lev) for lev in frame[col].cat.categories if lev not in used]
+    if mask is not None:
+        codes = codes.copy()
+        codes[~mask] = -1
+    return Domains(codes=codes, keys=keys, names=by, n_missing_by=n_missing, empty=empty)

@@ -1,0 +1,309 @@
+"""Means, totals, proportions and ratios with domain (``by=``) estimates.
+
+Each estimate is linearised (Lumley 2010, ch. 2; Woodruff 1971): for a domain ``d`` and
+variable ``y`` the weighted influence value of row ``i`` is
+
+* total: ``z_i = 1[i in d] w_i y_i``;
+* mean: ``z_i = 1[i in d] w_i (y_i - ybar_d) / W_d``  (R: ``svymean.survey.design2``);
+* ratio ``R = Y/X``: ``z_i = 1[i in d] w_i (y_i - R x_i) / X_d``  (R: ``svyratio``),
+
+zero outside the domain and for rows where a variable is missing (R's ``na.rm=TRUE``), so the
+full design is kept (R's ``subset.survey.design``). All domains and variables are done in one
+pass of grouped sums: unit-by-domain totals ``np.bincount(unit * D + domain)``.
+
+The design effect is R's ``deff=TRUE``: the variance over that of simple random sampling
+without replacement of the same size from a population of size ``W_d`` (the domain's weight
+total): ``v_srs = s^2_w (W_d - n_d) / (W_d n_d)`` for a mean (times ``W_d^2`` for a total),
+``s^2_w`` the weighted variance with divisor ``n_d - 1`` (R's ``svyvar``). With
+``deff="replace"`` the SRS is with replacement: ``v_srs = s^2_w / n_d``.
+
+>>> import pandas as pd
+>>> from trustsurvey.design import SurveyDesign
+>>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3], "y": [1.0, 2, 3, 4, 5, 6], "w": [1.0] * 6})
+>>> d = SurveyDesign(df, ids="psu", weights="w")
+>>> round(float(d.mean("y")["estimate"].iloc[0]), 3)
+3.5
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.design.domains import Domains, as_list, check_columns, make_domains
+from trustsurvey.design.results import attach_covmat, group_index, result_frame
+from trustsurvey.design.variance import covariance_from_totals, design_covariance
+from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.core import SurveyDesign
+
+
+def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
+    """The column as float with NaN for missing; a clear error if it is not numeric."""
+    check_columns(data, [col], "variable")
+    s = data[col]
+    if s.dtype == bool or pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(float).to_numpy()
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        raise DesignError(
+            f"variable {col!r} is not numeric (dtype {s.dtype})",
+            item=col,
+            hint="use design.proportion() for categories, or convert the column to numbers",
+        )
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _deff(
+    kind: str, var: np.ndarray, s2: np.ndarray, sw: np.ndarray, n: np.ndarray, mode: str
+) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mode == "replace":
+            vsrs = s2 / n
+        else:
+            vsrs = np.where(sw < n, np.nan, s2 * (sw - n) / (sw * n))
+        if kind == "total":
+            vsrs = vsrs * sw**2
+        return var / vsrs
+
+
+def linear_stats(
+    design: SurveyDesign,
+    ys: np.ndarray,
+    valid: np.ndarray,
+    doms: Domains,
+    kind: str,
+    *,
+    covmat: bool = False,
+    deff: str = "wor",
+) -> dict[str, np.ndarray]:
+    """Means or totals of the columns of ``ys`` (``n x V``) in every domain.
+
+    ``valid`` (``n x V``) marks rows that count for each column. Returns arrays shaped
+    ``(D, V)`` (``estimate, var, n, deff``) and, with ``covmat``, ``cov`` of the ``D*V``
+    estimates in group-major order.
+    """
+    struct = design.structure
+    w = design._w
+    D = doms.size
+    V = ys.shape[1]
+    codes = doms.codes
+    in_dom = codes >= 0
+    est = np.empty((D, V))
+    nn = np.empty((D, V))
+    s2 = np.empty((D, V))
+    sws = np.empty((D, V))
+    adjust = bool(design._adjustments)
+    finest = struct.finest
+    nu = finest.n_units
+    totals = None if adjust else np.empty((nu, D, V))
+    scores = np.zeros((struct.n, D, V)) if adjust else None
+    for v in range(V):
+        ok = valid[:, v] & in_dom
+        c = codes[ok]
+        y = ys[ok, v]
+        wv = w[ok]
+        sw = np.bincount(c, weights=wv, minlength=D)
+        swy = np.bincount(c, weights=wv * y, minlength=D)
+        n_d = np.bincount(c, minlength=D).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e = swy / sw if kind == "mean" else swy
+            m = swy / sw
+        est[:, v] = e
+        nn[:, v] = n_d
+        sws[:, v] = sw
+        dev = y - m[c]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s2[:, v] = np.bincount(c, weights=wv * dev * dev, minlength=D) / sw * n_d / (n_d - 1)
+        if kind == "mean":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                row_score = wv * dev / sw[c]
+        else:
+            row_score = wv * y
+        if adjust:
+            assert scores is not None
+            scores[np.flatnonzero(ok), c, v] = row_score
+        else:
+            assert totals is not None
+            key = finest.unit[ok] * D + c
+            totals[:, :, v] = np.bincount(key, weights=row_score, minlength=nu * D).reshape(nu, D)
+    if adjust:
+        assert scores is not None
+        z = np.nan_to_num(scores.reshape(struct.n, D * V))
+        cov = design_covariance(struct, z, design._adjustments, diag=not covmat)
+    else:
+        assert totals is not None
+        t = np.nan_to_num(totals.reshape(nu, D * V))
+        cov = covariance_from_totals(struct, t, diag=not covmat)
+    var = (np.diag(cov) if covmat else cov).reshape(D, V)
+    empty = nn == 0
+    var = np.where(empty, np.nan, var)
+    out = {
+        "estimate": est,
+        "var": var,
+        "n": nn,
+        "deff": _deff(kind, var, s2, sws, nn, deff),
+        "sw": sws,
+    }
+    if covmat:
+        out["cov"] = cov
+    return out
+
+
+def _frame_from_stats(
+    design: SurveyDesign,
+    stats_: dict[str, np.ndarray],
+    doms: Domains,
+    labels: list,
+    label_name: str,
+    *,
+    covmat: bool,
+    level: float,
+    cv: bool,
+    moe: bool,
+) -> pd.DataFrame:
+    index = group_index(doms.keys, labels, label_name)
+    frame = result_frame(
+        stats_["estimate"].ravel(),
+        stats_["var"].ravel(),
+        df=design.degf,
+        n=stats_["n"].ravel(),
+        deff=stats_["deff"].ravel(),
+        index=index,
+        level=level,
+        cv=cv,
+        moe=moe,
+    )
+    if covmat:
+        attach_covmat(frame, stats_["cov"])
+    frame.attrs["n_missing_by"] = doms.n_missing_by
+    if doms.empty:
+        frame.attrs["empty_groups"] = doms.empty
+    frame.attrs["by"] = doms.names
+    return frame
+
+
+def mean_or_total(
+    design: SurveyDesign,
+    variables: str | list[str],
+    kind: str,
+    *,
+    by=None,
+    by_missing: str = "drop",
+    covmat: bool = False,
+    level: float = 0.95,
+    cv: bool = False,
+    moe: bool = False,
+    deff: str = "wor",
+) -> pd.DataFrame:
+    """Design-based means or totals (see module docstring)."""
+    names = as_list(variables)
+    if not names:
+        raise DesignError("no variable given", hint="name one column or a list of columns")
+    data = design.data
+    ys = np.column_stack([numeric_column(data, c) for c in names])
+    valid = ~np.isnan(ys)
+    if design._mask is not None:
+        valid &= design._mask[:, None]
+    doms = make_domains(data, as_list(by), by_missing)
+    st = linear_stats(design, np.nan_to_num(ys), valid, doms, kind, covmat=covmat, deff=deff)
+    return _frame_from_stats(
+        design, st, doms, names, "variable", covmat=covmat, level=level, cv=cv, moe=moe
+    )
+
+
+def categories(series: pd.Series) -> list:
+    """Categories of an item in sorted order (a Categorical keeps its own order)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return list(series.cat.categories)
+    return sorted(series.dropna().unique().tolist())
+
+
+def proportion_stats(
+    design: SurveyDesign,
+    y: str,
+    *,
+    by=None,
+    by_missing: str = "drop",
+    covmat: bool = False,
+    deff: str = "wor",
+) -> tuple[dict[str, np.ndarray], Domains, list]:
+    data = design.data
+    check_columns(data, [y], "variable")
+    s = data[y]
+    cats = categories(s)
+    if not cats:
+        raise DesignError(
+            f"variable {y!r} has no non-missing values", item=y, hint="check the column"
+        )
+    present = s.notna().to_numpy()
+    values = s.to_numpy()
+    ys = np.column_stack([(values == c) & present for c in cats]).astype(float)
+    valid = np.repeat(present[:, None], len(cats), axis=1)
+    if design._mask is not None:
+        valid &= design._mask[:, None]
+    doms = make_domains(data, as_list(by), by_missing)
+    st = linear_stats(design, ys, valid, doms, "mean", covmat=covmat, deff=deff)
+    return st, doms, cats
+
+
+def ratio(
+    design: SurveyDesign,
+    numerator: str,
+    denominator: str,
+    *,
+    by=None,
+    by_missing: str = "drop",
+    covmat: bool = False,
+    level: float = 0.95,
+    cv: bool = False,
+    moe: bool = False,
+) -> pd.DataFrame:
+    """Ratio of totals ``Y/X`` per domain, as R's ``svyratio`` (Cochran 1977, 6.11)."""
+    data = design.data
+    y = numeric_column(data, numerator)
+    x = numeric_column(data, denominator)
+    doms = make_domains(data, as_list(by), by_missing)
+    ok = ~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0)
+    if design._mask is not None:
+        ok &= design._mask
+    D = doms.size
+    c = doms.codes[ok]
+    w = design._w[ok]
+    sy = np.bincount(c, weights=w * y[ok], minlength=D)
+    sx = np.bincount(c, weights=w * x[ok], minlength=D)
+    sw = np.bincount(c, weights=w, minlength=D)
+    n_d = np.bincount(c, minlength=D).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = sy / sx
+        resid = (y[ok] - r[c] * x[ok]) / sx[c]
+    struct = design.structure
+    score = w * resid
+    if design._adjustments:
+        z = np.zeros((struct.n, D))
+        z[np.flatnonzero(ok), c] = score
+        cov = design_covariance(struct, np.nan_to_num(z), design._adjustments, diag=not covmat)
+    else:
+        nu = struct.finest.n_units
+        key = struct.finest.unit[ok] * D + c
+        t = np.bincount(key, weights=score, minlength=nu * D).reshape(nu, D)
+        cov = covariance_from_totals(struct, np.nan_to_num(t), diag=not covmat)
+    var = np.diag(cov) if covmat else cov
+    # deff as R: deff(svytotal(r, design)) with r the residual
+    rbar = np.bincount(c, weights=w * resid, minlength=D) / sw
+    dev = resid - rbar[c]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.bincount(c, weights=w * dev * dev, minlength=D) / sw * n_d / (n_d - 1)
+    deff = _deff("total", var, s2, sw, n_d, "wor")
+    label = f"{numerator}/{denominator}"
+    index = group_index(doms.keys, [label], "variable")
+    frame = result_frame(
+        r, var, df=design.degf, n=n_d, deff=deff, index=index, level=level, cv=cv, moe=moe
+    )
+    if covmat:
+        attach_covmat(frame, cov)
+    frame.attrs["n_missing_by"] = doms.n_missing_by
+    frame.attrs["by"] = doms.names
+    return frame

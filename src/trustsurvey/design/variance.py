@@ -1,0 +1,117 @@
+"""Taylor-linearisation variance: one routine for every estimator.
+
+Every estimator reduces to *weighted influence values* (``scores``): an ``n x k`` matrix, rows
+in data order, zero outside the estimate's domain. :func:`design_covariance` turns it into the
+``k x k`` covariance, as R's ``svyrecvar`` (Lumley 2010, ch. 2 and appendix; Särndal, Swensson
+& Wretman 1992, result 4.3.1 for the multistage formula):
+
+1. **calibration hook** — each adjustment in ``adjustments`` (objects with
+   ``adjust(scores) -> scores``) is applied in order to the row-level scores. This is where a
+   calibrated design replaces the scores by calibration residuals: post-stratum mean removal,
+   raking sweeps, GREG ``qr.resid`` (R: the ``postStrata`` argument of ``svyrecvar``);
+2. scores are summed to the units of the finest stage used (``row_indicator @ scores``);
+3. :func:`covariance_from_totals` does the stage-wise aggregation: at each stage the unit
+   totals are centred on their stratum mean and weighted by the stratum coefficient
+   ``prod_{t<s}(n_t/N_t) (1 - n_h/N_h) n_h/(n_h - 1)`` (lonely-PSU rules included), then summed.
+
+Estimators that do not need the row-level scores (no calibration) compute unit totals directly
+with ``np.bincount`` and call :func:`covariance_from_totals`; both paths give the same numbers.
+
+>>> import numpy as np, pandas as pd
+>>> from trustsurvey.design.structure import build_structure
+>>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3]})
+>>> s = build_structure(df, ids=["psu"], strata=None, fpc=None, nest=False, lonely_psu="fail")
+>>> z = np.array([[1.0], [1.0], [-1.0], [0.0], [0.0], [-1.0]])
+>>> float(design_covariance(s, z)[0, 0])  # PSU totals 2, -1, -1: 3/2 * sum of squares 6
+9.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from trustsurvey.design.structure import DesignStructure
+
+
+@runtime_checkable
+class InfluenceAdjustment(Protocol):
+    """A calibration adjustment of the weighted influence values.
+
+    ``adjust`` receives the ``n x k`` score matrix (rows in data order, already multiplied by
+    the design weights) and returns a matrix of the same shape, e.g. the residuals of the
+    scores on the calibration variables. Adjustments are applied in order, before the
+    stage-wise aggregation.
+    """
+
+    def adjust(self, scores: np.ndarray) -> np.ndarray:  # pragma: no cover - protocol
+        ...
+
+
+def unit_totals(structure: DesignStructure, scores: np.ndarray) -> np.ndarray:
+    """Sum row-level scores (``n x k``) to the units of the finest variance stage."""
+    ind = structure.finest.row_indicator
+    return np.asarray(ind @ scores)
+
+
+def covariance_from_totals(
+    structure: DesignStructure, totals: np.ndarray, *, diag: bool = False
+) -> np.ndarray:
+    """Covariance (``k x k``) or variances (``k``) from finest-stage unit totals.
+
+    ``totals`` is ``(n_units_finest, k)``. Stages are visited from the finest up: the totals of
+    a stage are the sums of its children's totals.
+    """
+    t = np.asarray(totals, dtype=float)
+    if t.ndim == 1:
+        t = t[:, None]
+    k = t.shape[1]
+    out = np.zeros(k) if diag else np.zeros((k, k))
+    stages = structure.stages
+    for s in range(len(stages) - 1, -1, -1):
+        st = stages[s]
+        if s < len(stages) - 1:
+            t = np.asarray(st.parent_indicator @ t)
+        if not np.any(st.coef):
+            continue
+        sums = np.asarray(st.strata_indicator @ t)
+        means = sums / st.n_sampled[:, None]
+        if not st.centre.all():
+            means[~st.centre] = 0.0
+        c = t - means[st.unit_stratum]
+        c *= np.sqrt(st.coef)[:, None]
+        if diag:
+            out += np.einsum("ij,ij->j", c, c)
+        else:
+            out += c.T @ c
+    return out
+
+
+def design_covariance(
+    structure: DesignStructure,
+    scores: np.ndarray,
+    adjustments: Sequence[InfluenceAdjustment] = (),
+    *,
+    diag: bool = False,
+) -> np.ndarray:
+    """Covariance matrix of the estimates whose weighted influence values are ``scores``.
+
+    Parameters
+    ----------
+    structure
+        The design's :class:`~trustsurvey.design.structure.DesignStructure`.
+    scores
+        ``n x k`` weighted influence values (rows in data order, zero outside the domain).
+    adjustments
+        Calibration adjustments applied in order before aggregation (see module docstring).
+    diag
+        Return only the ``k`` variances.
+    """
+    z = np.asarray(scores, dtype=float)
+    if z.ndim == 1:
+        z = z[:, None]
+    for adj in adjustments:
+        z = np.asarray(adj.adjust(z), dtype=float)
+    return covariance_from_totals(structure, unit_totals(structure, z), diag=diag)
