@@ -66,10 +66,54 @@ def _share(pattern: re.Pattern[str], text: str) -> float:
     return sum(1 for ch in letters if pattern.match(ch)) / len(letters)
 
 
-def detect_mojibake(text: str) -> str | None:
-    """The encoding ``text`` was probably written in, if it looks mis-decoded; else None."""
+#: the most frequent lower-case letters of Ukrainian and Russian prose (about 3/4 of letters)
+FREQUENT = set("оаеінтирсвлкдпмуяз")
+
+
+def _frequent_share(text: str) -> float:
+    """Share of frequent Cyrillic letters among all visible characters."""
+    visible = [ch for ch in text if not ch.isspace()]
+    return sum(ch in FREQUENT for ch in visible) / len(visible) if visible else 0.0
+
+
+def _wrong_cyrillic_page(text: str, used: str) -> str | None:
+    """Cyrillic read with the wrong Cyrillic code page (e.g. cp1251 bytes as KOI8-U) gives
+    Cyrillic gibberish; another code page then gives far more frequent letters."""
+    if len(CYRILLIC.findall(text)) < 4:
+        return None
+    try:
+        raw = text.encode(used)
+    except (UnicodeEncodeError, LookupError):
+        return None
+    here = _frequent_share(text)
+    best: tuple[float, str] | None = None
+    for enc in CANDIDATES:
+        if enc == used:
+            continue
+        try:
+            fixed = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        score = _frequent_share(fixed)
+        if score >= 0.5 and score > here + 0.25 and (best is None or score > best[0]):
+            best = (score, enc)
+    return best[1] if best else None
+
+
+def detect_mojibake(text: str, used: str | None = None) -> str | None:
+    """The encoding ``text`` was probably written in, if it looks mis-decoded; else None.
+
+    ``used`` is the encoding the text was decoded with, if known (enables the check for
+    Cyrillic decoded with the wrong Cyrillic code page).
+    """
     if not text or len(text) < 2:
         return None
+    if used and CYRILLIC.search(text):
+        norm = normalise_encoding(used)
+        if norm in CANDIDATES and norm != "utf-8":
+            guess = _wrong_cyrillic_page(text, norm)
+            if guess:
+                return guess
     if CYRILLIC.search(text):
         # UTF-8 bytes decoded as cp1251: "Р”РѕРІС–..." re-encodes to valid UTF-8 Cyrillic
         try:
@@ -134,13 +178,14 @@ def check_mojibake(
 ) -> None:
     """Raise :class:`InputFileError` if any ``(variable, text)`` looks mis-decoded.
 
-    The error names the variables affected and the encoding to try.
+    ``encoding`` is the encoding the texts were decoded with. The error names the variables
+    affected and the encoding to try.
     """
     affected: dict[str, str] = {}
     for variable, text in texts:
         if variable in affected or not isinstance(text, str):
             continue
-        guess = detect_mojibake(text)
+        guess = detect_mojibake(text, encoding)
         if guess is not None:
             affected[variable] = guess
     if not affected:

@@ -51,16 +51,28 @@ _MAX_SECONDS = (pd.Timestamp("9999-12-31 23:59:59") - SPSS_EPOCH).total_seconds(
 _READSTAT_ERRORS = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
 
 
+def _read_por(path: str, **kwargs: Any) -> tuple[pd.DataFrame, Any]:
+    """``pyreadstat.read_por`` with ``user_missing`` (its public wrapper drops the option;
+    the parser underneath supports it for portable files too)."""
+    try:
+        from pyreadstat._readstat_parser import parser_entry_point
+    except ImportError:  # pragma: no cover - other pyreadstat layouts
+        kwargs.pop("user_missing", None)
+        kwargs.pop("encoding", None)
+        return pyreadstat.read_por(path, **kwargs)
+    frame, meta = parser_entry_point(path, parser_format="por", **kwargs)
+    meta.file_format = "por"
+    return frame, meta
+
+
 def _readers(fmt: str) -> Any:
-    return pyreadstat.read_por if fmt == "por" else pyreadstat.read_sav
+    return _read_por if fmt == "por" else pyreadstat.read_sav
 
 
 def _kwargs(fmt: str, encoding: str | None) -> dict[str, Any]:
-    kw: dict[str, Any] = {"disable_datetime_conversion": True}
-    if fmt != "por":
-        kw["user_missing"] = True
-        if encoding:
-            kw["encoding"] = encoding
+    kw: dict[str, Any] = {"disable_datetime_conversion": True, "user_missing": True}
+    if encoding:
+        kw["encoding"] = encoding
     return kw
 
 
@@ -166,7 +178,9 @@ def _read_frame(
     except _READSTAT_ERRORS as err:
         raise _wrap_error(err, path, fmt, encoding) from err
     n_rows = int(head.number_rows) if head.number_rows not in (None, -1) else -1
-    if chunksize is None and n_rows >= CHUNK_THRESHOLD:
+    if fmt == "por":
+        chunksize = None  # ReadStat cannot seek in portable files; read in one go
+    elif chunksize is None and n_rows >= CHUNK_THRESHOLD:
         chunksize = DEFAULT_CHUNKSIZE
     try:
         if chunksize and n_rows > 0:
@@ -255,7 +269,8 @@ def read_spss(
         The SPSS file (never modified).
     encoding
         Text encoding to force (``"cp1251"``, ``"cp866"``, ``"koi8-u"``, ``"utf-8"``); None uses
-        the file's own declaration. Not available for .por files (ReadStat limitation).
+        the file's own declaration. Text in .por files outside the portable character set
+        (e.g. Cyrillic written by PSPP) cannot be recovered; such cells are reported.
     chunksize
         Read this many rows at a time (None: automatic for files of 200,000+ rows).
     progress
@@ -269,17 +284,28 @@ def read_spss(
     if fmt not in ("sav", "zsav", "por"):
         fmt = "sav"
     enc = normalise_encoding(encoding, file=str(path))
-    if fmt == "por" and enc:
-        raise InputFileError(
-            "an encoding cannot be chosen for SPSS portable (.por) files",
-            file=str(path),
-            hint="drop the encoding option, or convert the file to .sav in SPSS/PSPP first",
-        )
     frame, raw_meta = _read_frame(path, fmt, enc, chunksize, progress)
     meta = _metadata(raw_meta, path, fmt, enc)
     meta.n_rows = len(frame)
+    texts = _texts(frame, meta)
+    lost = sorted({col for col, text in texts if "\ufffd" in text})
+    if lost and fmt == "por":
+        message = (
+            f"text outside the SPSS portable character set could not be decoded in: "
+            f"{', '.join(lost)} (shown as U+FFFD); ask for the .sav file to get it"
+        )
+        meta.issues.append(message)
+        warnings.warn(f"{path}: {message}", stacklevel=2)
+    elif lost:
+        raise InputFileError(
+            "some text cannot be decoded with the file's encoding",
+            file=str(path),
+            item=lost,
+            hint="pass the right encoding, e.g. encoding='cp1251' (Windows Cyrillic), "
+            "'cp866' (DOS) or 'koi8-u'",
+        )
     if check_encoding:
-        check_mojibake(_texts(frame, meta), file=str(path), encoding=enc)
+        check_mojibake(texts, file=str(path), encoding=enc)
     for col in frame.columns:
         if frame[col].dtype == object:
             frame[col] = frame[col].astype("str")
