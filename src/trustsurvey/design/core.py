@@ -323,6 +323,19 @@ class SurveyDesign:
         return out
 
     # ------------------------------------------------------------------ estimators
+    def _linear_stats(
+        self,
+        ys: np.ndarray,
+        valid: np.ndarray,
+        doms: Any,
+        kind: str,
+        *,
+        covmat: bool = False,
+        deff: str = "wor",
+    ) -> dict[str, np.ndarray]:
+        """Means/totals of the columns of ``ys`` per domain (the engine's common core)."""
+        return estimators.linear_stats(self, ys, valid, doms, kind, covmat=covmat, deff=deff)
+
     def mean(
         self,
         variables: str | list[str],

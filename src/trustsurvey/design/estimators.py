@@ -208,7 +208,7 @@ def mean_or_total(
     if design._mask is not None:
         valid &= design._mask[:, None]
     doms = make_domains(data, as_list(by), by_missing)
-    st = linear_stats(design, np.nan_to_num(ys), valid, doms, kind, covmat=covmat, deff=deff)
+    st = design._linear_stats(np.nan_to_num(ys), valid, doms, kind, covmat=covmat, deff=deff)
     return _frame_from_stats(
         design, st, doms, names, "variable", covmat=covmat, level=level, cv=cv, moe=moe
     )
@@ -245,7 +245,7 @@ def proportion_stats(
     if design._mask is not None:
         valid &= design._mask[:, None]
     doms = make_domains(data, as_list(by), by_missing)
-    st = linear_stats(design, ys, valid, doms, "mean", covmat=covmat, deff=deff)
+    st = design._linear_stats(ys, valid, doms, "mean", covmat=covmat, deff=deff)
     return st, doms, cats
 
 
