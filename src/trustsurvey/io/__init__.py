@@ -11,9 +11,15 @@ True
 
 from __future__ import annotations
 
+# Submodules named like their main function (convert, inspect): the names bound here
+# are the functions, not the modules.
+from trustsurvey.io.convert import convert
+from trustsurvey.io.inspect import inspect_file
+from trustsurvey.io.kobo import expand_multiple
 from trustsurvey.io.metadata import FileMetadata
 from trustsurvey.io.read import read_survey
 from trustsurvey.io.survey_data import SurveyData, normalise_missing_codes
+from trustsurvey.io.write import write_survey
 
 __all__ = [
     "FileMetadata",
@@ -25,23 +31,3 @@ __all__ = [
     "read_survey",
     "write_survey",
 ]
-
-
-def __getattr__(name: str):  # lazy: keep ``import trustsurvey.io`` light
-    if name == "write_survey":
-        from trustsurvey.io.write import write_survey
-
-        return write_survey
-    if name == "convert":
-        from trustsurvey.io.convert import convert
-
-        return convert
-    if name == "inspect_file":
-        from trustsurvey.io.inspect import inspect_file
-
-        return inspect_file
-    if name == "expand_multiple":
-        from trustsurvey.io.kobo import expand_multiple
-
-        return expand_multiple
-    raise AttributeError(name)

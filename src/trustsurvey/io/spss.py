@@ -132,13 +132,19 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
     values, ranges = _normalise_missing(meta)
     notes = list(meta.notes or [])
     mr_sets = {k: dict(v) for k, v in (getattr(meta, "mr_sets", None) or {}).items()}
-    kept_notes = []
+    kept_notes, pieces = [], []
     for note in notes:
-        if note.startswith(MR_NOTE_PREFIX):
-            if not mr_sets:
-                mr_sets = json.loads(note[len(MR_NOTE_PREFIX) :])
-        else:
-            kept_notes.append(note)
+        for line in note.splitlines():
+            if line.startswith(MR_NOTE_PREFIX):
+                pieces.append(line[len(MR_NOTE_PREFIX) :].rstrip())
+        rest = "\n".join(x for x in note.splitlines() if not x.startswith(MR_NOTE_PREFIX))
+        if rest.strip():
+            kept_notes.append(rest)
+    if pieces and not mr_sets:
+        try:
+            mr_sets = json.loads("".join(pieces))
+        except ValueError:
+            kept_notes.append("(damaged trustsurvey multiple-response note ignored)")
     labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v is not None}
     return FileMetadata(
         file=str(path),

@@ -44,6 +44,7 @@ from trustsurvey.io.metadata import FileMetadata
 from trustsurvey.io.survey_data import SurveyData
 
 PARQUET_KEY = b"trustsurvey"
+MR_NOTE_PREFIX = "trustsurvey:mr_sets="
 SIDECAR_SUFFIX = ".dictionary.json"
 MEASURES = {"nominal", "ordinal", "scale"}
 _SPSS_NAME = re.compile(r"^[A-Za-z@\u0400-\u04FF][\w.@#$\u0400-\u04FF]*$")
@@ -79,6 +80,15 @@ def _plain(value: Any) -> Any:
 
 
 # -- SPSS --------------------------------------------------------------------------------
+def mr_sets_note(mr_sets: dict[str, dict]) -> list[str]:
+    """Multiple-response sets as SPSS document lines (≤ 80 bytes each) ``trustsurvey:mr_sets=…``;
+    ReadStat cannot write MRSETS records, so they travel as a note."""
+    # ASCII only, and no spaces: SPSS pads document lines with blanks and trims them again
+    text = json.dumps(mr_sets, ensure_ascii=True, separators=(",", ":")).replace(" ", "\\u0020")
+    width = 80 - len(MR_NOTE_PREFIX)
+    return [MR_NOTE_PREFIX + text[i : i + width] for i in range(0, len(text), width)]
+
+
 def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
     frame = sd.data.copy()
     losses: list[str] = []
@@ -188,7 +198,7 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
     frame, losses = _spss_frame(sd, target)
     notes = list(sd.meta.notes)
     if sd.meta.mr_sets:
-        notes.append("trustsurvey:mr_sets=" + json.dumps(sd.meta.mr_sets, ensure_ascii=False))
+        notes.extend(mr_sets_note(sd.meta.mr_sets))
     if losses:
         warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
     labels = {c: sd.meta.variable_labels.get(c) for c in frame.columns}
