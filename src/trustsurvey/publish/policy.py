@@ -1,0 +1,77 @@
+"""The disclosure-control policy of a bundle (``publish:`` in ``study.yaml``).
+
+>>> p = DisclosurePolicy.from_settings({"min_cell": 50})
+>>> p.min_cell, p.max_cv
+(50, 0.3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from trustsurvey.errors import PublishError
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """Rules applied before anything is published.
+
+    Parameters
+    ----------
+    min_cell
+        Cells with fewer unweighted respondents are suppressed (primary suppression).
+    max_cv
+        Estimates with a coefficient of variation ``se / |estimate|`` above this are flagged
+        ``unreliable`` (kept, flagged).
+    protection_interval
+        Smallest width, in respondents, of the interval an intruder may derive for a
+        suppressed count from everything published (linear-programming audit).
+    protection_share
+        Same for a suppressed share (0-1 scale).
+    """
+
+    min_cell: int = 30
+    max_cv: float = 0.3
+    protection_interval: float = 10.0
+    protection_share: float = 0.05
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("min_cell", self.min_cell >= 1, "an integer of at least 1, e.g. 30"),
+            ("max_cv", self.max_cv > 0, "a positive number, e.g. 0.3"),
+            ("protection_interval", self.protection_interval >= 0, "e.g. 10"),
+            ("protection_share", 0 <= self.protection_share < 1, "e.g. 0.05"),
+        )
+        for name, ok, hint in checks:
+            if not ok:
+                raise PublishError(
+                    f"invalid disclosure policy value {getattr(self, name)!r}",
+                    item=f"publish.{name}",
+                    hint=f"set it to {hint}",
+                )
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> DisclosurePolicy:
+        """Build from a mapping, an object with the same attributes (``study.publish``),
+        an existing policy or ``None`` (defaults); unknown keys are ignored."""
+        if settings is None:
+            return cls()
+        if isinstance(settings, cls):
+            return settings
+        names = ("min_cell", "max_cv", "protection_interval", "protection_share")
+        if isinstance(settings, Mapping):
+            values = {k: settings[k] for k in names if k in settings}
+        else:
+            values = {k: getattr(settings, k) for k in names if hasattr(settings, k)}
+        try:
+            return cls(**values)
+        except TypeError as err:
+            raise PublishError(
+                f"invalid disclosure policy: {err}", item="publish", hint="use numbers"
+            ) from err
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form stored in ``manifest.json``."""
+        return asdict(self)

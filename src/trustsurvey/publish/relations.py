@@ -1,0 +1,163 @@
+"""Linear relations between the published counts and shares of a bundle.
+
+An intruder who wants a suppressed value uses what adds up: margin rows (``ALL``) equal the
+sum of their parts within a table, shares of one distribution add to 1, and the same
+respondents appear in several tables (a community's sample size bounds every count about that
+community). Each relation reads ``sum(children) = parent`` (or ``<=`` when the parts need not
+cover the whole, e.g. with item non-response).
+
+The relations depend only on the key columns, so the writer (true values) and the audit
+(published values) derive the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.publish.schema import ALL, KINDS
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``sum(x[children]) (=|<=) x[parent]``; ``parent = -1`` means the constant ``const``."""
+
+    parent: int
+    children: tuple[int, ...]
+    const: float = 0.0
+    label: str = ""
+
+
+@dataclass
+class CellIndex:
+    """All additive cells (counts and shares) of the tables, one row per cell."""
+
+    cells: pd.DataFrame  # kind, row, column, value, suppressed, reason, is_share
+    relations: list[Relation]
+
+    def ids(self, kind: str, column: str) -> np.ndarray:
+        """Cell ids of ``kind``'s ``column`` in row order (-1 where absent)."""
+        c = self.cells
+        sel = c[(c["kind"] == kind) & (c["column"] == column)]
+        return sel["cell"].to_numpy()
+
+
+def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
+    """Index the count and share cells of ``tables`` and derive their relations."""
+    frames = []
+    start = 0
+    offsets: dict[tuple[str, str], int] = {}
+    for kind, df in tables.items():
+        spec = KINDS[kind]
+        cols = [c for c in (spec.count, spec.share) if c]
+        sup = df["suppressed"] if "suppressed" in df else pd.Series(False, index=df.index)
+        reason = (
+            df["suppression_reason"].astype(object)
+            if "suppression_reason" in df
+            else pd.Series("", index=df.index, dtype=object)
+        )
+        for col in cols:
+            offsets[(kind, col)] = start
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "cell": np.arange(start, start + len(df)),
+                        "kind": kind,
+                        "row": np.arange(len(df)),
+                        "column": col,
+                        "value": df[col].to_numpy(dtype=float),
+                        "suppressed": sup.to_numpy(dtype=bool),
+                        "reason": reason.fillna("").to_numpy(dtype=object),
+                        "is_share": col == spec.share,
+                    }
+                )
+            )
+            start += len(df)
+    cells = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=["cell", "kind", "row", "column", "value", "suppressed", "reason", "is_share"]
+        )
+    )
+    rels: list[Relation] = []
+    for kind, df in tables.items():
+        spec = KINDS[kind]
+        if spec.count and spec.dims:
+            rels += _margin_relations(kind, df, offsets[(kind, spec.count)])
+        if spec.share:
+            rels += _share_relations(kind, df, offsets[(kind, spec.share)])
+    if "sample_sizes" in tables:
+        rels += _cross_relations(tables, offsets)
+    return CellIndex(cells, rels)
+
+
+def _margin_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
+    spec = KINDS[kind]
+    rels: list[Relation] = []
+    for dim in spec.dims:
+        dim_cols = list(dim)
+        fam = dim_cols[:-1]
+        other = [k for k in spec.keys if k not in dim]
+        margin = (df[dim_cols] == ALL).all(axis=1)
+        child = (df[dim_cols] != ALL).all(axis=1)
+        if not margin.any() or not child.any():
+            continue
+        m = df.loc[margin, other].assign(_p=np.flatnonzero(margin))
+        c = df.loc[child, other + fam].assign(_c=np.flatnonzero(child))
+        joined = m.merge(c, on=other, how="inner")
+        for key, g in joined.groupby(["_p", *fam], sort=True):
+            parent = int(key[0]) if isinstance(key, tuple) else int(key)
+            rels.append(
+                Relation(
+                    base + parent,
+                    tuple(int(base + i) for i in g["_c"]),
+                    label=f"{kind}: margin over {'/'.join(dim)}",
+                )
+            )
+    return rels
+
+
+def _share_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
+    spec = KINDS[kind]
+    pos = df.assign(_c=np.arange(len(df)))
+    return [
+        Relation(-1, tuple(int(base + i) for i in g["_c"]), 1.0, f"{kind}: shares add to 1")
+        for _, g in pos.groupby(list(spec.share_group), sort=True)
+        if len(g) > 1
+    ]
+
+
+def _cross_relations(
+    tables: Mapping[str, pd.DataFrame], offsets: Mapping[tuple[str, str], int]
+) -> list[Relation]:
+    """Counts about a community-arm-wave cannot exceed its sample size."""
+    ss = tables["sample_sizes"]
+    keys = ["community", "arm", "wave"]
+    ss_pos = ss[keys].assign(_p=offsets[("sample_sizes", "n")] + np.arange(len(ss)))
+    rels: list[Relation] = []
+    for kind, group_keys in (
+        ("likert", ["outcome", *keys]),
+        ("estimates", ["outcome", "subgroup", *keys]),
+        ("problems", ["problem", *keys]),
+    ):
+        if kind not in tables:
+            continue
+        df = tables[kind]
+        if kind == "estimates":
+            df = df[df["subgroup"] == ALL]
+        base = offsets[(kind, "n")]
+        pos = df[group_keys].assign(_c=base + df.index.to_numpy())
+        joined = pos.merge(ss_pos, on=keys, how="inner")
+        for _, g in joined.groupby(group_keys, sort=True):
+            rels.append(
+                Relation(
+                    int(g["_p"].iloc[0]),
+                    tuple(int(i) for i in g["_c"]),
+                    label=f"{kind}: within sample size",
+                )
+            )
+    return rels

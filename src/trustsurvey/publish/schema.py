@@ -1,0 +1,159 @@
+"""The declared table kinds of a results bundle: a small schema per kind, in a registry.
+
+Every table in a bundle is one of these kinds. A kind lists its key columns (what a row is
+about), its value columns (numbers), which count column holds *unweighted respondents*
+(subject to the small-cell rule), and which key columns are margin dimensions: a key equal to
+:data:`ALL` marks a margin row that aggregates over that dimension.
+
+>>> KINDS["estimates"].keys
+('outcome', 'community', 'arm', 'wave', 'subgroup', 'level')
+>>> sorted(KINDS)[:3]
+['did', 'estimates', 'focus_groups']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Value of a key column in a margin row ("all communities", "both arms", "everyone").
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """Schema of one table kind.
+
+    Parameters
+    ----------
+    name
+        Registry key, also the Parquet file stem in the bundle.
+    keys
+        Key columns (strings, except ``wave`` which is an integer).
+    values
+        Numeric value columns, in order; the optional ones may be absent from the input.
+    required
+        Columns that must be present in the input (others are filled: keys with ``ALL``,
+        values with missing).
+    count
+        Column of unweighted respondents the small-cell rule applies to, or ``None``.
+    dims
+        Margin dimensions: tuples of key columns; all ``ALL`` in a row = the margin over it.
+        The first columns of a tuple name the partition family (``subgroup`` for
+        ``(subgroup, level)``).
+    blank
+        Value columns blanked when a row is suppressed.
+    flags
+        Boolean columns carried as is (e.g. ``dont_know`` for "difficult to answer").
+    share
+        A share column that adds up to 1 within a group of key columns, or ``None``.
+    share_group
+        Keys defining the groups within which ``share`` adds to 1.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    required: tuple[str, ...]
+    count: str | None = None
+    dims: tuple[tuple[str, ...], ...] = ()
+    blank: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    share: str | None = None
+    share_group: tuple[str, ...] = ()
+    cv: bool = False
+    doc: str = ""
+    text_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column a published table of this kind may hold, in order."""
+        extra = ("cv", "unreliable") if self.cv else ()
+        sup = ("suppressed", "suppression_reason") if self.count else ()
+        return (*self.keys, *self.values, *self.flags, *extra, *sup)
+
+
+_EST_VALUES = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+_GROUP_DIMS = (("community",), ("arm",), ("subgroup", "level"))
+
+KINDS: dict[str, TableKind] = {
+    k.name: k
+    for k in (
+        TableKind(
+            "estimates",
+            keys=("outcome", "community", "arm", "wave", "subgroup", "level"),
+            values=_EST_VALUES,
+            required=("outcome", "wave", "estimate", "n"),
+            count="n",
+            dims=_GROUP_DIMS,
+            blank=_EST_VALUES,
+            cv=True,
+            doc="Design-based estimates (means, proportions, indices) with CIs and unweighted n.",
+        ),
+        TableKind(
+            "likert",
+            keys=("outcome", "community", "arm", "wave", "category"),
+            values=("order", "share", "se", "n"),
+            required=("outcome", "wave", "category", "share", "n"),
+            count="n",
+            dims=(("community",), ("arm",)),
+            blank=("share", "se", "n"),
+            flags=("dont_know",),
+            share="share",
+            share_group=("outcome", "community", "arm", "wave"),
+            doc="Distribution of answers over categories incl. 'difficult to answer' (share, n).",
+        ),
+        TableKind(
+            "did",
+            keys=("outcome", "contrast"),
+            values=("estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"),
+            required=("outcome", "estimate", "ci_low", "ci_high", "n"),
+            count="n",
+            blank=("estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"),
+            doc="Difference-in-differences results (pilot minus control change).",
+        ),
+        TableKind(
+            "problems",
+            keys=("community", "arm", "wave", "problem"),
+            values=("rank", "share", "se", "n"),
+            required=("wave", "problem", "share", "n"),
+            count="n",
+            dims=(("community",), ("arm",)),
+            blank=("rank", "share", "se", "n"),
+            doc="Local security problems named, ranked by share (n = respondents asked).",
+        ),
+        TableKind(
+            "focus_groups",
+            keys=("theme", "arm", "wave"),
+            values=("n_groups", "n_mentions", "share_groups"),
+            required=("theme", "arm", "n_groups"),
+            doc="Focus-group theme matrix: groups and mentions per theme and arm (no quotes).",
+        ),
+        TableKind(
+            "sample_sizes",
+            keys=("community", "arm", "wave"),
+            values=("n", "n_weighted", "response_rate"),
+            required=("wave", "n"),
+            count="n",
+            dims=(("community",), ("arm",)),
+            blank=("n", "n_weighted", "response_rate"),
+            doc="Unweighted (and weighted) respondents per community, arm and wave.",
+        ),
+        TableKind(
+            "weighting",
+            keys=("community", "arm", "wave", "statistic"),
+            values=("value",),
+            required=("wave", "statistic", "value"),
+            doc="Weighting diagnostics (Kish deff, efficiency, weight range, trimming).",
+        ),
+        TableKind(
+            "quality",
+            keys=("wave", "check"),
+            values=("n_flagged", "share_flagged"),
+            required=("wave", "check", "n_flagged"),
+            doc="Data-quality checks: interviews flagged per check and wave.",
+        ),
+    )
+}
+
+#: Kinds in the order they are shown and written.
+KIND_ORDER: tuple[str, ...] = tuple(KINDS)

@@ -1,0 +1,195 @@
+"""Primary and complementary cell suppression, and reliability flags.
+
+1. *Primary*: a row whose unweighted count (``n``) is below ``policy.min_cell`` is suppressed
+   (reason ``small_cell``): its estimate, interval, shares and ``n`` are blanked.
+2. *Complementary*: a suppressed value must not be recomputable from a margin, a share total or
+   another table. Every relation with a single suppressed member gets a second one (the
+   smallest part large enough to protect, else the largest); then the LP audit
+   (:func:`trustsurvey.publish.audit.audit_tables`) is run on the would-be published tables
+   and each exposed cell gets another complement, until the audit passes (Hundepool et al.
+   2012, sec. 4.4, the hypercube/"singleton" heuristic followed by an exact check).
+3. *Reliability*: ``cv = se / |estimate|``; ``unreliable`` when ``cv > policy.max_cv``
+   (kept and flagged, not hidden).
+
+>>> from trustsurvey.publish.fixture import synthetic_tables
+>>> out, audit = protect_tables(synthetic_tables(seed=1), DisclosurePolicy())
+>>> set(out["sample_sizes"]["suppression_reason"].dropna()) <= {"small_cell", "complementary"}
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.errors import PublishError
+from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, audit_tables
+from trustsurvey.publish.policy import DisclosurePolicy
+from trustsurvey.publish.relations import CellIndex, Relation, build_cells
+from trustsurvey.publish.schema import KINDS
+
+MAX_ROUNDS = 50
+
+
+def protect_tables(
+    tables: Mapping[str, pd.DataFrame], policy: DisclosurePolicy
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Suppress small cells and their complements; flag unreliable estimates.
+
+    ``tables`` are normalised tables (:func:`trustsurvey.publish.normalize.normalize_table`).
+    Returns the tables as they will be published (suppressed values blanked, ``suppressed``
+    and ``suppression_reason`` columns added) and the audit table of the final state.
+    """
+    reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
+    true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
+    for _ in range(MAX_ROUNDS):
+        index = build_cells(true)
+        _singletons(index, true, reasons, policy)
+        index = build_cells(true)
+        published = {k: _blank(k, df) for k, df in true.items()}
+        audit = audit_tables(published, policy, true_values=_published_index(index, published))
+        exposed = audit[audit["exposed"]]
+        if exposed.empty:
+            return {k: _finish(k, df, policy) for k, df in published.items()}, audit
+        added = 0
+        for t, r, col in zip(exposed["table"], exposed["row"], exposed["column"], strict=True):
+            cell = int(index.ids(t, col)[r])
+            added += _add_complement(cell, index, true, reasons, policy, force=True)
+        if not added:
+            break
+    raise PublishError(
+        "complementary suppression could not protect every small cell",
+        item=sorted({str(t) for t in exposed["table"]}),
+        hint="raise publish.min_cell's neighbours: publish fewer breakdowns (margins or "
+        "subgroups) or lower publish.protection_interval",
+    )
+
+
+def _primary(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:
+    spec = KINDS[kind]
+    reason = pd.Series(None, index=df.index, dtype=object)
+    if spec.count:
+        reason[df[spec.count] < policy.min_cell] = SMALL_CELL
+    return reason
+
+
+def _with_flags(df: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
+    return df.assign(suppressed=reason.notna().to_numpy(), suppression_reason=reason.to_numpy())
+
+
+def _blank(kind: str, df: pd.DataFrame) -> pd.DataFrame:
+    spec = KINDS[kind]
+    if not spec.count:
+        return df.drop(columns=["suppressed", "suppression_reason"])
+    out = df.copy()
+    out.loc[out["suppressed"], list(spec.blank)] = np.nan
+    return out
+
+
+def _published_index(true_index: CellIndex, published: Mapping[str, pd.DataFrame]) -> CellIndex:
+    cells = true_index.cells.copy()
+    vals = []
+    for kind, col, row in zip(cells["kind"], cells["column"], cells["row"], strict=True):
+        vals.append(published[kind][col].iat[row])
+    cells["value"] = np.asarray(vals, dtype=float)
+    return CellIndex(cells, true_index.relations)
+
+
+def _singletons(
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    policy: DisclosurePolicy,
+) -> None:
+    """Give every relation with exactly one suppressed member a second one, to a fixpoint."""
+    changed = True
+    while changed:
+        changed = False
+        sup = index.cells["suppressed"].to_numpy(dtype=bool)
+        for r in index.relations:
+            members = (*r.children, r.parent) if r.parent >= 0 else r.children
+            hits = [m for m in members if sup[m]]
+            if len(hits) == 1 and _complement_in(r, hits[0], index, true, reasons, policy):
+                changed = True
+                index.cells["suppressed"] = _sup_vector(index, true)
+                sup = index.cells["suppressed"].to_numpy(dtype=bool)
+
+
+def _sup_vector(index: CellIndex, true: Mapping[str, pd.DataFrame]) -> np.ndarray:
+    c = index.cells
+    out = np.zeros(len(c), dtype=bool)
+    for kind, df in true.items():
+        sel = (c["kind"] == kind).to_numpy()
+        out[sel] = df["suppressed"].to_numpy(dtype=bool)[c.loc[sel, "row"].to_numpy()]
+    return out
+
+
+def _add_complement(
+    cell: int,
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    policy: DisclosurePolicy,
+    *,
+    force: bool,
+) -> int:
+    for r in index.relations:
+        members = (*r.children, r.parent) if r.parent >= 0 else r.children
+        if cell in members and _complement_in(r, cell, index, true, reasons, policy):
+            index.cells["suppressed"] = _sup_vector(index, true)
+            return 1
+    return 0
+
+
+def _complement_in(
+    r: Relation,
+    cell: int,
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    policy: DisclosurePolicy,
+) -> bool:
+    """Suppress one more published member of ``r`` (a part if any, else the margin)."""
+    c = index.cells
+    sup = c["suppressed"].to_numpy(dtype=bool)
+    candidates = [m for m in r.children if m != cell and not sup[m]]
+    if not candidates and r.parent >= 0 and r.parent != cell and not sup[r.parent]:
+        candidates = [r.parent]
+    if not candidates:
+        return False
+    counts = np.array([_row_count(c, m, true) for m in candidates])
+    enough = counts >= policy.min_cell + policy.protection_interval
+    pick = (
+        candidates[int(np.argmin(np.where(enough, counts, np.inf)))]
+        if enough.any()
+        else candidates[int(np.argmax(counts))]
+    )
+    kind, row = c.at[pick, "kind"], int(c.at[pick, "row"])
+    df = true[kind]
+    df.loc[row, "suppressed"] = True
+    df.loc[row, "suppression_reason"] = COMPLEMENTARY
+    reasons[kind].iat[row] = COMPLEMENTARY
+    c.loc[(c["kind"] == kind) & (c["row"] == row), "reason"] = COMPLEMENTARY
+    return True
+
+
+def _row_count(cells: pd.DataFrame, cell: int, true: Mapping[str, pd.DataFrame]) -> float:
+    kind, row = cells.at[cell, "kind"], int(cells.at[cell, "row"])
+    spec = KINDS[kind]
+    return float(true[kind][spec.count].iat[row]) if spec.count else 0.0
+
+
+def _finish(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    spec = KINDS[kind]
+    out = df.copy()
+    if spec.cv:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = out["se"] / out["estimate"].abs()
+        out["cv"] = cv.where(np.isfinite(cv))
+        out["unreliable"] = (out["cv"] > policy.max_cv).fillna(False).astype(bool)
+    if spec.count:
+        out["suppression_reason"] = out["suppression_reason"].astype(object)
+        out["suppressed"] = out["suppressed"].astype(bool)
+    return out[[c for c in spec.columns if c in out.columns]].reset_index(drop=True)
