@@ -268,7 +268,11 @@ def _run_peer(
     n_run = n
     if peer == "samplics" and not args.full and n > args.samplics_max_rows:
         n_run = args.samplics_max_rows
-    return peer_entry(
+    cached = _PEER_CACHE.get((peer, n_run))
+    if cached is not None and cached.get("status") == "ok":
+        # the same smaller run already made for an earlier size: reuse, rescale
+        return {**cached, "seconds": cached["seconds_measured"] * n / n_run, "extrapolated": True}
+    entry = peer_entry(
         peer,
         lambda p, w: run_python_peer(peer, p, w, args.peer_python, args.timeout),
         df,
@@ -277,6 +281,11 @@ def _run_peer(
         args.seed,
         workdir,
     )
+    _PEER_CACHE[(peer, n_run)] = entry
+    return entry
+
+
+_PEER_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
 
 
 def _fmt_peer(e: dict[str, Any]) -> str:
