@@ -20,8 +20,17 @@ if TYPE_CHECKING:
     from trustsurvey.questionnaire.model import Code, Item, Questionnaire
 
 
+class _Flow(dict):
+    """A mapping written on one line: ``{uk: Так, en: "Yes"}``."""
+
+
+def _t(text: Text) -> str | dict[str, str]:
+    data = text.to_data()
+    return _Flow(data) if isinstance(data, dict) else data
+
+
 def _codes(codes: dict[Code, Text]) -> dict:
-    return {_code_out(k): v.to_data() for k, v in codes.items()}
+    return {_code_out(k): _t(v) for k, v in codes.items()}
 
 
 def _code_out(code: Code) -> Code:
@@ -40,7 +49,7 @@ def item_to_data(item: Item, q: Questionnaire) -> dict:
     """One item as a YAML mapping, leaving out defaults and what its scale already says."""
     out: dict = {"name": item.name, "type": item.type}
     if item.text:
-        out["text"] = item.text.to_data()
+        out["text"] = _t(item.text)
     scale = q.scales.get(item.scale) if item.scale else None
     if scale is not None:
         out["scale"] = item.scale
@@ -78,15 +87,15 @@ def questionnaire_to_data(q: Questionnaire) -> dict:
     """The whole questionnaire as plain data."""
     out: dict = {"name": q.name, "version": str(q.version), "languages": list(q.languages)}
     if q.title:
-        out["title"] = q.title.to_data()
+        out["title"] = _t(q.title)
     if q.description:
-        out["description"] = q.description.to_data()
+        out["description"] = _t(q.description)
     if q.scales:
         scales = {}
         for name, s in q.scales.items():
             entry: dict = {}
             if s.text:
-                entry["text"] = s.text.to_data()
+                entry["text"] = _t(s.text)
             if not s.ordered:
                 entry["ordered"] = False
             entry["codes"] = _codes(s.codes)
@@ -95,13 +104,13 @@ def questionnaire_to_data(q: Questionnaire) -> dict:
             scales[name] = entry
         out["scales"] = scales
     if q.grids:
-        out["grids"] = {name: {"text": t.to_data()} for name, t in q.grids.items()}
+        out["grids"] = {name: {"text": _t(t)} for name, t in q.grids.items()}
     out["items"] = [item_to_data(i, q) for i in q.items.values()]
     if q.indices:
         out["indices"] = [
             {
                 "name": ix.name,
-                **({"text": ix.text.to_data()} if ix.text else {}),
+                **({"text": _t(ix.text)} if ix.text else {}),
                 "items": list(ix.items),
                 "method": ix.method,
                 "min_valid": ix.min_valid,
@@ -112,14 +121,14 @@ def questionnaire_to_data(q: Questionnaire) -> dict:
     if q.codebook is not None:
         cb: dict = {}
         if q.codebook.text:
-            cb["text"] = q.codebook.text.to_data()
+            cb["text"] = _t(q.codebook.text)
         if q.codebook.valence:
             cb["valence"] = q.codebook.valence
         cb["themes"] = [
             {
                 "code": t.code,
-                "label": t.label.to_data(),
-                **({"description": t.description.to_data()} if t.description else {}),
+                "label": _t(t.label),
+                **({"description": _t(t.description)} if t.description else {}),
                 **({"parent": t.parent} if t.parent else {}),
             }
             for t in q.codebook.themes.values()
@@ -138,6 +147,15 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 
 _Dumper.add_representer(str, _str_representer)
+_Dumper.add_representer(
+    _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+)
+_Dumper.add_representer(
+    list,
+    lambda d, v: d.represent_sequence(
+        "tag:yaml.org,2002:seq", v, flow_style=all(isinstance(x, str) for x in v) or None
+    ),
+)
 
 
 def dump_yaml(data: dict) -> str:
