@@ -1,0 +1,108 @@
+"""Turn weighting columns into integer codes, matching target codes by value.
+
+Codes in targets match the data by value: a target keyed ``1`` (or ``"1"`` from a CSV or YAML
+file) matches a column read from SPSS as ``1.0``; text columns match text keys, and a key
+``1.0`` matches the text ``"1"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.errors import WeightingError
+
+# small integer-valued columns (the usual questionnaire codes) are coded by offset
+_FAST_RANGE = 1 << 16
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A column as integer codes ``0..len(levels)-1`` (row order kept)."""
+
+    column: str
+    codes: np.ndarray
+    levels: list[Hashable]
+    numeric: bool
+
+    @property
+    def nlevels(self) -> int:
+        return len(self.levels)
+
+
+def _missing_error(column: str, series: pd.Series, n_missing: int) -> WeightingError:
+    rows = [int(i) + 1 for i in np.flatnonzero(series.isna().to_numpy())[:10]]
+    return WeightingError(
+        f"weighting variable has {n_missing} missing value(s) among {len(series)} rows "
+        f"(data rows {', '.join(map(str, rows))}{' …' if n_missing > 10 else ''})",
+        item=column,
+        hint="impute or recode the missing values first (e.g. to the modal category, or a "
+        "category of their own with its own population target), or drop those respondents "
+        "explicitly and report it",
+    )
+
+
+def factorize(series: pd.Series, column: str) -> Factor:
+    """Integer-code one weighting column; missing values raise :class:`WeightingError`."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(series.cat.categories.dtype)
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
+    if numeric:
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        nan = np.isnan(values)
+        if nan.any():
+            raise _missing_error(column, series, int(nan.sum()))
+        if values.size == 0:
+            return Factor(column, np.zeros(0, dtype=np.intp), [], True)
+        lo, hi = values.min(), values.max()
+        if hi - lo < _FAST_RANGE and np.isfinite(lo) and np.isfinite(hi):
+            shifted = values - lo
+            raw = shifted.astype(np.intp)
+            if np.array_equal(raw, shifted):
+                present = np.bincount(raw) > 0
+                remap = np.cumsum(present) - 1
+                codes = remap[raw] if not present.all() else raw
+                levels = [float(v) + lo for v in np.flatnonzero(present)]
+                return Factor(column, codes.astype(np.intp, copy=False), levels, True)
+        uniq, codes = np.unique(values, return_inverse=True)
+        return Factor(column, codes.astype(np.intp), [float(v) for v in uniq], True)
+    if series.isna().any():
+        raise _missing_error(column, series, int(series.isna().sum()))
+    codes, uniques = pd.factorize(series, sort=True)
+    return Factor(column, codes.astype(np.intp), [str(u) for u in uniques], False)
+
+
+def normalise_code(key: object, numeric: bool, column: str) -> Hashable:
+    """A target code as the data's value type (float for numeric columns, text otherwise)."""
+    if numeric:
+        if isinstance(key, bool):
+            return float(key)
+        if isinstance(key, int | float | np.integer | np.floating):
+            return float(key)
+        if isinstance(key, str):
+            try:
+                return float(key.strip())
+            except ValueError:
+                pass
+        raise WeightingError(
+            f"target code {key!r} is not a number but the data column is numeric",
+            item=column,
+            hint="key the targets by the questionnaire's numeric codes (e.g. 1, 2)",
+        )
+    if isinstance(key, float | np.floating) and float(key).is_integer():
+        return str(int(key))
+    if isinstance(key, int | np.integer):
+        return str(int(key))
+    return str(key)
+
+
+def describe_level(level: Hashable) -> str:
+    """A level as a person writes it (``1`` rather than ``1.0``)."""
+    if isinstance(level, float) and level.is_integer():
+        return str(int(level))
+    return str(level)
