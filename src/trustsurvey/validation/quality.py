@@ -1,0 +1,214 @@
+"""Data-quality checks: duplicate interviews, straight-lining, speeders, interviewer effects.
+
+* ``duplicate``: two interviews with identical answer vectors, ignoring id, interviewer,
+  duration, date and personal-data columns (a copied interview). The later row is flagged and
+  the message names the first. (Kuriakose & Robbins 2016 use near-duplicates; we flag exact
+  ones.)
+* ``straightlining``: the same substantive answer to every item of a Likert grid, with at
+  least ``min_items`` items answered (Kim et al. 2019, "straightlining" in grid questions).
+* ``speeder``: interview duration below ``fraction`` x the file's median duration (default
+  one third; cf. Greszki, Meyer & Schoen 2015 on speeding thresholds relative to the median).
+* ``interviewer_dk``: interviewers whose respondents' mean share of "difficult to answer"
+  exceeds the pooled mean by more than ``z`` standard errors (one-sided z test with the
+  between-respondent SD, ``z = (mean_i - mean) / (sd / sqrt(n_i))``, default 3.29, i.e.
+  p < 0.0005), among interviewers with at least ``min_interviews`` interviews.
+
+>>> import pandas as pd
+>>> f = pd.DataFrame({"resp_id": [1, 2, 3], "duration_min": [30.0, 27.0, 5.0]})
+>>> speeder_issues(f, "duration_min")["resp_id"].tolist()
+['3']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.validation.report import empty_table, issues
+
+ADMIN_ROLES = {"id", "interviewer", "duration"}
+
+
+def _ids(frame: pd.DataFrame, id_column: str | None, rows) -> list:
+    return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
+
+
+def answer_columns(frame: pd.DataFrame, q) -> list[str]:
+    """Columns that make up an interview's answers (no ids, admin, dates or personal data)."""
+    cols = []
+    for name, item in q.items.items():
+        if item.roles & ADMIN_ROLES or item.pii or item.type in ("identifier", "date"):
+            continue
+        if "design" in item.roles:
+            continue
+        cols += [c for c in q.columns_for(name) if c in frame.columns]
+    return cols
+
+
+def duplicate_issues(
+    frame: pd.DataFrame,
+    q,
+    *,
+    file: str = "",
+    id_column: str | None = "resp_id",
+) -> pd.DataFrame:
+    """Later copies of an identical answer vector."""
+    id_column = id_column if id_column in frame.columns else None
+    cols = answer_columns(frame, q)
+    if len(cols) < 5:
+        return empty_table()
+    keyed = frame[cols].astype(str)
+    dup = keyed.duplicated(keep="first").to_numpy()
+    rows = dup.nonzero()[0]
+    if not len(rows):
+        return empty_table()
+    first = keyed.drop_duplicates(keep="first")
+    first_pos = {
+        tuple(r): i for i, r in zip(first.index, first.itertuples(index=False), strict=True)
+    }
+    en, uk, values = [], [], []
+    for pos in rows:
+        orig = first_pos[tuple(keyed.iloc[pos])]
+        orig_id = frame[id_column].iloc[orig] if id_column else orig + 1
+        orig_txt = str(int(orig_id)) if isinstance(orig_id, float) else str(orig_id)
+        values.append(orig_txt)
+        en.append(f"same answers as respondent {orig_txt} (row {orig + 1}) on {len(cols)} items")
+        uk.append(f"ті самі відповіді, що й у респондента {orig_txt} (рядок {orig + 1})")
+    return issues(file, "duplicate", "", rows, values, _ids(frame, id_column, rows), en, uk)
+
+
+def straightlining_issues(
+    frame: pd.DataFrame,
+    q,
+    *,
+    file: str = "",
+    id_column: str | None = "resp_id",
+    min_items: int = 5,
+) -> pd.DataFrame:
+    """Respondents giving one and the same substantive answer across a whole grid."""
+    id_column = id_column if id_column in frame.columns else None
+    grids: dict[str, list[str]] = {}
+    for name, item in q.items.items():
+        if item.grid and name in frame.columns:
+            grids.setdefault(item.grid, []).append(name)
+    parts = []
+    for grid, cols in grids.items():
+        if len(cols) < min_items:
+            continue
+        values = frame[cols].apply(pd.to_numeric, errors="coerce")
+        for col in cols:
+            valid = [float(c) for c in q.items[col].codes]
+            values[col] = values[col].where(values[col].isin(valid))
+        n_valid = values.notna().sum(axis=1)
+        same = (values.max(axis=1) == values.min(axis=1)) & (n_valid >= min_items)
+        rows = same.to_numpy().nonzero()[0]
+        if len(rows):
+            shown = values.max(axis=1).iloc[rows].tolist()
+            en = [
+                f"answer {v:g} to all {n} answered items of grid {grid}"
+                for v, n in zip(shown, n_valid.iloc[rows], strict=True)
+            ]
+            uk = [
+                f"відповідь {v:g} на всі {n} твердження блоку {grid}"
+                for v, n in zip(shown, n_valid.iloc[rows], strict=True)
+            ]
+            parts.append(
+                issues(
+                    file, "straightlining", grid, rows, shown, _ids(frame, id_column, rows), en, uk
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else empty_table()
+
+
+def speeder_issues(
+    frame: pd.DataFrame,
+    duration_column: str | None,
+    *,
+    file: str = "",
+    id_column: str | None = "resp_id",
+    fraction: float = 1 / 3,
+) -> pd.DataFrame:
+    """Interviews shorter than ``fraction`` x the median duration."""
+    if not duration_column or duration_column not in frame.columns:
+        return empty_table()
+    id_column = id_column if id_column in frame.columns else None
+    duration = pd.to_numeric(frame[duration_column], errors="coerce")
+    median = duration[duration > 0].median()
+    if not np.isfinite(median):
+        return empty_table()
+    limit = fraction * median
+    rows = (duration < limit).to_numpy().nonzero()[0]
+    if not len(rows):
+        return empty_table()
+    shown = duration.iloc[rows].tolist()
+    en = f"below {fraction:.2f} x median ({median:g} min) = {limit:.1f} min"
+    uk = f"менше {fraction:.2f} x медіани ({median:g} хв) = {limit:.1f} хв"
+    return issues(
+        file, "speeder", duration_column, rows, shown, _ids(frame, id_column, rows), en, uk
+    )
+
+
+def dk_codes(item) -> list[float]:
+    """Missing codes meaning "difficult to answer / don't know" (not refusals)."""
+    out = []
+    for code, text in item.missing.items():
+        label = " ".join(str(text.get(lang) or "") for lang in ("en", "uk")).lower()
+        if any(w in label for w in ("difficult", "know", "важко", "не знаю")):
+            out.append(float(code))
+    return out
+
+
+def interviewer_issues(
+    frame: pd.DataFrame,
+    q,
+    interviewer_column: str | None,
+    *,
+    file: str = "",
+    z: float = 3.29,
+    min_interviews: int = 20,
+) -> pd.DataFrame:
+    """Interviewers whose respondents say "difficult to answer" far more often than others."""
+    if not interviewer_column or interviewer_column not in frame.columns:
+        return empty_table()
+    dk = pd.DataFrame(index=frame.index)
+    asked = pd.DataFrame(index=frame.index)
+    for name, item in q.items.items():
+        codes = dk_codes(item)
+        if not codes or name not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[name], errors="coerce")
+        asked[name] = values.notna()
+        dk[name] = values.isin(codes)
+    if dk.empty:
+        return empty_table()
+    n_asked = asked.sum(axis=1)
+    share = (dk.sum(axis=1) / n_asked.where(n_asked > 0)).astype(float)
+    pooled, sd = share.mean(), share.std(ddof=1)
+    if not (np.isfinite(sd) and sd > 0):
+        return empty_table()
+    stats = share.groupby(frame[interviewer_column]).agg(["mean", "count"])
+    stats = stats[stats["count"] >= min_interviews]
+    stats["z"] = (stats["mean"] - pooled) / (sd / np.sqrt(stats["count"]))
+    flagged = stats[stats["z"] > z]
+    if flagged.empty:
+        return empty_table()
+    en = [
+        f"{r.mean:.1%} 'difficult to answer' over {int(r.count)} interviews vs {pooled:.1%} "
+        f"overall (z = {r.z:.1f} > {z})"
+        for r in flagged.itertuples()
+    ]
+    uk = [
+        f"{r.mean:.1%} «важко відповісти» у {int(r.count)} інтерв'ю проти {pooled:.1%} "
+        f"загалом (z = {r.z:.1f} > {z})"
+        for r in flagged.itertuples()
+    ]
+    return issues(
+        file,
+        "interviewer_dk",
+        interviewer_column,
+        [-1] * len(flagged),
+        list(flagged.index),
+        [None] * len(flagged),
+        en,
+        uk,
+    )

@@ -1,0 +1,187 @@
+"""The validation report: one tidy row per problem, written to CSV, HTML and the terminal.
+
+Columns: ``file, row, resp_id, item, value, check, severity, message_en, message_uk``.
+``row`` is the 1-based data row in the file (empty for file- or interviewer-level findings).
+
+>>> rep = ValidationReport(issues("w1.sav", "invalid_code", "q1", [0], ["6"], ["17"],
+...                               "code 6 is not allowed", "код 6 не допускається"))
+>>> rep.n_errors, rep.table.loc[0, "row"]
+(1, 1)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trustsurvey.study.atomic import atomic_path, write_text
+from trustsurvey.validation.checks import CHECKS
+
+COLUMNS = [
+    "file",
+    "row",
+    "resp_id",
+    "item",
+    "value",
+    "check",
+    "severity",
+    "message_en",
+    "message_uk",
+]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
+
+
+def issues(
+    file: str,
+    check: str,
+    item: str,
+    index: Sequence[int] | pd.Index,
+    values: Sequence[Any],
+    ids: Sequence[Any],
+    en: str | Sequence[str],
+    uk: str | Sequence[str],
+    *,
+    severity: str | None = None,
+) -> pd.DataFrame:
+    """Report rows for ``check`` on ``item`` at 0-based positions ``index`` (``-1``: no row)."""
+    n = len(index)
+    spec = CHECKS[check]
+    en_list = [en] * n if isinstance(en, str) else list(en)
+    uk_list = [uk] * n if isinstance(uk, str) else list(uk)
+    rows = pd.DataFrame(
+        {
+            "file": [file] * n,
+            "row": pd.array([int(i) + 1 if int(i) >= 0 else None for i in index], dtype="Int64"),
+            "resp_id": [_text(v) for v in ids],
+            "item": [item] * n,
+            "value": [_text(v) for v in values],
+            "check": [check] * n,
+            "severity": [severity or spec.severity] * n,
+            "message_en": [f"{spec.en}: {m}" if m else spec.en for m in en_list],
+            "message_uk": [f"{spec.uk}: {m}" if m else spec.uk for m in uk_list],
+        }
+    )
+    return rows
+
+
+def empty_table() -> pd.DataFrame:
+    """A report table with no rows."""
+    return issues("", "invalid_code", "", [], [], [], [], [])
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f0f0f0}.error{background:#fde2e2}.warning{background:#fff4d6}
+"""
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found, in questionnaire terms. Validation never drops rows."""
+
+    table: pd.DataFrame
+    files: list[str] = field(default_factory=list)
+    n_rows: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.table = self.table.reindex(columns=COLUMNS).reset_index(drop=True)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Rows of severity ``error``."""
+        return self.table[self.table["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """Rows of severity ``warning``."""
+        return self.table[self.table["severity"] == "warning"]
+
+    @property
+    def n_errors(self) -> int:
+        return len(self.errors)
+
+    @property
+    def n_warnings(self) -> int:
+        return len(self.warnings)
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return self.n_errors == 0
+
+    def counts(self) -> pd.DataFrame:
+        """Problems per file, check and severity."""
+        if self.table.empty:
+            return pd.DataFrame(columns=["file", "check", "severity", "n"])
+        return (
+            self.table.groupby(["file", "check", "severity"], sort=True)
+            .size()
+            .rename("n")
+            .reset_index()
+        )
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        lines = [
+            f"Validation: {self.n_errors} error(s), {self.n_warnings} warning(s) "
+            f"in {len(self.files)} file(s)"
+        ]
+        for r in self.counts().itertuples():
+            lines.append(f"  {r.severity:<7} {r.check:<20} {r.n:>5}  {Path(str(r.file)).name}")
+        return "\n".join(lines)
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the table as UTF-8 CSV (atomically)."""
+        with atomic_path(path) as tmp:
+            self.table.to_csv(tmp, index=False, encoding="utf-8")
+        return Path(path)
+
+    def to_html(self, path: str | Path, *, title: str = "Validation report") -> Path:
+        """Write a self-contained HTML page; every value is escaped."""
+        esc = html.escape
+        head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
+        body = []
+        for row in self.table.itertuples(index=False):
+            cells = "".join(f"<td>{esc(_text(v) if v is not pd.NA else '')}</td>" for v in row)
+            body.append(f'<tr class="{esc(str(row.severity))}">{cells}</tr>')
+        counts = self.counts()
+        summary_rows = "".join(
+            f"<tr class='{esc(str(r.severity))}'><td>{esc(str(r.file))}</td>"
+            f"<td>{esc(str(r.check))}</td><td>{esc(str(r.severity))}</td><td>{r.n}</td></tr>"
+            for r in counts.itertuples()
+        )
+        page = (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+            f"<h1>{esc(title)}</h1><p>{self.n_errors} error(s), {self.n_warnings} warning(s) "
+            f"in {len(self.files)} file(s).</p>"
+            "<h2>Summary</h2><table><tr><th>file</th><th>check</th><th>severity</th>"
+            f"<th>n</th></tr>{summary_rows}</table>"
+            f"<h2>Problems</h2><table><tr>{head}</tr>{''.join(body)}</table></body></html>"
+        )
+        return write_text(path, page)
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``validation.csv`` and ``validation.html`` into ``out_dir``."""
+        out = Path(out_dir)
+        return {
+            "csv": self.to_csv(out / "validation.csv"),
+            "html": self.to_html(out / "validation.html"),
+        }

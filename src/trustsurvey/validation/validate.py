@@ -1,0 +1,142 @@
+"""``validate_study`` and ``validate_data``: every check on every file, one report.
+
+Validation never drops or changes rows; :func:`trustsurvey.validation.clean_study` does
+that, separately, with a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from trustsurvey.study.model import Study, ValidationSettings
+from trustsurvey.validation.crossfield import multiple_choice_issues, skip_logic_issues
+from trustsurvey.validation.metadata import metadata_issues
+from trustsurvey.validation.quality import (
+    duplicate_issues,
+    interviewer_issues,
+    speeder_issues,
+    straightlining_issues,
+)
+from trustsurvey.validation.report import ValidationReport, empty_table
+from trustsurvey.validation.schema import schema_issues
+
+
+def _role_column(q, frame: pd.DataFrame, role: str) -> str | None:
+    for name in q.items_with_role(role):
+        if name in frame.columns:
+            return name
+    return None
+
+
+def validate_data(
+    frame: pd.DataFrame,
+    q,
+    *,
+    meta=None,
+    file: str = "",
+    settings: ValidationSettings | None = None,
+    only_present: bool = False,
+) -> pd.DataFrame:
+    """All report rows for one data frame of raw codes (missing codes kept as values).
+
+    Parameters
+    ----------
+    frame
+        The data as read (``SurveyData.data``): codes, not labels; 8/9 kept.
+    q
+        The questionnaire.
+    meta
+        The file's ``FileMetadata`` (for the dictionary comparison), if any.
+    only_present
+        Judge only the items the data hold (no ``missing_column`` findings).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
+    >>> q = load_questionnaire(instrument_path("police_trust_core"))
+    >>> f = pd.DataFrame({"resp_id": [1, 2], "trust_police": [3.0, 7.0]})
+    >>> validate_data(f, q, only_present=True)["check"].tolist()
+    ['invalid_code']
+    """
+    settings = settings or ValidationSettings()
+    id_column = _role_column(q, frame, "id")
+    parts = [
+        schema_issues(frame, q, file=file, id_column=id_column),
+        skip_logic_issues(frame, q, file=file, id_column=id_column),
+        multiple_choice_issues(frame, q, file=file, id_column=id_column),
+        duplicate_issues(frame, q, file=file, id_column=id_column),
+        straightlining_issues(
+            frame, q, file=file, id_column=id_column, min_items=settings.straightline_min_items
+        ),
+        speeder_issues(
+            frame,
+            _role_column(q, frame, "duration"),
+            file=file,
+            id_column=id_column,
+            fraction=settings.speeder_fraction,
+        ),
+        interviewer_issues(
+            frame,
+            q,
+            _role_column(q, frame, "interviewer"),
+            file=file,
+            z=settings.interviewer_z,
+            min_interviews=settings.interviewer_min_interviews,
+        ),
+    ]
+    if meta is not None or not only_present:
+        parts.append(metadata_issues(meta, q, frame, file=file, only_present=only_present))
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else empty_table()
+
+
+def read_wave(study: Study, wave) -> "SurveyData":  # noqa: F821, UP037
+    """Read one wave's file with the questionnaire's missing codes declared."""
+    from trustsurvey.io import read_survey
+
+    return read_survey(
+        wave.file, encoding=wave.encoding, missing_codes=study.questionnaire.missing_codes()
+    )
+
+
+def validate_study(study: Study, *, data: dict[int, object] | None = None) -> ValidationReport:
+    """Validate every wave file of ``study`` against its questionnaire.
+
+    ``data`` may hold already read ``SurveyData`` per wave code (to avoid reading twice).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from trustsurvey.example import generate_example
+    >>> from trustsurvey.study import load_study
+    >>> report = validate_study(load_study(generate_example(tempfile.mkdtemp() + "/s")))
+    >>> sorted(set(report.errors["check"]))
+    ['duplicate', 'exclusive_option', 'invalid_code']
+    """
+    q = study.questionnaire
+    parts, files, n_rows = [], [], {}
+    for wave in study.waves:
+        sd = data[wave.code] if data and wave.code in data else read_wave(study, wave)
+        name = (
+            str(wave.file.relative_to(study.folder))
+            if wave.file.is_relative_to(study.folder)
+            else str(wave.file)
+        )
+        files.append(name)
+        n_rows[name] = len(sd.data)
+        parts.append(validate_data(sd.data, q, meta=sd.meta, file=name, settings=study.validation))
+    parts = [p for p in parts if not p.empty]
+    table = pd.concat(parts, ignore_index=True) if parts else empty_table()
+    return ValidationReport(table, files=files, n_rows=n_rows)
+
+
+def validate_file(path: str | Path, q, *, only_present: bool = True) -> ValidationReport:
+    """Validate one data file against a questionnaire (no study folder needed)."""
+    from trustsurvey.io import read_survey
+
+    sd = read_survey(path, missing_codes=q.missing_codes())
+    table = validate_data(sd.data, q, meta=sd.meta, file=str(path), only_present=only_present)
+    return ValidationReport(table, files=[str(path)], n_rows={str(path): len(sd.data)})
