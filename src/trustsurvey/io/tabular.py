@@ -126,10 +126,10 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, dict 
                 file=str(path),
                 hint="name an existing sheet",
             )
-        frame = book.parse(chosen, keep_default_na=False, na_values=[""])
+        frame = pd.read_excel(book, sheet_name=chosen, keep_default_na=False, na_values=[""])
         stored = None
         if "_meta" in names:
-            pieces = book.parse("_meta", dtype=str, keep_default_na=False)
+            pieces = pd.read_excel(book, sheet_name="_meta", dtype=str, keep_default_na=False)
             if "trustsurvey_meta" in pieces.columns:
                 try:
                     stored = json.loads("".join(pieces["trustsurvey_meta"].tolist()))
@@ -205,6 +205,10 @@ def read_tabular(
     if stored is not None:
         meta, extra = metadata_from_full(stored)
         frame = _restore_dtypes(frame, stored.get("dtypes", {}))
+        for col, na_rows in stored.get("text_na_rows", {}).items():
+            if col in frame.columns:
+                keep_na = frame.index.isin(na_rows)
+                frame[col] = frame[col].where(frame[col].notna() | keep_na, "")
         frame = _numeric_codes(frame)
         meta.file, meta.format, meta.encoding = str(p), fmt, used
         meta.column_names, meta.n_rows = list(frame.columns), len(frame)

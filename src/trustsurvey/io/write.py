@@ -67,6 +67,15 @@ def full_metadata(sd: SurveyData) -> dict[str, Any]:
         k: [_plain(c) for c in v] for k, v in sd.extra_missing.items() if k in sd.data.columns
     }
     meta["dtypes"] = {col: str(dtype) for col, dtype in sd.data.dtypes.items()}
+    # CSV cannot tell an empty string from an empty cell: list the truly empty cells of text
+    # columns that also hold "" (SPSS blanks), so a reader can restore both.
+    na_rows: dict[str, list[int]] = {}
+    for col in sd.data.columns:
+        s = sd.data[col]
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            if (s == "").any():
+                na_rows[col] = [int(i) for i in range(len(s)) if pd.isna(s.iloc[i])]
+    meta["text_na_rows"] = na_rows
     return meta
 
 
