@@ -36,6 +36,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import InputFileError, TrustSurveyError
@@ -72,9 +73,8 @@ def full_metadata(sd: SurveyData) -> dict[str, Any]:
     na_rows: dict[str, list[int]] = {}
     for col in sd.data.columns:
         s = sd.data[col]
-        if pd.api.types.is_string_dtype(s) or s.dtype == object:
-            if (s == "").any():
-                na_rows[col] = [int(i) for i in range(len(s)) if pd.isna(s.iloc[i])]
+        if (pd.api.types.is_string_dtype(s) or s.dtype == object) and (s == "").any():
+            na_rows[col] = [int(i) for i in np.flatnonzero(s.isna().to_numpy())]
     meta["text_na_rows"] = na_rows
     return meta
 
