@@ -54,6 +54,8 @@ _RANGE = re.compile(
 )
 _ONE_SIDE = re.compile(r"^\s*\.\s*(>=|<=)\s*(-?\d+(?:\.\d+)?)\s*$")
 _TRUE = {"yes", "true", "true()", "1", "y"}
+OTHER_LABEL = Text(uk="Інше", en="Other")
+SPECIFY_OTHER = Text(uk="Уточніть, що саме", en="Specify other")
 
 
 def _lang(key: str) -> str | None:
@@ -81,6 +83,23 @@ def _text(label: Any) -> Text:
     if not values and default is not None:
         return Text.same(default)
     return Text(uk=values.get("uk"), en=values.get("en"))
+
+
+def _label_of(element: dict) -> Text:
+    """Label of a question or choice; old-style ``label:English`` columns left over by
+    pyxform in a form that also uses ``label::`` columns are merged in."""
+    label = element.get("label")
+    merged: dict[str, Any] = {}
+    if isinstance(label, dict):
+        merged.update(label)
+    elif label is not None:
+        merged["default"] = label
+    for key, value in element.items():
+        if key.startswith("label:") and not key.startswith("label::") and value:
+            merged[key[len("label:") :]] = value
+    if set(merged) == {"default"}:
+        return _text(merged["default"])
+    return _text(merged)
 
 
 def _code(name: Any) -> Code:
@@ -293,7 +312,9 @@ class _FormReader:
         for choice in child.get("choices", []) or []:
             code = _code(choice.get("name"))
             target = missing if _truthy(choice.get(f"{EXTRA}missing", "")) else codes
-            target[code] = _text(choice.get("label"))
+            target[code] = _label_of(choice)
+            if code == "other" and self._or_other(child):
+                target[code] = OTHER_LABEL  # pyxform's untranslated "Other"
         return codes, missing
 
     def _item(
@@ -310,6 +331,7 @@ class _FormReader:
                 )
                 if relevant and parent.relevant:
                     relevant = f"({parent.relevant}) and ({relevant})"
+                child = {**child, "label": None, "trustsurvey_generated_label": True}
         if name in self.items:
             raise self.error(name, f"the name {name!r} is used twice (in different groups)")
         bind = child.get("bind", {}) or {}
@@ -350,7 +372,7 @@ class _FormReader:
         self.items[name] = Item(
             name=name,
             type=kind,
-            text=_text(child.get("label")),
+            text=SPECIFY_OTHER if child.get("trustsurvey_generated_label") else _label_of(child),
             scale=scale,
             codes=codes,
             missing=missing,
