@@ -452,8 +452,8 @@ def simulate_did_power(
     ``N(0, ICC sd^2)`` and ``m`` respondents with ``N(0, (1 - ICC) sd^2)`` errors; the effect
     is added to the pilot follow-up cell. Weights are a fixed feature of the design: constant
     within a settlement, spread like lognormal quantiles and scaled so that Kish's
-    ``1 + CV^2`` in each cell is exactly ``deff_w``. Each cell mean is the weighted (Hajek) mean, its
-    variance the with-replacement linearisation over settlements (Lumley 2010, 2.2, as R
+    ``1 + CV^2`` in each cell is exactly ``deff_w``. Each cell mean is the weighted (Hajek)
+    mean, its variance the with-replacement linearisation over settlements (Lumley 2010, 2.2, as R
     ``svymean`` with ``ids = ~settlement``); the test rejects when ``|DiD / SE|`` exceeds the
     t quantile on ``4 (n/m - 1)`` degrees of freedom (PSUs minus strata, as R's ``degf``).
 
