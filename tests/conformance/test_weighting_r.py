@@ -241,3 +241,60 @@ def test_trust_rake_one_wave_function_form(trust, trust_reference):
     r1 = rake(d1, margins, total=float(wave1["pw"].sum()))
     both = _trust_raked(trust, trust_reference, fixed=True)
     close(r1.weights.to_numpy(), both.weights[trust["wave"] == 1].to_numpy(), rel=1e-9)
+
+
+# ---------------------------------------------------------------- r_weighting (our own R script)
+@pytest.fixture(scope="module")
+def wref() -> dict:
+    return json.loads((FIX / "r_weighting" / "weighting_reference.json").read_text())
+
+
+def check_mean_weights(design: SurveyDesign, ref: dict) -> None:
+    m = design.mean("api00")
+    close([m["estimate"].iloc[0], m["se"].iloc[0]], [ref["estimate"], ref["se"]])
+    close(design.weights.to_numpy(), ref["weights"])
+
+
+@pytest.mark.parametrize(("method", "bounds"), [("logit", (0.7, 1.7)), ("raking", None)])
+def test_strat_calibration_two_factors(dstrat, wref, method, bounds):
+    totals = {
+        "stype": {"E": 4421, "H": 755, "M": 1018},
+        "sch.wide": {"No": 6194 - 5122, "Yes": 5122},
+        "api99": 3914069,
+    }
+    cal = dstrat.calibrate(totals, method=method, bounds=bounds)
+    check_mean_weights(cal, wref[f"strat_cal_{method}_two_factors"])
+
+
+def test_calibrated_design_domains(dclus1, wref):
+    ref = wref["clus1_cal_linear_by_stype"]
+    res = dclus1.calibrate(CAL_TOTALS).mean("api00", by="stype")
+    got = res.reindex(pd.Index(ref["stype"], name=res.index.name))
+    close(got["estimate"], ref["estimate"])
+    close(got["se"], ref["se"])
+
+
+def test_rake_with_crossed_margin(dclus1, wref):
+    ref = wref["clus1_rake_crossed"]
+    pc, pm = ref["pop_cross"], ref["pop_comp"]
+    margins = {
+        ("stype", "sch.wide"): {
+            (s, w): f for s, w, f in zip(pc["stype"], pc["sch.wide"], pc["Freq"], strict=True)
+        },
+        "comp.imp": dict(zip(pm["comp.imp"], pm["Freq"], strict=True)),
+    }
+    check_mean_weights(dclus1.rake(margins, tol=1e-12), ref)
+
+
+def test_trim_unequal_weights(dclus2, wref):
+    check_mean_weights(dclus2.trim(lower=20, upper=60), wref["clus2_trim"])
+
+
+def test_trust_raked_by_wave_calibrated_se(trust, trust_reference, wref):
+    ref = wref["trust_raked_by_arm_wave_calibrated"]
+    raked = _trust_raked(trust, trust_reference, fixed=False)
+    res = raked.mean("trust_police", by=["pilot", "wave"])
+    keys = list(zip(ref["pilot"], ref["wave"], strict=True))
+    got = res.reindex(pd.MultiIndex.from_tuples(keys, names=res.index.names))
+    close(got["estimate"], ref["estimate"])
+    close(got["se"], ref["se"])
