@@ -101,13 +101,13 @@ def mr_sets_note(mr_sets: dict[str, dict]) -> list[str]:
 def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
     frame = sd.data.copy()
     losses: list[str] = []
-    bad_names = [c for c in frame.columns if not _SPSS_NAME.match(str(c)) or len(str(c)) > 64]
-    if bad_names:
+    too_long = [c for c in frame.columns if len(str(c).encode("utf-8")) > 64]
+    if too_long:
         raise InputFileError(
-            "column names are not valid SPSS variable names",
+            "column names are longer than SPSS allows (64 bytes)",
             file=str(target),
-            item=bad_names,
-            hint="rename them (letters, digits, _ . @ # $; start with a letter; ≤ 64 bytes)",
+            item=too_long,
+            hint="rename them before writing .sav",
         )
     for col in frame.columns:
         s = frame[col]
@@ -198,16 +198,54 @@ def _spss_value_labels(sd: SurveyData, frame: pd.DataFrame) -> dict[str, dict[An
     return out
 
 
+def spss_names(columns: list[str]) -> dict[str, str]:
+    """Original → valid SPSS name for columns SPSS would reject (Kobo's ``_id`` → ``v_id``).
+
+    >>> spss_names(["_id", "age", "q 1"])
+    {'_id': 'v_id', 'q 1': 'q_1'}
+    """
+    out: dict[str, str] = {}
+    taken = set(columns)
+    for col in columns:
+        if _SPSS_NAME.match(col):
+            continue
+        new = re.sub(r"[^\w.@#$]", "_", col)
+        if not _SPSS_NAME.match(new):
+            new = "v" + new
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        out[col] = new
+    return out
+
+
 def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None) -> Path:
-    """Write ``sd`` to .sav (or .zsav when ``compress`` or the extension says so)."""
+    """Write ``sd`` to .sav (or .zsav when ``compress`` or the extension says so).
+
+    Column names SPSS rejects (e.g. Kobo's ``_id``, ``_uuid``) are renamed (``v_id``); the
+    original name becomes the variable label if there is none, and a warning and a file note
+    list the renaming.
+    """
     import pyreadstat
 
     target = Path(path)
+    names = spss_names([str(c) for c in sd.data.columns])
+    if names:
+        sd = _renamed(sd, names)
+        warnings.warn(
+            f"{target}: renamed for SPSS: "
+            + ", ".join(f"{old} → {new}" for old, new in names.items()),
+            stacklevel=2,
+        )
     zsav = compress if compress is not None else target.suffix.lower() == ".zsav"
     frame, losses = _spss_frame(sd, target)
     notes = list(sd.meta.notes)
     if sd.meta.mr_sets:
         notes.extend(mr_sets_note(sd.meta.mr_sets))
+    if names:
+        notes.append(
+            "trustsurvey: renamed for SPSS: " + ", ".join(f"{o}={n}" for o, n in names.items())
+        )
     if losses:
         warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
     labels = {c: sd.meta.variable_labels.get(c) for c in frame.columns}
@@ -221,7 +259,7 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 file_label=sd.meta.file_label or "",
                 column_labels=labels,
                 compress=bool(zsav),
-                note=notes or None,
+                note=_note_lines(notes) or None,
                 variable_value_labels=_spss_value_labels(sd, frame) or None,
                 missing_ranges=_spss_missing(sd, frame, target) or None,
                 variable_measure=measure or None,
@@ -235,6 +273,44 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
             ) from err
 
     return write_atomic(target, writer)
+
+
+def _note_lines(notes: list[str], width: int = 80) -> list[str]:
+    """SPSS documents are lines of at most 80 bytes: wrap longer notes."""
+    lines: list[str] = []
+    for note in notes:
+        for line in note.splitlines() or [""]:
+            current = ""
+            for ch in line:
+                if len((current + ch).encode("utf-8")) > width:
+                    lines.append(current)
+                    current = ""
+                current += ch
+            lines.append(current)
+    return lines
+
+
+def _renamed(sd: SurveyData, names: dict[str, str]) -> SurveyData:
+    meta = FileMetadata.from_dict(sd.meta.to_dict())
+
+    def move(d: dict) -> dict:
+        return {names.get(k, k): v for k, v in d.items()}
+
+    for key in (
+        "variable_labels",
+        "value_labels",
+        "missing_values",
+        "missing_ranges",
+        "measure",
+        "formats",
+        "derived",
+    ):
+        setattr(meta, key, move(getattr(meta, key)))
+    for old, new in names.items():
+        meta.variable_labels.setdefault(new, old)
+    meta.column_names = [names.get(c, c) for c in meta.column_names]
+    extra = {names.get(k, k): v for k, v in sd.extra_missing.items()}
+    return SurveyData(sd.data.rename(columns=names), meta, extra)
 
 
 # -- Parquet -----------------------------------------------------------------------------
