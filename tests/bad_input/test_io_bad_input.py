@@ -120,5 +120,5 @@ def test_convert_bad_output_extension(good_sav: Path, tmp_path: Path) -> None:
 def test_inspect_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "x.sav"
     path.write_bytes(b"$FL2" + b"\x00" * 20)
-    with pytest.raises(InputFileError, match="x.sav"):
+    with pytest.raises(InputFileError, match=r"x\.sav"):
         inspect_file(path)

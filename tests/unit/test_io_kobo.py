@@ -13,11 +13,19 @@ from trustsurvey.errors import InputFileError
 from trustsurvey.io import expand_multiple, read_survey, write_survey
 from trustsurvey.io.files import sha256
 
-SPLIT = """start;end;today;age;sex;problems;problems/theft;problems/drugs;problems/none;trust_police;_id;_uuid;_submission_time;_index
-2024-03-01T10:00:00.000+02:00;2024-03-01T10:25:30.000+02:00;2024-03-01;34;2;theft drugs;1;1;0;4;101;a1;2024-03-01T08:30:00;1
-2024-03-01T11:00:00.000+02:00;2024-03-01T11:12:00.000+02:00;2024-03-01;61;1;none;0;0;1;8;102;a2;2024-03-01T09:15:00;2
-2024-03-02T09:00:00.000+02:00;2024-03-02T09:40:00.000+02:00;2024-03-02;19;2;;;;;5;103;a3;2024-03-02T07:45:00;3
-"""
+SPLIT = "\n".join(
+    [
+        "start;end;today;age;sex;problems;problems/theft;problems/drugs;problems/none;"
+        "trust_police;_id;_uuid;_submission_time;_index",
+        "2024-03-01T10:00:00.000+02:00;2024-03-01T10:25:30.000+02:00;2024-03-01;34;2;"
+        "theft drugs;1;1;0;4;101;a1;2024-03-01T08:30:00;1",
+        "2024-03-01T11:00:00.000+02:00;2024-03-01T11:12:00.000+02:00;2024-03-01;61;1;"
+        "none;0;0;1;8;102;a2;2024-03-01T09:15:00;2",
+        "2024-03-02T09:00:00.000+02:00;2024-03-02T09:40:00.000+02:00;2024-03-02;19;2;"
+        ";;;;5;103;a3;2024-03-02T07:45:00;3",
+        "",
+    ]
+)
 
 SINGLE = """age,sex,problems,trust_police,_id
 34,2,theft drugs,4,101
