@@ -34,7 +34,11 @@ import pandas as pd
 
 from trustsurvey.design.domains import Domains, as_list, check_columns, make_domains
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
-from trustsurvey.design.variance import covariance_from_totals, design_covariance
+from trustsurvey.design.variance import (
+    average_factors,
+    covariance_from_totals,
+    design_covariance,
+)
 from trustsurvey.errors import DesignError
 
 if TYPE_CHECKING:
@@ -100,8 +104,14 @@ def linear_stats(
     nu = finest.n_units
     totals = None if adjust else np.empty((nu, D, V))
     scores = np.zeros((struct.n, D, V)) if adjust else None
+    factors = None
     for v in range(V):
         ok = valid[:, v] & in_dom
+        fv = average_factors(struct, ok, codes, D)
+        if fv is not None:
+            if factors is None:
+                factors = np.ones((D, V))
+            factors[:, v] = fv
         c = codes[ok]
         y = ys[ok, v]
         wv = w[ok]
@@ -132,11 +142,13 @@ def linear_stats(
     if adjust:
         assert scores is not None
         z = np.nan_to_num(scores.reshape(struct.n, D * V))
-        cov = design_covariance(struct, z, design._adjustments, diag=not covmat)
+        fac = None if factors is None else factors.ravel()
+        cov = design_covariance(struct, z, design._adjustments, diag=not covmat, factors=fac)
     else:
         assert totals is not None
         t = np.nan_to_num(totals.reshape(nu, D * V))
-        cov = covariance_from_totals(struct, t, diag=not covmat)
+        fac = None if factors is None else factors.ravel()
+        cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac)
     var = (np.diag(cov) if covmat else cov).reshape(D, V)
     empty = nn == 0
     var = np.where(empty, np.nan, var)
@@ -281,15 +293,18 @@ def ratio(
         resid = (y[ok] - r[c] * x[ok]) / sx[c]
     struct = design.structure
     score = w * resid
+    fac = average_factors(struct, ok, doms.codes, D)
     if design._adjustments:
         z = np.zeros((struct.n, D))
         z[np.flatnonzero(ok), c] = score
-        cov = design_covariance(struct, np.nan_to_num(z), design._adjustments, diag=not covmat)
+        cov = design_covariance(
+            struct, np.nan_to_num(z), design._adjustments, diag=not covmat, factors=fac
+        )
     else:
         nu = struct.finest.n_units
         key = struct.finest.unit[ok] * D + c
         t = np.bincount(key, weights=score, minlength=nu * D).reshape(nu, D)
-        cov = covariance_from_totals(struct, np.nan_to_num(t), diag=not covmat)
+        cov = covariance_from_totals(struct, np.nan_to_num(t), diag=not covmat, factors=fac)
     var = np.diag(cov) if covmat else cov
     # deff as R: deff(svytotal(r, design)) with r the residual
     rbar = np.bincount(c, weights=w * resid, minlength=D) / sw

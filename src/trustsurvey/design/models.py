@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import special, stats
 
 from trustsurvey.design.results import t_quantile
-from trustsurvey.design.variance import design_covariance
+from trustsurvey.design.variance import average_factors, design_covariance
 from trustsurvey.errors import DesignError
 
 FAMILIES = ("gaussian", "binomial", "quasibinomial")
@@ -105,7 +105,10 @@ def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, fami
     scores = np.zeros((len(y), p))
     scores[used] = (X * (w * (yy - mu))[:, None]) @ ainv
     # back to the design's weights scale: w was rescaled by 1/mean(w), which cancels
-    cov = design_covariance(design.structure, scores, design._adjustments)
+    fac = average_factors(design.structure, used, np.zeros(len(y), dtype=np.int64), 1)
+    if fac is not None:
+        fac = np.repeat(fac, p)
+    cov = design_covariance(design.structure, scores, design._adjustments, factors=fac)
     df = used_degf(design, used) + 1 - p
     return GlmFit(beta=beta, cov=cov, df_residual=float(df), n=int(used.sum()), used=used)
 

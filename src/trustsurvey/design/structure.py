@@ -330,12 +330,15 @@ def build_structure(
                 coef_h = np.where(lonely, 0.0, coef_h)
                 # scale the others by (strata in the group) / (strata not lonely) as R's
                 # onestage(): the group is the whole design at stage 1, the parent unit after
-                group = np.zeros(n_strata, dtype=np.int64) if s == 0 else stratum_parent
-                g_all = np.bincount(group, minlength=group.max() + 1).astype(float)
-                g_ok = np.bincount(group, weights=~lonely, minlength=group.max() + 1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    factor = np.where(g_ok > 0, g_all / g_ok, 0.0)
-                coef_h = coef_h * factor[group]
+                # at stage 1 this factor depends on the strata present in each estimate's
+                # domain and is applied by the variance routine (average_factors)
+                if s > 0:
+                    group = stratum_parent
+                    g_all = np.bincount(group, minlength=group.max() + 1).astype(float)
+                    g_ok = np.bincount(group, weights=~lonely, minlength=group.max() + 1)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        factor = np.where(g_ok > 0, g_all / g_ok, 0.0)
+                    coef_h = coef_h * factor[group]
         coef = coef_h[unit_stratum]
         # next stage multiplier per unit of this stage: mult_h * n_h / N_h
         frac = np.where(np.isfinite(popsize), n_sampled / popsize, 0.0)

@@ -56,13 +56,40 @@ def unit_totals(structure: DesignStructure, scores: np.ndarray) -> np.ndarray:
     return np.asarray(ind @ scores)
 
 
+def average_factors(
+    structure: DesignStructure, ok: np.ndarray, codes: np.ndarray, n_groups: int
+) -> np.ndarray | None:
+    """``lonely_psu="average"``: per domain, strata present / strata present and not lonely.
+
+    R's ``onestage`` scales the first-stage variance by ``nstrat / nokstrat`` counted over the
+    strata that have rows in the (sub)design, so each domain gets its own factor. ``ok`` marks
+    the rows that count, ``codes`` their domain (0..n_groups-1). ``None`` if not needed.
+    """
+    st = structure.stages[0]
+    if structure.lonely_psu != "average" or not st.lonely.any():
+        return None
+    h = structure.stratum_of_row[ok]
+    present = np.bincount(h * n_groups + codes[ok], minlength=st.n_strata * n_groups) > 0
+    present = present.reshape(st.n_strata, n_groups)
+    n_all = present.sum(0).astype(float)
+    n_ok = present[~st.lonely].sum(0).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_ok > 0, n_all / n_ok, 0.0)
+
+
 def covariance_from_totals(
-    structure: DesignStructure, totals: np.ndarray, *, diag: bool = False
+    structure: DesignStructure,
+    totals: np.ndarray,
+    *,
+    diag: bool = False,
+    factors: np.ndarray | None = None,
 ) -> np.ndarray:
     """Covariance (``k x k``) or variances (``k``) from finest-stage unit totals.
 
     ``totals`` is ``(n_units_finest, k)``. Stages are visited from the finest up: the totals of
-    a stage are the sums of its children's totals.
+    a stage are the sums of its children's totals. ``factors`` (``k``) scale each estimate's
+    first-stage contribution (``lonely_psu="average"``, see :func:`average_factors`); by
+    default the full design's ``nstrat / nokstrat``.
     """
     t = np.asarray(totals, dtype=float)
     if t.ndim == 1:
@@ -82,6 +109,10 @@ def covariance_from_totals(
             means[~st.centre] = 0.0
         c = t - means[st.unit_stratum]
         c *= np.sqrt(st.coef)[:, None]
+        if s == 0 and structure.lonely_psu == "average" and st.lonely.any():
+            if factors is None:
+                factors = np.full(k, st.n_strata / (st.n_strata - st.lonely.sum()))
+            c *= np.sqrt(factors)[None, :]
         if diag:
             out += np.einsum("ij,ij->j", c, c)
         else:
@@ -95,6 +126,7 @@ def design_covariance(
     adjustments: Sequence[InfluenceAdjustment] = (),
     *,
     diag: bool = False,
+    factors: np.ndarray | None = None,
 ) -> np.ndarray:
     """Covariance matrix of the estimates whose weighted influence values are ``scores``.
 
@@ -108,10 +140,13 @@ def design_covariance(
         Calibration adjustments applied in order before aggregation (see module docstring).
     diag
         Return only the ``k`` variances.
+    factors
+        Per-estimate first-stage factors for ``lonely_psu="average"`` (see
+        :func:`average_factors`).
     """
     z = np.asarray(scores, dtype=float)
     if z.ndim == 1:
         z = z[:, None]
     for adj in adjustments:
         z = np.asarray(adj.adjust(z), dtype=float)
-    return covariance_from_totals(structure, unit_totals(structure, z), diag=diag)
+    return covariance_from_totals(structure, unit_totals(structure, z), diag=diag, factors=factors)
