@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: theme codes of questionnaires/focus_group_protocol.yaml (codebook)
+#: theme codes used when the codebook is not given (a subset of focus_group_protocol's)
 THEMES = (
     "responsiveness",
     "respect",
@@ -24,7 +24,10 @@ THEMES = (
     "safety",
     "cooperation",
 )
-VALENCE = ("negative", "neutral", "positive")
+#: themes on which pilot groups lean positive
+PILOT_POSITIVE = {"responsiveness", "response_time", "respect", "visibility", "community_officer"}
+#: valence codes of the codebook's scale (negative, neutral, positive)
+VALENCE = (-1, 0, 1)
 DOUBLE_CODED = ("FG01", "FG02", "FG05", "FG06")
 
 _GROUPS = [
@@ -51,7 +54,7 @@ def focus_groups(
         n_seg = int(rng.integers(18, 27))
         for seg in range(1, n_seg + 1):
             theme = themes[int(rng.integers(len(themes)))]
-            positive = 0.55 if arm == "pilot" and theme in themes[:4] else 0.25
+            positive = 0.55 if arm == "pilot" and theme in PILOT_POSITIVE else 0.25
             p = [0.75 - positive, 0.25, positive] if positive < 0.5 else [0.15, 0.30, 0.55]
             valence = VALENCE[int(rng.choice(3, p=np.array(p) / sum(p)))]
             rows.append((gid, seg, "A", theme, valence))

@@ -163,7 +163,10 @@ def _inject_errors(
     for items in grids.values():
         for col in items:
             w2.at[row, col] = 4.0
-    log.append((2, int(w2.at[row, "resp_id"]), "straightlining", "", "4 across the grid"))
+    judged = [g for g, items in grids.items() if len(items) >= 5]
+    log.append(
+        (2, int(w2.at[row, "resp_id"]), "straightlining", ",".join(judged), "4 to every item")
+    )
 
     # 7. an interviewer with an outlying share of "difficult to answer" (wave 2)
     log.append((2, None, "interviewer_dk", "interviewer", f"interviewer {OUTLIER_INTERVIEWER}"))
@@ -197,7 +200,9 @@ def build_example(seed: int = DEFAULT_SEED) -> ExampleFrames:
     waves = {w: _wave(w, rng, grids) for w in (1, 2)}
     errors = _inject_errors(waves, rng, grids)
     waves = {w: frame[column_order(q, frame)] for w, frame in waves.items()}
-    groups, segments = focus_groups(rng)
+    protocol = load_questionnaire(instrument_path("focus_group_protocol"))
+    themes = list(protocol.codebook.themes) if protocol.codebook else None
+    groups, segments = focus_groups(rng, themes) if themes else focus_groups(rng)
     from trustsurvey.example.geography import communities
 
     return ExampleFrames(

@@ -1,0 +1,209 @@
+"""``trustsurvey run STUDY``: the pipeline as a list of named steps.
+
+Each step is a small function taking the shared :class:`RunContext`; later stages
+(weighting, analysis, publishing) append their own :class:`Step` to :data:`STEPS` (or pass
+``steps=`` to :func:`run_study`). Outputs go under ``STUDY/out/`` and are written
+atomically; raw files are only read.
+
+Steps so far: ``read`` (waves with the questionnaire's missing codes) -> ``validate``
+(``out/validation/``) -> ``clean`` (``out/clean/``) -> ``indices`` (the analysis dataset
+with index scores, personal data removed: ``out/analysis.parquet``) -> ``estimates``
+(design-based weighted means of trust by arm x wave: ``out/estimates.csv``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trustsurvey.study.loader import load_study
+from trustsurvey.study.model import Study
+
+#: variables estimated by arm x wave (those present in the data are used)
+ESTIMATE_VARIABLES = ("trust_police", "trust_index", "pj_index", "aware_officer")
+
+
+@dataclass
+class RunContext:
+    """What the steps share: the study, data, report, results and files written."""
+
+    study: Study
+    echo: Callable[[str], None] = print
+    data: dict[int, Any] = field(default_factory=dict)  # wave code -> SurveyData (raw)
+    report: Any = None
+    cleaned: Any = None
+    analysis: pd.DataFrame | None = None
+    estimates: pd.DataFrame | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named pipeline step."""
+
+    name: str
+    description: str
+    run: Callable[[RunContext], None]
+
+
+def _read(ctx: RunContext) -> None:
+    from trustsurvey.validation.validate import read_wave
+
+    for wave in ctx.study.waves:
+        ctx.data[wave.code] = read_wave(ctx.study, wave)
+        ctx.echo(f"      wave {wave.code}: {len(ctx.data[wave.code].data)} rows ({wave.file.name})")
+
+
+def _validate(ctx: RunContext) -> None:
+    from trustsurvey.validation import validate_study
+
+    ctx.report = validate_study(ctx.study, data=ctx.data)
+    paths = ctx.report.write(ctx.study.out_dir / "validation")
+    ctx.outputs.update({f"validation_{k}": v for k, v in paths.items()})
+    for line in ctx.report.summary().splitlines():
+        ctx.echo(f"      {line}")
+
+
+def _clean(ctx: RunContext) -> None:
+    from trustsurvey.validation import clean_study
+
+    ctx.cleaned = clean_study(ctx.study, ctx.report, data=ctx.data)
+    for path in ctx.cleaned.files:
+        ctx.outputs[f"clean_{path.stem}"] = path
+    ctx.echo(f"      {ctx.cleaned.summary()}")
+
+
+def analysis_frame(study: Study, data: dict[int, Any]) -> pd.DataFrame:
+    """Waves stacked, missing codes as NaN, index scores added, an ``arm`` column, no PII."""
+    q = study.questionnaire
+    frames = []
+    for wave in study.waves:
+        frame = data[wave.code].analysis()
+        if "wave" not in frame.columns:
+            frame.insert(0, "wave", wave.code)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    present = [n for n in q.indices if all(_has(frame, q, m) for m in _leaves(q, n))]
+    if present:
+        scores = _indices(q, frame, present)
+        frame = pd.concat([frame, scores], axis=1)
+    frame["arm"] = study.arms.arm_of(frame)
+    pii = [c for name in q.pii_items for c in q.columns_for(name) if c in frame.columns]
+    return frame.drop(columns=pii)
+
+
+def _leaves(q, name: str) -> list[str]:
+    out = []
+    for member in q.indices[name].items:
+        out += _leaves(q, member) if member in q.indices else [member]
+    return out
+
+
+def _has(frame: pd.DataFrame, q, member: str) -> bool:
+    return member in frame.columns
+
+
+def _indices(q, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Index scores for the indices whose items the data hold."""
+    import copy
+
+    sub = copy.copy(q)
+    sub.indices = {n: q.indices[n] for n in names}
+    return sub.compute_indices(frame)[names]
+
+
+def _indices_step(ctx: RunContext) -> None:
+    from trustsurvey.study.atomic import atomic_path
+
+    data = ctx.cleaned.data if ctx.cleaned is not None else ctx.data
+    ctx.analysis = analysis_frame(ctx.study, data)
+    target = ctx.study.out_dir / "analysis.parquet"
+    with atomic_path(target) as tmp:
+        ctx.analysis.to_parquet(tmp, index=False)
+    ctx.outputs["analysis"] = target
+    names = [n for n in ctx.study.questionnaire.indices if n in ctx.analysis.columns]
+    for name in names:
+        ctx.echo(f"      {name}: {int(ctx.analysis[name].notna().sum())} valid scores")
+
+
+def estimate_by_arm_wave(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
+    """Design-based weighted means (linearised SEs) by arm x wave, tidy.
+
+    Uses ``trustsurvey.design.SurveyDesign`` with the study's ``design`` columns.
+    """
+    from trustsurvey.design import SurveyDesign
+
+    variables = [v for v in ESTIMATE_VARIABLES if v in frame.columns]
+    design = SurveyDesign(frame, **study.design.kwargs())
+    result = design.mean(variables, by=["arm", "wave"]).reset_index()
+    if "variable" not in result.columns:
+        result.insert(2, "variable", variables[0])
+    keep = ["variable", "arm", "wave", "estimate", "se", "ci_low", "ci_high", "df", "deff", "n"]
+    result = result[[c for c in keep if c in result.columns]]
+    result["wave"] = pd.to_numeric(result["wave"]).astype("Int64")
+    return result.sort_values(["variable", "arm", "wave"], kind="stable").reset_index(drop=True)
+
+
+def _estimates(ctx: RunContext) -> None:
+    from trustsurvey.study.atomic import write_csv
+
+    frame = ctx.analysis
+    if frame is None:
+        return
+    missing = [c for c in ctx.study.design.columns() if c not in frame.columns]
+    if missing:
+        ctx.echo(f"      skipped: design columns {', '.join(missing)} not in the data")
+        return
+    frame = frame[frame["arm"].notna()]
+    ctx.estimates = estimate_by_arm_wave(ctx.study, frame)
+    ctx.outputs["estimates"] = write_csv(ctx.study.out_dir / "estimates.csv", ctx.estimates)
+    shown = ctx.estimates.copy()
+    for col in ("estimate", "se", "ci_low", "ci_high"):
+        shown[col] = shown[col].map(lambda v: f"{v:.3f}")
+    cols = ["variable", "arm", "wave", "estimate", "se", "ci_low", "ci_high", "n"]
+    for line in shown[cols].to_string(index=False).splitlines():
+        ctx.echo(f"      {line}")
+
+
+STEPS: list[Step] = [
+    Step("read", "read the waves with the questionnaire's missing codes", _read),
+    Step("validate", "validate against the questionnaire (out/validation/)", _validate),
+    Step("clean", "exclude flagged respondents (out/clean/)", _clean),
+    Step("indices", "compute index scores (out/analysis.parquet)", _indices_step),
+    Step("estimates", "weighted means by arm x wave (out/estimates.csv)", _estimates),
+]
+
+
+def run_study(
+    folder: str | Path | Study,
+    *,
+    steps: list[Step] | None = None,
+    echo: Callable[[str], None] = print,
+) -> RunContext:
+    """Run the pipeline on a study folder; return the context with every result.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from trustsurvey.example import generate_example
+    >>> ctx = run_study(generate_example(tempfile.mkdtemp() + "/s"), echo=lambda s: None)
+    >>> sorted(ctx.estimates["arm"].unique())
+    ['control', 'pilot']
+    """
+    started = time.perf_counter()
+    study = folder if isinstance(folder, Study) else load_study(folder)
+    ctx = RunContext(study=study, echo=echo)
+    steps = list(STEPS if steps is None else steps)
+    echo(f"Study {study.name}: {len(study.waves)} wave(s), questionnaire {study.questionnaire_ref}")
+    for i, step in enumerate(steps, 1):
+        t0 = time.perf_counter()
+        echo(f"[{i}/{len(steps)}] {step.name}: {step.description}")
+        step.run(ctx)
+        echo(f"      done in {time.perf_counter() - t0:.1f} s")
+    echo(f"Finished in {time.perf_counter() - started:.1f} s; outputs in {study.out_dir}")
+    return ctx
