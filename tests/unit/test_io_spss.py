@@ -89,3 +89,132 @@ def test_surveydata_ranges_and_strings() -> None:
     assert mask["s"].tolist() == [False, True, False, True, False]
     counts = sd.missing_counts().set_index("variable")
     assert counts.loc["inc"].tolist() == [1, 3, 1]
+
+
+# -- legacy encodings, portable files, multiple-response sets (PSPP-made fixtures) -----------
+UKRAINIAN_TRUST = {
+    1.0: "Зовсім не довіряю",
+    2.0: "Скоріше не довіряю",
+    4.0: "Скоріше довіряю",
+    8.0: "Важко відповісти",
+    9.0: "Відмова",
+}
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "windows-1251", None])
+def test_cp1251_file_reads_ukrainian(fixtures_dir: Path, encoding: str | None) -> None:
+    path = fixtures_dir / "spss" / "cp1251.sav"
+    raw = path.read_bytes()
+    assert "Довіра".encode("cp1251") in raw and "Довіра".encode() not in raw
+    sd = read_survey(path, encoding=encoding)
+    assert sd.meta.variable_labels["trust"] == "Довіра до поліції"
+    assert sd.meta.value_labels["trust"] == UKRAINIAN_TRUST
+    assert sd.meta.value_labels["obl"]["KYV"] == "Київська"
+    assert sd.data["region"].tolist() == ["Київ", "Львів", "Одеса", "Харків", "Полтава"]
+    assert sd.meta.missing_values["trust"] == [8.0, 9.0]
+    assert sd.meta.missing_ranges["income"] == [(97.0, 99.0)]
+
+
+def test_cp1251_and_utf8_fixtures_agree(fixtures_dir: Path) -> None:
+    a = read_survey(fixtures_dir / "spss" / "cp1251.sav", encoding="cp1251")
+    b = read_survey(fixtures_dir / "spss" / "utf8_mrsets.sav")
+    pd.testing.assert_frame_equal(a.data, b.data)
+    assert a.meta.value_labels == b.meta.value_labels
+    assert a.meta.variable_labels == b.meta.variable_labels
+
+
+def test_mr_sets_read(fixtures_dir: Path) -> None:
+    sd = read_survey(fixtures_dir / "spss" / "utf8_mrsets.sav")
+    problems = sd.meta.mr_sets["problems"]
+    assert problems["variable_list"] == ["problems_theft", "problems_drugs"]
+    assert problems["label"] == "Проблеми в громаді"
+    assert problems["counted_value"] == 1
+
+
+def test_portable_file_keeps_missing_codes(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "spss" / "legacy.por"
+    before = sha256(path)
+    sd = read_survey(path)
+    assert sha256(path) == before
+    assert sd.meta.format == "por"
+    assert sd.data["TRUST"].tolist() == [4.0, 8.0, 9.0, 2.0]  # codes kept as values
+    assert sd.meta.missing_values == {"TRUST": [8.0, 9.0]}
+    assert sd.meta.missing_ranges == {"INCOME": [(97.0, 99.0)]}
+    assert sd.analysis()["TRUST"].isna().tolist() == [False, True, True, False]
+    assert sd.analysis()["INCOME"].isna().tolist() == [False, True, True, False]
+    assert sd.meta.value_labels["TRUST"][8.0] == "Hard to say"
+    assert sd.data["VISIT"].iloc[0] == pd.Timestamp("2024-03-01")
+
+
+def test_dates_out_of_range_become_nat_with_report(tmp_path: Path) -> None:
+    path = tmp_path / "dates.sav"
+    seconds = (pd.Timestamp("2024-03-01") - pd.Timestamp("1582-10-14")).total_seconds()
+    frame = pd.DataFrame({"d": [seconds, -5e12, 1e15, np.nan]})
+    pyreadstat.write_sav(frame, str(path), variable_format={"d": "DATE11"})
+    with pytest.raises(OverflowError):  # what pyreadstat alone does
+        pyreadstat.read_sav(str(path))
+    with pytest.warns(UserWarning, match="outside"):
+        sd = read_survey(path)
+    assert sd.data["d"].iloc[0] == pd.Timestamp("2024-03-01")
+    assert sd.data["d"].iloc[1:].isna().all()
+    assert sd.meta.issues and "rows 2, 3" in sd.meta.issues[0]
+
+
+def test_chunked_read_equals_single_read(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 2_503
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n, dtype=float),
+            "trust": rng.choice([1.0, 2.0, 3.0, 8.0, 9.0], n),
+            "town": rng.choice(["Київ", "Львів", "Суми"], n),
+            "when": pd.to_datetime("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s"),
+        }
+    )
+    frame["when"] = frame["when"].astype("datetime64[us]")
+    path = tmp_path / "big.sav"
+    pyreadstat.write_sav(frame, str(path), missing_ranges={"trust": [8.0, 9.0]})
+    whole = read_survey(path, chunksize=None)
+    chunked = read_survey(path, chunksize=500, progress=False)
+    pd.testing.assert_frame_equal(whole.data, chunked.data)
+    assert whole.meta.missing_values == chunked.meta.missing_values
+    assert len(chunked.data) == n
+    pd.testing.assert_frame_equal(chunked.analysis(), whole.analysis())
+
+
+def test_progress_bar_when_forced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.sav"
+    pyreadstat.write_sav(pd.DataFrame({"x": np.arange(1000, dtype=float)}), str(path))
+    read_survey(path, chunksize=100, progress=True)
+    err = capsys.readouterr().err
+    assert "reading p.sav" in err and "1000/1000" in err
+    read_survey(path, chunksize=100, progress=False)
+    assert "reading" not in capsys.readouterr().err
+    read_survey(path, chunksize=100)  # auto: small file, stderr not a terminal → no bar
+    assert "reading" not in capsys.readouterr().err
+
+
+def test_zsav_reads_like_sav(tmp_path: Path, trust: SurveyData) -> None:
+    from trustsurvey.io import write_survey
+
+    out = write_survey(trust, tmp_path / "t.zsav")
+    assert out.read_bytes()[:4] == b"$FL3"
+    back = read_survey(out)
+    assert back.meta.format == "zsav"
+    pd.testing.assert_frame_equal(back.data, trust.data)
+    assert back.meta.value_labels == trust.meta.value_labels
+
+
+def test_inspect_counts_match_pyreadstat(trust_path: Path) -> None:
+    from trustsurvey.io import inspect_file
+
+    table = inspect_file(trust_path).set_index("variable")
+    sysmis, _ = pyreadstat.read_sav(str(trust_path), user_missing=False)
+    raw, _ = pyreadstat.read_sav(str(trust_path), user_missing=True)
+    for col in raw.columns:
+        assert table.loc[col, "n_valid"] == sysmis[col].notna().sum()
+        assert table.loc[col, "n_missing_code"] == sysmis[col].isna().sum() - raw[col].isna().sum()
+        assert table.loc[col, "n_distinct"] == raw[col].nunique()
+    assert table.loc["trust_police", "missing_values"] == [8.0, 9.0]
+    assert table.loc["trust_police", "label"] == "Наскільки Ви довіряєте поліції?"
