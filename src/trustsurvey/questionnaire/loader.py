@@ -122,6 +122,7 @@ class _Context:
         line = self.line(path)
         if line is not None:
             message = f"{message} (line {line})"
+        hint = hint or "correct this entry; questionnaires/police_trust_core.yaml shows the format"
         return QuestionnaireError(message, file=self.file, item=path or None, hint=hint)
 
 
@@ -143,6 +144,9 @@ def _parse_yaml(text: str, ctx: _Context) -> Any:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        begun = err.context_mark
+        if begun is not None and mark is not None and begun.line != mark.line:
+            where += f" ({err.context} at line {begun.line + 1})"
         raise QuestionnaireError(
             f"YAML syntax error{where}: {err.problem or err.context}",
             file=ctx.file,
@@ -219,7 +223,7 @@ def _bool(value: Any, path: str, ctx: _Context, default: bool = False) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise ctx.error(path, f"expected true or false, got {value!r}")
+        raise ctx.error(path, f"expected true or false, got {value!r}", "write true or false")
     return value
 
 
@@ -227,7 +231,9 @@ def _number(value: Any, path: str, ctx: _Context) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ctx.error(path, f"expected a number, got {_kind(value)} {value!r}")
+        raise ctx.error(
+            path, f"expected a number, got {_kind(value)} {value!r}", "write a number, e.g. 18"
+        )
     return value
 
 
@@ -525,6 +531,7 @@ def _index(i: int, value: Any, ctx: _Context) -> Index:
         raise ctx.error(
             f"{path}.min_valid",
             f"min_valid {min_valid} must be between 1 and the number of items ({len(members)})",
+            "lower min_valid or add items",
         )
     reversed_raw = data.get("reversed") or []
     if not isinstance(reversed_raw, list):
