@@ -1,9 +1,199 @@
-"""Commands of the analysis room (filled in as the room grows)."""
+"""Commands of the analysis room: ``trustsurvey plan`` and ``trustsurvey sample``.
+
+Heavy libraries are imported inside the commands so ``trustsurvey --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from trustsurvey.errors import AnalysisError, InputFileError
+
+PLAN_HELP = "\n\n".join(
+    [
+        "Sample size, power and minimum detectable effect for a difference-in-differences.",
+        "Pilot and control communities, baseline and follow-up, as four independent "
+        "cross-sections: Var(DiD) = sd^2 deff (1/n_pt0 + 1/n_pt1 + 1/n_ct0 + 1/n_ct1), with "
+        "deff = (1 + (m - 1) ICC) x weighting deff. With --effect: respondents needed per arm "
+        "and wave; with --n: the minimum detectable effect (and the power, if both are given).",
+        "Respondents for a DiD of 0.3 SD:",
+        "trustsurvey plan --effect 0.3 --icc 0.05 --cluster-size 10 --deff-weighting 1.3",
+        "MDE with 400 respondents per arm and wave:",
+        "trustsurvey plan --n 400 --icc 0.05 --cluster-size 10",
+        "ICC and cluster size estimated from an earlier wave:",
+        "trustsurvey plan --effect 0.3 --sd 1.18 --icc-from wave1.sav --item trust_police",
+    ]
+)
+
+SAMPLE_HELP = "\n\n".join(
+    [
+        "Draw the next wave's sample from a settlement frame (CSV or XLSX).",
+        "Allocates --n-psu settlements across strata, selects them by systematic PPS on --size "
+        "(certainty settlements first), takes --take households per settlement and gives each "
+        "household sheet a Kish selection table. Writes to OUTDIR: allocation.csv, "
+        "settlements.csv (pi1, pi2), households.csv (interviewer sheets: Kish table and its "
+        "choice for 1 to 6+ adults, pi1, pi2, empty adults/pi3/weight columns) and "
+        "kish_tables.csv. The frame file is never modified.",
+        "40 settlements, 10 households each, households counted in the frame:",
+        "trustsurvey sample frame.csv --strata hromada --size population --n-psu 40 "
+        "--take 10 --households households --seed 7 -o sample_w3",
+        "Neyman allocation, at least 4 settlements per hromada, 2.6 persons per household:",
+        "trustsurvey sample frame.xlsx --strata hromada --size population --n-psu 40 "
+        "--take 10 --household-size 2.6 --allocation neyman --sd sd_trust --minimum 4 "
+        "-o sample_w3",
+    ]
+)
+
+
+def _read_frame(path: Path):
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputFileError("frame file not found", file=path, hint="check the path")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return pd.read_excel(path)
+    if suffix in (".csv", ".txt"):
+        try:
+            return pd.read_csv(path, encoding="utf-8-sig")
+        except (UnicodeDecodeError, pd.errors.ParserError) as err:
+            raise InputFileError(
+                f"cannot read the frame ({err})", file=path, hint="save it as UTF-8 CSV"
+            ) from err
+    raise InputFileError(f"unsupported frame type {suffix!r}", file=path, hint="use CSV or XLSX")
+
+
+def _show(title: str, frame) -> None:
+    typer.echo(title)
+    typer.echo(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    typer.echo("")
+
+
+def plan(
+    effect: Annotated[float | None, typer.Option(help="DiD to detect, outcome units.")] = None,
+    power: Annotated[float, typer.Option(help="Target power.")] = 0.8,
+    alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
+    icc: Annotated[float, typer.Option(help="Intra-cluster correlation.")] = 0.0,
+    cluster_size: Annotated[
+        float | None,
+        typer.Option(help="Respondents per settlement (default 1, or the mean from --icc-from)."),
+    ] = None,
+    deff_weighting: Annotated[
+        float, typer.Option(help="Kish weighting design effect 1 + CV^2.")
+    ] = 1.0,
+    sd: Annotated[float, typer.Option(help="Respondent-level SD of the outcome.")] = 1.0,
+    n: Annotated[
+        float | None, typer.Option(help="Respondents per arm x wave cell (gives the MDE).")
+    ] = None,
+    communities_per_arm: Annotated[
+        int, typer.Option(help="Communities per arm (splits the cell size).")
+    ] = 1,
+    icc_from: Annotated[
+        Path | None, typer.Option(help="Earlier wave (.sav/.csv/...) to estimate the ICC from.")
+    ] = None,
+    item: Annotated[str | None, typer.Option(help="With --icc-from: the outcome column.")] = None,
+    cluster: Annotated[str, typer.Option(help="With --icc-from: settlement column.")] = "psu",
+) -> None:
+    from trustsurvey.analysis import planning
+
+    if icc_from is not None:
+        from trustsurvey.io import read_survey
+
+        if not item:
+            raise AnalysisError(
+                "--icc-from needs --item", item="item", hint="e.g. --item trust_police"
+            )
+        data = read_survey(icc_from).analysis()
+        icc_table = planning.icc_anova(data, item, cluster)
+        _show(f"ICC from {icc_from} (ANOVA estimator):", icc_table)
+        icc = max(float(icc_table["icc"].iloc[0]), 0.0)
+        if cluster_size is None:
+            cluster_size = float(icc_table["mean_cluster_size"].iloc[0])
+        if item in data.columns and sd == 1.0 and effect is not None:
+            typer.echo(f"(effect in outcome units; observed SD of {item}: "
+                       f"{float(data[item].std()):.3f} — pass --sd to use it)\n")  # fmt: skip
+    if effect is None and n is None:
+        raise AnalysisError(
+            "nothing to plan", item="effect", hint="give --effect (sample size) or --n (MDE)"
+        )
+    cluster_size = 1.0 if cluster_size is None else cluster_size
+    common = {"alpha": alpha, "sd": sd, "icc": icc, "cluster_size": cluster_size,
+              "deff_weighting": deff_weighting}  # fmt: skip
+    if effect is not None:
+        _show(
+            "Respondents needed per arm and wave:",
+            planning.did_sample_size(
+                effect, power=power, communities_per_arm=communities_per_arm, **common
+            ),
+        )
+    if n is not None:
+        _show("Minimum detectable DiD:", planning.did_mde(n, power=power, **common))
+        if effect is not None:
+            _show("Power for the given effect and n:", planning.did_power(effect, n, **common))
+
+
+def sample(
+    frame_path: Annotated[
+        Path, typer.Argument(metavar="FRAME", help="Settlement frame, CSV or XLSX.")
+    ],
+    strata: Annotated[str, typer.Option(help="Stratum column (e.g. hromada).")],
+    size: Annotated[str, typer.Option(help="Population-size column (PPS measure).")],
+    n_psu: Annotated[int, typer.Option(help="Settlements to select in all.")],
+    take: Annotated[int, typer.Option(help="Households per settlement.")],
+    outdir: Annotated[Path, typer.Option("-o", "--outdir", help="Folder for the output CSVs.")],
+    allocation: Annotated[str, typer.Option(help="proportional, equal or neyman.")] = (
+        "proportional"
+    ),
+    sd: Annotated[str | None, typer.Option(help="Neyman: column with each stratum's SD.")] = None,
+    minimum: Annotated[int, typer.Option(help="Minimum settlements per stratum.")] = 0,
+    households: Annotated[
+        str | None, typer.Option(help="Households-per-settlement column (for pi2).")
+    ] = None,
+    household_size: Annotated[
+        float | None, typer.Option(help="Average household size, if no households column.")
+    ] = None,
+    id_col: Annotated[str | None, typer.Option("--id", help="Settlement id column.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same sample).")] = 1,
+) -> None:
+    from trustsurvey.analysis.sampling import draw_sample, kish_grid
+
+    frame = _read_frame(frame_path)
+    draw = draw_sample(
+        frame,
+        strata=strata,
+        size=size,
+        n_psu=n_psu,
+        take=take,
+        allocation=allocation,
+        sd=sd,
+        minimum=minimum,
+        households=households,
+        household_size=household_size,
+        id=id_col,
+        seed=seed,
+    )
+    outdir.mkdir(parents=True, exist_ok=True)
+    if outdir.resolve() == frame_path.resolve().parent and frame_path.name in (
+        "allocation.csv", "settlements.csv", "households.csv", "kish_tables.csv"
+    ):  # fmt: skip
+        raise InputFileError(
+            "the output would overwrite the frame", file=frame_path, hint="choose another -o"
+        )
+    draw.allocation.to_csv(outdir / "allocation.csv", index=False)
+    draw.settlements.to_csv(outdir / "settlements.csv", index=False)
+    draw.households.to_csv(outdir / "households.csv", index=False)
+    kish_grid().reset_index().to_csv(outdir / "kish_tables.csv", index=False)
+    _show("Allocation:", draw.allocation)
+    typer.echo(
+        f"{len(draw.settlements)} settlements ({int(draw.settlements['certainty'].sum())} "
+        f"certainty), {len(draw.households)} household sheets written to {outdir}"
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main ``trustsurvey`` app."""
+    app.command("plan", help=PLAN_HELP)(plan)
+    app.command("sample", help=SAMPLE_HELP)(sample)
