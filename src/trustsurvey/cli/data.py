@@ -17,16 +17,17 @@ def _json_cell(value: object) -> object:
     return value
 
 
+def _code(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _short(value: object) -> str:
+    """A cell of the dictionary table as short text: ``1=Так; 2=Ні``, ``8, 9``, ``97–99``."""
     if isinstance(value, dict):
-        text = "; ".join(
-            f"{k:g}={v}" if isinstance(k, float) else f"{k}={v}" for k, v in value.items()
-        )
+        text = "; ".join(f"{_code(k)}={v}" for k, v in value.items())
     elif isinstance(value, list | tuple):
         text = ", ".join(
-            f"{v[0]}–{v[1]}"
-            if isinstance(v, tuple | list)
-            else (f"{v:g}" if isinstance(v, float) else str(v))
+            f"{_code(v[0])}–{_code(v[1])}" if isinstance(v, tuple | list) else _code(v)
             for v in value
         )
     else:
