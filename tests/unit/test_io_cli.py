@@ -13,7 +13,25 @@ from trustsurvey.io import read_survey
 from trustsurvey.io.files import sha256
 
 
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+class _Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_cli(*args: str | Path) -> _Result:
+    """In-process run (fast); documented errors exit 2 as ``trustsurvey.cli.main`` does."""
+    from typer.testing import CliRunner
+
+    from trustsurvey.cli import app
+    from trustsurvey.errors import TrustSurveyError
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if isinstance(result.exception, TrustSurveyError):
+        return _Result(2, result.stdout, f"error: {result.exception}")
+    return _Result(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "trustsurvey", *map(str, args)],
         capture_output=True,
@@ -60,7 +78,7 @@ def test_convert_and_force(fixtures_dir: Path, tmp_path: Path) -> None:
 def test_documented_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.sav"
     bad.write_text("id,trust\n1,2\n", encoding="utf-8")
-    result = run_cli("inspect", bad)
+    result = run_process("inspect", bad)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1
