@@ -22,6 +22,7 @@ False
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -154,7 +155,7 @@ def _components(
     for r in rels:
         vs = [m for m in _members(r) if m in parent]
         rel_vars.append(vs)
-        for a, b in zip(vs, vs[1:], strict=False):
+        for a, b in itertools.pairwise(vs):
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[ra] = rb

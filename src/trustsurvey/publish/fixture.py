@@ -13,12 +13,17 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import tempfile
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from trustsurvey.publish.schema import ALL
+
+if TYPE_CHECKING:
+    from trustsurvey.publish.bundle import Bundle
 
 COMMUNITIES = {
     "bucha": ("pilot", "Буча", "Bucha"),
@@ -278,3 +283,12 @@ def synthetic_meta(resp_count: int | None = None) -> dict[str, Any]:
     meta = dict(SYNTHETIC_META)
     meta["n_respondents"] = resp_count or 2245
     return meta
+
+
+@functools.lru_cache(maxsize=1)
+def demo_bundle() -> Bundle:
+    """The synthetic study written to a temporary bundle and read back (cached)."""
+    from trustsurvey.publish.bundle import read_bundle, write_bundle
+
+    out = tempfile.mkdtemp(prefix="trustsurvey-demo-")
+    return read_bundle(write_bundle(synthetic_tables(), out, study_meta=synthetic_meta()))

@@ -4,8 +4,8 @@ A text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab / carriage r
 be run as a formula by Excel or LibreOffice; it is prefixed with an apostrophe so it shows as
 text (OWASP, "CSV Injection"). Numbers stay numbers.
 
->>> neutralise("=HYPERLINK(\\"http://x\\")")
-"'=HYPERLINK(\\"http://x\\")"
+>>> neutralise("=1+2")
+"'=1+2"
 >>> neutralise(-1.5)
 -1.5
 """

@@ -1,0 +1,52 @@
+"""The dashboard app factory.
+
+>>> from trustsurvey.publish.fixture import demo_bundle
+>>> app = create_app(demo_bundle())
+>>> app.config.serve_locally, app.server.testing
+(True, False)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+
+from trustsurvey.dashboard import callbacks, layout, security
+from trustsurvey.dashboard.config import DashboardConfig, load_config
+from trustsurvey.publish.bundle import Bundle, read_bundle
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+def create_app(
+    bundle: Bundle | str | Path,
+    *,
+    config: DashboardConfig | str | Path | None = None,
+    lang: str | None = None,
+) -> Dash:
+    """A Dash app showing ``bundle`` (a loaded :class:`Bundle` or the path of one).
+
+    The app reads only the bundle's aggregates. Assets (Dash, Plotly.js, CSS) are served by
+    the app itself, so it works offline. Security headers are always on; HTTP basic auth is
+    on when ``TRUSTSURVEY_DASHBOARD_USER`` and ``TRUSTSURVEY_DASHBOARD_PASSWORD`` are set.
+    """
+    b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
+    cfg = config if isinstance(config, DashboardConfig) else load_config(config, study=b.study)
+    start = lang if lang in cfg.languages else cfg.default_language
+    title = cfg.title or b.manifest.get("title") or {}
+    app = Dash(
+        __name__,
+        title=str(title.get(start) or b.study) if isinstance(title, dict) else b.study,
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        external_stylesheets=[],
+        external_scripts=[],
+        suppress_callback_exceptions=True,
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = layout.shell(cfg, start)
+    callbacks.register(app, b, cfg)
+    security.install(app.server, app.csp_hashes())
+    return app

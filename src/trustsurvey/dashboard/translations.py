@@ -1,0 +1,159 @@
+"""Every text of the dashboard in Ukrainian and English.
+
+Labels of items, communities, categories, problems and themes come from the bundle (the
+questionnaire's labels); everything else a person reads is here.
+
+>>> t("nav.overview", "en"), t("nav.overview", "uk")
+('Overview', 'Огляд')
+"""
+
+from __future__ import annotations
+
+LANGS: tuple[str, ...] = ("uk", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "app.subtitle": {
+        "uk": "Результати опитування: лише узагальнені дані",
+        "en": "Survey results: aggregates only",
+    },
+    "lang.label": {"uk": "Мова", "en": "Language"},
+    "nav.overview": {"uk": "Огляд", "en": "Overview"},
+    "nav.indicators": {"uk": "Показники", "en": "Indicators"},
+    "nav.communities": {"uk": "Громади", "en": "Communities"},
+    "nav.problems": {"uk": "Проблеми безпеки", "en": "Security problems"},
+    "nav.focus_groups": {"uk": "Фокус-групи", "en": "Focus groups"},
+    "nav.methodology": {"uk": "Методологія", "en": "Methodology"},
+    "nav.label": {"uk": "Розділи", "en": "Pages"},
+    "overview.title": {
+        "uk": "Довіра за громадами та групами впродовж хвиль",
+        "en": "Trust by community and arm over waves",
+    },
+    "overview.did": {
+        "uk": "Різниця різниць (пілотні мінус контрольні громади)",
+        "en": "Difference-in-differences (pilot minus control)",
+    },
+    "overview.did_missing": {
+        "uk": "Результати різниці різниць ще не опубліковано.",
+        "en": "Difference-in-differences results are not published yet.",
+    },
+    "overview.ci": {"uk": "95% довірчий інтервал", "en": "95% confidence interval"},
+    "indicators.title": {
+        "uk": "Розподіл відповідей (включно з «важко відповісти»)",
+        "en": "Distribution of answers (including 'difficult to answer')",
+    },
+    "communities.title": {"uk": "Громади поруч", "en": "Communities side by side"},
+    "problems.title": {
+        "uk": "Проблеми безпеки, які називають мешканці",
+        "en": "Local security problems named by residents",
+    },
+    "focus.title": {"uk": "Теми фокус-груп за групами", "en": "Focus-group themes by arm"},
+    "method.title": {"uk": "Як отримано ці дані", "en": "How these figures were made"},
+    "method.sample": {"uk": "Розмір вибірки", "en": "Sample sizes"},
+    "method.weighting": {"uk": "Зважування", "en": "Weighting"},
+    "method.moe": {"uk": "Похибка вибірки", "en": "Margins of error"},
+    "method.quality": {"uk": "Якість даних", "en": "Data quality"},
+    "method.suppression": {"uk": "Що приховано і чому", "en": "What was suppressed and why"},
+    "method.policy": {
+        "uk": (
+            "Клітинки, де менше ніж {min_cell} респондентів, приховано; також приховано "
+            "додаткові клітинки, з яких їх можна було б обчислити. Оцінки з коефіцієнтом "
+            "варіації понад {max_cv} позначено як ненадійні."
+        ),
+        "en": (
+            "Cells with fewer than {min_cell} respondents are suppressed, together with the "
+            "cells from which they could be recomputed. Estimates with a coefficient of "
+            "variation above {max_cv} are flagged as unreliable."
+        ),
+    },
+    "method.audit": {
+        "uk": "Приховані клітинки: {small} малих, {comp} додаткових.",
+        "en": "Suppressed cells: {small} small, {comp} complementary.",
+    },
+    "method.moe_note": {
+        "uk": "Половина ширини 95% довірчого інтервалу для всіх опублікованих оцінок.",
+        "en": "Half the width of the 95% confidence interval of the published estimates.",
+    },
+    "ctl.outcome": {"uk": "Показник", "en": "Outcome"},
+    "ctl.groups": {"uk": "Громади та групи", "en": "Communities and arms"},
+    "ctl.community": {"uk": "Громада", "en": "Community"},
+    "ctl.wave": {"uk": "Хвиля", "en": "Wave"},
+    "ctl.all_waves": {"uk": "Усі хвилі", "en": "All waves"},
+    "dl.csv": {"uk": "Завантажити CSV", "en": "Download CSV"},
+    "dl.xlsx": {"uk": "Завантажити XLSX", "en": "Download XLSX"},
+    "dl.note": {
+        "uk": "Завантаження містить саме ті узагальнені дані, що показано.",
+        "en": "Downloads hold exactly the aggregates shown.",
+    },
+    "col.outcome": {"uk": "Показник", "en": "Outcome"},
+    "col.community": {"uk": "Громада", "en": "Community"},
+    "col.group": {"uk": "Громада або група", "en": "Community or arm"},
+    "col.arm": {"uk": "Група", "en": "Arm"},
+    "col.wave": {"uk": "Хвиля", "en": "Wave"},
+    "col.estimate": {"uk": "Оцінка", "en": "Estimate"},
+    "col.ci_low": {"uk": "Нижня межа 95% ДІ", "en": "95% CI low"},
+    "col.ci_high": {"uk": "Верхня межа 95% ДІ", "en": "95% CI high"},
+    "col.n": {"uk": "Респондентів (n)", "en": "Respondents (n)"},
+    "col.status": {"uk": "Примітка", "en": "Note"},
+    "col.category": {"uk": "Відповідь", "en": "Answer"},
+    "col.share": {"uk": "Частка", "en": "Share"},
+    "col.problem": {"uk": "Проблема", "en": "Problem"},
+    "col.rank": {"uk": "Місце", "en": "Rank"},
+    "col.theme": {"uk": "Тема", "en": "Theme"},
+    "col.n_groups": {"uk": "Фокус-груп", "en": "Focus groups"},
+    "col.n_mentions": {"uk": "Згадувань", "en": "Mentions"},
+    "col.statistic": {"uk": "Показник", "en": "Statistic"},
+    "col.value": {"uk": "Значення", "en": "Value"},
+    "col.check": {"uk": "Перевірка", "en": "Check"},
+    "col.n_flagged": {"uk": "Позначено анкет", "en": "Interviews flagged"},
+    "col.moe": {"uk": "Похибка (±)", "en": "Margin of error (±)"},
+    "col.table": {"uk": "Таблиця", "en": "Table"},
+    "col.small": {"uk": "Малі клітинки", "en": "Small cells"},
+    "col.complementary": {"uk": "Додаткові", "en": "Complementary"},
+    "col.contrast": {"uk": "Порівняння", "en": "Contrast"},
+    "status.small_cell": {
+        "uk": "приховано: менше ніж {min_cell} респондентів",
+        "en": "suppressed: fewer than {min_cell} respondents",
+    },
+    "status.complementary": {
+        "uk": "приховано: захищає іншу приховану клітинку",
+        "en": "suppressed: protects another suppressed cell",
+    },
+    "status.unreliable": {
+        "uk": "ненадійна оцінка (коефіцієнт варіації > {max_cv})",
+        "en": "unreliable estimate (coefficient of variation > {max_cv})",
+    },
+    "status.ok": {"uk": "", "en": ""},
+    "label.all_communities": {"uk": "Усі громади", "en": "All communities"},
+    "label.all": {"uk": "Усі", "en": "All"},
+    "label.no_data": {
+        "uk": "Цієї таблиці немає в опублікованих результатах.",
+        "en": "This table is not in the published results.",
+    },
+    "label.suppressed_note": {
+        "uk": "Приховані клітинки не показано на графіку; див. таблицю.",
+        "en": "Suppressed cells are left out of the chart; see the table.",
+    },
+    "label.unreliable_note": {
+        "uk": "Порожні маркери: ненадійні оцінки.",
+        "en": "Hollow markers: unreliable estimates.",
+    },
+    "label.not_found": {"uk": "Сторінку не знайдено.", "en": "Page not found."},
+    "label.created": {"uk": "Створено", "en": "Created"},
+}
+
+
+def t(key: str, lang: str = "uk", **values: object) -> str:
+    """The text ``key`` in ``lang`` ("uk" or "en"), formatted with ``values``."""
+    entry = TEXTS[key]
+    text = entry.get(lang) or entry["uk"]
+    return text.format(**values) if values else text
+
+
+def missing_translations() -> list[tuple[str, str]]:
+    """``(key, lang)`` pairs without a text (``status.ok`` is intentionally empty)."""
+    return [
+        (key, lang)
+        for key, entry in TEXTS.items()
+        for lang in LANGS
+        if key != "status.ok" and not entry.get(lang)
+    ]

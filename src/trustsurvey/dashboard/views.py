@@ -1,0 +1,528 @@
+"""Pure functions from a bundle and the page's selections to what the page shows.
+
+Each returns plain data — a Plotly figure as a dict and the table shown as a DataFrame with
+translated headers — so it is unit-tested without a browser, and the download of a page is
+built from exactly the table shown. Labels are HTML-escaped inside figures (Plotly renders a
+subset of HTML in text), and shown as text elsewhere.
+
+>>> from trustsurvey.publish.fixture import demo_bundle
+>>> fig, table = overview_view(demo_bundle(), "trust_police", ["arm:pilot"], "en")
+>>> list(table.columns)[:3], fig["data"][0]["name"]
+(['Community or arm', 'Wave', 'Estimate'], 'Pilot communities')
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from trustsurvey.dashboard.translations import t
+from trustsurvey.publish.bundle import Bundle
+from trustsurvey.publish.schema import ALL
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+ARM_COLOURS = {"pilot": "#0072B2", "control": "#E69F00", ALL: "#000000"}
+#: Diverging, colour-blind-safe (ColorBrewer PuOr) for ordered answers; grey for "don't know".
+LIKERT_COLOURS = ("#b35806", "#f1a340", "#d8d8d8", "#998ec3", "#542788")
+DONT_KNOW_COLOUR = "#6b6b6b"
+DIGITS = 3
+
+
+def label(bundle: Bundle, kind: str, key: Any, lang: str, outcome: str | None = None) -> str:
+    """The label of a code in ``lang``; ``ALL`` reads "All communities" / "All"."""
+    if key == ALL:
+        return t("label.all_communities" if kind == "community" else "label.all", lang)
+    return bundle.label(kind, key, lang, outcome=outcome)
+
+
+def wave_label(bundle: Bundle, code: int, lang: str) -> str:
+    for w in bundle.waves:
+        if int(w.get("code", -1)) == int(code):
+            lab = w.get("label")
+            if isinstance(lab, dict):
+                return str(lab.get(lang) or lab.get("uk") or lab.get("en") or code)
+            if lab:
+                return str(lab)
+    return f"{t('ctl.wave', lang)} {code}"
+
+
+def esc(text: str) -> str:
+    """Escape a label for use inside a Plotly figure."""
+    return html.escape(str(text), quote=False)
+
+
+def status_text(row: pd.Series, bundle: Bundle, lang: str) -> str:
+    """Why a row is blank or flagged, in ``lang``."""
+    pol = bundle.policy
+    reason = row.get("suppression_reason")
+    if bool(row.get("suppressed", False)) and isinstance(reason, str):
+        return t(f"status.{reason}", lang, min_cell=pol.min_cell)
+    if bool(row.get("unreliable", False)):
+        return t("status.unreliable", lang, max_cv=pol.max_cv)
+    return ""
+
+
+def _round(x: Any) -> Any:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), DIGITS)
+
+
+def _count(x: Any) -> Any:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return int(x)
+
+
+def group_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
+    """Overview choices: everyone, each arm, each community (``arm:<code>``/``com:<code>``)."""
+    est = bundle.tables.get("estimates")
+    if est is None:
+        return []
+    pairs = est[["community", "arm"]].drop_duplicates()
+    opts = []
+    if ((pairs["community"] == ALL) & (pairs["arm"] == ALL)).any():
+        opts.append({"label": t("label.all_communities", lang), "value": "all"})
+    for arm in sorted(pairs.loc[(pairs["community"] == ALL) & (pairs["arm"] != ALL), "arm"]):
+        opts.append({"label": label(bundle, "arm", arm, lang), "value": f"arm:{arm}"})
+    for com in sorted(pairs.loc[pairs["community"] != ALL, "community"].unique()):
+        opts.append({"label": label(bundle, "community", com, lang), "value": f"com:{com}"})
+    return opts
+
+
+def outcome_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, str]]:
+    df = bundle.tables.get(kind)
+    if df is None:
+        return []
+    return [
+        {"label": label(bundle, "outcome", o, lang), "value": o}
+        for o in sorted(df["outcome"].unique())
+    ]
+
+
+def wave_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, Any]]:
+    df = bundle.tables.get(kind)
+    if df is None or "wave" not in df:
+        return []
+    return [
+        {"label": wave_label(bundle, int(w), lang), "value": int(w)}
+        for w in sorted(df["wave"].unique())
+    ]
+
+
+def community_options(bundle: Bundle, lang: str, kind: str) -> list[dict[str, str]]:
+    """Community choices of a table: everyone, arms, communities (same values as above)."""
+    df = bundle.tables.get(kind)
+    if df is None:
+        return []
+    pairs = df[["community", "arm"]].drop_duplicates()
+    opts = []
+    if ((pairs["community"] == ALL) & (pairs["arm"] == ALL)).any():
+        opts.append({"label": t("label.all_communities", lang), "value": "all"})
+    for arm in sorted(pairs.loc[(pairs["community"] == ALL) & (pairs["arm"] != ALL), "arm"]):
+        opts.append({"label": label(bundle, "arm", arm, lang), "value": f"arm:{arm}"})
+    for com in sorted(pairs.loc[pairs["community"] != ALL, "community"].unique()):
+        opts.append({"label": label(bundle, "community", com, lang), "value": f"com:{com}"})
+    return opts
+
+
+def _select(df: pd.DataFrame, choice: str) -> pd.Series:
+    if choice == "all":
+        return (df["community"] == ALL) & (df["arm"] == ALL)
+    kind, _, code = choice.partition(":")
+    if kind == "arm":
+        return (df["community"] == ALL) & (df["arm"] == code)
+    return df["community"] == code
+
+
+def _group_label(bundle: Bundle, choice: str, lang: str) -> str:
+    if choice == "all":
+        return t("label.all_communities", lang)
+    kind, _, code = choice.partition(":")
+    return label(bundle, "arm" if kind == "arm" else "community", code, lang)
+
+
+def _empty_figure(lang: str) -> dict[str, Any]:
+    return {
+        "data": [],
+        "layout": {
+            "annotations": [
+                {"text": esc(t("label.no_data", lang)), "showarrow": False, "x": 0.5, "y": 0.5}
+            ],
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+        },
+    }
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    base = {
+        "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
+        "font": {"family": "system-ui, sans-serif", "size": 14},
+        "legend": {"orientation": "h", "y": -0.2},
+        "plot_bgcolor": "#ffffff",
+        "paper_bgcolor": "#ffffff",
+        "autosize": True,
+    }
+    base.update(extra)
+    return base
+
+
+def overview_view(
+    bundle: Bundle, outcome: str | None, groups: list[str] | None, lang: str
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Trend of ``outcome`` over waves for each chosen group, with 95% CIs."""
+    est = bundle.tables.get("estimates")
+    if est is None or not outcome:
+        return _empty_figure(lang), pd.DataFrame()
+    base = est[(est["outcome"] == outcome) & (est["subgroup"] == ALL)]
+    traces, rows = [], []
+    for i, choice in enumerate(groups or []):
+        sel = base[_select(base, choice)].sort_values("wave")
+        if sel.empty:
+            continue
+        name = _group_label(bundle, choice, lang)
+        arm = choice.partition(":")[2] if choice.startswith("arm:") else ALL
+        colour = ARM_COLOURS.get(arm, PALETTE[i % len(PALETTE)])
+        if choice.startswith("com:"):
+            colour = PALETTE[(i + 2) % len(PALETTE)]
+        x = [wave_label(bundle, w, lang) for w in sel["wave"]]
+        y = [_round(v) for v in sel["estimate"]]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": esc(name),
+                "x": [esc(v) for v in x],
+                "y": y,
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        _round(h - e) for h, e in zip(sel["ci_high"], sel["estimate"], strict=True)
+                    ],
+                    "arrayminus": [
+                        _round(e - lo) for lo, e in zip(sel["ci_low"], sel["estimate"], strict=True)
+                    ],
+                },
+                "marker": {
+                    "size": 10,
+                    "color": colour,
+                    "symbol": ["circle-open" if u else "circle" for u in sel["unreliable"]],
+                },
+                "line": {"color": colour},
+            }
+        )
+        for (_, r), xl in zip(sel.iterrows(), x, strict=True):
+            rows.append(
+                {
+                    t("col.group", lang): name,
+                    t("col.wave", lang): xl,
+                    t("col.estimate", lang): _round(r["estimate"]),
+                    t("col.ci_low", lang): _round(r["ci_low"]),
+                    t("col.ci_high", lang): _round(r["ci_high"]),
+                    t("col.n", lang): _count(r["n"]),
+                    t("col.status", lang): status_text(r, bundle, lang),
+                }
+            )
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            yaxis={"title": {"text": esc(label(bundle, "outcome", outcome, lang))}},
+            xaxis={"type": "category"},
+        ),
+    }
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        first = table.columns[0]
+        table = (
+            table.rename(columns={first: t("col.arm", lang)})
+            if first != t("col.arm", lang)
+            else table
+        )
+    return fig, table
+
+
+def did_view(bundle: Bundle, outcome: str | None, lang: str) -> dict[str, Any] | None:
+    """The DiD headline for ``outcome``: estimate and 95% CI, or ``None``."""
+    did = bundle.tables.get("did")
+    if did is None or not outcome:
+        return None
+    sel = did[did["outcome"] == outcome]
+    if sel.empty:
+        return None
+    r = sel.iloc[0]
+    return {
+        "outcome": label(bundle, "outcome", outcome, lang),
+        "estimate": _round(r["estimate"]),
+        "ci_low": _round(r["ci_low"]),
+        "ci_high": _round(r["ci_high"]),
+        "n": _count(r["n"]),
+        "status": status_text(r, bundle, lang),
+    }
+
+
+def indicators_view(
+    bundle: Bundle, outcome: str | None, group: str | None, lang: str
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Distribution of answers (incl. "difficult to answer") per wave for one group."""
+    lik = bundle.tables.get("likert")
+    if lik is None or not outcome or not group:
+        return _empty_figure(lang), pd.DataFrame()
+    sel = lik[(lik["outcome"] == outcome) & _select(lik, group)]
+    sel = sel.sort_values(["wave", "order", "category"])
+    cats = sel.drop_duplicates("category")[["category", "dont_know"]]
+    traces, rows = [], []
+    ordered = [c for c, dk in zip(cats["category"], cats["dont_know"], strict=True) if not dk]
+    for cat, dk in zip(cats["category"], cats["dont_know"], strict=True):
+        part = sel[sel["category"] == cat]
+        name = label(bundle, "category", cat, lang, outcome=outcome)
+        if dk:
+            colour = DONT_KNOW_COLOUR
+        else:
+            k = ordered.index(cat)
+            colour = LIKERT_COLOURS[round(k * (len(LIKERT_COLOURS) - 1) / max(len(ordered) - 1, 1))]
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": esc(name),
+                "y": [esc(wave_label(bundle, w, lang)) for w in part["wave"]],
+                "x": [None if pd.isna(s) else round(100 * s, 1) for s in part["share"]],
+                "marker": {"color": colour, "line": {"color": "#ffffff", "width": 1}},
+                "hovertemplate": "%{x:.1f}%<extra>" + esc(name) + "</extra>",
+            }
+        )
+        for _, r in part.iterrows():
+            rows.append(
+                {
+                    t("col.wave", lang): wave_label(bundle, r["wave"], lang),
+                    t("col.category", lang): name,
+                    t("col.share", lang): _round(r["share"]),
+                    t("col.n", lang): _count(r["n"]),
+                    t("col.status", lang): status_text(r, bundle, lang),
+                }
+            )
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            barmode="stack",
+            xaxis={"title": {"text": "%"}, "range": [0, 100]},
+            yaxis={"type": "category", "autorange": "reversed"},
+        ),
+    }
+    return fig, pd.DataFrame(rows)
+
+
+def communities_view(
+    bundle: Bundle, outcome: str | None, wave: int | None, lang: str
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Every community's estimate for one wave, side by side, coloured by arm."""
+    est = bundle.tables.get("estimates")
+    if est is None or not outcome or wave is None:
+        return _empty_figure(lang), pd.DataFrame()
+    sel = est[
+        (est["outcome"] == outcome)
+        & (est["subgroup"] == ALL)
+        & (est["community"] != ALL)
+        & (est["wave"] == int(wave))
+    ].sort_values(["arm", "community"])
+    traces, rows = [], []
+    for arm, part in sel.groupby("arm", sort=True):
+        names = [label(bundle, "community", c, lang) for c in part["community"]]
+        traces.append(
+            {
+                "type": "bar",
+                "name": esc(label(bundle, "arm", arm, lang)),
+                "x": [esc(n) for n in names],
+                "y": [_round(v) for v in part["estimate"]],
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        _round(h - e)
+                        for h, e in zip(part["ci_high"], part["estimate"], strict=True)
+                    ],
+                    "arrayminus": [
+                        _round(e - lo)
+                        for lo, e in zip(part["ci_low"], part["estimate"], strict=True)
+                    ],
+                },
+                "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
+            }
+        )
+        for (_, r), nm in zip(part.iterrows(), names, strict=True):
+            rows.append(
+                {
+                    t("col.community", lang): nm,
+                    t("col.arm", lang): label(bundle, "arm", arm, lang),
+                    t("col.estimate", lang): _round(r["estimate"]),
+                    t("col.ci_low", lang): _round(r["ci_low"]),
+                    t("col.ci_high", lang): _round(r["ci_high"]),
+                    t("col.n", lang): _count(r["n"]),
+                    t("col.status", lang): status_text(r, bundle, lang),
+                }
+            )
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            yaxis={"title": {"text": esc(label(bundle, "outcome", outcome, lang))}},
+            xaxis={"type": "category"},
+        ),
+    }
+    return fig, pd.DataFrame(rows)
+
+
+def problems_view(
+    bundle: Bundle, group: str | None, wave: int | None, lang: str
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Local security problems ranked by the share naming them."""
+    pr = bundle.tables.get("problems")
+    if pr is None or not group or wave is None:
+        return _empty_figure(lang), pd.DataFrame()
+    sel = pr[_select(pr, group) & (pr["wave"] == int(wave))].sort_values(["rank", "problem"])
+    names = [label(bundle, "problem", p, lang) for p in sel["problem"]]
+    fig = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [None if pd.isna(s) else round(100 * s, 1) for s in sel["share"]],
+                "y": [esc(n) for n in names],
+                "marker": {"color": PALETTE[0]},
+                "hovertemplate": "%{x:.1f}%<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            xaxis={"title": {"text": "%"}},
+            yaxis={"type": "category", "autorange": "reversed"},
+            showlegend=False,
+        ),
+    }
+    rows = [
+        {
+            t("col.problem", lang): nm,
+            t("col.rank", lang): _count(r["rank"]),
+            t("col.share", lang): _round(r["share"]),
+            t("col.n", lang): _count(r["n"]),
+            t("col.status", lang): status_text(r, bundle, lang),
+        }
+        for (_, r), nm in zip(sel.iterrows(), names, strict=True)
+    ]
+    return fig, pd.DataFrame(rows)
+
+
+def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Focus-group themes by arm: number of groups raising each theme."""
+    fg = bundle.tables.get("focus_groups")
+    if fg is None:
+        return _empty_figure(lang), pd.DataFrame()
+    sel = fg if wave in (None, "all") else fg[fg["wave"] == int(wave)]
+    agg = sel.groupby(["theme", "arm"], as_index=False)[["n_groups", "n_mentions"]].sum()
+    traces, rows = [], []
+    for arm, part in agg.groupby("arm", sort=True):
+        names = [label(bundle, "theme", th, lang) for th in part["theme"]]
+        traces.append(
+            {
+                "type": "bar",
+                "name": esc(label(bundle, "arm", arm, lang)),
+                "x": [esc(n) for n in names],
+                "y": [int(v) for v in part["n_groups"]],
+                "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
+            }
+        )
+        for (_, r), nm in zip(part.iterrows(), names, strict=True):
+            rows.append(
+                {
+                    t("col.theme", lang): nm,
+                    t("col.arm", lang): label(bundle, "arm", arm, lang),
+                    t("col.n_groups", lang): int(r["n_groups"]),
+                    t("col.n_mentions", lang): _count(r["n_mentions"]),
+                }
+            )
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            barmode="group",
+            yaxis={"title": {"text": esc(t("col.n_groups", lang))}},
+            xaxis={"type": "category"},
+        ),
+    }
+    return fig, pd.DataFrame(rows)
+
+
+def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
+    """Tables of the methodology page: sample sizes, weighting, margins of error, data
+    quality, and what was suppressed and why."""
+    out: dict[str, pd.DataFrame] = {}
+    ss = bundle.tables.get("sample_sizes")
+    if ss is not None:
+        out["method.sample"] = pd.DataFrame(
+            {
+                t("col.community", lang): [
+                    label(bundle, "community", c, lang)
+                    if c != ALL
+                    else label(bundle, "arm", a, lang)
+                    for c, a in zip(ss["community"], ss["arm"], strict=True)
+                ],
+                t("col.wave", lang): [wave_label(bundle, w, lang) for w in ss["wave"]],
+                t("col.n", lang): [_count(v) for v in ss["n"]],
+                t("col.status", lang): [status_text(r, bundle, lang) for _, r in ss.iterrows()],
+            }
+        )
+    wt = bundle.tables.get("weighting")
+    if wt is not None:
+        out["method.weighting"] = pd.DataFrame(
+            {
+                t("col.wave", lang): [wave_label(bundle, w, lang) for w in wt["wave"]],
+                t("col.statistic", lang): list(wt["statistic"]),
+                t("col.value", lang): [_round(v) for v in wt["value"]],
+            }
+        )
+    est = bundle.tables.get("estimates")
+    if est is not None:
+        ok = est[(est["subgroup"] == ALL) & ~est["suppressed"]]
+        moe = (ok["ci_high"] - ok["ci_low"]) / 2
+        g = ok.assign(moe=moe).groupby(["outcome", "wave"], as_index=False)["moe"].max()
+        out["method.moe"] = pd.DataFrame(
+            {
+                t("col.outcome", lang): [label(bundle, "outcome", o, lang) for o in g["outcome"]],
+                t("col.wave", lang): [wave_label(bundle, w, lang) for w in g["wave"]],
+                t("col.moe", lang): [_round(v) for v in g["moe"]],
+            }
+        )
+    q = bundle.tables.get("quality")
+    if q is not None:
+        out["method.quality"] = pd.DataFrame(
+            {
+                t("col.wave", lang): [wave_label(bundle, w, lang) for w in q["wave"]],
+                t("col.check", lang): list(q["check"]),
+                t("col.n_flagged", lang): [_count(v) for v in q["n_flagged"]],
+            }
+        )
+    sup = (bundle.manifest.get("disclosure") or {}).get("suppressed") or {}
+    out["method.suppression"] = pd.DataFrame(
+        {
+            t("col.table", lang): list(sup),
+            t("col.small", lang): [int(v.get("small_cell", 0)) for v in sup.values()],
+            t("col.complementary", lang): [int(v.get("complementary", 0)) for v in sup.values()],
+        }
+    )
+    return out
+
+
+def table_records(table: pd.DataFrame) -> dict[str, Any]:
+    """JSON form of a shown table (what the page's download store holds)."""
+    clean = table.astype(object).where(table.notna(), None)
+    return {"columns": [str(c) for c in table.columns], "rows": clean.values.tolist()}
+
+
+def records_table(data: dict[str, Any] | None) -> pd.DataFrame:
+    """Inverse of :func:`table_records`."""
+    if not data:
+        return pd.DataFrame()
+    return pd.DataFrame(data.get("rows") or [], columns=data.get("columns") or [])
