@@ -1,9 +1,10 @@
 """Data-quality checks: duplicate interviews, straight-lining, speeders, interviewer effects.
 
 * ``duplicate``: two interviews with identical answer vectors, ignoring id, interviewer,
-  duration, date and personal-data columns (a copied interview). The later row is flagged and
-  the message names the first. (Kuriakose & Robbins 2016 use near-duplicates; we flag exact
-  ones.)
+  duration, date and personal-data columns (a copied interview; design columns such as the
+  PSU and the design weight take part, so two look-alike answers from different clusters are
+  not taken for a copy). The later row is flagged and the message names the first.
+  (Kuriakose & Robbins 2016 look for near-duplicates; we flag exact ones.)
 * ``straightlining``: the same substantive answer to every item of a Likert grid, with at
   least ``min_items`` items answered (Kim et al. 2019, "straightlining" in grid questions).
 * ``speeder``: interview duration below ``fraction`` x the file's median duration (default
@@ -34,12 +35,10 @@ def _ids(frame: pd.DataFrame, id_column: str | None, rows) -> list:
 
 
 def answer_columns(frame: pd.DataFrame, q) -> list[str]:
-    """Columns that make up an interview's answers (no ids, admin, dates or personal data)."""
+    """Columns that make up an interview's record (no ids, admin, dates or personal data)."""
     cols = []
     for name, item in q.items.items():
-        if item.roles & ADMIN_ROLES or item.pii or item.type in ("identifier", "date"):
-            continue
-        if "design" in item.roles:
+        if item.roles & ADMIN_ROLES or item.pii or item.type == "date":
             continue
         cols += [c for c in q.columns_for(name) if c in frame.columns]
     return cols
