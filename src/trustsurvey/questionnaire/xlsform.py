@@ -155,10 +155,10 @@ def _pyxform_error(err: Exception, path: Path) -> QuestionnaireError:
     sheet_match = re.search(r"'(survey|choices|settings)' sheet|sheet: '(\w+)'", text)
     if sheet_match:
         sheet = sheet_match.group(1) or sheet_match.group(2)
-    elif "choices sheet" in text or ("choice" in text.lower() and "List name" not in text):
+    elif "List name" in text or (row is not None and "choice" not in text.lower()):
+        sheet = "survey"  # a question names a list
+    elif "choices sheet" in text or "choice" in text.lower():
         sheet = "choices"
-    elif row is not None:
-        sheet = "survey"
     else:
         sheet = None
     where = f"sheet '{sheet}'" + (f", row {row}" if row is not None else "") if sheet else ""
@@ -454,6 +454,20 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _switch_groups(sheet: Any, old: str | None, new: str | None, repeats: set[str]) -> None:
+    """Close the groups/repeats of path ``old`` not shared with ``new``, open the new ones."""
+    before = old.split("/") if old else []
+    after = new.split("/") if new else []
+    shared = 0
+    while shared < min(len(before), len(after)) and before[shared] == after[shared]:
+        shared += 1
+    for part in reversed(before[shared:]):
+        sheet.append(["end_repeat" if part in repeats else "end_group"])
+    for part in after[shared:]:
+        kind = "begin_repeat" if part in repeats else "begin_group"
+        sheet.append([kind, part, part, part])
+
+
 def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     """Write ``q`` as an XLSForm workbook (survey, choices, settings) that Kobo accepts.
 
@@ -493,17 +507,13 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     choices.append(["list_name", "name", *_LABEL_COLUMNS.values(), f"{EXTRA}missing"])
     written_lists: set[str] = set()
     group: str | None = None
+    repeats = {item.repeat for item in q.items.values() if item.repeat}
     for item in q.items.values():
         parent = item.name[: -len("_other")]
         if item.name.endswith("_other") and parent in q.items and q.items[parent].other:
             continue  # pyxform's or_other generates it
         if item.group != group:
-            if group:
-                for _ in group.split("/"):
-                    survey.append(["end_group"])
-            if item.group:
-                for part in item.group.split("/"):
-                    survey.append(["begin_group", part, part, part])
+            _switch_groups(survey, group, item.group, repeats)
             group = item.group
         kind = _OUT_TYPE[item.type]
         if item.type == "numeric" and all(
@@ -555,9 +565,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
                 "yes" if item.ordered and item.type == "single" else "",
             ]
         )
-    if group:
-        for _ in group.split("/"):
-            survey.append(["end_group"])
+    _switch_groups(survey, group, None, repeats)
     settings = book.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language"])
     settings.append([q.title.get("uk") or q.name, q.name, str(q.version), "Ukrainian (uk)"])

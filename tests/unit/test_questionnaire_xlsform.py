@@ -1,0 +1,133 @@
+"""XLSForm (Kobo/ODK) → questionnaire with pyxform, and questionnaire → XLSForm → back."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from trustsurvey.questionnaire import (
+    from_xlsform,
+    instrument_path,
+    load_questionnaire,
+    to_xlsform,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xlsform"
+COMPARED = (
+    "type", "text", "codes", "missing", "options", "exclusive", "relevant", "required", "min",
+    "max", "reverse", "pii", "roles", "grid", "ordered", "scale", "group", "repeat", "other",
+    "choice_filter",
+)  # fmt: skip
+
+
+def _builder():
+    spec = importlib.util.spec_from_file_location(
+        "build_kobo_form", FIXTURES / "build_kobo_form.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def kobo(tmp_path_factory):
+    path = _builder().build(tmp_path_factory.mktemp("forms") / "kobo.xlsx")
+    return from_xlsform(path)
+
+
+def test_committed_fixture_matches_its_builder(tmp_path):
+    fresh = from_xlsform(_builder().build(tmp_path / "fresh.xlsx"))
+    committed = from_xlsform(FIXTURES / "kobo_police_form.xlsx")
+    assert fresh.items == committed.items
+
+
+def test_kobo_form_items_types_and_settings(kobo):
+    assert kobo.name == "kobo_police" and kobo.version == "3"
+    assert kobo.title.uk == "Опитування безпеки"
+    assert "start" not in kobo.items and "thanks" not in kobo.items  # metadata and notes
+    types = {name: item.type for name, item in kobo.items.items()}
+    assert types["raion"] == "single"
+    assert types["problems"] == "multiple"
+    assert types["age"] == "numeric"
+    assert types["resp_id"] == "text"
+
+
+def test_both_label_column_styles_are_read(kobo):
+    trust = kobo.item("trust_police")
+    assert trust.text.uk == "Наскільки Ви довіряєте поліції?"  # label::Ukrainian (uk)
+    assert trust.text.en == "How much do you trust the police?"  # label:English
+    assert trust.codes[5].en == "Fully trust"
+    assert trust.scale == "trust5"
+
+
+def test_groups_are_flattened_with_their_path(kobo):
+    assert kobo.item("trust_police").group == "trust_block"
+    assert kobo.item("age").group is None
+
+
+def test_relevance_is_translated(kobo):
+    assert kobo.item("contact_satisfaction").relevant == "contact_police == 1"
+    assert kobo.item("report_channel").relevant == "not (selected(problems, 'none'))"
+
+
+def test_constraint_becomes_a_range_and_required_is_kept(kobo):
+    age = kobo.item("age")
+    assert (age.min, age.max, age.required) == (18, 99, True)
+
+
+def test_repeat_items_are_listed_with_a_note(kobo):
+    member = kobo.item("member_age")
+    assert member.repeat == "household"
+    assert "not per respondent" in member.note
+    assert any("repeat 'household'" in note for note in kobo.notes)
+
+
+def test_or_other_adds_the_other_code_and_specify_item(kobo):
+    channel = kobo.item("report_channel")
+    assert channel.other
+    assert list(channel.codes) == [102, "officer", "other"]
+    specify = kobo.item("report_channel_other")
+    assert specify.type == "text"
+    assert "report_channel == 'other'" in specify.relevant
+
+
+def test_choice_filter_is_kept(kobo):
+    assert kobo.item("hromada").choice_filter == "raion=${raion}"
+    assert set(kobo.item("hromada").codes) == {11, 12, 21}
+
+
+def _assert_same(a, b):
+    assert list(a.items) == list(b.items)
+    for name, item in a.items.items():
+        other = b.items[name]
+        for field in COMPARED:
+            assert getattr(item, field) == getattr(other, field), (name, field)
+
+
+def test_round_trip_core_instrument(tmp_path):
+    core = load_questionnaire(instrument_path("police_trust_core"))
+    back = from_xlsform(to_xlsform(core, tmp_path / "core.xlsx"))
+    _assert_same(core, back)
+    assert back.scales.keys() == core.scales.keys()
+
+
+def test_round_trip_kobo_form(tmp_path, kobo):
+    back = from_xlsform(to_xlsform(kobo, tmp_path / "again.xlsx"))
+    _assert_same(kobo, back)
+
+
+def test_written_form_is_a_plain_xlsform(tmp_path):
+    core = load_questionnaire(instrument_path("police_trust_core"))
+    path = to_xlsform(core, tmp_path / "core.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["survey", "choices", "settings"]
+    header = [c.value for c in book["survey"][1]]
+    assert header[:4] == ["type", "name", "label::Ukrainian (uk)", "label::English (en)"]
+    rows = {r[1]: r for r in book["survey"].iter_rows(min_row=2, values_only=True)}
+    assert rows["contact_satisfaction"][0] == "select_one satisfied5"
+    assert rows["contact_satisfaction"][4] == "${contact_police} = 1"
+    assert rows["problems"][6] == "not(selected(., 'none') and count-selected(.) > 1)"
+    assert [p.name for p in tmp_path.iterdir()] == ["core.xlsx"]  # no temp files left
