@@ -22,7 +22,7 @@ _EXPORTS = {
         "factor_loadings_by_group",
         "item_analysis",
         "omega_total",
-        "reliability",
+        "scale_reliability",
         "scale_score",
     ),
     "focus_groups": (

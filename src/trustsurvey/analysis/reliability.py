@@ -26,7 +26,7 @@ __all__ = [
     "factor_loadings_by_group",
     "item_analysis",
     "omega_total",
-    "reliability",
+    "scale_reliability",
     "scale_score",
 ]
 
@@ -208,7 +208,9 @@ def cronbach_alpha(
     matrix (Cronbach 1951). Feldt's interval: ``1 - (1 - alpha) F_{1-a/2}, 1 - (1 - alpha)
     F_{a/2}`` with F quantiles on ``(n - 1, (n - 1)(k - 1))`` degrees of freedom (Feldt,
     Woodruff and Salih 1987), as pingouin; weighted, ``n_eff`` replaces ``n`` (an
-    approximation: the interval ignores clustering).
+    approximation: the interval ignores clustering). With missing answers, ``n`` here is the
+    number of complete cases, while pingouin 0.7 puts all rows (complete or not) into the
+    degrees of freedom; the point estimates agree, the intervals only without missing data.
 
     References
     ----------
@@ -405,7 +407,7 @@ def omega_total(
     )
 
 
-def reliability(
+def scale_reliability(
     data: pd.DataFrame,
     items: Sequence[str],
     *,
@@ -437,7 +439,7 @@ def reliability(
     >>> f = rng.normal(size=200)
     >>> df = pd.DataFrame({f"x{i}": f + rng.normal(size=200) for i in range(3)})
     >>> df["arm"] = np.repeat(["pilot", "control"], 100)
-    >>> reliability(df, ["x0", "x1", "x2"], by="arm")["arm"].tolist()
+    >>> scale_reliability(df, ["x0", "x1", "x2"], by="arm")["arm"].tolist()
     ['control', 'pilot']
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
