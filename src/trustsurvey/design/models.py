@@ -59,6 +59,43 @@ def used_degf(design: Any, used: np.ndarray) -> int:
     )
 
 
+def _binomial_deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(y > 0, y * np.log(y / mu), 0.0)
+        b = np.where(y < 1, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0)
+    return float(np.sum(2 * w * (a + b)))
+
+
+def _irls_logit(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, epsilon: float = 1e-8, max_iter: int = 25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IRLS exactly as R's ``glm.fit`` (same start, same deviance stopping rule), so that the
+    coefficients and the working weights used for the sandwich match R's to ~1e-10.
+
+    Returns the coefficients, the fitted means and the working weights of the last iteration
+    (R's ``glm.object$weights``).
+    """
+    mu = (w * y + 0.5) / (w + 1)
+    eta = special.logit(mu)
+    mu = special.expit(eta)
+    dev_old = _binomial_deviance(y, mu, w)
+    beta = np.zeros(X.shape[1])
+    wt = w * mu * (1 - mu)
+    for _ in range(max_iter):
+        mu_eta = mu * (1 - mu)
+        z = eta + (y - mu) / mu_eta
+        wt = w * mu_eta
+        sw = np.sqrt(wt)
+        beta, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
+        eta = X @ beta
+        mu = special.expit(eta)
+        dev = _binomial_deviance(y, mu, w)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+            break
+        dev_old = dev
+    return beta, mu, wt
+
+
 def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, family: str) -> GlmFit:
     """Fit on rows ``used`` (boolean, data order) of model matrix ``x`` and response ``y``."""
     w_all = design._w
@@ -84,26 +121,17 @@ def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, fami
                 item="formula",
                 hint="code the outcome as 0/1 (e.g. I(x == 'Yes'))",
             )
-        beta = np.zeros(p)
-        mu = (w * yy + 0.5) / (w + 1)
-        eta = special.logit(mu)
-        for _ in range(100):
-            mw = mu * (1 - mu)
-            z = eta + (yy - mu) / mw
-            ww = w * mw
-            sw = np.sqrt(ww)
-            new, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
-            eta = X @ new
-            mu = special.expit(eta)
-            done = np.max(np.abs(new - beta)) < 1e-12 * (1 + np.max(np.abs(new)))
-            beta = new
-            if done:
-                break
-        work_w = w * mu * (1 - mu)
+        beta, mu, work_w = _irls_logit(X, yy, w)
     info = (X * work_w[:, None]).T @ X
     ainv = np.linalg.inv(info)
     scores = np.zeros((len(y), p))
-    scores[used] = (X * (w * (yy - mu))[:, None]) @ ainv
+    # R's estfun: X * working residual * working weight; for the logit link the working
+    # residual is (y - mu) / (mu (1 - mu)) with the final mu, the weight from the last iteration
+    if family == "gaussian":
+        resid_w = w * (yy - mu)
+    else:
+        resid_w = work_w * (yy - mu) / (mu * (1 - mu))
+    scores[used] = (X * resid_w[:, None]) @ ainv
     # back to the design's weights scale: w was rescaled by 1/mean(w), which cancels
     fac = average_factors(design.structure, used, np.zeros(len(y), dtype=np.int64), 1)
     if fac is not None:
