@@ -127,3 +127,12 @@ def test_to_xlsform_expression_expands_in_lists():
 def test_untranslatable_xpath_is_reported(xpath):
     with pytest.raises(ExpressionError):
         from_xlsform_expression(xpath)
+
+
+def test_strings_with_commas_and_apostrophes_survive_translation():
+    ours = from_xlsform_expression("${a} = 'x, y' or ${b} = \"it's\"")
+    assert ours == "a == 'x, y' or b == 'it\\'s'"
+    frame = pd.DataFrame({"a": ["x, y", "x"], "b": ["no", "it's"]})
+    assert evaluate(ours, frame).tolist() == [True, True]
+    back = from_xlsform_expression(to_xlsform_expression(ours))
+    assert evaluate(back, frame).tolist() == [True, True]

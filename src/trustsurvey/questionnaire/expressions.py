@@ -347,16 +347,14 @@ def from_xlsform_expression(text: str) -> str:
 
 
 def _join_tokens(tokens: list[str]) -> str:
+    """Join tokens with single spaces, but none inside ``(…)`` edges, before ``,`` or
+    between ``selected`` and its ``(``."""
     text = ""
     for i, tok in enumerate(tokens):
         prev = tokens[i - 1] if i else ""
-        if tok in (")", ",") or prev == "(" or not text or (tok == "(" and prev == "selected"):
-            text += tok
-        else:
-            text += " " + tok
-        if tok == ",":
-            text += ""
-    return text.replace(",", ", ").replace(",  ", ", ")
+        tight = tok in (")", ",") or prev == "(" or (tok == "(" and prev == "selected")
+        text += tok if (not text or tight) else " " + tok
+    return text
 
 
 def to_xlsform_expression(text: str) -> str:
@@ -390,9 +388,11 @@ def _to_xpath(node: ast.AST, top: bool = True) -> str:
         return " and ".join(parts)
     if isinstance(node, ast.Call):
         item, option = node.args  # type: ignore[misc]
-        return f"selected(${{{item.id}}}, '{option.value}')"  # type: ignore[attr-defined]
+        return f"selected(${{{item.id}}}, {_to_xpath(option, False)})"  # type: ignore[attr-defined]
     if isinstance(node, ast.Name):
         return f"${{{node.id}}}"
     if isinstance(node, ast.Constant):
-        return f"'{node.value}'" if isinstance(node.value, str) else repr(node.value)
+        if isinstance(node.value, str):
+            return f'"{node.value}"' if "'" in node.value else f"'{node.value}'"
+        return repr(node.value)
     raise ExpressionError(f"{type(node).__name__} cannot be written as XPath")  # pragma: no cover
