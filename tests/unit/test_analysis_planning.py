@@ -86,7 +86,9 @@ def test_icc_anova_matches_one_way_anova_f():
 def test_icc_recovers_simulated_value():
     rng = np.random.default_rng(9)
     g = np.repeat(np.arange(400), 20)
-    y = rng.normal(scale=math.sqrt(0.1), size=400)[g] + rng.normal(scale=math.sqrt(0.9), size=g.size)
+    y = rng.normal(scale=math.sqrt(0.1), size=400)[g] + rng.normal(
+        scale=math.sqrt(0.9), size=g.size
+    )
     res = icc_anova(pd.DataFrame({"psu": g, "y": y}), "y", "psu")
     assert res["icc"].iloc[0] == pytest.approx(0.1, abs=0.025)
 
