@@ -131,3 +131,23 @@ def test_written_form_is_a_plain_xlsform(tmp_path):
     assert rows["contact_satisfaction"][4] == "${contact_police} = 1"
     assert rows["problems"][6] == "not(selected(., 'none') and count-selected(.) > 1)"
     assert [p.name for p in tmp_path.iterdir()] == ["core.xlsx"]  # no temp files left
+
+
+def test_xml_names_with_dots_are_renamed_everywhere(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "survey"
+    for row in [
+        ["type", "name", "label", "relevant"],
+        ["select_one yn", "Q1.2", "Contact", ""],
+        ["integer", "Q1-3", "Satisfaction", "${Q1.2} = 1"],
+    ]:
+        ws.append(row)
+    choices = book.create_sheet("choices")
+    for row in [["list_name", "name", "label"], ["yn", "1", "Yes"], ["yn", "0", "No"]]:
+        choices.append(row)
+    book.save(tmp_path / "dots.xlsx")
+    q = from_xlsform(tmp_path / "dots.xlsx")
+    assert list(q.items) == ["Q1_2", "Q1_3"]
+    assert q.item("Q1_3").relevant == "Q1_2 == 1"
+    assert any("'Q1.2' is named 'Q1_2'" in note for note in q.notes)

@@ -184,6 +184,8 @@ class Questionnaire:
     grids: dict[str, Text] = field(default_factory=dict)
     codebook: Codebook | None = None
     source: str | None = None
+    #: what a reader noticed while building it (XLSForm/SPSS drafts); not written to YAML
+    notes: list[str] = field(default_factory=list, compare=False)
 
     # ------------------------------------------------------------------ look-ups
     def item(self, name: str) -> Item:

@@ -172,12 +172,12 @@ def from_spss_metadata(
     q_name = name or _clean_name(Path(file).stem if file else "spss_file")
     scales = _shared_scales(items)
     q = Questionnaire(name=q_name, version="draft", items=items, scales=scales, source=file)
-    q.notes = notes  # type: ignore[attr-defined]
+    q.notes = notes
     # the result passes the same checks as a YAML file
     from trustsurvey.questionnaire.loader import questionnaire_from_data
 
     checked = questionnaire_from_data(q.to_data(), file=file)
-    checked.notes = notes  # type: ignore[attr-defined]
+    checked.notes = notes
     return checked
 
 

@@ -54,6 +54,7 @@ _RANGE = re.compile(
 )
 _ONE_SIDE = re.compile(r"^\s*\.\s*(>=|<=)\s*(-?\d+(?:\.\d+)?)\s*$")
 _TRUE = {"yes", "true", "true()", "1", "y"}
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 OTHER_LABEL = Text(uk="Інше", en="Other")
 SPECIFY_OTHER = Text(uk="Уточніть, що саме", en="Specify other")
 
@@ -215,9 +216,11 @@ class _FormReader:
         self.scales: dict[str, Scale] = {}
         self.notes: list[str] = []
         self.grids: dict[str, Text] = {}
+        self.renamed: dict[str, str] = {}
 
     def error(self, name: str, message: str, column: str | None = None) -> QuestionnaireError:
-        row = self.rows["survey"].get(name)
+        original = {v: k for k, v in self.renamed.items()}.get(name, name)
+        row = self.rows["survey"].get(original)
         where = "sheet 'survey'" + (f", row {row}" if row else "")
         where += f", column '{column}'" if column else ""
         return QuestionnaireError(
@@ -227,8 +230,20 @@ class _FormReader:
             hint="fix that cell in the form and export it again",
         )
 
+    def _collect_renames(self, children: list[dict]) -> None:
+        """XML names may hold ``.`` and ``-`` (``Q1.2``); questionnaire names may not."""
+        for child in children:
+            name = str(child.get("name", ""))
+            if name and not _NAME.fullmatch(name):
+                clean = re.sub(r"\W", "_", name)
+                clean = clean if clean[:1].isalpha() else f"q_{clean.lstrip('_')}"
+                self.renamed[name] = clean
+                self.notes.append(f"question {name!r} is named {clean!r} in the questionnaire")
+            self._collect_renames(child.get("children", []) or [])
+
     def build(self, warnings: list[str]) -> Questionnaire:
         self.notes.extend(f"pyxform: {w}" for w in warnings)
+        self._collect_renames(self.form.get("children", []))
         self._walk(self.form.get("children", []), group=None, repeat=None, relevant=None)
         title = self.form.get("title") or self.form.get("name") or self.path.stem
         form_name = self.name or self.form.get("id_string") or self.path.stem
@@ -259,7 +274,7 @@ class _FormReader:
                 raise self.error(name, err.message) from None
             raise
         checked.source = str(self.path)
-        checked.notes = self.notes  # type: ignore[attr-defined]
+        checked.notes = self.notes
         return checked
 
     def _walk(
@@ -300,7 +315,10 @@ class _FormReader:
         if not text:
             return None
         # or_other's generated question refers to its parent as ../name
-        text = re.sub(r"\.\./(\w+)", r"${\1}", text)
+        text = re.sub(r"\.\./([\w.-]+)", r"${\1}", text)
+        text = re.sub(
+            r"\$\{\s*([\w.-]+)\s*\}", lambda m: "${" + self.renamed.get(m[1], m[1]) + "}", text
+        )
         try:
             return expressions.from_xlsform_expression(text)
         except expressions.ExpressionError as err:
@@ -320,7 +338,7 @@ class _FormReader:
     def _item(
         self, child: dict, kind: str, group: str | None, repeat: str | None, relevant: str | None
     ) -> None:
-        name = str(child["name"])
+        name = self.renamed.get(str(child["name"]), str(child["name"]))
         if name.endswith("_other") and name[: -len("_other")] in self.items:
             parent = self.items[name[: -len("_other")]]
             if parent.other:
