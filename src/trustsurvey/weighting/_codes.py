@@ -45,6 +45,14 @@ def _missing_error(column: str, series: pd.Series, n_missing: int) -> WeightingE
     )
 
 
+def _small(nlevels: int) -> type:
+    """The smallest signed integer type for codes ``0..nlevels-1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if nlevels <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def factorize(series: pd.Series, column: str) -> Factor:
     """Integer-code one weighting column; missing values raise :class:`WeightingError`."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -53,28 +61,47 @@ def factorize(series: pd.Series, column: str) -> Factor:
         series.dtype
     )
     if numeric:
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        nan = np.isnan(values)
-        if nan.any():
-            raise _missing_error(column, series, int(nan.sum()))
+        if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = series.to_numpy()
+        if values.dtype.kind in "iu":
+            iv = values.astype(np.int64, copy=True)
+        else:
+            values = values.astype(float, copy=False)
+            nan = np.isnan(values)
+            if nan.any():
+                raise _missing_error(column, series, int(nan.sum()))
+            del nan
+            if values.size and np.isfinite(values).all():
+                with np.errstate(invalid="ignore"):
+                    iv = values.astype(np.int64)
+                if not np.array_equal(iv, values):
+                    iv = None
+            else:
+                iv = None
         if values.size == 0:
-            return Factor(column, np.zeros(0, dtype=np.intp), [], True)
-        lo, hi = values.min(), values.max()
-        if hi - lo < _FAST_RANGE and np.isfinite(lo) and np.isfinite(hi):
-            shifted = values - lo
-            raw = shifted.astype(np.intp)
-            if np.array_equal(raw, shifted):
-                present = np.bincount(raw) > 0
-                remap = np.cumsum(present) - 1
-                codes = remap[raw] if not present.all() else raw
-                levels = [float(v) + lo for v in np.flatnonzero(present)]
-                return Factor(column, codes.astype(np.intp, copy=False), levels, True)
+            return Factor(column, np.zeros(0, dtype=np.int8), [], True)
+        if iv is not None:
+            lo, hi = int(iv.min()), int(iv.max())
+            if hi - lo < _FAST_RANGE:
+                iv -= lo
+                counts = np.bincount(iv)
+                present = np.flatnonzero(counts)
+                if present.size == counts.size:
+                    codes = iv
+                else:
+                    remap = np.full(counts.size, -1, dtype=np.int64)
+                    remap[present] = np.arange(present.size)
+                    codes = remap[iv]
+                levels = [float(v + lo) for v in present]
+                return Factor(column, codes.astype(_small(len(levels))), levels, True)
         uniq, codes = np.unique(values, return_inverse=True)
-        return Factor(column, codes.astype(np.intp), [float(v) for v in uniq], True)
+        return Factor(column, codes.astype(_small(uniq.size)), [float(v) for v in uniq], True)
     if series.isna().any():
         raise _missing_error(column, series, int(series.isna().sum()))
     codes, uniques = pd.factorize(series, sort=True)
-    return Factor(column, codes.astype(np.intp), [str(u) for u in uniques], False)
+    return Factor(column, codes.astype(_small(len(uniques))), [str(u) for u in uniques], False)
 
 
 def normalise_code(key: object, numeric: bool, column: str) -> Hashable:

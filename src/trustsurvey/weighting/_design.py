@@ -46,15 +46,13 @@ def derive(
     fixed_weights: bool,
 ) -> object:
     """A new design with ``weights``; its SEs use ``adjustment`` unless ``fixed_weights``."""
-    data = design.data  # type: ignore[attr-defined]
-    series = pd.Series(weights, index=data.index, name="weight")
     replace = getattr(design, "_replace_weights", None)
     if replace is None:
         raise WeightingError(
             "this SurveyDesign has no _replace_weights hook, so weights cannot be replaced",
             hint="update trustsurvey (the design room provides the hook)",
         )
-    new = replace(series, calibration=None if fixed_weights else adjustment)
+    new = replace(weights, calibration=None if fixed_weights else adjustment)
     if fixed_weights and getattr(new, "_adjustments", ()):
         # weights as fixed: as R's svydesign(weights = new weights), no calibration residuals
         new._adjustments = ()

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,19 +77,30 @@ class RakingAdjustment:
     mean within each margin category), as R does, so the SEs equal R's.
     """
 
-    margin_codes: tuple[np.ndarray, ...]
+    row_cell: np.ndarray
+    margin_maps: tuple[np.ndarray, ...]
     weights: np.ndarray
     sweeps: int = 10
     name: str = "raking"
-    _sizes: tuple[int, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def from_codes(cls, codes: tuple[np.ndarray, ...], weights: np.ndarray) -> RakingAdjustment:
+        """From each margin's category per row (rather than per cell)."""
+        rows = np.arange(weights.size)
+        return cls(rows, tuple(codes), weights)
+
+    def margin_codes(self) -> list[np.ndarray]:
+        """Category of every row in each margin."""
+        return [cmap[self.row_cell] for cmap in self.margin_maps]
 
     def adjust(self, scores: np.ndarray) -> np.ndarray:
         x, flat = _as_matrix(scores)
         x = x.copy()
         w = self.weights
         safe_w = np.where(w == 0, 1.0, w)
+        all_codes = self.margin_codes()
         for _ in range(self.sweeps):
-            for codes in self.margin_codes:
+            for codes in all_codes:
                 ng = int(codes.max()) + 1 if codes.size else 0
                 counts = np.bincount(codes, minlength=ng).astype(float)
                 counts[counts == 0] = 1.0

@@ -30,8 +30,7 @@ import pandas as pd
 import scipy.linalg
 
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._codes import Factor
-from trustsurvey.weighting.margins import PreparedMargin, prepare_margins, row_codes
+from trustsurvey.weighting.margins import PreparedMargin, prepare_margins
 
 METHODS = ("linear", "raking", "logit")
 INTERCEPT = "(Intercept)"
@@ -120,7 +119,7 @@ def _calfun(method: str, lo: float, hi: float):
 
 
 def model_matrix(
-    data: pd.DataFrame, totals: Mapping[object, object], factors: dict[str, Factor]
+    data: pd.DataFrame, totals: Mapping[object, object]
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[PreparedMargin]]:
     """Columns of the calibration model, their population totals and labels."""
     if not isinstance(totals, Mapping) or not totals:
@@ -138,9 +137,9 @@ def model_matrix(
     labels: list[str] = []
     prepared: list[PreparedMargin] = []
     if categorical:
-        prepared = prepare_margins(data, categorical, factors=factors)
-        for m in prepared:
-            codes = row_codes(m, factors)
+        prepared, cells = prepare_margins(data, categorical)
+        for k, m in enumerate(prepared):
+            codes = cells.margin_codes(k)
             for i, t in enumerate(m.targets):
                 cols.append((codes == i).astype(float))
                 targets.append(float(t))
@@ -195,7 +194,6 @@ def calibrate_arrays(
     bounds: object = None,
     tol: float = 1e-10,
     max_iter: int = 100,
-    factors: dict[str, Factor] | None = None,
 ) -> CalibrationResult:
     """Calibrate ``weights`` (rows of ``data``) to ``totals``; see the module docstring."""
     if method not in METHODS:
@@ -207,8 +205,7 @@ def calibrate_arrays(
     if not (tol > 0):
         raise WeightingError(f"tol={tol!r} must be positive", item="tol")
     lo, hi = _bounds(method, bounds)
-    factors = {} if factors is None else factors
-    x_full, pop_full, labels, prepared = model_matrix(data, totals, factors)
+    x_full, pop_full, labels, prepared = model_matrix(data, totals)
     d = np.asarray(weights, dtype=float)
     whalf = np.sqrt(d)
     keep = _independent_columns(x_full * whalf[:, None])

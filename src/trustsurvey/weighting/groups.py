@@ -115,9 +115,7 @@ def weight_by_group(
         margins = _group_margins(targets_per_group, group_col, value, total)
         if method == "rake":
             res = rake_arrays(sub, wg, margins, tol=tol, max_iter=max_iter)
-            inner = RakingAdjustment(
-                tuple(res.cells.margin_codes(i) for i in range(len(res.margins))), res.weights
-            )
+            inner = RakingAdjustment(res.cells.row_cell, res.cells.margin_maps, res.weights)
             gw, it, err = res.weights, res.iterations, res.max_rel_error
             cells = [
                 (m.label, m.level_label(i), float(t), float(a))

@@ -11,7 +11,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"sex": [1.0, 2.0, 2.0], "age": [1, 1, 2]})
->>> ms = prepare_margins(frame, {"sex": {1: 40, 2: 60}, ("sex", "age"): {
+>>> ms, cells = prepare_margins(frame, {"sex": {1: 40, 2: 60}, ("sex", "age"): {
 ...     (1, 1): 40, (2, 1): 30, (2, 2): 30}})
 >>> [m.label for m in ms]
 ['sex', 'sex × age']
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import WeightingError
+from trustsurvey.weighting._cells import Cells, build_cells
 from trustsurvey.weighting._codes import Factor, describe_level, factorize, normalise_code
 
 SHARE_TOL = 1e-6
@@ -114,24 +115,18 @@ def _items(columns: tuple[str, ...], spec: object) -> list[tuple[tuple[object, .
     return out
 
 
-def _combine(factors: Sequence[Factor]) -> tuple[np.ndarray, tuple[int, ...]]:
-    dims = tuple(f.nlevels for f in factors)
-    code = factors[0].codes.astype(np.int64, copy=True)
-    for f in factors[1:]:
-        code *= f.nlevels
-        code += f.codes
-    return code, dims
-
-
 def prepare_margins(
     data: pd.DataFrame,
     margins: Mapping[object, object],
     *,
     total: float | None = None,
-    factors: dict[str, Factor] | None = None,
     check_agreement: bool = True,
-) -> list[PreparedMargin]:
-    """Check ``margins`` against ``data`` and code them (see the module docstring)."""
+) -> tuple[list[PreparedMargin], Cells]:
+    """Check ``margins`` against ``data``; code them and the cells of all their variables.
+
+    Returns the prepared margins and the :class:`~trustsurvey.weighting._cells.Cells` of the
+    cross-classification of every margin variable (with each margin's category per cell).
+    """
     if not isinstance(margins, Mapping) or not margins:
         raise WeightingError(
             "no margins given",
@@ -139,11 +134,11 @@ def prepare_margins(
         )
     if total is not None and (not np.isfinite(total) or total <= 0):
         raise WeightingError(f"total={total!r} must be a positive number", item="total")
-    factors = {} if factors is None else factors
-    prepared: list[PreparedMargin] = []
+    factors: dict[str, Factor] = {}
+    specs: list[tuple[tuple[str, ...], object]] = []
+    all_columns: list[str] = []
     for key, spec in margins.items():
         columns = _key_columns(key)
-        label = " × ".join(columns)
         for col in columns:
             if col not in data.columns:
                 raise WeightingError(
@@ -154,6 +149,14 @@ def prepare_margins(
                 )
             if col not in factors:
                 factors[col] = factorize(data[col], col)
+                all_columns.append(col)
+        specs.append((columns, spec))
+    cells = build_cells(all_columns, factors)
+    act = cells.active
+    prepared: list[PreparedMargin] = []
+    maps: list[np.ndarray] = []
+    for columns, spec in specs:
+        label = " × ".join(columns)
         fs = [factors[c] for c in columns]
         items = _items(columns, spec)
         values = np.array([v for _, v in items])
@@ -206,8 +209,12 @@ def prepare_margins(
                 continue
             grid[idx] = value
             has_target[idx] = True
-        code, dims = _combine(fs)
-        counts = np.bincount(code, minlength=int(np.prod(dims))).reshape(dims)
+        dims = tuple(f.nlevels for f in fs)
+        sub = tuple(cells.coords[all_columns.index(c)] for c in columns)
+        cell_grid = np.ravel_multi_index(sub, dims) if len(sub) > 1 else sub[0]
+        counts = np.bincount(
+            cell_grid[act], weights=cells.counts[act], minlength=int(np.prod(dims))
+        ).reshape(dims)
         in_sample = counts > 0
         missing = in_sample & ~has_target
         if missing.any():
@@ -248,9 +255,11 @@ def prepare_margins(
         prepared.append(
             PreparedMargin(columns, levels, grid.ravel()[flat_present], grid_codes, dims)
         )
+        maps.append(grid_codes[cell_grid])
+    cells.margin_maps = tuple(maps)
     if check_agreement:
         check_agreement_of(prepared)
-    return prepared
+    return prepared, cells
 
 
 def _collapse(m: PreparedMargin, keep: tuple[str, ...]) -> dict[tuple[Hashable, ...], float]:
@@ -292,9 +301,3 @@ def check_agreement_of(prepared: Sequence[PreparedMargin]) -> None:
                         item=[a.label, b.label],
                         hint="make the crossed margin add up to the single margins",
                     )
-
-
-def row_codes(margin: PreparedMargin, factors: Mapping[str, Factor]) -> np.ndarray:
-    """Category index of every row for one margin."""
-    code, _ = _combine([factors[c] for c in margin.columns])
-    return margin.grid_codes[code]

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._cells import build_cells
 from trustsurvey.weighting._design import derive, frame_and_weights
 from trustsurvey.weighting.adjustments import (
     GregAdjustment,
@@ -46,8 +45,7 @@ def _cells_frame(margins: list[PreparedMargin], achieved: list[np.ndarray]) -> p
 
 
 def _raking_adjustment(res: RakeResult) -> RakingAdjustment:
-    codes = tuple(res.cells.margin_codes(i) for i in range(len(res.margins)))
-    return RakingAdjustment(codes, res.weights)
+    return RakingAdjustment(res.cells.row_cell, res.cells.margin_maps, res.weights)
 
 
 def poststratify(
@@ -70,9 +68,7 @@ def poststratify(
             item=[str(k) for k in targets] if isinstance(targets, Mapping) else None,
             hint="cross the variables in one key, e.g. {('sex', 'agegrp'): {...}}, or use rake()",
         )
-    factors: dict = {}
-    prepared = prepare_margins(data, targets, total=total, factors=factors)
-    cells = build_cells(prepared, factors)
+    prepared, cells = prepare_margins(data, targets, total=total)
     codes = cells.margin_codes(0)
     m = prepared[0]
     sums = np.bincount(codes, weights=w, minlength=len(m.targets))
@@ -202,9 +198,7 @@ def rake_trim(
     data, w0 = frame_and_weights(design)
     lo = -np.inf if lower is None else float(lower)
     hi = np.inf if upper is None else float(upper)
-    factors: dict = {}
-    prepared = prepare_margins(data, margins, total=total, factors=factors)
-    cells = build_cells(prepared, factors)
+    prepared, cells = prepare_margins(data, margins, total=total)
     n = w0.size
     pop = float(prepared[0].targets.sum())
     if lo * n > pop or hi * n < pop:

@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._cells import Cells, build_cells
-from trustsurvey.weighting._codes import Factor
+from trustsurvey.weighting._cells import Cells
 from trustsurvey.weighting.margins import PreparedMargin, prepare_margins
 
 
@@ -107,16 +106,13 @@ def rake_arrays(
     total: float | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
-    factors: dict[str, Factor] | None = None,
 ) -> RakeResult:
     """Rake ``weights`` (row order of ``data``) to ``margins``; see the module docstring."""
     if not (tol > 0):
         raise WeightingError(f"tol={tol!r} must be positive", item="tol")
     if max_iter < 1:
         raise WeightingError(f"max_iter={max_iter!r} must be at least 1", item="max_iter")
-    factors = {} if factors is None else factors
-    prepared = prepare_margins(data, margins, total=total, factors=factors)
-    cells = build_cells(prepared, factors)
+    prepared, cells = prepare_margins(data, margins, total=total)
     cell_w = cells.cell_sums(weights)
     full, it, worst, achieved = ipf_cells(cells, prepared, cell_w, tol=tol, max_iter=max_iter)
     if worst > tol:
