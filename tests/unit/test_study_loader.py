@@ -1,0 +1,109 @@
+"""load_study on the example study: waves, design, arms, margins, focus groups, settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustsurvey.study import Study, load_study
+from trustsurvey.study.instruments import bundled_names, resolve_questionnaire
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    target = tmp_path / "study"
+    shutil.copytree(REPO / "data" / "example", target, ignore=shutil.ignore_patterns("out"))
+    return target
+
+
+@pytest.fixture
+def study(example: Path) -> Study:
+    return load_study(example)
+
+
+def test_waves(study: Study, example: Path) -> None:
+    assert [w.code for w in study.waves] == [1, 2]
+    assert [w.period for w in study.waves] == ["baseline", "follow-up"]
+    assert study.waves[0].file == example / "data" / "wave1_baseline.sav"
+    assert study.waves[0].label == {"uk": "Базова хвиля", "en": "Baseline"}
+    assert study.waves[1].fieldwork_start == dt.date(2020, 9, 7)
+    assert study.wave(2).period == "follow-up"
+
+
+def test_design_arms_and_publish(study: Study) -> None:
+    assert study.design.kwargs() == {
+        "ids": "psu",
+        "strata": "stratum",
+        "weights": "pw",
+        "fpc": None,
+        "nest": True,
+    }
+    assert study.arms.treatment == "pilot"
+    assert set(study.arms.communities["arm"]) == {"pilot", "control"}
+    frame = pd.DataFrame({"pilot": [1.0, 0.0, None]})
+    assert study.arms.arm_of(frame).tolist()[:2] == ["pilot", "control"]
+    assert study.publish.min_cell == 30 and study.publish.languages == ("uk", "en")
+    assert study.validation.exclude == ("duplicate", "hard_error")
+    assert study.questionnaire.name == "police_trust_core"
+
+
+def test_arm_from_the_community_table(example: Path) -> None:
+    text = (example / "study.yaml").read_text(encoding="utf-8")
+    (example / "study.yaml").write_text(
+        text.replace("  treatment: pilot\n  pilot_code: 1\n", ""), encoding="utf-8"
+    )
+    study = load_study(example)
+    frame = pd.DataFrame({"community": ["chuhuivska", "iziumska", "unknown"]})
+    arms = study.arms.arm_of(frame).tolist()
+    assert arms[:2] == ["pilot", "control"] and pd.isna(arms[2])
+
+
+def test_margins_in_the_weighting_format(study: Study) -> None:
+    margins = study.margins
+    assert margins.kind == "counts" and margins.by == ("wave", "raion")
+    one = margins.margins_for(wave=1, raion=1)
+    assert set(one) == {("sex", "agegrp"), "settlement"}
+    assert sum(one[("sex", "agegrp")].values()) == sum(one["settlement"].values())
+    assert (1, 3) in one[("sex", "agegrp")]
+    assert margins.variables() == ["sex", "agegrp", "settlement"]
+
+
+def test_inline_margins(example: Path) -> None:
+    text = (example / "study.yaml").read_text(encoding="utf-8")
+    start = text.index("margins:")
+    end = text.index("focus_groups:")
+    inline = (
+        "margins:\n  kind: shares\n  rows:\n"
+        "    - {margin: sex, sex: 1, target: 0.46}\n"
+        "    - {margin: sex, sex: 2, target: 0.54}\n"
+    )
+    (example / "study.yaml").write_text(text[:start] + inline + text[end:], encoding="utf-8")
+    study = load_study(example)
+    assert study.margins.kind == "shares"
+    assert study.margins.margins_for() == {"sex": {1: 0.46, 2: 0.54}}
+
+
+def test_focus_groups_and_raw_files(study: Study) -> None:
+    groups, segments = study.focus_groups.read()
+    assert len(groups) == 8 and {"group", "coder", "theme", "valence"} <= set(segments.columns)
+    names = {p.name for p in study.raw_files()}
+    assert {"wave1_baseline.sav", "margins.csv", "communities.csv", "segments.csv"} <= names
+
+
+def test_study_yaml_path_is_accepted(example: Path) -> None:
+    assert load_study(example / "study.yaml").name == "chuhuiv_example"
+
+
+def test_questionnaire_by_name_or_path(tmp_path: Path) -> None:
+    assert "police_trust_core" in bundled_names()
+    by_name = resolve_questionnaire("police_trust_core", tmp_path)
+    assert by_name.name == "police_trust_core.yaml"
+    local = tmp_path / "q.yaml"
+    local.write_text("name: x\n", encoding="utf-8")
+    assert resolve_questionnaire("q.yaml", tmp_path) == local
