@@ -1,9 +1,125 @@
-"""Commands of the publish room (filled in as the room grows)."""
+"""Commands of the publish room: ``dashboard`` and ``publish audit|report|demo``."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+publish_app = typer.Typer(
+    help="Results bundles: audit disclosure control, write the report, make a demo bundle.",
+    no_args_is_help=True,
+)
+
+
+def dashboard(
+    bundle: Annotated[Path, typer.Argument(help="A results bundle folder, e.g. STUDY/out/bundle.")],
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    lang: Annotated[str, typer.Option(help="Language shown first: uk or en.")] = "uk",
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Dashboard configuration YAML (default: dashboards/<study>.yaml if present)."
+        ),
+    ] = None,
+    production: Annotated[
+        bool, typer.Option("--production", help="Serve with gunicorn (several workers, no debug).")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="gunicorn workers (with --production).")] = 2,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Dash debug mode (never in production).")
+    ] = False,
+) -> None:
+    """Serve the bilingual dashboard of a results bundle (reads only the bundle).
+
+    HTTP basic auth is enabled when TRUSTSURVEY_DASHBOARD_USER and
+    TRUSTSURVEY_DASHBOARD_PASSWORD are set.
+    """
+    from trustsurvey.errors import PublishError
+    from trustsurvey.publish.bundle import read_bundle
+
+    if lang not in ("uk", "en"):
+        raise PublishError(f"unknown language {lang!r}", item="--lang", hint="use uk or en")
+    read_bundle(bundle)  # fail early, with a clear message, on a bad bundle
+    if production:
+        if debug:
+            raise PublishError(
+                "--debug cannot be used with --production", item="--debug", hint="drop --debug"
+            )
+        env = dict(os.environ, TRUSTSURVEY_BUNDLE=str(bundle.resolve()))
+        if config is not None:
+            env["TRUSTSURVEY_DASHBOARD_CONFIG"] = str(config.resolve())
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        cmd = [
+            str(gunicorn) if gunicorn.exists() else "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "trustsurvey.dashboard.wsgi:application",
+        ]
+        raise typer.Exit(subprocess.call(cmd, env=env))
+    from trustsurvey.dashboard.app import create_app
+
+    app = create_app(bundle, config=config, lang=lang)
+    typer.echo(f"Serving the dashboard on http://{host}:{port} (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=debug)
+
+
+@publish_app.command("audit")
+def audit(
+    bundle: Annotated[Path, typer.Argument(help="A results bundle folder.")],
+) -> None:
+    """Check checksums and re-run the LP disclosure audit; exit 2 if a cell is exposed."""
+    from trustsurvey.publish.audit import audit_bundle
+
+    result = audit_bundle(bundle)
+    if result.empty:
+        typer.echo("No suppressed cells; nothing to audit.")
+        return
+    for (table, column), g in result.groupby(["table", "column"]):
+        typer.echo(
+            f"{table}.{column}: {len(g)} suppressed, smallest interval an intruder can derive "
+            f"{g['width'].min():.4g} (required {g['required'].iloc[0]:.4g})"
+        )
+    typer.echo("OK: no suppressed value can be recomputed or narrowed below the interval.")
+
+
+@publish_app.command("report")
+def report(
+    bundle: Annotated[Path, typer.Argument(help="A results bundle folder.")],
+    out: Annotated[Path, typer.Option(help="Folder for report.html and tables.xlsx.")] = Path("."),
+) -> None:
+    """Write the self-contained bilingual HTML report and the Excel workbook of a bundle."""
+    from trustsurvey.publish.report import write_report
+
+    html_path, xlsx_path = write_report(bundle, out)
+    typer.echo(f"Wrote {html_path} and {xlsx_path}")
+
+
+@publish_app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Argument(help="Output folder; the bundle goes to OUT/bundle.")],
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic respondents.")] = 7,
+) -> None:
+    """Write the bundle of a small synthetic study (6 communities, 2 arms, 2 waves)."""
+    from trustsurvey.publish.bundle import write_bundle
+    from trustsurvey.publish.fixture import synthetic_meta, synthetic_tables
+
+    path = write_bundle(synthetic_tables(seed=seed), out, study_meta=synthetic_meta())
+    typer.echo(f"Wrote {path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main ``trustsurvey`` app."""
+    app.command("dashboard")(dashboard)
+    app.add_typer(publish_app, name="publish")

@@ -192,6 +192,10 @@ def _bounds(
     pos = {v: j for j, v in enumerate(comp_vars)}
     bounds = [_var_bounds(v, is_share, reason, policy) for v in comp_vars]
     k = len(comp_vars)
+    if not comp_rels:  # nothing published relates to it: only its own bounds
+        lo = np.array([b[0] for b in bounds], dtype=float)
+        hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        return lo, hi
     rows, rhs = [], []
     for r in comp_rels:
         a = np.zeros(k)

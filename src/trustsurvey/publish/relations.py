@@ -109,12 +109,13 @@ def _margin_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
         m = df.loc[margin, other].assign(_p=np.flatnonzero(margin))
         c = df.loc[child, other + fam].assign(_c=np.flatnonzero(child))
         joined = m.merge(c, on=other, how="inner")
-        for key, g in joined.groupby(["_p", *fam], sort=True):
-            parent = int(key[0]) if isinstance(key, tuple) else int(key)
+        kids = joined["_c"].to_numpy()
+        parents = joined["_p"].to_numpy()
+        for pos in _group_positions(joined, ["_p", *fam]):
             rels.append(
                 Relation(
-                    base + parent,
-                    tuple(int(base + i) for i in g["_c"]),
+                    int(base + parents[pos[0]]),
+                    tuple(int(base + i) for i in kids[pos]),
                     label=f"{kind}: margin over {'/'.join(dim)}",
                 )
             )
@@ -123,11 +124,10 @@ def _margin_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
 
 def _share_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
     spec = KINDS[kind]
-    pos = df.assign(_c=np.arange(len(df)))
     return [
-        Relation(-1, tuple(int(base + i) for i in g["_c"]), 1.0, f"{kind}: shares add to 1")
-        for _, g in pos.groupby(list(spec.share_group), sort=True)
-        if len(g) > 1
+        Relation(-1, tuple(int(base + i) for i in pos), 1.0, f"{kind}: shares add to 1")
+        for pos in _group_positions(df, list(spec.share_group))
+        if len(pos) > 1
     ]
 
 
@@ -152,12 +152,22 @@ def _cross_relations(
         base = offsets[(kind, "n")]
         pos = df[group_keys].assign(_c=base + df.index.to_numpy())
         joined = pos.merge(ss_pos, on=keys, how="inner")
-        for _, g in joined.groupby(group_keys, sort=True):
+        kids = joined["_c"].to_numpy()
+        parents = joined["_p"].to_numpy()
+        for pos in _group_positions(joined, group_keys):
             rels.append(
                 Relation(
-                    int(g["_p"].iloc[0]),
-                    tuple(int(i) for i in g["_c"]),
+                    int(parents[pos[0]]),
+                    tuple(int(i) for i in kids[pos]),
                     label=f"{kind}: within sample size",
                 )
             )
     return rels
+
+
+def _group_positions(df: pd.DataFrame, keys: list[str]) -> list[np.ndarray]:
+    """Row positions of each group of ``keys``, groups in sorted key order."""
+    if df.empty:
+        return []
+    idx = df.groupby(keys, sort=True).indices
+    return [np.asarray(idx[k]) for k in sorted(idx, key=str)]
