@@ -9,6 +9,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from trustsurvey.errors import InputFileError
 from trustsurvey.io import FileMetadata, SurveyData, read_survey
 from trustsurvey.io.files import sha256
 
@@ -218,3 +219,17 @@ def test_inspect_counts_match_pyreadstat(trust_path: Path) -> None:
         assert table.loc[col, "n_distinct"] == raw[col].nunique()
     assert table.loc["trust_police", "missing_values"] == [8.0, 9.0]
     assert table.loc["trust_police", "label"] == "Наскільки Ви довіряєте поліції?"
+
+
+def test_legacy_file_without_code_page_needs_encoding(fixtures_dir: Path) -> None:
+    """Old SPSS files carry no encoding record: ReadStat falls back to Windows-1252 and
+    Ukrainian turns into "Äîâ³ðà"; we refuse that and name the encoding to use."""
+    path = fixtures_dir / "spss" / "cp1251_legacy.sav"
+    before = sha256(path)
+    with pytest.raises(InputFileError, match=r"encoding='cp1251'") as info:
+        read_survey(path)
+    assert "trust" in info.value.item and "region" in info.value.item
+    sd = read_survey(path, encoding="cp1251")
+    assert sd.meta.value_labels["trust"] == UKRAINIAN_TRUST
+    assert sd.data["region"].tolist()[0] == "Київ"
+    assert sha256(path) == before
