@@ -170,3 +170,17 @@ def test_too_many_missing_codes_for_spss_is_an_error(feature_sav: Path, tmp_path
     # Parquet holds any number of codes
     back = read_survey(write_survey(sd, tmp_path / "ok.parquet"))
     assert back.declared_missing()["trust"]["values"] == [8.0, 9.0, 7, 6]
+
+
+def test_por_to_sav_keeps_missing_codes(fixtures_dir: Path, tmp_path: Path) -> None:
+    src = fixtures_dir / "spss" / "legacy.por"
+    before = sha256(src)
+    out = tmp_path / "legacy.sav"
+    convert(src, out)
+    assert sha256(src) == before
+    a, b = read_survey(src), read_survey(out)
+    pd.testing.assert_frame_equal(a.data, b.data)
+    for key in ("variable_labels", "value_labels", "missing_values", "missing_ranges"):
+        assert getattr(a.meta, key) == getattr(b.meta, key), key
+    _, meta = pyreadstat.read_sav(str(out), user_missing=True)
+    assert meta.missing_ranges["INCOME"] == [{"lo": 97.0, "hi": 99.0}]
