@@ -27,6 +27,7 @@ total): ``v_srs = s^2_w (W_d - n_d) / (W_d n_d)`` for a mean (times ``W_d^2`` fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,94 +65,124 @@ def _deff(
     kind: str, var: np.ndarray, s2: np.ndarray, sw: np.ndarray, n: np.ndarray, mode: str
 ) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        if mode == "replace":
-            vsrs = s2 / n
-        else:
-            vsrs = np.where(sw < n, np.nan, s2 * (sw - n) / (sw * n))
+        wor = np.where(sw < n, np.nan, s2 * (sw - n) / (sw * n))
+        vsrs = s2 / n if mode == "replace" else wor
         if kind == "total":
             vsrs = vsrs * sw**2
         return var / vsrs
 
 
+def _column(ys: np.ndarray | Sequence[np.ndarray], v: int) -> np.ndarray:
+    return ys[v] if isinstance(ys, list | tuple) else ys[:, v]
+
+
 def linear_stats(
     design: SurveyDesign,
-    ys: np.ndarray,
-    valid: np.ndarray,
+    ys: np.ndarray | Sequence[np.ndarray],
+    valid: np.ndarray | Sequence[np.ndarray | None] | None,
     doms: Domains,
     kind: str,
     *,
     covmat: bool = False,
     deff: str = "wor",
 ) -> dict[str, np.ndarray]:
-    """Means or totals of the columns of ``ys`` (``n x V``) in every domain.
+    """Means or totals of the columns of ``ys`` (``n x V`` or a list of columns) per domain.
 
-    ``valid`` (``n x V``) marks rows that count for each column. Returns arrays shaped
-    ``(D, V)`` (``estimate, var, n, deff``) and, with ``covmat``, ``cov`` of the ``D*V``
-    estimates in group-major order.
+    ``valid`` (``n x V``, a list, or ``None``) marks rows that count for each column; NaN in
+    ``ys`` is always invalid. Returns arrays shaped ``(D, V)`` (``estimate, var, n, deff``)
+    and, with ``covmat``, ``cov`` of the ``D*V`` estimates in group-major order.
+
+    Without calibration adjustments the unit-by-domain tables ``sum w`` and ``sum w y`` come
+    from one ``np.bincount`` each and the influence totals are
+    ``(T_wy - ybar_d T_w) / W_d``; with adjustments row-level scores are built instead.
     """
     struct = design.structure
     w = design._w
     D = doms.size
-    V = ys.shape[1]
+    V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
     codes = doms.codes
     in_dom = codes >= 0
+    if design._mask is not None:
+        in_dom = in_dom & design._mask
+    all_in = bool(in_dom.all())
+    codes0 = codes if all_in else np.where(in_dom, codes, 0)
+    w_base = w if all_in else w * in_dom
+    finest = struct.finest
+    nu = finest.n_units
+    adjust = bool(design._adjustments)
+    key = finest.unit * D + codes0
     est = np.empty((D, V))
     nn = np.empty((D, V))
     s2 = np.empty((D, V))
     sws = np.empty((D, V))
-    adjust = bool(design._adjustments)
-    finest = struct.finest
-    nu = finest.n_units
     totals = None if adjust else np.empty((nu, D, V))
     scores = np.zeros((struct.n, D, V)) if adjust else None
     factors = None
+    shared: dict[str, np.ndarray] = {}
     for v in range(V):
-        ok = valid[:, v] & in_dom
-        fv = average_factors(struct, ok, codes, D)
+        y = np.asarray(_column(ys, v), dtype=float)
+        ok_v = None if valid is None else _column(valid, v)
+        nan = np.isnan(y)
+        if ok_v is not None:
+            ok_v = np.asarray(ok_v, dtype=bool) & ~nan
+        elif nan.any():
+            ok_v = ~nan
+        if ok_v is None or ok_v.all():
+            ok = in_dom
+            wv = w_base
+            y0 = y
+            if "tw" not in shared:
+                shared["tw"] = np.bincount(key, weights=wv, minlength=nu * D).reshape(nu, D)
+                shared["n"] = np.bincount(codes0, weights=in_dom, minlength=D)
+            tw, n_d = shared["tw"], shared["n"]
+        else:
+            ok = in_dom & ok_v
+            wv = w_base * ok_v
+            y0 = np.where(ok_v, y, 0.0)
+            tw = np.bincount(key, weights=wv, minlength=nu * D).reshape(nu, D)
+            n_d = np.bincount(codes0, weights=ok, minlength=D)
+        wy = wv * y0
+        twy = np.bincount(key, weights=wy, minlength=nu * D).reshape(nu, D)
+        sw = tw.sum(axis=0)
+        swy = twy.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = swy / sw
+        est[:, v] = m if kind == "mean" else swy
+        nn[:, v] = n_d
+        sws[:, v] = sw
+        # weighted variance around a common shift (the overall mean) for the design effect
+        shift = float(np.sum(wy) / np.sum(wv)) if np.sum(wv) > 0 else 0.0
+        dy = y0 - shift
+        ss = np.bincount(codes0, weights=wv * dy * dy, minlength=D)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s2[:, v] = (ss / sw - (m - shift) ** 2) * n_d / (n_d - 1)
+        fv = average_factors(struct, ok, codes0, D)
         if fv is not None:
             if factors is None:
                 factors = np.ones((D, V))
             factors[:, v] = fv
-        c = codes[ok]
-        y = ys[ok, v]
-        wv = w[ok]
-        sw = np.bincount(c, weights=wv, minlength=D)
-        swy = np.bincount(c, weights=wv * y, minlength=D)
-        n_d = np.bincount(c, minlength=D).astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e = swy / sw if kind == "mean" else swy
-            m = swy / sw
-        est[:, v] = e
-        nn[:, v] = n_d
-        sws[:, v] = sw
-        dev = y - m[c]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s2[:, v] = np.bincount(c, weights=wv * dev * dev, minlength=D) / sw * n_d / (n_d - 1)
-        if kind == "mean":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                row_score = wv * dev / sw[c]
-        else:
-            row_score = wv * y
         if adjust:
             assert scores is not None
-            scores[np.flatnonzero(ok), c, v] = row_score
+            rows = np.flatnonzero(ok)
+            c = codes0[rows]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                row_score = wv[rows] * (y0[rows] - m[c]) / sw[c] if kind == "mean" else wy[rows]
+            scores[rows, c, v] = row_score
         else:
             assert totals is not None
-            key = finest.unit[ok] * D + c
-            totals[:, :, v] = np.bincount(key, weights=row_score, minlength=nu * D).reshape(nu, D)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                totals[:, :, v] = (twy - m * tw) / sw if kind == "mean" else twy
+    fac = None if factors is None else factors.ravel()
     if adjust:
         assert scores is not None
         z = np.nan_to_num(scores.reshape(struct.n, D * V))
-        fac = None if factors is None else factors.ravel()
         cov = design_covariance(struct, z, design._adjustments, diag=not covmat, factors=fac)
     else:
         assert totals is not None
         t = np.nan_to_num(totals.reshape(nu, D * V))
-        fac = None if factors is None else factors.ravel()
         cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac)
     var = (np.diag(cov) if covmat else cov).reshape(D, V)
-    empty = nn == 0
-    var = np.where(empty, np.nan, var)
+    var = np.where(nn == 0, np.nan, var)
     out = {
         "estimate": est,
         "var": var,
@@ -215,12 +246,9 @@ def mean_or_total(
     if not names:
         raise DesignError("no variable given", hint="name one column or a list of columns")
     data = design.data
-    ys = np.column_stack([numeric_column(data, c) for c in names])
-    valid = ~np.isnan(ys)
-    if design._mask is not None:
-        valid &= design._mask[:, None]
+    ys = [numeric_column(data, c) for c in names]
     doms = make_domains(data, as_list(by), by_missing)
-    st = design._linear_stats(np.nan_to_num(ys), valid, doms, kind, covmat=covmat, deff=deff)
+    st = design._linear_stats(ys, None, doms, kind, covmat=covmat, deff=deff)
     return _frame_from_stats(
         design, st, doms, names, "variable", covmat=covmat, level=level, cv=cv, moe=moe
     )

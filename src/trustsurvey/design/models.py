@@ -127,10 +127,8 @@ def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, fami
     scores = np.zeros((len(y), p))
     # R's estfun: X * working residual * working weight; for the logit link the working
     # residual is (y - mu) / (mu (1 - mu)) with the final mu, the weight from the last iteration
-    if family == "gaussian":
-        resid_w = w * (yy - mu)
-    else:
-        resid_w = work_w * (yy - mu) / (mu * (1 - mu))
+    logit = family != "gaussian"
+    resid_w = work_w * (yy - mu) / (mu * (1 - mu)) if logit else w * (yy - mu)
     scores[used] = (X * resid_w[:, None]) @ ainv
     # back to the design's weights scale: w was rescaled by 1/mean(w), which cancels
     fac = average_factors(design.structure, used, np.zeros(len(y), dtype=np.int64), 1)

@@ -121,7 +121,7 @@ def proportion(
         st,
         doms,
         cats,
-        y if doms.keys is None else y,
+        y,
         covmat=covmat,
         level=level,
         cv=cv,

@@ -274,15 +274,16 @@ class ReplicateDesign:
 
     def _linear_stats(
         self,
-        ys: np.ndarray,
-        valid: np.ndarray,
+        ys: np.ndarray | list,
+        valid: np.ndarray | list | None,
         doms: Domains,
         kind: str,
         *,
         covmat: bool = False,
         deff: str = "wor",
     ) -> dict[str, np.ndarray]:
-        D, V = doms.size, ys.shape[1]
+        D = doms.size
+        V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
         codes = doms.codes
         est = np.empty((D, V))
         nn = np.empty((D, V))
@@ -290,8 +291,13 @@ class ReplicateDesign:
         sws = np.empty((D, V))
         thetas = np.empty((self.n_replicates, D, V))
         for v in range(V):
-            ok = valid[:, v] & (codes >= 0)
-            y = ys[:, v]
+            y = np.asarray(estimators._column(ys, v), dtype=float)
+            ok = ~np.isnan(y) & (codes >= 0)
+            if valid is not None:
+                ok &= np.asarray(estimators._column(valid, v), dtype=bool)
+            if self._mask is not None:
+                ok &= self._mask
+            y = np.where(ok, y, 0.0)
             sy, ry = self._rep_sums(y, ok, codes, D)
             sw, rw = self._rep_sums(np.ones(len(y)), ok, codes, D)
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -72,7 +72,7 @@ def group_index(keys: pd.Index | None, labels: list, label_name: str) -> pd.Inde
     if len(labels) == 1 and label_name == "variable":
         return keys
     key_tuples = [k if isinstance(k, tuple) else (k,) for k in keys]
-    names = list(keys.names) + [label_name]
+    names = [*keys.names, label_name]
     tuples = [(*k, lab) for k in key_tuples for lab in labels]
     return pd.MultiIndex.from_tuples(tuples, names=names)
 

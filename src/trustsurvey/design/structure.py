@@ -110,6 +110,8 @@ def _row_labels(data: pd.DataFrame, mask: np.ndarray) -> list:
 
 def _combine(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes of the pairs (a, b), dense 0..k-1."""
+    if not a.any():  # a constant: b's codes are already dense 0..k-1
+        return b, int(b.max(initial=-1)) + 1
     key = a * (int(b.max(initial=0)) + 1) + b
     codes, uniques = pd.factorize(key, sort=True)
     return codes.astype(np.int64), len(uniques)
@@ -174,8 +176,10 @@ def build_structure(
         unit1, n1 = _combine(np.zeros(n, dtype=np.int64), raw_ids[0])
         if has_strata:
             # every PSU must lie in one stratum (R's check.strata)
-            pairs, _ = _combine(unit1, s1)
-            per_psu = np.bincount(unit1[np.unique(pairs, return_index=True)[1]], minlength=n1)
+            pairs, n_pairs = _combine(unit1, s1)
+            pair_unit = np.empty(n_pairs, dtype=np.int64)
+            pair_unit[pairs] = unit1
+            per_psu = np.bincount(pair_unit, minlength=n1)
             bad_psu = np.flatnonzero(per_psu > 1)
             if len(bad_psu):
                 rows = np.isin(unit1, bad_psu)
