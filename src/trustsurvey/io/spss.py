@@ -35,13 +35,12 @@ from trustsurvey.io.encoding import check_mojibake, normalise_encoding
 from trustsurvey.io.files import foreign_kind
 from trustsurvey.io.metadata import FileMetadata
 from trustsurvey.io.survey_data import SurveyData
+from trustsurvey.io.write import MR_NOTE_PREFIX
 
 #: files with at least this many rows are read in chunks (with a progress bar on a TTY)
 CHUNK_THRESHOLD = 200_000
 DEFAULT_CHUNKSIZE = 100_000
 
-#: note written into .sav files to carry what pyreadstat cannot write natively
-MR_NOTE_PREFIX = "trustsurvey:mr_sets="
 
 DATE_FORMATS = re.compile(r"^(DATE|ADATE|EDATE|JDATE|SDATE|QYR|MOYR|WKYR|DATETIME|YMDHMS)\d*", re.I)
 SPSS_EPOCH = pd.Timestamp("1582-10-14")
@@ -57,6 +56,11 @@ def _read_por(path: str, **kwargs: Any) -> tuple[pd.DataFrame, Any]:
     try:
         from pyreadstat._readstat_parser import parser_entry_point
     except ImportError:  # pragma: no cover - other pyreadstat layouts
+        warnings.warn(
+            f"{path}: this pyreadstat cannot keep user-missing codes of .por files; "
+            "they are read as empty cells",
+            stacklevel=3,
+        )
         kwargs.pop("user_missing", None)
         kwargs.pop("encoding", None)
         return pyreadstat.read_por(path, **kwargs)
@@ -94,7 +98,8 @@ def _wrap_error(err: Exception, path: Path, fmt: str, encoding: str | None) -> I
             file=str(path),
             hint="give the .sav/.por file itself, or rename the file with its real extension",
         )
-    head = path.read_bytes()[:4]
+    with path.open("rb") as fh:
+        head = fh.read(4)
     if fmt in ("sav", "zsav") and head not in (b"$FL2", b"$FL3"):
         return InputFileError(
             "not an SPSS .sav file (it does not start with the SPSS signature; "
