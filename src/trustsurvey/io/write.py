@@ -9,6 +9,9 @@ What each format keeps:
   up to three discrete codes, or one range plus one code), measure levels, display formats,
   file label and notes. Multiple-response sets cannot be written by ReadStat; they are
   stored as a note ``trustsurvey:mr_sets=…`` that :func:`~trustsurvey.io.read_survey` restores.
+  Known SPSS limits (each warned about, never silent): text has no empty cell (NaN → ``""``);
+  names SPSS rejects (Kobo ``_id``) are renamed (``v_id``, old name as label); time-zone aware
+  times are written in UTC; string display widths follow the longest value.
 - ``.parquet``: everything, as JSON in the schema metadata (key ``trustsurvey``).
 - ``.csv``: values only; everything else goes to a sidecar ``NAME.dictionary.json`` that
   ``read_survey`` picks up again.
