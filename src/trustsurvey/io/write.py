@@ -117,6 +117,7 @@ def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
         if pd.api.types.is_datetime64_any_dtype(s):
             if getattr(s.dt, "tz", None) is not None:
                 s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+                losses.append(f"{col}: times written in UTC (SPSS has no time zones)")
             frame[col] = s.astype("datetime64[us]")
         elif pd.api.types.is_bool_dtype(s):
             frame[col] = s.astype("float64")
