@@ -314,3 +314,18 @@ def test_not_utf8(tmp_path):
     )
     with pytest.raises(QuestionnaireError, match="UTF-8"):
         load_questionnaire(path)
+
+
+def test_relevance_comparing_with_a_code_the_item_does_not_have(tmp_path):
+    check(
+        tmp_path,
+        HEAD + "  - {name: q3, type: text, relevant: contact == 7}\n",
+        "items[3].relevant",
+        "7 is not a code of 'contact'",
+        "codes: 0, 1",
+    )
+    check(
+        tmp_path,
+        HEAD + "  - {name: q3, type: text, relevant: 'q1 in [4, 6]'}\n",
+        "6 is not a code of 'q1'",
+    )

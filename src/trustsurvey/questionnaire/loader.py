@@ -494,6 +494,7 @@ def _check_relevance(items: dict[str, Item], paths: dict[str, str], ctx: _Contex
             if ref not in items:
                 hint = suggest(ref, list(items)) or "use the name of an item defined in items:"
                 raise ctx.error(path, f"expression names unknown item {ref!r}", hint)
+        _check_compared_codes(item.relevant, items, path, ctx)
         for ref, option in expressions.selected_calls(item.relevant):
             target = items[ref]
             if target.type != "multiple":
@@ -507,6 +508,50 @@ def _check_relevance(items: dict[str, Item], paths: dict[str, str], ctx: _Contex
                 raise ctx.error(
                     path, f"{option!r} is not an option of {ref!r}", hint or "check the options"
                 )
+
+
+def _check_compared_codes(text: str, items: dict[str, Item], path: str, ctx: _Context) -> None:
+    """``contact == 7`` where 7 is no code of ``contact`` is a typo that hides a question."""
+    import ast
+
+    for node in ast.walk(expressions.parse_expression(text)):
+        if not isinstance(node, ast.Compare) or not isinstance(node.left, ast.Name):
+            continue
+        item = items.get(node.left.id)
+        if item is None or item.type not in ("single", "likert") or not item.codes:
+            continue
+        known = {_plain(c) for c in [*item.codes, *item.missing]}
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if not isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn):
+                continue
+            values = right.elts if isinstance(right, ast.List | ast.Tuple) else [right]
+            for value in values:
+                constant = _constant(value)
+                if constant is not None and _plain(constant) not in known:
+                    shown = ", ".join(str(c) for c in [*item.codes, *item.missing])
+                    raise ctx.error(
+                        path,
+                        f"{constant!r} is not a code of {item.name!r} (codes: {shown})",
+                        "compare with one of the item's codes",
+                    )
+
+
+def _constant(node: Any) -> Any:
+    import ast
+
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return -node.operand.value
+    return None
+
+
+def _plain(code: Any) -> Any:
+    """Codes compare by value: 1, 1.0 and "1" are the same code."""
+    try:
+        return float(code)
+    except (TypeError, ValueError):
+        return str(code)
 
 
 def _index(i: int, value: Any, ctx: _Context) -> Index:
