@@ -195,3 +195,32 @@ def test_compare_with_survey_flags_unusually_trusting_groups(files):
     assert zmiiv_post["difference"] == pytest.approx(zmiiv_post["fg_mean"] - 3.1)
     no_estimate = compare_with_survey(part, survey.iloc[:1], groups=fg.groups)
     assert no_estimate["reading"].iloc[2] == "NA: no survey estimate for this community"
+
+
+def test_valence_agreement_row_and_subthemes_roll_up():
+    segments = pd.DataFrame(
+        {
+            "group": "G1",
+            "segment": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+            "coder": ["A", "B"] * 5,
+            "theme": ["hotline", "hotline", "respect", "respect", "response_time",
+                      "hotline", "trust", "trust", "respect", "respect"],
+            "valence": [1, 1, -1, -1, 0, 0, 1, 0, -1, -1],
+        }
+    )  # fmt: skip
+    groups = pd.DataFrame({"id": ["G1"], "community": ["Chuhuiv"], "arm": ["pilot"]})
+    fg = read_focus_groups(groups, segments)  # the standard codebook, with parent links
+    assert fg.parents["hotline"] == "responsiveness"
+    res = intercoder_agreement(fg, n_boot=50).set_index("theme")
+    assert res.loc["(valence)", "percent_agreement"] == pytest.approx(4 / 5)
+    a, b = np.array([2, 0, 1, 2, 0]), np.array([2, 0, 1, 1, 0])
+    table = pd.crosstab(a, b).reindex(index=[0, 1, 2], columns=[0, 1, 2], fill_value=0)
+    assert res.loc["(valence)", "cohen_kappa"] == pytest.approx(
+        cohens_kappa(table.to_numpy()).kappa
+    )
+    assert res.loc["fairness", "note"] == "theme not used in the double-coded segments"
+    plain = theme_frequencies(fg, "arm", coder="A").set_index("theme")
+    rolled = theme_frequencies(fg, "arm", coder="A", include_subthemes=True).set_index("theme")
+    assert plain.loc["responsiveness", "segments_mentioning"] == 0
+    assert rolled.loc["responsiveness", "segments_mentioning"] == 2  # hotline + response_time
+    assert rolled.loc["hotline", "segments_mentioning"] == 1

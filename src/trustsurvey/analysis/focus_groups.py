@@ -28,6 +28,7 @@ from trustsurvey.errors import AnalysisError, DataValidationError, InputFileErro
 
 __all__ = [
     "FocusGroupData",
+    "codebook_parents",
     "compare_with_survey",
     "intercoder_agreement",
     "read_focus_groups",
@@ -59,6 +60,7 @@ class FocusGroupData:
     segments: pd.DataFrame
     codebook: dict[str, str]
     files: dict[str, str] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- codebook
@@ -94,6 +96,24 @@ def resolve_codebook(codebook: Any = None, language: str = "en") -> dict[str, st
         item="codebook",
         hint="pass a dict {code: label}, a questionnaire or the path of its YAML",
     )
+
+
+def codebook_parents(codebook: Any = None) -> dict[str, str]:
+    """``{child code: parent code}`` of a hierarchical codebook (empty for a plain dict).
+
+    >>> codebook_parents({"trust": "Trust"})
+    {}
+    """
+    if isinstance(codebook, Mapping):
+        return {}
+    if codebook is None or isinstance(codebook, str | Path):
+        from trustsurvey.questionnaire import instrument_path, load_questionnaire
+
+        path = instrument_path("focus_group_protocol") if codebook is None else codebook
+        codebook = load_questionnaire(path)
+    book = getattr(codebook, "codebook", None) if not hasattr(codebook, "themes") else codebook
+    themes = getattr(book, "themes", {}) or {}
+    return {str(c): str(t.parent) for c, t in themes.items() if getattr(t, "parent", None)}
 
 
 def _label(text: Any, language: str) -> str:
@@ -305,7 +325,8 @@ def read_focus_groups(
         segments["valence"] = _valence(segments["valence"], sfile)
     else:
         segments["valence"] = np.nan
-    return FocusGroupData(groups, segments, codes, {"groups": gfile, "segments": sfile})
+    files = {"groups": gfile, "segments": sfile}
+    return FocusGroupData(groups, segments, codes, files, codebook_parents(codebook))
 
 
 # --------------------------------------------------------------------------- matrices
@@ -325,8 +346,26 @@ def _primary(fg: FocusGroupData, coder: str | None) -> pd.DataFrame:
     return seg.loc[seg["coder"] == first]
 
 
+def _with_parents(seg: pd.DataFrame, parents: dict[str, str]) -> pd.DataFrame:
+    """Add a row for each ancestor of every coded theme (a sub-theme counts for its parent)."""
+    extra = []
+    current = seg
+    for _ in range(10):  # codebooks are shallow; guard against cycles
+        up = current.loc[current["theme"].isin(list(parents))].copy()
+        if up.empty:
+            break
+        up["theme"] = up["theme"].map(parents)
+        extra.append(up)
+        current = up
+    return pd.concat([seg, *extra], ignore_index=True) if extra else seg
+
+
 def theme_frequencies(
-    fg: FocusGroupData, by: str | Sequence[str] = "arm", *, coder: str | None = None
+    fg: FocusGroupData,
+    by: str | Sequence[str] = "arm",
+    *,
+    coder: str | None = None,
+    include_subthemes: bool = False,
 ) -> pd.DataFrame:
     """Share of groups and of segments mentioning each theme, by arm or community.
 
@@ -339,6 +378,9 @@ def theme_frequencies(
     coder : str, optional
         Count one coder's codes; default each segment's first-listed coder, so a
         double-coded segment counts once.
+    include_subthemes : bool
+        Count a segment coded with a sub-theme (e.g. ``hotline``) for its parent theme
+        (``responsiveness``) too, following the codebook's ``parent`` links.
 
     Returns
     -------
@@ -366,6 +408,8 @@ def theme_frequencies(
     if missing:
         raise AnalysisError("grouping column not in the groups file", item=missing)
     seg = _primary(fg, coder).merge(fg.groups[["group_id", *by_cols]], on="group_id")
+    if include_subthemes:
+        seg = _with_parents(seg, fg.parents)
     rows = []
     for key, gsub in fg.groups.groupby(by_cols, sort=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -551,7 +595,8 @@ def intercoder_agreement(
 
     Returns
     -------
-    DataFrame; first row ``theme = "(all)"``, then one row per theme:
+    DataFrame; first row ``theme = "(all)"``, then ``"(valence)"`` (agreement on the
+    valence toward police, when coded), then one row per theme:
         ``theme, units`` (segments), ``units_all_coders``, ``coders``,
         ``percent_agreement``, ``cohen_kappa, kappa_ci_low, kappa_ci_high``,
         ``krippendorff_alpha, alpha_ci_low, alpha_ci_high``, ``note`` (why a value is NA).
@@ -622,11 +667,38 @@ def intercoder_agreement(
         rows[-1]["note"] = "; ".join(
             filter(None, ["several themes per segment: pooled presence/absence", rows[-1]["note"]])
         )
+    if seg["valence"].notna().any():
+        rows.append(_valence_agreement(seg, coders, single, n_boot, ci, rng))
     if per_theme:
         for t in themes:
             m = _presence_matrix(presence, coded, coders, units, t)
             rows.append(_agreement_rows(m, t, n_boot, ci, rng))
+            if np.nansum(m) == 0:
+                rows[-1]["note"] = "theme not used in the double-coded segments"
     return pd.DataFrame(rows)
+
+
+def _valence_agreement(
+    seg: pd.DataFrame, coders: list[str], single: bool, n_boot: int, ci: float, rng
+) -> dict[str, Any]:
+    """Agreement on valence: per segment (one theme each) or per segment x theme."""
+    keys = ["group_id", "segment"] if single else ["group_id", "segment", "theme"]
+    coded = seg.dropna(subset=["valence"])
+    n_coders = coded.groupby(keys)["coder"].nunique()
+    units = list(n_coders[n_coders >= 2].index)
+    if not units:
+        return {"theme": "(valence)", "units": 0, "coders": len(coders),
+                "note": "no unit with a valence from two coders"}  # fmt: skip
+    pos = {u: j for j, u in enumerate(units)}
+    m = np.full((len(coders), len(units)), np.nan)
+    for r in coded.itertuples(index=False):
+        key = tuple(getattr(r, k) for k in keys)
+        if key in pos:
+            m[coders.index(r.coder), pos[key]] = r.valence + 1  # -1/0/1 -> 0/1/2
+    row = _agreement_rows(m, "(valence)", n_boot, ci, rng)
+    unit = "segments" if single else "segment x theme units both coders gave that theme"
+    row["note"] = "; ".join(filter(None, [f"valence agreement over {unit}", row["note"]]))
+    return row
 
 
 def _presence_matrix(
