@@ -48,6 +48,8 @@ def normalize_table(
     df = table.reset_index() if _has_named_index(table) else table.reset_index(drop=True)
     df = df.drop(columns=[c for c in df.columns if c in _IGNORED])
     df.columns = [str(c) for c in df.columns]
+    if "outcome" in spec.keys and "outcome" not in df.columns and "variable" in df.columns:
+        df = df.rename(columns={"variable": "outcome"})  # SurveyDesign.mean's name for it
     known = set(spec.columns)
     unknown = [c for c in df.columns if c not in known]
     if unknown and "subgroup" in spec.keys and "subgroup" not in df.columns and len(unknown) == 1:
