@@ -72,8 +72,8 @@ def make_domains(
     frame = data[by]
     dropna = by_missing == "drop"
     gb = frame.groupby(by, sort=True, dropna=dropna, observed=True)
-    codes = gb.ngroup().to_numpy().astype(np.int64, copy=True)
-    codes[np.isnan(gb.ngroup().to_numpy(dtype=float))] = -1
+    ng = gb.ngroup().to_numpy(dtype=float)
+    codes = np.where(np.isnan(ng), -1, np.nan_to_num(ng, nan=-1)).astype(np.int64)
     sizes = gb.size()
     keys = sizes.index
     miss = frame.isna().any(axis=1).to_numpy()
