@@ -8,6 +8,47 @@ The standard instruments ship inside the package (``trustsurvey/questionnaire/in
 the single source of truth); ``questionnaires/`` at the top of the repository holds identical
 copies for people browsing the project (a test keeps them identical).
 
+The YAML format (every key is checked; unknown keys get a "did you mean")::
+
+    name: police_trust_core            # a name: letters, digits, _
+    version: "1.0"
+    languages: [uk, en]
+    title: {uk: ..., en: ...}          # any text: a string, or {uk: ..., en: ...}
+    scales:                            # reusable response scales
+      agree5:
+        codes: {1: {uk: Зовсім не згоден, en: Strongly disagree}, ...}
+        missing: {8: {uk: Важко відповісти, en: difficult to answer}, 9: ...}
+        ordered: true                  # default: true when all codes are numbers
+    grids:                             # Likert grids (straight-lining checks)
+      police_views: {text: {uk: ..., en: ...}}
+    items:
+      - name: pj_respect
+        type: likert                   # single multiple likert numeric text date identifier
+        text: {uk: ..., en: ...}
+        scale: agree5                  # or codes: {...}; missing: overrides the scale's
+        grid: police_views
+        reverse: true                  # negatively worded (needs an ordered numeric scale)
+        required: true
+        relevant: contact_police == 1  # skip logic; and/or/not, in [..], selected(p, "x")
+        pii: false
+        roles: [design]                # id design weighting grouping wave treatment
+                                       # community duration interviewer
+      - {name: age, type: numeric, min: 18, max: 110}
+      - name: problems
+        type: multiple                 # data columns problems_<option>, 0/1
+        options: {theft: ..., none: ...}
+        exclusive: none
+    indices:
+      - name: pj_index
+        items: [pj_respect, pj_fair, pj_explain, eff_response, abuse_power]
+        method: mean                   # or sum
+        min_valid: 4                   # default: all items
+        reversed: [abuse_power]        # (min + max) - x over the item's scale
+    codebook:                          # qualitative theme codes (focus groups)
+      valence: valence3                # a scale
+      themes:
+        - {code: hotline, label: {uk: ..., en: ...}, parent: responsiveness}
+
 Examples
 --------
 >>> q = load_questionnaire(instrument_path("police_trust_core"))
