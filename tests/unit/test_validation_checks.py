@@ -277,3 +277,26 @@ def test_reference_file_validates_against_the_core_questionnaire(fixtures_dir, q
     assert report.n_rows[str(path)] == len(sd.data) == 2415
     # the only errors are data-quality ones: an identical record in the same PSU
     assert set(report.errors["check"]) <= {"duplicate"}
+
+
+def test_wave_code_must_match_study_yaml() -> None:
+    from trustsurvey.validation.study_checks import wave_issues
+
+    frame = pd.DataFrame({"resp_id": [1, 2, 3], "wave": [2.0, 1.0, 2.0]})
+    rows = wave_issues(frame, "wave", 2, file="w2.sav", id_column="resp_id")
+    assert rows[["check", "resp_id", "value"]].values.tolist() == [["wave_mismatch", "2", "1"]]
+    assert rows["severity"].tolist() == ["error"]
+
+
+def test_treatment_must_agree_with_the_community_table() -> None:
+    from trustsurvey.study.model import ArmsSpec
+    from trustsurvey.validation.study_checks import arm_issues
+
+    table = pd.DataFrame({"community": ["a", "b"], "arm": ["pilot", "control"]})
+    arms = ArmsSpec(treatment="pilot", community="community", communities=table)
+    frame = pd.DataFrame(
+        {"resp_id": [1, 2, 3, 4], "community": ["a", "b", "b", "c"], "pilot": [1.0, 0.0, 1.0, 0]}
+    )
+    rows = arm_issues(frame, arms, id_column="resp_id")
+    got = sorted(zip(rows["check"], rows["resp_id"], strict=True))
+    assert got == [("arm_mismatch", "3"), ("unknown_community", "4")]

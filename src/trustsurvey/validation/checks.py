@@ -95,6 +95,24 @@ _ALL = [
         row_level=False,
     ),
     Check(
+        "wave_mismatch",
+        "error",
+        "wave code differs from the wave study.yaml gives this file",
+        "код хвилі не збігається з хвилею цього файлу в study.yaml",
+    ),
+    Check(
+        "arm_mismatch",
+        "error",
+        "treatment column disagrees with the community table",
+        "змінна втручання не збігається з таблицею громад",
+    ),
+    Check(
+        "unknown_community",
+        "warning",
+        "community not in the study's community table",
+        "громади немає в таблиці громад дослідження",
+    ),
+    Check(
         "unlabelled_code",
         "warning",
         "file declares a value label the questionnaire lacks",

@@ -5,7 +5,7 @@ Columns: ``file, row, resp_id, item, value, check, severity, message_en, message
 
 >>> rep = ValidationReport(issues("w1.sav", "invalid_code", "q1", [0], ["6"], ["17"],
 ...                               "code 6 is not allowed", "код 6 не допускається"))
->>> rep.n_errors, rep.table.loc[0, "row"]
+>>> rep.n_errors, int(rep.table.loc[0, "row"])
 (1, 1)
 """
 
