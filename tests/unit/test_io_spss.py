@@ -233,3 +233,13 @@ def test_legacy_file_without_code_page_needs_encoding(fixtures_dir: Path) -> Non
     assert sd.meta.value_labels["trust"] == UKRAINIAN_TRUST
     assert sd.data["region"].tolist()[0] == "Київ"
     assert sha256(path) == before
+
+
+def test_missing_code_counts_report_difficult_to_answer(trust: SurveyData) -> None:
+    table = trust.missing_code_counts()
+    row = table[(table["variable"] == "trust_police") & (table["code"] == 8.0)].iloc[0]
+    n8 = int((trust.data["trust_police"] == 8).sum())
+    assert row["n"] == n8 > 0
+    assert row["label"] == "Важко відповісти"
+    assert row["share"] == pytest.approx(n8 / len(trust.data))
+    assert set(table["variable"]) == set(trust.meta.missing_values)

@@ -169,6 +169,36 @@ class SurveyData:
             }
         )
 
+    def missing_code_counts(self) -> pd.DataFrame:
+        """How often each declared missing code occurs: the share of "difficult to answer"
+        is a finding, not noise.
+
+        Returns one row per column and code present in the data: ``variable, code, label,
+        n, share`` (share of all rows of the file).
+
+        >>> sd = SurveyData(pd.DataFrame({"q": [1.0, 8.0, 8.0, 9.0]}),
+        ...                 FileMetadata(missing_values={"q": [8.0, 9.0]},
+        ...                              value_labels={"q": {8.0: "Важко відповісти"}}))
+        >>> sd.missing_code_counts()[["code", "label", "n", "share"]].to_dict("records")[0]
+        {'code': 8.0, 'label': 'Важко відповісти', 'n': 2, 'share': 0.5}
+        """
+        mask = self.missing_mask()
+        rows = []
+        for col in mask.columns[mask.any(axis=0).to_numpy()]:
+            values = self.data.loc[mask[col].to_numpy(), col]
+            labels = self.meta.value_labels.get(col, {})
+            for code, n in values.value_counts(sort=False).sort_index().items():
+                rows.append(
+                    {
+                        "variable": col,
+                        "code": code,
+                        "label": labels.get(code, ""),
+                        "n": int(n),
+                        "share": float(n) / len(self.data),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["variable", "code", "label", "n", "share"])
+
     def add_column(
         self,
         name: str,
