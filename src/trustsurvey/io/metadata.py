@@ -121,7 +121,7 @@ class FileMetadata:
         """Inverse of :meth:`to_json`."""
         return cls.from_dict(json.loads(text))
 
-    def variables_metadata_only(self, columns: list[str]) -> FileMetadata:
+    def select(self, columns: list[str]) -> FileMetadata:
         """A copy restricted to ``columns`` (in that order)."""
         keep = set(columns)
 

@@ -217,7 +217,7 @@ class SurveyData:
         """
         data = self.data.copy()
         data[name] = values
-        meta = self.meta.variables_metadata_only(list(self.meta.column_names))
+        meta = self.meta.select(list(self.meta.column_names))
         meta.column_names = list(data.columns)
         meta.variable_labels.update({name: label} if label else {})
         if value_labels:
