@@ -151,3 +151,11 @@ def test_xml_names_with_dots_are_renamed_everywhere(tmp_path):
     assert list(q.items) == ["Q1_2", "Q1_3"]
     assert q.item("Q1_3").relevant == "Q1_2 == 1"
     assert any("'Q1.2' is named 'Q1_2'" in note for note in q.notes)
+
+
+def test_round_trip_focus_group_keeps_items_and_unused_valence_list(tmp_path):
+    fg = load_questionnaire(instrument_path("focus_group_protocol"))
+    back = from_xlsform(to_xlsform(fg, tmp_path / "fg.xlsx"))
+    _assert_same(fg, back)
+    assert back.scales["valence3"].codes == fg.scales["valence3"].codes
+    assert back.codebook is None  # an XLSForm has no place for a theme codebook

@@ -245,6 +245,7 @@ class _FormReader:
         self.notes.extend(f"pyxform: {w}" for w in warnings)
         self._collect_renames(self.form.get("children", []))
         self._walk(self.form.get("children", []), group=None, repeat=None, relevant=None)
+        self._unused_lists()
         title = self.form.get("title") or self.form.get("name") or self.path.stem
         form_name = self.name or self.form.get("id_string") or self.path.stem
         form_name = re.sub(r"\W", "_", str(form_name)) or "form"
@@ -416,6 +417,19 @@ class _FormReader:
             other=other,
         )
 
+    def _unused_lists(self) -> None:
+        """Choice lists no question uses (e.g. a valence scale) are kept as scales."""
+        used = {str(i.scale) for i in self.items.values() if i.scale} | set(self.items)
+        for list_name, choices in (self.form.get("choices") or {}).items():
+            if list_name in used or list_name in self.scales:
+                continue
+            if not re.fullmatch(r"[A-Za-z]\w*", str(list_name)):
+                continue
+            codes, missing = self._choices({"name": "", "choices": choices}, list_name)
+            if codes:
+                ordered = numeric_codes(codes) is not None
+                self.scales[list_name] = Scale(list_name, codes, missing, ordered=ordered)
+
     def _or_other(self, child: dict) -> bool:
         """Was the question written with ``or_other``? (pyxform adds an "other" choice.)"""
         raw = self.rows["types"].get(str(child["name"]))
@@ -492,7 +506,9 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     Labels go to ``label::Ukrainian (uk)`` / ``label::English (en)``; relevance to XPath;
     numeric ranges to ``constraint``; missing codes become ordinary choices flagged in a
     ``trustsurvey_missing`` column; roles, PII, grids, reverse keying and the exact item type
-    go to ``trustsurvey_*`` columns that Kobo ignores. Written atomically.
+    go to ``trustsurvey_*`` columns that Kobo ignores; scales no item uses are written as
+    choice lists. A focus-group ``codebook`` and indices have no place in an XLSForm and are
+    not written. Written atomically.
     """
     import os
     import tempfile
@@ -584,6 +600,12 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
             ]
         )
     _switch_groups(survey, group, None, repeats)
+    for scale in q.scales.values():  # lists no item uses (e.g. a valence scale)
+        if scale.name not in written_lists:
+            for code, label in scale.codes.items():
+                choices.append([scale.name, str(code), label.get("uk"), label.get("en"), ""])
+            for code, label in scale.missing.items():
+                choices.append([scale.name, str(code), label.get("uk"), label.get("en"), "yes"])
     settings = book.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language"])
     settings.append([q.title.get("uk") or q.name, q.name, str(q.version), "Ukrainian (uk)"])
