@@ -21,10 +21,13 @@ _FAST_RANGE = 1 << 16
 
 @dataclass(frozen=True)
 class Factor:
-    """A column as integer codes ``0..len(levels)-1`` (row order kept)."""
+    """A column as integer codes ``0..len(levels)-1`` (row order kept).
+
+    ``codes`` is ``None`` when the cells were built straight from the values.
+    """
 
     column: str
-    codes: np.ndarray
+    codes: np.ndarray | None
     levels: list[Hashable]
     numeric: bool
 

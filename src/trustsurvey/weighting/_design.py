@@ -23,6 +23,8 @@ def frame_and_weights(design: object) -> tuple[pd.DataFrame, np.ndarray]:
             hint="build one first: SurveyDesign(frame, ids=..., strata=..., weights=...)",
         )
     w = np.asarray(weights, dtype=float)
+    if w.size and w.min() > 0 and np.isfinite(w.max()):
+        return data, w
     bad = ~np.isfinite(w) | (w <= 0)
     if bad.any():
         rows = [int(i) + 1 for i in np.flatnonzero(bad)]

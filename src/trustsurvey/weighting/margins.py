@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._cells import Cells, build_cells
-from trustsurvey.weighting._codes import Factor, describe_level, factorize, normalise_code
+from trustsurvey.weighting._cells import Cells, build_cells, fast_cells
+from trustsurvey.weighting._codes import describe_level, factorize, normalise_code
 
 SHARE_TOL = 1e-6
 AGREE_TOL = 1e-6
@@ -134,7 +134,6 @@ def prepare_margins(
         )
     if total is not None and (not np.isfinite(total) or total <= 0):
         raise WeightingError(f"total={total!r} must be a positive number", item="total")
-    factors: dict[str, Factor] = {}
     specs: list[tuple[tuple[str, ...], object]] = []
     all_columns: list[str] = []
     for key, spec in margins.items():
@@ -147,11 +146,15 @@ def prepare_margins(
                     hint="check the spelling; columns include "
                     + ", ".join(map(str, data.columns[:12])),
                 )
-            if col not in factors:
-                factors[col] = factorize(data[col], col)
+            if col not in all_columns:
                 all_columns.append(col)
         specs.append((columns, spec))
-    cells = build_cells(all_columns, factors)
+    fast = fast_cells(data, all_columns)
+    if fast is not None:
+        cells, factors = fast
+    else:
+        factors = {col: factorize(data[col], col) for col in all_columns}
+        cells = build_cells(all_columns, factors)
     act = cells.active
     prepared: list[PreparedMargin] = []
     maps: list[np.ndarray] = []
@@ -194,11 +197,16 @@ def prepare_margins(
             idx = tuple(lk.get(v) for lk, v in zip(lookups, norm, strict=True))
             if any(i is None for i in idx):
                 if value > 0:
-                    present = [
-                        f"{describe_level(v)} (n={int((f.codes == i).sum())})"
-                        for f in fs
-                        for i, v in enumerate(f.levels)
-                    ]
+                    present = []
+                    for f in fs:
+                        k = all_columns.index(f.column)
+                        n_level = np.bincount(
+                            cells.coords[k][act], weights=cells.counts[act], minlength=f.nlevels
+                        )
+                        present += [
+                            f"{f.column} = {describe_level(v)} (n={int(n_level[i])})"
+                            for i, v in enumerate(f.levels)
+                        ]
                     raise WeightingError(
                         f"target cell {' × '.join(map(describe_level, norm))} (population "
                         f"{value:.6g}) has no respondents in the sample",
