@@ -503,13 +503,20 @@ def _kappa(a: np.ndarray, b: np.ndarray, k: int) -> float:
     return (po - pe) / (1 - pe) if pe < 1 else np.nan
 
 
-def _kripp(matrix: np.ndarray) -> float:
+def _value_counts(matrix: np.ndarray) -> np.ndarray:
+    """units x categories: how many coders gave each category to each unit."""
+    k = int(np.nanmax(matrix)) + 1 if np.isfinite(matrix).any() else 1
+    return np.stack([(matrix == c).sum(axis=0) for c in range(k)], axis=1)
+
+
+def _kripp(counts: np.ndarray) -> float:
+    """Krippendorff's nominal alpha (``krippendorff`` package) from unit x value counts."""
     import krippendorff
 
-    values = matrix[~np.isnan(matrix)]
-    if np.unique(values).size < 2:
+    pairable = counts[counts.sum(axis=1) >= 2]
+    if (pairable.sum(axis=0) > 0).sum() < 2:
         return np.nan
-    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    return float(krippendorff.alpha(value_counts=counts, level_of_measurement="nominal"))
 
 
 def _agreement_rows(
@@ -530,18 +537,19 @@ def _agreement_rows(
         note.append("Cohen's kappa needs exactly two coders")
         pairs = matrix[:, both]
         agree = float((pairs == pairs[0]).all(axis=0).mean()) if both.any() else np.nan
-    alpha = _kripp(matrix)
+    counts = _value_counts(matrix)
+    alpha = _kripp(counts)
     if np.isnan(alpha):
         note.append("no variation in the codes: agreement coefficients undefined")
-    boot_k, boot_a = [], []
-    idx_units = np.arange(n_units)
-    for _ in range(n_boot):
-        pick = rng.choice(idx_units, size=n_units, replace=True)
-        m = matrix[:, pick]
-        if n_coders == 2:
-            ok = ~np.isnan(m).any(axis=0)
-            boot_k.append(_kappa(m[0, ok].astype(int), m[1, ok].astype(int), k))
-        boot_a.append(_kripp(m))
+    picks = rng.integers(0, n_units, size=(n_boot, n_units))  # segments resampled
+    boot_a = [_kripp(counts[pick]) for pick in picks]
+    boot_k: list[float] = []
+    if n_coders == 2:
+        a_all = np.nan_to_num(matrix[0], nan=-1).astype(int)
+        b_all = np.nan_to_num(matrix[1], nan=-1).astype(int)
+        for pick in picks:
+            ok = both[pick]
+            boot_k.append(_kappa(a_all[pick][ok], b_all[pick][ok], k))
     q = [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100]
 
     def interval(values: list[float], point: float) -> tuple[float, float]:
@@ -707,9 +715,11 @@ def _presence_matrix(
     """coders x units: 1 theme coded, 0 segment coded without it, NaN coder did not code it."""
     m = np.full((len(coders), len(units)), np.nan)
     pos = {u: j for j, u in enumerate(units)}
-    for r in coded.itertuples(index=False):
-        value = presence.loc[(r.group_id, r.segment, r.coder), theme]
-        m[coders.index(r.coder), pos[(r.group_id, r.segment)]] = 1.0 if value == 1 else 0.0
+    rows = [coders.index(c) for c in coded["coder"]]
+    cols = [pos[u] for u in zip(coded["group_id"], coded["segment"], strict=True)]
+    keys = pd.MultiIndex.from_frame(coded[["group_id", "segment", "coder"]])
+    values = presence[theme].reindex(keys).to_numpy()
+    m[rows, cols] = np.where(values == 1, 1.0, 0.0)
     return m
 
 
