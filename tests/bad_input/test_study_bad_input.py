@@ -147,3 +147,30 @@ def test_data_lacking_a_required_column(example: Path) -> None:
     missing = report.errors[report.errors["check"] == "missing_column"]
     assert missing[["file", "item"]].values.tolist() == [["data/wave2_followup.sav", "sex"]]
     assert "column sex not in the file" in missing["message_en"].iloc[0]
+
+
+def test_margin_code_the_questionnaire_does_not_know(example: Path) -> None:
+    margins = pd.read_csv(example / "margins.csv")
+    row = margins.index[margins["margin"] == "settlement"][0]
+    margins.loc[row, "settlement"] = 3
+    margins.to_csv(example / "margins.csv", index=False)
+    with pytest.raises(StudyError) as info:
+        load_study(example)
+    text = str(info.value)
+    assert "margins.csv" in text and "item settlement" in text and f"row {row + 2}" in text
+
+
+def test_focus_group_codes_checked_against_the_codebook(example: Path) -> None:
+    segments = pd.read_csv(example / "focus_groups" / "segments.csv")
+    segments.loc[0, "theme"] = "bribes"
+    segments.loc[1, "valence"] = 2
+    segments.loc[2, "group"] = "FG99"
+    segments.to_csv(example / "focus_groups" / "segments.csv", index=False)
+    report = validate_study(load_study(example))
+    fg = report.table[report.table["file"] == "focus_groups/segments.csv"]
+    got = sorted(zip(fg["check"], fg["item"], fg["value"], fg["row"].astype(int), strict=True))
+    assert got == [
+        ("fg_unknown_code", "theme", "bribes", 1),
+        ("fg_unknown_code", "valence", "2", 2),
+        ("fg_unknown_group", "group", "FG99", 3),
+    ]

@@ -322,6 +322,30 @@ class _Loader:
                     f"column '{column}' is not in questionnaire {study.questionnaire_path.name}",
                     hint + "name a questionnaire item, or add the item to the questionnaire",
                 )
+        if study.margins is not None:
+            self.check_margin_codes(study)
+
+    def check_margin_codes(self, study: Study) -> None:
+        """Every code in the margins is a valid code of its questionnaire item."""
+        q = study.questionnaire
+        table = study.margins.table
+        for column in [*study.margins.variables(), *study.margins.by]:
+            item = q.items.get(column)
+            if item is None or not item.codes:
+                continue
+            valid = {_code(float(c)) if isinstance(c, int | float) else c for c in item.codes}
+            values = table[column].dropna().map(lambda v: _code(float(v)))
+            bad = sorted(set(values) - valid, key=str)
+            if bad:
+                rows = [int(i) + 2 for i in values.index[values.isin(bad)]]
+                raise StudyError(
+                    f"margin code(s) {', '.join(map(str, bad))} of {column} are not codes of the "
+                    "questionnaire item",
+                    file=study.margins.file or self.file,
+                    row=rows,
+                    item=column,
+                    hint="use the questionnaire's codes: " + ", ".join(map(str, item.codes)),
+                )
 
 
 def _code(value: Any) -> Any:

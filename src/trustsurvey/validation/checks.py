@@ -113,6 +113,18 @@ _ALL = [
         "громади немає в таблиці громад дослідження",
     ),
     Check(
+        "fg_unknown_code",
+        "error",
+        "focus-group code not in the codebook",
+        "коду фокус-групи немає в кодувальнику",
+    ),
+    Check(
+        "fg_unknown_group",
+        "error",
+        "segment of a group not in groups.csv",
+        "фрагмент групи, якої немає в groups.csv",
+    ),
+    Check(
         "unlabelled_code",
         "warning",
         "file declares a value label the questionnaire lacks",

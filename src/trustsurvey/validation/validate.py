@@ -128,6 +128,10 @@ def validate_study(study: Study, *, data: dict[int, object] | None = None) -> Va
         files.append(name)
         n_rows[name] = len(sd.data)
         parts.append(validate_data(sd.data, q, meta=sd.meta, file=name, settings=study.validation))
+    if study.focus_groups is not None:
+        from trustsurvey.validation.focus_groups import focus_group_issues
+
+        parts.append(focus_group_issues(study))
     parts = [p for p in parts if not p.empty]
     table = pd.concat(parts, ignore_index=True) if parts else empty_table()
     return ValidationReport(table, files=files, n_rows=n_rows)
