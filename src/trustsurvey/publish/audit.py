@@ -7,8 +7,9 @@ bounds; the cell is *exposed* when ``upper - lower`` is below the protection int
 
 The intruder is assumed to know the suppression reasons (a small cell holds ``0 ..
 min_cell - 1`` respondents, a complementary one at least ``min_cell``) and to assume that
-every margin adds up exactly; where that assumption contradicts the published numbers
-(item non-response), the relations of that connected group are relaxed to ``<=``.
+margins over communities and arms add up exactly, subgroups and shares too unless that
+contradicts the published numbers (item non-response; then they are read as ``<=``), and
+counts stay within their sample sizes.
 
 References: Hundepool et al. (2012) *Statistical Disclosure Control*, Wiley, sec. 4.3-4.4;
 Fischetti & Salazar-González (2000), *Management Science* 46(7); de Wolf (2002) τ-Argus.
@@ -196,7 +197,7 @@ def _bounds(
         lo = np.array([b[0] for b in bounds], dtype=float)
         hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
         return lo, hi
-    rows, rhs = [], []
+    rows, rhs, senses = [], [], []
     for r in comp_rels:
         a = np.zeros(k)
         b = r.const if r.parent < 0 else 0.0
@@ -212,18 +213,22 @@ def _bounds(
                 b -= value[c]
         rows.append(a)
         rhs.append(b)
-    a_mat = np.array(rows) if rows else None
-    b_vec = np.array(rhs) if rows else None
+        senses.append(r.sense)
+    a_mat, b_vec = np.array(rows), np.array(rhs)
+    sense = np.array(senses)
+    # the intruder's strongest consistent reading: margins add up exactly, then relax the
+    # "auto" relations (item non-response), then everything (inconsistent inputs)
+    readings = [sense != "le", sense == "eq", np.zeros(len(sense), dtype=bool)]
     lo, hi = np.empty(k), np.empty(k)
-    exact = True
+    stage = 0
     for j in range(k):
         for sign, store in ((1.0, lo), (-1.0, hi)):
             c = np.zeros(k)
             c[j] = sign
-            res = _solve(c, a_mat, b_vec, bounds, exact)
-            if res is None and exact:
-                exact = False  # margins do not add up exactly here: relax to <=
-                res = _solve(c, a_mat, b_vec, bounds, exact)
+            res = _solve(c, a_mat, b_vec, bounds, readings[stage])
+            while res is None and stage < len(readings) - 1:
+                stage += 1
+                res = _solve(c, a_mat, b_vec, bounds, readings[stage])
             if res is None:
                 raise PublishError(
                     "the disclosure audit found published numbers that contradict each "
@@ -236,10 +241,12 @@ def _bounds(
     return lo, hi
 
 
-def _solve(c, a_mat, b_vec, bounds, exact: bool) -> float | None:  # type: ignore[no-untyped-def]
-    kwargs = {"A_eq": a_mat, "b_eq": b_vec} if exact else {"A_ub": a_mat, "b_ub": b_vec}
-    if a_mat is None:
-        kwargs = {}
+def _solve(c, a_mat, b_vec, bounds, eq: np.ndarray) -> float | None:  # type: ignore[no-untyped-def]
+    kwargs = {}
+    if eq.any():
+        kwargs.update(A_eq=a_mat[eq], b_eq=b_vec[eq])
+    if (~eq).any():
+        kwargs.update(A_ub=a_mat[~eq], b_ub=b_vec[~eq])
     res = linprog(c, bounds=bounds, method="highs", **kwargs)
     if res.status == 3:  # unbounded
         return -np.inf

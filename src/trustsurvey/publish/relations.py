@@ -23,12 +23,18 @@ from trustsurvey.publish.schema import ALL, KINDS
 
 @dataclass(frozen=True)
 class Relation:
-    """``sum(x[children]) (=|<=) x[parent]``; ``parent = -1`` means the constant ``const``."""
+    """``sum(x[children]) (=|<=) x[parent]``; ``parent = -1`` means the constant ``const``.
+
+    ``sense`` is ``"eq"`` (always adds up: a margin over communities or arms), ``"le"``
+    (parts need not cover the whole: counts within a sample size) or ``"auto"`` (adds up
+    unless the published numbers show otherwise: subgroups with missing values, shares).
+    """
 
     parent: int
     children: tuple[int, ...]
     const: float = 0.0
     label: str = ""
+    sense: str = "auto"
 
 
 @dataclass
@@ -117,6 +123,7 @@ def _margin_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
                     int(base + parents[pos[0]]),
                     tuple(int(base + i) for i in kids[pos]),
                     label=f"{kind}: margin over {'/'.join(dim)}",
+                    sense="auto" if len(dim) > 1 else "eq",
                 )
             )
     return rels
@@ -160,6 +167,7 @@ def _cross_relations(
                     int(parents[pos[0]]),
                     tuple(int(i) for i in kids[pos]),
                     label=f"{kind}: within sample size",
+                    sense="le",
                 )
             )
     return rels

@@ -1,0 +1,163 @@
+"""Disclosure control: primary and complementary suppression, and the LP audit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustsurvey.errors import PublishError
+from trustsurvey.publish import audit_bundle, write_bundle
+from trustsurvey.publish.audit import audit_tables
+from trustsurvey.publish.fixture import demo_bundle, synthetic_meta
+from trustsurvey.publish.normalize import normalize_table
+from trustsurvey.publish.policy import DisclosurePolicy
+from trustsurvey.publish.schema import ALL
+from trustsurvey.publish.suppression import protect_tables
+
+POLICY = DisclosurePolicy()
+
+
+def sizes(counts: dict[str, int], arms: dict[str, str]) -> pd.DataFrame:
+    """A sample-size table with communities, arm margins and the grand total."""
+    rows = [{"community": c, "arm": arms[c], "wave": 1, "n": n} for c, n in counts.items()]
+    for arm in sorted(set(arms.values())):
+        total = sum(n for c, n in counts.items() if arms[c] == arm)
+        rows.append({"community": ALL, "arm": arm, "wave": 1, "n": total})
+    rows.append({"community": ALL, "arm": ALL, "wave": 1, "n": sum(counts.values())})
+    return normalize_table("sample_sizes", pd.DataFrame(rows))
+
+
+ARMS = {"a": "pilot", "b": "pilot", "c": "pilot", "d": "control", "e": "control"}
+
+
+def test_small_cells_are_blanked_with_a_reason():
+    out, _ = protect_tables({"sample_sizes": sizes(dict(a=12, b=80, c=95, d=60, e=70), ARMS)}, POLICY)
+    ss = out["sample_sizes"].set_index("community")
+    assert ss.at["a", "suppressed"] and ss.at["a", "suppression_reason"] == "small_cell"
+    assert np.isnan(ss.at["a", "n"])
+
+
+def test_a_lone_small_cell_gets_a_complement_so_the_margin_does_not_give_it_away():
+    table = sizes(dict(a=12, b=80, c=95, d=60, e=70), ARMS)
+    out, audit = protect_tables({"sample_sizes": table}, POLICY)
+    ss = out["sample_sizes"]
+    pilot = ss[(ss["arm"] == "pilot") & (ss["community"] != ALL)]
+    assert pilot["suppressed"].sum() == 2
+    comp = pilot[pilot["suppression_reason"] == "complementary"]["community"].tolist()
+    assert comp == ["b"]  # the smallest part large enough to protect
+    margin = ss[(ss["community"] == ALL) & (ss["arm"] == "pilot")]["n"].iloc[0]
+    # margin minus what is published is the sum of two cells, not the small one
+    assert margin - pilot["n"].sum() == 12 + 80
+    assert not audit["exposed"].any()
+
+
+def test_audit_recomputes_a_cell_left_without_complement():
+    table = sizes(dict(a=12, b=80, c=95, d=60, e=70), ARMS)
+    published = table.assign(suppressed=table["community"] == "a", suppression_reason=None)
+    published.loc[published["suppressed"], "suppression_reason"] = "small_cell"
+    published.loc[published["suppressed"], "n"] = np.nan
+    audit = audit_tables({"sample_sizes": published}, POLICY)
+    row = audit.iloc[0]
+    assert row["exposed"] and row["lower"] == pytest.approx(12) and row["upper"] == pytest.approx(12)
+
+
+def test_audit_catches_a_complement_too_small_to_protect():
+    # a: 3 respondents, complemented by b with 31: a + b = 34, b >= 30 so a <= 4
+    table = sizes(dict(a=3, b=31, c=95, d=60, e=70), ARMS)
+    published = table.copy()
+    published["suppressed"] = published["community"].isin(["a", "b"])
+    published["suppression_reason"] = published["community"].map(
+        {"a": "small_cell", "b": "complementary"}
+    )
+    published.loc[published["suppressed"], "n"] = np.nan
+    audit = audit_tables({"sample_sizes": published}, POLICY).set_index("row")
+    a = audit.loc[0]
+    assert a["exposed"] and a["upper"] == pytest.approx(4) and a["lower"] == pytest.approx(0)
+    # the writer picks a complement large enough (c, 95 >= 30 + 10), so the audit passes
+    out, final = protect_tables({"sample_sizes": table}, POLICY)
+    ss = out["sample_sizes"].set_index("community")
+    assert ss.at["c", "suppression_reason"] == "complementary" and not ss.at["b", "suppressed"]
+    assert not final["exposed"].any()
+
+
+def test_shares_that_add_to_one_are_protected():
+    rows = [
+        {"outcome": "q", "wave": 1, "category": str(k), "order": k, "share": n / 300, "n": n}
+        for k, n in enumerate([10, 100, 90, 100])
+    ]
+    likert = normalize_table("likert", pd.DataFrame(rows))
+    out, audit = protect_tables({"likert": likert}, POLICY)
+    lik = out["likert"]
+    assert lik["suppressed"].sum() == 2
+    shares = audit[audit["column"] == "share"]
+    assert (shares["width"] >= POLICY.protection_share).all()
+    # without the complement, 1 - sum(others) gives the share away exactly
+    bare = likert.assign(suppressed=likert["category"] == "0", suppression_reason="small_cell")
+    bare.loc[bare["suppressed"], ["share", "n"]] = np.nan
+    res = audit_tables({"likert": bare}, POLICY)
+    share = res[res["column"] == "share"].iloc[0]
+    assert share["exposed"] and share["lower"] == pytest.approx(10 / 300, abs=1e-9)
+
+
+def test_demo_bundle_passes_the_audit_across_tables():
+    b = demo_bundle()
+    result = audit_bundle(b.path)
+    assert len(result) == b.manifest["disclosure"]["audited_cells"]
+    assert not result["exposed"].any()
+    assert set(result["table"]) >= {"estimates", "likert", "sample_sizes"}
+    # every cell with fewer than 30 respondents is suppressed in every table
+    for kind in ("estimates", "likert", "sample_sizes", "problems"):
+        df = b.tables[kind]
+        assert (df.loc[~df["suppressed"], "n"] >= 30).all()
+
+
+def test_a_bundle_edited_to_reveal_a_cell_fails_the_audit(tmp_path):
+    b = demo_bundle()
+    path = tmp_path / "bundle"
+    path.mkdir()
+    for f in b.path.iterdir():
+        (path / f.name).write_bytes(f.read_bytes())
+    ss = pd.read_parquet(path / "sample_sizes.parquet")
+    comp = ss.index[ss["suppression_reason"] == "complementary"][0]
+    ss.loc[comp, ["suppressed", "suppression_reason", "n"]] = [False, None, 230.0]
+    ss.to_parquet(path / "sample_sizes.parquet", index=False)
+    manifest = json.loads((path / "manifest.json").read_text())
+    digest = hashlib.sha256((path / "sample_sizes.parquet").read_bytes()).hexdigest()
+    manifest["tables"]["sample_sizes"]["sha256"] = digest
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(PublishError, match="can be recomputed"):
+        audit_bundle(path)
+
+
+def test_min_cell_comes_from_the_policy(tmp_path):
+    table = sizes(dict(a=40, b=80, c=95, d=60, e=70), ARMS)
+    path = write_bundle(
+        {"sample_sizes": table}, tmp_path, study_meta=synthetic_meta(), policy={"min_cell": 50}
+    )
+    ss = pd.read_parquet(path / "sample_sizes.parquet").set_index("community")
+    assert ss.at["a", "suppression_reason"] == "small_cell"
+    assert json.loads((path / "manifest.json").read_text())["policy"]["min_cell"] == 50
+
+
+def test_unreliable_estimates_are_flagged_not_hidden():
+    est = normalize_table(
+        "estimates",
+        pd.DataFrame(
+            {
+                "outcome": ["x", "x"],
+                "wave": [1, 1],
+                "community": ["a", "b"],
+                "estimate": [0.10, 0.50],
+                "se": [0.05, 0.05],
+                "n": [200, 200],
+            }
+        ),
+    )
+    out, _ = protect_tables({"estimates": est}, POLICY)
+    e = out["estimates"].set_index("community")
+    assert e.at["a", "unreliable"] and not e.at["b", "unreliable"]
+    assert e.at["a", "cv"] == pytest.approx(0.5) and e.at["a", "estimate"] == pytest.approx(0.1)
