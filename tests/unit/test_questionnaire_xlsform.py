@@ -159,3 +159,11 @@ def test_round_trip_focus_group_keeps_items_and_unused_valence_list(tmp_path):
     _assert_same(fg, back)
     assert back.scales["valence3"].codes == fg.scales["valence3"].codes
     assert back.codebook is None  # an XLSForm has no place for a theme codebook
+
+
+def test_column_aliases_map_kobo_group_headers(kobo):
+    aliases = kobo.column_aliases()
+    assert aliases["trust_block/trust_police"] == "trust_police"
+    assert aliases["trust_block_trust_police"] == "trust_police"
+    assert aliases["problems/theft"] == "problems_theft"
+    assert "age" not in aliases

@@ -212,6 +212,35 @@ class Questionnaire:
             return [name]
         return [item.option_columns.get(opt, f"{name}_{opt}") for opt in item.options]
 
+    def column_aliases(self) -> dict[str, str]:
+        r"""Other names the data columns may carry → the questionnaire's column name.
+
+        Kobo exports can prefix a question with its group path (``trust_block/trust_police``,
+        or ``trust_block_trust_police`` once ``/`` is normalised to ``_``) and write
+        multiple-choice options as ``problems/theft``.
+
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire("name: t\nitems:\n  - {name: a, type: text, group: g}")
+        >>> q.column_aliases()
+        {'g/a': 'a', 'g_a': 'a'}
+        """
+        aliases: dict[str, str] = {}
+        for item in self.items.values():
+            columns = self.columns_for(item.name)
+            if item.type == "multiple":
+                for option, column in zip(item.options, columns, strict=True):
+                    aliases[f"{item.name}/{option}"] = column
+            prefixes = []
+            if item.group:
+                prefixes = [item.group + "/", item.group.replace("/", "_") + "_"]
+            for column in columns:
+                for prefix in prefixes:
+                    aliases[prefix + column] = column
+                    if item.type == "multiple":
+                        option_part = column[len(item.name) + 1 :]
+                        aliases[f"{prefix}{item.name}/{option_part}"] = column
+        return {k: v for k, v in aliases.items() if k != v}
+
     def missing_codes(self) -> dict[str, dict[Code, Text]]:
         """Missing-answer codes per data column (columns without any are left out)."""
         out: dict[str, dict[Code, Text]] = {}

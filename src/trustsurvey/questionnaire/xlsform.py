@@ -235,8 +235,9 @@ class _FormReader:
         for child in children:
             name = str(child.get("name", ""))
             if name and not _NAME.fullmatch(name):
-                clean = re.sub(r"\W", "_", name)
-                clean = clean if clean[:1].isalpha() else f"q_{clean.lstrip('_')}"
+                # as trustsurvey.io normalises Kobo column names: runs of other characters → _
+                clean = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+                clean = clean if clean[:1].isalpha() else f"q_{clean}"
                 self.renamed[name] = clean
                 self.notes.append(f"question {name!r} is named {clean!r} in the questionnaire")
             self._collect_renames(child.get("children", []) or [])
