@@ -317,10 +317,18 @@ def build_structure(
                     if label_src is not None and has_strata
                     else [str(i) for i in np.flatnonzero(lonely)]
                 )
-                what = "stratum" if s == 0 else f"stage-{s + 1} stratum (within a PSU)"
+                many = len(names) > 1
+                what = (
+                    ("strata" if many else "stratum")
+                    if s == 0
+                    else (
+                        f"stage-{s + 1} strata (within PSUs)" if many else f"stage-{s + 1} stratum"
+                    )
+                )
                 raise DesignError(
-                    f"{what} {', '.join(names[:10])} has only one PSU at stage {s + 1}, so "
-                    "its variance cannot be estimated",
+                    f"{what} {', '.join(names[:10])} {'have' if many else 'has'} only one PSU "
+                    f"at stage {s + 1}, so {'their' if many else 'its'} variance cannot be "
+                    "estimated",
                     item=strata_cols[0] if (s == 0 and has_strata) else ids[s] or "ids",
                     row=_row_labels(data, np.isin(row_stratum, np.flatnonzero(lonely))),
                     hint="merge the stratum with a similar one, or choose lonely_psu="
