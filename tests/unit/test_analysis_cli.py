@@ -70,6 +70,15 @@ def test_sample_writes_sheets_and_probabilities(tmp_path):
     assert {"pi1", "pi2", "weight_household"} <= set(sett.columns)
     assert {"kish_table", "select_adults_1", "pi1", "pi2", "pi3", "weight"} <= set(sheets.columns)
     assert pd.read_csv(tmp_path / "out" / "allocation.csv")["n"].sum() == 6
+    sheets.loc[:, "adults"] = np.resize([1, 2, 3, np.nan], len(sheets))
+    sheets.to_csv(tmp_path / "filled.csv", index=False)
+    w = invoke("sample-weights", str(tmp_path / "filled.csv"), "-o", str(tmp_path / "w.csv"))
+    assert w.exit_code == 0, w.output
+    weights = pd.read_csv(tmp_path / "w.csv")
+    np.testing.assert_allclose(
+        weights["weight"], weights["adults"] / (weights["pi1"] * weights["pi2"])
+    )
+    assert weights["weight"].isna().sum() == len(sheets) // 4  # no interview, no weight
     again = invoke(*args, "-o", str(tmp_path / "again"))
     assert again.exit_code == 0
     assert (tmp_path / "again" / "households.csv").read_text() == (

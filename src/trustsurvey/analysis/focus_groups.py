@@ -850,10 +850,10 @@ def compare_with_survey(
                        difference=np.nan, z=np.nan, p=np.nan,
                        reading="NA: no survey estimate for this community")  # fmt: skip
         rows.append(row)
-    order = {"pre": 0, "post": 1}
     out = pd.DataFrame(rows)
-    return out.sort_values(["community", "phase"], key=lambda s: s.map(order).fillna(s) if
-                           s.name == "phase" else s).reset_index(drop=True)  # fmt: skip
+    rank = out["phase"].map({"pre": 0, "post": 1})
+    out = out.assign(_rank=rank).sort_values(["community", "_rank"], kind="stable")
+    return out.drop(columns="_rank").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- figure

@@ -24,7 +24,8 @@ PLAN_HELP = "\n\n".join(
         "MDE with 400 respondents per arm and wave:",
         "trustsurvey plan --n 400 --icc 0.05 --cluster-size 10",
         "ICC and cluster size estimated from an earlier wave:",
-        "trustsurvey plan --effect 0.3 --sd 1.18 --icc-from wave1.sav --item trust_police",
+        "trustsurvey plan --effect 0.3 --sd 1.18 --icc-from waves.sav --subset 'wave == 1' "
+        "--item trust_police,safe_night --cluster psu",
     ]
 )
 
@@ -94,8 +95,16 @@ def plan(
     icc_from: Annotated[
         Path | None, typer.Option(help="Earlier wave (.sav/.csv/...) to estimate the ICC from.")
     ] = None,
-    item: Annotated[str | None, typer.Option(help="With --icc-from: the outcome column.")] = None,
+    item: Annotated[
+        str | None,
+        typer.Option(
+            help="With --icc-from: outcome column(s), comma-separated; the largest ICC is used."
+        ),
+    ] = None,
     cluster: Annotated[str, typer.Option(help="With --icc-from: settlement column.")] = "psu",
+    subset: Annotated[
+        str | None, typer.Option(help='With --icc-from: rows to use, e.g. "wave == 1".')
+    ] = None,
 ) -> None:
     from trustsurvey.analysis import planning
 
@@ -107,14 +116,33 @@ def plan(
                 "--icc-from needs --item", item="item", hint="e.g. --item trust_police"
             )
         data = read_survey(icc_from).analysis()
-        icc_table = planning.icc_anova(data, item, cluster)
+        if subset:
+            try:
+                data = data.query(subset)
+            except (SyntaxError, ValueError, KeyError, NameError, TypeError) as err:
+                raise AnalysisError(
+                    f"cannot apply --subset {subset!r} ({err})",
+                    file=icc_from,
+                    item="subset",
+                    hint='write a pandas expression such as "wave == 1"',
+                ) from err
+        items = [i.strip() for i in item.split(",") if i.strip()]
+        icc_table = planning.icc_anova(data, items, cluster)
         _show(f"ICC from {icc_from} (ANOVA estimator):", icc_table)
-        icc = max(float(icc_table["icc"].iloc[0]), 0.0)
+        worst = icc_table.loc[icc_table["icc"].idxmax()]
+        icc = max(float(worst["icc"]), 0.0)
         if cluster_size is None:
-            cluster_size = float(icc_table["mean_cluster_size"].iloc[0])
-        if item in data.columns and sd == 1.0 and effect is not None:
-            typer.echo(f"(effect in outcome units; observed SD of {item}: "
-                       f"{float(data[item].std()):.3f} — pass --sd to use it)\n")  # fmt: skip
+            cluster_size = float(worst["mean_cluster_size"])
+        typer.echo(
+            f"Planning with ICC {icc:.4f} ({worst['item']}, the largest) and "
+            f"{cluster_size:.1f} respondents per settlement."
+        )
+        if sd == 1.0 and effect is not None:
+            typer.echo(
+                f"The effect is in units of --sd (now 1); observed SD of {worst['item']}: "
+                f"{float(data[worst['item']].std()):.3f}."
+            )
+        typer.echo("")
     if effect is None and n is None:
         raise AnalysisError(
             "nothing to plan", item="effect", hint="give --effect (sample size) or --n (MDE)"
@@ -193,7 +221,39 @@ def sample(
     )
 
 
+WEIGHTS_HELP = "\n\n".join(
+    [
+        "Complete household sheets after fieldwork: pi3 = 1 / eligible adults and the overall "
+        "weight 1 / (pi1 pi2 pi3).",
+        "Fill the adults column of households.csv written by 'trustsurvey sample' (leave it "
+        "blank where no interview took place), then:",
+        "trustsurvey sample-weights sample_w3/households.csv -o sample_w3/weights.csv",
+    ]
+)
+
+
+def sample_weights(
+    sheets_path: Annotated[
+        Path, typer.Argument(metavar="SHEETS", help="households.csv with adults filled in.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+    adults: Annotated[str, typer.Option(help="Column with the number of adults.")] = "adults",
+) -> None:
+    from trustsurvey.analysis.sampling import complete_weights
+
+    if output.resolve() == sheets_path.resolve():
+        raise InputFileError(
+            "the output would overwrite the sheets", file=sheets_path, hint="choose another -o"
+        )
+    done = complete_weights(_read_frame(sheets_path), adults=adults)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    done.to_csv(output, index=False)
+    n = int(done["weight"].notna().sum())
+    typer.echo(f"{n} of {len(done)} households weighted; written to {output}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main ``trustsurvey`` app."""
     app.command("plan", help=PLAN_HELP)(plan)
     app.command("sample", help=SAMPLE_HELP)(sample)
+    app.command("sample-weights", help=WEIGHTS_HELP)(sample_weights)
