@@ -238,8 +238,7 @@ def _number(value: Any, path: str, ctx: _Context) -> float | None:
 
 
 def _name(value: Any, path: str, ctx: _Context) -> str:
-    name = _str(value, path, ctx, required=True)
-    assert name is not None  # for type checkers; _str raised otherwise
+    name = _str(value, path, ctx, required=True) or ""
     if not NAME_RE.match(name) or name in expressions.RESERVED:
         raise ctx.error(
             path,
