@@ -116,3 +116,31 @@ def test_omega_and_group_loadings_on_trust_data(trust):
         "item", "pilot=0, wave=1", "pilot=0, wave=2", "pilot=1, wave=1", "pilot=1, wave=2"
     ]  # fmt: skip
     assert wide.iloc[:, 1:].gt(0.6).all().all()
+
+
+# R 4.2 base ``factanal`` (maximum likelihood), run on the same file read with
+# haven::read_sav(user_na = FALSE), complete cases of the five items (abuse_power reversed):
+#   l <- as.numeric(factanal(x, factors = 1)$loadings)
+#   sum(l)^2 / (sum(l)^2 + sum(f$uniquenesses))                      -> omega total
+R_FACTANAL_LOADINGS = [0.848902036997070, 0.844574464758629, 0.840146738308519,
+                       0.849730884401840, 0.852071501029679]  # fmt: skip
+R_FACTANAL_OMEGA = 0.927024639263127
+#   for (p in 0:1) for (w in 1:2) factanal(x[x$pilot == p & x$wave == w, items], factors = 1)
+R_FACTANAL_BY_GROUP = {
+    (0, 1): [0.8471288995, 0.8428570518, 0.8581593062, 0.8362395766, 0.8558453060],
+    (0, 2): [0.8324661559, 0.8458945214, 0.8355140438, 0.8490814651, 0.8512641599],
+    (1, 1): [0.8606033003, 0.8080278340, 0.8327733509, 0.8551551468, 0.8422198903],
+    (1, 2): [0.8526007463, 0.8680550757, 0.7930790702, 0.8617672634, 0.8353821543],
+}
+
+
+def test_omega_and_loadings_match_r_factanal(trust):
+    # factanal and factor_analyzer stop their optimisers at different tolerances: 1e-5
+    res = omega_total(trust, PJ_REV, method="ml")
+    assert res["omega_total"].iloc[0] == pytest.approx(R_FACTANAL_OMEGA, rel=1e-5)
+    long = factor_loadings_by_group(trust, PJ_REV, by=["pilot", "wave"], wide=False)
+    for (pilot, wave), expected in R_FACTANAL_BY_GROUP.items():
+        got = long.loc[(long["pilot"] == pilot) & (long["wave"] == wave), "loading"]
+        np.testing.assert_allclose(got, expected, rtol=1e-5)
+    overall = factor_loadings_by_group(trust.assign(all=1), PJ_REV, by="all", wide=False)
+    np.testing.assert_allclose(overall["loading"], R_FACTANAL_LOADINGS, rtol=1e-5)
