@@ -236,15 +236,7 @@ def overview_view(
             xaxis={"type": "category"},
         ),
     }
-    table = pd.DataFrame(rows)
-    if not table.empty:
-        first = table.columns[0]
-        table = (
-            table.rename(columns={first: t("col.arm", lang)})
-            if first != t("col.arm", lang)
-            else table
-        )
-    return fig, table
+    return fig, pd.DataFrame(rows)
 
 
 def did_view(bundle: Bundle, outcome: str | None, lang: str) -> dict[str, Any] | None:

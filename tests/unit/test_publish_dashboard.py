@@ -1,0 +1,234 @@
+"""Dashboard callbacks as plain functions, translations, escaping, downloads, security."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import copy
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from trustsurvey.dashboard import callbacks, views
+from trustsurvey.dashboard.app import create_app
+from trustsurvey.dashboard.config import PATHS, DashboardConfig, config_from_mapping
+from trustsurvey.dashboard.translations import TEXTS, missing_translations, t
+from trustsurvey.errors import PublishError
+from trustsurvey.publish.bundle import Bundle
+from trustsurvey.publish.fixture import demo_bundle
+
+DASHBOARD = Path(__file__).parents[2] / "src" / "trustsurvey" / "dashboard"
+CFG = DashboardConfig()
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def bundle() -> Bundle:
+    return demo_bundle()
+
+
+@pytest.fixture(scope="module")
+def evil(bundle) -> Bundle:
+    manifest = copy.deepcopy(bundle.manifest)
+    manifest["labels"]["community"]["bucha"] = {"uk": XSS, "en": XSS}
+    manifest["labels"]["arm"]["pilot"] = {"uk": "=cmd|' /C calc'!A0", "en": "=cmd|' /C calc'!A0"}
+    return Bundle(bundle.path, manifest, bundle.tables)
+
+
+def _texts(component) -> list[str]:
+    """Every string in a Dash component tree."""
+    out: list[str] = []
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        for c in component:
+            out += _texts(c)
+        return out
+    children = getattr(component, "children", None)
+    if children is not None:
+        out += _texts(children)
+    return out
+
+
+def test_translations_are_complete_and_every_key_used_exists():
+    assert missing_translations() == []
+    used = set()
+    for file in DASHBOARD.glob("*.py"):
+        used |= set(re.findall(r"\bt\(\s*f?\"([a-z_.{}]+)\"", file.read_text()))
+    literal = {k for k in used if "{" not in k}
+    assert literal and literal <= set(TEXTS)
+    for key in TEXTS:
+        if key != "status.ok":
+            assert TEXTS[key]["uk"] != TEXTS[key]["en"] or key.startswith("level")
+
+
+@pytest.mark.parametrize("page", list(PATHS))
+def test_every_page_renders_in_both_languages(bundle, page):
+    uk = callbacks.render_shell(bundle, CFG, PATHS[page], "uk")
+    en = callbacks.render_shell(bundle, CFG, PATHS[page], "en")
+    assert uk[0] == "Довіра до поліції (синтетичне дослідження)"
+    assert en[0] == "Trust in police (synthetic)"
+    assert t(f"nav.{page}", "uk") in _texts(uk[3]) and t(f"nav.{page}", "en") in _texts(en[3])
+    assert set(_texts(uk[4])) != set(_texts(en[4]))
+
+
+def test_unknown_path_says_not_found(bundle):
+    assert t("label.not_found", "en") in _texts(callbacks.render_shell(bundle, CFG, "/x", "en")[4])
+
+
+def test_a_filter_changes_the_figure(bundle):
+    one, _ = views.overview_view(bundle, "trust_police", ["arm:pilot"], "en")
+    two, table = views.overview_view(bundle, "trust_police", ["arm:pilot", "com:bucha"], "en")
+    assert len(one["data"]) == 1 and len(two["data"]) == 2
+    est = bundle.tables["estimates"]
+    bucha = est[
+        (est["community"] == "bucha")
+        & (est["outcome"] == "trust_police")
+        & (est["subgroup"] == "all")
+    ].sort_values("wave")
+    assert two["data"][1]["y"] == [round(v, 3) for v in bucha["estimate"]]
+    assert table["Community or arm"].tolist().count("Bucha") == 2
+
+
+def test_likert_includes_difficult_to_answer(bundle):
+    fig, table = views.indicators_view(bundle, "trust_police", "all", "en")
+    names = [tr["name"] for tr in fig["data"]]
+    assert "Difficult to answer" in names
+    assert table["Share"].sum() == pytest.approx(2.0, abs=0.01)  # two waves, shares add to 1
+
+
+def test_suppressed_cells_show_as_suppressed(bundle):
+    fig, table = views.communities_view(bundle, "trust_police", 2, "en")
+    row = table[table["Community"] == "Boyarka"].iloc[0]
+    assert row["Estimate"] is None or pd.isna(row["Estimate"])
+    assert row["Note"] == "suppressed: fewer than 30 respondents"
+    assert any(n.startswith("suppressed: protects") for n in table["Note"])
+    pilot = next(tr for tr in fig["data"] if tr["name"] == "Pilot communities")
+    assert None in pilot["y"]
+
+
+def test_did_headline(bundle):
+    did = views.did_view(bundle, "trust_police", "en")
+    r = bundle.tables["did"].set_index("outcome").loc["trust_police"]
+    assert did["estimate"] == round(r["estimate"], 3)
+    assert did["ci_low"] == round(r["ci_low"], 3) and did["ci_high"] == round(r["ci_high"], 3)
+
+
+def test_download_returns_exactly_the_shown_numbers(bundle):
+    _, table = views.communities_view(bundle, "trust_police", 1, "en")
+    data = callbacks.shown(table, "communities")
+    csv = callbacks.download_payload(data, "csv", "x")
+    assert csv["filename"] == "x.csv"
+    got = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig")
+    assert got["Estimate"].tolist() == table["Estimate"].tolist()
+    assert got["Respondents (n)"].tolist() == table["Respondents (n)"].tolist()
+    xlsx = callbacks.download_payload(data, "xlsx", "x")
+    ws = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [v[2] for v in values] == table["Estimate"].tolist()
+
+
+def test_labels_are_escaped_and_exports_neutralised(evil):
+    fig, table = views.communities_view(evil, "trust_police", 1, "en")
+    xs = [x for tr in fig["data"] for x in tr["x"]]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xs and XSS not in xs
+    cell = callbacks.layout.html_table(table, "en")
+    assert XSS in _texts(cell)  # a plain string child: React renders it as text
+    data = callbacks.shown(table, "communities")
+    raw = base64.b64decode(callbacks.download_payload(data, "csv", "x")["content"]).decode(
+        "utf-8-sig"
+    )
+    assert "'=cmd" in raw and ",=cmd" not in raw
+
+
+def test_methodology_lists_what_was_suppressed(bundle):
+    tables = views.methodology_view(bundle, "en")
+    sup = tables["method.suppression"].set_index("Table")
+    disclosed = bundle.manifest["disclosure"]["suppressed"]
+    assert sup.loc["likert", "Small cells"] == disclosed["likert"]["small_cell"]
+    assert {"method.sample", "method.weighting", "method.moe", "method.quality"} <= set(tables)
+
+
+def test_config_rejects_unknown_pages():
+    with pytest.raises(PublishError, match="unknown dashboard page"):
+        config_from_mapping({"pages": ["overview", "maps"]})
+    assert config_from_mapping({"title": "X", "languages": ["en"]}).default_language == "en"
+
+
+def test_dashboard_imports_nothing_that_reaches_microdata():
+    banned = (
+        "trustsurvey.design",
+        "trustsurvey.io",
+        "trustsurvey.study",
+        "trustsurvey.weighting",
+        "trustsurvey.validation",
+        "trustsurvey.analysis",
+        "trustsurvey.example",
+    )
+    for file in DASHBOARD.glob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert not name.startswith(banned), f"{file.name} imports {name}"
+    code = (
+        "import sys, json\n"
+        "from trustsurvey.dashboard.app import create_app\n"
+        "import trustsurvey.dashboard.wsgi, trustsurvey.dashboard.callbacks\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('trustsurvey'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout)
+    assert not [m for m in loaded if m.startswith(banned)]
+
+
+def test_security_headers_and_offline_assets(bundle):
+    app = create_app(bundle)
+    client = app.server.test_client()
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    body = page.get_data(as_text=True)
+    assert not re.search(r"(src|href)=\"https?://", body)
+    assert app.config.serve_locally and not app.config.external_stylesheets
+    for src in re.findall(r"src=\"([^\"]+)\"", body):
+        assert client.get(src).status_code == 200, src
+
+
+def test_basic_auth_guards_every_route(bundle, monkeypatch):
+    monkeypatch.setenv("TRUSTSURVEY_DASHBOARD_USER", "partner")
+    monkeypatch.setenv("TRUSTSURVEY_DASHBOARD_PASSWORD", "s3cret")
+    client = create_app(bundle).server.test_client()
+    good = {"Authorization": "Basic " + base64.b64encode(b"partner:s3cret").decode()}
+    bad = {"Authorization": "Basic " + base64.b64encode(b"partner:nope").decode()}
+    for url in ("/", "/assets/style.css", "/_dash-layout", "/_dash-dependencies", "/methodology"):
+        assert client.get(url).status_code == 401
+        assert client.get(url, headers=bad).status_code == 401
+        assert client.get(url, headers=good).status_code == 200
+    post = client.post("/_dash-update-component", json={})
+    assert post.status_code == 401
+
+
+def test_wsgi_entry_needs_the_bundle_variable(bundle, monkeypatch):
+    import trustsurvey.dashboard.wsgi as wsgi
+
+    monkeypatch.delenv("TRUSTSURVEY_BUNDLE", raising=False)
+    with pytest.raises(PublishError, match="TRUSTSURVEY_BUNDLE"):
+        wsgi.build()
+    monkeypatch.setenv("TRUSTSURVEY_BUNDLE", str(bundle.path))
+    server = wsgi.build()
+    assert server.test_client().get("/").status_code == 200
+    assert not server.debug
