@@ -104,3 +104,33 @@ def test_index_bounds_min_valid_and_reversal(rows):
     assert scored.between(1, 5).all()
     # reversing every item mirrors the mean around the scale midpoint: (1 + 5) - mean
     np.testing.assert_allclose(out["flipped"].dropna(), 6 - scored)
+
+
+tricky_text = st.one_of(
+    st.sampled_from(["Yes", "No", "on", "null", "~", "1.0", "0x1F", "- a", ": b", "#c", "'", '"']),
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+        min_size=1,
+        max_size=30,
+    ),
+)
+code_keys = st.one_of(st.integers(-5, 99), st.from_regex(r"[a-z]{1,6}", fullmatch=True))
+codes = st.dictionaries(code_keys, st.tuples(tricky_text, tricky_text), min_size=1, max_size=6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(tricky_text, tricky_text, codes)
+def test_any_text_and_codes_survive_yaml_round_trip(uk, en, code_map):
+    from trustsurvey.questionnaire import Item, Questionnaire, Text
+
+    item = Item(
+        name="q",
+        type="single",
+        text=Text(uk=uk, en=en),
+        codes={c: Text(uk=a, en=b) for c, (a, b) in code_map.items()},
+    )
+    q = Questionnaire(name="p", items={"q": item})
+    back = loads_questionnaire(q.dumps())
+    assert back.item("q").text == item.text
+    assert back.item("q").codes == item.codes
+    assert list(back.item("q").codes) == list(item.codes)
