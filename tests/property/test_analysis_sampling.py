@@ -165,3 +165,14 @@ def test_expected_household_weight_total_is_unbiased_for_households():
         est.append((m[sel] / pi[sel]).sum())
     se = np.std(est) / math.sqrt(len(est))
     assert abs(np.mean(est) - m.sum()) < 4 * se
+
+
+def test_minimum_and_cap_together_never_over_allocate():
+    # A would take almost everything but has 4 settlements; B and C need their minimum of 2
+    frame = pd.DataFrame({"s": ["A"] * 4 + ["B"] * 5 + ["C"] * 5, "pop": [10_000] * 4 + [10] * 10})
+    six = allocate(frame, 6, strata="s", size="pop", minimum=2).set_index("s")
+    assert six["n"].to_dict() == {"A": 2, "B": 2, "C": 2}
+    nine = allocate(frame, 9, strata="s", size="pop", minimum=2).set_index("s")
+    assert nine.loc["A", "n"] == 4  # capped at its settlements
+    assert nine["n_exact"].to_dict() == pytest.approx({"A": 4, "B": 2.5, "C": 2.5})
+    assert nine["n"].sum() == 9

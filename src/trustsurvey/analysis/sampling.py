@@ -135,8 +135,9 @@ def allocate(
     -----
     ``n_h = n a_h / sum a`` with ``a_h = N_h`` (proportional), 1 (equal) or ``N_h S_h``
     (Neyman 1934; Cochran 1977, 5.5). Strata below the minimum or above their number of
-    settlements are fixed there and the rest re-allocated until nothing changes; integers
-    by the largest-remainder (Hamilton) rule.
+    settlements are held there and the rest re-allocated in proportion, i.e.
+    ``n_h = clip(lam a_h, min_h, units_h)`` with lam such that the sum is n; integers by
+    the largest-remainder (Hamilton) rule.
 
     Examples
     --------
@@ -180,20 +181,35 @@ def allocate(
             item="minimum",
             hint="raise --n-psu or lower the minimum",
         )
-    fixed = np.full(len(keys), np.nan)
-    while True:
-        free = np.isnan(fixed)
-        rest = n - np.nansum(fixed)
-        target = np.where(free, rest * a / a[free].sum(), fixed) if free.any() else fixed
-        newly = free & ((target < low) | (target > cap))
-        if not newly.any():
-            break
-        fixed[newly] = np.clip(target[newly], low[newly], cap[newly])
+    target = _clipped_allocation(a, float(n), low, cap)
     ints = largest_remainder(target, n, caps=cap)
     return pd.DataFrame(
         {strata: keys, "population": pop.to_numpy(), "units": units.to_numpy(),
          "n_exact": target, "n": ints}
     )  # fmt: skip
+
+
+def _clipped_allocation(a: np.ndarray, n: float, low: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """``clip(lam a_h, low_h, cap_h)`` with lam chosen so that the allocation sums to ``n``.
+
+    The sum is continuous and non-decreasing in lam, from ``sum(low)`` to ``sum(cap)``, so
+    bisection finds lam; strata at a bound keep it and the others share the rest in
+    proportion to ``a`` (the usual "fix and re-allocate" rule, solved exactly).
+    """
+    lo, hi = 0.0, float((cap / a).max()) * 2 + 1.0
+
+    def total(lam: float) -> float:
+        return float(np.clip(lam * a, low, cap).sum())
+
+    if total(lo) >= n:
+        return np.clip(lo * a, low, cap)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if total(mid) < n:
+            lo = mid
+        else:
+            hi = mid
+    return np.clip(hi * a, low, cap)
 
 
 def _check_sizes(frame: pd.DataFrame, size: str) -> None:
