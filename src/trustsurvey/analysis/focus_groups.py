@@ -411,7 +411,7 @@ def theme_frequencies(
     if include_subthemes:
         seg = _with_parents(seg, fg.parents)
     rows = []
-    for key, gsub in fg.groups.groupby(by_cols, sort=True):
+    for key, gsub in fg.groups.groupby(by_cols, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         ids = set(gsub["group_id"])
         ssub = seg.loc[seg["group_id"].isin(ids)]
@@ -472,7 +472,7 @@ def valence_balance(
     seg = _primary(fg, coder).merge(fg.groups[["group_id", *by_cols]], on="group_id")
     rows = []
     keys = [*by_cols, "theme"]
-    for key, sub in seg.groupby(keys, sort=True):
+    for key, sub in seg.groupby(keys, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         v = sub["valence"]
         coded = int(v.notna().sum())
