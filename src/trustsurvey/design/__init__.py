@@ -34,10 +34,8 @@ empty, so calibrated designs always go through step 1.
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign
 >>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3], "y": [1.0, 2, 3, 4, 5, 6], "w": [2.0] * 6})
->>> SurveyDesign(df, ids="psu", weights="w").mean("y")[["estimate", "n"]]
-          estimate  n
-variable
-y              3.5  6
+>>> SurveyDesign(df, ids="psu", weights="w").mean("y")[["estimate", "n"]].to_dict("index")
+{'y': {'estimate': 3.5, 'n': 6}}
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@
 >>> from trustsurvey.design import SurveyDesign
 >>> df = pd.DataFrame({"psu": range(8), "g": ["a", "b"] * 4,
 ...                    "y": [1.0, 2, 2, 3, 1, 3, 2, 4], "w": [1.0] * 8})
->>> SurveyDesign(df, ids="psu", weights="w").ttest("y", group="g")["difference"].iloc[0]
-np.float64(1.5)
+>>> tt = SurveyDesign(df, ids="psu", weights="w").ttest("y", group="g")
+>>> round(float(tt["difference"].iloc[0]), 6)
+1.5
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ with ``np.bincount`` and call :func:`covariance_from_totals`; both paths give th
 >>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3]})
 >>> s = build_structure(df, ids=["psu"], strata=None, fpc=None, nest=False, lonely_psu="fail")
 >>> z = np.array([[1.0], [1.0], [-1.0], [0.0], [0.0], [-1.0]])
->>> float(design_covariance(s, z)[0, 0])  # PSU totals 2, -1, -1: 3/2 * sum of squares 6
+>>> round(float(design_covariance(s, z)[0, 0]), 9)  # PSU totals 2, -1, -1: 3/2 * 6
 9.0
 """
 
