@@ -152,7 +152,11 @@ def test_focus_groups_use_the_codebook(frames) -> None:
 def test_existing_study_is_not_overwritten_without_force(tmp_path: Path) -> None:
     from trustsurvey.errors import StudyError
 
-    folder = generate_example(tmp_path / "s", seed=1)
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "study.yaml").write_text("name: mine\n", encoding="utf-8")
     with pytest.raises(StudyError, match="force"):
         generate_example(folder, seed=1)
+    assert (folder / "study.yaml").read_text(encoding="utf-8") == "name: mine\n"
     generate_example(folder, seed=2, force=True)
+    assert "chuhuiv_example" in (folder / "study.yaml").read_text(encoding="utf-8")
