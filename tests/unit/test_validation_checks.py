@@ -300,3 +300,21 @@ def test_treatment_must_agree_with_the_community_table() -> None:
     rows = arm_issues(frame, arms, id_column="resp_id")
     got = sorted(zip(rows["check"], rows["resp_id"], strict=True))
     assert got == [("arm_mismatch", "3"), ("unknown_community", "4")]
+
+
+def test_interview_dates_outside_fieldwork(q) -> None:
+    import datetime as dt
+
+    from trustsurvey.study.model import Wave
+    from trustsurvey.validation.study_checks import fieldwork_issues
+
+    wave = Wave(1, Path("w.sav"), {}, "baseline", dt.date(2019, 3, 4), dt.date(2019, 4, 12))
+    frame = pd.DataFrame(
+        {
+            "resp_id": [1, 2, 3, 4],
+            "interview_date": pd.to_datetime(["2019-03-04", "2019-04-13", None, "2019-03-01"]),
+        }
+    )
+    rows = fieldwork_issues(frame, q, wave, id_column="resp_id")
+    assert rows[["resp_id", "value"]].values.tolist() == [["2", "2019-04-13"], ["4", "2019-03-01"]]
+    assert set(rows["severity"]) == {"warning"}

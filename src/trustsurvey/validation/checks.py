@@ -113,6 +113,12 @@ _ALL = [
         "громади немає в таблиці громад дослідження",
     ),
     Check(
+        "outside_fieldwork",
+        "warning",
+        "interview date outside the wave's fieldwork period",
+        "дата інтерв'ю поза періодом польового етапу хвилі",
+    ),
+    Check(
         "fg_unknown_code",
         "error",
         "focus-group code not in the codebook",

@@ -4,7 +4,9 @@
   ``study.yaml`` gives the file;
 * ``arm_mismatch``: the treatment column (pilot = ``arms.pilot_code``) disagrees with the
   community -> arm table;
-* ``unknown_community``: a community the table does not list (warning).
+* ``unknown_community``: a community the table does not list (warning);
+* ``outside_fieldwork``: an interview date before the wave's fieldwork start or after its
+  end (warning).
 """
 
 from __future__ import annotations
@@ -98,6 +100,39 @@ def arm_issues(
                     _ids(frame, id_column, rows),
                     en,
                     uk,
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else empty_table()
+
+
+def fieldwork_issues(
+    frame: pd.DataFrame,
+    q,
+    wave,
+    *,
+    file: str = "",
+    id_column: str | None = None,
+) -> pd.DataFrame:
+    """Interview dates outside the wave's fieldwork period given in study.yaml."""
+    if wave.fieldwork_start is None or wave.fieldwork_end is None:
+        return empty_table()
+    columns = [n for n, it in q.items.items() if it.type == "date" and n in frame.columns]
+    parts = []
+    start, end = pd.Timestamp(wave.fieldwork_start), pd.Timestamp(wave.fieldwork_end)
+    for name in columns:
+        dates = pd.to_datetime(frame[name], errors="coerce")
+        rows = (dates.notna() & ((dates < start) | (dates > end))).to_numpy().nonzero()[0]
+        if len(rows):
+            parts.append(
+                issues(
+                    file,
+                    "outside_fieldwork",
+                    name,
+                    rows,
+                    [d.date().isoformat() for d in dates.iloc[rows]],
+                    _ids(frame, id_column, rows),
+                    f"fieldwork {wave.fieldwork_start}..{wave.fieldwork_end}",
+                    f"польовий етап {wave.fieldwork_start}..{wave.fieldwork_end}",
                 )
             )
     return pd.concat(parts, ignore_index=True) if parts else empty_table()
