@@ -62,6 +62,9 @@ def test_equal_weights_reduce_to_unweighted(trust):
     plain = cronbach_alpha(data, PJ_REV).iloc[0]
     assert weighted["alpha"] == pytest.approx(plain["alpha"], rel=1e-12)
     assert weighted["ci_low"] == pytest.approx(plain["ci_low"], rel=1e-9)
+    assert omega_total(data, PJ_REV, weights="w")["omega_total"].iloc[0] == pytest.approx(
+        omega_total(data, PJ_REV)["omega_total"].iloc[0], rel=1e-9
+    )
     w_items = item_analysis(data, PJ_REV, weights="w")
     p_items = item_analysis(data, PJ_REV)
     np.testing.assert_allclose(w_items["item_rest_r"], p_items["item_rest_r"], rtol=1e-10)
@@ -109,6 +112,11 @@ def test_omega_recovers_known_loadings():
 def test_omega_and_group_loadings_on_trust_data(trust):
     table = scale_reliability(trust, PJ_REV, by=["pilot", "wave"], weights="pw")
     assert len(table) == 4
+    plain = scale_reliability(trust, PJ_REV)
+    assert plain["alpha"].iloc[0] == pytest.approx(
+        plain["alpha_unweighted_pingouin"].iloc[0], rel=1e-12
+    )
+    assert (table["alpha"] != table["alpha_unweighted_pingouin"]).all()  # weights matter
     assert table["n"].sum() == len(trust[PJ_REV].dropna())
     assert (table["omega_total"] >= table["alpha"] - 0.01).all()
     wide = factor_loadings_by_group(trust, PJ_REV, by=["pilot", "wave"])

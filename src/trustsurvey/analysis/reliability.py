@@ -428,12 +428,15 @@ def scale_reliability(
 
     Returns
     -------
-    DataFrame: grouping columns, then ``alpha, ci_low, ci_high, omega_total, n, n_eff, k,
-    weighted``.
+    DataFrame: grouping columns, then ``alpha, ci_low, ci_high`` (weighted if ``weights``),
+    ``alpha_unweighted_pingouin`` (``pingouin.cronbach_alpha(nan_policy="listwise")``, the
+    unweighted cross-check), ``omega_total, n, n_eff, k, weighted``.
 
     Notes
     -----
-    See :func:`cronbach_alpha` and :func:`omega_total`.
+    See :func:`cronbach_alpha` and :func:`omega_total`. Without weights ``alpha`` and the
+    pingouin column agree to rounding error; with weights their gap shows what weighting
+    changes.
 
     Examples
     --------
@@ -455,9 +458,19 @@ def scale_reliability(
         row = dict(zip(by_cols, key, strict=True))
         row.update(a.iloc[0].to_dict())
         row["omega_total"] = float(o["omega_total"].iloc[0])
+        row["alpha_unweighted_pingouin"] = _pingouin_alpha(sub, items)
         rows.append(row)
-    cols = [*by_cols, "alpha", "ci_low", "ci_high", "omega_total", "n", "n_eff", "k", "weighted"]
+    cols = [*by_cols, "alpha", "ci_low", "ci_high", "alpha_unweighted_pingouin", "omega_total",
+            "n", "n_eff", "k", "weighted"]  # fmt: skip
     return pd.DataFrame(rows)[cols]
+
+
+def _pingouin_alpha(data: pd.DataFrame, items: Sequence[str]) -> float:
+    import pingouin
+
+    x = numeric_items(data, items)
+    value, _ = pingouin.cronbach_alpha(data=x, nan_policy="listwise")
+    return float(value)
 
 
 def factor_loadings_by_group(

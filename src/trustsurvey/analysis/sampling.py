@@ -55,7 +55,9 @@ ALLOCATIONS = ("proportional", "equal", "neyman")
 
 
 # --------------------------------------------------------------------------- allocation
-def largest_remainder(quotas: Sequence[float], total: int, caps: Sequence[float] | None = None):
+def largest_remainder(
+    quotas: Sequence[float], total: int, caps: Sequence[float] | None = None
+) -> np.ndarray:
     """Integers summing to ``total`` from real quotas (Hamilton's largest-remainder method).
 
     >>> largest_remainder([2.5, 1.3, 1.2], 5).tolist()
