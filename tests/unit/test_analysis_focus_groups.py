@@ -224,3 +224,35 @@ def test_valence_agreement_row_and_subthemes_roll_up():
     assert plain.loc["responsiveness", "segments_mentioning"] == 0
     assert rolled.loc["responsiveness", "segments_mentioning"] == 2  # hotline + response_time
     assert rolled.loc["hotline", "segments_mentioning"] == 1
+
+
+def test_bundled_example_files_and_design_based_survey_estimates():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "data" / "example"
+    if not (root / "focus_groups" / "segments.csv").is_file():
+        pytest.skip("example study not generated")
+    design = pytest.importorskip("trustsurvey.design")
+    from trustsurvey.io import read_survey
+
+    fg = read_focus_groups(
+        root / "focus_groups" / "groups.csv", root / "focus_groups" / "segments.csv"
+    )
+    assert len(fg.segments) == len(pd.read_csv(root / "focus_groups" / "segments.csv"))
+    wave2 = read_survey(root / "data" / "wave2_followup.sav").analysis()
+    survey = design.SurveyDesign(wave2, ids="psu", strata="stratum", weights="pw").mean(
+        "trust_police", by="community"
+    )
+    rng = np.random.default_rng(0)
+    part = pd.DataFrame(
+        {
+            "group_id": np.repeat(fg.groups["group_id"], 12).to_numpy(),
+            "phase": np.tile(np.repeat(["pre", "post"], 6), len(fg.groups)),
+            "trust_police": rng.integers(1, 6, 12 * len(fg.groups)),
+        }
+    )
+    res = compare_with_survey(part, survey, groups=fg.groups)
+    assert len(res) == 2 * len(fg.groups)
+    assert res["survey_estimate"].notna().all()
+    est = survey.loc[res["community"], "estimate"].to_numpy()
+    np.testing.assert_allclose(res["difference"], res["fg_mean"] - est)

@@ -747,7 +747,8 @@ def compare_with_survey(
         ``groups`` to look it up).
     survey : DataFrame
         ``community, estimate, ci_low, ci_high``: the weighted survey estimate of the item
-        per community (e.g. from ``SurveyDesign.mean(..., by="community")``).
+        per community, e.g. ``SurveyDesign.mean(item, by="community")`` (community as
+        a column or as the index).
     item : str
         The participants' item on the survey's scale (default ``trust_police``).
     groups : DataFrame, optional
@@ -802,6 +803,8 @@ def compare_with_survey(
             raise DataValidationError(
                 "participants of unknown groups", item="group_id", row=_rows(unknown)
             )
+    if "community" not in survey.columns and survey.index.name == "community":
+        survey = survey.reset_index()  # e.g. SurveyDesign.mean(item, by="community")
     need = {"community", "estimate", "ci_low", "ci_high"} - set(survey.columns)
     if need:
         raise AnalysisError("survey estimates lack column(s)", item=sorted(need))
