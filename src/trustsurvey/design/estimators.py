@@ -122,11 +122,10 @@ def linear_stats(
     for v in range(V):
         y = np.asarray(_column(ys, v), dtype=float)
         ok_v = None if valid is None else _column(valid, v)
-        nan = np.isnan(y)
         if ok_v is not None:
-            ok_v = np.asarray(ok_v, dtype=bool) & ~nan
-        elif nan.any():
-            ok_v = ~nan
+            ok_v = np.asarray(ok_v, dtype=bool) & ~np.isnan(y)
+        elif np.isnan(y.sum()):  # one cheap pass; NaN propagates through the sum
+            ok_v = ~np.isnan(y)
         if ok_v is None or ok_v.all():
             ok = in_dom
             wv = w_base
@@ -150,12 +149,10 @@ def linear_stats(
         est[:, v] = m if kind == "mean" else swy
         nn[:, v] = n_d
         sws[:, v] = sw
-        # weighted variance around a common shift (the overall mean) for the design effect
-        shift = float(np.sum(wy) / np.sum(wv)) if np.sum(wv) > 0 else 0.0
-        dy = y0 - shift
-        ss = np.bincount(codes0, weights=wv * dy * dy, minlength=D)
+        # weighted variance for the design effect: sum w y^2 / W - ybar^2, times n/(n-1)
+        ss = np.bincount(codes0, weights=wy * y0, minlength=D)
         with np.errstate(divide="ignore", invalid="ignore"):
-            s2[:, v] = (ss / sw - (m - shift) ** 2) * n_d / (n_d - 1)
+            s2[:, v] = np.clip(ss / sw - m * m, 0, None) * n_d / (n_d - 1)
         fv = average_factors(struct, ok, codes0, D)
         if fv is not None:
             if factors is None:
@@ -179,7 +176,9 @@ def linear_stats(
         cov = design_covariance(struct, z, design._adjustments, diag=not covmat, factors=fac)
     else:
         assert totals is not None
-        t = np.nan_to_num(totals.reshape(nu, D * V))
+        t = totals.reshape(nu, D * V)
+        if (nn == 0).any():
+            t = np.where(np.isfinite(t), t, 0.0)
         cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac)
     var = (np.diag(cov) if covmat else cov).reshape(D, V)
     var = np.where(nn == 0, np.nan, var)
