@@ -109,6 +109,7 @@ def _graph(page: str) -> dcc.Graph:
     return dcc.Graph(
         id=f"{page}-graph",
         className="ts-graph",
+        style={"height": f"{views.GRAPH_HEIGHT}px"},
         config={"displaylogo": False, "responsive": True},
     )
 
@@ -208,11 +209,11 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
                     ),
                     _control(
                         t("ctl.wave", lang),
-                        dcc.Dropdown(
+                        dcc.RadioItems(
                             id="communities-wave",
                             options=waves,
                             value=waves[-1]["value"] if waves else None,
-                            clearable=False,
+                            inline=True,
                         ),
                     ),
                 ],
@@ -241,11 +242,11 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
                     ),
                     _control(
                         t("ctl.wave", lang),
-                        dcc.Dropdown(
+                        dcc.RadioItems(
                             id="problems-wave",
                             options=waves,
                             value=waves[-1]["value"] if waves else None,
-                            clearable=False,
+                            inline=True,
                         ),
                     ),
                 ],
@@ -264,8 +265,8 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
                 children=[
                     _control(
                         t("ctl.wave", lang),
-                        dcc.Dropdown(
-                            id="focus_groups-wave", options=waves, value="all", clearable=False
+                        dcc.RadioItems(
+                            id="focus_groups-wave", options=waves, value="all", inline=True
                         ),
                     )
                 ],

@@ -30,6 +30,7 @@ ARM_COLOURS = {"pilot": "#0072B2", "control": "#E69F00", ALL: "#000000"}
 LIKERT_COLOURS = ("#b35806", "#f1a340", "#d8d8d8", "#998ec3", "#542788")
 DONT_KNOW_COLOUR = "#6b6b6b"
 DIGITS = 3
+GRAPH_HEIGHT = 440
 
 
 def label(bundle: Bundle, kind: str, key: Any, lang: str, outcome: str | None = None) -> str:
@@ -161,14 +162,17 @@ def _empty_figure(lang: str) -> dict[str, Any]:
 
 def _layout(**extra: Any) -> dict[str, Any]:
     base = {
-        "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
+        "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
         "font": {"family": "system-ui, sans-serif", "size": 14},
-        "legend": {"orientation": "h", "y": -0.2},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "traceorder": "normal"},
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "autosize": True,
+        "height": GRAPH_HEIGHT,
     }
     base.update(extra)
+    for axis in ("xaxis", "yaxis"):
+        base[axis] = {"automargin": True, "gridcolor": "#e5e5e5", **base.get(axis, {})}
     return base
 
 

@@ -1,0 +1,234 @@
+"""The real dashboard server driven by headless Chromium (Debian's chromium + chromedriver)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+    pytest.skip(
+        "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from trustsurvey.dashboard.app import create_app  # noqa: E402
+from trustsurvey.dashboard.config import PATHS  # noqa: E402
+from trustsurvey.publish.bundle import Bundle  # noqa: E402
+from trustsurvey.publish.fixture import demo_bundle  # noqa: E402
+
+XSS = "<script>alert('x')</script>"
+WAIT = 15
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    base = demo_bundle()
+    manifest = copy.deepcopy(base.manifest)
+    manifest["labels"]["problem"]["lighting"] = {"uk": XSS, "en": XSS}
+    app = create_app(Bundle(base.path, manifest, base.tables))
+    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def downloads() -> Iterator[Path]:
+    d = Path(tempfile.mkdtemp(prefix="ts-downloads-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(downloads) -> Iterator[webdriver.Chrome]:
+    profile = tempfile.mkdtemp(prefix="ts-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1000",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    opts.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait(driver, css: str):
+    return WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def _settle(driver) -> None:
+    """Wait until Dash has no callback in flight."""
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.execute_script(
+            "return document.querySelectorAll('[data-dash-is-loading=\"true\"]').length === 0"
+        )
+    )
+    time.sleep(0.1)
+
+
+def _errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _open(driver, base: str, path: str, lang: str) -> None:
+    driver.get(base + path)
+    _wait(driver, "#page h2")
+    current = driver.execute_script(
+        "return document.querySelector('#lang-switch input:checked').value"
+    )
+    if current != lang:
+        driver.find_element(By.CSS_SELECTOR, f"#lang-switch input[value='{lang}']").click()
+    _settle(driver)
+
+
+def _figure(driver, graph_id: str) -> list:
+    return driver.execute_script(
+        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
+        "return g && g.data ? g.data.map(t => t.y) : null;"
+    )
+
+
+def test_every_page_loads_without_console_errors(server, browser, output_dir):
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.get_log("browser")
+    for lang in ("uk", "en"):
+        _open(browser, server, "/", lang)
+        for page in PATHS:
+            browser.find_element(By.ID, f"nav-{page}").click()  # client-side navigation
+            WebDriverWait(browser, WAIT).until(
+                lambda d, p=page: d.execute_script(
+                    f"const a = document.getElementById('nav-{p}');"
+                    "return a !== null && a.className.includes('active');"
+                )
+            )
+            if page != "methodology":
+                _wait(browser, f"#{page}-graph .main-svg")
+                _wait(browser, f"#{page}-tbl")
+            _settle(browser)
+            browser.save_screenshot(str(shots / f"{page}-{lang}.png"))
+            assert _errors(browser) == [], f"{page} ({lang})"
+    browser.set_window_size(390, 844)  # a phone
+    try:
+        _open(browser, server, "/", "uk")
+        _wait(browser, "#overview-graph .main-svg")
+        _settle(browser)
+        browser.save_screenshot(str(shots / "overview-phone.png"))
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 400  # no sideways scrolling of the page itself
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
+def test_language_switch_changes_the_texts(server, browser):
+    _open(browser, server, "/", "uk")
+    uk = browser.find_element(By.CSS_SELECTOR, "#page h2").text
+    browser.find_element(By.CSS_SELECTOR, "#lang-switch input[value='en']").click()
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.execute_script("return document.querySelector('#page h2').textContent") != uk
+    )
+    assert browser.find_element(By.CSS_SELECTOR, "#page h2").text == (
+        "Trust by community and arm over waves"
+    )
+    assert browser.find_element(By.ID, "nav-methodology").text == "Methodology"
+    assert uk == "Довіра за громадами та групами впродовж хвиль"
+
+
+def test_a_filter_changes_the_figure(server, browser):
+    _open(browser, server, "/communities", "en")
+    _wait(browser, "#communities-graph .main-svg")
+    before = _figure(browser, "communities-graph")
+    browser.find_element(By.CSS_SELECTOR, "#communities-wave input[value='1']").click()
+    WebDriverWait(browser, WAIT).until(lambda d: _figure(d, "communities-graph") != before)
+    assert _figure(browser, "communities-graph") != before
+
+
+def _shown_table(driver, table_id: str) -> pd.DataFrame:
+    table = driver.find_element(By.ID, table_id)
+    head = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    rows = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
+    return pd.DataFrame(rows, columns=head)
+
+
+def test_download_returns_the_shown_numbers(server, browser, downloads):
+    _open(browser, server, "/communities", "en")
+    _wait(browser, "#communities-tbl")
+    _settle(browser)
+    shown = _shown_table(browser, "communities-tbl")
+    browser.find_element(By.CSS_SELECTOR, "button[id*='dl-csv'][id*='communities']").click()
+    deadline = time.time() + WAIT
+    files: list[Path] = []
+    while time.time() < deadline and not files:
+        files = [p for p in downloads.glob("*.csv")]
+        time.sleep(0.1)
+    assert files, "no CSV was downloaded"
+    got = pd.read_csv(io.BytesIO(files[0].read_bytes()), encoding="utf-8-sig", dtype=str)
+    got = got.fillna("")
+    assert list(got.columns) == list(shown.columns)
+    for col in ("Estimate", "Respondents (n)", "Community"):
+        assert got[col].tolist() == shown[col].tolist()
+
+
+def test_suppressed_cells_appear_as_suppressed(server, browser):
+    _open(browser, server, "/communities", "en")
+    _wait(browser, "#communities-tbl")
+    _settle(browser)
+    shown = _shown_table(browser, "communities-tbl").set_index("Community")
+    assert shown.at["Boyarka", "Note"] == "suppressed: fewer than 30 respondents"
+    assert shown.at["Boyarka", "Estimate"] == ""
+    cells = browser.find_elements(By.CSS_SELECTOR, "#communities-tbl td.ts-suppressed")
+    assert cells
+
+
+def test_a_script_label_shows_as_text(server, browser):
+    _open(browser, server, "/problems", "en")
+    _wait(browser, "#problems-tbl")
+    _settle(browser)
+    assert XSS in browser.find_element(By.ID, "problems-tbl").text
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+    assert _errors(browser) == []
