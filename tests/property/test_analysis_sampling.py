@@ -176,3 +176,16 @@ def test_minimum_and_cap_together_never_over_allocate():
     assert nine.loc["A", "n"] == 4  # capped at its settlements
     assert nine["n_exact"].to_dict() == pytest.approx({"A": 4, "B": 2.5, "C": 2.5})
     assert nine["n"].sum() == 9
+
+
+def test_households_column_found_by_name():
+    frame = _frame(12)
+    auto = draw_sample(frame, strata="hromada", size="population", n_psu=4, take=5, seed=2)
+    explicit = draw_sample(frame, strata="hromada", size="population", n_psu=4, take=5,
+                           households="households", seed=2)  # fmt: skip
+    pd.testing.assert_frame_equal(auto.settlements, explicit.settlements)
+    by_size = draw_sample(frame, strata="hromada", size="population", n_psu=4, take=5,
+                          household_size=2.5, seed=2)  # fmt: skip
+    np.testing.assert_allclose(
+        by_size.settlements["households"], np.round(by_size.settlements["population"] / 2.5)
+    )

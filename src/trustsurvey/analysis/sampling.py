@@ -397,7 +397,8 @@ def draw_sample(
     allocation, sd, minimum
         See :func:`allocate`.
     households : str, optional
-        Column with the number of households per settlement (for ``pi2``).
+        Column with the number of households per settlement (for ``pi2``); a column
+        named ``households`` is used when neither this nor ``household_size`` is given.
     household_size : float, optional
         Without ``households``: households are estimated as ``size / household_size``.
     id : str, optional
@@ -471,6 +472,8 @@ def draw_sample(
 def _household_counts(
     frame: pd.DataFrame, size: str, households: str | None, household_size: float | None
 ) -> np.ndarray:
+    if households is None and household_size is None and "households" in frame.columns:
+        households = "households"  # the conventional column name, used when present
     if households is not None:
         require_columns(frame, [households], what="frame")
         _check_sizes(frame, households)

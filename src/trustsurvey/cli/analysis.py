@@ -178,7 +178,10 @@ def sample(
     sd: Annotated[str | None, typer.Option(help="Neyman: column with each stratum's SD.")] = None,
     minimum: Annotated[int, typer.Option(help="Minimum settlements per stratum.")] = 0,
     households: Annotated[
-        str | None, typer.Option(help="Households-per-settlement column (for pi2).")
+        str | None,
+        typer.Option(
+            help="Households-per-settlement column for pi2 (default: a households column)."
+        ),
     ] = None,
     household_size: Annotated[
         float | None, typer.Option(help="Average household size, if no households column.")
