@@ -141,3 +141,21 @@ def test_planning_arguments():
         did_sample_size(0.3, icc=1.2)
     with pytest.raises(AnalysisError, match="never below 1"):
         did_sample_size(0.3, deff_weighting=0.8)
+
+
+def test_participants_with_text_answers_or_one_answer():
+    from trustsurvey.analysis import compare_with_survey
+
+    survey = pd.DataFrame(
+        {"community": ["A"], "estimate": [3.0], "ci_low": [2.8], "ci_high": [3.2]}
+    )
+    part = pd.DataFrame({"group_id": "G1", "community": "A", "phase": [1, 2, 2],
+                         "trust_police": ["4", "five", "5"]})  # fmt: skip
+    with pytest.raises(DataValidationError, match="five") as err:
+        compare_with_survey(part, survey)
+    assert err.value.row == [2]
+    one = part.assign(trust_police=[4, 5, 9])  # 9 "refused" leaves one valid post answer
+    res = compare_with_survey(one, survey)
+    assert res["reading"].tolist() == ["NA: fewer than two valid answers"] * 2
+    with pytest.raises(DataValidationError, match="phase"):
+        compare_with_survey(one.assign(phase=[1, 2, 3]), survey)

@@ -817,46 +817,73 @@ def compare_with_survey(
         )
     part["_phase"] = ph
     y = pd.to_numeric(part[item], errors="coerce")
+    bad = part[item].notna() & y.isna()
+    if bad.any():
+        shown = ", ".join(map(str, part.loc[bad, item].unique()[:5]))
+        raise DataValidationError(
+            f"answers that are not numbers: {shown}",
+            item=item,
+            row=_rows(bad),
+            hint="use the questionnaire's answer codes",
+        )
+    blank = _blank(part["community"])
+    if blank.any():
+        raise DataValidationError("participants without a community", item="community",
+                                  row=_rows(blank))  # fmt: skip
     part["_y"] = y.where(~y.isin(list(missing_codes)))
     est = survey.set_index(survey["community"].astype(str))
     rows = []
-    crit = stats.norm.isf(0.025)
     for (community, p), sub in part.groupby(["community", "_phase"], sort=True):
         vals = sub["_y"].dropna()
-        n = len(vals)
-        mean = float(vals.mean()) if n else np.nan
-        se = float(vals.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-        row = {"community": community, "phase": p, "participants": n, "fg_mean": mean,
-               "fg_se": se}  # fmt: skip
-        key = str(community)
-        if key in est.index:
-            e = est.loc[key]
-            s_est = (float(e["ci_high"]) - float(e["ci_low"])) / (2 * crit)
-            row.update(survey_estimate=float(e["estimate"]), survey_ci_low=float(e["ci_low"]),
-                       survey_ci_high=float(e["ci_high"]))  # fmt: skip
-            diff = mean - float(e["estimate"])
-            denom = np.sqrt(np.nan_to_num(se) ** 2 + s_est**2)
-            z = diff / denom if n and denom > 0 else np.nan
-            pval = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
-            if n == 0:
-                reading = "NA: no valid answers from participants"
-            elif np.isnan(pval):
-                reading = "NA: too few answers to compare"
-            elif pval >= 0.05:
-                reading = "in line with the survey"
-            else:
-                reading = "more trusting than the survey" if diff > 0 else (
-                    "less trusting than the survey")  # fmt: skip
-            row.update(difference=diff, z=z, p=pval, reading=reading)
-        else:
-            row.update(survey_estimate=np.nan, survey_ci_low=np.nan, survey_ci_high=np.nan,
-                       difference=np.nan, z=np.nan, p=np.nan,
-                       reading="NA: no survey estimate for this community")  # fmt: skip
+        row: dict[str, Any] = {
+            "community": community,
+            "phase": p,
+            "participants": len(vals),
+            "fg_mean": float(vals.mean()) if len(vals) else np.nan,
+            "fg_se": float(vals.std(ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else np.nan,
+        }
+        row.update(_survey_side(row, est.loc[str(community)] if str(community) in est.index
+                                else None))  # fmt: skip
         rows.append(row)
     out = pd.DataFrame(rows)
     rank = out["phase"].map({"pre": 0, "post": 1})
     out = out.assign(_rank=rank).sort_values(["community", "_rank"], kind="stable")
     return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def _survey_side(fg: dict[str, Any], est: pd.Series | None) -> dict[str, Any]:
+    """Survey estimate, difference, z, p and a reading for one community x phase."""
+    if est is None:
+        return {"survey_estimate": np.nan, "survey_ci_low": np.nan, "survey_ci_high": np.nan,
+                "difference": np.nan, "z": np.nan, "p": np.nan,
+                "reading": "NA: no survey estimate for this community"}  # fmt: skip
+    crit = stats.norm.isf(0.025)
+    out: dict[str, Any] = {
+        "survey_estimate": float(est["estimate"]),
+        "survey_ci_low": float(est["ci_low"]),
+        "survey_ci_high": float(est["ci_high"]),
+    }
+    se_survey = (out["survey_ci_high"] - out["survey_ci_low"]) / (2 * crit)
+    diff = fg["fg_mean"] - out["survey_estimate"]
+    z = p = np.nan
+    if fg["participants"] == 0:
+        reading = "NA: no valid answers from participants"
+    elif fg["participants"] < 2:
+        reading = "NA: fewer than two valid answers"
+    else:
+        denom = float(np.sqrt(fg["fg_se"] ** 2 + se_survey**2))
+        z = diff / denom if denom > 0 else np.nan
+        p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+        if np.isnan(p):
+            reading = "NA: no variation to compare"
+        elif p >= 0.05:
+            reading = "in line with the survey"
+        elif diff > 0:
+            reading = "more trusting than the survey"
+        else:
+            reading = "less trusting than the survey"
+    out.update(difference=diff, z=z, p=p, reading=reading)
+    return out
 
 
 # --------------------------------------------------------------------------- figure
