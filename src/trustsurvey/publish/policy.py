@@ -38,6 +38,14 @@ class DisclosurePolicy:
     protection_share: float = 0.05
 
     def __post_init__(self) -> None:
+        for name in ("min_cell", "max_cv", "protection_interval", "protection_share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise PublishError(
+                    f"invalid disclosure policy value {value!r}: not a number",
+                    item=f"publish.{name}",
+                    hint="write a number, e.g. min_cell: 30, max_cv: 0.3",
+                )
         checks = (
             ("min_cell", self.min_cell >= 1, "an integer of at least 1, e.g. 30"),
             ("max_cv", self.max_cv > 0, "a positive number, e.g. 0.3"),

@@ -42,6 +42,7 @@ def protect_tables(
     Returns the tables as they will be published (suppressed values blanked, ``suppressed``
     and ``suppression_reason`` columns added) and the audit table of the final state.
     """
+    check_margins(tables)
     reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
     for _ in range(MAX_ROUNDS):
@@ -65,6 +66,26 @@ def protect_tables(
         hint="raise publish.min_cell's neighbours: publish fewer breakdowns (margins or "
         "subgroups) or lower publish.protection_interval",
     )
+
+
+def check_margins(tables: Mapping[str, pd.DataFrame]) -> None:
+    """Refuse counts whose margins do not add up (``all`` rows vs their parts)."""
+    index = build_cells(tables)
+    value = index.cells["value"].to_numpy(dtype=float)
+    for r in index.relations:
+        if r.parent < 0 or r.sense == "auto":
+            continue
+        parts = float(np.nansum(value[list(r.children)]))
+        whole = value[r.parent]
+        bad = abs(parts - whole) > 1e-6 if r.sense == "eq" else parts > whole + 1e-6
+        if bad:
+            kind, row = index.cells.at[r.parent, "kind"], int(index.cells.at[r.parent, "row"])
+            raise PublishError(
+                f"{r.label}: the margin row holds {whole:g} but its parts add up to {parts:g}",
+                item=kind,
+                row=row + 1,
+                hint="compute margins ('all' rows) and their parts from the same respondents",
+            )
 
 
 def _primary(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:
