@@ -1,7 +1,6 @@
 """SurveyDesign against tests/fixtures/r_extra/extra_reference.json (R 4.2, survey 4.1.1).
 
-Every estimation key of the oracle engineer's file is reproduced to a relative 1e-6, except:
-``*_adjdomain_true`` (R's non-default ``survey.adjust.domain.lonely=TRUE`` is not supported),
+Every estimation key of the oracle engineer's file is reproduced to a relative 1e-6, except
 ``clus1_ciprop_likelihood*`` (profile-likelihood interval not implemented) and the weighting
 and ``svyolr`` keys, which belong to other rooms. Domain intervals in R use the subset
 design's df; we pass ``df="domain"`` where R does.
@@ -388,6 +387,19 @@ def test_lonely_in_domain(opt):  # R's default survey.adjust.domain.lonely = FAL
     sub = d.subset(d.data["dom"] == "A").mean("api00")
     r_by = _ref(f"lonely_domain_by_dom_{opt}_adjdomain_false")
     r_sub = _ref(f"lonely_domain_subset_A_{opt}_adjdomain_false")
+    close(by["estimate"], r_by["estimate"])
+    close(by["se"], r_by["se"])
+    close(sub["estimate"], r_sub["estimate"])
+    close(sub["se"], r_sub["se"])
+
+
+@pytest.mark.parametrize("opt", LONELY)
+def test_lonely_in_domain_adjust_domain_lonely(opt):  # survey.adjust.domain.lonely = TRUE
+    d = design("dstrat_nofpc_lonelydata", lonely_psu=opt, adjust_domain_lonely=True)
+    by = d.mean("api00", by="dom")
+    sub = d.subset(d.data["dom"] == "A").mean("api00")
+    r_by = _ref(f"lonely_domain_by_dom_{opt}_adjdomain_true")
+    r_sub = _ref(f"lonely_domain_subset_A_{opt}_adjdomain_true")
     close(by["estimate"], r_by["estimate"])
     close(by["se"], r_by["se"])
     close(sub["estimate"], r_sub["estimate"])

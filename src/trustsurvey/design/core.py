@@ -78,6 +78,10 @@ class SurveyDesign:
         ``options(survey.lonely.psu=)``. Inside a domain a single PSU of a stratum that has
         several in the full design is centred on the stratum mean of the full design (zero for
         the missing PSUs), R's default ``survey.adjust.domain.lonely=FALSE``.
+    adjust_domain_lonely
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: with ``"adjust"`` such a domain PSU
+        is not centred, with ``"average"`` its stratum is left out and the others scaled up
+        (first stage only).
 
     With neither weights nor probs, weights are the product over stages of ``N_h/n_h`` from the
     fpc (R's behaviour), or 1 with a warning if there is no fpc. The variance is full
@@ -94,6 +98,8 @@ class SurveyDesign:
         nest: bool = False,
         probs: str | Sequence[str] | None = None,
         lonely_psu: str = "fail",
+        *,
+        adjust_domain_lonely: bool = False,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(
@@ -107,7 +113,13 @@ class SurveyDesign:
         fpc_list = None if fpc is None else ([fpc] if isinstance(fpc, str) else list(fpc))
         self._data = data
         self.structure: DesignStructure = build_structure(
-            data, ids=id_list, strata=strata_list, fpc=fpc_list, nest=nest, lonely_psu=lonely_psu
+            data,
+            ids=id_list,
+            strata=strata_list,
+            fpc=fpc_list,
+            nest=nest,
+            lonely_psu=lonely_psu,
+            adjust_domain_lonely=adjust_domain_lonely,
         )
         self._w = self._make_weights(data, weights, probs)
         self._mask: np.ndarray | None = None

@@ -36,9 +36,9 @@ import pandas as pd
 from trustsurvey.design.domains import Domains, as_list, check_columns, make_domains
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
 from trustsurvey.design.variance import (
-    average_factors,
     covariance_from_totals,
     design_covariance,
+    domain_lonely,
 )
 from trustsurvey.errors import DesignError
 
@@ -118,6 +118,7 @@ def linear_stats(
     totals = None if adjust else np.empty((nu, D, V))
     scores = np.zeros((struct.n, D, V)) if adjust else None
     factors = None
+    single = None
     shared: dict[str, np.ndarray] = {}
     for v in range(V):
         y = np.asarray(_column(ys, v), dtype=float)
@@ -153,11 +154,15 @@ def linear_stats(
         ss = np.bincount(codes0, weights=wy * y0, minlength=D)
         with np.errstate(divide="ignore", invalid="ignore"):
             s2[:, v] = np.clip(ss / sw - m * m, 0, None) * n_d / (n_d - 1)
-        fv = average_factors(struct, ok, codes0, D)
+        fv, sv = domain_lonely(struct, ok, codes0, D)
         if fv is not None:
             if factors is None:
                 factors = np.ones((D, V))
             factors[:, v] = fv
+        if sv is not None:
+            if single is None:
+                single = np.zeros((struct.stages[0].n_strata, D, V), dtype=bool)
+            single[:, :, v] = sv
         if adjust:
             assert scores is not None
             rows = np.flatnonzero(ok)
@@ -170,16 +175,19 @@ def linear_stats(
             with np.errstate(divide="ignore", invalid="ignore"):
                 totals[:, :, v] = (twy - m * tw) / sw if kind == "mean" else twy
     fac = None if factors is None else factors.ravel()
+    sng = None if single is None else single.reshape(single.shape[0], D * V)
     if adjust:
         assert scores is not None
         z = np.nan_to_num(scores.reshape(struct.n, D * V))
-        cov = design_covariance(struct, z, design._adjustments, diag=not covmat, factors=fac)
+        cov = design_covariance(
+            struct, z, design._adjustments, diag=not covmat, factors=fac, single=sng
+        )
     else:
         assert totals is not None
         t = totals.reshape(nu, D * V)
         if (nn == 0).any():
             t = np.where(np.isfinite(t), t, 0.0)
-        cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac)
+        cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac, single=sng)
     var = (np.diag(cov) if covmat else cov).reshape(D, V)
     var = np.where(nn == 0, np.nan, var)
     out = {
@@ -320,18 +328,20 @@ def ratio(
         resid = (y[ok] - r[c] * x[ok]) / sx[c]
     struct = design.structure
     score = w * resid
-    fac = average_factors(struct, ok, doms.codes, D)
+    fac, sng = domain_lonely(struct, ok, doms.codes, D)
     if design._adjustments:
         z = np.zeros((struct.n, D))
         z[np.flatnonzero(ok), c] = score
         cov = design_covariance(
-            struct, np.nan_to_num(z), design._adjustments, diag=not covmat, factors=fac
+            struct, np.nan_to_num(z), design._adjustments, diag=not covmat, factors=fac, single=sng
         )
     else:
         nu = struct.finest.n_units
         key = struct.finest.unit[ok] * D + c
         t = np.bincount(key, weights=score, minlength=nu * D).reshape(nu, D)
-        cov = covariance_from_totals(struct, np.nan_to_num(t), diag=not covmat, factors=fac)
+        cov = covariance_from_totals(
+            struct, np.nan_to_num(t), diag=not covmat, factors=fac, single=sng
+        )
     var = np.diag(cov) if covmat else cov
     # deff as R: deff(svytotal(r, design)) with r the residual
     rbar = np.bincount(c, weights=w * resid, minlength=D) / sw

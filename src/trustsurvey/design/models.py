@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import special, stats
 
 from trustsurvey.design.results import t_quantile
-from trustsurvey.design.variance import average_factors, design_covariance
+from trustsurvey.design.variance import design_covariance, domain_lonely
 from trustsurvey.errors import DesignError
 
 FAMILIES = ("gaussian", "binomial", "quasibinomial")
@@ -131,10 +131,12 @@ def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, fami
     resid_w = work_w * (yy - mu) / (mu * (1 - mu)) if logit else w * (yy - mu)
     scores[used] = (X * resid_w[:, None]) @ ainv
     # back to the design's weights scale: w was rescaled by 1/mean(w), which cancels
-    fac = average_factors(design.structure, used, np.zeros(len(y), dtype=np.int64), 1)
+    fac, sng = domain_lonely(design.structure, used, np.zeros(len(y), dtype=np.int64), 1)
     if fac is not None:
         fac = np.repeat(fac, p)
-    cov = design_covariance(design.structure, scores, design._adjustments, factors=fac)
+    if sng is not None:
+        sng = np.repeat(sng, p, axis=1)
+    cov = design_covariance(design.structure, scores, design._adjustments, factors=fac, single=sng)
     df = used_degf(design, used) + 1 - p
     return GlmFit(beta=beta, cov=cov, df_residual=float(df), n=int(used.sum()), used=used)
 

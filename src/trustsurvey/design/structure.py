@@ -76,6 +76,7 @@ class Stage:
     centre: np.ndarray = field(repr=False)
     lonely: np.ndarray = field(repr=False)
     stratum_labels: list = field(repr=False, default_factory=list)
+    coef_by_stratum: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
     strata_indicator: sp.csr_matrix = field(repr=False, default=None)  # type: ignore[assignment]
     parent_indicator: sp.csr_matrix | None = field(repr=False, default=None)
     row_indicator: sp.csr_matrix | None = field(repr=False, default=None)
@@ -93,6 +94,7 @@ class DesignStructure:
     has_fpc: bool
     stratum_of_row: np.ndarray = field(repr=False)  # stage-1 stratum code per row
     sampling_weights_from_fpc: np.ndarray | None = field(repr=False, default=None)
+    adjust_domain_lonely: bool = False
 
     @property
     def finest(self) -> Stage:
@@ -131,6 +133,7 @@ def build_structure(
     fpc: list[str | None] | None,
     nest: bool,
     lonely_psu: str,
+    adjust_domain_lonely: bool = False,
 ) -> DesignStructure:
     """Factorise the design columns of ``data`` into a :class:`DesignStructure`.
 
@@ -343,7 +346,7 @@ def build_structure(
                 # scale the others by (strata in the group) / (strata not lonely) as R's
                 # onestage(): the group is the whole design at stage 1, the parent unit after
                 # at stage 1 this factor depends on the strata present in each estimate's
-                # domain and is applied by the variance routine (average_factors)
+                # domain and is applied by the variance routine (domain_lonely)
                 if s > 0:
                     group = stratum_parent
                     g_all = np.bincount(group, minlength=group.max() + 1).astype(float)
@@ -366,6 +369,7 @@ def build_structure(
                 popsize=popsize,
                 stratum_parent=stratum_parent,
                 coef=coef,
+                coef_by_stratum=coef_h,
                 centre=centre,
                 lonely=lonely,
                 stratum_labels=list(labels_strata[0]) if s == 0 else [],
@@ -409,6 +413,7 @@ def build_structure(
         has_fpc=has_fpc,
         stratum_of_row=stage_strata[0],
         sampling_weights_from_fpc=weights_from_fpc,
+        adjust_domain_lonely=adjust_domain_lonely,
     )
 
 

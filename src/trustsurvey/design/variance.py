@@ -56,25 +56,46 @@ def unit_totals(structure: DesignStructure, scores: np.ndarray) -> np.ndarray:
     return np.asarray(ind @ scores)
 
 
-def average_factors(
+def domain_lonely(
     structure: DesignStructure, ok: np.ndarray, codes: np.ndarray, n_groups: int
-) -> np.ndarray | None:
-    """``lonely_psu="average"``: per domain, strata present / strata present and not lonely.
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-domain lonely-PSU bookkeeping at the first stage: ``(factors, single)``.
 
-    R's ``onestage`` scales the first-stage variance by ``nstrat / nokstrat`` counted over the
-    strata that have rows in the (sub)design, so each domain gets its own factor. ``ok`` marks
-    the rows that count, ``codes`` their domain (0..n_groups-1). ``None`` if not needed.
+    * ``factors`` (``n_groups``) for ``lonely_psu="average"``: R's ``onestage`` scales the
+      first-stage variance by ``nstrat / nokstrat`` counted over the strata that have rows in
+      the (sub)design, so each domain gets its own factor;
+    * ``single`` (``n_strata x n_groups``) with ``adjust_domain_lonely=True`` (R's
+      ``options(survey.adjust.domain.lonely=TRUE)``): strata with several PSUs in the design
+      but a single one in the domain, which ``"adjust"`` does not centre and ``"average"``
+      leaves out.
+
+    ``ok`` marks the rows that count, ``codes`` their domain (0..n_groups-1). ``None`` when not
+    needed.
     """
     st = structure.stages[0]
-    if structure.lonely_psu != "average" or not st.lonely.any():
-        return None
+    lonely_psu = structure.lonely_psu
+    single = None
+    if structure.adjust_domain_lonely and lonely_psu in ("adjust", "average"):
+        pairs = np.unique(st.unit[ok] * n_groups + codes[ok])
+        unit_of, dom_of = pairs // n_groups, pairs % n_groups
+        counts = np.bincount(
+            st.unit_stratum[unit_of] * n_groups + dom_of, minlength=st.n_strata * n_groups
+        ).reshape(st.n_strata, n_groups)
+        single = (counts == 1) & (st.n_sampled > 1)[:, None] & (st.coef_by_stratum > 0)[:, None]
+        if not single.any():
+            single = None
+    if lonely_psu != "average" or (not st.lonely.any() and single is None):
+        return None, single
     h = structure.stratum_of_row[ok]
     present = np.bincount(h * n_groups + codes[ok], minlength=st.n_strata * n_groups) > 0
     present = present.reshape(st.n_strata, n_groups)
+    good = present & ~st.lonely[:, None]
+    if single is not None:
+        good &= ~single
     n_all = present.sum(0).astype(float)
-    n_ok = present[~st.lonely].sum(0).astype(float)
+    n_ok = good.sum(0).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n_ok > 0, n_all / n_ok, 0.0)
+        return np.where(n_ok > 0, n_all / n_ok, 0.0), single
 
 
 def covariance_from_totals(
@@ -83,13 +104,15 @@ def covariance_from_totals(
     *,
     diag: bool = False,
     factors: np.ndarray | None = None,
+    single: np.ndarray | None = None,
 ) -> np.ndarray:
     """Covariance (``k x k``) or variances (``k``) from finest-stage unit totals.
 
     ``totals`` is ``(n_units_finest, k)``. Stages are visited from the finest up: the totals of
     a stage are the sums of its children's totals. ``factors`` (``k``) scale each estimate's
-    first-stage contribution (``lonely_psu="average"``, see :func:`average_factors`); by
-    default the full design's ``nstrat / nokstrat``.
+    first-stage contribution (``lonely_psu="average"``, see :func:`domain_lonely`); by
+    default the full design's ``nstrat / nokstrat``. ``single`` (``n_strata x k``) marks
+    first-stage strata with a single PSU in an estimate's domain (``adjust_domain_lonely``).
     """
     t = np.asarray(totals, dtype=float)
     if t.ndim == 1:
@@ -107,12 +130,17 @@ def covariance_from_totals(
         means = sums / st.n_sampled[:, None]
         if not st.centre.all():
             means[~st.centre] = 0.0
+        if s == 0 and single is not None and structure.lonely_psu == "adjust":
+            means = np.where(single, 0.0, means)
         c = t - means[st.unit_stratum]
         c *= np.sqrt(st.coef)[:, None]
-        if s == 0 and structure.lonely_psu == "average" and st.lonely.any():
-            if factors is None:
+        if s == 0 and single is not None and structure.lonely_psu == "average":
+            c *= ~single[st.unit_stratum]
+        if s == 0 and structure.lonely_psu == "average":
+            if factors is None and st.lonely.any():
                 factors = np.full(k, st.n_strata / (st.n_strata - st.lonely.sum()))
-            c *= np.sqrt(factors)[None, :]
+            if factors is not None:
+                c *= np.sqrt(factors)[None, :]
         if diag:
             out += np.einsum("ij,ij->j", c, c)
         else:
@@ -127,6 +155,7 @@ def design_covariance(
     *,
     diag: bool = False,
     factors: np.ndarray | None = None,
+    single: np.ndarray | None = None,
 ) -> np.ndarray:
     """Covariance matrix of the estimates whose weighted influence values are ``scores``.
 
@@ -140,13 +169,14 @@ def design_covariance(
         Calibration adjustments applied in order before aggregation (see module docstring).
     diag
         Return only the ``k`` variances.
-    factors
-        Per-estimate first-stage factors for ``lonely_psu="average"`` (see
-        :func:`average_factors`).
+    factors, single
+        Per-estimate lonely-PSU bookkeeping of domains (see :func:`domain_lonely`).
     """
     z = np.asarray(scores, dtype=float)
     if z.ndim == 1:
         z = z[:, None]
     for adj in adjustments:
         z = np.asarray(adj.adjust(z), dtype=float)
-    return covariance_from_totals(structure, unit_totals(structure, z), diag=diag, factors=factors)
+    return covariance_from_totals(
+        structure, unit_totals(structure, z), diag=diag, factors=factors, single=single
+    )
