@@ -35,6 +35,16 @@ def test_plan_prints_sample_size_and_mde():
     assert "Minimum detectable DiD" in out.stdout and "0.3374" in out.stdout
 
 
+def test_plan_binary_outcome_uses_bernoulli_sd():
+    from trustsurvey.analysis import did_sample_size
+
+    out = invoke("plan", "--effect", "0.1", "--proportion", "0.2", "--icc", "0.05",
+                 "--cluster-size", "12")  # fmt: skip
+    assert out.exit_code == 0, out.output
+    expected = did_sample_size(0.1, sd=0.4, icc=0.05, cluster_size=12)["n_per_cell"].iloc[0]
+    assert f" {expected} " in out.output
+
+
 def test_plan_icc_from_earlier_wave(fixtures_dir):
     sav = fixtures_dir / "trust" / "trust_two_waves.sav"
     out = invoke("plan", "--effect", "0.3", "--icc-from", str(sav), "--item", "trust_police")

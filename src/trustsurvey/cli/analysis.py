@@ -21,6 +21,8 @@ PLAN_HELP = "\n\n".join(
         "and wave; with --n: the minimum detectable effect (and the power, if both are given).",
         "Respondents for a DiD of 0.3 SD:",
         "trustsurvey plan --effect 0.3 --icc 0.05 --cluster-size 10 --deff-weighting 1.3",
+        "A rise of 10 points in awareness of the community officer from 20%:",
+        "trustsurvey plan --effect 0.10 --proportion 0.2 --icc 0.05 --cluster-size 12",
         "MDE with 400 respondents per arm and wave:",
         "trustsurvey plan --n 400 --icc 0.05 --cluster-size 10",
         "ICC and cluster size estimated from an earlier wave:",
@@ -86,6 +88,10 @@ def plan(
         float, typer.Option(help="Kish weighting design effect 1 + CV^2.")
     ] = 1.0,
     sd: Annotated[float, typer.Option(help="Respondent-level SD of the outcome.")] = 1.0,
+    proportion: Annotated[
+        float | None,
+        typer.Option(help="Binary outcome: baseline share p; sets --sd to sqrt(p (1 - p))."),
+    ] = None,
     n: Annotated[
         float | None, typer.Option(help="Respondents per arm x wave cell (gives the MDE).")
     ] = None,
@@ -143,6 +149,13 @@ def plan(
                 f"{float(data[worst['item']].std()):.3f}."
             )
         typer.echo("")
+    if proportion is not None:
+        if not 0 < proportion < 1:
+            raise AnalysisError(
+                f"--proportion must be between 0 and 1, got {proportion}", item="proportion"
+            )
+        sd = (proportion * (1 - proportion)) ** 0.5
+        typer.echo(f"Binary outcome: sd = sqrt({proportion} x {1 - proportion:.4g}) = {sd:.4f}\n")
     if effect is None and n is None:
         raise AnalysisError(
             "nothing to plan", item="effect", hint="give --effect (sample size) or --n (MDE)"
