@@ -77,3 +77,17 @@ def test_ratio_by_domain_two_stage():
     close(res["estimate"], r["estimate"])
     close(res["se"], r["se"])
     assert isinstance(res, pd.DataFrame)
+
+
+def test_glm_on_replicate_design():  # svyglm(..., as.svrepdesign(dclus1, type = "JK1"))
+    rep = design("dclus1").replicate("JK1")
+    r = R["clus1_jk1_glm"]
+    fit = rep.glm("api00 ~ ell + meals")
+    close(fit["estimate"], r["estimate"])
+    close(fit["se"], r["se"])
+    assert fit["df"].iloc[0] == r["df"]
+    r = R["clus1_jk1_glm_quasibinomial"]
+    yes = (rep.data["sch.wide"] == "Yes").astype(float)
+    fit = rep.with_columns(yes=yes).glm("yes ~ ell", family="binomial")
+    close(fit["estimate"], r["estimate"])
+    close(fit["se"], r["se"])

@@ -171,15 +171,21 @@ def coefficient_frame(names: list[str], fit: GlmFit, level: float = 0.95) -> pd.
     return frame
 
 
-def glm(design: Any, formula: str, family: str = "gaussian", level: float = 0.95) -> pd.DataFrame:
-    """Fit ``formula`` on the design (see module docstring); one row per coefficient."""
+@dataclass
+class ModelArrays:
+    """The model matrix and response of a formula on the design's rows (zeros where unused)."""
+
+    names: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    used: np.ndarray
+    terms: dict[str, list[str]]
+
+
+def model_arrays(design: Any, formula: str) -> ModelArrays:
+    """Build ``x``/``y`` with formulaic; rows with a missing model variable are unused."""
     import formulaic
 
-    if family not in FAMILIES:
-        raise DesignError(
-            f"unknown family {family!r}", item="family", hint="use 'gaussian' or 'binomial'"
-        )
-    fam = "gaussian" if family == "gaussian" else "binomial"
     frame = design.data.reset_index(drop=True)
     try:
         mm = formulaic.model_matrix(formula, frame, na_action="drop")
@@ -210,12 +216,75 @@ def glm(design: Any, formula: str, family: str = "gaussian", level: float = 0.95
     x[rows] = rhs.to_numpy(dtype=float)
     y = np.zeros(n)
     y[rows] = lhs.to_numpy(dtype=float).ravel()
-    fit = fit_arrays(design, x, y, used, fam)
-    out = coefficient_frame(list(rhs.columns), fit, level)
-    spec = rhs.model_spec
-    out.attrs["terms"] = {
-        str(term): [list(rhs.columns)[i] for i in idx] for term, idx in spec.term_indices.items()
+    names = list(rhs.columns)
+    terms = {
+        str(term): [names[i] for i in idx] for term, idx in rhs.model_spec.term_indices.items()
     }
+    return ModelArrays(names=names, x=x, y=y, used=used, terms=terms)
+
+
+def family_name(family: str) -> str:
+    if family not in FAMILIES:
+        raise DesignError(
+            f"unknown family {family!r}", item="family", hint="use 'gaussian' or 'binomial'"
+        )
+    return "gaussian" if family == "gaussian" else "binomial"
+
+
+def glm(design: Any, formula: str, family: str = "gaussian", level: float = 0.95) -> pd.DataFrame:
+    """Fit ``formula`` on the design (see module docstring); one row per coefficient."""
+    fam = family_name(family)
+    arrays = model_arrays(design, formula)
+    fit = fit_arrays(design, arrays.x, arrays.y, arrays.used, fam)
+    out = coefficient_frame(arrays.names, fit, level)
+    out.attrs["terms"] = arrays.terms
+    out.attrs["formula"] = formula
+    out.attrs["family"] = family
+    return out
+
+
+def replicate_glm(
+    design: Any, formula: str, family: str = "gaussian", level: float = 0.95
+) -> pd.DataFrame:
+    """``svyglm`` on a replicate design: the model is refitted with every replicate's weights
+    (from the full-sample coefficients) and the variance is R's ``svrVar`` of the replicate
+    coefficients; residual df = replicate df + 1 - number of coefficients."""
+    fam = family_name(family)
+    arrays = model_arrays(design, formula)
+    used = arrays.used
+    X, yy = arrays.x[used], arrays.y[used]
+    p = X.shape[1]
+    if np.linalg.matrix_rank(X) < p:
+        raise DesignError(
+            "the model matrix is not of full rank (collinear or empty terms)",
+            item="formula",
+            hint="drop a redundant term or a category with no respondents",
+        )
+    if fam == "binomial" and np.any((yy < 0) | (yy > 1)):
+        raise DesignError(
+            "a binomial model needs a response between 0 and 1",
+            item="formula",
+            hint="code the outcome as 0/1 (e.g. I(x == 'Yes'))",
+        )
+
+    def fit(w: np.ndarray) -> np.ndarray:
+        w = w / w.mean()
+        if fam == "gaussian":
+            sw = np.sqrt(w)
+            return np.linalg.lstsq(X * sw[:, None], yy * sw, rcond=None)[0]
+        return _irls_logit(X, yy, w, epsilon=1e-14, max_iter=100)[0]
+
+    beta = fit(design._w[used])
+    rep_w = design.replicate_weights().to_numpy()[used]
+    betas = np.vstack([fit(rep_w[:, r]) for r in range(rep_w.shape[1])])
+    cov = design._variance(betas, beta, cov=True)
+    df = design.degf + 1 - p
+    out = coefficient_frame(
+        arrays.names,
+        GlmFit(beta=beta, cov=cov, df_residual=float(df), n=int(used.sum()), used=used),
+        level,
+    )
+    out.attrs["terms"] = arrays.terms
     out.attrs["formula"] = formula
     out.attrs["family"] = family
     return out

@@ -461,6 +461,12 @@ class ReplicateDesign:
         frame.attrs["n_missing_by"] = doms.n_missing_by
         return frame
 
+    def glm(self, formula: str, family: str = "gaussian", *, level: float = 0.95) -> pd.DataFrame:
+        """Replicate-variance GLM (R's ``svyglm.svyrep.design``)."""
+        from trustsurvey.design.models import replicate_glm
+
+        return replicate_glm(self, formula, family=family, level=level)
+
     def contrast(self, result, weights, *, level=0.95, df=None) -> pd.DataFrame:
         """Linear combinations of a result's rows (R's ``svycontrast``)."""
         from trustsurvey.design.contrast import contrast
