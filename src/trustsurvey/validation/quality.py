@@ -56,24 +56,40 @@ def duplicate_issues(
     cols = answer_columns(frame, q)
     if len(cols) < 5:
         return empty_table()
-    keyed = frame[cols].astype(str)
-    dup = keyed.duplicated(keep="first").to_numpy()
-    rows = dup.nonzero()[0]
+    # one hash per answer vector (NaN-aware); equal vectors share a group
+    hashed = pd.util.hash_pandas_object(frame[cols], index=False).to_numpy()
+    positions = pd.Series(np.arange(len(frame)))
+    first = positions.groupby(hashed, sort=False).transform("first").to_numpy()
+    rows = np.flatnonzero(first != np.arange(len(frame)))
     if not len(rows):
         return empty_table()
-    first = keyed.drop_duplicates(keep="first")
-    first_pos = {
-        tuple(r): i for i, r in zip(first.index, first.itertuples(index=False), strict=True)
-    }
-    en, uk, values = [], [], []
-    for pos in rows:
-        orig = first_pos[tuple(keyed.iloc[pos])]
-        orig_id = frame[id_column].iloc[orig] if id_column else orig + 1
-        orig_txt = str(int(orig_id)) if isinstance(orig_id, float) else str(orig_id)
-        values.append(orig_txt)
-        en.append(f"same answers as respondent {orig_txt} (row {orig + 1}) on {len(cols)} items")
-        uk.append(f"ті самі відповіді, що й у респондента {orig_txt} (рядок {orig + 1})")
-    return issues(file, "duplicate", "", rows, values, _ids(frame, id_column, rows), en, uk)
+    # confirm (hash collisions are possible in principle)
+    a = frame[cols].iloc[rows].reset_index(drop=True)
+    b = frame[cols].iloc[first[rows]].reset_index(drop=True)
+    same = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy()
+    rows = rows[same]
+    if not len(rows):
+        return empty_table()
+    origin = first[rows]
+    if id_column:
+        orig_ids = [_id_text(v) for v in frame[id_column].to_numpy()[origin]]
+    else:
+        orig_ids = [str(o + 1) for o in origin]
+    en = [
+        f"same answers as respondent {i} (row {o + 1}) on {len(cols)} columns"
+        for i, o in zip(orig_ids, origin, strict=True)
+    ]
+    uk = [
+        f"ті самі відповіді, що й у респондента {i} (рядок {o + 1})"
+        for i, o in zip(orig_ids, origin, strict=True)
+    ]
+    return issues(file, "duplicate", "", rows, orig_ids, _ids(frame, id_column, rows), en, uk)
+
+
+def _id_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def straightlining_issues(

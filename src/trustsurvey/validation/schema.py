@@ -178,22 +178,36 @@ def schema_issues(
         cases = err.failure_cases
     else:
         return empty_table()
+    cases = cases[cases["index"].notna() & cases["column"].isin(list(item_of))]
+    checks = cases["check"].map(_check_name)
+    cases = cases.assign(our_check=checks)[checks.notna()]
     parts = []
-    for case in cases.itertuples(index=False):
-        check = _check_name(case.check)
-        column = case.column
-        if check is None or column not in item_of or pd.isna(case.index):
-            continue
+    for (column, check), group in cases.groupby(["column", "our_check"], sort=False):
         item = q.items[item_of[column]]
-        pos = int(case.index)
-        value = frame[column].iloc[pos]
-        rid = frame[id_column].iloc[pos] if id_column else None
-        shown = "" if (value is None or (isinstance(value, float) and value != value)) else value
-        en, uk = _messages(check, item, _fmt(shown))
-        parts.append(issues(file, check, column, [pos], [shown], [rid], en, uk))
+        positions = group["index"].astype(int).to_numpy()
+        values = frame[column].to_numpy()[positions]
+        shown = ["" if _is_nan(v) else v for v in values]
+        ids = frame[id_column].to_numpy()[positions] if id_column else [None] * len(positions)
+        messages = [_messages(check, item, _fmt(v)) for v in shown]
+        parts.append(
+            issues(
+                file,
+                check,
+                column,
+                positions,
+                shown,
+                list(ids),
+                [m[0] for m in messages],
+                [m[1] for m in messages],
+            )
+        )
     if not parts:
         return empty_table()
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True).sort_values("row", kind="stable")
+
+
+def _is_nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
 def _fmt(value: Any) -> str:
