@@ -179,6 +179,30 @@ STEPS: list[Step] = [
 ]
 
 
+def add_step(step: Step, *, after: str | None = None) -> None:
+    """Append ``step`` to the pipeline (or insert it after the step named ``after``).
+
+    A step with the same name replaces the old one, so re-importing a module is harmless.
+
+    >>> add_step(Step("noop", "does nothing", lambda ctx: None), after="clean")
+    >>> [s.name for s in STEPS][:4]
+    ['read', 'validate', 'clean', 'noop']
+    >>> STEPS[:] = [s for s in STEPS if s.name != "noop"]
+    """
+    STEPS[:] = [s for s in STEPS if s.name != step.name]
+    if after is None:
+        STEPS.append(step)
+        return
+    names = [s.name for s in STEPS]
+    if after not in names:
+        from trustsurvey.errors import StudyError
+
+        raise StudyError(
+            f"no pipeline step named {after!r}", item=after, hint="use one of: " + ", ".join(names)
+        )
+    STEPS.insert(names.index(after) + 1, step)
+
+
 def run_study(
     folder: str | Path | Study,
     *,

@@ -1,0 +1,94 @@
+"""The pipeline as named steps: progress, outputs, custom steps, estimates by arm x wave."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustsurvey.design import SurveyDesign
+from trustsurvey.errors import StudyError
+from trustsurvey.example.responses import EFFECT
+from trustsurvey.study import load_study
+from trustsurvey.study.pipeline import STEPS, Step, add_step, run_study
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run") / "study"
+    shutil.copytree(REPO / "data" / "example", folder, ignore=shutil.ignore_patterns("out"))
+    lines: list[str] = []
+    seen: list[str] = []
+    steps = [*STEPS, Step("custom", "a later room's step", lambda ctx: seen.append("custom"))]
+    ctx = run_study(folder, steps=steps, echo=lines.append)
+    return ctx, lines, seen
+
+
+def test_each_step_reports_progress(ran) -> None:
+    _, lines, seen = ran
+    assert [x.split("]")[0] for x in lines if x.startswith("[")] == [f"[{i}/6" for i in range(1, 7)]
+    assert seen == ["custom"]
+    assert any("Validation: 3 error(s)" in x for x in lines)
+
+
+def test_outputs_under_out(ran) -> None:
+    ctx, _, _ = ran
+    out = ctx.study.out_dir
+    for name in (
+        "validation/validation.csv",
+        "validation/validation.html",
+        "estimates.csv",
+        "analysis.parquet",
+        "clean/exclusions.csv",
+        "clean/wave1_baseline_clean.sav",
+    ):
+        assert (out / name).is_file(), name
+    assert not list(out.rglob(".*"))  # no temporary files left behind
+
+
+def test_estimates_are_the_design_based_means(ran) -> None:
+    ctx, _, _ = ran
+    frame = ctx.analysis[ctx.analysis["arm"].notna()]
+    design = SurveyDesign(frame, ids="psu", strata="stratum", weights="pw", nest=True)
+    direct = design.mean("trust_police", by=["arm", "wave"]).reset_index()
+    got = ctx.estimates[ctx.estimates["variable"] == "trust_police"].reset_index(drop=True)
+    pd.testing.assert_series_equal(got["estimate"], direct["estimate"], check_names=False)
+    pd.testing.assert_series_equal(got["se"], direct["se"], check_names=False)
+    est = got.set_index(["arm", "wave"])["estimate"]
+    did = (est["pilot", 2] - est["pilot", 1]) - (est["control", 2] - est["control", 1])
+    assert abs(did - EFFECT) < 0.2  # the planted effect, within sampling error
+
+
+def test_analysis_data_exclude_flagged_rows_and_pii(ran) -> None:
+    ctx, _, _ = ran
+    assert len(ctx.analysis) == 4001 - len(ctx.cleaned.exclusions)
+    assert "phone" not in ctx.analysis.columns
+    assert ctx.analysis["trust_police"].max() <= 5  # missing codes are NaN
+    assert set(ctx.analysis["arm"].dropna()) == {"pilot", "control"}
+
+
+def test_add_step_after_a_named_step() -> None:
+    before = list(STEPS)
+    try:
+        add_step(Step("weight", "rake to margins", lambda ctx: None), after="indices")
+        assert [s.name for s in STEPS].index("weight") == [s.name for s in before].index(
+            "indices"
+        ) + 1
+        with pytest.raises(StudyError, match="no pipeline step"):
+            add_step(Step("x", "x", lambda ctx: None), after="nope")
+    finally:
+        STEPS[:] = before
+
+
+def test_run_accepts_a_loaded_study(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    shutil.copytree(REPO / "data" / "example", folder, ignore=shutil.ignore_patterns("out"))
+    study = load_study(folder)
+    ctx = run_study(
+        study, steps=[s for s in STEPS if s.name in ("read", "validate")], echo=lambda s: None
+    )
+    assert ctx.report.n_errors == 3 and ctx.estimates is None
