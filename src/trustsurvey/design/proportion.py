@@ -15,7 +15,7 @@ full design's degrees of freedom):
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign
 >>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3], "a": ["y", "n", "y", "y", "n", "y"]})
->>> d = SurveyDesign(df, ids="psu", weights=None, probs=None)
+>>> d = SurveyDesign(df, ids="psu", weights=pd.Series(1.0, index=df.index))
 >>> d.proportion("a", method="logit").index.tolist()
 ['n', 'y']
 """
