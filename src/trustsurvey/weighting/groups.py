@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,26 +42,30 @@ from trustsurvey.weighting.targets import Targets, _code, load_targets
 METHODS = ("rake", "poststratify", "calibrate")
 
 
+def _describe(cols: list[str], value: tuple) -> str:
+    return ", ".join(f"{c} = {v}" for c, v in zip(cols, value, strict=True))
+
+
 def _group_margins(
-    targets: Targets | Mapping[Any, Any], group_col: str, value: Hashable, total: float
+    targets: Targets | Mapping[Any, Any], cols: list[str], value: tuple, total: float
 ) -> dict:
     if isinstance(targets, Targets):
-        spec = targets.margins_for({group_col: value}, total=total)
-        return spec
+        return targets.margins_for(dict(zip(cols, value, strict=True)), total=total)
     for key, margins in targets.items():
-        if _code(key) == value:
+        key_t = tuple(_code(k) for k in key) if isinstance(key, tuple) else (_code(key),)
+        if key_t == value:
             t = load_targets(margins)
             return t.margins_for({}, total=total if t.kind == "shares" else None)
     raise WeightingError(
-        f"no targets for {group_col} = {value}",
-        item=group_col,
+        f"no targets for {_describe(cols, value)}",
+        item=cols,
         hint="give targets for every group in the data",
     )
 
 
 def weight_by_group(
     design: object,
-    group_col: str,
+    group_col: str | Sequence[str],
     targets_per_group: Targets | Mapping[Any, Any],
     method: str = "rake",
     *,
@@ -74,8 +78,10 @@ def weight_by_group(
 ) -> object:
     """Weight each ``group_col`` group to its own targets; return one new design.
 
-    ``targets_per_group`` is a :class:`Targets` given ``by`` the group column, or a mapping
-    group value → margins (counts, or shares of the group's total). ``method`` is ``"rake"``,
+    ``group_col`` is a column or a list of columns (e.g. ``["wave", "raion"]``).
+    ``targets_per_group`` is a :class:`Targets` given ``by`` the group column(s), or a mapping
+    group value (a tuple for several columns) → margins (counts, or shares of the group's
+    total). ``method`` is ``"rake"``,
     ``"poststratify"`` (one margin per group) or ``"calibrate"`` (``calibration_method``,
     ``bounds``). ``totals`` optionally maps a group value to its population size for shares.
     """
@@ -84,35 +90,42 @@ def weight_by_group(
             f"unknown method {method!r}", item="method", hint=f"use one of {', '.join(METHODS)}"
         )
     data, w = frame_and_weights(design)
-    if group_col not in data.columns:
-        raise WeightingError("group column is not in the data", item=group_col)
-    gser = data[group_col]
-    if gser.isna().any():
-        raise WeightingError(
-            f"group column has {int(gser.isna().sum())} missing value(s)",
-            item=group_col,
-            row=[int(i) + 1 for i in np.flatnonzero(gser.isna().to_numpy())],
-            hint="every respondent needs a group to be weighted to its population",
-        )
-    if isinstance(targets_per_group, Targets) and group_col not in targets_per_group.by:
-        raise WeightingError(
-            f"targets are not given per {group_col}",
-            item=group_col,
-            file=targets_per_group.source,
-            hint=f"give the targets with by: [{group_col}]",
-        )
-    codes = gser.map(_code).to_numpy(dtype=object)
-    values = list(dict.fromkeys(codes.tolist()))
-    tot_map = {_code(k): float(v) for k, v in (totals or {}).items()}
+    cols = [group_col] if isinstance(group_col, str) else list(group_col)
+    for col in cols:
+        if col not in data.columns:
+            raise WeightingError("group column is not in the data", item=col)
+        gser = data[col]
+        if gser.isna().any():
+            raise WeightingError(
+                f"group column has {int(gser.isna().sum())} missing value(s)",
+                item=col,
+                row=[int(i) + 1 for i in np.flatnonzero(gser.isna().to_numpy())],
+                hint="every respondent needs a group to be weighted to its population",
+            )
+        if isinstance(targets_per_group, Targets) and col not in targets_per_group.by:
+            raise WeightingError(
+                f"targets are not given per {col}",
+                item=col,
+                file=targets_per_group.source,
+                hint=f"give the targets with by: [{', '.join(cols)}]",
+            )
+    keys = list(zip(*(data[c].map(_code).tolist() for c in cols), strict=True))
+    index: dict[tuple, int] = {}
+    ids = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.intp)
+    values = list(index)
+    tot_map = {
+        (tuple(_code(x) for x in k) if isinstance(k, tuple) else (_code(k),)): float(v)
+        for k, v in (totals or {}).items()
+    }
     new_w = w.copy()
     parts: list[object] = []
     frames: list[pd.DataFrame] = []
     iterations, worst = 0, 0.0
-    for value in values:
-        rows = np.flatnonzero(codes == value)
+    for gi, value in enumerate(values):
+        rows = np.flatnonzero(ids == gi)
         sub, wg = data.iloc[rows], w[rows]
         total = tot_map.get(value, float(wg.sum()))
-        margins = _group_margins(targets_per_group, group_col, value, total)
+        margins = _group_margins(targets_per_group, cols, value, total)
         if method == "rake":
             res = rake_arrays(sub, wg, margins, tol=tol, max_iter=max_iter)
             inner = RakingAdjustment(res.cells.row_cell, res.cells.margin_maps, res.weights)
@@ -125,9 +138,9 @@ def weight_by_group(
         elif method == "poststratify":
             if len(margins) != 1:
                 raise WeightingError(
-                    f"post-stratification takes one margin per group; {group_col} = {value} "
+                    f"post-stratification takes one margin per group; {_describe(cols, value)} "
                     f"has {len(margins)}",
-                    item=group_col,
+                    item=cols,
                     hint="cross the variables in one margin, or use method='rake'",
                 )
             res = rake_arrays(sub, wg, margins, tol=tol, max_iter=2)
@@ -160,15 +173,16 @@ def weight_by_group(
         iterations = max(iterations, it)
         worst = max(worst, err)
         frame = pd.DataFrame(cells, columns=["margin", "cell", "target", "achieved"])
-        frame.insert(0, group_col, value)
+        for k, col in enumerate(cols):
+            frame.insert(k, col, value[k])
         frames.append(frame)
     step = WeightingStep(
-        f"{method} by {group_col}",
+        f"{method} by {' × '.join(cols)}",
         pd.concat(frames, ignore_index=True),
         iterations,
         worst,
         fixed_weights,
-        {"group": group_col},
+        {"group": cols},
     )
     adj = None if fixed_weights else CompositeAdjustment(tuple(parts))
     return derive(design, new_w, adj, step, fixed_weights=fixed_weights)
