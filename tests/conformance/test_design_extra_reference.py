@@ -465,9 +465,8 @@ def test_replicate_from_exported_weights(key):
     rw = extra_csv(r["weights_csv"])
     dname = {"clus1": "dclus1", "strat": "dstrat", "scd": "scdnofpc"}[key.split("_")[0]]
     base = design(dname)
-    data = pd.concat([base.data.reset_index(drop=True), rw.add_prefix("rw_")], axis=1).assign(
-        w0=base.weights.to_numpy()
-    )
+    w0 = pd.Series(base.weights.to_numpy(), name="w0")
+    data = pd.concat([base.data.reset_index(drop=True), rw.add_prefix("rw_"), w0], axis=1)
     rep = SurveyDesign.from_replicate_weights(
         data,
         "w0",
