@@ -7,6 +7,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.questionnaire import Questionnaire
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -175,7 +180,7 @@ def _inject_errors(
     )
 
 
-def questionnaire_grids(q) -> dict[str, list[str]]:
+def questionnaire_grids(q: Questionnaire) -> dict[str, list[str]]:
     """Grid name -> its items, from a questionnaire."""
     grids: dict[str, list[str]] = {}
     for item in q.items.values():
@@ -184,7 +189,7 @@ def questionnaire_grids(q) -> dict[str, list[str]]:
     return grids
 
 
-def column_order(q, frame: pd.DataFrame) -> list[str]:
+def column_order(q: Questionnaire, frame: pd.DataFrame) -> list[str]:
     """The frame's columns in questionnaire order (columns the questionnaire lacks last)."""
     order = [c for name in q.items for c in q.columns_for(name) if c in frame.columns]
     return order + [c for c in frame.columns if c not in order]

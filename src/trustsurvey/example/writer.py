@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.questionnaire import Questionnaire
+
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,7 @@ def _code(value: Any) -> Any:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-def spss_dictionary(q, columns: list[str], lang: str = "uk") -> dict[str, Any]:
+def spss_dictionary(q: Questionnaire, columns: list[str], lang: str = "uk") -> dict[str, Any]:
     """Variable labels, value labels, user-missing codes and measure levels from ``q``."""
     labels, values, missing, measure = {}, {}, {}, {}
     for name, item in q.items.items():
@@ -58,7 +63,7 @@ def spss_dictionary(q, columns: list[str], lang: str = "uk") -> dict[str, Any]:
     }
 
 
-def write_sav(frame: pd.DataFrame, path: Path, q) -> None:
+def write_sav(frame: pd.DataFrame, path: Path, q: Questionnaire) -> None:
     """Write one wave as SPSS .sav with the questionnaire's Ukrainian labels."""
     import pyreadstat
 

@@ -13,6 +13,11 @@ with index scores, personal data removed: ``out/analysis.parquet``) -> ``estimat
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.questionnaire import Questionnaire
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,18 +102,18 @@ def analysis_frame(study: Study, data: dict[int, Any]) -> pd.DataFrame:
     return frame.drop(columns=pii)
 
 
-def _leaves(q, name: str) -> list[str]:
+def _leaves(q: Questionnaire, name: str) -> list[str]:
     out = []
     for member in q.indices[name].items:
         out += _leaves(q, member) if member in q.indices else [member]
     return out
 
 
-def _has(frame: pd.DataFrame, q, member: str) -> bool:
+def _has(frame: pd.DataFrame, q: Questionnaire, member: str) -> bool:
     return member in frame.columns
 
 
-def _indices(q, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+def _indices(q: Questionnaire, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Index scores for the indices whose items the data hold."""
     import copy
 

@@ -17,19 +17,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
+    from trustsurvey.questionnaire import Questionnaire
+
 import pandas as pd
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.validation.report import empty_table, issues
 
 
-def _ids(frame: pd.DataFrame, id_column: str | None, rows) -> list:
+def _ids(frame: pd.DataFrame, id_column: str | None, rows: Sequence[int]) -> list:
     return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
 
 
 def skip_logic_issues(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     *,
     file: str = "",
     id_column: str | None = "resp_id",
@@ -80,7 +87,7 @@ def skip_logic_issues(
 
 def multiple_choice_issues(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     *,
     file: str = "",
     id_column: str | None = "resp_id",

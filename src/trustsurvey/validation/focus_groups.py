@@ -7,6 +7,11 @@ of the codebook's valence scale; ``missing_column``: a required column is absent
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.study.model import Study
+
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +22,7 @@ GROUP_COLUMNS = ("id", "community", "arm", "date", "participants", "composition"
 SEGMENT_COLUMNS = ("group", "segment", "coder", "theme", "valence")
 
 
-def focus_group_issues(study) -> pd.DataFrame:
+def focus_group_issues(study: Study) -> pd.DataFrame:
     """Report rows for the study's focus-group files (empty when it has none)."""
     spec = study.focus_groups
     if spec is None:
@@ -93,11 +98,11 @@ def focus_group_issues(study) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else empty_table()
 
 
-def _name(study, path: Path) -> str:
+def _name(study: Study, path: Path) -> str:
     return str(path.relative_to(study.folder)) if path.is_relative_to(study.folder) else str(path)
 
 
-def _codebook(study) -> tuple[list[str], list[float]] | None:
+def _codebook(study: Study) -> tuple[list[str], list[float]] | None:
     ref = study.focus_groups.codebook
     if not ref:
         return None

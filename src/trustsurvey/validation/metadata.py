@@ -13,6 +13,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.questionnaire import Questionnaire
+
 from typing import Any
 
 import pandas as pd
@@ -33,7 +38,7 @@ def _norm(text: Any) -> str:
 
 def metadata_issues(
     meta,
-    q,
+    q: Questionnaire,
     data: pd.DataFrame,
     *,
     file: str = "",

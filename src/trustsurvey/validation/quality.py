@@ -22,6 +22,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
+    from trustsurvey.questionnaire import Item, Questionnaire
+
 import numpy as np
 import pandas as pd
 
@@ -30,11 +37,11 @@ from trustsurvey.validation.report import empty_table, issues
 ADMIN_ROLES = {"id", "interviewer", "duration"}
 
 
-def _ids(frame: pd.DataFrame, id_column: str | None, rows) -> list:
+def _ids(frame: pd.DataFrame, id_column: str | None, rows: Sequence[int]) -> list:
     return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
 
 
-def answer_columns(frame: pd.DataFrame, q) -> list[str]:
+def answer_columns(frame: pd.DataFrame, q: Questionnaire) -> list[str]:
     """Columns that make up an interview's record (no ids, admin, dates or personal data)."""
     cols = []
     for name, item in q.items.items():
@@ -46,7 +53,7 @@ def answer_columns(frame: pd.DataFrame, q) -> list[str]:
 
 def duplicate_issues(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     *,
     file: str = "",
     id_column: str | None = "resp_id",
@@ -86,7 +93,7 @@ def duplicate_issues(
     return issues(file, "duplicate", "", rows, orig_ids, _ids(frame, id_column, rows), en, uk)
 
 
-def _id_text(value) -> str:
+def _id_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -94,7 +101,7 @@ def _id_text(value) -> str:
 
 def straightlining_issues(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     *,
     file: str = "",
     id_column: str | None = "resp_id",
@@ -163,7 +170,7 @@ def speeder_issues(
     )
 
 
-def dk_codes(item) -> list[float]:
+def dk_codes(item: Item) -> list[float]:
     """Missing codes meaning "difficult to answer / don't know" (not refusals)."""
     out = []
     for code, text in item.missing.items():
@@ -175,7 +182,7 @@ def dk_codes(item) -> list[float]:
 
 def interviewer_issues(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     interviewer_column: str | None,
     *,
     file: str = "",

@@ -18,6 +18,11 @@ validated with ``lazy=True`` so every failing cell is collected (pandera's
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.questionnaire import Item, Questionnaire
+
 from typing import Any
 
 import pandas as pd
@@ -80,7 +85,7 @@ def _date_check() -> pa.Check:
     return pa.Check(ok, name="wrong_type")
 
 
-def build_schema(q, columns: list[str]) -> tuple[pa.DataFrameSchema, dict[str, str]]:
+def build_schema(q: Questionnaire, columns: list[str]) -> tuple[pa.DataFrameSchema, dict[str, str]]:
     """The pandera schema for the ``columns`` the data hold; also column -> item name."""
     cols: dict[str, pa.Column] = {}
     item_of: dict[str, str] = {}
@@ -139,7 +144,7 @@ def _check_name(raw: Any) -> str | None:
     return None
 
 
-def _messages(check: str, item, value: str) -> tuple[str, str]:
+def _messages(check: str, item: Item, value: str) -> tuple[str, str]:
     if check == "invalid_code":
         allowed = ", ".join(str(c) for c in [*item.codes, *item.missing]) or "0, 1"
         return (
@@ -162,7 +167,7 @@ def _messages(check: str, item, value: str) -> tuple[str, str]:
 
 def schema_issues(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     *,
     file: str = "",
     id_column: str | None = None,

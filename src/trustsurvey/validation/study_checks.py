@@ -11,13 +11,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
+    from trustsurvey.questionnaire import Questionnaire
+    from trustsurvey.study.model import Wave
+
 import pandas as pd
 
 from trustsurvey.study.model import ArmsSpec
 from trustsurvey.validation.report import empty_table, issues
 
 
-def _ids(frame: pd.DataFrame, id_column: str | None, rows) -> list:
+def _ids(frame: pd.DataFrame, id_column: str | None, rows: Sequence[int]) -> list:
     return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
 
 
@@ -56,7 +64,7 @@ def arm_issues(
         return empty_table()
     table = dict(zip(arms.communities["community"], arms.communities["arm"], strict=True))
 
-    def key(value):
+    def key(value: object) -> object:
         if isinstance(value, float) and value.is_integer():
             return int(value)
         return value
@@ -107,8 +115,8 @@ def arm_issues(
 
 def fieldwork_issues(
     frame: pd.DataFrame,
-    q,
-    wave,
+    q: Questionnaire,
+    wave: Wave,
     *,
     file: str = "",
     id_column: str | None = None,

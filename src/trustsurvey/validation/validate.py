@@ -6,6 +6,13 @@ that, separately, with a log.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.io import FileMetadata, SurveyData
+    from trustsurvey.questionnaire import Questionnaire
+    from trustsurvey.study.model import Wave
+
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +30,7 @@ from trustsurvey.validation.report import ValidationReport, empty_table
 from trustsurvey.validation.schema import schema_issues
 
 
-def _role_column(q, frame: pd.DataFrame, role: str) -> str | None:
+def _role_column(q: Questionnaire, frame: pd.DataFrame, role: str) -> str | None:
     for name in q.items_with_role(role):
         if name in frame.columns:
             return name
@@ -32,9 +39,9 @@ def _role_column(q, frame: pd.DataFrame, role: str) -> str | None:
 
 def validate_data(
     frame: pd.DataFrame,
-    q,
+    q: Questionnaire,
     *,
-    meta=None,
+    meta: FileMetadata | None = None,
     file: str = "",
     settings: ValidationSettings | None = None,
     only_present: bool = False,
@@ -93,7 +100,7 @@ def validate_data(
     return pd.concat(parts, ignore_index=True) if parts else empty_table()
 
 
-def read_wave(study: Study, wave) -> "SurveyData":  # noqa: F821, UP037
+def read_wave(study: Study, wave: Wave) -> SurveyData:
     """Read one wave's file with the questionnaire's missing codes declared."""
     from trustsurvey.io import read_survey
 
@@ -137,7 +144,9 @@ def validate_study(study: Study, *, data: dict[int, object] | None = None) -> Va
     return ValidationReport(table, files=files, n_rows=n_rows)
 
 
-def validate_file(path: str | Path, q, *, only_present: bool = True) -> ValidationReport:
+def validate_file(
+    path: str | Path, q: Questionnaire, *, only_present: bool = True
+) -> ValidationReport:
     """Validate one data file against a questionnaire (no study folder needed)."""
     from trustsurvey.io import read_survey
 
