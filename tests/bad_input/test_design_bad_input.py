@@ -102,6 +102,7 @@ def test_bad_options(df):
         d.mean("y", by="stratum", by_missing="keep")
     with pytest.raises(DesignError, match="method"):
         d.proportion("stratum", method="wilson")
+    assert "likelihood" in d.proportion("stratum", method="likelihood").attrs["method"]
     with pytest.raises(DesignError, match=r"\[0, 1\]"):
         d.quantile("y", q=[1.5])
 

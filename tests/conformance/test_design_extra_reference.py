@@ -1,8 +1,7 @@
 """SurveyDesign against tests/fixtures/r_extra/extra_reference.json (R 4.2, survey 4.1.1).
 
 Every estimation key of the oracle engineer's file is reproduced to a relative 1e-6, except
-``clus1_ciprop_likelihood*`` (profile-likelihood interval not implemented) and the weighting
-and ``svyolr`` keys, which belong to other rooms. Domain intervals in R use the subset
+the weighting and ``svyolr`` keys, which belong to other rooms. Domain intervals in R use the subset
 design's df; we pass ``df="domain"`` where R does.
 """
 
@@ -184,7 +183,7 @@ def test_quantile_by():
 
 
 # ---------------------------------------------------------------- svyciprop
-@pytest.mark.parametrize("method", ["logit", "beta", "mean", "xlogit", "asin"])
+@pytest.mark.parametrize("method", ["logit", "beta", "mean", "xlogit", "asin", "likelihood"])
 def test_ciprop(method):
     r = _ref(f"clus1_ciprop_{method}")
     res = design("dclus1").proportion("sch.wide", method=method).loc["Yes"]
@@ -193,7 +192,7 @@ def test_ciprop(method):
     close([res["ci_low"], res["ci_high"]], r["ci"])
 
 
-@pytest.mark.parametrize("method", ["logit", "beta", "mean", "xlogit", "asin"])
+@pytest.mark.parametrize("method", ["logit", "beta", "mean", "xlogit", "asin", "likelihood"])
 def test_ciprop_domain(method):
     r = _ref(f"clus1_ciprop_{method}_domain_M")
     d = design("dclus1")

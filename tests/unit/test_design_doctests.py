@@ -21,6 +21,7 @@ MODULES = [
     "trustsurvey.design.models",
     "trustsurvey.design.tests",
     "trustsurvey.design.replicate",
+    "trustsurvey.design.profile",
 ]
 
 

@@ -416,7 +416,8 @@ class SurveyDesign:
         df: float | str | None = None,
     ) -> pd.DataFrame:
         """Share of every category of ``y`` (one row per category, sorted, the category as the
-        index), with ``svyciprop``'s interval ``method`` ("wald", "logit", "asin", "beta")."""
+        index), with ``svyciprop``'s interval ``method`` ("wald", "logit", "asin", "beta",
+        "likelihood")."""
         from trustsurvey.design.proportion import proportion
 
         return proportion(

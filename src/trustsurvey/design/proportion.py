@@ -8,9 +8,10 @@ full design's degrees of freedom):
   of the intercept of ``svyglm(y ~ 1, family=quasibinomial)``, identical to the delta method;
 * ``"asin"``: ``sin(asin(sqrt p) ± t se / (2 sqrt(p (1 - p))))^2``;
 * ``"beta"``: Korn & Graubard (1998) beta interval with effective sample size
-  ``p (1 - p) / se^2 * (t_{n-1} / t_df)^2``.
-
-``"likelihood"`` (profile likelihood) is not implemented.
+  ``p (1 - p) / se^2 * (t_{n-1} / t_df)^2``;
+* ``"likelihood"``: the profile-likelihood interval of ``svyglm(y ~ 1, quasibinomial)`` at a
+  design-rescaled level (:mod:`trustsurvey.design.profile`; one small loop per domain and
+  category).
 
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign
@@ -35,7 +36,7 @@ from trustsurvey.errors import DesignError
 if TYPE_CHECKING:
     from trustsurvey.design.core import SurveyDesign
 
-METHODS = ("wald", "mean", "logit", "xlogit", "asin", "beta")
+METHODS = ("wald", "mean", "logit", "xlogit", "asin", "beta", "likelihood")
 
 
 def domain_degf(design: SurveyDesign, doms: Domains, valid: np.ndarray) -> np.ndarray:
@@ -89,6 +90,25 @@ def proportion_intervals(
     )
 
 
+def _likelihood_limits(design, y, doms, cats, frame, dfs, present, level):
+    from trustsurvey.design.profile import likelihood_interval
+
+    values = design.data[y].to_numpy()
+    est = frame["estimate"].to_numpy()
+    se = frame["se"].to_numpy()
+    k = len(cats)
+    lo = np.full(len(frame), np.nan)
+    hi = np.full(len(frame), np.nan)
+    for d in range(doms.size):
+        rows = present & (doms.codes == d)
+        w = design._w[rows]
+        for j, c in enumerate(cats):
+            i = d * k + j
+            ind = (values[rows] == c).astype(float)
+            lo[i], hi[i] = likelihood_interval(ind, w, est[i], se[i], dfs[i], level)
+    return lo, hi
+
+
 def proportion(
     design: SurveyDesign,
     y: str,
@@ -104,12 +124,6 @@ def proportion(
 ) -> pd.DataFrame:
     """Share of every category of ``y`` (NaN = missing, left out), per domain of ``by``."""
     if method not in METHODS:
-        if method == "likelihood":
-            raise DesignError(
-                "the profile-likelihood interval is not implemented",
-                item="method",
-                hint="use method='logit' (R's svyciprop default) or 'beta'",
-            )
         raise DesignError(
             f"unknown proportion interval method {method!r}",
             item="method",
@@ -142,9 +156,12 @@ def proportion(
     else:
         dfs = np.full(len(frame), float(df))
     n_rows = np.repeat(st["n"][:, 0], k)
-    lo, hi = proportion_intervals(
-        frame["estimate"].to_numpy(), frame["se"].to_numpy(), dfs, method, level, n_rows
-    )
+    if method == "likelihood":
+        lo, hi = _likelihood_limits(design, y, doms, cats, frame, dfs, present, level)
+    else:
+        lo, hi = proportion_intervals(
+            frame["estimate"].to_numpy(), frame["se"].to_numpy(), dfs, method, level, n_rows
+        )
     frame["ci_low"] = lo
     frame["ci_high"] = hi
     frame["df"] = dfs
