@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_EXAMPLE_DIR = Path("trustsurvey-example")
+DEFAULT_EXAMPLE_DIR = Path("data") / "example"
 
 StudyArg = Annotated[Path, typer.Argument(help="Study folder (holding study.yaml).")]
 
