@@ -92,3 +92,23 @@ def test_run_accepts_a_loaded_study(tmp_path: Path) -> None:
         study, steps=[s for s in STEPS if s.name in ("read", "validate")], echo=lambda s: None
     )
     assert ctx.report.n_errors == 3 and ctx.estimates is None
+
+
+def test_waves_in_other_formats_give_the_same_estimates(ran, tmp_path: Path) -> None:
+    """CSV and Parquet waves (no SPSS metadata) stack with the same results."""
+    import pyreadstat
+
+    ctx, _, _ = ran
+    folder = tmp_path / "s"
+    shutil.copytree(REPO / "data" / "example", folder, ignore=shutil.ignore_patterns("out"))
+    df1, _ = pyreadstat.read_sav(str(folder / "data" / "wave1_baseline.sav"), user_missing=True)
+    df2, _ = pyreadstat.read_sav(str(folder / "data" / "wave2_followup.sav"), user_missing=True)
+    df1.to_csv(folder / "data" / "wave1.csv", index=False)
+    df2.to_parquet(folder / "data" / "wave2.parquet", index=False)
+    text = (folder / "study.yaml").read_text(encoding="utf-8")
+    text = text.replace("data/wave1_baseline.sav", "data/wave1.csv")
+    text = text.replace("data/wave2_followup.sav", "data/wave2.parquet")
+    (folder / "study.yaml").write_text(text, encoding="utf-8")
+    other = run_study(folder, echo=lambda s: None)
+    assert sorted(other.report.table["check"]) == sorted(ctx.report.table["check"])
+    pd.testing.assert_frame_equal(other.estimates, ctx.estimates)

@@ -92,7 +92,7 @@ def analysis_frame(study: Study, data: dict[int, Any]) -> pd.DataFrame:
         if "wave" not in frame.columns:
             frame.insert(0, "wave", wave.code)
         frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True)
+    frame = _harmonise(pd.concat(frames, ignore_index=True), q)
     present = [n for n in q.indices if all(_has(frame, q, m) for m in _leaves(q, n))]
     if present:
         scores = _indices(q, frame, present)
@@ -100,6 +100,20 @@ def analysis_frame(study: Study, data: dict[int, Any]) -> pd.DataFrame:
     frame["arm"] = study.arms.arm_of(frame)
     pii = [c for name in q.pii_items for c in q.columns_for(name) if c in frame.columns]
     return frame.drop(columns=pii)
+
+
+def _harmonise(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """One type per column when files of different formats are stacked (dates, text)."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype != object:
+            continue
+        item = q.items.get(col)
+        if item is not None and item.type == "date":
+            frame[col] = pd.to_datetime(frame[col], errors="coerce")
+        else:
+            frame[col] = frame[col].map(lambda v: v if pd.isna(v) else str(v)).astype("str")
+    return frame
 
 
 def _leaves(q: Questionnaire, name: str) -> list[str]:
