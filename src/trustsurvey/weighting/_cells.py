@@ -114,18 +114,21 @@ def fast_cells(
     strides = [1] * len(dims)
     for k in range(len(dims) - 2, -1, -1):
         strides[k] = strides[k + 1] * dims[k + 1]
-    del buf
+    if buf is None:
+        buf = np.empty(arrays[0].size)
     acc = np.multiply(arrays[0], float(strides[0]), dtype=float)
     for v, s in zip(arrays[1:], strides[1:], strict=True):
         if s == 1:
             np.add(acc, v, out=acc, casting="unsafe")
         else:
-            acc += v * float(s)
+            np.multiply(v, float(s), out=buf, casting="unsafe")
+            np.add(acc, buf, out=acc)
     offset = float(sum(lo * s for lo, s in zip(los, strides, strict=True)))
     if offset:
-        acc -= offset
-    code = acc.astype(np.intp)
-    del acc
+        np.subtract(acc, offset, out=acc)
+    code = buf.view(np.intp)  # reuse the scratch buffer for the cell codes
+    np.copyto(code, acc, casting="unsafe")
+    del acc, buf
     counts = np.bincount(code, minlength=size)
     if counts.size != size:
         return None
