@@ -214,7 +214,12 @@ def bench_size(n: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any
     df = make_survey(n, seed=args.seed)
     shape = default_shape(n)
     input_bytes = int(df.memory_usage(deep=True).sum())
-    row: dict[str, Any] = {"rows": n, "shape": shape.__dict__, "input_bytes": input_bytes}
+    row: dict[str, Any] = {
+        "rows": n,
+        "shape": shape.__dict__,
+        "input_bytes": input_bytes,
+        "load_average_1min": os.getloadavg()[0],
+    }
     print(
         f"\n== {n:,} rows: {shape.n_strata} strata, {shape.n_psu} PSUs, {shape.n_domains} domains"
     )
@@ -347,6 +352,7 @@ def markdown(result: dict[str, Any]) -> str:
             else:
                 cells += [e.get("status", "n/a"), "n/a"]
         lines.append("| " + " | ".join(cells) + " |")
+    loads = ", ".join(f"{r['load_average_1min']:.1f}" for r in rows)
     notes = [
         "",
         f"Targets: R >= {TARGETS['r']:.0f}x, svy and samplics >= {TARGETS['svy']:.0f}x slower "
@@ -357,7 +363,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{growth(rows, lambda r: r['trustsurvey'].get('seconds'))}; numpy bound "
         f"{growth(rows, lambda r: r['bound_seconds'])}.",
         f"Best of {result['repeat']} interleaved runs for trustsurvey and the bound; "
-        f"peers run once. Machine: {result['machine']}.",
+        f"peers run once. Machine: {result['machine']}; 1-minute load average at the start "
+        f"of each size: {loads} (a loaded "
+        "machine slows the peers' single runs more than the best-of runs).",
     ]
     versions = {
         p: e.get("version") for r in rows for p, e in r["peers"].items() if e.get("version")
