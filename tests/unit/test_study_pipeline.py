@@ -52,8 +52,7 @@ def test_outputs_under_out(ran) -> None:
 
 def test_estimates_are_the_design_based_means(ran) -> None:
     ctx, _, _ = ran
-    frame = ctx.analysis[ctx.analysis["arm"].notna()]
-    design = SurveyDesign(frame, ids="psu", strata="stratum", weights="pw", nest=True)
+    design = SurveyDesign(ctx.analysis, ids="psu", strata="stratum", weights="pw", nest=True)
     direct = design.mean("trust_police", by=["arm", "wave"]).reset_index()
     got = ctx.estimates[ctx.estimates["variable"] == "trust_police"].reset_index(drop=True)
     pd.testing.assert_series_equal(got["estimate"], direct["estimate"], check_names=False)

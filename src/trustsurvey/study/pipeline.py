@@ -153,10 +153,16 @@ def _indices_step(ctx: RunContext) -> None:
 def estimate_by_arm_wave(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
     """Design-based weighted means (linearised SEs) by arm x wave, tidy.
 
-    Uses ``trustsurvey.design.SurveyDesign`` with the study's ``design`` columns.
+    Uses ``trustsurvey.design.SurveyDesign`` with the study's ``design`` columns on the
+    whole sample; arm x wave are domains (``by``), so their SEs come from the full design
+    (Lumley 2010, §2.3: subsetting before building the design would misstate them).
+    Respondents whose arm is unknown stay in the design but in no domain. A study without
+    arms gets ``arm = "all"``.
     """
     from trustsurvey.design import SurveyDesign
 
+    if "arm" not in frame.columns or frame["arm"].isna().all():
+        frame = frame.assign(arm="all")
     variables = [v for v in ESTIMATE_VARIABLES if v in frame.columns]
     design = SurveyDesign(frame, **study.design.kwargs())
     result = design.mean(variables, by=["arm", "wave"]).reset_index()
@@ -178,7 +184,6 @@ def _estimates(ctx: RunContext) -> None:
     if missing:
         ctx.echo(f"      skipped: design columns {', '.join(missing)} not in the data")
         return
-    frame = frame[frame["arm"].notna()]
     ctx.estimates = estimate_by_arm_wave(ctx.study, frame)
     ctx.outputs["estimates"] = write_csv(ctx.study.out_dir / "estimates.csv", ctx.estimates)
     shown = ctx.estimates.copy()
