@@ -2,7 +2,9 @@
 
 Which checks exclude a respondent is set in ``study.yaml`` (``validation.exclude``; default
 ``[duplicate, hard_error]``, where ``hard_error`` means every row-level check of severity
-``error``). Raw files are never modified; the cleaned files go to ``STUDY/out/clean/``.
+``error``). A duplicated interview excludes only the later copy; a duplicated respondent id
+(``duplicate_id``) excludes every row carrying it, since the data cannot tell which is right.
+Raw files are never modified; the cleaned files go to ``STUDY/out/clean/``.
 """
 
 from __future__ import annotations
