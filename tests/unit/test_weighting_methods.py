@@ -187,3 +187,24 @@ def test_history_and_diagnostics(design, sample):
 def test_unweighted_design_has_no_history(design):
     assert history(design) == []
     assert weighting_diagnostics(design).steps.empty
+
+
+def test_diagnostics_final_achieved_after_trimming(design, sample):
+    d = design.rake(MARGINS).trim(upper=30, strict=True)
+    m = weighting_diagnostics(d).margins
+    assert (m["rel_error"] <= 1e-10).all()  # as raking left them
+    w = d.weights
+    got = w.groupby(sample["sex"]).sum()
+    row = m[(m["margin"] == "sex") & (m["cell"] == "1")].iloc[0]
+    assert row["achieved_final"] == pytest.approx(got[1.0])
+    assert row["rel_error_final"] > 1e-6  # trimming moved the margins
+
+
+def test_diagnostics_of_calibration_and_groups(design, sample):
+    n_pop = float(sample["w"].sum())
+    cal = design.calibrate(
+        {"region": {"north": 0.3 * n_pop, "south": 0.3 * n_pop, "east": 0.4 * n_pop}}
+    )
+    m = weighting_diagnostics(cal).margins
+    assert (m["rel_error_final"] <= 1e-10).all()
+    assert set(m["cell"]) == {"north", "south", "east"}

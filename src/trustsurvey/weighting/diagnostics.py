@@ -56,7 +56,9 @@ class WeightingDiagnostics:
 
     ``weights``: one row per group (``by`` columns first) with ``n, sum_w, min, max, ratio,
     mean, p01 … p99, cv, deff_kish, n_eff``; ``margins``: one row per margin cell of every
-    weighting step with ``step, [group], margin, cell, target, achieved, rel_error``;
+    weighting step with ``step, [group], margin, cell, target, achieved, rel_error`` (as the
+    step left them) and ``achieved_final, rel_error_final`` (with the design's final weights,
+    e.g. after trimming);
     ``steps``: one row per step with ``step, method, iterations, max_rel_error, fixed_weights``.
     """
 
@@ -69,7 +71,41 @@ class WeightingDiagnostics:
         return diagnostics_figure(self)
 
 
-def _steps_frames(steps: Sequence[WeightingStep]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _achieved_now(data: pd.DataFrame, w: np.ndarray, spec: tuple) -> np.ndarray:
+    """Achieved totals of a step's margins (or calibration totals) with the weights ``w``."""
+    from trustsurvey.weighting.calibration import model_matrix
+    from trustsurvey.weighting.margins import prepare_margins
+
+    kind, margins, total = spec
+    if kind == "totals":
+        x, _, _, _ = model_matrix(data, margins)
+        return w @ x
+    prepared, cells = prepare_margins(data, margins, total=total)
+    act = cells.active
+    cw = cells.cell_sums(w)[act]
+    return np.concatenate(
+        [
+            np.bincount(cmap[act], weights=cw, minlength=len(m.targets))
+            for m, cmap in zip(prepared, cells.margin_maps, strict=True)
+        ]
+    )
+
+
+def _final(step: WeightingStep, data: pd.DataFrame, w: np.ndarray) -> np.ndarray | None:
+    spec = step.details.get("spec")
+    if spec is not None:
+        return _achieved_now(data, w, spec)
+    group_specs = step.details.get("group_specs")
+    if group_specs is not None:
+        return np.concatenate(
+            [_achieved_now(data.iloc[rows], w[rows], sp) for rows, sp in group_specs]
+        )
+    return None
+
+
+def _steps_frames(
+    steps: Sequence[WeightingStep], data: pd.DataFrame, w: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     margin_frames, rows = [], []
     for i, st in enumerate(steps, start=1):
         rows.append(
@@ -84,15 +120,27 @@ def _steps_frames(steps: Sequence[WeightingStep]) -> tuple[pd.DataFrame, pd.Data
         if len(st.cells):
             f = st.cells.copy()
             f.insert(0, "step", i)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                f["rel_error"] = (f["achieved"] - f["target"]).abs() / f["target"].where(
-                    f["target"] > 0
-                )
+            target = f["target"].where(f["target"] > 0)
+            f["rel_error"] = (f["achieved"] - f["target"]).abs() / target
+            final = _final(st, data, w)
+            f["achieved_final"] = final if final is not None and len(final) == len(f) else np.nan
+            f["rel_error_final"] = (f["achieved_final"] - f["target"]).abs() / target
             margin_frames.append(f)
     margins = (
         pd.concat(margin_frames, ignore_index=True)
         if margin_frames
-        else pd.DataFrame(columns=["step", "margin", "cell", "target", "achieved", "rel_error"])
+        else pd.DataFrame(
+            columns=[
+                "step",
+                "margin",
+                "cell",
+                "target",
+                "achieved",
+                "rel_error",
+                "achieved_final",
+                "rel_error_final",
+            ]
+        )
     )
     return margins, pd.DataFrame(
         rows, columns=["step", "method", "iterations", "max_rel_error", "fixed_weights"]
@@ -127,7 +175,7 @@ def weighting_diagnostics(
         weights = pd.DataFrame(rows)
     else:
         weights = pd.DataFrame([{"group": "all", **weight_summary(w)}])
-    margins, steps = _steps_frames(history(design))
+    margins, steps = _steps_frames(history(design), data, w)
     return WeightingDiagnostics(weights, margins, steps)
 
 
@@ -144,9 +192,12 @@ def diagnostics_figure(diag: WeightingDiagnostics):
     m = diag.margins
     if len(m):
         label = m["margin"].astype(str) + " = " + m["cell"].astype(str)
-        if len(m.columns) > 6 and m.columns[1] not in ("margin",):
-            label = m.iloc[:, 1].astype(str) + ": " + label
-        ratio = m["achieved"] / m["target"].where(m["target"] > 0)
+        group_cols = list(m.columns[1 : list(m.columns).index("margin")])
+        for col in reversed(group_cols):
+            label = col + " " + m[col].astype(str) + ": " + label
+        label = "step " + m["step"].astype(str) + " " + label
+        achieved = m["achieved_final"].fillna(m["achieved"])
+        ratio = achieved / m["target"].where(m["target"] > 0)
         fig.add_trace(
             go.Bar(x=ratio, y=label, orientation="h", name="achieved / target"), row=1, col=1
         )

@@ -120,6 +120,7 @@ def weight_by_group(
     new_w = w.copy()
     parts: list[object] = []
     frames: list[pd.DataFrame] = []
+    specs: list[tuple[np.ndarray, tuple, object]] = []
     iterations, worst = 0, 0.0
     for gi, value in enumerate(values):
         rows = np.flatnonzero(ids == gi)
@@ -169,6 +170,7 @@ def weight_by_group(
                 for lab, t, a in zip(cres.labels, cres.targets, cres.achieved, strict=True)
             ]
         new_w[rows] = gw
+        specs.append((rows, ("totals" if method == "calibrate" else "margins", margins, None)))
         parts.append(RowSubsetAdjustment(inner, rows))
         iterations = max(iterations, it)
         worst = max(worst, err)
@@ -182,7 +184,7 @@ def weight_by_group(
         iterations,
         worst,
         fixed_weights,
-        {"group": cols},
+        {"group": cols, "group_specs": specs},
     )
     adj = None if fixed_weights else CompositeAdjustment(tuple(parts))
     return derive(design, new_w, adj, step, fixed_weights=fixed_weights)

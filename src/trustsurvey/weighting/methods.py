@@ -75,7 +75,14 @@ def poststratify(
     new_w = w * (m.targets / sums)[codes]
     achieved = [np.bincount(codes, weights=new_w, minlength=len(m.targets))]
     _, worst = margin_errors(prepared, cells, cells.cell_sums(new_w))
-    step = WeightingStep("poststratify", _cells_frame(prepared, achieved), 1, worst, fixed_weights)
+    step = WeightingStep(
+        "poststratify",
+        _cells_frame(prepared, achieved),
+        1,
+        worst,
+        fixed_weights,
+        {"spec": ("margins", targets, total)},
+    )
     adj = PostStratAdjustment(codes, new_w, w)
     return derive(design, new_w, adj, step, fixed_weights=fixed_weights)
 
@@ -103,6 +110,7 @@ def rake(
         res.iterations,
         res.max_rel_error,
         fixed_weights,
+        {"spec": ("margins", margins, total)},
     )
     adj = None if fixed_weights else _raking_adjustment(res)
     return derive(design, res.weights, adj, step, fixed_weights=fixed_weights)
@@ -143,7 +151,12 @@ def calibrate(
         res.iterations,
         res.max_rel_error,
         fixed_weights,
-        {"bounds": bounds, "g_min": float(res.g.min()), "g_max": float(res.g.max())},
+        {
+            "bounds": bounds,
+            "g_min": float(res.g.min()),
+            "g_max": float(res.g.max()),
+            "spec": ("totals", totals, None),
+        },
     )
     adj = GregAdjustment(res.basis, res.g * np.sqrt(w))
     return derive(design, res.weights, adj, step, fixed_weights=fixed_weights)
@@ -234,7 +247,12 @@ def rake_trim(
                 total_iter,
                 worst,
                 fixed_weights,
-                {"lower": lower, "upper": upper, "rounds": _round},
+                {
+                    "lower": lower,
+                    "upper": upper,
+                    "rounds": _round,
+                    "spec": ("margins", margins, total),
+                },
             )
             adj = None if fixed_weights else _raking_adjustment(res)
             return derive(design, w, adj, step, fixed_weights=fixed_weights)
