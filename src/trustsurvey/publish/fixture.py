@@ -102,9 +102,15 @@ SYNTHETIC_META: dict[str, Any] = {
 
 
 def simulate_respondents(
-    sizes: dict[str, tuple[int, ...]] | None = None, seed: int = 7
+    sizes: dict[str, tuple[int, ...]] | None = None,
+    seed: int = 7,
+    arms: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Simulated answers (in memory only): community, arm, wave, sex, age, trust, safe_night."""
+    """Simulated answers (in memory only): community, arm, wave, sex, age, trust, safe_night.
+
+    ``sizes`` maps community -> respondents per wave; ``arms`` community -> "pilot"/"control"
+    (default: the six synthetic communities' arms).
+    """
     rng = np.random.default_rng(seed)
     sizes = sizes or {
         "bucha": (260, 240),
@@ -116,7 +122,7 @@ def simulate_respondents(
     }
     frames = []
     for community, waves in sizes.items():
-        arm = COMMUNITIES[community][0] if community in COMMUNITIES else "pilot"
+        arm = (arms or {}).get(community) or COMMUNITIES.get(community, ("pilot",))[0]
         for wave, n in enumerate(waves, start=1):
             lift = 0.45 if (arm == "pilot" and wave == 2) else 0.0
             latent = rng.normal(2.9 + lift, 1.1, n)

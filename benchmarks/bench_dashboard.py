@@ -1,0 +1,289 @@
+"""Dashboard latency on a 1,000,000-respondent study (50 communities, 3 waves).
+
+The bundle's tables are aggregated from 1,000,000 simulated respondents held in memory (only
+the aggregates are written, as in a real run), the dashboard is started as a real server on
+127.0.0.1 (``trustsurvey dashboard``, or gunicorn with ``--production``) and measured from this
+process over loopback:
+
+* first page load: ``/`` plus every script and stylesheet it references, ``_dash-layout``,
+  ``_dash-dependencies`` and the two callbacks that draw the overview (cold server), and, when
+  Chromium is installed, the time until the overview chart is drawn in headless Chromium;
+* callback latency: ``--requests`` POSTs to ``/_dash-update-component`` cycling through every
+  page's callback with varied inputs; p50 / p95 / max.
+
+Targets: callback p95 < 50 ms, first page load < 1.5 s.
+
+usage: python benchmarks/bench_dashboard.py [--respondents 1000000] [--requests 300]
+       [--production]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "_results"
+sys.path.insert(0, str(HERE.parent / "src"))
+
+
+def build_bundle(respondents: int, out: Path) -> tuple[Path, dict[str, float]]:
+    from trustsurvey.publish.bundle import write_bundle
+    from trustsurvey.publish.fixture import (
+        SYNTHETIC_META,
+        simulate_respondents,
+        tables_from_respondents,
+    )
+
+    communities = [f"c{i:02d}" for i in range(50)]
+    arms = {c: ("pilot" if i % 2 == 0 else "control") for i, c in enumerate(communities)}
+    rng = np.random.default_rng(1)
+    share = rng.dirichlet(np.full(50, 20.0))
+    per_wave = respondents / 3
+    sizes = {
+        c: tuple(int(per_wave * share[i]) for _ in range(3)) for i, c in enumerate(communities)
+    }
+    t0 = time.perf_counter()
+    resp = simulate_respondents(sizes, seed=3, arms=arms)
+    tables = tables_from_respondents(resp)
+    t1 = time.perf_counter()
+    meta = dict(SYNTHETIC_META)
+    meta["study"] = "bench_1m"
+    meta["n_respondents"] = len(resp)
+    meta["waves"] = [
+        {"code": w, "label": {"uk": f"Хвиля {w}", "en": f"Wave {w}"}} for w in (1, 2, 3)
+    ]
+    labels = json.loads(json.dumps(meta["labels"]))
+    labels["community"] = {c: {"uk": f"Громада {c}", "en": f"Community {c}"} for c in communities}
+    meta["labels"] = labels
+    path = write_bundle(tables, out, study_meta=meta)
+    t2 = time.perf_counter()
+    rows = {k: len(v) for k, v in tables.items()}
+    print(f"respondents simulated: {len(resp):,}; table rows: {rows}")
+    return path, {"aggregate_s": t1 - t0, "write_bundle_s": t2 - t1}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.read()
+
+
+def post(url: str, body: dict) -> bytes:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+def _parse_outputs(output: str) -> list[dict]:
+    parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    outs = []
+    for part in parts:
+        ident, prop = part.rsplit(".", 1)
+        outs.append({"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop})
+    return outs
+
+
+def callback_body(dep: dict, inputs: list, lang: str = "uk") -> dict:
+    outs = _parse_outputs(dep["output"])
+    ins = [{**i, "value": v} for i, v in zip(dep["inputs"], inputs, strict=True)]
+    state = [{**s, "value": lang} for s in dep["state"]]
+    changed = ins[0]["id"] if isinstance(ins[0]["id"], str) else json.dumps(ins[0]["id"])
+    return {
+        "output": dep["output"],
+        "outputs": outs if len(outs) > 1 else outs[0],
+        "inputs": ins,
+        "state": state,
+        "changedPropIds": [f"{changed}.{ins[0]['property']}"],
+    }
+
+
+def scenarios(deps: list[dict]) -> list[dict]:
+    """Request bodies cycling through every page's callback with varied inputs."""
+    by_input = {
+        d["inputs"][0]["id"] if isinstance(d["inputs"][0]["id"], str) else "": d for d in deps
+    }
+    groups = [["arm:pilot", "arm:control"], ["all"], ["com:c00", "com:c01", "arm:pilot"]]
+    bodies = []
+    for lang in ("uk", "en"):
+        for outcome in ("trust_police", "safe_night"):
+            for g in groups:
+                bodies.append(callback_body(by_input["overview-outcome"], [outcome, g], lang))
+            for w in (1, 2, 3):
+                bodies.append(callback_body(by_input["communities-outcome"], [outcome, w], lang))
+        for grp in ("all", "arm:pilot", "com:c07"):
+            bodies.append(
+                callback_body(by_input["indicators-outcome"], ["trust_police", grp], lang)
+            )
+            for w in (1, 3):
+                bodies.append(callback_body(by_input["problems-group"], [grp, w], lang))
+        bodies.append(callback_body(by_input["focus_groups-wave"], ["all"], lang))
+        for path in ("/", "/methodology", "/communities"):
+            bodies.append(callback_body(by_input["url"], [path, lang]))
+    return bodies
+
+
+def first_load(base: str) -> float:
+    t0 = time.perf_counter()
+    html = get(base + "/").decode()
+    for src in re.findall(r'(?:src|href)="(/[^"]+)"', html):
+        get(base + src)
+    get(base + "/_dash-layout")
+    deps = json.loads(get(base + "/_dash-dependencies"))
+    by_input = {
+        d["inputs"][0]["id"] if isinstance(d["inputs"][0]["id"], str) else "": d for d in deps
+    }
+    post(base + "/_dash-update-component", callback_body(by_input["url"], ["/", "uk"]))
+    post(
+        base + "/_dash-update-component",
+        callback_body(by_input["overview-outcome"], ["trust_police", ["arm:pilot", "arm:control"]]),
+    )
+    return time.perf_counter() - t0
+
+
+def browser_load(base: str) -> float | None:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        return None
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    profile = tempfile.mkdtemp(prefix="ts-bench-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+    ):
+        opts.add_argument(arg)
+    drv = webdriver.Chrome(service=Service(driver), options=opts)
+    try:
+        drv.get("about:blank")
+        t0 = time.perf_counter()
+        drv.get(base + "/")
+        WebDriverWait(drv, 30).until(
+            ec.presence_of_element_located(
+                (By.CSS_SELECTOR, "#overview-graph .main-svg .scatterlayer .trace")
+            )
+        )
+        return time.perf_counter() - t0
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--respondents", type=int, default=1_000_000)
+    p.add_argument("--requests", type=int, default=300, help="callback requests (bounded)")
+    p.add_argument("--production", action="store_true", help="serve with gunicorn")
+    args = p.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="ts-bench-dash-"))
+    proc = None
+    try:
+        bundle, build = build_bundle(args.respondents, work)
+        port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "trustsurvey",
+            "dashboard",
+            str(bundle),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+        if args.production:
+            cmd += ["--production", "--workers", "2"]
+        env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                get(base + "/_dash-layout")
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise SystemExit("the dashboard server did not start") from None
+                time.sleep(0.2)
+        first = first_load(base)
+        deps = json.loads(get(base + "/_dash-dependencies"))
+        bodies = scenarios(deps)
+        for body in bodies:  # warm-up: one pass
+            post(base + "/_dash-update-component", body)
+        lat = []
+        for i in range(args.requests):
+            t0 = time.perf_counter()
+            post(base + "/_dash-update-component", bodies[i % len(bodies)])
+            lat.append(time.perf_counter() - t0)
+        chrome = browser_load(base)
+        lat_ms = np.array(lat) * 1000
+        res = {
+            "respondents": args.respondents,
+            "server": "gunicorn (2 workers)"
+            if args.production
+            else "trustsurvey dashboard (Flask)",
+            **{k: round(v, 2) for k, v in build.items()},
+            "first_load_http_s": round(first, 3),
+            "first_load_chromium_s": None if chrome is None else round(chrome, 3),
+            "callback_requests": len(lat),
+            "callback_p50_ms": round(float(np.percentile(lat_ms, 50)), 1),
+            "callback_p95_ms": round(float(np.percentile(lat_ms, 95)), 1),
+            "callback_max_ms": round(float(lat_ms.max()), 1),
+            "callback_mean_ms": round(statistics.fmean(lat_ms), 1),
+        }
+        res["targets_met"] = bool(
+            res["callback_p95_ms"] < 50
+            and res["first_load_http_s"] < 1.5
+            and (chrome is None or chrome < 1.5)
+        )
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "dashboard_latest.json").write_text(json.dumps(res, indent=2))
+        md = "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in res.items())
+        (RESULTS / "dashboard_latest.md").write_text(md + "\n")
+        print(md)
+        return 0
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
