@@ -36,6 +36,7 @@ import pandas as pd
 from trustsurvey.design.domains import Domains, as_list, check_columns, make_domains
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
 from trustsurvey.design.variance import (
+    adjusted_unit_totals,
     covariance_from_totals,
     design_covariance,
     domain_lonely,
@@ -44,6 +45,9 @@ from trustsurvey.errors import DesignError
 
 if TYPE_CHECKING:
     from trustsurvey.design.core import SurveyDesign
+
+# with calibration adjustments, row-level scores are built in blocks of at most this many values
+BLOCK_ELEMENTS = 2**24
 
 
 def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
@@ -94,7 +98,8 @@ def linear_stats(
 
     Without calibration adjustments the unit-by-domain tables ``sum w`` and ``sum w y`` come
     from one ``np.bincount`` each and the influence totals are
-    ``(T_wy - ybar_d T_w) / W_d``; with adjustments row-level scores are built instead.
+    ``(T_wy - ybar_d T_w) / W_d``; with adjustments row-level scores are built (in blocks of
+    domains), calibrated and summed to units.
     """
     struct = design.structure
     w = design._w
@@ -115,8 +120,8 @@ def linear_stats(
     nn = np.empty((D, V))
     s2 = np.empty((D, V))
     sws = np.empty((D, V))
-    totals = None if adjust else np.empty((nu, D, V))
-    scores = np.zeros((struct.n, D, V)) if adjust else None
+    totals = np.empty((nu, D, V))
+    block = max(1, int(BLOCK_ELEMENTS // max(struct.n, 1)))
     factors = None
     single = None
     shared: dict[str, np.ndarray] = {}
@@ -164,30 +169,28 @@ def linear_stats(
                 single = np.zeros((struct.stages[0].n_strata, D, V), dtype=bool)
             single[:, :, v] = sv
         if adjust:
-            assert scores is not None
+            # row-level scores, calibrated, summed to units: in blocks of domains so that at
+            # most BLOCK_ELEMENTS scores exist at a time (adjustments act column by column)
             rows = np.flatnonzero(ok)
             c = codes0[rows]
             with np.errstate(divide="ignore", invalid="ignore"):
                 row_score = wv[rows] * (y0[rows] - m[c]) / sw[c] if kind == "mean" else wy[rows]
-            scores[rows, c, v] = row_score
+            row_score = np.where(np.isfinite(row_score), row_score, 0.0)
+            for d0 in range(0, D, block):
+                d1 = min(D, d0 + block)
+                sel = (c >= d0) & (c < d1)
+                z = np.zeros((struct.n, d1 - d0))
+                z[rows[sel], c[sel] - d0] = row_score[sel]
+                totals[:, d0:d1, v] = adjusted_unit_totals(struct, z, design._adjustments)
         else:
-            assert totals is not None
             with np.errstate(divide="ignore", invalid="ignore"):
                 totals[:, :, v] = (twy - m * tw) / sw if kind == "mean" else twy
     fac = None if factors is None else factors.ravel()
     sng = None if single is None else single.reshape(single.shape[0], D * V)
-    if adjust:
-        assert scores is not None
-        z = np.nan_to_num(scores.reshape(struct.n, D * V))
-        cov = design_covariance(
-            struct, z, design._adjustments, diag=not covmat, factors=fac, single=sng
-        )
-    else:
-        assert totals is not None
-        t = totals.reshape(nu, D * V)
-        if (nn == 0).any():
-            t = np.where(np.isfinite(t), t, 0.0)
-        cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac, single=sng)
+    t = totals.reshape(nu, D * V)
+    if (nn == 0).any():
+        t = np.where(np.isfinite(t), t, 0.0)
+    cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac, single=sng)
     var = (np.diag(cov) if covmat else cov).reshape(D, V)
     var = np.where(nn == 0, np.nan, var)
     out = {

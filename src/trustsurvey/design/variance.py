@@ -43,11 +43,27 @@ class InfluenceAdjustment(Protocol):
     ``adjust`` receives the ``n x k`` score matrix (rows in data order, already multiplied by
     the design weights) and returns a matrix of the same shape, e.g. the residuals of the
     scores on the calibration variables. Adjustments are applied in order, before the
-    stage-wise aggregation.
+    stage-wise aggregation, and must treat each column on its own (the engine may pass
+    blocks of columns to bound memory).
     """
 
     def adjust(self, scores: np.ndarray) -> np.ndarray:  # pragma: no cover - protocol
         ...
+
+
+def adjusted_unit_totals(
+    structure: DesignStructure, scores: np.ndarray, adjustments: Sequence[InfluenceAdjustment]
+) -> np.ndarray:
+    """Apply the calibration adjustments to row-level scores and sum them to units.
+
+    Adjustments must act on each column separately (all of R's calibrations do: residuals
+    of every column on the calibration model), because the engine may hand them blocks of
+    columns to bound memory.
+    """
+    z = np.asarray(scores, dtype=float)
+    for adj in adjustments:
+        z = np.asarray(adj.adjust(z), dtype=float)
+    return unit_totals(structure, z)
 
 
 def unit_totals(structure: DesignStructure, scores: np.ndarray) -> np.ndarray:
