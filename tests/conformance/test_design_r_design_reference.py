@@ -91,3 +91,19 @@ def test_glm_on_replicate_design():  # svyglm(..., as.svrepdesign(dclus1, type =
     fit = rep.with_columns(yes=yes).glm("yes ~ ell", family="binomial")
     close(fit["estimate"], r["estimate"])
     close(fit["se"], r["se"])
+
+
+def test_quantile_and_shares_on_replicate_design():
+    rep = design("dclus1").replicate("JK1")
+    r = R["clus1_jk1_quantile"]
+    res = rep.quantile("api00", q=[0.25, 0.5])
+    close(res["estimate"], r["estimate"])
+    close(res["ci_low"], r["ci_low"])
+    close(res["ci_high"], r["ci_high"])
+    close(res["se"], r["se"])
+    r = R["clus1_jk1_prop_stype"]
+    res = rep.proportion("stype")
+    close(res["estimate"], r["estimate"])
+    close(res["se"], r["se"])
+    cov = rep.mean("api00", by="stype", covmat=True).attrs["covmat"]
+    close(cov.to_numpy().ravel(order="F"), R["clus1_jk1_by_stype_vcov"]["vcov"])
