@@ -107,3 +107,12 @@ def test_quantile_and_shares_on_replicate_design():
     close(res["se"], r["se"])
     cov = rep.mean("api00", by="stype", covmat=True).attrs["covmat"]
     close(cov.to_numpy().ravel(order="F"), R["clus1_jk1_by_stype_vcov"]["vcov"])
+
+
+def test_ttest_on_replicate_design():  # svyttest(api00 ~ sch.wide, jk)
+    r = R["clus1_jk1_ttest"]
+    res = design("dclus1").replicate("JK1").ttest("api00", group="sch.wide")
+    close(res["difference"], r["difference"])
+    close(res["t"], r["t"])
+    close(res["df"], r["df"])
+    close(res["p"], r["p"])

@@ -467,6 +467,12 @@ class ReplicateDesign:
 
         return replicate_glm(self, formula, family=family, level=level)
 
+    def ttest(self, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
+        """Two-group t test from the replicate GLM ``y ~ group`` (R's ``svyttest``)."""
+        from trustsurvey.design.tests import ttest
+
+        return ttest(self, y, group, level=level)
+
     def contrast(self, result, weights, *, level=0.95, df=None) -> pd.DataFrame:
         """Linear combinations of a result's rows (R's ``svycontrast``)."""
         from trustsurvey.design.contrast import contrast

@@ -52,12 +52,18 @@ def ttest(design: Any, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
     used = ~np.isnan(yv) & g.notna().to_numpy()
     if design._mask is not None:
         used &= design._mask
-    x = np.column_stack([np.ones(len(yv)), (gv == levels[1]).astype(float)])
-    fit = fit_arrays(design, x, np.nan_to_num(yv), used, "gaussian")
-    diff = fit.beta[1]
-    se = float(np.sqrt(fit.cov[1, 1]))
+    if hasattr(design, "structure"):
+        x = np.column_stack([np.ones(len(yv)), (gv == levels[1]).astype(float)])
+        fit = fit_arrays(design, x, np.nan_to_num(yv), used, "gaussian")
+        diff, se, df = fit.beta[1], float(np.sqrt(fit.cov[1, 1])), fit.df_residual
+    else:  # replicate design: refit per replicate
+        from trustsurvey.design.models import replicate_glm
+
+        g = np.where(g.notna().to_numpy(), (gv == levels[1]).astype(float), np.nan)
+        tmp = design.with_columns(tt_y=yv, tt_g=g)
+        fit = replicate_glm(tmp, "tt_y ~ tt_g", level=level)
+        diff, se, df = fit["estimate"].iloc[1], fit["se"].iloc[1], fit["df"].iloc[1]
     t = diff / se
-    df = fit.df_residual
     half = t_quantile(level, df) * se
     return pd.DataFrame(
         {
