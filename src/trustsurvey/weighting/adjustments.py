@@ -23,8 +23,10 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def _as_matrix(scores: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -55,17 +57,26 @@ class PostStratAdjustment:
     old_weights: np.ndarray
     name: str = "post-stratification"
 
-    def adjust(self, scores: np.ndarray) -> np.ndarray:
-        x, flat = _as_matrix(scores)
+    @cached_property
+    def _parts(self) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
         psw = self.weights.copy()
         oldw = self.old_weights
         psw[(psw == 0) & (oldw == 0)] = 1.0
+        n = psw.size
         ng = int(self.codes.max()) + 1 if self.codes.size else 0
-        num = _group_sums(self.codes, ng, x * (oldw / psw)[:, None])
+        matrix = sp.csr_matrix((oldw / psw, (self.codes, np.arange(n))), shape=(ng, n))
         den = np.bincount(self.codes, weights=oldw, minlength=ng)
+        return psw, matrix, den
+
+    def adjust(self, scores: np.ndarray) -> np.ndarray:
+        x, flat = _as_matrix(scores)
+        psw, matrix, den = self._parts
+        num = np.asarray(matrix @ x)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = np.where(den[:, None] != 0, num / den[:, None], 0.0)
-        out = x - means[self.codes] * psw[:, None]
+        out = means[self.codes]
+        out *= psw[:, None]
+        np.subtract(x, out, out=out)
         return out[:, 0] if flat else out
 
 
@@ -93,20 +104,59 @@ class RakingAdjustment:
         """Category of every row in each margin."""
         return [cmap[self.row_cell] for cmap in self.margin_maps]
 
+    @cached_property
+    def _cells(self) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix, list[np.ndarray]]:
+        """Active cells, each row's active cell, the cell-by-row matrix of ``1 / w``, maps."""
+        n = self.weights.size
+        cell_counts = np.bincount(self.row_cell, minlength=self.margin_maps[0].size)
+        act = np.flatnonzero(cell_counts)
+        pos = np.zeros(cell_counts.size, dtype=np.intp)
+        pos[act] = np.arange(act.size)
+        row_act = pos[self.row_cell]
+        safe_w = np.where(self.weights == 0, 1.0, self.weights)
+        matrix = sp.csr_matrix((1.0 / safe_w, (row_act, np.arange(n))), shape=(act.size, n))
+        maps = [cmap[act] for cmap in self.margin_maps]
+        return cell_counts[act].astype(float), row_act, matrix, maps
+
     def adjust(self, scores: np.ndarray) -> np.ndarray:
+        """R's ten backfitting sweeps, run on cell totals rather than on the rows.
+
+        Every sweep subtracts ``w`` times a function of one margin's category, so after the
+        sweeps ``x = x₀ − w · Σ_m b_m[category_m]``, a function of the cell. The coefficients
+        ``b_m`` follow from the cell sums of ``x₀ / w`` and the cell counts, so the rows are
+        read once and written once, whatever the number of sweeps.
+        """
         x, flat = _as_matrix(scores)
-        x = x.copy()
-        w = self.weights
-        safe_w = np.where(w == 0, 1.0, w)
-        all_codes = self.margin_codes()
+        nact, row_act, matrix, maps = self._cells
+        sizes = [int(mp.max()) + 1 if mp.size else 0 for mp in maps]
+        cell_sums = np.asarray(matrix @ x)  # Σ x / w per active cell
+        counts = [
+            np.bincount(mp, weights=nact, minlength=s) for mp, s in zip(maps, sizes, strict=True)
+        ]
+        safe_counts = [np.where(c > 0, c, 1.0) for c in counts]
+        sums = [_group_sums(mp, s, cell_sums) for mp, s in zip(maps, sizes, strict=True)]
+        cross = {
+            (a, b): np.bincount(
+                maps[a] * sizes[b] + maps[b], weights=nact, minlength=sizes[a] * sizes[b]
+            ).reshape(sizes[a], sizes[b])
+            for a in range(len(maps))
+            for b in range(len(maps))
+            if a != b
+        }
+        coef = [np.zeros((s, x.shape[1])) for s in sizes]
         for _ in range(self.sweeps):
-            for codes in all_codes:
-                ng = int(codes.max()) + 1 if codes.size else 0
-                counts = np.bincount(codes, minlength=ng).astype(float)
-                counts[counts == 0] = 1.0
-                means = _group_sums(codes, ng, x / safe_w[:, None]) / counts[:, None]
-                x -= safe_w[:, None] * means[codes]
-        return x[:, 0] if flat else x
+            for m in range(len(maps)):
+                total = sums[m] - counts[m][:, None] * coef[m]
+                for o in range(len(maps)):
+                    if o != m:
+                        total = total - cross[(m, o)] @ coef[o]
+                coef[m] = coef[m] + total / safe_counts[m][:, None]
+        per_cell = sum(b[mp] for b, mp in zip(coef, maps, strict=True))
+        w = np.where(self.weights == 0, 1.0, self.weights)
+        out = per_cell[row_act]
+        out *= w[:, None]
+        np.subtract(x, out, out=out)
+        return out[:, 0] if flat else out
 
 
 @dataclass(frozen=True, eq=False)
