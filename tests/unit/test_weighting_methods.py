@@ -208,3 +208,17 @@ def test_diagnostics_of_calibration_and_groups(design, sample):
     m = weighting_diagnostics(cal).margins
     assert (m["rel_error_final"] <= 1e-10).all()
     assert set(m["cell"]) == {"north", "south", "east"}
+
+
+def test_bool_categorical_and_nullable_columns():
+    frame = pd.DataFrame(
+        {
+            "urban": [True, False, True],
+            "g": pd.Categorical(["a", "b", "a"]),
+            "n": pd.array([1, 2, 1], dtype="Int64"),
+            "w": [1.0, 1.0, 1.0],
+        }
+    )
+    d = SurveyDesign(frame, ids=None, weights="w")
+    assert d.poststratify({"urban": {True: 20, False: 10}}).weights.tolist() == [10.0] * 3
+    assert d.rake({"g": {"a": 20, "b": 10}, "n": {1: 20, 2: 10}}).weights.tolist() == [10.0] * 3

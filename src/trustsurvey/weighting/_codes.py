@@ -124,6 +124,8 @@ def normalise_code(key: object, numeric: bool, column: str) -> Hashable:
             item=column,
             hint="key the targets by the questionnaire's numeric codes (e.g. 1, 2)",
         )
+    if isinstance(key, bool | np.bool_):
+        return str(bool(key))
     if isinstance(key, float | np.floating) and float(key).is_integer():
         return str(int(key))
     if isinstance(key, int | np.integer):
