@@ -116,3 +116,11 @@ def test_ttest_on_replicate_design():  # svyttest(api00 ~ sch.wide, jk)
     close(res["t"], r["t"])
     close(res["df"], r["df"])
     close(res["p"], r["p"])
+
+
+def test_design_effects_in_domains():  # deff(svyby(..., deff = TRUE))
+    d = design("dclus1")
+    close(d.mean("api00", by="stype")["deff"], R["clus1_by_stype_deff_mean"]["deff"])
+    close(d.total("api00", by="stype")["deff"], R["clus1_by_stype_deff_total"]["deff"])
+    ratio = d.ratio("api.stu", "enroll", by="stype")
+    close(ratio["deff"], R["clus1_by_stype_deff_ratio"]["deff"])
