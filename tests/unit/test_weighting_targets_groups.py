@@ -135,3 +135,16 @@ def test_codes_checked_against_questionnaire():
         load_targets({"agegrp": {1: 50, 2: 30, 4: 20}}, questionnaire=q)
     with pytest.raises(WeightingError, match="not in the questionnaire"):
         load_targets({"shoe_size": {1: 50, 2: 50}}, questionnaire=q)
+
+
+def test_targets_checked_against_the_sample(tmp_path, frame):
+    path = tmp_path / "margins.csv"
+    path.write_text(CSV)
+    load_targets(path, by=["wave"], data=frame)
+    odd = frame.copy()
+    odd.loc[odd.index[-1], "settlement"] = 3.0
+    with pytest.raises(WeightingError, match=r"group \{'wave': 2\}: sample categories without"):
+        load_targets(path, by=["wave"], data=odd)
+    three = frame.assign(wave=frame["wave"].where(frame.index < 500, 3.0))
+    with pytest.raises(WeightingError, match=r"no targets for group \{'wave': 3\}"):
+        load_targets(path, by=["wave"], data=three)

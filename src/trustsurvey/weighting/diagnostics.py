@@ -167,7 +167,9 @@ def weighting_diagnostics(
     if by_cols:
         rows = []
         keys = data[by_cols]
-        for key, idx in keys.groupby(by_cols, sort=True, dropna=False).indices.items():
+        positions = pd.Series(np.arange(len(keys)), index=keys.index)
+        for key, part in positions.groupby([keys[c] for c in by_cols], sort=True, dropna=False):
+            idx = part.to_numpy()
             key_t = key if isinstance(key, tuple) else (key,)
             row = dict(zip(by_cols, key_t, strict=True))
             row.update(weight_summary(w[idx]))

@@ -124,6 +124,37 @@ class Targets:
             out[tuple(variables) if len(variables) > 1 else variables[0]] = cells
         return out
 
+    def check_sample(self, data: pd.DataFrame) -> None:
+        """Every group of ``data`` has targets, every sample category a target, and every
+        target cell respondents (:class:`~trustsurvey.errors.WeightingError` otherwise)."""
+        from trustsurvey.weighting.margins import prepare_margins
+
+        missing = [c for c in (*self.by, *self.variables()) if c not in data.columns]
+        if missing:
+            raise WeightingError(
+                "the data lack columns the targets use",
+                item=missing,
+                file=self.source,
+                hint="check the column names of the data and the targets",
+            )
+        if not self.by:
+            prepare_margins(data, self.margins_for({}, total=float(len(data))))
+            return
+        keys = data[list(self.by)].map(_code)
+        for key, part in keys.groupby(list(self.by), sort=False):
+            rows = part.index
+            group = dict(zip(self.by, key if isinstance(key, tuple) else (key,), strict=True))
+            try:
+                margins = self.margins_for(group, total=float(len(rows)))
+                prepare_margins(data.loc[rows], margins)
+            except WeightingError as err:
+                raise WeightingError(
+                    f"group {group}: {err.message}",
+                    file=self.source,
+                    item=err.item,
+                    hint=err.hint,
+                ) from err
+
     def check_questionnaire(self, questionnaire: Any) -> None:
         """Every code must be one of the questionnaire item's codes."""
         for var in self.variables():
@@ -321,13 +352,16 @@ def load_targets(
     kind: str | None = None,
     by: tuple[str, ...] | list[str] | None = None,
     questionnaire: Any = None,
+    data: pd.DataFrame | None = None,
 ) -> Targets:
     """Read and check population targets (see the module docstring).
 
     ``source`` is a ``study.yaml`` (its ``margins:`` section), a YAML file holding such a
     section, a CSV in the tidy form, a tidy DataFrame, a mapping ``{column or tuple: {code:
     target}}`` or a study's ``MarginsSpec``. ``kind`` ("counts" or "shares") is read from the
-    study when given there, else inferred (every margin summing to 1 means shares).
+    study when given there, else inferred (every margin summing to 1 means shares). With
+    ``questionnaire`` the codes are checked against its items; with ``data`` every group and
+    sample category must have targets and every target cell respondents.
     """
     if kind is not None and kind not in ("counts", "shares"):
         raise WeightingError(f"kind={kind!r}", item="kind", hint="use 'counts' or 'shares'")
@@ -359,4 +393,6 @@ def load_targets(
     targets = Targets(table.reset_index(drop=True), final_kind, by_t, src)
     if questionnaire is not None:
         targets.check_questionnaire(questionnaire)
+    if data is not None:
+        targets.check_sample(data)
     return targets
