@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "SurveyDesign": "trustsurvey.design",
+    "did": "trustsurvey.analysis.did",
     "TrustSurveyError": "trustsurvey.errors",
 }
 
