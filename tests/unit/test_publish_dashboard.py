@@ -140,7 +140,9 @@ def test_labels_are_escaped_and_exports_neutralised(evil):
     xs = [x for tr in fig["data"] for x in tr["x"]]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xs and XSS not in xs
     cell = callbacks.layout.html_table(table, "en")
-    assert XSS in _texts(cell)  # a plain string child: React renders it as text
+    markdown = cell.children.children
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in markdown and XSS not in markdown
+    assert cell.children.dangerously_allow_html is False
     data = callbacks.shown(table, "communities")
     raw = base64.b64decode(callbacks.download_payload(data, "csv", "x")["content"]).decode(
         "utf-8-sig"

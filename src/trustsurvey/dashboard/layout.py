@@ -6,6 +6,7 @@ passed to Dash as plain strings, which React renders as text (never as HTML).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -65,26 +66,41 @@ def nav(config: DashboardConfig, pathname: str, lang: str) -> list[Any]:
     ]
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def md_escape(text: object) -> str:
+    """``text`` safe inside Markdown: HTML characters as entities, Markdown punctuation
+    backslash-escaped, so it always shows as the same text."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
 def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> html.Div:
-    """A plain accessible HTML table; suppressed rows are marked with a class."""
+    """An accessible table rendered from escaped Markdown: one component, however many
+    cells (fast to build and to send); labels show as text, never as HTML. Notes on
+    suppressed or unreliable rows are in italics."""
     if table.empty:
         return html.Div(t("label.no_data", lang), className="ts-note")
     status_col = t("col.status", lang)
-    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in table.columns]))
-    rows = []
+    cols = list(table.columns)
+    lines = [
+        "| " + " | ".join(md_escape(c) for c in cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
     for rec in table.itertuples(index=False):
-        values = list(rec)
-        status = values[list(table.columns).index(status_col)] if status_col in table else ""
-        cls = (
-            "ts-suppressed" if status and ("suppressed" in status or "приховано" in status) else ""
-        )
-        rows.append(
-            html.Tr([html.Td("" if v is None or v != v else str(v), className=cls) for v in values])
-        )
+        cells = []
+        for col, v in zip(cols, rec, strict=True):
+            text = "" if v is None or v != v else md_escape(v)
+            if col == status_col and text:
+                text = f"*{text}*"
+            cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
     props = {"id": table_id} if table_id else {}
     return html.Div(
-        html.Table([head, html.Tbody(rows)], className="ts-table", **props),
+        dcc.Markdown("\n".join(lines), className="ts-table", dangerously_allow_html=False),
         className="ts-table-wrap",
+        **props,
     )
 
 

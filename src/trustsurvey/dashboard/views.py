@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -56,7 +57,7 @@ def esc(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-def status_text(row: pd.Series, bundle: Bundle, lang: str) -> str:
+def status_text(row: Mapping[str, Any], bundle: Bundle, lang: str) -> str:
     """Why a row is blank or flagged, in ``lang``."""
     pol = bundle.policy
     reason = row.get("suppression_reason")
@@ -131,13 +132,33 @@ def community_options(bundle: Bundle, lang: str, kind: str) -> list[dict[str, st
     return opts
 
 
-def _select(df: pd.DataFrame, choice: str) -> pd.Series:
-    if choice == "all":
-        return (df["community"] == ALL) & (df["arm"] == ALL)
-    kind, _, code = choice.partition(":")
-    if kind == "arm":
-        return (df["community"] == ALL) & (df["arm"] == code)
-    return df["community"] == code
+def _choice_keys(df: pd.DataFrame) -> pd.Series:
+    """The selection key of every row: ``all``, ``arm:<arm>`` or ``com:<community>``."""
+    com, arm = df["community"].astype(str), df["arm"].astype(str)
+    out = ("com:" + com).where(com != ALL, ("arm:" + arm).where(arm != ALL, "all"))
+    return out.astype(object)
+
+
+def _part(
+    bundle: Bundle, kind: str, keys: tuple[str, ...], values: tuple[Any, ...]
+) -> pd.DataFrame:
+    """Rows of ``kind`` whose ``keys`` equal ``values``, from an index built once per bundle
+    (``_choice`` is the selection key of :func:`_choice_keys`); empty when none."""
+    cache = bundle.__dict__.setdefault("_view_parts", {})
+    index = cache.get((kind, keys))
+    if index is None:
+        df = bundle.tables[kind]
+        if "_choice" in keys:
+            df = df.assign(_choice=_choice_keys(df))
+        order = [c for c in ("wave", "order", "rank", "arm", "community", "category") if c in df]
+        df = df.sort_values(order, kind="stable") if order else df
+        index = {
+            (k if isinstance(k, tuple) else (k,)): g.reset_index(drop=True)
+            for k, g in df.groupby(list(keys), sort=False)
+        }
+        cache[(kind, keys)] = index
+    found = index.get(tuple(values))
+    return found if found is not None else bundle.tables[kind].iloc[0:0]
 
 
 def _group_label(bundle: Bundle, choice: str, lang: str) -> str:
@@ -183,10 +204,9 @@ def overview_view(
     est = bundle.tables.get("estimates")
     if est is None or not outcome:
         return _empty_figure(lang), pd.DataFrame()
-    base = est[(est["outcome"] == outcome) & (est["subgroup"] == ALL)]
     traces, rows = [], []
     for i, choice in enumerate(groups or []):
-        sel = base[_select(base, choice)].sort_values("wave")
+        sel = _part(bundle, "estimates", ("outcome", "subgroup", "_choice"), (outcome, ALL, choice))
         if sel.empty:
             continue
         name = _group_label(bundle, choice, lang)
@@ -221,7 +241,7 @@ def overview_view(
                 "line": {"color": colour},
             }
         )
-        for (_, r), xl in zip(sel.iterrows(), x, strict=True):
+        for r, xl in zip(sel.to_dict("records"), x, strict=True):
             rows.append(
                 {
                     t("col.group", lang): name,
@@ -269,8 +289,7 @@ def indicators_view(
     lik = bundle.tables.get("likert")
     if lik is None or not outcome or not group:
         return _empty_figure(lang), pd.DataFrame()
-    sel = lik[(lik["outcome"] == outcome) & _select(lik, group)]
-    sel = sel.sort_values(["wave", "order", "category"])
+    sel = _part(bundle, "likert", ("outcome", "_choice"), (outcome, group))
     cats = sel.drop_duplicates("category")[["category", "dont_know"]]
     traces, rows = [], []
     ordered = [c for c, dk in zip(cats["category"], cats["dont_know"], strict=True) if not dk]
@@ -293,7 +312,7 @@ def indicators_view(
                 "hovertemplate": "%{x:.1f}%<extra>" + esc(name) + "</extra>",
             }
         )
-        for _, r in part.iterrows():
+        for r in part.to_dict("records"):
             rows.append(
                 {
                     t("col.wave", lang): wave_label(bundle, r["wave"], lang),
@@ -321,12 +340,8 @@ def communities_view(
     est = bundle.tables.get("estimates")
     if est is None or not outcome or wave is None:
         return _empty_figure(lang), pd.DataFrame()
-    sel = est[
-        (est["outcome"] == outcome)
-        & (est["subgroup"] == ALL)
-        & (est["community"] != ALL)
-        & (est["wave"] == int(wave))
-    ].sort_values(["arm", "community"])
+    sel = _part(bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, ALL, int(wave)))
+    sel = sel[sel["community"] != ALL]
     traces, rows = [], []
     for arm, part in sel.groupby("arm", sort=True):
         names = [label(bundle, "community", c, lang) for c in part["community"]]
@@ -351,7 +366,7 @@ def communities_view(
                 "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
             }
         )
-        for (_, r), nm in zip(part.iterrows(), names, strict=True):
+        for r, nm in zip(part.to_dict("records"), names, strict=True):
             rows.append(
                 {
                     t("col.community", lang): nm,
@@ -380,7 +395,7 @@ def problems_view(
     pr = bundle.tables.get("problems")
     if pr is None or not group or wave is None:
         return _empty_figure(lang), pd.DataFrame()
-    sel = pr[_select(pr, group) & (pr["wave"] == int(wave))].sort_values(["rank", "problem"])
+    sel = _part(bundle, "problems", ("_choice", "wave"), (group, int(wave)))
     names = [label(bundle, "problem", p, lang) for p in sel["problem"]]
     fig = {
         "data": [
@@ -407,7 +422,7 @@ def problems_view(
             t("col.n", lang): _count(r["n"]),
             t("col.status", lang): status_text(r, bundle, lang),
         }
-        for (_, r), nm in zip(sel.iterrows(), names, strict=True)
+        for r, nm in zip(sel.to_dict("records"), names, strict=True)
     ]
     return fig, pd.DataFrame(rows)
 
@@ -431,7 +446,7 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
                 "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
             }
         )
-        for (_, r), nm in zip(part.iterrows(), names, strict=True):
+        for r, nm in zip(part.to_dict("records"), names, strict=True):
             rows.append(
                 {
                     t("col.theme", lang): nm,
@@ -467,7 +482,9 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
                 ],
                 t("col.wave", lang): [wave_label(bundle, w, lang) for w in ss["wave"]],
                 t("col.n", lang): [_count(v) for v in ss["n"]],
-                t("col.status", lang): [status_text(r, bundle, lang) for _, r in ss.iterrows()],
+                t("col.status", lang): [
+                    status_text(r, bundle, lang) for r in ss.to_dict("records")
+                ],
             }
         )
     wt = bundle.tables.get("weighting")
