@@ -80,19 +80,35 @@ def ipf_cells(
     w = cell_w[act]
     maps = [cmap[act] for cmap in cells.margin_maps]
     targets = [m.targets for m in margins]
+    scales = [np.where(t > 0, t, 1.0) for t in targets]
+    safe = [t > 0 for t in targets]
+
+    def errors(cw: np.ndarray) -> tuple[list[np.ndarray], float]:
+        got = [
+            np.bincount(cmap, weights=cw, minlength=t.size)
+            for cmap, t in zip(maps, targets, strict=True)
+        ]
+        worst = max(
+            (
+                float(np.max(np.abs(g - t) / s))
+                for g, t, s in zip(got, targets, scales, strict=True)
+            ),
+            default=0.0,
+        )
+        return got, worst
+
     f = np.ones(act.size)
-    achieved, worst = margin_errors(margins, cells, cell_w)
+    achieved, worst = errors(w)
     it = 0
     while worst > tol and it < max_iter:
         it += 1
-        for cmap, tgt in zip(maps, targets, strict=True):
+        for cmap, tgt, ok in zip(maps, targets, safe, strict=True):
             got = np.bincount(cmap, weights=w * f, minlength=tgt.size)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(got > 0, tgt / got, 1.0)
+            ratio = np.ones(tgt.size)
+            pos = ok & (got > 0)
+            ratio[pos] = tgt[pos] / got[pos]
             f *= ratio[cmap]
-        full = np.ones(cells.ncells)
-        full[act] = f
-        achieved, worst = margin_errors(margins, cells, cell_w * full)
+        achieved, worst = errors(w * f)
     full = np.ones(cells.ncells)
     full[act] = f
     return full, it, worst, achieved
