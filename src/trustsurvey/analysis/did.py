@@ -236,9 +236,9 @@ def did(
     >>> df["y"] = 3 + 0.5 * df.pilot * (df.wave == 2021) + rng.normal(0, 1, 200)
     >>> res = did(SurveyDesign(df, ids="psu", weights="w"), "y")
     >>> res.loc[0, "term"], round(float(res.loc[0, "estimate"]), 3)
-    ('did', 0.594)
+    ('did', 0.626)
     >>> res.attrs["cells"][["pilot", "wave", "post", "n"]].values.tolist()
-    [[0, 2019, 0, 50], [0, 2021, 1, 50], [1, 2019, 0, 50], [1, 2021, 1, 50]]
+    [[0, 2019, 0, 60], [0, 2021, 1, 40], [1, 2019, 0, 40], [1, 2021, 1, 60]]
     """
     if family not in ("gaussian", "binomial"):
         raise AnalysisError(
