@@ -168,6 +168,21 @@ def _group_label(bundle: Bundle, choice: str, lang: str) -> str:
     return label(bundle, "arm" if kind == "arm" else "community", code, lang)
 
 
+COUNT_KEYS = ("col.n", "col.rank", "col.n_groups", "col.n_mentions", "col.n_flagged")
+
+
+def _frame(rows: Any, lang: str) -> pd.DataFrame:
+    """A shown table; whole-number columns as nullable integers (so 120 reads "120")."""
+    df = pd.DataFrame(rows)
+    for key in COUNT_KEYS:
+        col = t(key, lang)
+        if col in df.columns:
+            df[col] = pd.array(
+                [None if v is None or v != v else int(v) for v in df[col]], dtype="Int64"
+            )
+    return df
+
+
 def _empty_figure(lang: str) -> dict[str, Any]:
     return {
         "data": [],
@@ -260,7 +275,7 @@ def overview_view(
             xaxis={"type": "category"},
         ),
     }
-    return fig, pd.DataFrame(rows)
+    return fig, _frame(rows, lang)
 
 
 def did_view(bundle: Bundle, outcome: str | None, lang: str) -> dict[str, Any] | None:
@@ -330,7 +345,7 @@ def indicators_view(
             yaxis={"type": "category", "autorange": "reversed"},
         ),
     }
-    return fig, pd.DataFrame(rows)
+    return fig, _frame(rows, lang)
 
 
 def communities_view(
@@ -385,7 +400,7 @@ def communities_view(
             xaxis={"type": "category"},
         ),
     }
-    return fig, pd.DataFrame(rows)
+    return fig, _frame(rows, lang)
 
 
 def problems_view(
@@ -424,7 +439,7 @@ def problems_view(
         }
         for r, nm in zip(sel.to_dict("records"), names, strict=True)
     ]
-    return fig, pd.DataFrame(rows)
+    return fig, _frame(rows, lang)
 
 
 def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -463,7 +478,7 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
             xaxis={"type": "category"},
         ),
     }
-    return fig, pd.DataFrame(rows)
+    return fig, _frame(rows, lang)
 
 
 def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
@@ -472,7 +487,7 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     ss = bundle.tables.get("sample_sizes")
     if ss is not None:
-        out["method.sample"] = pd.DataFrame(
+        out["method.sample"] = _frame(
             {
                 t("col.community", lang): [
                     label(bundle, "community", c, lang)
@@ -485,7 +500,8 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
                 t("col.status", lang): [
                     status_text(r, bundle, lang) for r in ss.to_dict("records")
                 ],
-            }
+            },
+            lang,
         )
     wt = bundle.tables.get("weighting")
     if wt is not None:
@@ -510,12 +526,13 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
         )
     q = bundle.tables.get("quality")
     if q is not None:
-        out["method.quality"] = pd.DataFrame(
+        out["method.quality"] = _frame(
             {
                 t("col.wave", lang): [wave_label(bundle, w, lang) for w in q["wave"]],
                 t("col.check", lang): list(q["check"]),
                 t("col.n_flagged", lang): [_count(v) for v in q["n_flagged"]],
-            }
+            },
+            lang,
         )
     sup = (bundle.manifest.get("disclosure") or {}).get("suppressed") or {}
     out["method.suppression"] = pd.DataFrame(
@@ -538,4 +555,9 @@ def records_table(data: dict[str, Any] | None) -> pd.DataFrame:
     """Inverse of :func:`table_records`."""
     if not data:
         return pd.DataFrame()
-    return pd.DataFrame(data.get("rows") or [], columns=data.get("columns") or [])
+    df = pd.DataFrame(data.get("rows") or [], columns=data.get("columns") or [])
+    for i, col in enumerate(df.columns):
+        values = [r[i] for r in data.get("rows") or [] if r[i] is not None]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            df[col] = pd.array([r[i] for r in data["rows"]], dtype="Int64")
+    return df
