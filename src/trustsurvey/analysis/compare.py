@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from trustsurvey.analysis.did import _data, _numeric, _require, treated_indicator
 from trustsurvey.errors import AnalysisError
@@ -369,7 +370,8 @@ def likert_tests(
     """Rao-Scott F test of each item's distribution against ``group`` within each ``by`` cell.
 
     Returns ``by, item, F, ndf, ddf, p, reason`` (R: ``svychisq(~item + pilot,
-    subset(d, wave == w))``; Rao & Scott 1984). A cell where the test cannot be computed
+    subset(d, wave == w))``, whose denominator df is ``ndf`` times the design df of the
+    subset; Rao & Scott 1984). A cell where the test cannot be computed
     (one category, or one arm) has NA and a ``reason``.
 
     Examples
@@ -383,6 +385,8 @@ def likert_tests(
     >>> bool(t.loc[0, "p"] > 0.05)
     True
     """
+    from trustsurvey.design.models import used_degf
+
     data = _data(design)
     its = _as_list(items)
     _require(data, [*its, group, *_as_list(by)])
@@ -406,7 +410,10 @@ def likert_tests(
                 )
                 continue
             t = sub.chisq(it, group)
-            rows.append(
-                row | {k: float(t[k].iloc[0]) for k in ("F", "ndf", "ddf", "p")} | {"reason": ""}
-            )
+            f, ndf = float(t["F"].iloc[0]), float(t["ndf"].iloc[0])
+            # R's svychisq on subset(design, by == cell): denominator df from the design df
+            # of the subset (PSUs minus strata with respondents in the cell)
+            ddf = ndf * used_degf(design, mask) if cell is not None else float(t["ddf"].iloc[0])
+            p = float(stats.f.sf(f, ndf, ddf))
+            rows.append(row | {"F": f, "ndf": ndf, "ddf": ddf, "p": p, "reason": ""})
     return pd.DataFrame(rows)

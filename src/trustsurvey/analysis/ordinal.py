@@ -81,7 +81,7 @@ def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, q: int, tol: float = 1e-12
 
     ll = loglik(beta, zeta)
     for _ in range(200):
-        pr, la, lb, laa, lbb, lab, Da, Db = _pieces(X, y, beta, zeta)
+        _, la, lb, laa, lbb, lab, Da, Db = _pieces(X, y, beta, zeta)
         grad = Da.T @ (w * la) + Db.T @ (w * lb)
         H = (Da * (w * laa)[:, None]).T @ Da + (Db * (w * lbb)[:, None]).T @ Db
         cross = (Da * (w * lab)[:, None]).T @ Db
