@@ -91,7 +91,7 @@ def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> h
     for rec in table.itertuples(index=False):
         cells = []
         for col, v in zip(cols, rec, strict=True):
-            text = "" if v is None or v != v else md_escape(v)
+            text = "" if _missing(v) else md_escape(v)
             if col == status_col and text:
                 text = f"*{text}*"
             cells.append(text)
@@ -315,3 +315,8 @@ def methodology_page(bundle: Bundle, lang: str) -> list[Any]:
     out.append(html.P(f"{t('label.created', lang)}: {created}", className="ts-note"))
     out.append(downloads("methodology", lang))
     return out
+
+
+def _missing(v: object) -> bool:
+    """True for None, NaN and pandas' NA (whose truth value is ambiguous)."""
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)

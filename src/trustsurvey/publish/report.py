@@ -152,8 +152,13 @@ def _table_html(table: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
     body = "".join(
         "<tr>"
-        + "".join(f"<td>{'' if v is None or v != v else html.escape(str(v))}</td>" for v in row)
+        + "".join(f"<td>{'' if _missing(v) else html.escape(str(v))}</td>" for v in row)
         + "</tr>"
         for row in table.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _missing(v: object) -> bool:
+    """True for None, NaN and pandas' NA (whose truth value is ambiguous)."""
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
