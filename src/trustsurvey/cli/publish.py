@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -67,7 +66,8 @@ def dashboard(
             "-",
             "trustsurvey.dashboard.wsgi:application",
         ]
-        raise typer.Exit(subprocess.call(cmd, env=env))
+        # replace this process so that signals (Ctrl+C, SIGTERM) reach gunicorn directly
+        os.execvpe(cmd[0], cmd, env)
     from trustsurvey.dashboard.app import create_app
 
     app = create_app(bundle, config=config, lang=lang)
