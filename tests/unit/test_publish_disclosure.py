@@ -35,7 +35,9 @@ ARMS = {"a": "pilot", "b": "pilot", "c": "pilot", "d": "control", "e": "control"
 
 
 def test_small_cells_are_blanked_with_a_reason():
-    out, _ = protect_tables({"sample_sizes": sizes(dict(a=12, b=80, c=95, d=60, e=70), ARMS)}, POLICY)
+    out, _ = protect_tables(
+        {"sample_sizes": sizes(dict(a=12, b=80, c=95, d=60, e=70), ARMS)}, POLICY
+    )
     ss = out["sample_sizes"].set_index("community")
     assert ss.at["a", "suppressed"] and ss.at["a", "suppression_reason"] == "small_cell"
     assert np.isnan(ss.at["a", "n"])
@@ -62,7 +64,9 @@ def test_audit_recomputes_a_cell_left_without_complement():
     published.loc[published["suppressed"], "n"] = np.nan
     audit = audit_tables({"sample_sizes": published}, POLICY)
     row = audit.iloc[0]
-    assert row["exposed"] and row["lower"] == pytest.approx(12) and row["upper"] == pytest.approx(12)
+    assert (
+        row["exposed"] and row["lower"] == pytest.approx(12) and row["upper"] == pytest.approx(12)
+    )
 
 
 def test_audit_catches_a_complement_too_small_to_protect():
