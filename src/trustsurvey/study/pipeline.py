@@ -255,3 +255,7 @@ def run_study(
         echo(f"      done in {time.perf_counter() - t0:.1f} s")
     echo(f"Finished in {time.perf_counter() - started:.1f} s; outputs in {study.out_dir}")
     return ctx
+
+
+# Later stages register their steps on import (each module calls add_step).
+from trustsurvey.study import steps_analysis  # noqa: E402, F401

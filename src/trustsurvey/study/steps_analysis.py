@@ -1,0 +1,239 @@
+"""Pipeline step ``analysis``: DiD, comparisons, Likert distributions, ordinal models, figures.
+
+Registered after ``estimates`` when imported (``trustsurvey.study.pipeline`` imports it).
+Writes under ``STUDY/out/analysis/`` (tidy CSV and Parquet per table, plotly HTML figures
+sharing one ``plotly.min.js``):
+
+- ``did`` — DiD of every outcome (indices, trust item, awareness share), unadjusted and
+  adjusted for sex, age group and settlement type, with Holm and BH adjusted p-values; an
+  outcome that cannot be estimated has NA and a ``reason``; ``did_cells`` — the 2 x 2 tables;
+- ``compare_by_wave`` (pilot − control per wave, adjusted p), ``compare_communities``,
+  ``compare_subgroups``, ``smd`` (standardised mean differences);
+- ``likert_distribution`` (answer shares with "difficult to answer" kept as its own
+  category) and ``likert_tests`` (Rao-Scott per wave), ``ordinal`` (proportional-odds DiD);
+- ``problems`` and ``problems_difference`` (multiple-choice local security problems);
+- ``event_study`` (three or more waves only);
+- figures ``trend_<outcome>.html``, ``likert_<item>.html``, ``did_forest.html``,
+  ``problems.html``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trustsurvey.errors import AnalysisError
+from trustsurvey.study.pipeline import RunContext, Step, add_step
+
+#: outcomes for the DiD and the comparisons (those present in the data are used)
+OUTCOMES = (
+    "trust_index",
+    "pj_index",
+    "eff_index",
+    "legit_index",
+    "police_image",
+    "trust_police",
+    "safe_night",
+    "aware_officer",
+)
+SUBGROUPS = ("sex", "agegrp", "settlement")
+ADJUST = ("sex", "agegrp", "settlement")
+MULTIPLE = "problems"
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy without ``attrs`` (pandas compares attrs when concatenating)."""
+    out = frame.copy()
+    out.attrs = {}
+    return out
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat([_plain(f) for f in frames], ignore_index=True)
+
+
+def _write(out_dir: Path, name: str, frame: pd.DataFrame, ctx: RunContext) -> None:
+    from trustsurvey.study.atomic import atomic_path, write_csv
+
+    frame = _plain(frame).reset_index(drop=True)
+    ctx.outputs[f"analysis_{name}"] = write_csv(out_dir / f"{name}.csv", frame)
+    target = out_dir / f"{name}.parquet"
+    clean = frame.copy()
+    for col in clean.columns:
+        if clean[col].dtype == object:
+            clean[col] = clean[col].map(lambda v: v if pd.isna(v) else str(v)).astype("str")
+    with atomic_path(target) as tmp:
+        clean.to_parquet(tmp, index=False)
+
+
+def _figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
+    from trustsurvey.study.atomic import atomic_path
+
+    target = out_dir / f"{name}.html"
+    with atomic_path(target) as tmp:
+        fig.write_html(tmp, include_plotlyjs="directory", full_html=True)
+    ctx.outputs[f"figure_{name}"] = target
+
+
+def _keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.DataFrame:
+    """The stacked waves with the items' "difficult to answer" codes kept."""
+    q = ctx.study.questionnaire
+    data = ctx.cleaned.data if ctx.cleaned is not None else ctx.data
+    frames = []
+    for wave in ctx.study.waves:
+        keep = {}
+        for it in items:
+            codes = [c for c, t in q.items[it].missing.items() if "difficult" in t.en.lower()]
+            keep[it] = codes
+        frame = data[wave.code].analysis(keep=keep)
+        if "wave" not in frame.columns:
+            frame.insert(0, "wave", wave.code)
+        frames.append(frame[[c for c in dict.fromkeys([*columns, *items]) if c in frame]])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _did_table(design: Any, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
+    from trustsurvey.analysis.did import did
+
+    rows, cells = [], []
+    for model, cov in (("unadjusted", None), ("adjusted", covs or None)):
+        if model == "adjusted" and not covs:
+            continue
+        for out in outcomes:
+            try:
+                res = did(design, out, treated=treated, covariates=cov, categorical=covs)
+            except AnalysisError as exc:
+                rows.append({"outcome": out, "model": model, "reason": str(exc.args[0])})
+                continue
+            row = res.iloc[0].to_dict() | {"model": model, "reason": ""}
+            rows.append({k: v for k, v in row.items() if not isinstance(v, pd.DataFrame)})
+            if model == "unadjusted":
+                cells.append(_plain(res.attrs["cells"]).assign(outcome=out))
+    table = pd.DataFrame(rows)
+    lead = ["outcome", "model", "estimate", "se", "ci_low", "ci_high", "df", "p", "n"]
+    table = table.reindex(columns=[*lead, "measure", "reason"])
+    return table, (_concat(cells) if cells else pd.DataFrame())
+
+
+def run_analysis(ctx: RunContext) -> None:
+    """The step: every table and figure of the analysis for the study (see module doc)."""
+    from trustsurvey.analysis import figures
+    from trustsurvey.analysis.compare import (
+        compare_communities,
+        compare_means,
+        compare_subgroups,
+        likert_distribution,
+        likert_tests,
+    )
+    from trustsurvey.analysis.did import event_study
+    from trustsurvey.analysis.effects import standardized_difference
+    from trustsurvey.analysis.multiple_choice import multiple_choice, multiple_choice_difference
+    from trustsurvey.analysis.multiplicity import adjust_pvalues
+    from trustsurvey.analysis.ordinal import proportional_odds
+    from trustsurvey.design import SurveyDesign
+
+    frame = ctx.analysis
+    study = ctx.study
+    treated = study.arms.treatment
+    if frame is None or not treated or treated not in frame.columns:
+        ctx.echo("      skipped: no analysis data or no 0/1 treatment column (arms: treatment)")
+        return
+    missing = [c for c in study.design.columns() if c not in frame.columns]
+    if missing:
+        ctx.echo(f"      skipped: design columns {', '.join(missing)} not in the data")
+        return
+    out_dir = study.out_dir / "analysis"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame = frame.assign(**{treated: (frame[treated] == study.arms.pilot_code).astype(float)})
+    frame[treated] = frame[treated].where(frame["arm"].notna())
+    design = SurveyDesign(frame, **study.design.kwargs())
+    outcomes = [o for o in OUTCOMES if o in frame.columns]
+    covs = [c for c in ADJUST if c in frame.columns]
+
+    did_tab, cells = _did_table(design, outcomes, treated, covs)
+    did_tab = adjust_pvalues(did_tab, family="model")
+    _write(out_dir, "did", did_tab, ctx)
+    _write(out_dir, "did_cells", cells, ctx)
+    ok = did_tab[(did_tab["model"] == "unadjusted") & did_tab["estimate"].notna()]
+    ctx.echo(f"      DiD for {len(ok)} of {len(outcomes)} outcomes")
+    for r in ok.itertuples():
+        ctx.echo(f"        {r.outcome}: {r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+    _figure(
+        out_dir, "did_forest", figures.forest_figure(ok, title="Difference-in-differences"), ctx
+    )
+
+    comp = adjust_pvalues(compare_means(design, outcomes, group=treated), family="wave")
+    _write(out_dir, "compare_by_wave", comp, ctx)
+    _write(out_dir, "smd", standardized_difference(design, outcomes, group=treated), ctx)
+    com = study.arms.community
+    if com and com in frame.columns:
+        parts = [compare_communities(design, o, community=com, group=treated) for o in outcomes]
+        _write(out_dir, "compare_communities", _concat(parts), ctx)
+    subs = [s for s in SUBGROUPS if s in frame.columns]
+    if subs:
+        sg = compare_subgroups(design, outcomes, subgroups=subs, group=treated)
+        _write(out_dir, "compare_subgroups", sg, ctx)
+
+    for out in [o for o in ("trust_police", "trust_index") if o in frame.columns]:
+        trend = design.mean(out, by=["arm", "wave"]).reset_index()
+        _figure(out_dir, f"trend_{out}", figures.trend_figure(trend, title=out), ctx)
+
+    q = study.questionnaire
+    likert = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
+    if likert:
+        cols = [*study.design.columns(), treated, "wave"]
+        kept = _keep_frame(ctx, likert, cols)
+        kd = SurveyDesign(kept, **study.design.kwargs())
+        dist = _concat([likert_distribution(kd, it, by=[treated, "wave"]) for it in likert])
+        _write(out_dir, "likert_distribution", dist, ctx)
+        tests = adjust_pvalues(likert_tests(kd, likert, group=treated), family="wave")
+        _write(out_dir, "likert_tests", tests, ctx)
+        for it in [i for i in ("trust_police",) if i in likert]:
+            labels = {c: t.en for c, t in q.items[it].codes.items()}
+            labels |= {c: t.en for c, t in q.items[it].missing.items()}
+            part = dist[dist["item"] == it]
+            fig = figures.likert_figure(part, cell=(treated, "wave"), labels=labels, title=it)
+            _figure(out_dir, f"likert_{it}", fig, ctx)
+        periods = sorted(frame["wave"].dropna().unique())
+        post = frame["wave"].map(lambda w: float(w == periods[-1]) if pd.notna(w) else w)
+        od = design.with_columns(post=post)
+        rows = []
+        for it in likert:
+            try:
+                fit = proportional_odds(od, f"{it} ~ {treated} * post")
+            except AnalysisError as exc:
+                rows.append(pd.DataFrame([{"item": it, "reason": str(exc.args[0])}]))
+                continue
+            rows.append(fit.assign(item=it, reason=""))
+        ordinal = _concat(rows)
+        _write(out_dir, "ordinal", ordinal[["item", *[c for c in ordinal if c != "item"]]], ctx)
+
+    if MULTIPLE in q.items and q.items[MULTIPLE].type == "multiple":
+        cols = q.columns_for(MULTIPLE)
+        if all(c in frame.columns for c in cols):
+            mc = multiple_choice(design, MULTIPLE, by=["arm", "wave"], questionnaire=q)
+            _write(out_dir, "problems", mc, ctx)
+            if com and com in frame.columns:
+                mcc = multiple_choice(design, MULTIPLE, by=[com, "wave"], questionnaire=q)
+                _write(out_dir, "problems_by_community", mcc, ctx)
+            diff = multiple_choice_difference(design, MULTIPLE, group=treated, questionnaire=q)
+            _write(out_dir, "problems_difference", adjust_pvalues(diff, family="wave"), ctx)
+            last = mc[(mc["wave"] == mc["wave"].max()) & ~mc["exclusive"]]
+            labels = {o: t.en for o, t in q.items[MULTIPLE].options.items()}
+            fig = figures.problems_figure(
+                last, group="arm", labels=labels, title="Local security problems"
+            )
+            _figure(out_dir, "problems", fig, ctx)
+
+    if frame["wave"].nunique() >= 3:
+        es = _concat([event_study(design, o, treated=treated) for o in outcomes])
+        _write(out_dir, "event_study", es, ctx)
+    ctx.echo(f"      tables and figures in {out_dir}")
+
+
+add_step(
+    Step("analysis", "DiD, comparisons and figures (out/analysis/)", run_analysis),
+    after="estimates",
+)
