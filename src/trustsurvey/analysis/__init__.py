@@ -1,4 +1,4 @@
-"""Analysis: reliability of indices, focus groups, DiD planning and sample drawing.
+"""Analysis: reliability, comparisons, DiD, ordinal models, focus groups, planning, sampling.
 
 Plain functions on pandas DataFrames returning tidy DataFrames (pingouin style). Modules:
 
@@ -7,9 +7,18 @@ Plain functions on pandas DataFrames returning tidy DataFrames (pingouin style).
 - :mod:`~trustsurvey.analysis.planning` — DiD power, sample size, MDE, ICC
 - :mod:`~trustsurvey.analysis.sampling` — allocation, systematic PPS, Kish tables
 
-Comparisons and difference-in-differences on a ``SurveyDesign`` live in their own modules
-(``compare``, ``did``) next to these. Names are loaded on first use, so importing the
-package stays light.
+On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
+
+- :mod:`~trustsurvey.analysis.did` — difference-in-differences, event study, pre-trend test
+- :mod:`~trustsurvey.analysis.compare` — pilot vs control means and shares per wave,
+  community and subgroup; Likert distributions and Rao-Scott tests
+- :mod:`~trustsurvey.analysis.multiple_choice` — multiple-choice items (local problems)
+- :mod:`~trustsurvey.analysis.effects` — standardised mean differences with design-based CIs
+- :mod:`~trustsurvey.analysis.ordinal` — proportional-odds model (R's ``svyolr``)
+- :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
+- :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
+
+Names are loaded on first use, so importing the package stays light.
 """
 
 from __future__ import annotations
@@ -55,6 +64,26 @@ _EXPORTS = {
         "systematic_pps",
     ),
 }
+_EXPORTS.update(
+    {
+        # the function ``did`` is ``trustsurvey.did`` (or ``trustsurvey.analysis.did.did``):
+        # the package attribute ``did`` is the submodule once it is imported
+        "did": ("event_study",),
+        "compare": (
+            "compare_communities",
+            "compare_means",
+            "compare_proportions",
+            "compare_subgroups",
+            "likert_distribution",
+            "likert_tests",
+        ),
+        "multiple_choice": ("multiple_choice", "multiple_choice_difference", "option_columns"),
+        "effects": ("standardized_difference",),
+        "ordinal": ("proportional_odds", "svyolr"),
+        "multiplicity": ("adjust_pvalues",),
+        "figures": ("forest_figure", "likert_figure", "problems_figure", "trend_figure"),
+    }
+)
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = sorted(_WHERE)
