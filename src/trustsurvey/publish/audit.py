@@ -57,13 +57,15 @@ def audit_tables(
     policy: DisclosurePolicy,
     *,
     true_values: CellIndex | None = None,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Bounds an intruder can derive for every suppressed cell of ``tables``.
 
     Returns a tidy table with one row per suppressed count or share: ``table, row`` (0-based
     row in the table), ``column, reason, lower, upper, width`` (``upper - lower``),
     ``required`` (protection interval), ``exposed`` (``width < required``) and ``relations``
-    (how many relations involve the cell).
+    (how many relations involve the cell). ``cache`` (a dict kept between calls) reuses the
+    bounds of connected groups of cells that have not changed.
     """
     index = true_values or build_cells(tables)
     cells = index.cells
@@ -78,7 +80,28 @@ def audit_tables(
     comps = _components(sup_ids, rels)
     out = []
     for comp_vars, comp_rels in comps:
-        lo, hi = _bounds(comp_vars, comp_rels, value, suppressed, is_share, reason, policy)
+        key = None
+        if cache is not None:
+            key = (
+                tuple(comp_vars),
+                tuple(reason[v] for v in comp_vars),
+                tuple(
+                    (
+                        r.parent,
+                        r.children,
+                        r.const,
+                        r.sense,
+                        tuple(value[m] for m in _members(r) if not suppressed[m]),
+                    )
+                    for r in comp_rels
+                ),
+            )
+        if key is not None and key in cache:
+            lo, hi = cache[key]
+        else:
+            lo, hi = _bounds(comp_vars, comp_rels, value, suppressed, is_share, reason, policy)
+            if key is not None:
+                cache[key] = (lo, hi)
         nrel = {v: 0 for v in comp_vars}
         for r in comp_rels:
             for m in _members(r):

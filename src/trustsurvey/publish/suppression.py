@@ -45,12 +45,15 @@ def protect_tables(
     check_margins(tables)
     reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
+    cache: dict = {}
     for _ in range(MAX_ROUNDS):
         index = build_cells(true)
         _singletons(index, true, reasons, policy)
         index = build_cells(true)
         published = {k: _blank(k, df) for k, df in true.items()}
-        audit = audit_tables(published, policy, true_values=_published_index(index, published))
+        audit = audit_tables(
+            published, policy, true_values=_published_index(index, published), cache=cache
+        )
         exposed = audit[audit["exposed"]]
         if exposed.empty:
             return {k: _finish(k, df, policy) for k, df in published.items()}, audit
