@@ -40,11 +40,14 @@ from trustsurvey.design.variance import (
     covariance_from_totals,
     design_covariance,
     domain_lonely,
+    pair_codes,
+    pair_variances,
 )
 from trustsurvey.errors import DesignError
 
 if TYPE_CHECKING:
     from trustsurvey.design.core import SurveyDesign
+    from trustsurvey.design.structure import DesignStructure
 
 # with calibration adjustments, row-level scores are built in blocks of at most this many values
 BLOCK_ELEMENTS = 2**24
@@ -96,10 +99,12 @@ def linear_stats(
     ``ys`` is always invalid. Returns arrays shaped ``(D, V)`` (``estimate, var, n, deff``)
     and, with ``covmat``, ``cov`` of the ``D*V`` estimates in group-major order.
 
-    Without calibration adjustments the unit-by-domain tables ``sum w`` and ``sum w y`` come
-    from one ``np.bincount`` each and the influence totals are
-    ``(T_wy - ybar_d T_w) / W_d``; with adjustments row-level scores are built (in blocks of
-    domains), calibrated and summed to units.
+    The influence total of unit ``u`` in domain ``d`` is ``(T_wy - ybar_d T_w) / W_d``. Variances
+    alone (the default) come from the (unit, domain) pairs that occur, one variable at a time
+    (:func:`~trustsurvey.design.variance.pair_variances`: memory ``O(n)``, never units x
+    domains). ``covmat=True`` needs every estimate's unit totals together and builds the dense
+    ``units x D x V`` table. With calibration adjustments row-level scores are built in blocks
+    of domains, calibrated and summed to units.
     """
     struct = design.structure
     w = design._w
@@ -115,41 +120,33 @@ def linear_stats(
     finest = struct.finest
     nu = finest.n_units
     adjust = bool(design._adjustments)
-    key = finest.unit * D + codes0
     est = np.empty((D, V))
     nn = np.empty((D, V))
     s2 = np.empty((D, V))
     sws = np.empty((D, V))
-    totals = np.empty((nu, D, V))
+    var = np.empty((D, V))
+    totals = np.empty((nu, D, V)) if covmat else None
     block = max(1, int(BLOCK_ELEMENTS // max(struct.n, 1)))
     factors = None
     single = None
-    shared: dict[str, np.ndarray] = {}
+    pairs = _PairCache(struct, codes0, D)
     for v in range(V):
         y = np.asarray(_column(ys, v), dtype=float)
         ok_v = None if valid is None else _column(valid, v)
         if ok_v is not None:
             ok_v = np.asarray(ok_v, dtype=bool) & ~np.isnan(y)
+            if ok_v.all():
+                ok_v = None
         elif np.isnan(y.sum()):  # one cheap pass; NaN propagates through the sum
             ok_v = ~np.isnan(y)
-        if ok_v is None or ok_v.all():
-            ok = in_dom
-            wv = w_base
-            y0 = y
-            if "tw" not in shared:
-                shared["tw"] = np.bincount(key, weights=wv, minlength=nu * D).reshape(nu, D)
-                shared["n"] = np.bincount(codes0, weights=in_dom, minlength=D)
-            tw, n_d = shared["tw"], shared["n"]
+        if ok_v is None:
+            ok, wv, y0 = in_dom, w_base, y
         else:
-            ok = in_dom & ok_v
-            wv = w_base * ok_v
-            y0 = np.where(ok_v, y, 0.0)
-            tw = np.bincount(key, weights=wv, minlength=nu * D).reshape(nu, D)
-            n_d = np.bincount(codes0, weights=ok, minlength=D)
+            ok, wv, y0 = in_dom & ok_v, w_base * ok_v, np.where(ok_v, y, 0.0)
         wy = wv * y0
-        twy = np.bincount(key, weights=wy, minlength=nu * D).reshape(nu, D)
-        sw = tw.sum(axis=0)
-        swy = twy.sum(axis=0)
+        sw = np.bincount(codes0, weights=wv, minlength=D)
+        swy = np.bincount(codes0, weights=wy, minlength=D)
+        n_d = np.bincount(codes0, weights=ok, minlength=D)
         with np.errstate(divide="ignore", invalid="ignore"):
             m = swy / sw
         est[:, v] = m if kind == "mean" else swy
@@ -181,17 +178,43 @@ def linear_stats(
                 sel = (c >= d0) & (c < d1)
                 z = np.zeros((struct.n, d1 - d0))
                 z[rows[sel], c[sel] - d0] = row_score[sel]
-                totals[:, d0:d1, v] = adjusted_unit_totals(struct, z, design._adjustments)
-        else:
+                t = adjusted_unit_totals(struct, z, design._adjustments)
+                del z
+                if totals is not None:
+                    totals[:, d0:d1, v] = t
+                    continue
+                if not np.isfinite(t).all():
+                    t = np.where(np.isfinite(t), t, 0.0)
+                var[d0:d1, v] = covariance_from_totals(
+                    struct,
+                    t,
+                    diag=True,
+                    factors=None if fv is None else fv[d0:d1],
+                    single=None if sv is None else sv[:, d0:d1],
+                )
+        elif totals is not None:
+            key = finest.unit * D + codes0
+            tw = np.bincount(key, weights=wv, minlength=nu * D).reshape(nu, D)
+            twy = np.bincount(key, weights=wy, minlength=nu * D).reshape(nu, D)
             with np.errstate(divide="ignore", invalid="ignore"):
                 totals[:, :, v] = (twy - m * tw) / sw if kind == "mean" else twy
-    fac = None if factors is None else factors.ravel()
-    sng = None if single is None else single.reshape(single.shape[0], D * V)
-    t = totals.reshape(nu, D * V)
-    if (nn == 0).any():
-        t = np.where(np.isfinite(t), t, 0.0)
-    cov = covariance_from_totals(struct, t, diag=not covmat, factors=fac, single=sng)
-    var = (np.diag(cov) if covmat else cov).reshape(D, V)
+        else:
+            code, unit, dom = pairs.get(ok)
+            tw, twy = pairs.sum(code, len(unit), wv), pairs.sum(code, len(unit), wy)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = (twy - m[dom] * tw) / sw[dom] if kind == "mean" else twy
+            if not np.isfinite(z).all():
+                z = np.where(np.isfinite(z), z, 0.0)
+            var[:, v] = pair_variances(struct, unit, dom, z, D, factors=fv, single=sv)
+    cov = None
+    if totals is not None:
+        fac = None if factors is None else factors.ravel()
+        sng = None if single is None else single.reshape(single.shape[0], D * V)
+        t = totals.reshape(nu, D * V)
+        if (nn == 0).any():
+            t = np.where(np.isfinite(t), t, 0.0)
+        cov = covariance_from_totals(struct, t, diag=False, factors=fac, single=sng)
+        var = np.diag(cov).reshape(D, V)
     var = np.where(nn == 0, np.nan, var)
     out = {
         "estimate": est,
@@ -200,9 +223,50 @@ def linear_stats(
         "deff": _deff(kind, var, s2, sws, nn, deff),
         "sw": sws,
     }
-    if covmat:
+    if cov is not None:
         out["cov"] = cov
     return out
+
+
+class _PairCache:
+    """The (finest unit, domain) pairs of the rows that count, reused across variables.
+
+    With every row its own unit (``ids=None``) the pairs are the rows themselves and nothing
+    is factorised; otherwise :func:`~trustsurvey.design.variance.pair_codes` codes them once
+    per distinct set of counted rows.
+    """
+
+    def __init__(self, struct: DesignStructure, codes0: np.ndarray, n_dom: int) -> None:
+        self.finest = struct.finest
+        self.codes0 = codes0
+        self.n_dom = n_dom
+        self._ok: np.ndarray | None = None
+        self._rows: np.ndarray | None = None
+        self._value: tuple[np.ndarray | None, np.ndarray, np.ndarray] | None = None
+
+    def _rows_of(self, ok: np.ndarray) -> np.ndarray | None:
+        return None if ok.all() else np.flatnonzero(ok)
+
+    def get(self, ok: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """``(pair code per counted row or None if rows are pairs, pair unit, pair domain)``."""
+        if self._value is not None and (ok is self._ok or np.array_equal(ok, self._ok)):
+            return self._value
+        rows = self._rows_of(ok)
+        unit = self.finest.unit if rows is None else self.finest.unit[rows]
+        dom = self.codes0 if rows is None else self.codes0[rows]
+        if self.finest.unit_is_row:
+            value: tuple[np.ndarray | None, np.ndarray, np.ndarray] = (None, unit, dom)
+        else:
+            value = pair_codes(unit, dom, self.finest.n_units, self.n_dom)
+        self._ok, self._rows, self._value = ok, rows, value
+        return value
+
+    def sum(self, code: np.ndarray | None, n_pairs: int, x: np.ndarray) -> np.ndarray:
+        """Pair totals of the row values ``x`` over the rows counted by the last ``get``."""
+        xs = x if self._rows is None else x[self._rows]
+        if code is None:
+            return xs
+        return np.bincount(code, weights=xs, minlength=n_pairs)
 
 
 def _frame_from_stats(
@@ -338,13 +402,19 @@ def ratio(
         cov = design_covariance(
             struct, np.nan_to_num(z), design._adjustments, diag=not covmat, factors=fac, single=sng
         )
-    else:
+    elif covmat:
         nu = struct.finest.n_units
         key = struct.finest.unit[ok] * D + c
         t = np.bincount(key, weights=score, minlength=nu * D).reshape(nu, D)
-        cov = covariance_from_totals(
-            struct, np.nan_to_num(t), diag=not covmat, factors=fac, single=sng
-        )
+        cov = covariance_from_totals(struct, np.nan_to_num(t), diag=False, factors=fac, single=sng)
+    else:  # variances only: from the (unit, domain) pairs that occur
+        finest = struct.finest
+        if finest.unit_is_row:
+            unit, dom, t = np.flatnonzero(ok), c, score
+        else:
+            code, unit, dom = pair_codes(finest.unit[ok], c, finest.n_units, D)
+            t = np.bincount(code, weights=score, minlength=len(unit))
+        cov = pair_variances(struct, unit, dom, np.nan_to_num(t), D, factors=fac, single=sng)
     var = np.diag(cov) if covmat else cov
     # deff as R: deff(svytotal(r, design)) with r the residual
     rbar = np.bincount(c, weights=w * resid, minlength=D) / sw

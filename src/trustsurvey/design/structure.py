@@ -24,7 +24,9 @@ The construction follows R's ``svydesign`` (Lumley, ``survey`` package, ``R/surv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -55,14 +57,19 @@ class Stage:
         ``(n_strata,)`` population number of units per stratum (``N_h``; ``inf`` if unknown).
     stratum_parent
         ``(n_strata,)`` code of the previous stage's unit that contains the stratum (or -1).
-    coef
-        ``(n_units,)`` variance coefficient of each unit's squared deviation:
+    coef_by_stratum
+        ``(n_strata,)`` variance coefficient of the squared deviations of a stratum's units:
         ``multiplier_h * (1 - n_h/N_h) * n_h/(n_h - 1)``, with the lonely-PSU rule applied.
     centre
         ``(n_strata,)`` whether the totals of a stratum are centred on the stratum mean
         (``False`` only for a lonely unit with ``lonely_psu="adjust"``).
     lonely
         ``(n_strata,)`` strata with a single sampled unit that still carry variance.
+    child_parent
+        ``(n_units of the next stage,)`` code of this stage's unit containing each unit of the
+        next stage (``None`` at the finest stage).
+    unit_is_row
+        Every row is its own unit and ``unit`` is ``0..n-1`` (e.g. ``ids=None``).
     """
 
     unit: np.ndarray
@@ -72,14 +79,43 @@ class Stage:
     n_sampled: np.ndarray
     popsize: np.ndarray
     stratum_parent: np.ndarray
-    coef: np.ndarray = field(repr=False)
+    coef_by_stratum: np.ndarray = field(repr=False)
     centre: np.ndarray = field(repr=False)
     lonely: np.ndarray = field(repr=False)
     stratum_labels: list = field(repr=False, default_factory=list)
-    coef_by_stratum: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    strata_indicator: sp.csr_matrix = field(repr=False, default=None)  # type: ignore[assignment]
-    parent_indicator: sp.csr_matrix | None = field(repr=False, default=None)
-    row_indicator: sp.csr_matrix | None = field(repr=False, default=None)
+    child_parent: np.ndarray | None = field(repr=False, default=None)
+    unit_is_row: bool = False
+
+    # the per-unit and indicator views are built on first use only: a respondent-level design
+    # (ids=None) of a million rows never needs them for means, totals or raking
+    @cached_property
+    def coef(self) -> np.ndarray:
+        """``(n_units,)`` variance coefficient of each unit (``coef_by_stratum[unit_stratum]``)."""
+        return self.coef_by_stratum[self.unit_stratum]
+
+    @cached_property
+    def strata_indicator(self) -> sp.csr_matrix:
+        """``(n_strata, n_units)`` 0/1 matrix: stratum sums of unit totals."""
+        k = self.n_units
+        return sp.csr_matrix(
+            (np.ones(k), (self.unit_stratum, np.arange(k))), shape=(self.n_strata, k)
+        )
+
+    @cached_property
+    def parent_indicator(self) -> sp.csr_matrix | None:
+        """``(n_units, n_units of the next stage)``: sums of the next stage's unit totals."""
+        if self.child_parent is None:
+            return None
+        k = len(self.child_parent)
+        return sp.csr_matrix(
+            (np.ones(k), (self.child_parent, np.arange(k))), shape=(self.n_units, k)
+        )
+
+    @cached_property
+    def row_indicator(self) -> sp.csr_matrix:
+        """``(n_units, n)`` 0/1 matrix: unit totals of row-level values."""
+        n = len(self.unit)
+        return sp.csr_matrix((np.ones(n), (self.unit, np.arange(n))), shape=(self.n_units, n))
 
 
 @dataclass(frozen=True)
@@ -213,6 +249,12 @@ def build_structure(
         units.append(u)
         n_units.append(k)
 
+    # a stage whose units are the rows themselves, coded 0..n-1 (ids=None without nesting)
+    unit_is_row = [
+        k == n and bool(np.array_equal(u, np.arange(n)))
+        for u, k in zip(units, n_units, strict=True)
+    ]
+
     # stage strata codes (per row) and their labels for messages
     stage_strata: list[np.ndarray] = [s1]
     for s in range(1, n_stages):
@@ -263,7 +305,7 @@ def build_structure(
         n_strata = int(row_stratum.max()) + 1
         unit = units[s]
         k = n_units[s]
-        unit_stratum = _first_per_group(unit, row_stratum, k)
+        unit_stratum = row_stratum if unit_is_row[s] else _first_per_group(unit, row_stratum, k)
         n_sampled = np.bincount(unit_stratum, minlength=n_strata).astype(float)
         if fpc_values[s] is not None:
             v = fpc_values[s]
@@ -354,11 +396,8 @@ def build_structure(
                     with np.errstate(divide="ignore", invalid="ignore"):
                         factor = np.where(g_ok > 0, g_all / g_ok, 0.0)
                     coef_h = coef_h * factor[group]
-        coef = coef_h[unit_stratum]
         # next stage multiplier per unit of this stage: mult_h * n_h / N_h
         frac = np.where(np.isfinite(popsize), n_sampled / popsize, 0.0)
-        multiplier_prev = (mult * frac)[unit_stratum]
-        strata_ind = sp.csr_matrix((np.ones(k), (unit_stratum, np.arange(k))), shape=(n_strata, k))
         stages.append(
             Stage(
                 unit=unit,
@@ -368,40 +407,24 @@ def build_structure(
                 n_sampled=n_sampled,
                 popsize=popsize,
                 stratum_parent=stratum_parent,
-                coef=coef,
                 coef_by_stratum=coef_h,
                 centre=centre,
                 lonely=lonely,
                 stratum_labels=list(labels_strata[0]) if s == 0 else [],
-                strata_indicator=strata_ind,
+                unit_is_row=unit_is_row[s],
             )
         )
         # later stages only matter when this stage samples a fraction of a known population
         if not has_fpc or not np.any(frac > 0):
             break
+        multiplier_prev = (mult * frac)[unit_stratum]
 
-    # indicators: rows -> finest units, and each stage's units -> parent units
-    finest = stages[-1]
-    row_ind = sp.csr_matrix((np.ones(n), (finest.unit, np.arange(n))), shape=(finest.n_units, n))
-    linked: list[Stage] = []
-    for s, st in enumerate(stages):
-        parent = None
-        if s + 1 < len(stages):
-            child = stages[s + 1]
-            child_parent = _first_per_group(child.unit, st.unit, child.n_units)
-            parent = sp.csr_matrix(
-                (np.ones(child.n_units), (child_parent, np.arange(child.n_units))),
-                shape=(st.n_units, child.n_units),
-            )
-        linked.append(
-            Stage(
-                **{
-                    **st.__dict__,
-                    "parent_indicator": parent,
-                    "row_indicator": row_ind if s == len(stages) - 1 else None,
-                }
-            )
-        )
+    # each stage's link to the next: the code of its unit containing each next-stage unit
+    linked = [
+        replace(st, child_parent=_first_per_group(nxt.unit, st.unit, nxt.n_units))
+        for st, nxt in pairwise(stages)
+    ]
+    linked.append(stages[-1])
     first = linked[0]
     degf = int(first.n_units - first.n_strata)
     return DesignStructure(

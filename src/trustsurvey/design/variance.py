@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+import pandas as pd
 
 from trustsurvey.design.structure import DesignStructure
 
@@ -68,8 +69,10 @@ def adjusted_unit_totals(
 
 def unit_totals(structure: DesignStructure, scores: np.ndarray) -> np.ndarray:
     """Sum row-level scores (``n x k``) to the units of the finest variance stage."""
-    ind = structure.finest.row_indicator
-    return np.asarray(ind @ scores)
+    finest = structure.finest
+    if finest.unit_is_row:  # every row its own unit, in row order: nothing to sum
+        return np.asarray(scores, dtype=float)
+    return np.asarray(finest.row_indicator @ scores)
 
 
 def domain_lonely(
@@ -140,7 +143,7 @@ def covariance_from_totals(
         st = stages[s]
         if s < len(stages) - 1:
             t = np.asarray(st.parent_indicator @ t)
-        if not np.any(st.coef):
+        if not np.any(st.coef_by_stratum):
             continue
         sums = np.asarray(st.strata_indicator @ t)
         means = sums / st.n_sampled[:, None]
@@ -196,3 +199,112 @@ def design_covariance(
     return covariance_from_totals(
         structure, unit_totals(structure, z), diag=diag, factors=factors, single=single
     )
+
+
+def pair_codes(
+    unit: np.ndarray, dom: np.ndarray, n_units: int, n_dom: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of the (unit, domain) pairs that occur: ``(code per row, pair unit, pair domain)``.
+
+    At most ``len(unit)`` pairs exist, however many units and domains there are. A lookup
+    table of ``n_units * n_dom`` entries is used when that is not larger than ``4 n`` (one
+    ``np.bincount``, pairs in (unit, domain) order), a hash factorisation otherwise.
+    """
+    key = unit.astype(np.int64, copy=False) * n_dom + dom
+    size = n_units * n_dom
+    if size <= 4 * len(key) + 1024:
+        seen = np.bincount(key, minlength=size) > 0
+        uniq = np.flatnonzero(seen)
+        lut = np.zeros(size, dtype=np.intp)
+        lut[uniq] = np.arange(len(uniq))
+        code = lut[key]
+    else:
+        code, uniq = pd.factorize(key)
+        code = code.astype(np.intp, copy=False)
+    return code, uniq // n_dom, uniq % n_dom
+
+
+def _sum_pairs(
+    code: np.ndarray, values: np.ndarray, n_pairs: int
+) -> np.ndarray:  # column-wise bincount
+    return np.column_stack(
+        [np.bincount(code, weights=values[:, j], minlength=n_pairs) for j in range(values.shape[1])]
+    )
+
+
+def pair_variances(
+    structure: DesignStructure,
+    unit: np.ndarray,
+    dom: np.ndarray,
+    totals: np.ndarray,
+    n_dom: int,
+    *,
+    factors: np.ndarray | None = None,
+    single: np.ndarray | None = None,
+) -> np.ndarray:
+    """Variances of ``n_dom * V`` domain estimates from their occurring (unit, domain) totals.
+
+    The sparse twin of :func:`covariance_from_totals` (``diag=True``): ``unit`` and ``dom``
+    (``P``) name the finest-stage unit and the domain of each pair, ``totals`` (``P x V``) its
+    influence totals for ``V`` variables; a unit absent from a domain has total 0. Estimate
+    ``d * V + v`` is domain ``d``, variable ``v`` (the dense layout). In stage stratum ``h``
+    with ``n_h`` units, centre ``m_hd = S_hd / n_h`` (0 where a lonely-PSU rule says so) and
+    ``c_hd`` occurring pairs,
+
+        sum_u (T_ud - m_hd)^2 = sum_{occurring pairs} (T_ud - m_hd)^2 + (n_h - c_hd) m_hd^2,
+
+    exact and without cancellation; it is weighted by the stratum coefficient and summed over
+    strata and stages (a stage's pairs are summed to the parent units' pairs). Time and memory
+    are ``O(P V + strata * n_dom * V)``, never ``units * n_dom``.
+
+    >>> import numpy as np, pandas as pd
+    >>> from trustsurvey.design.structure import build_structure
+    >>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3]})
+    >>> s = build_structure(df, ids=["psu"], strata=None, fpc=None, nest=False, lonely_psu="fail")
+    >>> t = np.array([[2.0], [-1.0], [-1.0]])  # PSU totals of one domain
+    >>> float(pair_variances(s, np.array([0, 1, 2]), np.array([0, 0, 0]), t, 1)[0])
+    9.0
+    """
+    t = np.asarray(totals, dtype=float)
+    if t.ndim == 1:
+        t = t[:, None]
+    n_var = t.shape[1]
+    k = n_dom * n_var
+    out = np.zeros(k)
+    u = np.asarray(unit, dtype=np.intp)
+    d = np.asarray(dom, dtype=np.intp)
+    stages = structure.stages
+    for s in range(len(stages) - 1, -1, -1):
+        st = stages[s]
+        if s < len(stages) - 1:  # sum the child pairs to this stage's (unit, domain) pairs
+            code, u, d = pair_codes(stages[s].child_parent[u], d, st.n_units, n_dom)
+            t = _sum_pairs(code, t, len(u))
+        coef_h = st.coef_by_stratum
+        if not np.any(coef_h):
+            continue
+        n_strata = st.n_strata
+        cell = st.unit_stratum[u] * n_dom + d  # (stratum, domain) of each pair
+        size = n_strata * n_dom
+        sums = _sum_pairs(cell, t, size)  # (H*D, V)
+        count = np.bincount(cell, minlength=size).astype(float)
+        n_h = np.repeat(st.n_sampled, n_dom)
+        means = sums / n_h[:, None]
+        if not st.centre.all():
+            means[np.repeat(~st.centre, n_dom)] = 0.0
+        means = means.reshape(n_strata, k)
+        if s == 0 and single is not None and structure.lonely_psu == "adjust":
+            means = np.where(single, 0.0, means)
+        means = means.reshape(size, n_var)
+        dev = t - means[cell]
+        ss = _sum_pairs(cell, dev * dev, size) + (n_h - count)[:, None] * means**2
+        ss = ss.reshape(n_strata, k) * coef_h[:, None]
+        if s == 0 and single is not None and structure.lonely_psu == "average":
+            ss = np.where(single, 0.0, ss)
+        contrib = ss.sum(axis=0)
+        if s == 0 and structure.lonely_psu == "average":
+            if factors is None and st.lonely.any():
+                factors = np.full(k, n_strata / (n_strata - st.lonely.sum()))
+            if factors is not None:
+                contrib = contrib * factors
+        out += contrib
+    return out
