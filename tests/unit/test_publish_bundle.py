@@ -156,3 +156,17 @@ def test_report_neutralises_formula_labels(tmp_path, tables):
 def test_bundle_path_may_be_the_manifest(tmp_path):
     b = demo_bundle()
     assert read_bundle(Path(b.path) / "manifest.json").study == "synthetic"
+
+
+def test_labels_and_exclusions_come_from_the_questionnaire():
+    from trustsurvey.publish import meta_from_questionnaire
+    from trustsurvey.questionnaire import instrument_path, load_questionnaire
+
+    q = load_questionnaire(instrument_path("police_trust_core"))
+    meta = meta_from_questionnaire(q)
+    assert meta["pii_items"] == q.pii_items
+    for name, item in q.items.items():
+        if item.text:
+            assert meta["labels"]["outcome"][name]["uk"] == item.text.get("uk")
+        for code, text in item.missing.items():
+            assert meta["labels"]["category"][name][str(code)]["en"] == text.get("en")

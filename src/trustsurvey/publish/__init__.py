@@ -6,7 +6,8 @@ Public API (imported lazily so that the dashboard, which only reads bundles, sta
 - :func:`publish_study_results` — the single call of the ``trustsurvey run`` pipeline;
 - :func:`audit_bundle` — LP audit of suppressed cells (raises when one is exposed);
 - :class:`DisclosurePolicy`, :data:`KINDS` — rules and table schemas;
-- :func:`write_report` — self-contained bilingual HTML report and Excel workbook.
+- :func:`write_report` — self-contained bilingual HTML report and Excel workbook;
+- :func:`meta_from_questionnaire` — labels, PII and free-text items for ``study_meta``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _LAZY = {
     "ALL": "trustsurvey.publish.schema",
     "write_report": "trustsurvey.publish.report",
     "scan_tables": "trustsurvey.publish.scan",
+    "meta_from_questionnaire": "trustsurvey.publish.labels",
 }
 
 __all__ = list(_LAZY)

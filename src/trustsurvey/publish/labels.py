@@ -1,0 +1,81 @@
+"""Bundle labels and exclusions from a questionnaire (duck-typed: any object shaped like
+:class:`trustsurvey.questionnaire.Questionnaire`).
+
+Returns the part of ``study_meta`` that comes from the questionnaire: bilingual labels of
+items and indices (``outcome``), of answer codes including missing codes such as "difficult
+to answer" (``category``), of multiple-choice options (``option``, per item) and of
+focus-group themes (``theme``), plus the items that must never be published (``pii_items``,
+``free_text_items``).
+
+>>> from trustsurvey.questionnaire import loads_questionnaire
+>>> q = loads_questionnaire('''
+... name: t
+... items:
+...   - {name: trust, type: single, text: {uk: Довіра, en: Trust},
+...      codes: {1: {uk: Ні, en: "No"}, 2: {uk: Так, en: "Yes"}},
+...      missing: {8: {uk: Важко відповісти, en: Difficult to answer}}}
+...   - {name: phone, type: text, pii: true}
+... ''')
+>>> meta = meta_from_questionnaire(q)
+>>> meta["labels"]["category"]["trust"]["8"]["en"], meta["pii_items"], meta["free_text_items"]
+('Difficult to answer', ['phone'], ['phone'])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _text(t: Any) -> dict[str, str]:
+    if t is None:
+        return {}
+    if isinstance(t, str):
+        return {"uk": t, "en": t}
+    uk, en = getattr(t, "uk", None), getattr(t, "en", None)
+    out = {k: v for k, v in (("uk", uk or en), ("en", en or uk)) if v}
+    return out
+
+
+def meta_from_questionnaire(q: Any) -> dict[str, Any]:
+    """``labels``, ``pii_items`` and ``free_text_items`` for ``study_meta``."""
+    outcome: dict[str, dict[str, str]] = {}
+    category: dict[str, dict[str, dict[str, str]]] = {}
+    option: dict[str, dict[str, dict[str, str]]] = {}
+    scales = getattr(q, "scales", {}) or {}
+    for name, item in (getattr(q, "items", {}) or {}).items():
+        label = _text(getattr(item, "text", None))
+        if label:
+            outcome[name] = label
+        codes = dict(getattr(item, "codes", {}) or {})
+        missing = dict(getattr(item, "missing", {}) or {})
+        scale = scales.get(getattr(item, "scale", None) or "")
+        if scale is not None:
+            codes = {**dict(scale.codes), **codes}
+            missing = {**dict(getattr(scale, "missing", {}) or {}), **missing}
+        cats = {str(c): _text(t) for c, t in {**codes, **missing}.items() if _text(t)}
+        if cats:
+            category[name] = cats
+        opts = {str(c): _text(t) for c, t in (getattr(item, "options", {}) or {}).items()}
+        if opts:
+            option[name] = {c: t for c, t in opts.items() if t}
+    for name, index in (getattr(q, "indices", {}) or {}).items():
+        label = _text(getattr(index, "text", None))
+        if label:
+            outcome[name] = label
+    theme: dict[str, dict[str, str]] = {}
+    codebook = getattr(q, "codebook", None)
+    if codebook is not None:
+        for code, th in (getattr(codebook, "themes", {}) or {}).items():
+            label = _text(getattr(th, "label", None))
+            if label:
+                theme[str(code)] = label
+    items = (getattr(q, "items", {}) or {}).values()
+    return {
+        "labels": {"outcome": outcome, "category": category, "option": option, "theme": theme},
+        "pii_items": [i.name for i in items if getattr(i, "pii", False)],
+        "free_text_items": [
+            i.name
+            for i in items
+            if getattr(i, "type", "") == "text" and not getattr(i, "roles", None)
+        ],
+    }
