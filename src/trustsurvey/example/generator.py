@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ class ExampleFrames:
     communities: pd.DataFrame
     groups: pd.DataFrame
     segments: pd.DataFrame
+    programme: Any = None  # trustsurvey.example.programme.ProgrammeFrames
 
 
 def _interviewers(frame: pd.DataFrame) -> pd.Series:
@@ -209,6 +211,7 @@ def build_example(seed: int = DEFAULT_SEED) -> ExampleFrames:
     themes = list(protocol.codebook.themes) if protocol.codebook else None
     groups, segments = focus_groups(rng, themes) if themes else focus_groups(rng)
     from trustsurvey.example.geography import communities
+    from trustsurvey.example.programme import build_programme
 
     return ExampleFrames(
         waves=waves,
@@ -217,4 +220,5 @@ def build_example(seed: int = DEFAULT_SEED) -> ExampleFrames:
         communities=communities(),
         groups=groups,
         segments=segments,
+        programme=build_programme(seed),
     )

@@ -213,6 +213,13 @@ def write_example(frames: ExampleFrames, folder: Path, seed: int = DEFAULT_SEED)
     write_csv(folder / "focus_groups" / "groups.csv", frames.groups)
     write_csv(folder / "focus_groups" / "segments.csv", frames.segments)
     write_csv(folder / "deliberate_errors.csv", frames.errors)
-    write_text(folder / "study.yaml", study_yaml(seed))
-    write_text(folder / "README.md", readme(frames, seed))
+    yaml_text, readme_text = study_yaml(seed), readme(frames, seed)
+    if frames.programme is not None:
+        from trustsurvey.example import programme
+
+        programme.write_programme(frames.programme, folder)
+        yaml_text += programme.STUDY_YAML
+        readme_text += programme.readme_section(frames.programme)
+    write_text(folder / "study.yaml", yaml_text)
+    write_text(folder / "README.md", readme_text)
     return folder

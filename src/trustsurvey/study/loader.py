@@ -22,6 +22,7 @@ from trustsurvey.study.model import (
     DesignSpec,
     FocusGroupSpec,
     MarginsSpec,
+    ProgrammeSpec,
     PublishSpec,
     Study,
     ValidationSettings,
@@ -97,6 +98,7 @@ class _Loader:
             arms=self.arms(data.get("arms") or {}),
             margins=self.margins(data.get("margins")),
             focus_groups=self.focus_groups(data.get("focus_groups")),
+            programme=self.programme(data.get("programme")),
             validation=self.validation(data.get("validation") or {}),
             publish=self.publish(data.get("publish") or {}),
             raw=data,
@@ -243,6 +245,25 @@ class _Loader:
             groups=self.existing(raw["groups"], "focus_groups.groups"),
             segments=self.existing(raw["segments"], "focus_groups.segments"),
             codebook=codebook,
+        )
+
+    def programme(self, raw: dict[str, Any] | None) -> ProgrammeSpec | None:
+        if raw is None:
+            return None
+        files = {
+            k: self.existing(raw[k], f"programme.{k}")
+            for k in ("activities", "hotline", "trainings", "population")
+            if raw.get(k)
+        }
+        period = raw.get("period") or {}
+        start, end = _date(period.get("start")), _date(period.get("end"))
+        if start and end and end < start:
+            raise self.fail("programme.period", f"ends ({end}) before it starts ({start})", "swap")
+        return ProgrammeSpec(
+            **files,
+            vocabulary=raw.get("vocabulary", "programme_vocabulary"),
+            start=start,
+            end=end,
         )
 
     def validation(self, raw: dict[str, Any]) -> ValidationSettings:

@@ -149,6 +149,23 @@ class FocusGroupSpec:
 
 
 @dataclass(frozen=True)
+class ProgrammeSpec:
+    """Programme-monitoring files (see :mod:`trustsurvey.programme`); any may be absent."""
+
+    activities: Path | None = None
+    hotline: Path | None = None
+    trainings: Path | None = None
+    population: Path | None = None
+    vocabulary: str = "programme_vocabulary"
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def files(self) -> list[Path]:
+        """The programme files that are given."""
+        return [p for p in (self.activities, self.hotline, self.trainings, self.population) if p]
+
+
+@dataclass(frozen=True)
 class ValidationSettings:
     """Thresholds of the data-quality checks and which checks exclude respondents in clean."""
 
@@ -183,6 +200,7 @@ class Study:
     arms: ArmsSpec
     margins: MarginsSpec | None = None
     focus_groups: FocusGroupSpec | None = None
+    programme: ProgrammeSpec | None = None
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     publish: PublishSpec = field(default_factory=PublishSpec)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -222,4 +240,6 @@ class Study:
             files.append(self.arms.communities_file)
         if self.focus_groups is not None:
             files += [self.focus_groups.groups, self.focus_groups.segments]
+        if self.programme is not None:
+            files += self.programme.files()
         return files

@@ -102,6 +102,24 @@ STUDY_SPEC: dict[str, Key] = {
             "codebook": Key("str", False, "questionnaire with the theme codebook"),
         },
     ),
+    "programme": Key(
+        "mapping",
+        False,
+        "programme-monitoring records (trustsurvey.programme)",
+        children={
+            "activities": Key("str", False, "activities log (CSV/XLSX)"),
+            "hotline": Key("str", False, "hotline and appeals log (CSV/XLSX; holds PII)"),
+            "trainings": Key("str", False, "training pre/post test scores (CSV/XLSX)"),
+            "population": Key("str", False, "community, population CSV (residents)"),
+            "vocabulary": Key("str", False, "vocabulary instrument (default programme_vocabulary)"),
+            "period": Key(
+                "mapping",
+                False,
+                "programme period (default: a year around the waves' fieldwork)",
+                children={"start": Key("date", True), "end": Key("date", True)},
+            ),
+        },
+    ),
     "validation": Key(
         "mapping",
         False,

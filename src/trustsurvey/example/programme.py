@@ -1,0 +1,338 @@
+"""Programme records of the example study: activities, a hotline log and training tests.
+
+Consistent with the example's design: the pilot communities (Chuhuiv raion) get many
+activities between the waves (round tables, trainings, advisory groups, "School and Police",
+a hotline opened in May 2019), the control communities few. A separate random stream
+(``default_rng([seed, 9])``) is used, so the survey files do not change. A handful of
+deliberate errors are planted for validation to find (:data:`ERRORS_DOC`).
+
+>>> frames = build_programme(seed=1)
+>>> sorted(frames.activities["community"].isin(["kupianska"]).value_counts().index)
+[False, True]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.example.geography import COMMUNITIES, RAIONS, settlements
+
+START, END = dt.date(2018, 6, 1), dt.date(2020, 12, 31)
+WAVE1_END, WAVE2_START = dt.date(2019, 4, 12), dt.date(2020, 9, 7)
+HOTLINE_OPEN = dt.date(2019, 5, 6)
+FILES = {
+    "activities": "programme/activities.csv",
+    "hotline": "programme/hotline.csv",
+    "trainings": "programme/trainings.csv",
+    "population": "programme/population.csv",
+    "errors": "programme/deliberate_errors.csv",
+}
+#: activities per month and community: (before wave 1, between waves, after wave 2)
+RATES = {"pilot": (0.3, 2.5, 1.0), "control": (0.2, 0.3, 0.3)}
+TYPES_PILOT = {
+    "round_table": 0.15,
+    "training_police": 0.15,
+    "training_residents": 0.15,
+    "training_officials": 0.05,
+    "training_journalists": 0.03,
+    "advisory_group": 0.15,
+    "info_campaign": 0.07,
+    "school_police": 0.15,
+    "joint_patrol": 0.10,
+}
+TYPES_CONTROL = {"public_meeting": 0.4, "info_campaign": 0.3, "training_police": 0.3}
+CATEGORIES = {
+    "police_inaction": 0.18,
+    "rudeness": 0.10,
+    "corruption": 0.05,
+    "slow_response": 0.17,
+    "patrol_request": 0.20,
+    "information_request": 0.20,
+    "gratitude": 0.10,
+}
+#: median days to resolution, pilot and control
+RESOLUTION_MEDIAN = {"pilot": 9.0, "control": 21.0}
+#: knowledge-test gain (points of 100) of a training's participants
+GAIN = {"training_police": 9.0, "training_residents": 6.0}
+_FIRST = ("Олена", "Іван", "Марія", "Петро", "Наталія", "Андрій", "Ірина", "Сергій")
+_LAST = ("Коваленко", "Шевченко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник")
+
+
+@dataclass
+class ProgrammeFrames:
+    """The example's programme tables and the manifest of planted errors."""
+
+    activities: pd.DataFrame
+    hotline: pd.DataFrame
+    trainings: pd.DataFrame
+    population: pd.DataFrame
+    errors: pd.DataFrame
+
+
+def _arm(community: str) -> str:
+    return RAIONS[COMMUNITIES[community][0]][2]
+
+
+def _rate(arm: str, day: dt.date) -> float:
+    before, between, after = RATES[arm]
+    return before if day <= WAVE1_END else between if day < WAVE2_START else after
+
+
+def _months() -> list[dt.date]:
+    out, d = [], START
+    while d <= END:
+        out.append(d)
+        d = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return out
+
+
+def _split(total: int, shares: list[float], rng: np.random.Generator) -> list[int]:
+    return [int(v) for v in rng.multinomial(total, np.asarray(shares) / sum(shares))]
+
+
+def _activities(rng: np.random.Generator, population: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for community in COMMUNITIES:
+        arm = _arm(community)
+        size = (population[community] / 10000) ** 0.5
+        types = TYPES_PILOT if arm == "pilot" else TYPES_CONTROL
+        for month in _months():
+            for _ in range(int(rng.poisson(_rate(arm, month) * size))):
+                day = month + dt.timedelta(days=int(rng.integers(0, 28)))
+                kind = str(
+                    rng.choice(list(types), p=np.array(list(types.values())) / sum(types.values()))
+                )
+                n = (
+                    int(rng.integers(8, 30))
+                    if kind != "info_campaign"
+                    else int(rng.integers(20, 80))
+                )
+                police_share = 0.9 if kind == "training_police" else 0.15
+                roles = _split(n, [police_share, 0.7 - police_share / 2, 0.1, 0.05], rng)
+                female = int(rng.binomial(n, 0.25 if kind == "training_police" else 0.6))
+                rows.append(
+                    {
+                        "date": day,
+                        "community": community,
+                        "type": kind,
+                        "participants": n,
+                        "female": female,
+                        "male": n - female,
+                        "police": roles[0],
+                        "residents": roles[1],
+                        "officials": roles[2],
+                        "ngo": roles[3],
+                        "organiser": "Chuhuiv raion police"
+                        if arm == "pilot"
+                        else "district police",
+                        "notes": "",
+                    }
+                )
+    frame = pd.DataFrame(rows).sort_values(["date", "community"], kind="stable")
+    frame.insert(0, "activity_id", [f"A{i:04d}" for i in range(1, len(frame) + 1)])
+    return frame.reset_index(drop=True)
+
+
+def _hotline(rng: np.random.Generator, population: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    cats = list(CATEGORIES)
+    p = np.array(list(CATEGORIES.values()))
+    for community in COMMUNITIES:
+        arm = _arm(community)
+        for month in _months():
+            if month < HOTLINE_OPEN.replace(day=1):
+                continue
+            per_1000 = 0.5 if arm == "pilot" else 0.1
+            for _ in range(int(rng.poisson(per_1000 * population[community] / 1000))):
+                received = month + dt.timedelta(days=int(rng.integers(0, 28)))
+                days = float(rng.exponential(RESOLUTION_MEDIAN[arm] / np.log(2)))
+                done = received + dt.timedelta(days=int(np.ceil(days)))
+                never = rng.random() < 0.08
+                if done > END:
+                    status, resolved_on = "pending", None
+                elif never:
+                    status, resolved_on = "no", done
+                else:
+                    status, resolved_on = "yes", done
+                rows.append(
+                    {
+                        "date_received": received,
+                        "community": community,
+                        "channel": str(
+                            rng.choice(["phone", "online", "in_person"], p=[0.6, 0.3, 0.1])
+                        ),
+                        "category": str(rng.choice(cats, p=p / p.sum())),
+                        "resolved": status,
+                        "date_resolved": resolved_on,
+                        "caller_name": f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+                        "caller_phone": f"+380 50 {int(rng.integers(100, 999))} "
+                        f"{int(rng.integers(10, 99))} {int(rng.integers(10, 99))}",
+                    }
+                )
+    frame = pd.DataFrame(rows).sort_values(["date_received", "community"], kind="stable")
+    frame.insert(0, "appeal_id", [f"H{i:05d}" for i in range(1, len(frame) + 1)])
+    return frame.reset_index(drop=True)
+
+
+def _trainings(rng: np.random.Generator, activities: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for a in activities[activities["type"].isin(list(GAIN))].itertuples():
+        for i in range(1, int(a.participants) + 1):
+            code = f"{a.activity_id}-{i:02d}"
+            pre = float(np.clip(rng.normal(55, 12), 0, 100))
+            post = float(np.clip(pre + rng.normal(GAIN[a.type], 8), 0, 100))
+            rows += [
+                (a.activity_id, code, "pre", round(pre)),
+                (a.activity_id, code, "post", round(post)),
+            ]
+            if a.type == "training_police" and rng.random() < 0.4:
+                follow = float(np.clip(pre + rng.normal(GAIN[a.type] / 2, 8), 0, 100))
+                rows.append((a.activity_id, code, "followup", round(follow)))
+    return pd.DataFrame(rows, columns=["training_id", "participant", "phase", "score"])
+
+
+def _population() -> pd.DataFrame:
+    adults = settlements().groupby("community", sort=False)["adults"].sum()
+    return pd.DataFrame({"community": adults.index, "population": adults.to_numpy()})
+
+
+def _plant(f: ProgrammeFrames, rng: np.random.Generator) -> None:
+    acts, hot, tr = f.activities, f.hotline, f.trainings
+    log = []
+    pilot_between = acts.index[
+        (acts["community"] == "chuhuivska")
+        & (acts["date"] > WAVE1_END)
+        & (acts["date"] < WAVE2_START)
+    ]
+    picks = [int(i) for i in rng.choice(pilot_between, size=4, replace=False)]
+    # 1. a community outside the study
+    acts.at[picks[0], "community"] = "kupianska"
+    log.append(
+        (
+            "activities",
+            acts.at[picks[0], "activity_id"],
+            "unknown_community",
+            "community",
+            "kupianska",
+        )
+    )
+    # 2. a negative participant count (breakdown left blank)
+    acts.loc[picks[1], ["female", "male", "police", "residents", "officials", "ngo"]] = pd.NA
+    acts.at[picks[1], "participants"] = -12
+    log.append(
+        ("activities", acts.at[picks[1], "activity_id"], "negative_count", "participants", "-12")
+    )
+    # 3. participants by sex do not add up to the total
+    acts.at[picks[2], "female"] = int(acts.at[picks[2], "female"]) + 5
+    log.append(
+        (
+            "activities",
+            acts.at[picks[2], "activity_id"],
+            "count_mismatch",
+            "participants",
+            "female + 5",
+        )
+    )
+    # 4. a date typed with the wrong year (outside the study period)
+    acts.at[picks[3], "date"] = acts.at[picks[3], "date"].replace(year=2010)
+    log.append(
+        ("activities", acts.at[picks[3], "activity_id"], "date_outside_period", "date", "year 2010")
+    )
+    # 5. a duplicated activity row (same id entered twice)
+    dup = acts.loc[[pilot_between[-1]]]
+    f.activities = acts = pd.concat([acts, dup], ignore_index=True)
+    log.append(
+        ("activities", dup["activity_id"].iloc[0], "duplicate_id", "activity_id", "entered twice")
+    )
+    # 6. a hotline category not in the vocabulary
+    pilot = hot.index[(hot["community"] == "chuhuivska") & (hot["resolved"] == "yes")]
+    h = [int(i) for i in rng.choice(pilot, size=2, replace=False)]
+    hot.at[h[0], "category"] = "threats"
+    log.append(("hotline", hot.at[h[0], "appeal_id"], "unknown_code", "category", "threats"))
+    # 7. resolved before it was received
+    hot.at[h[1], "date_resolved"] = hot.at[h[1], "date_received"] - dt.timedelta(days=3)
+    log.append(
+        (
+            "hotline",
+            hot.at[h[1], "appeal_id"],
+            "resolved_before_received",
+            "date_resolved",
+            "3 days before",
+        )
+    )
+    # 8. a participant code present only in the post-test (mistyped code)
+    post = tr.index[tr["phase"] == "post"]
+    i = int(rng.choice(post))
+    code = tr.at[i, "participant"]
+    tr.at[i, "participant"] = code + "X"
+    tr.drop(index=tr.index[(tr["participant"] == code) & (tr["phase"] == "pre")], inplace=True)
+    f.trainings = tr.reset_index(drop=True)
+    log.append(
+        ("trainings", code + "X", "post_only", "participant", f"mistyped {code}; its pre-test lost")
+    )
+    counts = ["participants", "female", "male", "police", "residents", "officials", "ngo"]
+    f.activities = acts.astype({c: "Int64" for c in counts})
+    f.errors = pd.DataFrame(log, columns=["file", "id", "check", "item", "description"])
+
+
+def build_programme(seed: int) -> ProgrammeFrames:
+    """The example's programme records for ``seed`` (same seed, same records)."""
+    rng = np.random.default_rng([seed, 9])
+    pop = _population()
+    population = dict(zip(pop["community"], pop["population"], strict=True))
+    acts = _activities(rng, population)
+    frames = ProgrammeFrames(
+        acts, _hotline(rng, population), _trainings(rng, acts), pop, pd.DataFrame()
+    )
+    _plant(frames, rng)
+    return frames
+
+
+STUDY_YAML = f"""programme:
+  activities: {FILES["activities"]}
+  hotline: {FILES["hotline"]}
+  trainings: {FILES["trainings"]}
+  population: {FILES["population"]}
+"""
+
+
+def write_programme(frames: ProgrammeFrames, folder: Path) -> None:
+    """Write the programme CSVs into the example folder (each atomically)."""
+    from trustsurvey.study.atomic import write_csv
+
+    for key in ("activities", "hotline", "trainings", "population", "errors"):
+        write_csv(folder / FILES[key], getattr(frames, key))
+
+
+def readme_section(frames: ProgrammeFrames) -> str:
+    """The README section on the programme records and their planted errors."""
+    errors = "\n".join(
+        f"| {r.file} | {r.id} | `{r.check}` | {r.item} | {r.description} |"
+        for r in frames.errors.itertuples()
+    )
+    return f"""
+## Programme records (`programme/`)
+- `activities.csv`: {len(frames.activities)} activities {START}..{END} (id, date, community, type,
+  participants by sex and role, organiser, notes). Pilot communities get ~{RATES["pilot"][1]} a
+  month (scaled by size) between the waves, control communities ~{RATES["control"][1]}.
+- `hotline.csv`: {len(frames.hotline)} appeals from {HOTLINE_OPEN} (pilot ~0.5, control ~0.1 per
+  1,000 adults a month); median days to resolution {RESOLUTION_MEDIAN["pilot"]:g} (pilot) and
+  {RESOLUTION_MEDIAN["control"]:g} (control); appeals open on {END} are `pending`.
+  `caller_name` and `caller_phone` are (synthetic) personal data: trustsurvey drops them on reading.
+- `trainings.csv`: pre/post knowledge tests (0-100) of trainings for police (true gain
+  +{GAIN["training_police"]:g}, a follow-up for ~40%) and residents
+  (+{GAIN["training_residents"]:g}).
+- `population.csv`: adults per community (for rates per 1,000 residents).
+
+Deliberate errors in the programme records (programme validation must find each, and
+nothing else; `programme/deliberate_errors.csv` lists them):
+
+| file | id | check | item | what |
+|---|---|---|---|---|
+{errors}
+"""
