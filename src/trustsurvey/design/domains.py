@@ -69,6 +69,13 @@ def make_domains(
             codes[~mask] = -1
         return Domains(codes=codes, keys=None, names=[])
     check_columns(data, by, "by")
+    if len(by) == 1:
+        fast = _single_column(data[by[0]], by_missing)
+        if fast is not None:
+            codes, keys, n_missing = fast
+            if mask is not None:
+                codes[~mask] = -1
+            return Domains(codes=codes, keys=keys, names=by, n_missing_by=n_missing)
     frame = data[by]
     dropna = by_missing == "drop"
     gb = frame.groupby(by, sort=True, dropna=dropna, observed=True)
@@ -89,3 +96,27 @@ def make_domains(
         codes = codes.copy()
         codes[~mask] = -1
     return Domains(codes=codes, keys=keys, names=by, n_missing_by=n_missing, empty=empty)
+
+
+def _single_column(series: pd.Series, by_missing: str) -> tuple[np.ndarray, pd.Index, int] | None:
+    """Codes of one plain (numeric, boolean or text) ``by`` column without a groupby.
+
+    Numbers in a compact non-negative integer range use a lookup table, the rest one sorted
+    factorisation; the keys equal ``groupby(sort=True).size().index``. ``None`` (use the general
+    path) for categoricals, other dtypes, and missing values with ``by_missing="level"``.
+    """
+    from trustsurvey.design.structure import sorted_codes
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return None
+    if dtype.kind in "iu" and isinstance(dtype, np.dtype):
+        codes, uniq = sorted_codes(series)
+        return codes, pd.Index(uniq, name=series.name, dtype=dtype), 0
+    if dtype.kind == "O" or not (dtype.kind in "fb" or pd.api.types.is_string_dtype(dtype)):
+        return None
+    codes, uniq = pd.factorize(series, sort=True, use_na_sentinel=True)
+    n_missing = int((codes < 0).sum())
+    if n_missing and by_missing != "drop":
+        return None
+    return codes.astype(np.int64, copy=False), pd.Index(uniq, name=series.name), n_missing

@@ -130,6 +130,7 @@ def linear_stats(
     factors = None
     single = None
     pairs = _PairCache(struct, codes0, D)
+    shared: dict[str, np.ndarray] = {}
     for v in range(V):
         y = np.asarray(_column(ys, v), dtype=float)
         ok_v = None if valid is None else _column(valid, v)
@@ -144,9 +145,25 @@ def linear_stats(
         else:
             ok, wv, y0 = in_dom & ok_v, w_base * ok_v, np.where(ok_v, y, 0.0)
         wy = wv * y0
-        sw = np.bincount(codes0, weights=wv, minlength=D)
-        swy = np.bincount(codes0, weights=wy, minlength=D)
-        n_d = np.bincount(codes0, weights=ok, minlength=D)
+        if ok_v is not None or "sw" not in shared:  # the same for all complete variables
+            shared_now = {
+                "sw": np.bincount(codes0, weights=wv, minlength=D),
+                "n": np.bincount(codes0, weights=ok, minlength=D),
+            }
+            if ok_v is None:
+                shared.update(shared_now)
+        else:
+            shared_now = shared
+        sw, n_d = shared_now["sw"], shared_now["n"]
+        sparse = not adjust and totals is None
+        if sparse:  # unit-by-domain totals only where (unit, domain) pairs occur
+            code, unit, dom = pairs.get(ok)
+            if ok_v is not None or "tw" not in shared_now:
+                shared_now["tw"] = pairs.sum(code, len(unit), wv)
+            tw, twy = shared_now["tw"], pairs.sum(code, len(unit), wy)
+            swy = np.bincount(dom, weights=twy, minlength=D)
+        else:
+            swy = np.bincount(codes0, weights=wy, minlength=D)
         with np.errstate(divide="ignore", invalid="ignore"):
             m = swy / sw
         est[:, v] = m if kind == "mean" else swy
@@ -199,8 +216,6 @@ def linear_stats(
             with np.errstate(divide="ignore", invalid="ignore"):
                 totals[:, :, v] = (twy - m * tw) / sw if kind == "mean" else twy
         else:
-            code, unit, dom = pairs.get(ok)
-            tw, twy = pairs.sum(code, len(unit), wv), pairs.sum(code, len(unit), wy)
             with np.errstate(divide="ignore", invalid="ignore"):
                 z = (twy - m[dom] * tw) / sw[dom] if kind == "mean" else twy
             if not np.isfinite(z).all():

@@ -137,9 +137,30 @@ class DesignStructure:
         return self.stages[-1]
 
 
-def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes ``0..k-1`` in sorted order of the values, and the sorted distinct values.
+
+    Non-negative integers in a compact range (at most ``4n + 1024``) go through a lookup table
+    (one ``np.bincount``, linear time); anything else through ``pd.factorize(sort=True)``.
+
+    >>> sorted_codes(np.array([7, 3, 7, 5]))[0].tolist()
+    [2, 0, 2, 1]
+    """
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.ndim == 1 and len(arr):
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo >= 0 and hi <= 4 * len(arr) + 1024:
+            seen = np.bincount(arr, minlength=hi + 1) > 0
+            uniq = np.flatnonzero(seen)
+            lut = np.zeros(hi + 1, dtype=np.int64)
+            lut[uniq] = np.arange(len(uniq))
+            return lut[arr], uniq.astype(arr.dtype, copy=False)
     codes, uniques = pd.factorize(pd.Series(values), sort=True)
-    return codes.astype(np.int64), np.asarray(uniques)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques)
+
+
+def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return sorted_codes(values)
 
 
 def _row_labels(data: pd.DataFrame, mask: np.ndarray) -> list:
@@ -151,8 +172,8 @@ def _combine(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     if not a.any():  # a constant: b's codes are already dense 0..k-1
         return b, int(b.max(initial=-1)) + 1
     key = a * (int(b.max(initial=0)) + 1) + b
-    codes, uniques = pd.factorize(key, sort=True)
-    return codes.astype(np.int64), len(uniques)
+    codes, uniques = sorted_codes(key)
+    return codes, len(uniques)
 
 
 def _first_per_group(codes: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
