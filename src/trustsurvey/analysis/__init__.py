@@ -12,7 +12,7 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 - :mod:`~trustsurvey.analysis.did` — difference-in-differences, event study, pre-trend test
 - :mod:`~trustsurvey.analysis.compare` — pilot vs control means and shares per wave,
   community and subgroup; Likert distributions and Rao-Scott tests
-- :mod:`~trustsurvey.analysis.multiple_choice` — multiple-choice items (local problems)
+- :mod:`~trustsurvey.analysis.choices` — multiple-choice items (local problems)
 - :mod:`~trustsurvey.analysis.effects` — standardised mean differences with design-based CIs
 - :mod:`~trustsurvey.analysis.ordinal` — proportional-odds model (R's ``svyolr``)
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
@@ -68,7 +68,7 @@ _EXPORTS.update(
     {
         # the function ``did`` is ``trustsurvey.did`` (or ``trustsurvey.analysis.did.did``):
         # the package attribute ``did`` is the submodule once it is imported
-        "did": ("event_study",),
+        "did": ("did_table", "event_study"),
         "compare": (
             "compare_communities",
             "compare_means",
@@ -77,7 +77,7 @@ _EXPORTS.update(
             "likert_distribution",
             "likert_tests",
         ),
-        "multiple_choice": ("multiple_choice", "multiple_choice_difference", "option_columns"),
+        "choices": ("multiple_choice", "multiple_choice_difference", "option_columns"),
         "effects": ("standardized_difference",),
         "ordinal": ("proportional_odds", "svyolr"),
         "multiplicity": ("adjust_pvalues",),

@@ -29,7 +29,7 @@ import pandas as pd
 
 from trustsurvey.errors import AnalysisError, DesignError
 
-__all__ = ["did", "event_study"]
+__all__ = ["did", "did_table", "event_study"]
 
 _Y, _T, _P = "_did_y", "_did_treated", "_did_post"
 
@@ -83,9 +83,16 @@ def treated_indicator(data: pd.DataFrame, treated: str) -> pd.Series:
     return t
 
 
-def period_codes(data: pd.DataFrame, period: str) -> list:
-    """Sorted distinct non-missing period codes."""
-    values = data[period].dropna().unique()
+def in_domain(design: Any, data: pd.DataFrame) -> pd.Series:
+    """Rows inside the design's domain (all rows of a full design)."""
+    dom = getattr(design, "domain", None)
+    return pd.Series(True, index=data.index) if dom is None else dom.astype(bool)
+
+
+def period_codes(data: pd.DataFrame, period: str, inside: pd.Series | None = None) -> list:
+    """Sorted distinct non-missing period codes (among ``inside`` rows)."""
+    col = data[period] if inside is None else data.loc[inside.to_numpy(), period]
+    values = col.dropna().unique()
     try:
         return sorted(values.tolist())
     except TypeError:  # mixed types
@@ -126,11 +133,12 @@ def _check_cells(
     period: str,
     outcome: str,
     periods: Sequence,
+    inside: pd.Series,
 ) -> None:
     """AnalysisError naming the first empty cell of the treated x period table."""
     for p in periods:
         for t in (0.0, 1.0):
-            in_cell = (tr == t) & (per == p)
+            in_cell = (tr == t) & (per == p) & inside
             label = _cell_label(treated, t, period, p)
             if not in_cell.any():
                 raise AnalysisError(
@@ -251,7 +259,8 @@ def did(
     y = _numeric(data, outcome, "outcome")
     tr = treated_indicator(data, treated)
     per = data[period]
-    periods = period_codes(data, period)
+    inside = in_domain(design, data)
+    periods = period_codes(data, period, inside)
     if len(periods) < 2:
         raise AnalysisError(
             f"period {period!r} has {len(periods)} distinct value(s); a DiD needs two",
@@ -283,10 +292,10 @@ def did(
     terms, cov_cols = covariate_terms(data, covariates, categorical)
     in_periods = per.isin([base, follow])
     post = (per == follow).astype("float64").where(in_periods)
-    used = y.notna() & tr.notna() & post.notna()
+    used = y.notna() & tr.notna() & post.notna() & inside
     for c in cov_cols:
         used &= data[c].notna()
-    _check_cells(data, used, tr, per, treated, period, outcome, [base, follow])
+    _check_cells(data, used, tr, per, treated, period, outcome, [base, follow], inside)
 
     d = design.with_columns(**{_Y: y, _T: tr, _P: post, "_did_period": per.where(in_periods)})
     formula = f"{_Y} ~ {_T} * {_P}" + "".join(f" + {t}" for t in terms)
@@ -295,7 +304,7 @@ def did(
         model = sub.glm(formula, family=family, level=level)
     except DesignError as exc:
         raise AnalysisError(
-            f"the DiD model for {outcome!r} cannot be fitted: {exc.args[0]}",
+            f"the DiD model for {outcome!r} cannot be fitted: {exc.message}",
             item=outcome,
             hint=exc.hint if getattr(exc, "hint", None) else "check the covariates",
         ) from exc
@@ -424,7 +433,8 @@ def event_study(
     y = _numeric(data, outcome, "outcome")
     tr = treated_indicator(data, treated)
     per = data[period]
-    periods = period_codes(data, period)
+    inside = in_domain(design, data)
+    periods = period_codes(data, period, inside)
     if len(periods) < 2:
         raise AnalysisError(
             f"period {period!r} has fewer than two values", item=period, hint="stack the waves"
@@ -443,10 +453,10 @@ def event_study(
             f"reference {ref!r} is not a value of {period!r}", item=period, hint=f"{periods}"
         )
     terms, cov_cols = covariate_terms(data, covariates, categorical)
-    used = y.notna() & tr.notna() & per.notna()
+    used = y.notna() & tr.notna() & per.notna() & inside
     for c in cov_cols:
         used &= data[c].notna()
-    _check_cells(data, used, tr, per, treated, period, outcome, periods)
+    _check_cells(data, used, tr, per, treated, period, outcome, periods, inside)
     others = [p for p in periods if p != ref]
     cols: dict[str, Any] = {_Y: y, _T: tr}
     names = []
@@ -461,7 +471,7 @@ def event_study(
         model = d.subset(used.to_numpy()).glm(f"{_Y} ~ {rhs}", level=level)
     except DesignError as exc:
         raise AnalysisError(
-            f"the event-study model for {outcome!r} cannot be fitted: {exc.args[0]}",
+            f"the event-study model for {outcome!r} cannot be fitted: {exc.message}",
             item=outcome,
             hint="check the covariates and that both arms are in every wave",
         ) from exc
@@ -506,3 +516,69 @@ def event_study(
     out.attrs["model"] = model
     out.attrs["reference"] = ref
     return out
+
+
+# --------------------------------------------------------------------------- many outcomes
+def did_table(
+    design: Any,
+    outcomes: Sequence[str],
+    treated: str = "pilot",
+    period: str = "wave",
+    covariates: Sequence[str] | None = None,
+    family: str = "gaussian",
+    *,
+    adjust: bool = True,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """The DiD of several outcomes, one row each, with Holm and BH adjusted p-values.
+
+    An outcome whose DiD cannot be estimated (no valid answers in a cell, a missing column,
+    a model that cannot be fitted) gets NA numbers and the error's text in ``reason``;
+    nothing is dropped. Other arguments as :func:`did`. The 2 x 2 tables of all outcomes
+    are in ``attrs["cells"]`` (with an ``outcome`` column).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome, estimate, se, ci_low, ci_high, df, p, n, measure, reason`` and, with
+        ``adjust``, ``p_holm, p_bh`` (over the outcomes estimated; see
+        :func:`trustsurvey.analysis.multiplicity.adjust_pvalues`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from trustsurvey.design import SurveyDesign
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"psu": np.repeat(np.arange(40), 4),
+    ...                    "pilot": np.repeat(np.arange(40) % 2, 4),
+    ...                    "wave": np.tile([1, 2], 80), "w": 1.0})
+    >>> df["a"] = rng.normal(size=160)
+    >>> df["b"] = np.where(df.wave == 2, np.nan, 1.0)  # not asked at follow-up
+    >>> t = did_table(SurveyDesign(df, ids="psu", weights="w"), ["a", "b"])
+    >>> t["outcome"].tolist(), bool(np.isnan(t.loc[1, "estimate"]))
+    (['a', 'b'], True)
+    >>> "no valid answers" in t.loc[1, "reason"]
+    True
+    """
+    from trustsurvey.analysis.multiplicity import adjust_pvalues
+
+    rows, cells = [], []
+    for out in outcomes:
+        try:
+            res = did(design, out, treated, period, covariates, family, **kwargs)
+        except AnalysisError as exc:
+            rows.append({"outcome": out, "reason": str(exc)})
+            continue
+        first = res.iloc[0]
+        rows.append({k: first[k] for k in res.columns if k != "term"} | {"reason": ""})
+        c = res.attrs["cells"].copy()
+        c.attrs = {}
+        cells.append(c.assign(outcome=out))
+    cols = ["outcome", "estimate", "se", "ci_low", "ci_high", "df", "p", "n", "measure"]
+    table = pd.DataFrame(rows)
+    extra = [c for c in table.columns if c not in cols and c != "reason"]
+    table = table.reindex(columns=[*cols, *extra, "reason"])
+    if adjust:
+        table = adjust_pvalues(table)
+    table.attrs["cells"] = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame()
+    return table

@@ -179,7 +179,7 @@ def proportional_odds(design: Any, formula: str, *, level: float = 0.95) -> pd.D
     try:
         arrays = model_arrays(d, f"_olr_y ~ {rhs}")
     except DesignError as exc:
-        raise AnalysisError(str(exc.args[0]), item="formula", hint=exc.hint) from exc
+        raise AnalysisError(str(exc), item="formula", hint=exc.hint) from exc
     keep = [i for i, nm in enumerate(arrays.names) if nm != "Intercept"]
     names = [arrays.names[i] for i in keep]
     used = arrays.used

@@ -95,31 +95,23 @@ def _keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.Dat
 
 
 def _did_table(design: Any, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
-    from trustsurvey.analysis.did import did
+    """Unadjusted and covariate-adjusted DiD of every outcome, and the 2 x 2 tables."""
+    from trustsurvey.analysis.did import did_table
 
-    rows, cells = [], []
-    for model, cov in (("unadjusted", None), ("adjusted", covs or None)):
-        if model == "adjusted" and not covs:
-            continue
-        for out in outcomes:
-            try:
-                res = did(design, out, treated=treated, covariates=cov, categorical=covs)
-            except AnalysisError as exc:
-                rows.append({"outcome": out, "model": model, "reason": str(exc.args[0])})
-                continue
-            row = res.iloc[0].to_dict() | {"model": model, "reason": ""}
-            rows.append({k: v for k, v in row.items() if not isinstance(v, pd.DataFrame)})
-            if model == "unadjusted":
-                cells.append(_plain(res.attrs["cells"]).assign(outcome=out))
-    table = pd.DataFrame(rows)
+    parts = [did_table(design, outcomes, treated=treated).assign(model="unadjusted")]
+    if covs:
+        adj = did_table(design, outcomes, treated=treated, covariates=covs, categorical=covs)
+        parts.append(adj.assign(model="adjusted"))
+    cells = parts[0].attrs["cells"]
+    table = _concat(parts).drop(columns=["p_holm", "p_bh"])
     lead = ["outcome", "model", "estimate", "se", "ci_low", "ci_high", "df", "p", "n"]
-    table = table.reindex(columns=[*lead, "measure", "reason"])
-    return table, (_concat(cells) if cells else pd.DataFrame())
+    return table[[*lead, *[c for c in table.columns if c not in lead]]], cells
 
 
 def run_analysis(ctx: RunContext) -> None:
     """The step: every table and figure of the analysis for the study (see module doc)."""
     from trustsurvey.analysis import figures
+    from trustsurvey.analysis.choices import multiple_choice, multiple_choice_difference
     from trustsurvey.analysis.compare import (
         compare_communities,
         compare_means,
@@ -129,7 +121,6 @@ def run_analysis(ctx: RunContext) -> None:
     )
     from trustsurvey.analysis.did import event_study
     from trustsurvey.analysis.effects import standardized_difference
-    from trustsurvey.analysis.multiple_choice import multiple_choice, multiple_choice_difference
     from trustsurvey.analysis.multiplicity import adjust_pvalues
     from trustsurvey.analysis.ordinal import proportional_odds
     from trustsurvey.design import SurveyDesign
@@ -204,7 +195,7 @@ def run_analysis(ctx: RunContext) -> None:
             try:
                 fit = proportional_odds(od, f"{it} ~ {treated} * post")
             except AnalysisError as exc:
-                rows.append(pd.DataFrame([{"item": it, "reason": str(exc.args[0])}]))
+                rows.append(pd.DataFrame([{"item": it, "reason": str(exc)}]))
                 continue
             rows.append(fit.assign(item=it, reason=""))
         ordinal = _concat(rows)
