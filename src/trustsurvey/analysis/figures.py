@@ -216,7 +216,7 @@ def problems_figure(
 ) -> Any:
     """Horizontal bars of the share naming each option, ranked, one bar colour per arm.
 
-    Takes :func:`~trustsurvey.analysis.multiple_choice.multiple_choice` output for one wave
+    Takes :func:`~trustsurvey.analysis.choices.multiple_choice` output for one wave
     (filter the table first). Options are ordered by the share over all arms.
 
     Examples
