@@ -28,7 +28,15 @@ app = typer.Typer(
 )
 
 # Modules in this folder that add commands; each defines ``register(app)``.
-COMMAND_MODULES = ("data", "questionnaire", "study", "weighting", "analysis", "publish")
+COMMAND_MODULES = (
+    "data",
+    "questionnaire",
+    "study",
+    "weighting",
+    "analysis",
+    "publish",
+    "programme",
+)
 
 
 def _version(value: bool) -> None:

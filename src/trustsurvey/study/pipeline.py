@@ -258,4 +258,7 @@ def run_study(
 
 
 # Later stages register their steps on import (each module calls add_step).
-from trustsurvey.study import steps_analysis  # noqa: E402, F401
+from trustsurvey.study import (  # noqa: E402
+    steps_analysis,  # noqa: F401
+    steps_programme,  # noqa: F401
+)
