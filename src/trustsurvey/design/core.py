@@ -147,9 +147,13 @@ class SurveyDesign:
             name = weights if isinstance(weights, str) else "weights"
             if isinstance(weights, str):
                 estimators.check_columns(data, [weights], "weight")
-                values = pd.to_numeric(data[weights], errors="coerce").to_numpy(
-                    dtype=float, na_value=np.nan
-                )
+                column = data[weights]
+                if column.dtype == np.float64:  # a read-only view under copy-on-write
+                    values = column.to_numpy()
+                else:
+                    values = pd.to_numeric(column, errors="coerce").to_numpy(
+                        dtype=float, na_value=np.nan
+                    )
             else:
                 values = np.asarray(
                     weights.reindex(data.index) if isinstance(weights, pd.Series) else weights,
@@ -190,6 +194,8 @@ class SurveyDesign:
 
     @staticmethod
     def _check_positive(values: np.ndarray, name: str, role: str, index: pd.Index) -> None:
+        if values.size and values.min() > 0 and values.max() < np.inf:  # NaN fails both
+            return
         bad = ~np.isfinite(values) | (values <= 0)
         if bad.any():
             kinds = []

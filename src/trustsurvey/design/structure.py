@@ -230,7 +230,9 @@ def build_structure(
 
     # stage-1 units: nested in strata if asked
     s1 = raw_strata[0]
-    if nest and has_strata:
+    if ids[0] is None and not (nest and has_strata):  # every row its own PSU, in row order
+        unit1, n1 = raw_ids[0], n
+    elif nest and has_strata:
         unit1, n1 = _combine(s1, raw_ids[0])
     else:
         unit1, n1 = _combine(np.zeros(n, dtype=np.int64), raw_ids[0])
@@ -272,8 +274,8 @@ def build_structure(
 
     # a stage whose units are the rows themselves, coded 0..n-1 (ids=None without nesting)
     unit_is_row = [
-        k == n and bool(np.array_equal(u, np.arange(n)))
-        for u, k in zip(units, n_units, strict=True)
+        (u is raw and col is None) or (k == n and bool(np.array_equal(u, np.arange(n))))
+        for u, k, raw, col in zip(units, n_units, raw_ids, ids, strict=True)
     ]
 
     # stage strata codes (per row) and their labels for messages
@@ -323,11 +325,14 @@ def build_structure(
     weights_from_fpc = np.ones(n) if has_fpc else None
     for s in range(n_stages):
         row_stratum = stage_strata[s]
-        n_strata = int(row_stratum.max()) + 1
         unit = units[s]
         k = n_units[s]
         unit_stratum = row_stratum if unit_is_row[s] else _first_per_group(unit, row_stratum, k)
-        n_sampled = np.bincount(unit_stratum, minlength=n_strata).astype(float)
+        if s == 0 and not has_strata:  # one stratum holding every first-stage unit
+            n_strata, n_sampled = 1, np.array([float(k)])
+        else:
+            n_strata = int(row_stratum.max()) + 1
+            n_sampled = np.bincount(unit_stratum, minlength=n_strata).astype(float)
         if fpc_values[s] is not None:
             v = fpc_values[s]
             col = fpc_cols[s]
