@@ -40,6 +40,18 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _valid_rows(res: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a ``covmat=True`` result with an estimate (domains with answers), with the
+    matching block of the covariance: empty domains would make every contrast NaN."""
+    valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
+    if valid.all():
+        return res
+    out = res[valid].copy()
+    out.attrs = dict(res.attrs)
+    out.attrs["covmat"] = res.attrs["covmat"].iloc[np.flatnonzero(valid), np.flatnonzero(valid)]
+    return out
+
+
 def _diff_table(
     design: Any, variables: list[str], group_col: str, by: list[str], level: float
 ) -> pd.DataFrame:
@@ -52,9 +64,12 @@ def _diff_table(
     gpos, vpos = names.index(group_col), names.index("variable")
     bpos = [names.index(b) for b in by]
     cells: dict[tuple, dict] = {}
+    valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
     for i, lab in enumerate(labels):
         key = (tuple(lab[j] for j in bpos), lab[vpos])
-        cells.setdefault(key, {})[lab[gpos]] = i
+        cells.setdefault(key, {})
+        if valid[i]:  # a domain without valid answers is reported with a reason
+            cells[key][lab[gpos]] = i
     rows, weights = [], {}
     for (bkey, var), arms in cells.items():
         row = dict(zip(by, bkey, strict=True)) | {"outcome": var}
@@ -79,7 +94,7 @@ def _diff_table(
     for col in ("difference", "se", "ci_low", "ci_high", "df", "p"):
         out[col] = np.nan
     if weights:
-        con = design.contrast(res, weights, level=level)
+        con = design.contrast(_valid_rows(res), weights, level=level)
         for col, src in (("difference", "estimate"), ("se", "se"), ("ci_low", "ci_low")):
             out[col] = out["_contrast"].map(con[src])
         for col in ("ci_high", "df", "p"):
@@ -235,8 +250,12 @@ def compare_communities(
     d = design.with_columns(_cmp_unit=unit, _cmp_y=_numeric(data, outcome, "outcome"))
     res = d.mean("_cmp_y", by=[*bys, "_cmp_unit"], covmat=True, level=level)
     labels = list(res.index)
+    valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
+    labels_ok = [lab for lab, ok in zip(labels, valid, strict=True) if ok]
     rows, weights = [], {}
     for i, lab in enumerate(labels):
+        if not valid[i]:
+            continue
         lab_t = lab if isinstance(lab, tuple) else (lab,)
         *bkey, u = lab_t
         if u == "control":
@@ -250,7 +269,7 @@ def compare_communities(
             "se": r["se"],
             "n": int(r["n"]),
         }
-        if ctrl in labels:
+        if ctrl in labels_ok:
             name = f"c{len(weights)}"
             weights[name] = {lab: 1.0, ctrl: -1.0}
             row |= {"estimate_control": res.loc[ctrl, "estimate"], "_c": name, "reason": ""}
@@ -261,7 +280,7 @@ def compare_communities(
     for col in ("difference", "se_diff", "ci_low", "ci_high", "df", "p"):
         out[col] = np.nan
     if weights:
-        con = d.contrast(res, weights, level=level)
+        con = d.contrast(_valid_rows(res), weights, level=level)
         out["difference"] = out["_c"].map(con["estimate"])
         out["se_diff"] = out["_c"].map(con["se"])
         for col in ("ci_low", "ci_high", "df", "p"):

@@ -84,14 +84,17 @@ def standardized_difference(
         y = _numeric(data, out, "outcome")
         d = design.with_columns(_smd_y=y, _smd_q=y**2, _smd_g=tr)
         res = d.mean(["_smd_y", "_smd_q"], by=[*bys, "_smd_g"], covmat=True)
-        V = np.asarray(res.attrs["covmat"], dtype=float)
+        V = np.nan_to_num(np.asarray(res.attrs["covmat"], dtype=float))  # empty domains
         labels = list(res.index)
         names = list(res.index.names)
         gpos, vpos = names.index("_smd_g"), names.index("variable")
         bpos = [names.index(b) for b in bys]
         pos: dict[tuple, dict] = {}
+        valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
         for i, lab in enumerate(labels):
-            pos.setdefault(tuple(lab[j] for j in bpos), {})[(lab[gpos], lab[vpos])] = i
+            cell = pos.setdefault(tuple(lab[j] for j in bpos), {})
+            if valid[i]:
+                cell[(lab[gpos], lab[vpos])] = i
         dfree = float(res["df"].iloc[0])
         est = res["estimate"].to_numpy(dtype=float)
         for key, idx in pos.items():
