@@ -218,7 +218,10 @@ def write_example(frames: ExampleFrames, folder: Path, seed: int = DEFAULT_SEED)
         from trustsurvey.example import programme
 
         programme.write_programme(frames.programme, folder)
-        yaml_text += programme.STUDY_YAML
+        # beside the other non-survey records (focus groups), before the settings
+        yaml_text = yaml_text.replace(
+            "\nvalidation:", "\n" + programme.STUDY_YAML + "validation:", 1
+        )
         readme_text += programme.readme_section(frames.programme)
     write_text(folder / "study.yaml", yaml_text)
     write_text(folder / "README.md", readme_text)
