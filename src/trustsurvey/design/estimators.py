@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from trustsurvey.design.structure import DesignStructure
 
 # with calibration adjustments, row-level scores are built in blocks of at most this many values
-BLOCK_ELEMENTS = 2**24
+BLOCK_ELEMENTS = 2**22
 
 
 def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:

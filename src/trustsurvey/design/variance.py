@@ -145,24 +145,33 @@ def covariance_from_totals(
             t = np.asarray(st.parent_indicator @ t)
         if not np.any(st.coef_by_stratum):
             continue
-        sums = np.asarray(st.strata_indicator @ t)
+        one = st.n_strata == 1
+        sums = t.sum(axis=0, keepdims=True) if one else np.asarray(st.strata_indicator @ t)
         means = sums / st.n_sampled[:, None]
         if not st.centre.all():
             means[~st.centre] = 0.0
         if s == 0 and single is not None and structure.lonely_psu == "adjust":
             means = np.where(single, 0.0, means)
-        c = t - means[st.unit_stratum]
-        c *= np.sqrt(st.coef)[:, None]
+        c = t - means if one else t - means[st.unit_stratum]
         if s == 0 and single is not None and structure.lonely_psu == "average":
             c *= ~single[st.unit_stratum]
+        scale = None
         if s == 0 and structure.lonely_psu == "average":
             if factors is None and st.lonely.any():
                 factors = np.full(k, st.n_strata / (st.n_strata - st.lonely.sum()))
-            if factors is not None:
-                c *= np.sqrt(factors)[None, :]
-        if diag:
-            out += np.einsum("ij,ij->j", c, c)
+            scale = factors
+        if diag:  # sum_h coef_h sum_{u in h} c_u^2, without scaling every unit
+            if one:
+                per = np.einsum("ij,ij->j", c, c)[None, :]
+            else:
+                c *= c
+                per = np.asarray(st.strata_indicator @ c)
+            contrib = st.coef_by_stratum @ per
+            out += contrib if scale is None else contrib * scale
         else:
+            c *= np.sqrt(st.coef)[:, None]
+            if scale is not None:
+                c *= np.sqrt(scale)[None, :]
             out += c.T @ c
     return out
 
