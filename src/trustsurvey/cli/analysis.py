@@ -1,4 +1,4 @@
-"""Commands of the analysis room: ``trustsurvey plan`` and ``trustsurvey sample``.
+"""Commands of the analysis room: ``trustsurvey plan``, ``sample`` and ``did``.
 
 Heavy libraries are imported inside the commands so ``trustsurvey --help`` stays fast.
 """
@@ -268,8 +268,79 @@ def sample_weights(
     typer.echo(f"{n} of {len(done)} households weighted; written to {output}")
 
 
+DID_HELP = "\n\n".join(
+    [
+        "Design-based difference-in-differences of one or more outcomes in a survey file.",
+        "Reads FILE (.sav/.csv/.parquet/...; missing codes become missing), declares the design "
+        "(--ids, --strata, --weights, --nest) and fits outcome ~ treated x post for each "
+        "OUTCOME, post = 0 at the lowest period code and 1 at the highest. Prints one row per "
+        "outcome (estimate, se, ci, df, p, Holm and BH adjusted p) and the 2 x 2 weighted means; "
+        "an outcome that cannot be estimated is listed with its reason.",
+        "Settlements revisited in both waves: declare the PSU across waves (--strata raion, not "
+        "wave x raion) so their correlation enters the SE.",
+        "trustsurvey did trust.sav trust_police aware_officer --ids psu --strata stratum "
+        "--weights pw --nest",
+        "Adjusted for sex and age group (treatment-coded dummies), written to a CSV:",
+        "trustsurvey did trust.sav trust_police --ids psu --strata stratum --weights pw --nest "
+        "--covariate sex --covariate agegrp -o did.csv",
+    ]
+)
+
+
+def did_command(
+    file: Annotated[Path, typer.Argument(help="Survey file with both waves.")],
+    outcomes: Annotated[list[str], typer.Argument(help="Outcome column(s).")],
+    treated: Annotated[str, typer.Option(help="0/1 column, 1 = pilot community.")] = "pilot",
+    period: Annotated[str, typer.Option(help="Wave column.")] = "wave",
+    ids: Annotated[str | None, typer.Option(help="PSU (settlement) column.")] = None,
+    strata: Annotated[str | None, typer.Option(help="Stratum column.")] = None,
+    weights: Annotated[str | None, typer.Option(help="Design weight column.")] = None,
+    nest: Annotated[bool, typer.Option(help="PSU ids are unique only within strata.")] = False,
+    covariate: Annotated[
+        list[str] | None,
+        typer.Option(help="Categorical adjustment variable (repeat the option for several)."),
+    ] = None,
+    family: Annotated[
+        str, typer.Option(help="gaussian, or binomial (a ratio of odds ratios, not a DiD).")
+    ] = "gaussian",
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the table (CSV).")] = None,
+) -> None:
+    from trustsurvey.analysis.did import did_table
+    from trustsurvey.design import SurveyDesign
+    from trustsurvey.io import read_survey
+
+    if not file.is_file():
+        raise InputFileError("survey file not found", file=file, hint="check the path")
+    data = read_survey(file).analysis()
+    design = SurveyDesign(data, ids=ids, strata=strata, weights=weights, nest=nest)
+    covs = list(covariate or [])
+    table = did_table(
+        design,
+        outcomes,
+        treated=treated,
+        period=period,
+        covariates=covs or None,
+        categorical=covs,
+        family=family,
+    )
+    cols = ["outcome", "estimate", "se", "ci_low", "ci_high", "df", "p", "p_holm", "p_bh", "n"]
+    _show("Difference-in-differences (treated x post):", table[cols])
+    cells = table.attrs["cells"]
+    if len(cells):
+        _show("Weighted means by arm and period:", cells)
+    bad = table[table["reason"] != ""]
+    for row in bad.itertuples():
+        typer.echo(f"{row.outcome}: not estimated: {row.reason}")
+    if out is not None:
+        from trustsurvey.study.atomic import write_csv
+
+        write_csv(out, table)
+        typer.echo(f"Written {out}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main ``trustsurvey`` app."""
     app.command("plan", help=PLAN_HELP)(plan)
     app.command("sample", help=SAMPLE_HELP)(sample)
     app.command("sample-weights", help=WEIGHTS_HELP)(sample_weights)
+    app.command("did", help=DID_HELP)(did_command)
