@@ -24,6 +24,11 @@ __all__ = ["forest_figure", "likert_figure", "problems_figure", "trend_figure"]
 _ARM_COLOURS = {"pilot": "#1f77b4", "control": "#ff7f0e", 1: "#1f77b4", 0: "#ff7f0e"}
 
 
+def _code(value: Any) -> Any:
+    """Whole-number floats shown without ``.0`` (codes read from SPSS are floats)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _need(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
@@ -104,7 +109,9 @@ def likert_figure(
     _need(table, ["category", "estimate", "dont_know"], "Likert distribution")
     t = table.copy()
     t["_cell"] = (
-        t[cells].astype(str).agg(" / ".join, axis=1) if cells else pd.Series("all", index=t.index)
+        t[cells].apply(lambda r: " / ".join(f"{c}={_code(r[c])}" for c in cells), axis=1)
+        if cells
+        else pd.Series("all", index=t.index)
     )
     scale = sorted(t.loc[~t["dont_know"], "category"].unique().tolist())
     if not scale:
@@ -113,7 +120,11 @@ def likert_figure(
         )
     k = len(scale)
     mid = (k - 1) / 2
-    colours = [f"hsl({int(10 + 200 * i / max(k - 1, 1))},60%,50%)" for i in range(k)]
+    from plotly.colors import sample_colorscale
+
+    colours = sample_colorscale("RdBu", [0.1 + 0.8 * i / max(k - 1, 1) for i in range(k)])
+    if k % 2:
+        colours[k // 2] = "#d0d0d0"  # the neutral middle category
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.8, 0.2])
     order = list(dict.fromkeys(t["_cell"]))
     wide = t.pivot_table(index="_cell", columns="category", values="estimate", aggfunc="sum")
@@ -142,6 +153,7 @@ def likert_figure(
                     marker_color=colours[i],
                     showlegend=not (i == mid and side > 0),
                     legendgroup=str(c),
+                    legendrank=i,
                 ),
                 row=1,
                 col=1,
