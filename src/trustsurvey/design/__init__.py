@@ -26,10 +26,13 @@ order, zero outside the domain) and hands them to
 
 A weighting function builds a calibrated design with
 ``design._replace_weights(new_weights, calibration=adjustment_or_list)``: same data,
-structure and domain, new weights, and the adjustments appended to ``design.calibration``.
-With no adjustment (``calibration=None``) the new weights are treated as fixed. Estimators use
-a faster path (unit totals straight from ``np.bincount``) only when ``design.calibration`` is
-empty, so calibrated designs always go through step 1.
+structure and domain, new weights, and the adjustments appended to ``design.calibration``
+(earlier ones kept; ``keep_calibration=False`` drops them, for weights taken as fixed).
+Estimators use a faster path only when ``design.calibration`` is empty, so calibrated designs
+always go through step 1: unit-by-domain totals from ``np.bincount`` over the (unit, domain)
+pairs that occur, and per-stratum sums of squared deviations from those pairs
+(:func:`~trustsurvey.design.variance.pair_variances`), so memory stays ``O(n)`` however many
+units and domains there are.
 
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign

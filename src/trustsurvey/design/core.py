@@ -262,6 +262,8 @@ class SurveyDesign:
         self,
         new_weights: np.ndarray | pd.Series,
         calibration: InfluenceAdjustment | Sequence[InfluenceAdjustment] | None = None,
+        *,
+        keep_calibration: bool = True,
     ) -> SurveyDesign:
         """A design identical but for its weights (and extra calibration adjustments).
 
@@ -269,6 +271,16 @@ class SurveyDesign:
         all positive) replace the weights; each ``calibration`` object's
         ``adjust(scores) -> scores`` is appended to the adjustments the variance routine applies,
         in order, to the weighted influence values before the stage-wise aggregation.
+
+        ``keep_calibration=True`` (default) keeps the adjustments of earlier calibrations, as
+        R keeps ``design$postStrata`` through later calibrations; ``False`` starts from none
+        (weights taken as fixed, as R's ``svydesign(weights = new weights)``: the weighting
+        functions' ``fixed_weights=True``), before appending ``calibration``.
+
+        >>> import pandas as pd
+        >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 2.0, 3.0]}), weights="w")
+        >>> d._replace_weights([2.0, 2.0, 2.0], keep_calibration=False).weights.tolist()
+        [2.0, 2.0, 2.0]
         """
         w = np.asarray(
             new_weights.reindex(self._data.index)
@@ -285,6 +297,8 @@ class SurveyDesign:
         self._check_positive(w, "weights", "new weight", self._data.index)
         out = self._copy()
         out._w = w
+        if not keep_calibration:
+            out._adjustments = ()
         if calibration is not None:
             extra = (
                 [calibration] if isinstance(calibration, InfluenceAdjustment) else list(calibration)
@@ -295,7 +309,7 @@ class SurveyDesign:
                         f"calibration object {adj!r} has no adjust(scores) method",
                         item="calibration",
                     )
-            out._adjustments = (*self._adjustments, *extra)
+            out._adjustments = (*out._adjustments, *extra)
         return out
 
     def with_columns(self, **columns: Any) -> SurveyDesign:

@@ -54,9 +54,11 @@ def derive(
             "this SurveyDesign has no _replace_weights hook, so weights cannot be replaced",
             hint="update trustsurvey (the design room provides the hook)",
         )
-    new = replace(weights, calibration=None if fixed_weights else adjustment)
-    if fixed_weights and getattr(new, "_adjustments", ()):
-        # weights as fixed: as R's svydesign(weights = new weights), no calibration residuals
-        new._adjustments = ()
+    # fixed weights: as R's svydesign(weights = new weights), no calibration residuals at all
+    new = replace(
+        weights,
+        calibration=None if fixed_weights else adjustment,
+        keep_calibration=not fixed_weights,
+    )
     record(new, [*history(design), step])
     return new
