@@ -1,7 +1,8 @@
 """Training evaluation: paired pre/post (and follow-up) change of test scores.
 
 Per training type: the mean paired change ``d = post - pre`` with its t-based CI and p-value
-(pingouin ``ttest(paired=True)``; R ``t.test(post, pre, paired = TRUE)``), the effect size
+(pingouin ``ttest(paired=True)``, CI unrounded from ``scipy.stats.ttest_rel``; R
+``t.test(post, pre, paired = TRUE)``), the effect size
 Hedges' g of the paired scores (pingouin ``compute_effsize(paired=True)``, Hedges & Olkin
 1985), and the share of participants whose score improved. Only participants with both tests
 are paired; the others are listed by validation (``post_only`` error, ``pre_only`` warning).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 
 def paired_scores(trainings: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
@@ -49,7 +51,8 @@ def training_effects(
                 continue
             diff = pair[later] - pair["pre"]
             test = pg.ttest(pair[later], pair["pre"], paired=True, confidence=level)
-            ci = test["CI95" if level == 0.95 else f"CI{int(level * 100)}"].iloc[0]
+            # pingouin rounds its CI to 2 decimals: the same t interval, unrounded, from scipy
+            ci = stats.ttest_rel(pair[later], pair["pre"]).confidence_interval(level)
             rows.append(
                 {
                     "type": kind,
@@ -59,8 +62,8 @@ def training_effects(
                     "mean_pre": float(pair["pre"].mean()),
                     "mean_later": float(pair[later].mean()),
                     "mean_change": float(diff.mean()),
-                    "ci_low": float(ci[0]),
-                    "ci_high": float(ci[1]),
+                    "ci_low": float(ci.low),
+                    "ci_high": float(ci.high),
                     "t": float(test["T"].iloc[0]),
                     "df": float(test["dof"].iloc[0]),
                     "p_value": float(test["p_val"].iloc[0]),
