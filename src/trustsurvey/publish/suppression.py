@@ -46,10 +46,9 @@ def protect_tables(
     reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
     cache: dict = {}
+    index = build_cells(true)  # relations depend on keys only; flags are updated in place
     for _ in range(MAX_ROUNDS):
-        index = build_cells(true)
         _singletons(index, true, reasons, policy)
-        index = build_cells(true)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
             published, policy, true_values=_published_index(index, published), cache=cache
@@ -66,8 +65,8 @@ def protect_tables(
     raise PublishError(
         "complementary suppression could not protect every small cell",
         item=sorted({str(t) for t in exposed["table"]}),
-        hint="raise publish.min_cell's neighbours: publish fewer breakdowns (margins or "
-        "subgroups) or lower publish.protection_interval",
+        hint="publish fewer breakdowns (margins or subgroups with small cells), or lower "
+        "publish.protection_interval",
     )
 
 
@@ -113,11 +112,9 @@ def _blank(kind: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _published_index(true_index: CellIndex, published: Mapping[str, pd.DataFrame]) -> CellIndex:
+    """The index as an intruder sees it: suppressed values blank."""
     cells = true_index.cells.copy()
-    vals = []
-    for kind, col, row in zip(cells["kind"], cells["column"], cells["row"], strict=True):
-        vals.append(published[kind][col].iat[row])
-    cells["value"] = np.asarray(vals, dtype=float)
+    cells["value"] = cells["value"].where(~cells["suppressed"].astype(bool))
     return CellIndex(cells, true_index.relations)
 
 
