@@ -21,6 +21,7 @@ from trustsurvey.analysis import (
     multiple_choice,
     multiple_choice_difference,
     problems_figure,
+    proportional_odds,
     standardized_difference,
     trend_figure,
 )
@@ -264,3 +265,14 @@ def test_figures_build_from_tables(design, trust):
     pf = problems_figure(mc[~mc["exclusive"]])
     assert len(pf.data) == 2
     assert "<html>" in fo.to_html(include_plotlyjs=False, full_html=True)
+
+
+def test_replicate_designs_give_the_same_estimates_and_close_ses(design):
+    rep = design.replicate("JKn")
+    a, b = did(design, "trust_police"), did(rep, "trust_police")
+    assert b.loc[0, "estimate"] == pytest.approx(a.loc[0, "estimate"], rel=1e-10)
+    assert b.loc[0, "se"] == pytest.approx(a.loc[0, "se"], rel=0.1)
+    oa = proportional_odds(design, "trust_police ~ pilot * wave")
+    ob = proportional_odds(rep, "trust_police ~ pilot * wave")
+    np.testing.assert_allclose(ob["estimate"], oa["estimate"], rtol=1e-8)
+    np.testing.assert_allclose(ob["se"], oa["se"], rtol=0.1)

@@ -9,6 +9,8 @@ same objective; both stop at the same optimum). The variance is the sandwich
 respondent ``i``, ``H`` the Hessian of the pseudo-log-likelihood in ``(beta, zeta)``) go
 through the design's variance routine, as in R's ``svyolr.survey.design2`` (Lumley 2010,
 ch. 6). Residual df = design df of the rows used − number of slopes (R's ``df.residual``).
+On a replicate design the model is refitted with every replicate's weights and the variance is
+that of the replicate estimates (R's ``svyolr.svyrep.design``; df = replicate df − slopes).
 
 Rows with a missing response or covariate are out of the domain (zero influence, the design
 kept whole); R drops them from the design, which gives the same numbers unless a whole PSU
@@ -66,11 +68,21 @@ def _pieces(
     return pr, la, lb, laa, lbb, lab, Da, Db
 
 
-def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, q: int, tol: float = 1e-12) -> tuple:
+def _fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    q: int,
+    tol: float = 1e-12,
+    start: np.ndarray | None = None,
+) -> tuple:
     p = X.shape[1]
-    shares = np.bincount(y, weights=w, minlength=q + 1) / w.sum()
-    zeta = special.logit(np.cumsum(shares)[:q])
-    beta = np.zeros(p)
+    if start is None:
+        shares = np.bincount(y, weights=w, minlength=q + 1) / w.sum()
+        zeta = special.logit(np.cumsum(shares)[:q])
+        beta = np.zeros(p)
+    else:
+        beta, zeta = start[:p].copy(), start[p:].copy()
 
     def loglik(b: np.ndarray, z: np.ndarray) -> float:
         eta = X @ b if p else 0.0
@@ -203,17 +215,32 @@ def proportional_odds(design: Any, formula: str, *, level: float = 0.95) -> pd.D
     w = design._w[used]
     beta, zeta, H, sc, ll = _fit(X, y, w, q)
     p = len(beta)
-    hinv = np.linalg.inv(H)
-    scores = np.zeros((len(data), p + q))
-    scores[used] = sc @ hinv
-    fac, sng = domain_lonely(design.structure, used, np.zeros(len(data), dtype=np.int64), 1)
-    if fac is not None:
-        fac = np.repeat(fac, p + q)
-    if sng is not None:
-        sng = np.repeat(sng, p + q, axis=1)
-    cov = design_covariance(design.structure, scores, design._adjustments, factors=fac, single=sng)
-    df = float(used_degf(design, used) - p)
     est = np.concatenate([beta, zeta])
+    if hasattr(design, "replicate_weights"):
+        # replicate design (R's svyolr.svyrep.design): refit with every replicate's weights
+        # from the full-sample estimates; variance of the replicate estimates (svrVar)
+        rep_w = design.replicate_weights().to_numpy()[used]
+        reps = np.vstack(
+            [
+                np.concatenate(_fit(X, y, rep_w[:, r], q, start=est)[:2])
+                for r in range(rep_w.shape[1])
+            ]
+        )
+        cov = design._variance(reps, est, cov=True)
+        df = float(design.degf - p)
+    else:
+        hinv = np.linalg.inv(H)
+        scores = np.zeros((len(data), p + q))
+        scores[used] = sc @ hinv
+        fac, sng = domain_lonely(design.structure, used, np.zeros(len(data), dtype=np.int64), 1)
+        if fac is not None:
+            fac = np.repeat(fac, p + q)
+        if sng is not None:
+            sng = np.repeat(sng, p + q, axis=1)
+        cov = design_covariance(
+            design.structure, scores, design._adjustments, factors=fac, single=sng
+        )
+        df = float(used_degf(design, used) - p)
     se = np.sqrt(np.diag(cov))
     t = est / se
     pv = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.full(len(t), np.nan)
