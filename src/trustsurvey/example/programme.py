@@ -270,7 +270,7 @@ def _plant(f: ProgrammeFrames, rng: np.random.Generator) -> None:
     i = int(rng.choice(post))
     code = tr.at[i, "participant"]
     tr.at[i, "participant"] = code + "X"
-    tr.drop(index=tr.index[(tr["participant"] == code) & (tr["phase"] == "pre")], inplace=True)
+    tr = tr.drop(index=tr.index[(tr["participant"] == code) & (tr["phase"] == "pre")])
     f.trainings = tr.reset_index(drop=True)
     log.append(
         ("trainings", code + "X", "post_only", "participant", f"mistyped {code}; its pre-test lost")
