@@ -117,7 +117,7 @@ def meta_regression(
     ses = np.sqrt(np.diag(cov))
     zq = stats.norm.ppf(0.5 + level / 2)
     z = beta / ses
-    return pd.DataFrame(
+    fit = pd.DataFrame(
         {
             "term": ["intercept", "slope"],
             "estimate": beta,
@@ -131,6 +131,8 @@ def meta_regression(
             "q_e": q_e,
         }
     )
+    fit.attrs["cov"] = cov
+    return fit
 
 
 def dose_response(
@@ -138,11 +140,17 @@ def dose_response(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Join trust change and intensity per community; fit the meta-regression.
 
-    Returns the per-community table (with the fitted line and its CI) and the fit.
+    Returns the per-community table (with the fitted line and its 95% CI, ``x' V x``) and the
+    fit.
     """
     table = change.merge(intensity[["community", "arm", x]], on="community", how="inner")
     fit = meta_regression(table, "change", "se", x)
     b0, b1 = fit["estimate"].to_numpy()
     table["fitted"] = b0 + b1 * table[x]
+    X = np.column_stack([np.ones(len(table)), table[x].to_numpy(float)])
+    se_fit = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.attrs["cov"], X))
+    zq = stats.norm.ppf(0.975)
+    table["fitted_ci_low"] = table["fitted"] - zq * se_fit
+    table["fitted_ci_high"] = table["fitted"] + zq * se_fit
     table["note_en"], table["note_uk"] = NOTE["en"], NOTE["uk"]
     return table, fit

@@ -97,6 +97,20 @@ def dose_figure(table: pd.DataFrame, x: str = "activities_per_1000") -> go.Figur
             )
         )
     line = table.sort_values(x)
+    band_x = [*line[x], *line[x][::-1]]
+    band_y = [*line["fitted_ci_high"], *line["fitted_ci_low"][::-1]]
+    fig.add_trace(
+        go.Scatter(
+            x=band_x,
+            y=band_y,
+            fill="toself",
+            mode="lines",
+            line_width=0,
+            opacity=0.2,
+            name="95% CI",
+            hoverinfo="skip",
+        )
+    )
     fig.add_trace(go.Scatter(x=line[x], y=line["fitted"], mode="lines", name="meta-regression"))
     fig.update_layout(
         title="Trust change vs programme intensity (observational) / "
