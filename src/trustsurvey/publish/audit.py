@@ -58,6 +58,7 @@ def audit_tables(
     *,
     true_values: CellIndex | None = None,
     cache: dict | None = None,
+    stop_early: bool = False,
 ) -> pd.DataFrame:
     """Bounds an intruder can derive for every suppressed cell of ``tables``.
 
@@ -65,7 +66,8 @@ def audit_tables(
     row in the table), ``column, reason, lower, upper, width`` (``upper - lower``),
     ``required`` (protection interval), ``exposed`` (``width < required``) and ``relations``
     (how many relations involve the cell). ``cache`` (a dict kept between calls) reuses the
-    bounds of connected groups of cells that have not changed.
+    bounds of connected groups of cells that have not changed. With ``stop_early`` a group
+    stops at its first exposed cell (enough for the writer, which then adds a complement).
     """
     index = true_values or build_cells(tables)
     cells = index.cells
@@ -99,15 +101,17 @@ def audit_tables(
         if key is not None and key in cache:
             lo, hi = cache[key]
         else:
-            lo, hi = _bounds(comp_vars, comp_rels, value, suppressed, is_share, reason, policy)
-            if key is not None:
+            lo, hi = _bounds(
+                comp_vars, comp_rels, value, suppressed, is_share, reason, policy, stop_early
+            )
+            if key is not None and len(lo) == len(comp_vars):
                 cache[key] = (lo, hi)
         nrel = {v: 0 for v in comp_vars}
         for r in comp_rels:
             for m in _members(r):
                 if m in nrel:
                     nrel[m] += 1
-        for j, v in enumerate(comp_vars):
+        for j, v in enumerate(comp_vars[: len(lo)]):
             req = policy.protection_share if is_share[v] else policy.protection_interval
             out.append(
                 {
@@ -212,6 +216,7 @@ def _bounds(
     is_share: np.ndarray,
     reason: np.ndarray,
     policy: DisclosurePolicy,
+    stop_early: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     pos = {v: j for j, v in enumerate(comp_vars)}
     bounds = [_var_bounds(v, is_share, reason, policy) for v in comp_vars]
@@ -260,6 +265,9 @@ def _bounds(
                     hint="check that margins (rows with 'all') are not smaller than their parts",
                 )
             store[j] = sign * res
+        req = policy.protection_share if is_share[comp_vars[j]] else policy.protection_interval
+        if stop_early and hi[j] - lo[j] < req - 1e-9:
+            return lo[: j + 1], hi[: j + 1]
     # a cell whose bound is unlimited cannot be pinned down: width is infinite
     return lo, hi
 

@@ -51,7 +51,11 @@ def protect_tables(
         _singletons(index, true, reasons, policy)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
-            published, policy, true_values=_published_index(index, published), cache=cache
+            published,
+            policy,
+            true_values=_published_index(index, published),
+            cache=cache,
+            stop_early=True,
         )
         exposed = audit[audit["exposed"]]
         if exposed.empty:
