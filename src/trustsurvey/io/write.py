@@ -375,8 +375,22 @@ def write_xlsx(sd: SurveyData, path: str | Path) -> Path:
             dictionary.to_excel(xl, sheet_name="dictionary", index=False)
             pd.DataFrame({"trustsurvey_meta": pieces}).to_excel(xl, sheet_name="_meta", index=False)
             xl.book["_meta"].sheet_state = "hidden"
+            _text_not_formulas(xl.book)
 
     return write_atomic(target, writer)
+
+
+def _text_not_formulas(book: Any) -> None:
+    """Store text that starts with "=" as text: openpyxl would write it as a formula.
+
+    Answers such as ``=HYPERLINK(...)`` must show as typed, never run (OWASP "CSV
+    injection"); the value itself is kept unchanged.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def write_survey(sd: SurveyData, path: str | Path, *, compress: bool | None = None) -> Path:

@@ -130,7 +130,14 @@ class _Context:
 
 
 def _parse_yaml(text: str, ctx: _Context) -> Any:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # rejects control characters before parsing
+    except yaml.YAMLError as err:
+        raise QuestionnaireError(
+            f"not YAML text: {str(err).splitlines()[0]}",
+            file=ctx.file,
+            hint="remove the control characters (save the file as plain UTF-8 text)",
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -699,7 +706,11 @@ def questionnaire_from_data(
     name = _name(top.get("name"), "name", ctx)
     version = _str(top.get("version"), "version", ctx) or "1"
     languages = top.get("languages", list(LANGUAGES))
-    if not isinstance(languages, list) or not set(languages) <= set(LANGUAGES) or not languages:
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or not all(isinstance(lang, str) and lang in LANGUAGES for lang in languages)
+    ):
         raise ctx.error("languages", f"languages must be a list of uk and/or en, got {languages!r}")
 
     scales_raw = top.get("scales") or {}

@@ -23,6 +23,8 @@ choices, bad references) apply. This module maps pyxform's JSON form to a
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +199,7 @@ def from_xlsform(path: str | Path, *, name: str | None = None) -> Questionnaire:
         form = parse_file_to_json(str(path), warnings=warnings)
     except PyXFormError as err:
         raise _pyxform_error(err, path) from None
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise QuestionnaireError(
             f"cannot read the form: {err}",
             file=path,
@@ -247,6 +249,13 @@ class _FormReader:
         self._collect_renames(self.form.get("children", []))
         self._walk(self.form.get("children", []), group=None, repeat=None, relevant=None)
         self._unused_lists()
+        if not self.items:
+            raise QuestionnaireError(
+                "the form has no questions",
+                file=self.path,
+                item="survey",
+                hint="add the questions to the survey sheet (one row per question)",
+            )
         title = self.form.get("title") or self.form.get("name") or self.path.stem
         form_name = self.name or self.form.get("id_string") or self.path.stem
         form_name = re.sub(r"\W", "_", str(form_name)) or "form"

@@ -68,6 +68,24 @@ class _Loader:
             )
         return path
 
+    def read_table(self, path: Path, key: str) -> pd.DataFrame:
+        """A CSV named at ``key``; unreadable or malformed files raise StudyError."""
+        try:
+            return pd.read_csv(path)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
+            detail = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+            raise StudyError(
+                f"cannot read this CSV file ({detail})",
+                file=path,
+                item=key,
+                hint="save it as UTF-8 CSV with one header row and the same number of fields "
+                "on every line",
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise StudyError(
+                "the file is empty", file=path, item=key, hint="give the header row and the data"
+            ) from None
+
     def load(self, check_columns: bool) -> Study:
         if not self.folder.exists():
             raise StudyError(
@@ -155,7 +173,7 @@ class _Loader:
         communities = raw.get("communities")
         if isinstance(communities, str):
             file = self.existing(communities, "arms.communities")
-            table = pd.read_csv(file)
+            table = self.read_table(file, "arms.communities")
             where = "arms.communities"
         elif isinstance(communities, dict):
             table = pd.DataFrame(
@@ -196,7 +214,7 @@ class _Loader:
             raise self.fail("margins", "has both file and rows", "give one of them")
         if raw.get("file"):
             file = self.existing(raw["file"], "margins.file")
-            table = pd.read_csv(file)
+            table = self.read_table(file, "margins.file")
             where = "margins.file"
         elif raw.get("rows"):
             table = pd.DataFrame(raw["rows"])

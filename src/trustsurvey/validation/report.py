@@ -22,6 +22,21 @@ import pandas as pd
 from trustsurvey.study.atomic import atomic_path, write_text
 from trustsurvey.validation.checks import CHECKS
 
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, prefixed with an apostrophe (OWASP).
+
+    >>> print(_spreadsheet_safe("=1+2"), _spreadsheet_safe("-5.0"))
+    '=1+2 -5.0
+    """
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 COLUMNS = [
     "file",
     "row",
@@ -150,7 +165,7 @@ class ValidationReport:
     def to_csv(self, path: str | Path) -> Path:
         """Write the table as UTF-8 CSV (atomically)."""
         with atomic_path(path) as tmp:
-            self.table.to_csv(tmp, index=False, encoding="utf-8")
+            self.table.map(_spreadsheet_safe).to_csv(tmp, index=False, encoding="utf-8")
         return Path(path)
 
     def to_html(self, path: str | Path, *, title: str = "Validation report") -> Path:

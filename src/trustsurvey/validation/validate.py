@@ -135,6 +135,7 @@ def validate_study(study: Study, *, data: dict[int, object] | None = None) -> Va
         files.append(name)
         n_rows[name] = len(sd.data)
         parts.append(validate_data(sd.data, q, meta=sd.meta, file=name, settings=study.validation))
+        parts.append(_study_issues(study, wave, sd.data, name))
     if study.focus_groups is not None:
         from trustsurvey.validation.focus_groups import focus_group_issues
 
@@ -142,6 +143,22 @@ def validate_study(study: Study, *, data: dict[int, object] | None = None) -> Va
     parts = [p for p in parts if not p.empty]
     table = pd.concat(parts, ignore_index=True) if parts else empty_table()
     return ValidationReport(table, files=files, n_rows=n_rows)
+
+
+def _study_issues(study: Study, wave: Wave, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Wave code, arm and fieldwork-date checks of one wave against study.yaml."""
+    from trustsurvey.validation.study_checks import arm_issues, fieldwork_issues, wave_issues
+
+    q = study.questionnaire
+    id_column = _role_column(q, frame, "id")
+    wave_column = _role_column(q, frame, "wave")
+    found = [
+        wave_issues(frame, wave_column, wave.code, file=file, id_column=id_column),
+        arm_issues(frame, study.arms, file=file, id_column=id_column),
+        fieldwork_issues(frame, q, wave, file=file, id_column=id_column),
+    ]
+    found = [f for f in found if not f.empty]
+    return pd.concat(found, ignore_index=True) if found else empty_table()
 
 
 def validate_file(
