@@ -222,7 +222,9 @@ def did(
         of odds ratios with ``ratio, ratio_ci_low, ratio_ci_high`` (its exponent) and a
         second row ``did_cells``, the DiD of the weighted cell shares. ``attrs["cells"]`` is
         the 2 x 2 table (``treated, period, post, estimate, se, ci_low, ci_high, n``) of
-        weighted means of the rows used; ``attrs["model"]`` the full coefficient table.
+        weighted means of the rows used; ``attrs["model"]`` the full coefficient table;
+        ``attrs["covariates"]`` how each covariate entered (``"C(sex)"`` = dummies, ``"age"``
+        = linear: integer-coded categories need ``C(x)`` or ``categorical=[...]``).
 
     Notes
     -----
@@ -361,6 +363,7 @@ def did(
     out.attrs["cells"] = cells
     out.attrs["model"] = model
     out.attrs["formula"] = formula
+    out.attrs["covariates"] = dict(zip(cov_cols, terms, strict=True))  # how each entered
     out.attrs["baseline"] = base
     out.attrs["followup"] = follow
     if len(periods) > 2:
