@@ -24,7 +24,8 @@ from trustsurvey.example.geography import COMMUNITIES, RAIONS, settlements
 
 START, END = dt.date(2018, 6, 1), dt.date(2020, 12, 31)
 WAVE1_END, WAVE2_START = dt.date(2019, 4, 12), dt.date(2020, 9, 7)
-HOTLINE_OPEN = dt.date(2019, 5, 6)
+#: the oblast police hotline opens; the pilot promotes it from the end of wave 1
+HOTLINE_OPEN = dt.date(2018, 9, 3)
 FILES = {
     "activities": "programme/activities.csv",
     "hotline": "programme/hotline.csv",
@@ -147,10 +148,12 @@ def _hotline(rng: np.random.Generator, population: dict[str, int]) -> pd.DataFra
         for month in _months():
             if month < HOTLINE_OPEN.replace(day=1):
                 continue
-            per_1000 = 0.5 if arm == "pilot" else 0.1
+            programme = arm == "pilot" and month > WAVE1_END
+            per_1000 = 0.5 if programme else 0.1
             for _ in range(int(rng.poisson(per_1000 * population[community] / 1000))):
                 received = month + dt.timedelta(days=int(rng.integers(0, 28)))
-                days = float(rng.exponential(RESOLUTION_MEDIAN[arm] / np.log(2)))
+                median = RESOLUTION_MEDIAN["pilot" if programme else "control"]
+                days = float(rng.exponential(median / np.log(2)))
                 done = received + dt.timedelta(days=int(np.ceil(days)))
                 never = rng.random() < 0.08
                 if done > END:
@@ -320,9 +323,10 @@ def readme_section(frames: ProgrammeFrames) -> str:
 - `activities.csv`: {len(frames.activities)} activities {START}..{END} (id, date, community, type,
   participants by sex and role, organiser, notes). Pilot communities get ~{RATES["pilot"][1]} a
   month (scaled by size) between the waves, control communities ~{RATES["control"][1]}.
-- `hotline.csv`: {len(frames.hotline)} appeals from {HOTLINE_OPEN} (pilot ~0.5, control ~0.1 per
-  1,000 adults a month); median days to resolution {RESOLUTION_MEDIAN["pilot"]:g} (pilot) and
-  {RESOLUTION_MEDIAN["control"]:g} (control); appeals open on {END} are `pending`.
+- `hotline.csv`: {len(frames.hotline)} appeals from {HOTLINE_OPEN}: ~0.1 per 1,000 adults a
+  month everywhere, ~0.5 in the pilot communities after wave 1 (the programme promotes the
+  hotline); median days to resolution {RESOLUTION_MEDIAN["control"]:g}, and
+  {RESOLUTION_MEDIAN["pilot"]:g} in the pilot after wave 1; appeals open on {END} are `pending`.
   `caller_name` and `caller_phone` are (synthetic) personal data: trustsurvey drops them on reading.
 - `trainings.csv`: pre/post knowledge tests (0-100) of trainings for police (true gain
   +{GAIN["training_police"]:g}, a follow-up for ~40%) and residents
