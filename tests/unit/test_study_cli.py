@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from trustsurvey.study.pipeline import STEPS
+
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -92,8 +94,8 @@ def test_run_writes_estimates_and_never_touches_raw_files(study: Path) -> None:
     before = checksums(study)
     result = cli("run", study)
     assert result.returncode == 0, result.stderr
-    for step in ("[1/5] read", "[2/5] validate", "[3/5] clean", "[4/5] indices", "[5/5] estimates"):
-        assert step in result.stdout
+    for number, step in enumerate(STEPS, start=1):
+        assert f"[{number}/{len(STEPS)}] {step.name}" in result.stdout
     assert checksums(study) == before
     estimates = pd.read_csv(study / "out" / "estimates.csv")
     trust = estimates[estimates["variable"] == "trust_police"]

@@ -30,7 +30,9 @@ def ran(tmp_path_factory):
 
 def test_each_step_reports_progress(ran) -> None:
     _, lines, seen = ran
-    assert [x.split("]")[0] for x in lines if x.startswith("[")] == [f"[{i}/6" for i in range(1, 7)]
+    total = len(STEPS) + 1  # the registered steps and the custom one
+    progress = [x.split("]")[0] for x in lines if x.startswith("[")]
+    assert progress == [f"[{i}/{total}" for i in range(1, total + 1)]
     assert seen == ["custom"]
     assert any("Validation: 3 error(s)" in x for x in lines)
 
