@@ -65,6 +65,8 @@ def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
             item=col,
             hint="use design.proportion() for categories, or convert the column to numbers",
         )
+    if s.dtype == np.float64:  # a read-only view (copy-on-write), NaN already missing
+        return s.to_numpy()
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -432,9 +434,9 @@ def ratio(
         cov = pair_variances(struct, unit, dom, np.nan_to_num(t), D, factors=fac, single=sng)
     var = np.diag(cov) if covmat else cov
     # deff as R: deff(svytotal(r, design)) with r the residual
-    rbar = np.bincount(c, weights=w * resid, minlength=D) / sw
-    dev = resid - rbar[c]
     with np.errstate(divide="ignore", invalid="ignore"):
+        rbar = np.bincount(c, weights=w * resid, minlength=D) / sw
+        dev = resid - rbar[c]
         s2 = np.bincount(c, weights=w * dev * dev, minlength=D) / sw * n_d / (n_d - 1)
     deff = _deff("total", var, s2, sw, n_d, "wor")
     label = f"{numerator}/{denominator}"
