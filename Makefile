@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo-study
+HOST   ?= 127.0.0.1
+PORT   ?= 8050
 
 .PHONY: demo test lint format venv clean bench
 
@@ -22,6 +24,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trustsurvey example $(DEMO) --force
 	$(BIN)/trustsurvey run $(DEMO)
+	@echo "Serving the dashboard at http://$(HOST):$(PORT) (Ctrl+C to stop)"
+	$(BIN)/trustsurvey dashboard $(DEMO)/out/bundle --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
