@@ -73,6 +73,16 @@ class TableKind:
 
 
 _EST_VALUES = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+_PROG_COUNTS = (
+    "activities",
+    "participants",
+    "female",
+    "male",
+    "police",
+    "residents",
+    "officials",
+    "ngo",
+)
 _GROUP_DIMS = (("community",), ("arm",), ("subgroup", "level"))
 
 KINDS: dict[str, TableKind] = {
@@ -151,6 +161,110 @@ KINDS: dict[str, TableKind] = {
             values=("n_flagged", "share_flagged"),
             required=("wave", "check", "n_flagged"),
             doc="Data-quality checks: interviews flagged per check and wave.",
+        ),
+        # programme monitoring (issue 9): aggregates of activity records, the hotline log and
+        # training tests; no free-text notes, no caller details
+        TableKind(
+            "programme_activities",
+            keys=("community", "arm", "type", "period"),
+            values=_PROG_COUNTS,
+            required=("period", "activities"),
+            doc="Programme activities and participants by community, type, arm and period.",
+        ),
+        TableKind(
+            "programme_timeline",
+            keys=("community", "month"),
+            values=("activities", "participants"),
+            required=("month", "activities"),
+            doc="Programme activities per community and month (timeline).",
+        ),
+        TableKind(
+            "programme_intensity",
+            keys=("community", "arm", "period"),
+            values=(
+                "population",
+                "activities",
+                "participants",
+                "activities_per_1000",
+                "participants_per_1000",
+            ),
+            required=("community", "period", "activities_per_1000"),
+            doc="Programme intensity: activities and participants per 1,000 residents.",
+        ),
+        TableKind(
+            "appeals",
+            keys=("community", "category", "period"),
+            values=("n", "per_1000"),
+            required=("period", "n"),
+            count="n",
+            dims=(("community",), ("category",)),
+            blank=("n", "per_1000"),
+            doc="Hotline appeals per community, category and period; small counts suppressed.",
+        ),
+        TableKind(
+            "appeals_monthly",
+            keys=("month", "category"),
+            values=("n", "per_1000"),
+            required=("month", "category", "n"),
+            doc="Hotline appeals per month and category (all communities).",
+        ),
+        TableKind(
+            "resolution",
+            keys=("arm", "category", "period"),
+            values=(
+                "n",
+                "resolved",
+                "pending",
+                "share_resolved",
+                "median_days",
+                "median_ci_low",
+                "median_ci_high",
+                "p90_days",
+            ),
+            required=("n", "median_days"),
+            doc="Time to resolution of appeals (Kaplan-Meier; pending appeals censored).",
+        ),
+        TableKind(
+            "training",
+            keys=("type", "comparison"),
+            values=(
+                "n",
+                "trainings",
+                "mean_pre",
+                "mean_later",
+                "mean_change",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "hedges_g",
+                "share_improved",
+            ),
+            required=("type", "comparison", "mean_change"),
+            doc="Training evaluations: paired pre/post change with CI and effect size.",
+        ),
+        TableKind(
+            "dose_response",
+            keys=("community", "arm"),
+            values=(
+                "change",
+                "se",
+                "ci_low",
+                "ci_high",
+                "activities_per_1000",
+                "fitted",
+                "fitted_ci_low",
+                "fitted_ci_high",
+            ),
+            required=("community", "change", "activities_per_1000"),
+            doc="Observational dose-response: change in trust per community against programme "
+            "intensity (not a causal effect).",
+        ),
+        TableKind(
+            "dose_fit",
+            keys=("term",),
+            values=("estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "k"),
+            required=("term", "estimate"),
+            doc="Observational meta-regression of the change in trust on programme intensity.",
         ),
     )
 }

@@ -7,8 +7,10 @@ atomically; raw files are only read.
 
 Steps so far: ``read`` (waves with the questionnaire's missing codes) -> ``validate``
 (``out/validation/``) -> ``clean`` (``out/clean/``) -> ``indices`` (the analysis dataset
-with index scores, personal data removed: ``out/analysis.parquet``) -> ``estimates``
-(design-based weighted means of trust by arm x wave: ``out/estimates.csv``).
+with index scores, personal data removed: ``out/analysis.parquet``) -> ``weight`` (raked to
+the study's margins: ``out/weighting/``; puts the one weighted design on ``ctx.design``) ->
+``estimates`` (design-based weighted means of trust by arm x wave: ``out/estimates.csv``).
+Every step after ``weight`` estimates from ``ctx.design`` (:func:`shared_design`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ class RunContext:
     analysis: pd.DataFrame | None = None
     estimates: pd.DataFrame | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
+    design: Any = None  # the one SurveyDesign every estimating step uses (see shared_design)
+    weighting: Any = None  # WeightingDiagnostics of the weight step (None: not weighted)
+    weights_note: str = ""  # which weights ctx.design carries, for the progress lines
 
 
 @dataclass(frozen=True)
@@ -150,21 +155,41 @@ def _indices_step(ctx: RunContext) -> None:
         ctx.echo(f"      {name}: {int(ctx.analysis[name].notna().sum())} valid scores")
 
 
-def estimate_by_arm_wave(study: Study, frame: pd.DataFrame) -> pd.DataFrame:
+def shared_design(ctx: RunContext) -> Any:
+    """``ctx.design``: the weighted design of the ``weight`` step, or (no margins, or no
+    ``weight`` step in the run) the study's design on ``ctx.analysis``, built once and kept.
+
+    Later steps estimate from this one object (adding columns with ``design.with_columns``,
+    which keeps the calibration), so every table uses the same weights and SEs.
+    """
+    from trustsurvey.design import SurveyDesign
+
+    if ctx.design is None:
+        ctx.design = SurveyDesign(ctx.analysis, **ctx.study.design.kwargs())
+        w = ctx.study.design.weights
+        ctx.weights_note = f"design weights ({w})" if w else "equal weights (no design weights)"
+        ctx.weights_note += ", not weighted to population margins"
+    return ctx.design
+
+
+def estimate_by_arm_wave(study: Study, frame: pd.DataFrame, design: Any = None) -> pd.DataFrame:
     """Design-based weighted means (linearised SEs) by arm x wave, tidy.
 
-    Uses ``trustsurvey.design.SurveyDesign`` with the study's ``design`` columns on the
-    whole sample; arm x wave are domains (``by``), so their SEs come from the full design
+    Uses ``design`` (e.g. the pipeline's weighted ``ctx.design``, whose data is ``frame``) or,
+    if not given, ``trustsurvey.design.SurveyDesign`` with the study's ``design`` columns on
+    the whole sample; arm x wave are domains (``by``), so their SEs come from the full design
     (Lumley 2010, §2.3: subsetting before building the design would misstate them).
     Respondents whose arm is unknown stay in the design but in no domain. A study without
     arms gets ``arm = "all"``.
     """
     from trustsurvey.design import SurveyDesign
 
+    if design is None:
+        design = SurveyDesign(frame, **study.design.kwargs())
+    frame = design.data
     if "arm" not in frame.columns or frame["arm"].isna().all():
-        frame = frame.assign(arm="all")
+        design = design.with_columns(arm="all")
     variables = [v for v in ESTIMATE_VARIABLES if v in frame.columns]
-    design = SurveyDesign(frame, **study.design.kwargs())
     result = design.mean(variables, by=["arm", "wave"]).reset_index()
     if "variable" not in result.columns:
         result.insert(2, "variable", variables[0])
@@ -184,7 +209,9 @@ def _estimates(ctx: RunContext) -> None:
     if missing:
         ctx.echo(f"      skipped: design columns {', '.join(missing)} not in the data")
         return
-    ctx.estimates = estimate_by_arm_wave(ctx.study, frame)
+    design = shared_design(ctx)
+    ctx.echo(f"      weights: {ctx.weights_note}")
+    ctx.estimates = estimate_by_arm_wave(ctx.study, frame, design)
     ctx.outputs["estimates"] = write_csv(ctx.study.out_dir / "estimates.csv", ctx.estimates)
     shown = ctx.estimates.copy()
     for col in ("estimate", "se", "ci_low", "ci_high"):
@@ -261,4 +288,6 @@ def run_study(
 from trustsurvey.study import (  # noqa: E402
     steps_analysis,  # noqa: F401
     steps_programme,  # noqa: F401
+    steps_publish,  # noqa: F401  (last: registers "publish")
+    steps_weighting,  # noqa: F401
 )

@@ -1,0 +1,408 @@
+"""Pipeline step ``publish`` (the last one): the results bundle, the report and workbook.
+
+Registered last when imported (``trustsurvey.study.pipeline`` imports it after the other
+step modules). Gathers the aggregates of the run — design-based estimates by community, arm,
+wave and subgroup; Likert distributions with "difficult to answer"; the DiD table; local
+problems; focus-group theme matrices; sample sizes; weight diagnostics; the validation
+summary; and the programme-monitoring tables of ``out/programme/`` — and writes
+``STUDY/out/bundle/`` with :func:`trustsurvey.publish.publish_study_results` under the
+study's ``publish:`` policy, plus ``out/report.html`` and ``out/tables.xlsx``.
+
+Only aggregates are built here; the bundle writer's scan refuses anything else, and items the
+questionnaire flags PII or free text are passed to it as banned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.study.pipeline import RunContext, Step, add_step
+
+#: subgroup columns of the estimates table (those present are used)
+SUBGROUPS = ("sex", "agegrp", "settlement")
+#: weight statistics published per arm x wave (no single respondent's weight)
+WEIGHT_STATS = ("deff_kish", "n_eff", "cv", "ratio")
+
+
+def _outcomes(frame: pd.DataFrame) -> list[str]:
+    from trustsurvey.study.steps_analysis import OUTCOMES
+
+    return [o for o in OUTCOMES if o in frame.columns]
+
+
+def _code(value: Any) -> str:
+    """Answer and subgroup codes as published keys: ``1.0`` -> ``"1"``."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Weighted means with CIs and unweighted n by arm, community and subgroup per wave."""
+    outcomes = _outcomes(frame)
+    com = ctx.study.arms.community
+    groups: list[list[str]] = [["wave"], ["arm", "wave"]]
+    if com and com in frame.columns:
+        groups.append([com, "wave"])
+    groups += [["arm", "wave", s] for s in SUBGROUPS if s in frame.columns]
+    groups += [["wave", s] for s in SUBGROUPS if s in frame.columns]
+    parts = []
+    for by in groups:
+        est = design.mean(outcomes, by=by).reset_index()
+        if "variable" not in est.columns:
+            est.insert(0, "variable", outcomes[0])
+        if com and com != "community" and com in est.columns:
+            est = est.rename(columns={com: "community"})
+        sub = [c for c in by if c in SUBGROUPS]
+        if sub:
+            est[sub[0]] = est[sub[0]].map(_code)
+        keep = ["variable", "community", "arm", "wave", *sub]
+        keep += ["estimate", "se", "ci_low", "ci_high", "df", "deff", "n"]
+        parts.append(_plain(est[[c for c in keep if c in est.columns]]))
+    return parts
+
+
+def likert_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Answer shares per Likert item, arm and wave, "difficult to answer" kept as a category.
+
+    Shares and SEs are design-based (:func:`trustsurvey.analysis.compare.likert_distribution`);
+    ``n`` is the unweighted count of each answer.
+    """
+    from trustsurvey.analysis.compare import likert_distribution
+    from trustsurvey.design import SurveyDesign
+    from trustsurvey.study.steps_analysis import _keep_frame
+
+    study = ctx.study
+    q = study.questionnaire
+    items = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
+    if not items:
+        return []
+    cols = [*study.design.columns(), "wave"]
+    if study.arms.treatment:
+        cols.append(study.arms.treatment)
+    if study.arms.community:
+        cols.append(study.arms.community)
+    kept = _keep_frame(ctx, items, cols)
+    kept["arm"] = study.arms.arm_of(kept)
+    kept["_all"] = "all"
+    design = SurveyDesign(kept, **study.design.kwargs())
+    parts = []
+    for by in (["arm", "wave"], ["_all", "wave"]):
+        for item in items:
+            dist = likert_distribution(design, item, by=by)
+            counts = (
+                kept.dropna(subset=[item])
+                .groupby([*by, item], dropna=True)
+                .size()
+                .rename("n")
+                .reset_index()
+                .rename(columns={item: "category"})
+            )
+            dist = dist.drop(columns=["n"]).merge(counts, on=[*by, "category"], how="left")
+            dist["n"] = dist["n"].fillna(0)
+            dist["order"] = dist.groupby(by)["category"].rank(method="first")
+            dist["category"] = dist["category"].map(_code)
+            out = dist.rename(columns={"item": "outcome", "estimate": "share"})
+            out = out.drop(columns=["_all"], errors="ignore")
+            keep = ["outcome", "arm", "wave", "category", "order", "share", "se", "n", "dont_know"]
+            parts.append(_plain(out[[c for c in keep if c in out.columns]]))
+    return parts
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.attrs = {}
+    return out.reset_index(drop=True)
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    if path.with_suffix(".parquet").is_file():
+        return pd.read_parquet(path.with_suffix(".parquet"))
+    if path.with_suffix(".csv").is_file():
+        return pd.read_csv(path.with_suffix(".csv"), keep_default_na=True)
+    return None
+
+
+def analysis_tables(out: Path) -> dict[str, Any]:
+    """DiD and local problems from the ``analysis`` step's tables under ``out/analysis``."""
+    tables: dict[str, Any] = {}
+    did = _read(out / "did")
+    if did is not None and len(did):
+        did = did[did["estimate"].notna()]
+        tables["did"] = did.rename(columns={"model": "contrast", "p": "p_value"})[
+            ["outcome", "contrast", "estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"]
+        ]
+    parts = []
+    for name, col in (("problems", "arm"), ("problems_by_community", "community")):
+        mc = _read(out / name)
+        if mc is None or not len(mc):
+            continue
+        mc = mc.rename(columns={"option": "problem", "estimate": "share"})
+        parts.append(mc[[col, "wave", "problem", "rank", "share", "se", "n"]])
+    if parts:
+        tables["problems"] = parts
+    return tables
+
+
+def focus_group_table(ctx: RunContext) -> pd.DataFrame | None:
+    """Theme matrix by arm: groups mentioning each theme and coded segments (no quotes)."""
+    from trustsurvey.analysis.focus_groups import read_focus_groups, theme_frequencies
+
+    spec = ctx.study.focus_groups
+    if spec is None:
+        return None
+    fg = read_focus_groups(spec.groups, spec.segments)
+    freq = theme_frequencies(fg, by="arm")
+    return freq.rename(
+        columns={"groups_mentioning": "n_groups", "segments_mentioning": "n_mentions"}
+    )[["theme", "arm", "n_groups", "n_mentions", "share_groups"]]
+
+
+def sample_size_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Unweighted and weighted respondents per community, arm and wave (and in all)."""
+    weights = ctx.study.design.weights
+    com = ctx.study.arms.community
+    w = frame[weights] if weights and weights in frame.columns else pd.Series(1.0, frame.index)
+    base = frame.assign(_w=w)
+    if com and com in base.columns and com != "community":
+        base = base.rename(columns={com: "community"})
+    parts = []
+    for by in (["wave"], ["arm", "wave"], ["community", "wave"]):
+        if not all(c in base.columns for c in by):
+            continue
+        g = base.groupby(by, dropna=True)
+        parts.append(pd.DataFrame({"n": g.size(), "n_weighted": g["_w"].sum()}).reset_index())
+    return parts
+
+
+def weighting_table(ctx: RunContext, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Diagnostics of the design weights per arm x wave (Kish 1965 deff, n_eff, CV, ratio)."""
+    from trustsurvey.weighting.diagnostics import weight_summary
+
+    weights = ctx.study.design.weights
+    if not weights or weights not in frame.columns:
+        return None
+    rows = []
+    for by in (["wave"], ["arm", "wave"]):
+        for key, g in frame.dropna(subset=[weights]).groupby(by, dropna=True):
+            key = key if isinstance(key, tuple) else (key,)
+            summary = weight_summary(g[weights].to_numpy(dtype=float))
+            for stat in WEIGHT_STATS:
+                rows.append(
+                    {**dict(zip(by, key, strict=True)), "statistic": stat, "value": summary[stat]}
+                )
+    return pd.DataFrame(rows)
+
+
+def quality_table(ctx: RunContext) -> pd.DataFrame | None:
+    """Interviews flagged per validation check and wave (the validation summary)."""
+    report = ctx.report
+    if report is None:
+        return None
+    issues = getattr(report, "table", None)
+    if not isinstance(issues, pd.DataFrame) or issues.empty or "check" not in issues:
+        return None
+    wave_of = {w.file.name: w.code for w in ctx.study.waves}
+    issues = issues.assign(wave=issues["file"].map(lambda f: wave_of.get(Path(str(f)).name)))
+    issues = issues.dropna(subset=["wave"])
+    ident = "resp_id" if "resp_id" in issues.columns else "row"
+    counts = issues.groupby(["wave", "check"])[ident].nunique().rename("n_flagged").reset_index()
+    sizes = {w.code: len(ctx.data[w.code].data) for w in ctx.study.waves if w.code in ctx.data}
+    counts["share_flagged"] = counts["n_flagged"] / counts["wave"].map(sizes)
+    return counts
+
+
+def programme_tables(out: Path) -> dict[str, Any]:
+    """Programme-monitoring aggregates from the ``programme`` step's tables (issue 9)."""
+
+    def read(name: str) -> pd.DataFrame | None:
+        return _read(out / name)
+
+    tables: dict[str, Any] = {}
+    counts = ["activities", "participants", "female", "male", "police", "residents"]
+    counts += ["officials", "ngo"]
+    parts = []
+    for name, keys in (
+        ("activities_by_community", ["community", "arm", "period"]),
+        ("activities_by_type", ["type", "arm", "period"]),
+        ("activities_by_arm", ["arm", "period"]),
+    ):
+        df = read(name)
+        if df is not None:
+            parts.append(df[[*keys, *[c for c in counts if c in df.columns]]])
+    if parts:
+        tables["programme_activities"] = parts
+    month = read("activities_by_month")
+    if month is not None:
+        tables["programme_timeline"] = month[["community", "month", "activities", "participants"]]
+    intensity = read("intensity")
+    if intensity is not None:
+        tables["programme_intensity"] = intensity
+    appeals = []
+    cc = read("appeals_by_community_category")
+    if cc is not None:
+        appeals.append(cc[["community", "category", "period", "n", "per_1000"]])
+        total = cc.groupby(["category", "period"], as_index=False)["n"].sum()
+        appeals.append(total)  # the margin over communities, so the audit sees it
+    bc = read("appeals_by_community")
+    if bc is not None:
+        appeals.append(bc[["community", "period", "n", "per_1000"]])
+    if appeals:
+        tables["appeals"] = appeals
+    monthly = read("appeals_by_month_category")
+    if monthly is not None:
+        tables["appeals_monthly"] = monthly[["month", "category", "n", "per_1000"]]
+    res = []
+    for name in ("resolution_by_arm", "resolution_by_category"):
+        df = read(name)
+        if df is not None:
+            res.append(df.drop(columns=["events", "censored"], errors="ignore"))
+    if res:
+        tables["resolution"] = res
+    training = read("training_effects")
+    if training is not None:
+        tables["training"] = training.drop(columns=["t", "df"], errors="ignore")
+    dose = read("dose_response")
+    if dose is not None:
+        keep = ["community", "arm", "change", "se", "ci_low", "ci_high", "activities_per_1000"]
+        keep += ["fitted", "fitted_ci_low", "fitted_ci_high"]
+        tables["dose_response"] = dose[[c for c in keep if c in dose.columns]]
+    fit = read("dose_response_fit")
+    if fit is not None:
+        keep = ["term", "estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "k"]
+        tables["dose_fit"] = fit[[c for c in keep if c in fit.columns]]
+    return tables
+
+
+def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
+    """``meta_from_questionnaire`` plus the study's name, title, waves, arms and labels."""
+    from trustsurvey.publish import meta_from_questionnaire
+
+    study = ctx.study
+    q = study.questionnaire
+    meta = meta_from_questionnaire(q)
+    labels = meta["labels"]
+    if "problems" in labels.get("option", {}):
+        labels["problem"] = labels["option"]["problems"]
+    for sub in SUBGROUPS:
+        if sub in q.items and sub in labels.get("category", {}):
+            labels.setdefault("level", {}).update(labels["category"][sub])
+    if study.focus_groups is not None:
+        from trustsurvey.analysis.focus_groups import resolve_codebook
+
+        uk, en = resolve_codebook(None, "uk"), resolve_codebook(None, "en")
+        labels["theme"] = {
+            **{c: {"uk": uk.get(c, t), "en": t} for c, t in en.items()},
+            **labels.get("theme", {}),
+        }
+    arms: dict[str, str] = {}
+    communities = study.arms.communities
+    if communities is not None and {"community", "arm"} <= set(communities.columns):
+        arms = {
+            str(c): str(a)
+            for c, a in zip(communities["community"], communities["arm"], strict=True)
+        }
+        if "label_uk" in communities.columns or "label_en" in communities.columns:
+            labels["community"] = {
+                str(r["community"]): {
+                    "uk": str(r.get("label_uk") or r["community"]),
+                    "en": str(r.get("label_en") or r["community"]),
+                }
+                for _, r in communities.iterrows()
+            }
+    meta.update(
+        study=study.name,
+        title=dict(study.title) if study.title else {"uk": study.name, "en": study.name},
+        waves=[
+            {"code": w.code, "label": _label(getattr(w, "label", None), w.code)}
+            for w in study.waves
+        ],
+        questionnaire_hash=_hash(study.questionnaire_path),
+        n_respondents=len(frame) if frame is not None else None,
+        arms=arms,
+    )
+    return meta
+
+
+def _label(text: Any, code: int) -> dict[str, str]:
+    if isinstance(text, dict):
+        return {k: str(v) for k, v in text.items()}
+    uk, en = getattr(text, "uk", None), getattr(text, "en", None)
+    return {"uk": str(uk or en or code), "en": str(en or uk or code)}
+
+
+def _hash(path: Path) -> str | None:
+    import hashlib
+
+    p = Path(path)
+    files = sorted(p.rglob("*")) if p.is_dir() else [p]
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def collect_tables(ctx: RunContext) -> dict[str, Any]:
+    """Every published table kind this run can fill (absent kinds are left out)."""
+    from trustsurvey.design import SurveyDesign
+
+    study = ctx.study
+    frame = ctx.analysis
+    tables: dict[str, Any] = {}
+    usable = frame is not None and all(c in frame.columns for c in study.design.columns())
+    if usable:
+        com = study.arms.community
+        design = SurveyDesign(frame, **study.design.kwargs())
+        tables["estimates"] = estimates_table(ctx, design, frame)
+        tables["likert"] = likert_table(ctx, frame) or None
+        sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
+        tables["sample_sizes"] = sample_size_table(ctx, sized)
+        tables["weighting"] = weighting_table(ctx, frame)
+    tables.update(analysis_tables(study.out_dir / "analysis"))
+    tables["focus_groups"] = focus_group_table(ctx)
+    tables["quality"] = quality_table(ctx)
+    if study.programme is not None:
+        tables.update(programme_tables(study.out_dir / "programme"))
+    return {k: v for k, v in tables.items() if v is not None and not _empty(v)}
+
+
+def _empty(value: Any) -> bool:
+    frames = [value] if isinstance(value, pd.DataFrame) else list(value)
+    return all(f is None or f.empty for f in frames)
+
+
+def run_publish(ctx: RunContext) -> None:
+    """The step: write ``out/bundle/``, ``out/report.html`` and ``out/tables.xlsx``."""
+    from trustsurvey.publish import publish_study_results
+
+    study = ctx.study
+    tables = collect_tables(ctx)
+    if not tables:
+        ctx.echo("      skipped: nothing to publish (no analysis data)")
+        return
+    pub = study.publish
+    policy = {"min_cell": pub.min_cell, "max_cv": pub.max_cv}
+    meta = study_meta(ctx, ctx.analysis)
+    meta["languages"] = list(pub.languages)
+    path = publish_study_results(tables, study.out_dir, study_meta=meta, policy=policy, report=True)
+    ctx.outputs["bundle"] = path
+    ctx.outputs["report"] = study.out_dir / "report.html"
+    ctx.outputs["tables_xlsx"] = study.out_dir / "tables.xlsx"
+    from trustsurvey.publish.bundle import read_bundle
+
+    bundle = read_bundle(path)
+    sup = bundle.manifest["disclosure"]["suppressed"]
+    n_sup = sum(v["small_cell"] + v["complementary"] for v in sup.values())
+    ctx.echo(
+        f"      {len(bundle.tables)} tables ({', '.join(bundle.tables)}); "
+        f"{n_sup} cell(s) suppressed (min_cell {pub.min_cell})"
+    )
+    ctx.echo(f"      bundle in {path}; report {ctx.outputs['report']}")
+
+
+add_step(Step("publish", "results bundle, report and workbook (out/bundle/)", run_publish))
