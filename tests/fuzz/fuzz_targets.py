@@ -120,10 +120,9 @@ def read_xlsform_bytes(data: bytes, folder: Path) -> None:
 def build_xlsform(sheets: dict[str, list[list[Any]]], folder: Path) -> None:
     """Write an XLSForm from rows with openpyxl and read it with ``from_xlsform``."""
     import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     from trustsurvey.questionnaire import from_xlsform
-
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = openpyxl.Workbook()
     book.remove(book.active)
