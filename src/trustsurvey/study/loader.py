@@ -4,6 +4,14 @@ Checks, each a :class:`~trustsurvey.errors.StudyError` naming ``study.yaml``, th
 and its line: YAML syntax (line and column), unknown keys (with a suggestion), wrong types,
 files that do not exist, duplicate wave codes, and design / arm / margin columns that the
 questionnaire does not define.
+
+The optional ``weighting:`` section says how ``trustsurvey run`` (step ``weight``) and
+``trustsurvey weight`` weight to the ``margins``; unknown keys are rejected like any other::
+
+    weighting:
+      method: rake          # rake (default) | poststratify | calibrate (linear GREG)
+      trim: {lower: 0.3, upper: 300}   # optional bounds on the final weights (strict)
+      fixed_weights: false  # true: SEs treat the weights as fixed (no calibration gain)
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from trustsurvey.study.model import (
     Study,
     ValidationSettings,
     Wave,
+    WeightingSpec,
 )
 from trustsurvey.study.spec import STUDY_SPEC, check_against_spec, fail_at
 
@@ -115,6 +124,7 @@ class _Loader:
             design=self.design(data["design"]),
             arms=self.arms(data.get("arms") or {}),
             margins=self.margins(data.get("margins")),
+            weighting=self.weighting(data.get("weighting") or {}),
             focus_groups=self.focus_groups(data.get("focus_groups")),
             programme=self.programme(data.get("programme")),
             validation=self.validation(data.get("validation") or {}),
@@ -250,6 +260,23 @@ class _Loader:
                 hint="correct the targets",
             )
         return MarginsSpec(table=table.assign(target=target), kind=kind, by=by, file=file)
+
+    def weighting(self, raw: dict[str, Any]) -> WeightingSpec:
+        trim = raw.get("trim") or {}
+        lower, upper = trim.get("lower"), trim.get("upper")
+        for key, value in (("lower", lower), ("upper", upper)):
+            if value is not None and value <= 0:
+                raise self.fail(f"weighting.trim.{key}", "must be positive", "e.g. lower: 0.3")
+        if lower is not None and upper is not None and lower >= upper:
+            raise self.fail(
+                "weighting.trim", f"lower ({lower}) is not below upper ({upper})", "swap them"
+            )
+        return WeightingSpec(
+            method=raw.get("method", "rake"),
+            lower=None if lower is None else float(lower),
+            upper=None if upper is None else float(upper),
+            fixed_weights=bool(raw.get("fixed_weights", False)),
+        )
 
     def focus_groups(self, raw: dict[str, Any] | None) -> FocusGroupSpec | None:
         if raw is None:

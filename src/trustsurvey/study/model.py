@@ -177,6 +177,16 @@ class ValidationSettings:
 
 
 @dataclass(frozen=True)
+class WeightingSpec:
+    """How ``trustsurvey run`` / ``weight`` weight to the margins (study.yaml ``weighting:``)."""
+
+    method: str = "rake"  # rake | poststratify | calibrate
+    lower: float | None = None  # trimming bounds on the weights (strict)
+    upper: float | None = None
+    fixed_weights: bool = False
+
+
+@dataclass(frozen=True)
 class PublishSpec:
     """Disclosure and language settings of published outputs."""
 
@@ -199,6 +209,7 @@ class Study:
     design: DesignSpec
     arms: ArmsSpec
     margins: MarginsSpec | None = None
+    weighting: WeightingSpec = field(default_factory=WeightingSpec)
     focus_groups: FocusGroupSpec | None = None
     programme: ProgrammeSpec | None = None
     validation: ValidationSettings = field(default_factory=ValidationSettings)

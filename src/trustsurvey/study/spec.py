@@ -92,6 +92,26 @@ STUDY_SPEC: dict[str, Key] = {
             "rows": Key("list", False, "inline rows, same columns as the CSV"),
         },
     ),
+    "weighting": Key(
+        "mapping",
+        False,
+        "how the pipeline weights to the margins (default: rake, no trimming)",
+        children={
+            "method": Key(
+                "str",
+                False,
+                "rake, poststratify or calibrate",
+                choices=("rake", "poststratify", "calibrate"),
+            ),
+            "trim": Key(
+                "mapping",
+                False,
+                "bounds on the final weights (R's trimWeights, strict)",
+                children={"lower": Key("number", False), "upper": Key("number", False)},
+            ),
+            "fixed_weights": Key("bool", False, "SEs treat the weights as fixed (default false)"),
+        },
+    ),
     "focus_groups": Key(
         "mapping",
         False,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import AnalysisError
@@ -94,6 +95,26 @@ def _keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.Dat
     return pd.concat(frames, ignore_index=True)
 
 
+def _with_kept(design: Any, kept: pd.DataFrame, items: list[str], columns: list[str]) -> Any:
+    """``design`` with the Likert ``items`` replaced by their "difficult to answer"-kept
+    versions (same respondents, same order), so the weights and calibration are unchanged."""
+    data = design.data
+    # the design columns and the wave identify the rows (the treatment column is recoded)
+    keys = [c for c in [*columns[:-2], "wave"] if c in kept.columns and c in data.columns]
+    aligned = len(kept) == len(data) and all(
+        np.array_equal(kept[c].to_numpy(float), data[c].to_numpy(float), equal_nan=True)
+        for c in keys
+    )
+    if not aligned:
+        raise AnalysisError(
+            "the re-read waves (difficult-to-answer codes kept) do not line up with the "
+            "analysis data",
+            item=", ".join(items),
+            hint="re-run the whole pipeline (trustsurvey run) so both come from the same files",
+        )
+    return design.with_columns(**{it: kept[it].to_numpy() for it in items})
+
+
 def _did_table(design: Any, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
     """Unadjusted and covariate-adjusted DiD of every outcome, and the 2 x 2 tables."""
     from trustsurvey.analysis.did import did_table
@@ -123,7 +144,7 @@ def run_analysis(ctx: RunContext) -> None:
     from trustsurvey.analysis.effects import standardized_difference
     from trustsurvey.analysis.multiplicity import adjust_pvalues
     from trustsurvey.analysis.ordinal import proportional_odds
-    from trustsurvey.design import SurveyDesign
+    from trustsurvey.study.pipeline import shared_design
 
     frame = ctx.analysis
     study = ctx.study
@@ -139,7 +160,9 @@ def run_analysis(ctx: RunContext) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     frame = frame.assign(**{treated: (frame[treated] == study.arms.pilot_code).astype(float)})
     frame[treated] = frame[treated].where(frame["arm"].notna())
-    design = SurveyDesign(frame, **study.design.kwargs())
+    # the pipeline's one (weighted) design, with the 0/1 treatment column added
+    design = shared_design(ctx).with_columns(**{treated: frame[treated]})
+    ctx.echo(f"      weights: {ctx.weights_note}")
     outcomes = [o for o in OUTCOMES if o in frame.columns]
     covs = [c for c in ADJUST if c in frame.columns]
 
@@ -175,8 +198,7 @@ def run_analysis(ctx: RunContext) -> None:
     likert = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
     if likert:
         cols = [*study.design.columns(), treated, "wave"]
-        kept = _keep_frame(ctx, likert, cols)
-        kd = SurveyDesign(kept, **study.design.kwargs())
+        kd = _with_kept(design, _keep_frame(ctx, likert, cols), likert, cols)
         dist = _concat([likert_distribution(kd, it, by=[treated, "wave"]) for it in likert])
         _write(out_dir, "likert_distribution", dist, ctx)
         tests = adjust_pvalues(likert_tests(kd, likert, group=treated), family="wave")

@@ -9,7 +9,29 @@ analysis dataset of the ``indices`` step (cleaned survey data).
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
+
 from trustsurvey.study.pipeline import RunContext, Step, add_step
+
+
+def _with_final_weights(ctx: RunContext, survey: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """The survey frame carrying the pipeline design's weights (``ctx.design``) as a column,
+    and a study whose design names that column, for the dose-response's own design.
+
+    The dose-response builds its design from a frame, so the weighted weights enter as a
+    column: its SEs treat them as fixed (no calibration adjustment; Lumley 2010, §7.4).
+    """
+    import copy
+    import dataclasses
+
+    name = "_pipeline_weight"
+    weights = ctx.design.weights.reindex(survey.index)
+    study = copy.copy(ctx.study)
+    study.design = dataclasses.replace(ctx.study.design, weights=name)
+    ctx.echo(f"      dose-response weights: {ctx.weights_note} (SEs treat them as fixed)")
+    return survey.assign(**{name: weights.to_numpy(float)}), study
 
 
 def run_programme(ctx: RunContext) -> None:
@@ -25,8 +47,11 @@ def run_programme(ctx: RunContext) -> None:
     survey = ctx.analysis
     if survey is not None and "trust_police" not in survey.columns:
         survey = None
+    study = ctx.study
+    if survey is not None and ctx.design is not None:
+        survey, study = _with_final_weights(ctx, survey)
     out = ctx.study.out_dir / "programme"
-    paths = write_programme_report(ctx.study, out, validation=validation, survey=survey)
+    paths = write_programme_report(study, out, validation=validation, survey=survey)
     ctx.outputs.update({f"programme_{k}": v for k, v in paths.items()})
     ctx.echo(f"      {len(validation.exclusions)} row(s) excluded; tables and figures in {out}")
 

@@ -1,10 +1,11 @@
 """Weight a whole study: the ``trustsurvey weight STUDY`` command as a function.
 
-Reads every wave (the questionnaire's missing codes as missing), builds the study's design,
-weights each group of the study's ``margins.by`` (e.g. wave × raion) to its own margins, and
-writes the weighted data (Parquet and SPSS, the weight labelled), the diagnostics (CSV and a
-plotly HTML page) and snippets declaring the same design in R (``svydesign``), Stata
-(``svyset``) and SPSS (Complex Samples ``CSPLAN``).
+Takes the study's analysis frame (:func:`weight_frame`, also the ``weight`` step of
+``trustsurvey run``; :func:`weight_study` reads and cleans the waves first, as the pipeline
+does), builds the study's design, weights each group of the study's ``margins.by`` (e.g.
+wave × raion) to its own margins, and writes the weighted data (Parquet and SPSS, the
+weight labelled), the diagnostics (CSV and a plotly HTML page) and snippets declaring the
+same design in R (``svydesign``), Stata (``svyset``) and SPSS (Complex Samples ``CSPLAN``).
 
 Examples
 --------
@@ -150,36 +151,59 @@ def write_spss(frame: pd.DataFrame, path: Path, questionnaire: Any, weight: str)
     )
 
 
-def weight_study(
-    study: Any,
-    *,
-    out_dir: str | Path | None = None,
-    method: str = "rake",
-    lower: float | None = None,
-    upper: float | None = None,
-    fixed_weights: bool = False,
-    weight_name: str = "weight_final",
-) -> WeightStudyResult:
-    """Weight ``study`` (a loaded ``Study``) to its margins and write the outputs.
-
-    ``method`` is passed to :func:`~trustsurvey.weighting.weight_by_group` (``"rake"``,
-    ``"poststratify"``, ``"calibrate"``); ``lower`` / ``upper`` trim the weights afterwards
-    (R's ``trimWeights``, strict). Outputs go to ``out_dir`` (default ``STUDY/out/weighting``).
-    """
-    from trustsurvey.design import SurveyDesign
-    from trustsurvey.study.pipeline import analysis_frame
-    from trustsurvey.validation.validate import read_wave
-
+def _require_margins(study: Any) -> None:
     if study.margins is None:
         raise WeightingError(
             "the study has no population margins",
-            file=Path(study.folder) / "study.yaml" if hasattr(study, "folder") else None,
+            file=getattr(study, "file", None),
             item="margins",
             hint="add a margins: section (a CSV of targets) to study.yaml",
         )
-    targets = load_targets(study.margins)
+
+
+def study_frame(study: Any) -> pd.DataFrame:
+    """The analysis frame ``trustsurvey run`` weights: waves read, flagged respondents removed
+    (the study's ``validation.exclude`` checks, nothing written), stacked with index scores."""
+    from trustsurvey.study.pipeline import analysis_frame
+    from trustsurvey.validation import clean_study
+    from trustsurvey.validation.validate import read_wave
+
     data = {wave.code: read_wave(study, wave) for wave in study.waves}
-    frame = analysis_frame(study, data)
+    cleaned = clean_study(study, data=data, write=False)
+    return analysis_frame(study, cleaned.data)
+
+
+def weight_frame(
+    study: Any,
+    frame: pd.DataFrame,
+    *,
+    out_dir: str | Path | None = None,
+    method: str | None = None,
+    lower: float | None = None,
+    upper: float | None = None,
+    fixed_weights: bool | None = None,
+    weight_name: str = "weight_final",
+) -> WeightStudyResult:
+    """Weight ``frame`` (the study's analysis frame) to ``study.margins``; write the outputs.
+
+    The one function behind ``trustsurvey weight`` and the ``weight`` step of ``trustsurvey
+    run``. ``method`` (``"rake"``, ``"poststratify"``, ``"calibrate"``: see
+    :func:`~trustsurvey.weighting.weight_by_group`), the trimming bounds ``lower`` / ``upper``
+    (R's ``trimWeights``, strict) and ``fixed_weights`` default to the study's ``weighting:``
+    section. Each group of ``margins.by`` (e.g. wave × raion) is weighted to its own
+    population. The returned design carries calibration-adjusted SEs (Lumley 2010, §7.4)
+    unless ``fixed_weights``. Outputs go to ``out_dir`` (default ``STUDY/out/weighting``).
+    """
+    from trustsurvey.design import SurveyDesign
+
+    spec = getattr(study, "weighting", None)
+    method = method or getattr(spec, "method", "rake")
+    if lower is None and upper is None and spec is not None:
+        lower, upper = spec.lower, spec.upper
+    if fixed_weights is None:
+        fixed_weights = bool(getattr(spec, "fixed_weights", False))
+    _require_margins(study)
+    targets = load_targets(study.margins)
     if weight_name in frame.columns:
         raise WeightingError(
             "the data already have a column with the weight's name",
@@ -233,3 +257,35 @@ def weight_study(
             lambda p, t=text: Path(p).write_text(t, encoding="utf-8"),
         )
     return result
+
+
+def weight_study(
+    study: Any,
+    *,
+    out_dir: str | Path | None = None,
+    method: str | None = None,
+    lower: float | None = None,
+    upper: float | None = None,
+    fixed_weights: bool | None = None,
+    weight_name: str = "weight_final",
+    frame: pd.DataFrame | None = None,
+) -> WeightStudyResult:
+    """Weight ``study`` (a loaded ``Study``) to its margins and write the outputs.
+
+    Without ``frame``, reads the waves and removes flagged respondents exactly as ``trustsurvey
+    run`` does (:func:`study_frame`), so both give the same weights; the arguments are those of
+    :func:`weight_frame`.
+    """
+    if frame is None:
+        _require_margins(study)
+        frame = study_frame(study)
+    return weight_frame(
+        study,
+        frame,
+        out_dir=out_dir,
+        method=method,
+        lower=lower,
+        upper=upper,
+        fixed_weights=fixed_weights,
+        weight_name=weight_name,
+    )
