@@ -30,7 +30,7 @@ def _with_final_weights(ctx: RunContext, survey: pd.DataFrame) -> tuple[pd.DataF
     weights = ctx.design.weights.reindex(survey.index)
     study = copy.copy(ctx.study)
     study.design = dataclasses.replace(ctx.study.design, weights=name)
-    ctx.echo(f"      dose-response weights: {ctx.weights_note} (SEs treat them as fixed)")
+    ctx.echo("      dose-response: the pipeline's weights as a column (SEs treat them as fixed)")
     return survey.assign(**{name: weights.to_numpy(float)}), study
 
 
