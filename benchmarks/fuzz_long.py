@@ -1,0 +1,130 @@
+"""Long fuzzing runs of the readers (the CI tests in tests/fuzz/ run a bounded version).
+
+Only documented errors (``TrustSurveyError``) may escape a reader; anything else is a crash,
+reported with the input that caused it.
+
+Engines:
+
+* ``atheris`` (coverage-guided libFuzzer; install it in the benchmark virtualenv:
+  ``/work/bench-venv/bin/pip install atheris``); crashing inputs are written to ``--out``.
+* ``hypothesis`` (default when atheris is missing): the CI strategies with many examples.
+
+Usage::
+
+    /work/bench-venv/bin/python benchmarks/fuzz_long.py sav --seconds 600
+    .venv/bin/python benchmarks/fuzz_long.py all --engine hypothesis --examples 5000
+
+Targets: sav zsav por csv xlsx parquet yaml study xlsform (or ``all``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "fuzz"), str(ROOT / "tests" / "bad_inputs")]
+
+import fuzz_targets as ft  # noqa: E402
+import make_corpus  # noqa: E402
+
+TARGETS = ["sav", "zsav", "por", "csv", "xlsx", "parquet", "yaml", "study", "xlsform"]
+
+
+def one_input(target: str) -> Callable[[bytes], None]:
+    """A function taking raw bytes and feeding them to ``target``'s reader in a fresh folder."""
+
+    def run(data: bytes) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            if target == "yaml":
+                ft.load_yaml_text(data, folder)
+            elif target == "study":
+                ft.load_study_text(data, make_corpus.mini_study(folder / "study"))
+            elif target == "xlsform":
+                ft.read_xlsform_bytes(data, folder)
+            else:
+                ft.read_bytes_as(data, f".{target}", folder)
+
+    return run
+
+
+def seed(target: str) -> bytes:
+    """A valid input of the target's kind, where libFuzzer starts mutating."""
+    if target == "yaml":
+        return make_corpus.QUESTIONNAIRE.encode()
+    if target == "study":
+        return make_corpus.STUDY.encode()
+    if target == "xlsform":
+        return ft.seed_bytes(".xlsx")
+    return ft.seed_bytes(f".{target}")
+
+
+def run_atheris(target: str, seconds: int, out: Path) -> None:
+    import atheris
+
+    corpus = out / f"corpus_{target}"
+    corpus.mkdir(parents=True, exist_ok=True)
+    (corpus / "seed").write_bytes(seed(target))
+    with atheris.instrument_imports(include=["trustsurvey"]):
+        import trustsurvey.io
+        import trustsurvey.io.tabular
+        import trustsurvey.questionnaire.loader
+        import trustsurvey.questionnaire.xlsform
+        import trustsurvey.study.loader  # noqa: F401
+    argv = [sys.argv[0], f"-max_total_time={seconds}", f"-artifact_prefix={out}/", str(corpus)]
+    atheris.Setup(argv, one_input(target))
+    atheris.Fuzz()
+
+
+def run_hypothesis(target: str, examples: int) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_fuzz_readers import mutated
+
+    feed = one_input(target)
+
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(data=st.one_of(st.binary(max_size=4096), mutated(seed(target))))
+    def fuzz(data: bytes) -> None:
+        feed(data)
+
+    started = time.perf_counter()
+    fuzz()
+    print(f"{target}: {examples} examples, no escape, {time.perf_counter() - started:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target", choices=[*TARGETS, "all"])
+    parser.add_argument("--engine", choices=["atheris", "hypothesis"], default=None)
+    parser.add_argument("--seconds", type=int, default=300, help="atheris: time per target")
+    parser.add_argument("--examples", type=int, default=2000, help="hypothesis: per target")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "_results" / "fuzz")
+    args = parser.parse_args()
+    engine = args.engine
+    if engine is None:
+        try:
+            import atheris  # noqa: F401
+
+            engine = "atheris"
+        except ImportError:
+            engine = "hypothesis"
+    targets = TARGETS if args.target == "all" else [args.target]
+    if engine == "atheris":
+        if len(targets) > 1:
+            parser.error("atheris fuzzes one target per process: name one target")
+        run_atheris(targets[0], args.seconds, args.out)
+    else:
+        for target in targets:
+            run_hypothesis(target, args.examples)
+
+
+if __name__ == "__main__":
+    main()
