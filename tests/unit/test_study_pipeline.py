@@ -54,7 +54,10 @@ def test_outputs_under_out(ran) -> None:
 
 def test_estimates_are_the_design_based_means(ran) -> None:
     ctx, _, _ = ran
-    design = SurveyDesign(ctx.analysis, ids="psu", strata="stratum", weights="pw", nest=True)
+    # the pipeline's one design, raked to the margins by the weight step (not the design
+    # weights pw alone); tests/unit/test_weighting_pipeline.py checks the weights themselves
+    design = ctx.design
+    assert isinstance(design, SurveyDesign) and ctx.weighting is not None
     direct = design.mean("trust_police", by=["arm", "wave"]).reset_index()
     got = ctx.estimates[ctx.estimates["variable"] == "trust_police"].reset_index(drop=True)
     pd.testing.assert_series_equal(got["estimate"], direct["estimate"], check_names=False)

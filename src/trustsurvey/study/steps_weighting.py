@@ -18,7 +18,6 @@ step estimates from that object. A study without ``margins:`` skips the weightin
 >>> from trustsurvey.study.pipeline import STEPS, run_study
 >>> steps = [s for s in STEPS if s.name in ("read", "validate", "clean", "indices", "weight")]
 >>> ctx = run_study(generate_example(tempfile.mkdtemp() + "/s"), steps=steps, echo=print)
-... # doctest: +ELLIPSIS
 Study ...
 [5/5] weight: ...
       weights: weight_final (rake to the margins by wave x raion; calibration-adjusted SEs)
