@@ -16,6 +16,7 @@ from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html
 
 from trustsurvey.dashboard import layout, views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
+from trustsurvey.dashboard.programme import programme_view
 from trustsurvey.dashboard.translations import t
 from trustsurvey.publish.bundle import Bundle
 from trustsurvey.publish.safe import to_csv_bytes, to_xlsx_bytes
@@ -143,6 +144,7 @@ def register(app: Dash, bundle: Bundle, config: DashboardConfig) -> None:
         ("communities", views.communities_view, ("outcome", "wave")),
         ("problems", views.problems_view, ("group", "wave")),
         ("focus_groups", views.focus_view, ("wave",)),
+        ("programme", programme_view, ("view",)),
     ):
         _register_simple(app, bundle, page, fn, inputs, lang_state)
 

@@ -5,7 +5,8 @@ Keys (all optional)::
     title: {uk: "...", en: "..."}       # defaults to the bundle's study title
     languages: [uk, en]                  # languages offered by the switch
     default_language: uk
-    pages: [overview, indicators, communities, problems, focus_groups, methodology]
+    pages: [overview, indicators, communities, problems, focus_groups, programme,
+           methodology]
     default_outcome: trust_police        # outcome selected on first load
     thresholds: {min_cell: 30, max_cv: 0.3}   # shown in the methodology text; the bundle's
                                               # policy always wins if it is stricter
@@ -29,6 +30,7 @@ PAGES: tuple[str, ...] = (
     "communities",
     "problems",
     "focus_groups",
+    "programme",
     "methodology",
 )
 PATHS: dict[str, str] = {
@@ -37,6 +39,7 @@ PATHS: dict[str, str] = {
     "communities": "/communities",
     "problems": "/problems",
     "focus_groups": "/focus-groups",
+    "programme": "/programme",
     "methodology": "/methodology",
 }
 

@@ -291,6 +291,28 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
             html.Div(id="focus_groups-table"),
             downloads("focus_groups", lang),
         ]
+    if name == "programme":
+        from trustsurvey.dashboard.programme import view_options
+
+        opts = view_options(bundle, lang)
+        return [
+            html.H2(t("programme.title", lang)),
+            html.P(t("programme.note", lang), className="ts-note"),
+            html.Div(
+                className="ts-controls",
+                children=[
+                    _control(
+                        t("ctl.view", lang),
+                        dcc.Dropdown(
+                            id="programme-view", options=opts, value=_first(opts), clearable=False
+                        ),
+                    )
+                ],
+            ),
+            _graph("programme"),
+            html.Div(id="programme-table"),
+            downloads("programme", lang),
+        ]
     if name == "methodology":
         return methodology_page(bundle, lang)
     return [html.P(t("label.not_found", lang))]

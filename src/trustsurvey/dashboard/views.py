@@ -168,7 +168,16 @@ def _group_label(bundle: Bundle, choice: str, lang: str) -> str:
     return label(bundle, "arm" if kind == "arm" else "community", code, lang)
 
 
-COUNT_KEYS = ("col.n", "col.rank", "col.n_groups", "col.n_mentions", "col.n_flagged")
+COUNT_KEYS = (
+    "col.n",
+    "col.rank",
+    "col.n_groups",
+    "col.n_mentions",
+    "col.n_flagged",
+    "col.activities",
+    "col.participants",
+    "col.appeals",
+)
 
 
 def _frame(rows: Any, lang: str) -> pd.DataFrame:

@@ -179,23 +179,30 @@ def sample_size_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame
     return parts
 
 
-def weighting_table(ctx: RunContext, frame: pd.DataFrame) -> pd.DataFrame | None:
-    """Diagnostics of the design weights per arm x wave (Kish 1965 deff, n_eff, CV, ratio)."""
+def weighting_table(ctx: RunContext, design: Any) -> pd.DataFrame | None:
+    """Diagnostics of the weights the estimates use (the ``weight`` step's final weights if
+    it ran, else the design weights), per wave and arm x wave: Kish (1965) deff
+    ``1 + CV^2``, effective sample size, CV and max/min ratio — never one respondent's weight.
+    """
     from trustsurvey.weighting.diagnostics import weight_summary
 
-    weights = ctx.study.design.weights
-    if not weights or weights not in frame.columns:
-        return None
+    data = design.data
+    frame = pd.DataFrame(
+        {
+            "wave": data["wave"].to_numpy(),
+            "arm": data["arm"].to_numpy(),
+            "_w": np.asarray(design.weights, dtype=float),
+        }
+    )
     rows = []
     for by in (["wave"], ["arm", "wave"]):
-        for key, g in frame.dropna(subset=[weights]).groupby(by, dropna=True):
+        for key, g in frame.dropna(subset=["_w", *by]).groupby(by):
             key = key if isinstance(key, tuple) else (key,)
-            summary = weight_summary(g[weights].to_numpy(dtype=float))
+            summary = weight_summary(g["_w"].to_numpy())
             for stat in WEIGHT_STATS:
-                rows.append(
-                    {**dict(zip(by, key, strict=True)), "statistic": stat, "value": summary[stat]}
-                )
-    return pd.DataFrame(rows)
+                row = {**dict(zip(by, key, strict=True)), "statistic": stat}
+                rows.append({**row, "value": summary[stat]})
+    return pd.DataFrame(rows) if rows else None
 
 
 def quality_table(ctx: RunContext) -> pd.DataFrame | None:
@@ -306,19 +313,29 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
             str(c): str(a)
             for c, a in zip(communities["community"], communities["arm"], strict=True)
         }
-        if "label_uk" in communities.columns or "label_en" in communities.columns:
+        uk_col = next((c for c in ("name_uk", "label_uk") if c in communities.columns), None)
+        en_col = next((c for c in ("name_en", "label_en") if c in communities.columns), None)
+        if uk_col or en_col:
             labels["community"] = {
                 str(r["community"]): {
-                    "uk": str(r.get("label_uk") or r["community"]),
-                    "en": str(r.get("label_en") or r["community"]),
+                    "uk": str(r[uk_col] if uk_col else r[en_col]),
+                    "en": str(r[en_col] if en_col else r[uk_col]),
                 }
                 for _, r in communities.iterrows()
             }
+    labels.update(programme_labels(ctx))
     meta.update(
         study=study.name,
         title=dict(study.title) if study.title else {"uk": study.name, "en": study.name},
         waves=[
-            {"code": w.code, "label": _label(getattr(w, "label", None), w.code)}
+            {
+                "code": w.code,
+                "label": _label(getattr(w, "label", None), w.code),
+                "fieldwork": [
+                    str(getattr(w, "fieldwork_start", "") or ""),
+                    str(getattr(w, "fieldwork_end", "") or ""),
+                ],
+            }
             for w in study.waves
         ],
         questionnaire_hash=_hash(study.questionnaire_path),
@@ -326,6 +343,30 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
         arms=arms,
     )
     return meta
+
+
+def programme_labels(ctx: RunContext) -> dict[str, Any]:
+    """Labels of activity types (``type``), appeal categories (``appeal``) and programme
+    periods (``period``) for the bundle, from the programme vocabulary and the waves."""
+    spec = ctx.study.programme
+    if spec is None:
+        return {}
+    from trustsurvey.programme.vocabulary import load_vocabulary
+
+    vocab = load_vocabulary(getattr(spec, "vocabulary", "programme_vocabulary"), ctx.study.folder)
+    k = len(ctx.study.waves)
+    period = {"before_wave_1": {"uk": "До хвилі 1", "en": "Before wave 1"}}
+    for i in range(1, k):
+        period[f"between_waves_{i}_{i + 1}"] = {
+            "uk": f"Між хвилями {i} і {i + 1}",
+            "en": f"Between waves {i} and {i + 1}",
+        }
+    period[f"after_wave_{k}"] = {"uk": f"Після хвилі {k}", "en": f"After wave {k}"}
+    return {
+        "type": vocab.lists.get("activity_type", {}),
+        "appeal": vocab.lists.get("category", {}),
+        "period": period,
+    }
 
 
 def _label(text: Any, code: int) -> dict[str, str]:
@@ -357,12 +398,14 @@ def collect_tables(ctx: RunContext) -> dict[str, Any]:
     usable = frame is not None and all(c in frame.columns for c in study.design.columns())
     if usable:
         com = study.arms.community
-        design = SurveyDesign(frame, **study.design.kwargs())
+        design = getattr(ctx, "design", None)  # the weighted design of the weight step
+        if design is None:
+            design = SurveyDesign(frame, **study.design.kwargs())
         tables["estimates"] = estimates_table(ctx, design, frame)
         tables["likert"] = likert_table(ctx, frame) or None
         sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
         tables["sample_sizes"] = sample_size_table(ctx, sized)
-        tables["weighting"] = weighting_table(ctx, frame)
+        tables["weighting"] = weighting_table(ctx, design)
     tables.update(analysis_tables(study.out_dir / "analysis"))
     tables["focus_groups"] = focus_group_table(ctx)
     tables["quality"] = quality_table(ctx)
