@@ -13,7 +13,7 @@ import pytest
 from trustsurvey.design import SurveyDesign
 from trustsurvey.study import load_study
 from trustsurvey.study.pipeline import ESTIMATE_VARIABLES, STEPS, run_study
-from trustsurvey.weighting.study import weight_study
+from trustsurvey.weighting.study import study_frame, weight_study
 
 REPO = Path(__file__).resolve().parents[2]
 UP_TO_ESTIMATES = ("read", "validate", "clean", "indices", "weight", "estimates")
@@ -84,10 +84,12 @@ def test_margins_are_reproduced(ran) -> None:
 
 
 def test_estimates_are_the_weighted_designs(ran, tmp_path: Path) -> None:
-    """The step's estimates are those of weight_study's design (CLI and step share it)."""
+    """The step's estimates are those of weight_study's design on an independent re-read of
+    the cleaned waves (the CLI and the step share one weighting function)."""
     ctx, _ = ran
-    res = weight_study(load_study(ctx.study.folder), out_dir=tmp_path / "w")
-    assert len(res.data) == len(ctx.analysis)  # weight_study reads and cleans as run does
+    study = load_study(ctx.study.folder)
+    res = weight_study(study, frame=study_frame(study), out_dir=tmp_path / "w")
+    assert len(res.data) == len(ctx.analysis) == 4001 - 3  # 3 flagged respondents removed
     variables = [v for v in ESTIMATE_VARIABLES if v in res.data.columns]
     direct = res.design.mean(variables, by=["arm", "wave"]).reset_index()
     direct["wave"] = pd.to_numeric(direct["wave"]).astype("Int64")
@@ -158,3 +160,11 @@ def test_study_without_margins_still_runs(tmp_path: Path) -> None:
     got = ctx.estimates.query("variable == 'trust_police'")
     np.testing.assert_allclose(got["estimate"], direct["estimate"], rtol=1e-12)
     np.testing.assert_allclose(got["se"], direct["se"], rtol=1e-12)
+
+
+def test_weight_study_without_frame_weights_the_waves_as_read(ran, tmp_path: Path) -> None:
+    """``trustsurvey weight`` drops nobody: it weights all 4001 rows, the run the cleaned ones."""
+    ctx, _ = ran
+    res = weight_study(load_study(ctx.study.folder), out_dir=tmp_path / "w")
+    assert len(res.data) == 4001 > len(ctx.analysis)
+    assert (res.diagnostics.margins["rel_error"] <= 1e-8).all()

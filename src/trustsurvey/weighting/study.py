@@ -1,8 +1,8 @@
 """Weight a whole study: the ``trustsurvey weight STUDY`` command as a function.
 
 Takes the study's analysis frame (:func:`weight_frame`, also the ``weight`` step of
-``trustsurvey run``; :func:`weight_study` reads and cleans the waves first, as the pipeline
-does), builds the study's design, weights each group of the study's ``margins.by`` (e.g.
+``trustsurvey run``, which weights the cleaned frame; :func:`weight_study` reads the waves
+as they are first), builds the study's design, weights each group of ``margins.by`` (e.g.
 wave × raion) to its own margins, and writes the weighted data (Parquet and SPSS, the
 weight labelled), the diagnostics (CSV and a plotly HTML page) and snippets declaring the
 same design in R (``svydesign``), Stata (``svyset``) and SPSS (Complex Samples ``CSPLAN``).
@@ -162,8 +162,9 @@ def _require_margins(study: Any) -> None:
 
 
 def study_frame(study: Any) -> pd.DataFrame:
-    """The analysis frame ``trustsurvey run`` weights: waves read, flagged respondents removed
-    (the study's ``validation.exclude`` checks, nothing written), stacked with index scores."""
+    """The analysis frame ``trustsurvey run`` weights: waves read, the respondents flagged by
+    the study's ``validation.exclude`` checks removed (as the ``clean`` step, nothing
+    written; its ``out/clean/exclusions.csv`` lists them), stacked with index scores."""
     from trustsurvey.study.pipeline import analysis_frame
     from trustsurvey.validation import clean_study
     from trustsurvey.validation.validate import read_wave
@@ -272,13 +273,18 @@ def weight_study(
 ) -> WeightStudyResult:
     """Weight ``study`` (a loaded ``Study``) to its margins and write the outputs.
 
-    Without ``frame``, reads the waves and removes flagged respondents exactly as ``trustsurvey
-    run`` does (:func:`study_frame`), so both give the same weights; the arguments are those of
-    :func:`weight_frame`.
+    Without ``frame``, weights every respondent of the waves as read (``trustsurvey weight``:
+    invalid weights or codes are errors, nothing is dropped); ``trustsurvey run`` weights the
+    cleaned frame instead. Pass ``frame=study_frame(study)`` for the pipeline's weights. The
+    other arguments are those of :func:`weight_frame`.
     """
     if frame is None:
+        from trustsurvey.study.pipeline import analysis_frame
+        from trustsurvey.validation.validate import read_wave
+
         _require_margins(study)
-        frame = study_frame(study)
+        data = {wave.code: read_wave(study, wave) for wave in study.waves}
+        frame = analysis_frame(study, data)
     return weight_frame(
         study,
         frame,
