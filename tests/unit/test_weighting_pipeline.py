@@ -168,3 +168,19 @@ def test_weight_study_without_frame_weights_the_waves_as_read(ran, tmp_path: Pat
     res = weight_study(load_study(ctx.study.folder), out_dir=tmp_path / "w")
     assert len(res.data) == 4001 > len(ctx.analysis)
     assert (res.diagnostics.margins["rel_error"] <= 1e-8).all()
+
+
+def test_likert_design_keeps_weights_and_calibration(ran) -> None:
+    """The Likert design (code 8 kept) is the weighted design with columns swapped in."""
+    from trustsurvey.errors import AnalysisError
+    from trustsurvey.study.steps_analysis import _keep_frame, with_kept_answers
+
+    ctx, _ = ran
+    keys = [*ctx.study.design.columns(), "wave"]
+    kept = _keep_frame(ctx, ["trust_police"], keys)
+    kd = with_kept_answers(ctx.design, kept, ["trust_police"], keys)
+    assert kd.calibration and kd.calibration == ctx.design.calibration
+    np.testing.assert_array_equal(kd.weights.to_numpy(), ctx.design.weights.to_numpy())
+    assert (kd.data["trust_police"] == 8).sum() > 0  # "difficult to answer" is a category
+    with pytest.raises(AnalysisError, match="do not line up"):
+        with_kept_answers(ctx.design, kept.iloc[::-1], ["trust_police"], keys)

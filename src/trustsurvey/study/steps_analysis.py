@@ -95,12 +95,13 @@ def _keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.Dat
     return pd.concat(frames, ignore_index=True)
 
 
-def _with_kept(design: Any, kept: pd.DataFrame, items: list[str], columns: list[str]) -> Any:
+def with_kept_answers(design: Any, kept: pd.DataFrame, items: list[str], keys: list[str]) -> Any:
     """``design`` with the Likert ``items`` replaced by their "difficult to answer"-kept
-    versions (same respondents, same order), so the weights and calibration are unchanged."""
+    versions from ``kept`` (the same respondents in the same order, checked on the ``keys``
+    columns, e.g. the design columns and ``wave``): the weights and the calibration of
+    ``design`` are unchanged (``design.with_columns``), so SEs stay calibration-adjusted."""
     data = design.data
-    # the design columns and the wave identify the rows (the treatment column is recoded)
-    keys = [c for c in [*columns[:-2], "wave"] if c in kept.columns and c in data.columns]
+    keys = [c for c in keys if c in kept.columns and c in data.columns]
     aligned = len(kept) == len(data) and all(
         np.array_equal(kept[c].to_numpy(float), data[c].to_numpy(float), equal_nan=True)
         for c in keys
@@ -198,7 +199,8 @@ def run_analysis(ctx: RunContext) -> None:
     likert = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
     if likert:
         cols = [*study.design.columns(), treated, "wave"]
-        kd = _with_kept(design, _keep_frame(ctx, likert, cols), likert, cols)
+        keys = [*study.design.columns(), "wave"]
+        kd = with_kept_answers(design, _keep_frame(ctx, likert, cols), likert, keys)
         dist = _concat([likert_distribution(kd, it, by=[treated, "wave"]) for it in likert])
         _write(out_dir, "likert_distribution", dist, ctx)
         tests = adjust_pvalues(likert_tests(kd, likert, group=treated), family="wave")
