@@ -232,3 +232,81 @@ def test_a_script_label_shows_as_text(server, browser):
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
     assert _errors(browser) == []
+
+
+# --- the example study, end to end: trustsurvey example -> run -> dashboard -------------------
+
+
+@pytest.fixture(scope="module")
+def example_bundle(tmp_path_factory) -> Path:
+    """The example study generated and run through the pipeline (all steps that feed the
+    bundle), as ``make demo`` does."""
+    from trustsurvey.example import generate_example
+    from trustsurvey.study.pipeline import STEPS, run_study
+
+    folder = generate_example(tmp_path_factory.mktemp("demo") / "demo-study")
+    steps = [s for s in STEPS if s.name != "estimates"]  # estimates.csv is not published
+    ctx = run_study(folder, steps=steps, echo=lambda s: None)
+    return ctx.outputs["bundle"]
+
+
+@pytest.fixture(scope="module")
+def example_server(example_bundle) -> Iterator[str]:
+    from trustsurvey.publish.bundle import read_bundle
+
+    app = create_app(read_bundle(example_bundle))
+    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_example_study_dashboard_shows_its_did_headline(
+    example_bundle, example_server, browser, output_dir
+):
+    did = pd.read_parquet(example_bundle.parent / "analysis" / "did.parquet")
+    browser.get_log("browser")
+    _open(browser, example_server, "/", "en")
+    shown = _wait(browser, "#did-estimate").text
+    from trustsurvey.dashboard.config import load_config
+    from trustsurvey.publish.bundle import read_bundle
+
+    bundle = read_bundle(example_bundle)
+    outcomes = sorted(bundle.tables["estimates"]["outcome"].unique())
+    preferred = load_config(study=bundle.study).default_outcome  # dashboards/<study>.yaml
+    first = preferred if preferred in outcomes else outcomes[0]
+    row = did[(did["outcome"] == first) & (did["model"] == "unadjusted")].iloc[0]
+    assert shown == f"{row['estimate']:+.3f}"  # the example's own DiD, as the run wrote it
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for page in ("overview", "indicators", "communities", "programme", "methodology"):
+        _open(browser, example_server, PATHS[page], "uk" if page == "programme" else "en")
+        _wait(browser, "#page h2")
+        browser.save_screenshot(str(shots / f"example-{page}.png"))
+    assert _errors(browser) == []
+
+
+def test_example_programme_page_draws_the_dose_response(example_server, browser):
+    _open(browser, example_server, PATHS["programme"], "en")
+    WebDriverWait(browser, WAIT).until(lambda d: _figure(d, "programme-graph"))  # timeline
+    browser.find_element(By.CSS_SELECTOR, "#programme-view").click()
+    option = WebDriverWait(browser, WAIT).until(
+        ec.element_to_be_clickable(
+            (By.XPATH, "//*[contains(@class,'option') and contains(., 'intensity')]")
+        )
+    )
+    option.click()
+    _settle(browser)
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.execute_script(
+            "const g = document.querySelector('#programme-graph .js-plotly-plot');"
+            "return !!(g && g.layout && g.layout.title);"
+        )
+    )
+    title = browser.execute_script(
+        "const g = document.querySelector('#programme-graph .js-plotly-plot');"
+        "return g.layout.title.text;"
+    )
+    assert "Observational" in title
+    assert len(_figure(browser, "programme-graph")) >= 2  # communities (by arm) and the fit

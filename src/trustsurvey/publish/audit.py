@@ -59,6 +59,7 @@ def audit_tables(
     true_values: CellIndex | None = None,
     cache: dict | None = None,
     stop_early: bool = False,
+    exact: bool = True,
 ) -> pd.DataFrame:
     """Bounds an intruder can derive for every suppressed cell of ``tables``.
 
@@ -68,6 +69,13 @@ def audit_tables(
     (how many relations involve the cell). ``cache`` (a dict kept between calls) reuses the
     bounds of connected groups of cells that have not changed. With ``stop_early`` a group
     stops at its first exposed cell (enough for the writer, which then adds a complement).
+
+    With ``exact=False`` (the writer) a cell is proven safe without its own two LPs when the
+    feasible points already found for its group (each LP's optimum is one) differ in that cell
+    by at least the protection interval: the true interval contains them, so it is at least as
+    wide. ``lower``/``upper`` are then those witnessed values (``width`` a lower bound of the
+    true width), and only cells not proven safe this way are solved exactly. The verdict
+    (``exposed``) is the same as with ``exact=True``.
     """
     index = true_values or build_cells(tables)
     cells = index.cells
@@ -85,6 +93,7 @@ def audit_tables(
         key = None
         if cache is not None:
             key = (
+                exact,
                 tuple(comp_vars),
                 tuple(reason[v] for v in comp_vars),
                 tuple(
@@ -102,7 +111,15 @@ def audit_tables(
             lo, hi = cache[key]
         else:
             lo, hi = _bounds(
-                comp_vars, comp_rels, value, suppressed, is_share, reason, policy, stop_early
+                comp_vars,
+                comp_rels,
+                value,
+                suppressed,
+                is_share,
+                reason,
+                policy,
+                stop_early,
+                exact,
             )
             if key is not None and len(lo) == len(comp_vars):
                 cache[key] = (lo, hi)
@@ -217,6 +234,7 @@ def _bounds(
     reason: np.ndarray,
     policy: DisclosurePolicy,
     stop_early: bool = False,
+    exact: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     pos = {v: j for j, v in enumerate(comp_vars)}
     bounds = [_var_bounds(v, is_share, reason, policy) for v in comp_vars]
@@ -249,30 +267,58 @@ def _bounds(
     readings = [sense != "le", sense == "eq", np.zeros(len(sense), dtype=bool)]
     lo, hi = np.empty(k), np.empty(k)
     stage = 0
+    points: list[np.ndarray] = []  # feasible points found so far (witnesses)
+    seen_lo = np.full(k, np.inf)
+    seen_hi = np.full(k, -np.inf)
+    req_of = np.array(
+        [policy.protection_share if is_share[v] else policy.protection_interval for v in comp_vars]
+    )
+
+    def solve(c: np.ndarray) -> tuple[float | None, np.ndarray | None]:
+        nonlocal stage
+        res = _solve(c, a_mat, b_vec, bounds, readings[stage])
+        while res[0] is None and stage < len(readings) - 1:
+            stage += 1
+            points.clear()  # points of a stronger reading stay feasible, but keep it simple
+            seen_lo.fill(np.inf)
+            seen_hi.fill(-np.inf)
+            res = _solve(c, a_mat, b_vec, bounds, readings[stage])
+        if res[1] is not None and not exact:
+            np.minimum(seen_lo, res[1], out=seen_lo)
+            np.maximum(seen_hi, res[1], out=seen_hi)
+        return res
+
+    if not exact and k > 1:  # two cheap witnesses for every cell of the group at once
+        for sign in (1.0, -1.0):
+            solve(np.full(k, sign))
     for j in range(k):
+        if not exact and seen_hi[j] - seen_lo[j] >= req_of[j] - 1e-9:
+            lo[j], hi[j] = seen_lo[j], seen_hi[j]
+            continue
         for sign, store in ((1.0, lo), (-1.0, hi)):
+            if not exact and sign < 0 and seen_hi[j] - lo[j] >= req_of[j] - 1e-9:
+                store[j] = seen_hi[j]  # witnessed: the maximum is at least this
+                continue
             c = np.zeros(k)
             c[j] = sign
-            res = _solve(c, a_mat, b_vec, bounds, readings[stage])
-            while res is None and stage < len(readings) - 1:
-                stage += 1
-                res = _solve(c, a_mat, b_vec, bounds, readings[stage])
-            if res is None:
+            fun, _x = solve(c)
+            if fun is None:
                 raise PublishError(
                     "the disclosure audit found published numbers that contradict each "
                     "other (no feasible value for a suppressed cell)",
                     item=str(comp_vars[j]),
                     hint="check that margins (rows with 'all') are not smaller than their parts",
                 )
-            store[j] = sign * res
-        req = policy.protection_share if is_share[comp_vars[j]] else policy.protection_interval
-        if stop_early and hi[j] - lo[j] < req - 1e-9:
+            store[j] = sign * fun
+        if stop_early and hi[j] - lo[j] < req_of[j] - 1e-9:
             return lo[: j + 1], hi[: j + 1]
     # a cell whose bound is unlimited cannot be pinned down: width is infinite
     return lo, hi
 
 
-def _solve(c, a_mat, b_vec, bounds, eq: np.ndarray) -> float | None:  # type: ignore[no-untyped-def]
+def _solve(c, a_mat, b_vec, bounds, eq: np.ndarray) -> tuple[float | None, np.ndarray | None]:  # type: ignore[no-untyped-def]
+    """Optimum of ``c @ x`` and the optimal point (``-inf, None`` when unbounded below,
+    ``None, None`` when infeasible)."""
     kwargs = {}
     if eq.any():
         kwargs.update(A_eq=a_mat[eq], b_eq=b_vec[eq])
@@ -280,7 +326,7 @@ def _solve(c, a_mat, b_vec, bounds, eq: np.ndarray) -> float | None:  # type: ig
         kwargs.update(A_ub=a_mat[~eq], b_ub=b_vec[~eq])
     res = linprog(c, bounds=bounds, method="highs", **kwargs)
     if res.status == 3:  # unbounded
-        return -np.inf
+        return -np.inf, None
     if res.status != 0:
-        return None
-    return float(res.fun)
+        return None, None
+    return float(res.fun), np.asarray(res.x, dtype=float)

@@ -56,6 +56,7 @@ def protect_tables(
             true_values=_published_index(index, published),
             cache=cache,
             stop_early=True,
+            exact=False,
         )
         exposed = audit[audit["exposed"]]
         if exposed.empty:

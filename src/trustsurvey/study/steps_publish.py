@@ -324,6 +324,12 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
                 for _, r in communities.iterrows()
             }
     labels.update(programme_labels(ctx))
+    labels.setdefault("arm", {}).update(
+        {
+            "pilot": {"uk": "Пілотні громади", "en": "Pilot communities"},
+            "control": {"uk": "Контрольні громади", "en": "Control communities"},
+        }
+    )
     meta.update(
         study=study.name,
         title=dict(study.title) if study.title else {"uk": study.name, "en": study.name},
