@@ -60,6 +60,15 @@ def _check_ragged(text: str, delimiter: str, path: Path) -> None:
     header = next(reader, None)
     if not header:
         raise InputFileError("the CSV file has no header row", file=str(path), hint="add one")
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    twice = sorted({h for h in names if names.count(h) > 1})
+    if twice:  # pandas would silently rename the second one to NAME.1
+        raise InputFileError(
+            "the header names a column more than once",
+            file=str(path),
+            item=[h or "(empty)" for h in twice],
+            hint="give every column its own name in the header row",
+        )
     width = len(header)
     bad: list[int] = []
     for row_number, row in enumerate(reader, start=1):
