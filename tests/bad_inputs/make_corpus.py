@@ -350,6 +350,20 @@ def formula_csv(tmp: Path) -> Path:
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+2", "<script>alert(1)</script>"]
 
 
+def formula_labels_sav(tmp: Path) -> Path:
+    """A .sav whose variable and value labels start like spreadsheet formulas or hold HTML."""
+    import pyreadstat
+
+    path = tmp / "formula_labels.sav"
+    pyreadstat.write_sav(
+        pd.DataFrame({"q1": [1.0, 2.0, 1.0]}),
+        str(path),
+        column_labels={"q1": "=1+2"},
+        variable_value_labels={"q1": {1.0: "=cmd|' /C calc'!A0", 2.0: "<script>x()</script>"}},
+    )
+    return path
+
+
 def _xlsform(tmp: Path, name: str, sheets: dict[str, list[list[object]]]) -> Path:
     import openpyxl
 
@@ -376,6 +390,7 @@ FILE_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "dates_out_of_range_sav": dates_out_of_range_sav,
     "existing_output": existing_output,
     "formula_csv": formula_csv,
+    "formula_labels_sav": formula_labels_sav,
     "xlsform_no_survey": lambda t: _xlsform(t, "no_survey.xlsx", {"choices": CHOICES}),
     "xlsform_no_choices": lambda t: _xlsform(t, "no_choices.xlsx", {"survey": SURVEY}),
     "xlsform_duplicate_choices": lambda t: _xlsform(
@@ -422,6 +437,20 @@ def check_formula_xlsx(tmp: Path) -> None:
     cells = [row[1] for row in sheet.iter_rows(min_row=2)]
     if [c.value for c in cells] != FORMULAS or {c.data_type for c in cells} != {"s"}:
         raise AssertionError(f"formula cells: {[(c.value, c.data_type) for c in cells]}")
+
+
+def check_formula_labels_xlsx(tmp: Path) -> None:
+    """No cell of any sheet is a formula; the labels are kept as text, unchanged."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp / "labels.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    formulas = [c.value for c in cells if c.data_type == "f"]
+    if formulas:
+        raise AssertionError(f"formula cells in the workbook: {formulas}")
+    text = " ".join(str(c.value) for c in cells if c.value is not None)
+    if "=1+2" not in text or "=cmd|" not in text:
+        raise AssertionError("the labels were lost")
 
 
 def check_html_escaped(tmp: Path) -> None:
@@ -479,6 +508,7 @@ CHECKS: dict[str, Callable[[Path], None]] = {
     "wide": check_wide,
     "long_strings": check_long_strings,
     "formula_xlsx": check_formula_xlsx,
+    "formula_labels_xlsx": check_formula_labels_xlsx,
     "html_escaped": check_html_escaped,
     "csv_neutralised": check_csv_neutralised,
 }
