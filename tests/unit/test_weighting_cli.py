@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,16 @@ def test_weight_help():
     proc = _run("weight", "--help")
     assert proc.returncode == 0
     assert "population margins" in proc.stdout
+
+
+def test_weight_command_follows_the_method_in_study_yaml(study, tmp_path):
+    """Without --method the command uses study.yaml's weighting.method (here linear GREG)."""
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    text = (copy / "study.yaml").read_text(encoding="utf-8")
+    (copy / "study.yaml").write_text(text + "weighting:\n  method: calibrate\n", encoding="utf-8")
+    out = tmp_path / "c"
+    proc = _run("weight", str(copy), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    steps = pd.read_csv(out / "diagnostics_steps.csv")
+    assert set(steps["method"]) == {"calibrate by wave × raion"}

@@ -15,13 +15,13 @@ def weight(
         typer.Option("-o", "--out", help="Output folder (default STUDY/out/weighting)."),
     ] = None,
     method: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--method",
             help="rake (iterative proportional fitting), poststratify (one crossed margin per "
-            "group) or calibrate (linear GREG).",
+            "group) or calibrate (linear GREG). Default: study.yaml's weighting.method, else rake.",
         ),
-    ] = "rake",
+    ] = None,
     lower: Annotated[
         float | None, typer.Option("--lower", help="Trim weights below this value (strict).")
     ] = None,
@@ -46,7 +46,7 @@ def weight(
     from trustsurvey.study import load_study
     from trustsurvey.weighting.study import weight_study
 
-    if method not in ("rake", "poststratify", "calibrate"):
+    if method is not None and method not in ("rake", "poststratify", "calibrate"):
         raise WeightingError(
             f"unknown method {method!r}",
             item="--method",
