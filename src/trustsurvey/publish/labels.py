@@ -43,6 +43,8 @@ def meta_from_questionnaire(q: Any) -> dict[str, Any]:
     option: dict[str, dict[str, dict[str, str]]] = {}
     scales = getattr(q, "scales", {}) or {}
     for name, item in (getattr(q, "items", {}) or {}).items():
+        if getattr(item, "pii", False) or _free_text(item):
+            continue  # never published, so not even their labels go into the bundle
         label = _text(getattr(item, "text", None))
         if label:
             outcome[name] = label
@@ -73,9 +75,9 @@ def meta_from_questionnaire(q: Any) -> dict[str, Any]:
     return {
         "labels": {"outcome": outcome, "category": category, "option": option, "theme": theme},
         "pii_items": [i.name for i in items if getattr(i, "pii", False)],
-        "free_text_items": [
-            i.name
-            for i in items
-            if getattr(i, "type", "") == "text" and not getattr(i, "roles", None)
-        ],
+        "free_text_items": [i.name for i in items if _free_text(i)],
     }
+
+
+def _free_text(item: Any) -> bool:
+    return getattr(item, "type", "") == "text" and not getattr(item, "roles", None)
