@@ -82,7 +82,8 @@ def test_lonely_psu_fails_by_default_naming_the_stratum(df):
     with pytest.raises(DesignError, match="strata 2, 3 have only one PSU") as err:
         SurveyDesign(df, ids="psu", strata="stratum", weights="w")
     assert "lonely_psu" in err.value.hint
-    assert set(err.value.row) == {"id4", "id5", "id6", "id7"}
+    assert set(err.value.row.labels) == {"id4", "id5", "id6", "id7"}
+    assert "index labels id4" in str(err.value)
     ok = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu="certainty")
     assert np.isfinite(ok.mean("y")["se"].iloc[0])
 
@@ -91,7 +92,7 @@ def test_missing_design_columns(df):
     df.loc["id2", "psu"] = np.nan
     with pytest.raises(DesignError, match="missing") as err:
         SurveyDesign(df, ids="psu", strata="stratum", weights="w")
-    assert err.value.row == ["id2"]
+    assert err.value.row.labels == ("id2",)
 
 
 def test_bad_options(df):

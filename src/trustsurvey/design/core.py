@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.design import estimators
+from trustsurvey.design.rows import row_ref
 from trustsurvey.design.structure import DesignStructure, build_structure
 from trustsurvey.design.variance import InfluenceAdjustment
 from trustsurvey.errors import DesignError
@@ -45,10 +46,6 @@ def _stage_list(value: Any, n_stages: int | None = None) -> list[str | None]:
         else:
             out.append(str(v))
     return out
-
-
-def _row_labels(index: pd.Index, bad: np.ndarray) -> list:
-    return list(index[np.flatnonzero(bad)][:10])
 
 
 class SurveyDesign:
@@ -123,6 +120,7 @@ class SurveyDesign:
         )
         self._w = self._make_weights(data, weights, probs)
         self._mask: np.ndarray | None = None
+        self._domain: str | None = None  # what subset() selected, for messages
         self._adjustments: tuple[InfluenceAdjustment, ...] = ()
         self._spec = {
             "ids": id_list,
@@ -178,7 +176,7 @@ class SurveyDesign:
                     raise DesignError(
                         f"selection probabilities in {c!r} must be in (0, 1]",
                         item=c,
-                        row=_row_labels(data.index, bad),
+                        row=row_ref(data.index, bad),
                         hint="fix or remove those rows explicitly",
                     )
                 p = p * v
@@ -208,7 +206,7 @@ class SurveyDesign:
             raise DesignError(
                 f"{role} column {name!r} has {int(bad.sum())} {' / '.join(kinds)} values",
                 item=name,
-                row=_row_labels(index, bad),
+                row=row_ref(index, bad),
                 hint="every respondent needs a positive finite weight; fix the weights or "
                 "use design.subset() to leave respondents out of an estimate",
             )
@@ -326,10 +324,14 @@ class SurveyDesign:
         out._data = self._data.assign(**new)
         return out
 
-    def subset(self, mask: pd.Series | np.ndarray | Sequence[bool]) -> SurveyDesign:
+    def subset(
+        self, mask: pd.Series | np.ndarray | Sequence[bool], *, name: str | None = None
+    ) -> SurveyDesign:
         """A domain design: the full design is kept and rows outside get zero influence
         (R's ``subset.survey.design``). ``mask`` is a boolean Series aligned on the index or
-        an array in row order; missing values are an error."""
+        an array in row order; missing values are an error. ``name`` says what the mask
+        selects (default: the Series' name) in the error an empty domain raises when
+        estimated (as R's ``svymean`` on an empty subset)."""
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self._data.index):
                 mask = mask.reindex(self._data.index)
@@ -346,12 +348,22 @@ class SurveyDesign:
             raise DesignError(
                 "subset mask has missing values",
                 item="subset",
-                row=_row_labels(self._data.index, pd.isna(values)),
+                row=row_ref(self._data.index, pd.isna(values)),
                 hint="decide explicitly whether those rows are in the domain (fillna(False))",
             )
         m = values.astype(bool)
         out = self._copy()
         out._mask = m if self._mask is None else (self._mask & m)
+        label = (
+            repr(name)
+            if name
+            else (
+                f"(subset on {mask.name!r})" if isinstance(mask, pd.Series) and mask.name else None
+            )
+        )
+        label = label or "subset(mask)"
+        prev = getattr(self, "_domain", None) or "subset(mask)"
+        out._domain = label if self._mask is None else f"{prev} & {label}"
         return out
 
     # ------------------------------------------------------------------ estimators

@@ -120,3 +120,23 @@ def _single_column(series: pd.Series, by_missing: str) -> tuple[np.ndarray, pd.I
     if n_missing and by_missing != "drop":
         return None
     return codes.astype(np.int64, copy=False), pd.Index(uniq, name=series.name), n_missing
+
+
+def check_domain(design: object) -> None:
+    """Raise :class:`DesignError` if ``design`` is a subset (domain) with no rows.
+
+    R's ``svymean`` on an empty ``subset`` errors too; a NaN with n = 0 would hide a wrong
+    condition (a code spelled differently, a filter applied twice). Groups of ``by=`` with no
+    rows are not affected: they are left out and listed in ``attrs["empty_groups"]``.
+    """
+    mask = getattr(design, "_mask", None)
+    if mask is None or mask.any():
+        return
+    name = getattr(design, "_domain", None) or "subset(mask)"
+    raise DesignError(
+        f"empty domain {name}: the subset selects none of the design's {mask.size} rows, so "
+        "nothing can be estimated in it",
+        item="subset",
+        hint="check the subset condition (a code or label spelled differently in the data, "
+        "a filter applied twice); check mask.sum() > 0 before design.subset(mask, name=...)",
+    )

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from trustsurvey.design.domains import Domains, as_list, check_columns, make_domains
+from trustsurvey.design.domains import Domains, as_list, check_columns, check_domain, make_domains
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
 from trustsurvey.design.variance import (
     adjusted_unit_totals,
@@ -114,6 +114,7 @@ def linear_stats(
     V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
     codes = doms.codes
     in_dom = codes >= 0
+    check_domain(design)
     if design._mask is not None:
         in_dom = in_dom & design._mask
     all_in = bool(in_dom.all())
@@ -373,6 +374,7 @@ def proportion_stats(
     values = s.to_numpy()
     ys = np.column_stack([(values == c) & present for c in cats]).astype(float)
     valid = np.repeat(present[:, None], len(cats), axis=1)
+    check_domain(design)
     if design._mask is not None:
         valid &= design._mask[:, None]
     doms = make_domains(data, as_list(by), by_missing)
@@ -398,6 +400,7 @@ def ratio(
     x = numeric_column(data, denominator)
     doms = make_domains(data, as_list(by), by_missing)
     ok = ~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0)
+    check_domain(design)
     if design._mask is not None:
         ok &= design._mask
     D = doms.size

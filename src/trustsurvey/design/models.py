@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from trustsurvey.design.domains import check_domain
 from trustsurvey.design.results import t_quantile
 from trustsurvey.design.variance import design_covariance, domain_lonely
 from trustsurvey.errors import DesignError
@@ -210,6 +211,7 @@ def model_arrays(design: Any, formula: str) -> ModelArrays:
     n = len(frame)
     used = np.zeros(n, dtype=bool)
     used[rows] = True
+    check_domain(design)
     if design._mask is not None:
         used &= design._mask
     x = np.zeros((n, rhs.shape[1]))

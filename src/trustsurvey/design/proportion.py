@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from trustsurvey.design.domains import Domains
+from trustsurvey.design.domains import Domains, check_domain
 from trustsurvey.design.estimators import _frame_from_stats, proportion_stats
 from trustsurvey.errors import DesignError
 
@@ -147,6 +147,7 @@ def proportion(
         frame.index = frame.index.set_names([*doms.names, y])
     k = len(cats)
     present = design.data[y].notna().to_numpy()
+    check_domain(design)
     if design._mask is not None:
         present = present & design._mask
     if df == "domain":

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trustsurvey.design.domains import as_list, make_domains
+from trustsurvey.design.domains import as_list, check_domain, make_domains
 from trustsurvey.design.estimators import numeric_column
 from trustsurvey.design.results import group_index, t_quantile
 from trustsurvey.errors import DesignError
@@ -86,6 +86,7 @@ def quantile(
         )
     doms = make_domains(data, as_list(by), by_missing)
     valid = ~np.isnan(x) & (doms.codes >= 0)
+    check_domain(design)
     if design._mask is not None:
         valid &= design._mask
     D, Q = doms.size, len(qs)

@@ -42,8 +42,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from trustsurvey.design import estimators
-from trustsurvey.design.domains import Domains, as_list, make_domains
+from trustsurvey.design.domains import Domains, as_list, check_domain, make_domains
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
+from trustsurvey.design.rows import row_ref
 from trustsurvey.errors import DesignError
 
 TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
@@ -95,6 +96,7 @@ class ReplicateDesign:
         self._unit = unit
         self._repw = repweights
         self._mask: np.ndarray | None = None
+        self._domain: str | None = None  # what subset() selected, for messages
         self._adjustments: tuple = ()
         self._degf = degf if degf is not None else self._rank_degf()
 
@@ -127,7 +129,7 @@ class ReplicateDesign:
             raise DesignError(
                 f"weight column {weights!r} has missing, zero, negative or infinite values",
                 item=weights,
-                row=list(data.index[np.flatnonzero(bad)][:10]),
+                row=row_ref(data.index, bad),
                 hint="every respondent needs a positive finite weight",
             )
         badr = ~np.isfinite(rw) | (rw < 0)
@@ -136,7 +138,7 @@ class ReplicateDesign:
             raise DesignError(
                 "replicate weights have missing, negative or infinite values",
                 item=sorted({cols[j] for j in cidx})[:10],
-                row=list(data.index[rows][:10]),
+                row=row_ref(data.index, np.unique(rows)),
                 hint="replicate weights must be finite and >= 0",
             )
         R = rw.shape[1]
@@ -228,7 +230,8 @@ class ReplicateDesign:
         out._data = self._data.assign(**new)
         return out
 
-    def subset(self, mask: Any) -> ReplicateDesign:
+    def subset(self, mask: Any, *, name: str | None = None) -> ReplicateDesign:
+        """A domain (see :meth:`SurveyDesign.subset`); an empty one errors when estimated."""
         values = (
             mask.reindex(self._data.index).to_numpy()
             if isinstance(mask, pd.Series)
@@ -243,6 +246,16 @@ class ReplicateDesign:
         out = copy.copy(self)
         m = values.astype(bool)
         out._mask = m if self._mask is None else (self._mask & m)
+        label = (
+            repr(name)
+            if name
+            else (
+                f"(subset on {mask.name!r})" if isinstance(mask, pd.Series) and mask.name else None
+            )
+        )
+        label = label or "subset(mask)"
+        prev = getattr(self, "_domain", None) or "subset(mask)"
+        out._domain = label if self._mask is None else f"{prev} & {label}"
         return out
 
     # ------------------------------------------------------------------ engine
@@ -295,6 +308,7 @@ class ReplicateDesign:
             ok = ~np.isnan(y) & (codes >= 0)
             if valid is not None:
                 ok &= np.asarray(estimators._column(valid, v), dtype=bool)
+            check_domain(self)
             if self._mask is not None:
                 ok &= self._mask
             y = np.where(ok, y, 0.0)
@@ -444,6 +458,7 @@ class ReplicateDesign:
         x = estimators.numeric_column(data, denominator)
         doms = make_domains(data, as_list(by), by_missing)
         ok = ~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0)
+        check_domain(self)
         if self._mask is not None:
             ok &= self._mask
         D = doms.size
@@ -548,6 +563,7 @@ def as_replicate(
         unit=unit,
     )
     out._mask = design._mask
+    out._domain = getattr(design, "_domain", None)
     return out
 
 

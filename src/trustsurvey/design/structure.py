@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from trustsurvey.design.rows import row_ref
 from trustsurvey.errors import DesignError
 
 LONELY_OPTIONS = ("fail", "adjust", "average", "certainty", "remove")
@@ -163,10 +164,6 @@ def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sorted_codes(values)
 
 
-def _row_labels(data: pd.DataFrame, mask: np.ndarray) -> list:
-    return list(data.index[np.flatnonzero(mask)][:10])
-
-
 def _combine(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes of the pairs (a, b), dense 0..k-1."""
     if not a.any():  # a constant: b's codes are already dense 0..k-1
@@ -249,7 +246,7 @@ def build_structure(
                     f"cluster ids of {ids[0]!r} are repeated across strata of "
                     f"{strata_cols[0]!r} ({len(bad_psu)} PSU ids in more than one stratum)",
                     item=ids[0],
-                    row=_row_labels(data, rows),
+                    row=row_ref(data.index, rows),
                     hint="pass nest=True if PSU ids are only unique within strata",
                 )
     if n1 == 1 and not (nest and has_strata):
@@ -307,7 +304,7 @@ def build_structure(
             raise DesignError(
                 f"fpc column {col!r} has missing, zero, negative or infinite values",
                 item=col,
-                row=_row_labels(data, bad),
+                row=row_ref(data.index, bad),
                 hint="give population counts (> 1) or sampling fractions (0 < f <= 1)",
             )
         fpc_values.append(v)
@@ -345,7 +342,7 @@ def build_structure(
                 raise DesignError(
                     f"fpc column {col!r} varies within a stratum at stage {s + 1}",
                     item=col,
-                    row=_row_labels(data, np.isin(row_stratum, np.flatnonzero(varies))),
+                    row=row_ref(data.index, np.isin(row_stratum, np.flatnonzero(varies))),
                     hint="the fpc must be constant within each stratum (one N_h per stratum)",
                 )
             popsize = vmin.copy() if is_popsize else n_sampled / vmin
@@ -355,7 +352,7 @@ def build_structure(
                     f"fpc column {col!r} implies a population smaller than the sample at "
                     f"stage {s + 1} ({int(small.sum())} strata)",
                     item=col,
-                    row=_row_labels(data, np.isin(row_stratum, np.flatnonzero(small))),
+                    row=row_ref(data.index, np.isin(row_stratum, np.flatnonzero(small))),
                     hint="fpc must be the population number of units in the stratum "
                     "(>= the number sampled) or the sampling fraction",
                 )
@@ -401,7 +398,7 @@ def build_structure(
                     f"at stage {s + 1}, so {'their' if many else 'its'} variance cannot be "
                     "estimated",
                     item=strata_cols[0] if (s == 0 and has_strata) else ids[s] or "ids",
-                    row=_row_labels(data, np.isin(row_stratum, np.flatnonzero(lonely))),
+                    row=row_ref(data.index, np.isin(row_stratum, np.flatnonzero(lonely))),
                     hint="merge the stratum with a similar one, or choose lonely_psu="
                     "'adjust', 'average', 'certainty' or 'remove'",
                 )
@@ -479,7 +476,7 @@ def _checked_column(data: pd.DataFrame, col: str, role: str) -> pd.Series:
         raise DesignError(
             f"{role} column {col!r} has {int(missing.sum())} missing values",
             item=col,
-            row=_row_labels(data, missing),
+            row=row_ref(data.index, missing),
             hint=f"every respondent needs a {role}; fill or remove those rows explicitly",
         )
     return values

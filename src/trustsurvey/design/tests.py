@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trustsurvey.design.domains import check_columns
+from trustsurvey.design.domains import check_columns, check_domain
 from trustsurvey.design.estimators import categories, numeric_column
 from trustsurvey.design.models import fit_arrays
 from trustsurvey.design.results import t_quantile
@@ -50,6 +50,7 @@ def ttest(design: Any, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
         )
     gv = g.to_numpy()
     used = ~np.isnan(yv) & g.notna().to_numpy()
+    check_domain(design)
     if design._mask is not None:
         used &= design._mask
     if hasattr(design, "structure"):
@@ -97,6 +98,7 @@ def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
             item=[a, b],
             hint="a test of association needs variation in both items",
         )
+    check_domain(design)
     in_dom = np.ones(len(data), dtype=bool) if design._mask is None else design._mask
     av, bv = data[a].to_numpy(), data[b].to_numpy()
     ok = data[a].notna().to_numpy() & data[b].notna().to_numpy() & in_dom
