@@ -16,7 +16,7 @@ process over loopback:
 Targets: callback p95 < 50 ms, first page load < 1.5 s.
 
 usage: python benchmarks/bench_dashboard.py [--respondents 1000000] [--requests 300]
-       [--production]
+       [--production] [--quick] [--bundle PATH] [--full-plotly]
 """
 
 from __future__ import annotations
@@ -208,11 +208,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--respondents", type=int, default=1_000_000)
     p.add_argument("--requests", type=int, default=300, help="callback requests (bounded)")
     p.add_argument("--production", action="store_true", help="serve with gunicorn")
+    p.add_argument("--bundle", type=Path, help="serve this bundle instead of simulating one")
+    p.add_argument(
+        "--quick", action="store_true", help="60,000 respondents and 60 requests (a smoke run)"
+    )
+    p.add_argument(
+        "--full-plotly",
+        action="store_true",
+        help="serve the full 4.8 MB plotly.js instead of the basic dist (for comparison)",
+    )
     args = p.parse_args(argv)
+    if args.quick:
+        args.respondents, args.requests = 60_000, 60
     work = Path(tempfile.mkdtemp(prefix="ts-bench-dash-"))
     proc = None
     try:
-        bundle, build = build_bundle(args.respondents, work)
+        if args.bundle:
+            bundle, build = args.bundle, {}
+        else:
+            bundle, build = build_bundle(args.respondents, work)
         port = free_port()
         cmd = [
             sys.executable,
@@ -228,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.production:
             cmd += ["--production", "--workers", "2"]
         env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+        env["TRUSTSURVEY_FULL_PLOTLY"] = "1" if args.full_plotly else "0"
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
@@ -252,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         chrome = browser_load(base)
         lat_ms = np.array(lat) * 1000
         res = {
-            "respondents": args.respondents,
+            "respondents": None if args.bundle else args.respondents,
+            "plotly_js": "full" if args.full_plotly else "basic",
             "server": "gunicorn (2 workers)"
             if args.production
             else "trustsurvey dashboard (Flask)",

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dash import Dash
@@ -17,6 +18,10 @@ from trustsurvey.dashboard.config import DashboardConfig, load_config
 from trustsurvey.publish.bundle import Bundle, read_bundle
 
 ASSETS = Path(__file__).parent / "assets"
+#: plotly.js "basic" dist (scatter, bar, pie; MIT; 1.2 MB instead of the full 4.8 MB bundle
+#: the plotly package ships), served from ``assets/``: every chart of the dashboard is a
+#: scatter or bar trace. ``TRUSTSURVEY_FULL_PLOTLY=1`` serves the full bundle instead.
+BASIC_PLOTLY = "plotly-basic.min.js"
 
 
 def create_app(
@@ -46,7 +51,20 @@ def create_app(
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    if os.environ.get("TRUSTSURVEY_FULL_PLOTLY") == "1":
+        app.config.assets_ignore = BASIC_PLOTLY.replace(".", r"\.")
+    else:
+        _drop_full_plotly()
     app.layout = layout.shell(cfg, start)
     callbacks.register(app, b, cfg)
     security.install(app.server, app.csp_hashes())
     return app
+
+
+def _drop_full_plotly() -> None:
+    """Do not serve the full plotly.js that Dash registers on dcc (``namespace='plotly'``):
+    ``assets/plotly-basic.min.js`` defines ``window.Plotly`` before the renderer starts."""
+    from dash import dcc
+
+    dist = dcc._js_dist
+    dist[:] = [r for r in dist if r.get("namespace") != "plotly"]
