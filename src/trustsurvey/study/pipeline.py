@@ -287,6 +287,7 @@ def run_study(
 # Later stages register their steps on import (each module calls add_step).
 from trustsurvey.study import (  # noqa: E402
     steps_analysis,  # noqa: F401
+    steps_measurement,  # noqa: F401
     steps_programme,  # noqa: F401
     steps_publish,  # noqa: F401  (last: registers "publish")
     steps_weighting,  # noqa: F401
