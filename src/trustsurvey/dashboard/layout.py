@@ -303,9 +303,7 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
                 children=[
                     _control(
                         t("ctl.view", lang),
-                        dcc.Dropdown(
-                            id="programme-view", options=opts, value=_first(opts), clearable=False
-                        ),
+                        dcc.RadioItems(id="programme-view", options=opts, value=_first(opts)),
                     )
                 ],
             ),
