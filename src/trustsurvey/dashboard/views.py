@@ -407,6 +407,8 @@ def communities_view(
         "layout": _layout(
             yaxis={"title": {"text": esc(label(bundle, "outcome", outcome, lang))}},
             xaxis={"type": "category"},
+            # long community names under the bars: the legend goes above the plot
+            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         ),
     }
     return fig, _frame(rows, lang)
