@@ -6,13 +6,12 @@ identifies an instrument, and ``load(dump(q))`` gives back the same questionnair
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
+from trustsurvey import _files
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire.text import Text
 
@@ -164,7 +163,7 @@ def dump_yaml(data: dict) -> str:
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
+    """Write ``text`` to ``path`` atomically (:mod:`trustsurvey._files`); the folder must exist."""
     target = Path(path)
     if not target.parent.exists():
         raise QuestionnaireError(
@@ -172,12 +171,4 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
             file=target,
             hint="create the folder first or choose another output path",
         )
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return _files.atomic_write_text(target, text, mkdir=False)

@@ -520,10 +520,9 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     choice lists. A focus-group ``codebook`` and indices have no place in an XLSForm and are
     not written. Written atomically.
     """
-    import os
-    import tempfile
-
     import openpyxl
+
+    from trustsurvey._files import atomic_path
 
     target = Path(path)
     if q.source and target.resolve() == Path(q.source).resolve():
@@ -619,12 +618,6 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     settings = book.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language"])
     settings.append([q.title.get("uk") or q.name, q.name, str(q.version), "Ukrainian (uk)"])
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".xlsx")
-    os.close(fd)
-    try:
+    with atomic_path(target, mkdir=False) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target

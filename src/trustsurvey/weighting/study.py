@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey._files import write_atomic
 from trustsurvey.errors import WeightingError
 from trustsurvey.weighting.diagnostics import WeightingDiagnostics, weighting_diagnostics
 from trustsurvey.weighting.groups import weight_by_group
@@ -44,14 +45,6 @@ class WeightStudyResult:
     data: pd.DataFrame
     diagnostics: WeightingDiagnostics
     files: dict[str, Path] = field(default_factory=dict)
-
-
-def _atomic_write(path: Path, write) -> Path:
-    from trustsurvey.study.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return path
 
 
 def design_snippets(design_kwargs: dict[str, Any], weight: str, sav_name: str) -> dict[str, str]:
@@ -140,7 +133,7 @@ def write_spss(frame: pd.DataFrame, path: Path, questionnaire: Any, weight: str)
             labels[name] = item.text.get("uk") if hasattr(item.text, "get") else str(item.text)
     labels[weight] = WEIGHT_LABEL
     column_labels = [labels.get(c, c) for c in out.columns]
-    return _atomic_write(
+    return write_atomic(
         path,
         lambda tmp: pyreadstat.write_sav(
             out,
@@ -236,24 +229,24 @@ def weight_frame(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = result.files
-    files["parquet"] = _atomic_write(out_dir / "weighted.parquet", lambda p: out.to_parquet(p))
+    files["parquet"] = write_atomic(out_dir / "weighted.parquet", lambda p: out.to_parquet(p))
     files["sav"] = write_spss(out, out_dir / "weighted.sav", study.questionnaire, weight_name)
     for name, table in (
         ("weights", diag.weights),
         ("margins", diag.margins),
         ("steps", diag.steps),
     ):
-        files[f"diagnostics_{name}"] = _atomic_write(
+        files[f"diagnostics_{name}"] = write_atomic(
             out_dir / f"diagnostics_{name}.csv", lambda p, t=table: t.to_csv(p, index=False)
         )
     fig = diag.figure()
-    files["diagnostics_html"] = _atomic_write(
+    files["diagnostics_html"] = write_atomic(
         out_dir / "diagnostics.html", lambda p: fig.write_html(str(p), include_plotlyjs=True)
     )
     snippets = design_snippets(study.design.kwargs(), weight_name, "weighted.sav")
     for key, suffix in (("r", "R"), ("stata", "do"), ("spss", "sps")):
         text = snippets[key]
-        files[f"design_{key}"] = _atomic_write(
+        files[f"design_{key}"] = write_atomic(
             out_dir / f"design_{key}.{suffix}",
             lambda p, t=text: Path(p).write_text(t, encoding="utf-8"),
         )
