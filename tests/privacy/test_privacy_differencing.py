@@ -382,3 +382,67 @@ def test_lp_attack_on_margins_shares_and_answer_counts_fails(collected, bundle) 
 def test_lp_attack_with_the_n_behind_each_mean_fails(collected, bundle) -> None:  # type: ignore[no-untyped-def]
     """Adds: the n of each published trust mean = sample size - "difficult to answer"."""
     check_attack(collected, bundle, estimate_n=True)
+
+
+# --- scans: no PII item, no free text, no respondent-level row -----------------------------
+
+ID_COLUMNS = ("resp_id", "respondent", "respondent_id", "interview_id", "uuid", "_uuid")
+
+
+def n_respondents(bundle) -> int:  # type: ignore[no-untyped-def]
+    """Respondents over all waves (the published overall sample sizes)."""
+    ss = bundle.tables["sample_sizes"]
+    return int(ss.loc[(ss["community"] == "all") & (ss["arm"] == "all"), "n"].sum())
+
+
+def forbidden_items(bundle) -> set[str]:  # type: ignore[no-untyped-def]
+    m = bundle.manifest
+    items = set(m.get("pii_items") or []) | set(m.get("free_text_items") or [])
+    return {i.lower() for i in items} | set(ID_COLUMNS)
+
+
+def test_the_bundle_holds_no_pii_free_text_or_respondent_rows(bundle) -> None:  # type: ignore[no-untyped-def]
+    scan_bundle_folder(bundle.path, bundle)
+
+
+def scan_bundle_folder(path, bundle) -> None:  # type: ignore[no-untyped-def]
+    """Every Parquet file of the bundle folder (not only those in the manifest)."""
+    n_resp = int(bundle.manifest.get("n_respondents") or 0) or sum(
+        int(v)
+        for v in bundle.tables["sample_sizes"].query("community == 'all' and arm == 'all'")["n"]
+    )
+    bad = forbidden_items(bundle)
+    files = sorted(path.glob("*.parquet"))
+    assert len(files) >= len(bundle.tables)
+    for f in files:
+        df = pd.read_parquet(f)
+        assert not {c.lower() for c in df.columns} & bad, (f.name, list(df.columns))
+        assert len(df) < n_resp, (f.name, len(df), n_resp)
+        for col in df.select_dtypes(include=["object", "string"]).columns:
+            longest = df[col].dropna().astype(str).str.len().max()
+            assert pd.isna(longest) or longest <= 80, (f.name, col)  # codes, not free text
+
+
+def test_every_dashboard_response_is_free_of_pii_and_respondent_rows(collected, bundle) -> None:  # type: ignore[no-untyped-def]
+    it: Intruder = collected["intruder"]
+    n_resp = n_respondents(bundle)
+    assert n_resp > 100
+    bad = forbidden_items(bundle)
+    assert len(it.seen) > 100
+    for where, body in it.seen:
+        text = body.decode("utf-8", errors="replace").lower()
+        for item in bad:
+            assert f'"{item}"' not in text, (where, item)
+        assert "resp_id" not in text, where
+    frames = [
+        pd.DataFrame(tb["rows"], columns=tb["columns"])
+        for resp in collected["answers"].values()
+        for tb in shown_tables(resp)
+    ] + [df for _, df in collected["downloads"]]
+    for df in frames:
+        assert len(df) < n_resp
+        assert not {str(c).lower() for c in df.columns} & bad, list(df.columns)
+    for resp in collected["answers"].values():
+        for value in resp.values():
+            for trace in (value.get("figure") or {}).get("data") or []:
+                assert len(trace.get("y") or trace.get("x") or []) < n_resp
