@@ -28,7 +28,9 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey.errors import DesignError
 from trustsurvey.study.loader import load_study
+from trustsurvey.study.locate import locate
 from trustsurvey.study.model import Study
 
 #: variables estimated by arm x wave (those present in the data are used)
@@ -88,14 +90,25 @@ def _clean(ctx: RunContext) -> None:
     ctx.echo(f"      {ctx.cleaned.summary()}")
 
 
-def analysis_frame(study: Study, data: dict[int, Any]) -> pd.DataFrame:
-    """Waves stacked, missing codes as NaN, index scores added, an ``arm`` column, no PII."""
+def analysis_frame(
+    study: Study, data: dict[int, Any], exclusions: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Waves stacked, missing codes as NaN, index scores added, an ``arm`` column, no PII.
+
+    ``source_file`` (the wave file, as in the validation report) and ``source_row`` (its
+    1-based data row) say where each respondent came from, so errors can point there
+    (:func:`trustsurvey.study.locate.locate`). For cleaned ``data`` pass the exclusion log
+    (``CleanResult.exclusions``) so the rows cleaning dropped are accounted for.
+    """
     q = study.questionnaire
     frames = []
     for wave in study.waves:
         frame = data[wave.code].analysis()
         if "wave" not in frame.columns:
             frame.insert(0, "wave", wave.code)
+        name = _file_name(study, wave.file)
+        frame["source_file"] = name
+        frame["source_row"] = _source_rows(len(frame), name, exclusions)
         frames.append(frame)
     frame = _harmonise(pd.concat(frames, ignore_index=True), q)
     present = [n for n in q.indices if all(_has(frame, q, m) for m in _leaves(q, n))]
@@ -105,6 +118,22 @@ def analysis_frame(study: Study, data: dict[int, Any]) -> pd.DataFrame:
     frame["arm"] = study.arms.arm_of(frame)
     pii = [c for name in q.pii_items for c in q.columns_for(name) if c in frame.columns]
     return frame.drop(columns=pii)
+
+
+def _file_name(study: Study, file: Path) -> str:
+    """The wave file as the validation report and the exclusion log name it."""
+    return str(file.relative_to(study.folder)) if file.is_relative_to(study.folder) else str(file)
+
+
+def _source_rows(n_kept: int, name: str, exclusions: pd.DataFrame | None) -> list[int]:
+    """1-based data rows in the file of the ``n_kept`` rows left after cleaning excluded the
+    log's rows of ``name`` (cleaning keeps the order)."""
+    dropped: set[int] = set()
+    if exclusions is not None and len(exclusions):
+        rows = exclusions.loc[exclusions["file"] == name, "row"]
+        dropped = {int(r) for r in rows}
+    kept = (r for r in range(1, n_kept + len(dropped) + 1) if r not in dropped)
+    return [next(kept) for _ in range(n_kept)]
 
 
 def _harmonise(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
@@ -145,7 +174,8 @@ def _indices_step(ctx: RunContext) -> None:
     from trustsurvey.study.atomic import atomic_path
 
     data = ctx.cleaned.data if ctx.cleaned is not None else ctx.data
-    ctx.analysis = analysis_frame(ctx.study, data)
+    exclusions = ctx.cleaned.exclusions if ctx.cleaned is not None else None
+    ctx.analysis = analysis_frame(ctx.study, data, exclusions)
     target = ctx.study.out_dir / "analysis.parquet"
     with atomic_path(target) as tmp:
         ctx.analysis.to_parquet(tmp, index=False)
@@ -278,7 +308,11 @@ def run_study(
     for i, step in enumerate(steps, 1):
         t0 = time.perf_counter()
         echo(f"[{i}/{len(steps)}] {step.name}: {step.description}")
-        step.run(ctx)
+        try:
+            step.run(ctx)
+        except DesignError as err:  # rows of the design's data -> wave file and data row
+            frame = ctx.design.data if ctx.design is not None else ctx.analysis
+            raise locate(frame, err) from err
         echo(f"      done in {time.perf_counter() - t0:.1f} s")
     echo(f"Finished in {time.perf_counter() - started:.1f} s; outputs in {study.out_dir}")
     return ctx
