@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from trustsurvey._yaml import index_lines
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
 from trustsurvey.questionnaire.model import (
@@ -168,26 +169,15 @@ def _parse_yaml(text: str, ctx: _Context) -> Any:
 
 
 def _index_lines(node: yaml.Node, path: str, ctx: _Context) -> None:
-    ctx.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = f"{path}.{key}" if path else key
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise QuestionnaireError(
-                    f"duplicate key {key!r} (line {line}; first at line {seen[key]})",
-                    file=ctx.file,
-                    item=child,
-                    hint="keep one of the two entries",
-                )
-            seen[key] = line
-            ctx.lines[child] = line
-            _index_lines(value_node, child, ctx)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, value_node in enumerate(node.value):
-            _index_lines(value_node, f"{path}[{i}]", ctx)
+    def duplicate(child: str, key: str, line: int, first: int) -> None:
+        raise QuestionnaireError(
+            f"duplicate key {key!r} (line {line}; first at line {first})",
+            file=ctx.file,
+            item=child,
+            hint="keep one of the two entries",
+        )
+
+    index_lines(node, ctx.lines, path, on_duplicate=duplicate)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -19,21 +19,8 @@ from typing import Any
 
 import yaml
 
+from trustsurvey._yaml import index_lines
 from trustsurvey.errors import StudyError
-
-
-def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            sub = f"{path}.{key}" if path else key
-            lines[sub] = key_node.start_mark.line + 1
-            _walk(value_node, sub, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, child in enumerate(node.value):
-            sub = f"{path}[{i}]"
-            lines[sub] = child.start_mark.line + 1
-            _walk(child, sub, lines)
 
 
 def load_yaml_with_lines(path: Path) -> tuple[Any, dict[str, int]]:
@@ -67,7 +54,5 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[str, int]]:
         ) from err
     except yaml.YAMLError as err:
         raise StudyError(f"YAML syntax error: {err}", file=path, hint="fix the YAML") from err
-    lines: dict[str, int] = {}
-    if node is not None:
-        _walk(node, "", lines)
+    lines = index_lines(node, root=False) if node is not None else {}
     return data, lines
