@@ -20,18 +20,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Sequence
-
     from trustsurvey.questionnaire import Questionnaire
 
 import pandas as pd
 
 from trustsurvey.errors import QuestionnaireError
-from trustsurvey.validation.report import empty_table, issues
-
-
-def _ids(frame: pd.DataFrame, id_column: str | None, rows: Sequence[int]) -> list:
-    return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
+from trustsurvey.validation.report import empty_table, issues, row_ids
 
 
 def skip_logic_issues(
@@ -62,7 +56,7 @@ def skip_logic_issues(
                     name,
                     rows,
                     values,
-                    _ids(frame, id_column, rows),
+                    row_ids(frame, id_column, rows),
                     f"relevant only if {item.relevant}",
                     f"питання ставиться лише якщо {item.relevant}",
                 )
@@ -77,7 +71,7 @@ def skip_logic_issues(
                         name,
                         rows,
                         [""] * len(rows),
-                        _ids(frame, id_column, rows),
+                        row_ids(frame, id_column, rows),
                         f"asked because {item.relevant}",
                         f"ставилось, бо {item.relevant}",
                     )
@@ -115,6 +109,8 @@ def multiple_choice_issues(
             en.append(f"'{item.exclusive}' with {', '.join(with_)}")
             uk.append(f"«{item.exclusive}» разом з {', '.join(with_)}")
         parts.append(
-            issues(file, "exclusive_option", name, bad, values, _ids(frame, id_column, bad), en, uk)
+            issues(
+                file, "exclusive_option", name, bad, values, row_ids(frame, id_column, bad), en, uk
+            )
         )
     return pd.concat(parts, ignore_index=True) if parts else empty_table()

@@ -25,20 +25,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Sequence
-
     from trustsurvey.questionnaire import Item, Questionnaire
 
 import numpy as np
 import pandas as pd
 
-from trustsurvey.validation.report import empty_table, issues
+from trustsurvey.validation.report import empty_table, issues, row_ids
 
 ADMIN_ROLES = {"id", "interviewer", "duration"}
-
-
-def _ids(frame: pd.DataFrame, id_column: str | None, rows: Sequence[int]) -> list:
-    return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
 
 
 def answer_columns(frame: pd.DataFrame, q: Questionnaire) -> list[str]:
@@ -90,7 +84,7 @@ def duplicate_issues(
         f"ті самі відповіді, що й у респондента {i} (рядок {o + 1})"
         for i, o in zip(orig_ids, origin, strict=True)
     ]
-    return issues(file, "duplicate", "", rows, orig_ids, _ids(frame, id_column, rows), en, uk)
+    return issues(file, "duplicate", "", rows, orig_ids, row_ids(frame, id_column, rows), en, uk)
 
 
 def _id_text(value: object) -> str:
@@ -136,7 +130,14 @@ def straightlining_issues(
             ]
             parts.append(
                 issues(
-                    file, "straightlining", grid, rows, shown, _ids(frame, id_column, rows), en, uk
+                    file,
+                    "straightlining",
+                    grid,
+                    rows,
+                    shown,
+                    row_ids(frame, id_column, rows),
+                    en,
+                    uk,
                 )
             )
     return pd.concat(parts, ignore_index=True) if parts else empty_table()
@@ -166,7 +167,7 @@ def speeder_issues(
     en = f"below {fraction:.2f} x median ({median:g} min) = {limit:.1f} min"
     uk = f"менше {fraction:.2f} x медіани ({median:g} хв) = {limit:.1f} хв"
     return issues(
-        file, "speeder", duration_column, rows, shown, _ids(frame, id_column, rows), en, uk
+        file, "speeder", duration_column, rows, shown, row_ids(frame, id_column, rows), en, uk
     )
 
 

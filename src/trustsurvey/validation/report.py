@@ -94,6 +94,11 @@ def issues(
     return rows
 
 
+def row_ids(frame: pd.DataFrame, id_column: str | None, rows: Sequence[int]) -> list:
+    """The ``id_column`` values at 0-based positions ``rows`` (all None without an id column)."""
+    return list(frame[id_column].iloc[rows]) if id_column else [None] * len(rows)
+
+
 def empty_table() -> pd.DataFrame:
     """A report table with no rows."""
     return issues("", "invalid_code", "", [], [], [], [], [])

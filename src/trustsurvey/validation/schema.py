@@ -29,18 +29,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from trustsurvey.questionnaire.model import numeric_codes
 from trustsurvey.validation.report import empty_table, issues
-
-Code = Any
-
-
-def _numbers(codes: dict[Code, Any]) -> list[float] | None:
-    out = []
-    for code in codes:
-        if isinstance(code, bool) or not isinstance(code, int | float):
-            return None
-        out.append(float(code))
-    return out
 
 
 def _numeric_mask(s: pd.Series) -> pd.Series:
@@ -108,14 +98,14 @@ def build_schema(q: Questionnaire, columns: list[str]) -> tuple[pa.DataFrameSche
                 ]
             elif item.type in ("single", "likert") and item.codes:
                 allowed = [*item.codes, *missing_codes]
-                numeric = _numbers(dict.fromkeys(allowed)) is not None
+                numeric = numeric_codes(dict.fromkeys(allowed)) is not None
                 if numeric:
                     checks.append(pa.Check(_numeric_mask, name="wrong_type"))
                 checks.append(_isin_check(allowed, numeric))
             elif item.type == "numeric":
                 checks.append(pa.Check(_numeric_mask, name="wrong_type"))
                 if item.min is not None or item.max is not None:
-                    miss = _numbers(dict.fromkeys(missing_codes)) or []
+                    miss = numeric_codes(dict.fromkeys(missing_codes)) or []
                     checks.append(_range_check(item.min, item.max, miss))
             elif item.type == "date":
                 checks.append(_date_check())
