@@ -115,6 +115,14 @@ def _items(columns: tuple[str, ...], spec: object) -> list[tuple[tuple[object, .
     return out
 
 
+def _cell_names(fs: Sequence, mask: np.ndarray) -> list[str]:
+    """``level × level`` names of the True cells of ``mask``, a grid over the factors ``fs``."""
+    return [
+        " × ".join(describe_level(fs[k].levels[i]) for k, i in enumerate(ix))
+        for ix in zip(*np.nonzero(mask), strict=True)
+    ]
+
+
 def prepare_margins(
     data: pd.DataFrame,
     margins: Mapping[object, object],
@@ -226,10 +234,7 @@ def prepare_margins(
         in_sample = counts > 0
         missing = in_sample & ~has_target
         if missing.any():
-            cells = [
-                " × ".join(describe_level(fs[k].levels[i]) for k, i in enumerate(ix))
-                for ix in zip(*np.nonzero(missing), strict=True)
-            ]
+            cells = _cell_names(fs, missing)
             raise WeightingError(
                 f"sample categories without a population target: {', '.join(cells)}",
                 item=label,
@@ -237,8 +242,7 @@ def prepare_margins(
             )
         empty = has_target & ~in_sample & (grid > 0)
         if empty.any():
-            ix = next(zip(*np.nonzero(empty), strict=True))
-            cell = " × ".join(describe_level(fs[k].levels[i]) for k, i in enumerate(ix))
+            cell = _cell_names(fs, empty)[0]
             raise WeightingError(
                 f"target cell {cell} has no respondents in the sample",
                 item=label,
@@ -246,8 +250,7 @@ def prepare_margins(
             )
         zero_pop = in_sample & (grid == 0)
         if zero_pop.any():
-            ix = next(zip(*np.nonzero(zero_pop), strict=True))
-            cell = " × ".join(describe_level(fs[k].levels[i]) for k, i in enumerate(ix))
+            cell = _cell_names(fs, zero_pop)[0]
             raise WeightingError(
                 f"cell {cell} has respondents but a population target of 0",
                 item=label,
