@@ -97,6 +97,22 @@ def _irls_logit(
     return beta, mu, wt
 
 
+def _check_model(X: np.ndarray, yy: np.ndarray, family: str) -> None:
+    """DesignError unless ``X`` has full column rank and a binomial response is in [0, 1]."""
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise DesignError(
+            "the model matrix is not of full rank (collinear or empty terms)",
+            item="formula",
+            hint="drop a redundant term or a category with no respondents",
+        )
+    if family == "binomial" and np.any((yy < 0) | (yy > 1)):
+        raise DesignError(
+            "a binomial model needs a response between 0 and 1",
+            item="formula",
+            hint="code the outcome as 0/1 (e.g. I(x == 'Yes'))",
+        )
+
+
 def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, family: str) -> GlmFit:
     """Fit on rows ``used`` (boolean, data order) of model matrix ``x`` and response ``y``."""
     w_all = design._w
@@ -104,24 +120,13 @@ def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, fami
     X = x[used]
     yy = y[used]
     p = X.shape[1]
-    if np.linalg.matrix_rank(X) < p:
-        raise DesignError(
-            "the model matrix is not of full rank (collinear or empty terms)",
-            item="formula",
-            hint="drop a redundant term or a category with no respondents",
-        )
+    _check_model(X, yy, family)
     if family == "gaussian":
         sw = np.sqrt(w)
         beta, *_ = np.linalg.lstsq(X * sw[:, None], yy * sw, rcond=None)
         mu = X @ beta
         work_w = w
     else:
-        if np.any((yy < 0) | (yy > 1)):
-            raise DesignError(
-                "a binomial model needs a response between 0 and 1",
-                item="formula",
-                hint="code the outcome as 0/1 (e.g. I(x == 'Yes'))",
-            )
         beta, mu, work_w = _irls_logit(X, yy, w)
     info = (X * work_w[:, None]).T @ X
     ainv = np.linalg.inv(info)
@@ -256,18 +261,7 @@ def replicate_glm(
     used = arrays.used
     X, yy = arrays.x[used], arrays.y[used]
     p = X.shape[1]
-    if np.linalg.matrix_rank(X) < p:
-        raise DesignError(
-            "the model matrix is not of full rank (collinear or empty terms)",
-            item="formula",
-            hint="drop a redundant term or a category with no respondents",
-        )
-    if fam == "binomial" and np.any((yy < 0) | (yy > 1)):
-        raise DesignError(
-            "a binomial model needs a response between 0 and 1",
-            item="formula",
-            hint="code the outcome as 0/1 (e.g. I(x == 'Yes'))",
-        )
+    _check_model(X, yy, fam)
 
     def fit(w: np.ndarray) -> np.ndarray:
         w = w / w.mean()
