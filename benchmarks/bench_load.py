@@ -165,8 +165,9 @@ def memory_growth(samples: list[dict[str, float]], window: float = 10.0) -> dict
     """Mean total RSS of the first and last ``window`` seconds and the difference (MiB).
 
     >>> s = [{"t": t, "rss_mib": 100.0 + t / 10} for t in range(61)]
-    >>> memory_growth(s)["growth_mib"]
-    5.0
+    >>> g = memory_growth(s)
+    >>> g["growth_mib"], g["slope_after_warmup_mib_per_min"]
+    (5.0, 6.0)
     """
     if not samples:
         return {"first_mib": float("nan"), "last_mib": float("nan"), "growth_mib": float("nan")}
@@ -174,7 +175,12 @@ def memory_growth(samples: list[dict[str, float]], window: float = 10.0) -> dict
     first = [s["rss_mib"] for s in samples if s["t"] <= window]
     last = [s["rss_mib"] for s in samples if s["t"] >= end - window]
     a, b = float(np.mean(first)), float(np.mean(last))
-    return {"first_mib": round(a, 1), "last_mib": round(b, 1), "growth_mib": round(b - a, 1)}
+    out = {"first_mib": round(a, 1), "last_mib": round(b, 1), "growth_mib": round(b - a, 1)}
+    warm = [(s["t"], s["rss_mib"]) for s in samples if s["t"] >= window]
+    if len(warm) >= 3 and warm[-1][0] > warm[0][0]:  # after the caches have filled
+        t, r = np.array(warm).T
+        out["slope_after_warmup_mib_per_min"] = round(float(np.polyfit(t, r, 1)[0]) * 60, 2)
+    return out
 
 
 # --- the client -------------------------------------------------------------------------
@@ -470,7 +476,8 @@ def markdown(res: dict[str, Any]) -> str:
         f"errors: {res['errors']}; throughput: {res['throughput_rps']} requests/s",
         f"server RSS (master + {m['processes'] - 1} workers): first 10 s {m['first_mib']} MiB, "
         f"last 10 s {m['last_mib']} MiB, growth {m['growth_mib']} MiB (max {m['max_mib']} MiB, "
-        f"{m['samples']} samples)",
+        f"{m['samples']} samples); slope after the first 10 s: "
+        f"{m.get('slope_after_warmup_mib_per_min', 'n/a')} MiB/min",
         f"targets (0 errors, p95 < 200 ms, no memory growth) met: {res['targets_met']}",
     ]
     return "\n".join(lines) + "\n"
