@@ -164,7 +164,7 @@ def study_frame(study: Any) -> pd.DataFrame:
 
     data = {wave.code: read_wave(study, wave) for wave in study.waves}
     cleaned = clean_study(study, data=data, write=False)
-    return analysis_frame(study, cleaned.data)
+    return analysis_frame(study, cleaned.data, cleaned.exclusions)
 
 
 def weight_frame(
