@@ -3,11 +3,8 @@
 A reader never sees half a file, and an interrupted run leaves the old file intact.
 
 >>> import tempfile, pathlib
->>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
->>> with atomic_path(target) as tmp:
-...     _ = tmp.write_text("done")
->>> target.read_text()
-'done'
+>>> write_text(pathlib.Path(tempfile.mkdtemp()) / "notes.txt", "fertig").read_text()
+'fertig'
 """
 
 from __future__ import annotations
