@@ -161,11 +161,25 @@ def _add_complement(
     *,
     force: bool,
 ) -> int:
-    for r in index.relations:
-        members = (*r.children, r.parent) if r.parent >= 0 else r.children
-        if cell in members and _complement_in(r, cell, index, true, reasons, policy):
-            index.cells["suppressed"] = _sup_vector(index, true)
-            return 1
+    """Suppress one more published cell that widens ``cell``'s bounds: in a relation of the
+    cell, else (every member already suppressed) in a relation of a suppressed cell linked to
+    it through such relations, nearest first (breadth-first)."""
+    members_of = [(*r.children, r.parent) if r.parent >= 0 else r.children for r in index.relations]
+    seen, frontier, used = {cell}, [cell], set()
+    while frontier:
+        front, nxt = set(frontier), []
+        for i, members in enumerate(members_of):
+            if i in used or not any(m in front for m in members):
+                continue
+            used.add(i)
+            if _complement_in(index.relations[i], cell, index, true, reasons, policy):
+                index.cells["suppressed"] = _sup_vector(index, true)
+                return 1
+            for m in members:
+                if m not in seen:
+                    seen.add(m)
+                    nxt.append(m)
+        frontier = nxt
     return 0
 
 
