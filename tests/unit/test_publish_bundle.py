@@ -166,7 +166,9 @@ def test_labels_and_exclusions_come_from_the_questionnaire():
     meta = meta_from_questionnaire(q)
     assert meta["pii_items"] == q.pii_items
     for name, item in q.items.items():
-        if item.text:
+        if name in meta["pii_items"] or name in meta["free_text_items"]:
+            assert name not in meta["labels"]["outcome"]  # not even its label is published
+        elif item.text:
             assert meta["labels"]["outcome"][name]["uk"] == item.text.get("uk")
         for code, text in item.missing.items():
             assert meta["labels"]["category"][name][str(code)]["en"] == text.get("en")
