@@ -8,7 +8,7 @@ about), its value columns (numbers), which count column holds *unweighted respon
 >>> KINDS["estimates"].keys
 ('outcome', 'community', 'arm', 'wave', 'subgroup', 'level')
 >>> sorted(KINDS)[:3]
-['did', 'estimates', 'focus_groups']
+['appeals', 'appeals_monthly', 'did']
 """
 
 from __future__ import annotations
