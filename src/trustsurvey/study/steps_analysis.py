@@ -55,7 +55,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([_plain(f) for f in frames], ignore_index=True)
 
 
-def _write(out_dir: Path, name: str, frame: pd.DataFrame, ctx: RunContext) -> None:
+def write_table(out_dir: Path, name: str, frame: pd.DataFrame, ctx: RunContext) -> None:
     from trustsurvey.study.atomic import atomic_path, write_csv
 
     frame = _plain(frame).reset_index(drop=True)
@@ -69,7 +69,7 @@ def _write(out_dir: Path, name: str, frame: pd.DataFrame, ctx: RunContext) -> No
         clean.to_parquet(tmp, index=False)
 
 
-def _figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
+def write_figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
     from trustsurvey.study.atomic import atomic_path
 
     target = out_dir / f"{name}.html"
@@ -78,7 +78,7 @@ def _figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
     ctx.outputs[f"figure_{name}"] = target
 
 
-def _keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.DataFrame:
+def keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.DataFrame:
     """The stacked waves with the items' "difficult to answer" codes kept."""
     q = ctx.study.questionnaire
     data = ctx.cleaned.data if ctx.cleaned is not None else ctx.data
@@ -169,48 +169,48 @@ def run_analysis(ctx: RunContext) -> None:
 
     did_tab, cells = _did_table(design, outcomes, treated, covs)
     did_tab = adjust_pvalues(did_tab, family="model")
-    _write(out_dir, "did", did_tab, ctx)
-    _write(out_dir, "did_cells", cells, ctx)
+    write_table(out_dir, "did", did_tab, ctx)
+    write_table(out_dir, "did_cells", cells, ctx)
     ok = did_tab[(did_tab["model"] == "unadjusted") & did_tab["estimate"].notna()]
     ctx.echo(f"      DiD for {len(ok)} of {len(outcomes)} outcomes")
     for r in ok.itertuples():
         ctx.echo(f"        {r.outcome}: {r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")
-    _figure(
+    write_figure(
         out_dir, "did_forest", figures.forest_figure(ok, title="Difference-in-differences"), ctx
     )
 
     comp = adjust_pvalues(compare_means(design, outcomes, group=treated), family="wave")
-    _write(out_dir, "compare_by_wave", comp, ctx)
-    _write(out_dir, "smd", standardized_difference(design, outcomes, group=treated), ctx)
+    write_table(out_dir, "compare_by_wave", comp, ctx)
+    write_table(out_dir, "smd", standardized_difference(design, outcomes, group=treated), ctx)
     com = study.arms.community
     if com and com in frame.columns:
         parts = [compare_communities(design, o, community=com, group=treated) for o in outcomes]
-        _write(out_dir, "compare_communities", _concat(parts), ctx)
+        write_table(out_dir, "compare_communities", _concat(parts), ctx)
     subs = [s for s in SUBGROUPS if s in frame.columns]
     if subs:
         sg = compare_subgroups(design, outcomes, subgroups=subs, group=treated)
-        _write(out_dir, "compare_subgroups", sg, ctx)
+        write_table(out_dir, "compare_subgroups", sg, ctx)
 
     for out in [o for o in ("trust_police", "trust_index") if o in frame.columns]:
         trend = design.mean(out, by=["arm", "wave"]).reset_index()
-        _figure(out_dir, f"trend_{out}", figures.trend_figure(trend, title=out), ctx)
+        write_figure(out_dir, f"trend_{out}", figures.trend_figure(trend, title=out), ctx)
 
     q = study.questionnaire
     likert = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
     if likert:
         cols = [*study.design.columns(), treated, "wave"]
         keys = [*study.design.columns(), "wave"]
-        kd = with_kept_answers(design, _keep_frame(ctx, likert, cols), likert, keys)
+        kd = with_kept_answers(design, keep_frame(ctx, likert, cols), likert, keys)
         dist = _concat([likert_distribution(kd, it, by=[treated, "wave"]) for it in likert])
-        _write(out_dir, "likert_distribution", dist, ctx)
+        write_table(out_dir, "likert_distribution", dist, ctx)
         tests = adjust_pvalues(likert_tests(kd, likert, group=treated), family="wave")
-        _write(out_dir, "likert_tests", tests, ctx)
+        write_table(out_dir, "likert_tests", tests, ctx)
         for it in [i for i in ("trust_police",) if i in likert]:
             labels = {c: t.en for c, t in q.items[it].codes.items()}
             labels |= {c: t.en for c, t in q.items[it].missing.items()}
             part = dist[dist["item"] == it]
             fig = figures.likert_figure(part, cell=(treated, "wave"), labels=labels, title=it)
-            _figure(out_dir, f"likert_{it}", fig, ctx)
+            write_figure(out_dir, f"likert_{it}", fig, ctx)
         periods = sorted(frame["wave"].dropna().unique())
         post = frame["wave"].map(lambda w: float(w == periods[-1]) if pd.notna(w) else w)
         od = design.with_columns(post=post)
@@ -223,28 +223,29 @@ def run_analysis(ctx: RunContext) -> None:
                 continue
             rows.append(fit.assign(item=it, reason=""))
         ordinal = _concat(rows)
-        _write(out_dir, "ordinal", ordinal[["item", *[c for c in ordinal if c != "item"]]], ctx)
+        ordinal = ordinal[["item", *[c for c in ordinal if c != "item"]]]
+        write_table(out_dir, "ordinal", ordinal, ctx)
 
     if MULTIPLE in q.items and q.items[MULTIPLE].type == "multiple":
         cols = q.columns_for(MULTIPLE)
         if all(c in frame.columns for c in cols):
             mc = multiple_choice(design, MULTIPLE, by=["arm", "wave"], questionnaire=q)
-            _write(out_dir, "problems", mc, ctx)
+            write_table(out_dir, "problems", mc, ctx)
             if com and com in frame.columns:
                 mcc = multiple_choice(design, MULTIPLE, by=[com, "wave"], questionnaire=q)
-                _write(out_dir, "problems_by_community", mcc, ctx)
+                write_table(out_dir, "problems_by_community", mcc, ctx)
             diff = multiple_choice_difference(design, MULTIPLE, group=treated, questionnaire=q)
-            _write(out_dir, "problems_difference", adjust_pvalues(diff, family="wave"), ctx)
+            write_table(out_dir, "problems_difference", adjust_pvalues(diff, family="wave"), ctx)
             last = mc[(mc["wave"] == mc["wave"].max()) & ~mc["exclusive"]]
             labels = {o: t.en for o, t in q.items[MULTIPLE].options.items()}
             fig = figures.problems_figure(
                 last, group="arm", labels=labels, title="Local security problems"
             )
-            _figure(out_dir, "problems", fig, ctx)
+            write_figure(out_dir, "problems", fig, ctx)
 
     if frame["wave"].nunique() >= 3:
         es = _concat([event_study(design, o, treated=treated) for o in outcomes])
-        _write(out_dir, "event_study", es, ctx)
+        write_table(out_dir, "event_study", es, ctx)
     ctx.echo(f"      tables and figures in {out_dir}")
 
 

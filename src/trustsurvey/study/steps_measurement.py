@@ -21,7 +21,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trustsurvey.study.pipeline import RunContext, Step, add_step
-from trustsurvey.study.steps_analysis import _figure, _write
+from trustsurvey.study.steps_analysis import write_figure, write_table
 
 #: bootstrap replicates for the intercoder-agreement intervals
 N_BOOT = 500
@@ -78,9 +78,9 @@ def run_measurement(ctx: RunContext) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     reliability, loadings = reliability_tables(ctx)
     if not reliability.empty:
-        _write(out_dir, "reliability", reliability, ctx)
+        write_table(out_dir, "reliability", reliability, ctx)
     if not loadings.empty:
-        _write(out_dir, "loadings", loadings, ctx)
+        write_table(out_dir, "loadings", loadings, ctx)
     spec = ctx.study.focus_groups
     if spec is None:
         ctx.echo("      focus groups: none declared in study.yaml")
@@ -100,13 +100,14 @@ def run_measurement(ctx: RunContext) -> None:
         codebook = resolve_questionnaire(spec.codebook, ctx.study.folder, study_file=ctx.study.file)
     fg = read_focus_groups(spec.groups, spec.segments, codebook)
     by_arm = theme_frequencies(fg, "arm")
-    _write(out_dir, "fg_themes_by_arm", by_arm, ctx)
+    write_table(out_dir, "fg_themes_by_arm", by_arm, ctx)
     if "community" in fg.groups.columns:
-        _write(out_dir, "fg_themes_by_community", theme_frequencies(fg, "community"), ctx)
-    _write(out_dir, "fg_valence", valence_balance(fg, "arm"), ctx)
+        write_table(out_dir, "fg_themes_by_community", theme_frequencies(fg, "community"), ctx)
+    write_table(out_dir, "fg_valence", valence_balance(fg, "arm"), ctx)
     if fg.segments["coder"].nunique() > 1:
-        _write(out_dir, "fg_agreement", intercoder_agreement(fg, n_boot=N_BOOT), ctx)
-    _figure(out_dir, "fg_themes", theme_heatmap(by_arm, title="Focus-group themes by arm"), ctx)
+        write_table(out_dir, "fg_agreement", intercoder_agreement(fg, n_boot=N_BOOT), ctx)
+    heatmap = theme_heatmap(by_arm, title="Focus-group themes by arm")
+    write_figure(out_dir, "fg_themes", heatmap, ctx)
     ctx.echo(f"      focus groups: {len(fg.groups)} groups, {len(fg.segments)} coded segments")
 
 

@@ -74,7 +74,7 @@ def likert_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame]:
     """
     from trustsurvey.analysis.compare import likert_distribution
     from trustsurvey.design import SurveyDesign
-    from trustsurvey.study.steps_analysis import _keep_frame
+    from trustsurvey.study.steps_analysis import keep_frame
 
     study = ctx.study
     q = study.questionnaire
@@ -86,7 +86,7 @@ def likert_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame]:
         cols.append(study.arms.treatment)
     if study.arms.community:
         cols.append(study.arms.community)
-    kept = _keep_frame(ctx, items, cols)
+    kept = keep_frame(ctx, items, cols)
     kept["arm"] = study.arms.arm_of(kept)
     kept["_all"] = "all"
     design = SurveyDesign(kept, **study.design.kwargs())
