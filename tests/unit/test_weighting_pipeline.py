@@ -173,11 +173,11 @@ def test_weight_study_without_frame_weights_the_waves_as_read(ran, tmp_path: Pat
 def test_likert_design_keeps_weights_and_calibration(ran) -> None:
     """The Likert design (code 8 kept) is the weighted design with columns swapped in."""
     from trustsurvey.errors import AnalysisError
-    from trustsurvey.study.steps_analysis import _keep_frame, with_kept_answers
+    from trustsurvey.study.steps_analysis import keep_frame, with_kept_answers
 
     ctx, _ = ran
     keys = [*ctx.study.design.columns(), "wave"]
-    kept = _keep_frame(ctx, ["trust_police"], keys)
+    kept = keep_frame(ctx, ["trust_police"], keys)
     kd = with_kept_answers(ctx.design, kept, ["trust_police"], keys)
     assert kd.calibration and kd.calibration == ctx.design.calibration
     np.testing.assert_array_equal(kd.weights.to_numpy(), ctx.design.weights.to_numpy())
