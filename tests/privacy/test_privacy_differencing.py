@@ -259,8 +259,8 @@ def attack_counts(
             lb[i] = ub[i] = float(c["n"])
         elif "fewer than" in str(c["note"]):
             ub[i] = min_cell - 1
-        elif "protects" in str(c["note"]):
-            lb[i] = min_cell
+        elif "protects" in str(c["note"]) or c["cat"] == EST_N:
+            lb[i] = min_cell  # a complement, or a published mean whose n alone is withheld
     a_eq: list[np.ndarray] = []
     a_ub: list[np.ndarray] = []
     b_ub: list[float] = []
@@ -349,7 +349,7 @@ def true_counts(bundle) -> dict[tuple[str, str, str | None], float]:  # type: ig
     return out
 
 
-def check_attack(collected: dict[str, Any], bundle, *, estimate_n: bool) -> None:  # type: ignore[no-untyped-def]
+def check_attack(collected: dict[str, Any], bundle, *, estimate_n: bool) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     policy = bundle.policy
     bounds = attack_counts(collected, policy.min_cell, estimate_n=estimate_n)
     assert len(bounds) >= 20  # suppressed sample sizes and answer counts were attacked
@@ -360,6 +360,7 @@ def check_attack(collected: dict[str, Any], bundle, *, estimate_n: bool) -> None
     width = bounds["upper"] - bounds["lower"]
     exposed = bounds[width < policy.protection_interval - 1e-9]
     assert exposed.empty, exposed[["g", "w", "cat", "note", "lower", "upper"]].to_string()
+    return bounds
 
 
 def test_lp_attack_on_margins_shares_and_answer_counts_fails(collected, bundle) -> None:  # type: ignore[no-untyped-def]
@@ -367,21 +368,16 @@ def test_lp_attack_on_margins_shares_and_answer_counts_fails(collected, bundle) 
     check_attack(collected, bundle, estimate_n=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "LEAK: the overview/communities pages publish the n behind each trust-in-police mean, "
-        "which is the sample size minus the 'difficult to answer' (code 8) count; the audit "
-        "(publish/relations.py) has no relation 'estimates n + likert dont_know n = sample "
-        "size', so e.g. Boyarka wave 1 'Difficult to answer' (suppressed small cell, true 9) "
-        "is recovered exactly as 120 - 111 over HTTP (methodology sample size minus overview "
-        "n); in all 13 suppressed likert counts of the demo bundle are recovered exactly "
-        "(12 dont_know cells incl. complementary arm totals, and Bucha w1 'Fully trust' = 7)"
-    ),
-)
 def test_lp_attack_with_the_n_behind_each_mean_fails(collected, bundle) -> None:  # type: ignore[no-untyped-def]
-    """Adds: the n of each published trust mean = sample size - "difficult to answer"."""
-    check_attack(collected, bundle, estimate_n=True)
+    """Adds: the n of each published trust mean = sample size - "difficult to answer".
+
+    The writer withholds that n wherever the mean's answer distribution has a suppressed
+    count (``n_withheld``); without that, 13 suppressed counts of this bundle came back
+    exactly (e.g. a "difficult to answer" count of 9 as 120 - 111)."""
+    bounds = check_attack(collected, bundle, estimate_n=True)
+    assert (bounds["cat"] == EST_N).any()  # the withheld n were attacked too
+    withheld = bundle.tables["estimates"]["suppression_reason"] == "n_withheld"
+    assert withheld.sum() >= 10
 
 
 # --- scans: no PII item, no free text, no respondent-level row -----------------------------

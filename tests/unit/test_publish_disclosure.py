@@ -116,7 +116,12 @@ def test_demo_bundle_passes_the_audit_across_tables():
     # every cell with fewer than 30 respondents is suppressed in every table
     for kind in ("estimates", "likert", "sample_sizes", "problems"):
         df = b.tables[kind]
-        assert (df.loc[~df["suppressed"], "n"] >= 30).all()
+        shown = df.loc[~df["suppressed"]]
+        withheld = shown["suppression_reason"] == "n_withheld"
+        assert (shown.loc[~withheld, "n"] >= 30).all()
+        assert shown.loc[withheld, "n"].isna().all()
+        if kind == "estimates":  # the means stay published, only their n is withheld
+            assert withheld.sum() >= 10 and shown.loc[withheld, "estimate"].notna().all()
 
 
 def test_a_bundle_edited_to_reveal_a_cell_fails_the_audit(tmp_path):
@@ -165,3 +170,63 @@ def test_unreliable_estimates_are_flagged_not_hidden():
     e = out["estimates"].set_index("community")
     assert e.at["a", "unreliable"] and not e.at["b", "unreliable"]
     assert e.at["a", "cv"] == pytest.approx(0.5) and e.at["a", "estimate"] == pytest.approx(0.1)
+
+
+def _mean_with_distribution(dont_know: int) -> dict[str, pd.DataFrame]:
+    """One community-wave: a 1-5 item answered 1..5 by 40 each, plus ``dont_know`` who found
+    it difficult to answer; the mean's n counts the 200 substantive answers."""
+    counts = {"1": 40, "2": 40, "3": 40, "4": 40, "5": 40, "8": dont_know}
+    total = sum(counts.values())
+    likert = pd.DataFrame(
+        {
+            "outcome": "trust",
+            "community": "a",
+            "arm": "pilot",
+            "wave": 1,
+            "category": list(counts),
+            "order": range(len(counts)),
+            "share": [n / total for n in counts.values()],
+            "n": list(counts.values()),
+            "dont_know": [c == "8" for c in counts],
+        }
+    )
+    est = pd.DataFrame(
+        {
+            "outcome": ["trust"],
+            "community": ["a"],
+            "arm": ["pilot"],
+            "wave": [1],
+            "estimate": [3.0],
+            "se": [0.1],
+            "n": [200],
+        }
+    )
+    ss = pd.DataFrame({"community": ["a"], "arm": ["pilot"], "wave": [1], "n": [total]})
+    return {
+        "estimates": normalize_table("estimates", est),
+        "likert": normalize_table("likert", likert),
+        "sample_sizes": normalize_table("sample_sizes", ss),
+    }
+
+
+def test_the_n_beside_a_mean_is_withheld_when_it_would_reveal_a_difficult_to_answer_count():
+    tables = _mean_with_distribution(dont_know=9)
+    out, audit = protect_tables(tables, POLICY)
+    est = out["estimates"].iloc[0]
+    assert not est["suppressed"] and est["suppression_reason"] == "n_withheld"
+    assert est["estimate"] == 3.0 and np.isnan(est["n"])  # the mean stays, its n goes
+    lik = out["likert"]
+    assert lik.loc[lik["dont_know"], "suppression_reason"].iloc[0] == "small_cell"
+    assert not audit["exposed"].any()
+    # the same tables with the n put back give the small count away: 209 - 200 = 9
+    leaky = {k: df.copy() for k, df in out.items()}
+    leaky["estimates"].loc[0, ["n", "suppression_reason"]] = [200.0, None]
+    res = audit_tables(leaky, POLICY)
+    dk = res[(res["table"] == "likert") & (res["reason"] == "small_cell")].iloc[0]
+    assert dk["exposed"] and dk["upper"] - dk["lower"] < POLICY.protection_interval
+
+
+def test_the_n_beside_a_mean_stays_when_its_distribution_is_fully_published():
+    out, _ = protect_tables(_mean_with_distribution(dont_know=45), POLICY)
+    est = out["estimates"].iloc[0]
+    assert est["n"] == 200 and pd.isna(est["suppression_reason"])

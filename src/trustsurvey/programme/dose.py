@@ -136,15 +136,53 @@ def meta_regression(
 
 
 def dose_response(
-    change: pd.DataFrame, intensity: pd.DataFrame, x: str = "activities_per_1000"
+    change: pd.DataFrame,
+    intensity: pd.DataFrame,
+    x: str = "activities_per_1000",
+    *,
+    min_n: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Join trust change and intensity per community; fit the meta-regression.
 
     Returns the per-community table (with the fitted line and its 95% CI, ``x' V x``) and the
-    fit.
+    fit. ``n`` is the smaller of the community's two unweighted wave counts (``n_1``,
+    ``n_2``); with ``min_n`` (the study's ``publish.min_cell``) a community with ``n < min_n``
+    is flagged ``small_cell`` and left out of the meta-regression (``in_fit`` False), so
+    neither its change nor the published fit can reveal it (the publish step blanks its
+    change; the fit's ``k`` counts the communities used).
+
+    >>> change = pd.DataFrame({"community": list("abcd"), "change": [0.1, 0.3, 0.5, 0.9],
+    ...                        "se": [0.1, 0.1, 0.2, 0.4], "n_1": [80, 90, 70, 12],
+    ...                        "n_2": [85, 60, 75, 40]})
+    >>> inten = pd.DataFrame({"community": list("abcd"), "arm": "pilot",
+    ...                       "activities_per_1000": [0.0, 1.0, 2.0, 3.0]})
+    >>> table, fit = dose_response(change, inten, min_n=30)
+    >>> table[["community", "n", "small_cell", "in_fit"]].values.tolist()[-1]
+    ['d', 12, True, False]
+    >>> int(fit["k"].iloc[0])
+    3
     """
     table = change.merge(intensity[["community", "arm", x]], on="community", how="inner")
-    fit = meta_regression(table, "change", "se", x)
+    if {"n_1", "n_2"} <= set(table.columns):
+        table["n"] = table[["n_1", "n_2"]].min(axis=1)
+    if min_n is not None and "n" not in table.columns:
+        raise AnalysisError(
+            "the trust change per community has no unweighted counts (n_1, n_2)",
+            item="dose_response",
+            hint="compute it with trust_change(), which reports n_1 and n_2",
+        )
+    table["small_cell"] = (table["n"] < min_n) if min_n is not None else False
+    table["in_fit"] = ~table["small_cell"] & table[["change", "se", x]].notna().all(axis=1)
+    used = table[table["in_fit"]]
+    if len(used) < 3 and table["small_cell"].any():
+        raise AnalysisError(
+            f"meta-regression needs at least 3 communities with {min_n} or more respondents "
+            f"in both waves, got {len(used)}",
+            item=", ".join(map(str, table.loc[table["small_cell"], "community"])),
+            hint="lower publish.min_cell in study.yaml only if disclosure rules allow it; "
+            "otherwise the dose-response cannot be published for this study",
+        )
+    fit = meta_regression(used, "change", "se", x)
     b0, b1 = fit["estimate"].to_numpy()
     table["fitted"] = b0 + b1 * table[x]
     X = np.column_stack([np.ones(len(table)), table[x].to_numpy(float)])

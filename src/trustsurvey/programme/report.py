@@ -38,8 +38,14 @@ def programme_tables(
     study: Study,
     validation: ProgrammeValidation | None = None,
     survey: pd.DataFrame | None = None,
+    min_n: int | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, go.Figure]]:
-    """Every programme table and figure; ``survey`` = the analysis frame for dose-response."""
+    """Every programme table and figure; ``survey`` = the analysis frame for dose-response.
+
+    ``min_n`` (default the study's ``publish.min_cell``): communities with fewer respondents
+    in a wave are flagged ``small_cell`` and left out of the dose-response meta-regression
+    (:func:`trustsurvey.programme.dose.dose_response`).
+    """
     from trustsurvey.programme import figures
 
     validation = validation or validate_programme(study)
@@ -86,7 +92,9 @@ def programme_tables(
         from trustsurvey.programme.dose import dose_response, trust_change
 
         change = trust_change(survey, study.design.kwargs(), community=study.arms.community)
-        table, fit = dose_response(change, tables["intensity"])
+        if min_n is None:
+            min_n = getattr(getattr(study, "publish", None), "min_cell", None)
+        table, fit = dose_response(change, tables["intensity"], min_n=min_n)
         tables["dose_response"], tables["dose_response_fit"] = table, fit
         figs["dose_response"] = figures.dose_figure(table)
     return tables, figs

@@ -6,7 +6,8 @@ values it can take? Two linear programmes per cell (``scipy.optimize.linprog``, 
 bounds; the cell is *exposed* when ``upper - lower`` is below the protection interval.
 
 The intruder is assumed to know the suppression reasons (a small cell holds ``0 ..
-min_cell - 1`` respondents, a complementary one at least ``min_cell``) and to assume that
+min_cell - 1`` respondents, a complementary one, or a published estimate whose n alone is
+withheld, at least ``min_cell``) and to assume that
 margins over communities and arms add up exactly, subgroups and shares too unless that
 contradicts the published numbers (item non-response; then they are read as ``<=``), and
 counts stay within their sample sizes.
@@ -33,7 +34,7 @@ from scipy.optimize import linprog
 
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.policy import DisclosurePolicy
-from trustsurvey.publish.relations import CellIndex, Relation, build_cells
+from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 
 AUDIT_COLUMNS = (
     "table",
@@ -220,7 +221,7 @@ def _var_bounds(
         return (0.0, 1.0)
     if reason[v] == SMALL_CELL:
         return (0.0, float(policy.min_cell - 1))
-    if reason[v] == COMPLEMENTARY:
+    if reason[v] in (COMPLEMENTARY, N_WITHHELD):  # a published row is not a small cell
         return (float(policy.min_cell), None)
     return (0.0, None)
 

@@ -156,6 +156,7 @@ def _manifest(
         k: {
             "small_cell": int((df["suppression_reason"] == "small_cell").sum()),
             "complementary": int((df["suppression_reason"] == "complementary").sum()),
+            "n_withheld": int((df["suppression_reason"] == "n_withheld").sum()),
         }
         for k, df in tables.items()
         if "suppressed" in df

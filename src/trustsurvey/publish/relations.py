@@ -20,6 +20,10 @@ import pandas as pd
 
 from trustsurvey.publish.schema import ALL, KINDS
 
+#: ``suppression_reason`` of a published estimate whose ``n`` alone is withheld, because it
+#: would reveal a suppressed count of its answer distribution (the estimate stays published).
+N_WITHHELD = "n_withheld"
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -66,6 +70,9 @@ def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
             else pd.Series("", index=df.index, dtype=object)
         )
         for col in cols:
+            hidden = sup.to_numpy(dtype=bool)
+            if col == spec.count:
+                hidden = hidden | (reason == N_WITHHELD).to_numpy(dtype=bool)
             offsets[(kind, col)] = start
             frames.append(
                 pd.DataFrame(
@@ -75,8 +82,8 @@ def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
                         "row": np.arange(len(df)),
                         "column": col,
                         "value": df[col].to_numpy(dtype=float),
-                        "suppressed": sup.to_numpy(dtype=bool),
-                        "reason": reason.fillna("").to_numpy(dtype=object),
+                        "suppressed": hidden,
+                        "reason": reason.where(hidden, "").fillna("").to_numpy(dtype=object),
                         "is_share": col == spec.share,
                     }
                 )
@@ -98,6 +105,8 @@ def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
             rels += _share_relations(kind, df, offsets[(kind, spec.share)])
     if "sample_sizes" in tables:
         rels += _cross_relations(tables, offsets)
+    if "estimates" in tables and "likert" in tables:
+        rels += _answer_relations(tables["estimates"], tables["likert"], offsets)
     return CellIndex(cells, rels)
 
 
@@ -141,7 +150,8 @@ def _share_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
 def _cross_relations(
     tables: Mapping[str, pd.DataFrame], offsets: Mapping[tuple[str, str], int]
 ) -> list[Relation]:
-    """Counts about a community-arm-wave cannot exceed its sample size."""
+    """Counts about a community-arm-wave cannot exceed its sample size; the answer counts of
+    one item add up to it (``auto``: unless item non-response shows)."""
     ss = tables["sample_sizes"]
     keys = ["community", "arm", "wave"]
     ss_pos = ss[keys].assign(_p=offsets[("sample_sizes", "n")] + np.arange(len(ss)))
@@ -167,10 +177,36 @@ def _cross_relations(
                     int(parents[pos[0]]),
                     tuple(int(i) for i in kids[pos]),
                     label=f"{kind}: within sample size",
-                    sense="le",
+                    # every answer of an item is one of its categories: an intruder reads
+                    # them as adding up unless the numbers show item non-response
+                    sense="auto" if kind == "likert" else "le",
                 )
             )
     return rels
+
+
+def _answer_relations(
+    est: pd.DataFrame, likert: pd.DataFrame, offsets: Mapping[tuple[str, str], int]
+) -> list[Relation]:
+    """The n beside a mean counts the substantive answers of the item's distribution: the
+    likert counts of the same outcome and domain, "difficult to answer" excluded ("auto":
+    an estimate of a recoded item may count differently)."""
+    keys = ["outcome", "community", "arm", "wave"]
+    whole = (est["subgroup"] == ALL) & (est["level"] == ALL)
+    parents = est.loc[whole, keys].assign(_p=offsets[("estimates", "n")] + np.flatnonzero(whole))
+    answer = ~likert["dont_know"].fillna(False).to_numpy(dtype=bool)
+    kids = likert.loc[answer, keys].assign(_c=offsets[("likert", "n")] + np.flatnonzero(answer))
+    joined = parents.merge(kids, on=keys, how="inner")
+    p, c = joined["_p"].to_numpy(), joined["_c"].to_numpy()
+    return [
+        Relation(
+            int(p[pos[0]]),
+            tuple(int(i) for i in c[pos]),
+            label="estimates: n = substantive answers",
+            sense="auto",
+        )
+        for pos in _group_positions(joined, ["_p"])
+    ]
 
 
 def _group_positions(df: pd.DataFrame, keys: list[str]) -> list[np.ndarray]:

@@ -256,8 +256,10 @@ KINDS: dict[str, TableKind] = {
                 "fitted_ci_high",
             ),
             required=("community", "change", "activities_per_1000"),
+            flags=("small_cell",),
             doc="Observational dose-response: change in trust per community against programme "
-            "intensity (not a causal effect).",
+            "intensity (not a causal effect); a community with fewer than min_cell "
+            "respondents in a wave has no change (small_cell) and is not in the fit.",
         ),
         TableKind(
             "dose_fit",

@@ -8,6 +8,12 @@
    (:func:`trustsurvey.publish.audit.audit_tables`) is run on the would-be published tables
    and each exposed cell gets another complement, until the audit passes (Hundepool et al.
    2012, sec. 4.4, the hypercube/"singleton" heuristic followed by an exact check).
+   Complements are whole rows, except for estimates: the ``n`` beside a published mean is
+   withheld on its own (reason ``n_withheld``, the estimate and its interval stay) when it
+   would reveal a count: always when a count of the item's answer distribution is
+   suppressed (the n is the sum of the substantive answers), and as the complement of
+   another withheld n. A mean whose own row is suppressed gets whole-row complements within
+   the estimates' margins, so that it cannot be recomputed from the others.
 3. *Reliability*: ``cv = se / |estimate|``; ``unreliable`` when ``cv > policy.max_cv``
    (kept and flagged, not hidden).
 
@@ -27,8 +33,8 @@ import pandas as pd
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, audit_tables
 from trustsurvey.publish.policy import DisclosurePolicy
-from trustsurvey.publish.relations import CellIndex, Relation, build_cells
-from trustsurvey.publish.schema import KINDS
+from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
+from trustsurvey.publish.schema import ALL, KINDS
 
 MAX_ROUNDS = 50
 
@@ -48,6 +54,7 @@ def protect_tables(
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
     for _ in range(MAX_ROUNDS):
+        _withhold_answer_n(index, true, reasons)
         _singletons(index, true, reasons, policy)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
@@ -113,6 +120,7 @@ def _blank(kind: str, df: pd.DataFrame) -> pd.DataFrame:
         return df.drop(columns=["suppressed", "suppression_reason"])
     out = df.copy()
     out.loc[out["suppressed"], list(spec.blank)] = np.nan
+    out.loc[(out["suppression_reason"] == N_WITHHELD).to_numpy(dtype=bool), spec.count] = np.nan
     return out
 
 
@@ -129,12 +137,15 @@ def _singletons(
     reasons: dict[str, pd.Series],
     policy: DisclosurePolicy,
 ) -> None:
-    """Give every relation with exactly one suppressed member a second one, to a fixpoint."""
+    """Give every relation that adds up (``eq``/``auto``) with exactly one suppressed member a
+    second one, to a fixpoint."""
     changed = True
     while changed:
         changed = False
         sup = index.cells["suppressed"].to_numpy(dtype=bool)
         for r in index.relations:
+            if r.sense == "le":  # a part only bounds the whole from below: the audit decides
+                continue
             members = (*r.children, r.parent) if r.parent >= 0 else r.children
             hits = [m for m in members if sup[m]]
             if len(hits) == 1 and _complement_in(r, hits[0], index, true, reasons, policy):
@@ -148,8 +159,43 @@ def _sup_vector(index: CellIndex, true: Mapping[str, pd.DataFrame]) -> np.ndarra
     out = np.zeros(len(c), dtype=bool)
     for kind, df in true.items():
         sel = (c["kind"] == kind).to_numpy()
-        out[sel] = df["suppressed"].to_numpy(dtype=bool)[c.loc[sel, "row"].to_numpy()]
+        rows = c.loc[sel, "row"].to_numpy()
+        hidden = df["suppressed"].to_numpy(dtype=bool)[rows]
+        withheld = (df["suppression_reason"] == N_WITHHELD).to_numpy(dtype=bool)[rows]
+        out[sel] = hidden | (withheld & (c.loc[sel, "column"] == KINDS[kind].count).to_numpy())
     return out
+
+
+def _withhold_answer_n(
+    index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]
+) -> None:
+    """Withhold the n of every published whole-domain estimate whose item's answer
+    distribution (likert, same outcome and domain) has a suppressed count."""
+    if "estimates" not in true or "likert" not in true:
+        return
+    keys = ["outcome", "community", "arm", "wave"]
+    lik, est = true["likert"], true["estimates"]
+    hit = lik.loc[lik["suppressed"].to_numpy(dtype=bool), keys].drop_duplicates()
+    if hit.empty:
+        return
+    whole = (est["subgroup"] == ALL) & (est["level"] == ALL) & ~est["suppressed"]
+    open_rows = est.loc[whole & est["suppression_reason"].isna(), keys]
+    rows = open_rows.reset_index().merge(hit, on=keys, how="inner")["index"].to_numpy()
+    for row in rows:
+        _withhold_n(int(row), index, true, reasons)
+    if len(rows):
+        index.cells["suppressed"] = _sup_vector(index, true)
+
+
+def _withhold_n(
+    row: int, index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]
+) -> None:
+    df = true["estimates"]
+    df.loc[row, "suppression_reason"] = N_WITHHELD
+    reasons["estimates"].iat[row] = N_WITHHELD
+    c = index.cells
+    at = (c["kind"] == "estimates") & (c["row"] == row) & (c["column"] == KINDS["estimates"].count)
+    c.loc[at, "reason"] = N_WITHHELD
 
 
 def _add_complement(
@@ -208,11 +254,24 @@ def _complement_in(
     )
     kind, row = c.at[pick, "kind"], int(c.at[pick, "row"])
     df = true[kind]
+    if kind == "estimates" and not _protects_a_mean(r, cell, c, true):
+        _withhold_n(row, index, true, reasons)
+        return True
     df.loc[row, "suppressed"] = True
     df.loc[row, "suppression_reason"] = COMPLEMENTARY
     reasons[kind].iat[row] = COMPLEMENTARY
     c.loc[(c["kind"] == kind) & (c["row"] == row), "reason"] = COMPLEMENTARY
     return True
+
+
+def _protects_a_mean(
+    r: Relation, cell: int, cells: pd.DataFrame, true: Mapping[str, pd.DataFrame]
+) -> bool:
+    """Whether ``r`` relates suppressed estimate ``cell``'s mean to others (a margin of the
+    estimates table), so that its complement must hide a whole row, not only an n."""
+    if cells.at[cell, "kind"] != "estimates" or not r.label.startswith("estimates: margin"):
+        return False
+    return bool(true["estimates"]["suppressed"].iat[int(cells.at[cell, "row"])])
 
 
 def _row_count(cells: pd.DataFrame, cell: int, true: Mapping[str, pd.DataFrame]) -> float:

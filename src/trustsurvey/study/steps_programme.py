@@ -4,7 +4,9 @@ Registered after ``estimates`` when imported (``trustsurvey.study.pipeline`` imp
 study without a ``programme:`` section skips it. Writes under ``STUDY/out/programme/``: the
 validation report, the excluded rows, tidy aggregate tables with unweighted counts, and plotly
 figures (see :func:`trustsurvey.programme.write_programme_report`). The dose-response uses the
-analysis dataset of the ``indices`` step (cleaned survey data).
+analysis dataset of the ``indices`` step (cleaned survey data) with the pipeline's final
+weights; a community with fewer than ``publish.min_cell`` respondents in a wave is flagged
+``small_cell`` and left out of its meta-regression (the publish step blanks its change).
 """
 
 from __future__ import annotations
@@ -53,6 +55,19 @@ def run_programme(ctx: RunContext) -> None:
     out = ctx.study.out_dir / "programme"
     paths = write_programme_report(study, out, validation=validation, survey=survey)
     ctx.outputs.update({f"programme_{k}": v for k, v in paths.items()})
+    if "dose_response" in paths:
+        dose = pd.read_csv(paths["dose_response"])
+        small = dose.loc[dose["small_cell"].astype(bool), "community"].astype(str).tolist()
+        used = int(dose["in_fit"].astype(bool).sum())
+        ctx.echo(
+            f"      dose-response: {used} of {len(dose)} communities in the meta-regression"
+            + (
+                f"; left out (fewer than {ctx.study.publish.min_cell} respondents in a wave, "
+                f"change not published): {', '.join(small)}"
+                if small
+                else ""
+            )
+        )
     ctx.echo(f"      {len(validation.exclusions)} row(s) excluded; tables and figures in {out}")
 
 

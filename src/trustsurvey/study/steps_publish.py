@@ -66,34 +66,40 @@ def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[p
     return parts
 
 
-def likert_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame]:
+def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> list[pd.DataFrame]:
     """Answer shares per Likert item, arm and wave, "difficult to answer" kept as a category.
 
-    Shares and SEs are design-based (:func:`trustsurvey.analysis.compare.likert_distribution`);
-    ``n`` is the unweighted count of each answer.
+    Shares and SEs are design-based (:func:`trustsurvey.analysis.compare.likert_distribution`)
+    and use the final weights of the run: ``design`` (default :func:`shared_design`, the
+    weighted design of the ``weight`` step) with the items' "difficult to answer" codes put
+    back (:func:`~trustsurvey.study.steps_analysis.with_kept_answers`, which keeps the weights
+    and the calibration), so the shares agree with the published means: the share-weighted
+    mean of the substantive codes is the published mean. ``n`` is the unweighted count of each
+    answer. ``frame`` is the analysis frame the design holds (``ctx.analysis``).
     """
     from trustsurvey.analysis.compare import likert_distribution
-    from trustsurvey.design import SurveyDesign
-    from trustsurvey.study.steps_analysis import keep_frame
+    from trustsurvey.study.pipeline import shared_design
+    from trustsurvey.study.steps_analysis import keep_frame, with_kept_answers
 
     study = ctx.study
     q = study.questionnaire
     items = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
     if not items:
         return []
-    cols = [*study.design.columns(), "wave"]
+    design = shared_design(ctx) if design is None else design
+    keys = [*study.design.columns(), "wave"]
+    cols = list(keys)
     if study.arms.treatment:
         cols.append(study.arms.treatment)
-    if study.arms.community:
-        cols.append(study.arms.community)
-    kept = keep_frame(ctx, items, cols)
-    kept["arm"] = study.arms.arm_of(kept)
-    kept["_all"] = "all"
-    design = SurveyDesign(kept, **study.design.kwargs())
+    kd = with_kept_answers(design, keep_frame(ctx, items, cols), items, keys)
+    if "arm" not in kd.data.columns:
+        kd = kd.with_columns(arm=study.arms.arm_of(kd.data))
+    kd = kd.with_columns(_all="all")
+    kept = kd.data
     parts = []
     for by in (["arm", "wave"], ["_all", "wave"]):
         for item in items:
-            dist = likert_distribution(design, item, by=by)
+            dist = likert_distribution(kd, item, by=by)
             counts = (
                 kept.dropna(subset=[item])
                 .groupby([*by, item], dropna=True)
@@ -162,11 +168,21 @@ def focus_group_table(ctx: RunContext) -> pd.DataFrame | None:
     )[["theme", "arm", "n_groups", "n_mentions", "share_groups"]]
 
 
-def sample_size_table(ctx: RunContext, frame: pd.DataFrame) -> list[pd.DataFrame]:
-    """Unweighted and weighted respondents per community, arm and wave (and in all)."""
-    weights = ctx.study.design.weights
+def sample_size_table(
+    ctx: RunContext, frame: pd.DataFrame, weights: pd.Series | None = None
+) -> list[pd.DataFrame]:
+    """Unweighted and weighted respondents per community, arm and wave (and in all).
+
+    ``n_weighted`` sums ``weights`` (aligned on ``frame``'s index: the final weights of the
+    run, ``design.weights``, as the estimates use); without them, the study's design weight
+    column (or 1 per respondent).
+    """
     com = ctx.study.arms.community
-    w = frame[weights] if weights and weights in frame.columns else pd.Series(1.0, frame.index)
+    if weights is not None:
+        w = weights.reindex(frame.index)
+    else:
+        name = ctx.study.design.weights
+        w = frame[name] if name and name in frame.columns else pd.Series(1.0, frame.index)
     base = frame.assign(_w=w)
     if com and com in base.columns and com != "community":
         base = base.rename(columns={com: "community"})
@@ -223,8 +239,12 @@ def quality_table(ctx: RunContext) -> pd.DataFrame | None:
     return counts
 
 
-def programme_tables(out: Path) -> dict[str, Any]:
-    """Programme-monitoring aggregates from the ``programme`` step's tables (issue 9)."""
+def programme_tables(out: Path, min_cell: int = 30) -> dict[str, Any]:
+    """Programme-monitoring aggregates from the ``programme`` step's tables (issue 9).
+
+    ``min_cell``: the bundle's small-cell threshold, applied to the dose-response
+    (:func:`dose_table`).
+    """
 
     def read(name: str) -> pd.DataFrame | None:
         return _read(out / name)
@@ -275,14 +295,62 @@ def programme_tables(out: Path) -> dict[str, Any]:
         tables["training"] = training.drop(columns=["t", "df"], errors="ignore")
     dose = read("dose_response")
     if dose is not None:
-        keep = ["community", "arm", "change", "se", "ci_low", "ci_high", "activities_per_1000"]
-        keep += ["fitted", "fitted_ci_low", "fitted_ci_high"]
-        tables["dose_response"] = dose[[c for c in keep if c in dose.columns]]
+        tables["dose_response"] = dose_table(dose, min_cell, out / "dose_response.csv")
     fit = read("dose_response_fit")
     if fit is not None:
         keep = ["term", "estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "k"]
         tables["dose_fit"] = fit[[c for c in keep if c in fit.columns]]
     return tables
+
+
+#: values of a dose-response row blanked when its community is a small cell
+DOSE_BLANK = ("change", "se", "ci_low", "ci_high")
+
+
+def dose_table(dose: pd.DataFrame, min_cell: int, source: Path | None = None) -> pd.DataFrame:
+    """The published dose-response: no change for a community with fewer than ``min_cell``
+    respondents in either wave.
+
+    Such a row keeps its community, arm, intensity and fitted line, has ``change``, ``se``
+    and the CI blank and ``small_cell`` True (the reason); the ``programme`` step left it out
+    of the meta-regression, so the published fit does not encode it either (its ``k`` counts
+    the communities used). The unweighted counts themselves are not published here (they are
+    in ``estimates`` / ``sample_sizes`` under their own suppression). Refuses a table whose
+    fit was made with another threshold (re-run the pipeline).
+
+    >>> d = pd.DataFrame({"community": ["a", "b"], "arm": "pilot", "change": [0.2, 0.4],
+    ...                   "se": 0.1, "ci_low": 0.0, "ci_high": 0.6, "n_1": [80, 12],
+    ...                   "n_2": [70, 90], "activities_per_1000": [1.0, 2.0],
+    ...                   "small_cell": [False, True]})
+    >>> dose_table(d, 30)[["community", "change", "small_cell"]].values.tolist()
+    [['a', 0.2, False], ['b', nan, True]]
+    """
+    from trustsurvey.errors import PublishError
+
+    if not {"n_1", "n_2"} <= set(dose.columns):
+        raise PublishError(
+            "the dose-response table has no unweighted counts per wave (n_1, n_2), so the "
+            "small-cell rule cannot be applied",
+            file=source,
+            item="dose_response",
+            hint="re-run the pipeline (trustsurvey run STUDY) so the programme step writes them",
+        )
+    small = dose[["n_1", "n_2"]].min(axis=1) < min_cell
+    made_with = dose["small_cell"].astype(bool) if "small_cell" in dose.columns else None
+    if made_with is None or not made_with.equals(small):
+        raise PublishError(
+            f"the dose-response was fitted with another small-cell threshold than the "
+            f"bundle's min_cell {min_cell}",
+            file=source,
+            item="dose_response",
+            hint="re-run the pipeline (trustsurvey run STUDY) so the programme step and the "
+            "publish step use the same publish.min_cell",
+        )
+    out = dose.assign(small_cell=small.to_numpy())
+    out.loc[small, list(DOSE_BLANK)] = np.nan
+    keep = ["community", "arm", *DOSE_BLANK, "activities_per_1000"]
+    keep += ["fitted", "fitted_ci_low", "fitted_ci_high", "small_cell"]
+    return out[[c for c in keep if c in out.columns]]
 
 
 def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
@@ -396,7 +464,7 @@ def _hash(path: Path) -> str | None:
 
 def collect_tables(ctx: RunContext) -> dict[str, Any]:
     """Every published table kind this run can fill (absent kinds are left out)."""
-    from trustsurvey.design import SurveyDesign
+    from trustsurvey.study.pipeline import shared_design
 
     study = ctx.study
     frame = ctx.analysis
@@ -404,19 +472,17 @@ def collect_tables(ctx: RunContext) -> dict[str, Any]:
     usable = frame is not None and all(c in frame.columns for c in study.design.columns())
     if usable:
         com = study.arms.community
-        design = getattr(ctx, "design", None)  # the weighted design of the weight step
-        if design is None:
-            design = SurveyDesign(frame, **study.design.kwargs())
+        design = shared_design(ctx)  # the weighted design of the weight step: final weights
         tables["estimates"] = estimates_table(ctx, design, frame)
-        tables["likert"] = likert_table(ctx, frame) or None
+        tables["likert"] = likert_table(ctx, frame, design) or None
         sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
-        tables["sample_sizes"] = sample_size_table(ctx, sized)
+        tables["sample_sizes"] = sample_size_table(ctx, sized, design.weights)
         tables["weighting"] = weighting_table(ctx, design)
     tables.update(analysis_tables(study.out_dir / "analysis"))
     tables["focus_groups"] = focus_group_table(ctx)
     tables["quality"] = quality_table(ctx)
     if study.programme is not None:
-        tables.update(programme_tables(study.out_dir / "programme"))
+        tables.update(programme_tables(study.out_dir / "programme", study.publish.min_cell))
     return {k: v for k, v in tables.items() if v is not None and not _empty(v)}
 
 
