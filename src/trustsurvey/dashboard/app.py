@@ -55,8 +55,9 @@ def create_app(
         app.config.assets_ignore = BASIC_PLOTLY.replace(".", r"\.")
     else:
         _drop_full_plotly()
-    app.layout = layout.shell(cfg, start)
-    callbacks.register(app, b, cfg)
+    app.index_string = app.index_string.replace("<html>", f'<html lang="{start}">', 1)
+    app.layout = layout.shell(cfg, start, callbacks.render_shell(b, cfg, "/", start))
+    callbacks.register(app, b, cfg, drawn=start)
     security.install(app.server, app.csp_hashes())
     return app
 

@@ -12,16 +12,49 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from trustsurvey.dashboard import layout, views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
+from trustsurvey.dashboard.layout import (
+    methodology_shown,
+    overview_update,
+    shown,
+    simple_update,
+)
 from trustsurvey.dashboard.programme import programme_view
 from trustsurvey.dashboard.translations import t
 from trustsurvey.publish.bundle import Bundle
 from trustsurvey.publish.safe import to_csv_bytes, to_xlsx_bytes
 
 PAGE_OF_PATH = {path: page for page, path in PATHS.items()}
+__all__ = [
+    "DOCUMENT_LANG_JS",
+    "download_payload",
+    "methodology_shown",
+    "overview_update",
+    "page_of",
+    "register",
+    "render_shell",
+    "shown",
+    "simple_update",
+]
+#: The browser tab's title and ``<html lang>`` follow the language switch (a clientside
+#: callback: Dash serves it as an inline script whose hash is in the CSP, see ``csp_hashes``).
+DOCUMENT_LANG_JS = """function (lang, title) {
+    if (lang) { document.documentElement.lang = lang; }
+    if (typeof title === "string" && title) { document.title = title; }
+    return lang;
+}"""
+#: The pages with a chart: page -> (function drawing it, its controls after ``<page>-``).
+CHART_PAGES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "indicators": (views.indicators_view, ("outcome", "group")),
+    "groups": (views.groups_view, ("outcome", "subgroup", "wave", "group")),
+    "communities": (views.communities_view, ("outcome", "wave")),
+    "problems": (views.problems_view, ("group", "wave")),
+    "focus_groups": (views.focus_view, ("wave",)),
+    "programme": (programme_view, ("view",)),
+}
 
 
 def page_of(pathname: str | None, config: DashboardConfig) -> str | None:
@@ -53,48 +86,6 @@ def render_shell(
     )
 
 
-def shown(table: pd.DataFrame, name: str) -> dict[str, Any]:
-    """Store payload of one shown table."""
-    return {"tables": [{"name": name, **views.table_records(table)}]}
-
-
-def overview_update(
-    bundle: Bundle, outcome: str | None, groups: list[str] | None, lang: str
-) -> tuple[dict[str, Any], Any, Any, dict[str, Any]]:
-    fig, table = views.overview_view(bundle, outcome, groups, lang)
-    did = views.did_view(bundle, outcome, lang)
-    if did is None:
-        headline: Any = html.Span(t("overview.did_missing", lang))
-    elif did["estimate"] is None:
-        headline = [html.Span(t("overview.did", lang) + ": "), html.Span(did["status"])]
-    else:
-        headline = [
-            html.Span(t("overview.did", lang) + ": "),
-            html.Strong(f"{did['estimate']:+.3f}", id="did-estimate"),
-            html.Span(
-                f" ({t('overview.ci', lang)}: {did['ci_low']:+.3f} … {did['ci_high']:+.3f}; "
-                f"n = {did['n']})"
-            ),
-        ]
-    return fig, headline, layout.html_table(table, lang, "overview-tbl"), shown(table, "overview")
-
-
-def simple_update(
-    fn: Any, page: str, bundle: Bundle, lang: str, *args: Any
-) -> tuple[dict[str, Any], Any, dict[str, Any]]:
-    fig, table = fn(bundle, *args, lang)
-    return fig, layout.html_table(table, lang, f"{page}-tbl"), shown(table, page)
-
-
-def methodology_shown(bundle: Bundle, lang: str) -> dict[str, Any]:
-    tables = views.methodology_view(bundle, lang)
-    return {
-        "tables": [
-            {"name": t(key, lang), **views.table_records(tbl)} for key, tbl in tables.items()
-        ]
-    }
-
-
 def download_payload(data: dict[str, Any] | None, fmt: str, stem: str) -> dict[str, Any] | None:
     """The file of exactly the tables shown: CSV (one table, or several with a ``table``
     column) or XLSX (one sheet per table); formula injection neutralised."""
@@ -110,8 +101,22 @@ def download_payload(data: dict[str, Any] | None, fmt: str, stem: str) -> dict[s
     return dcc.send_bytes(to_csv_bytes(table), f"{stem}.csv")
 
 
-def register(app: Dash, bundle: Bundle, config: DashboardConfig) -> None:
-    """Wire the pure functions above to the app's components."""
+def register(
+    app: Dash, bundle: Bundle, config: DashboardConfig, *, drawn: str | None = None
+) -> None:
+    """Wire the pure functions above to the app's components.
+
+    ``drawn`` is the language in which the app's layout already holds the page at ``/``
+    (:func:`layout.shell` filled by :func:`render_shell`): the first shell call for that page
+    and language then changes nothing, and every page's content arrives with its chart,
+    table and download store drawn, so page callbacks run only when a control changes
+    (``prevent_initial_call``): a page is one round trip, the first page none."""
+    app.clientside_callback(
+        DOCUMENT_LANG_JS,
+        Output("doc-lang", "data"),
+        Input("lang-switch", "value"),
+        Input("title", "children"),
+    )
 
     @app.callback(
         Output("title", "children"),
@@ -123,6 +128,9 @@ def register(app: Dash, bundle: Bundle, config: DashboardConfig) -> None:
         Input("lang-switch", "value"),
     )
     def _shell(pathname, lang):  # type: ignore[no-untyped-def]
+        first = ctx.triggered_id is None and (pathname or "/").rstrip("/") == ""
+        if first and drawn is not None and lang == drawn:
+            return (no_update,) * 5
         return render_shell(bundle, config, pathname, lang)
 
     lang_state = State("lang-switch", "value")
@@ -135,23 +143,19 @@ def register(app: Dash, bundle: Bundle, config: DashboardConfig) -> None:
         Input("overview-outcome", "value"),
         Input("overview-groups", "value"),
         lang_state,
+        prevent_initial_call=True,
     )
     def _overview(outcome, groups, lang):  # type: ignore[no-untyped-def]
         return overview_update(bundle, outcome, groups, lang)
 
-    for page, fn, inputs in (
-        ("indicators", views.indicators_view, ("outcome", "group")),
-        ("communities", views.communities_view, ("outcome", "wave")),
-        ("problems", views.problems_view, ("group", "wave")),
-        ("focus_groups", views.focus_view, ("wave",)),
-        ("programme", programme_view, ("view",)),
-    ):
+    for page, (fn, inputs) in CHART_PAGES.items():
         _register_simple(app, bundle, page, fn, inputs, lang_state)
 
     @app.callback(
         Output({"type": "shown", "page": "methodology"}, "data"),
         Input("methodology-sample", "id"),
         lang_state,
+        prevent_initial_call=True,
     )
     def _method(_id, lang):  # type: ignore[no-untyped-def]
         return methodology_shown(bundle, lang)
@@ -178,6 +182,7 @@ def _register_simple(  # type: ignore[no-untyped-def]
         Output({"type": "shown", "page": page}, "data"),
         *[Input(f"{page}-{name}", "value") for name in inputs],
         lang_state,
+        prevent_initial_call=True,
     )
     def _update(*args):  # type: ignore[no-untyped-def]
         *values, lang = args

@@ -7,6 +7,7 @@ passed to Dash as plain strings, which React renders as text (never as HTML).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -20,19 +21,28 @@ from trustsurvey.publish.bundle import Bundle
 LANG_NAMES = {"uk": "Українська", "en": "English"}
 
 
-def shell(config: DashboardConfig, lang: str) -> html.Div:
-    """The part of the page that never changes; the rest is filled by callbacks."""
+def shell(config: DashboardConfig, lang: str, initial: Sequence[Any] | None = None) -> html.Div:
+    """The part of the page that never changes, filled with ``initial`` (title, subtitle,
+    language label, navigation, page content: :func:`render_shell`'s answer) so that the first
+    page is drawn without waiting for a callback; later the shell callback fills it."""
+    title, subtitle, lang_label, links, content = initial or (None,) * 5
     return html.Div(
         [
             dcc.Location(id="url"),
+            dcc.Store(id="doc-lang"),
             html.Header(
                 className="ts-header",
                 children=[
-                    html.Div([html.H1(id="title"), html.P(id="subtitle", className="ts-subtitle")]),
+                    html.Div(
+                        [
+                            html.H1(title, id="title"),
+                            html.P(subtitle, id="subtitle", className="ts-subtitle"),
+                        ]
+                    ),
                     html.Div(
                         className="ts-lang",
                         children=[
-                            html.Span(id="lang-label"),
+                            html.Span(lang_label, id="lang-label"),
                             dcc.RadioItems(
                                 id="lang-switch",
                                 options=[
@@ -48,8 +58,8 @@ def shell(config: DashboardConfig, lang: str) -> html.Div:
                     ),
                 ],
             ),
-            html.Nav(id="nav", className="ts-nav"),
-            html.Main(id="page"),
+            html.Nav(links, id="nav", className="ts-nav"),
+            html.Main(content, id="page"),
         ]
     )
 
@@ -104,7 +114,8 @@ def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> h
     )
 
 
-def downloads(page: str, lang: str) -> html.Div:
+def downloads(page: str, lang: str, data: dict[str, Any] | None = None) -> html.Div:
+    """CSV/XLSX buttons of a page and the store of what it shows (``data``, see :func:`shown`)."""
     return html.Div(
         className="ts-downloads",
         children=[
@@ -112,22 +123,78 @@ def downloads(page: str, lang: str) -> html.Div:
             html.Button(t("dl.xlsx", lang), id={"type": "dl-xlsx", "page": page}, n_clicks=0),
             html.Span(t("dl.note", lang), className="ts-note"),
             dcc.Download(id={"type": "download", "page": page}),
-            dcc.Store(id={"type": "shown", "page": page}),
+            dcc.Store(id={"type": "shown", "page": page}, data=data),
         ],
     )
+
+
+def shown(table: pd.DataFrame, name: str) -> dict[str, Any]:
+    """Store payload of one shown table."""
+    return {"tables": [{"name": name, **views.table_records(table)}]}
+
+
+def overview_update(
+    bundle: Bundle, outcome: str | None, groups: list[str] | None, lang: str
+) -> tuple[dict[str, Any], Any, Any, dict[str, Any]]:
+    """Figure, DiD headline, table and download store of the overview."""
+    fig, table = views.overview_view(bundle, outcome, groups, lang)
+    did = views.did_view(bundle, outcome, lang)
+    if did is None:
+        headline: Any = html.Span(t("overview.did_missing", lang))
+    elif did["estimate"] is None:
+        headline = [html.Span(t("overview.did", lang) + ": "), html.Span(did["status"])]
+    else:
+        headline = [
+            html.Span(t("overview.did", lang) + ": "),
+            html.Strong(f"{did['estimate']:+.3f}", id="did-estimate"),
+            html.Span(
+                f" ({t('overview.ci', lang)}: {did['ci_low']:+.3f} … {did['ci_high']:+.3f}; "
+                f"n = {did['n']})"
+            ),
+        ]
+    return fig, headline, html_table(table, lang, "overview-tbl"), shown(table, "overview")
+
+
+def simple_update(
+    fn: Any, page: str, bundle: Bundle, lang: str, *args: Any
+) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """Figure, table and download store of a page drawn by ``fn(bundle, *args, lang)``."""
+    fig, table = fn(bundle, *args, lang)
+    return fig, html_table(table, lang, f"{page}-tbl"), shown(table, page)
 
 
 def _control(label: str, component: Any) -> html.Div:
     return html.Div([html.Label(label, htmlFor=component.id), component], className="ts-control")
 
 
-def _graph(page: str) -> dcc.Graph:
+def _controls(lang: str, controls: Sequence[tuple[str, Any]]) -> html.Div:
+    """Labelled controls in a row: ``(translation key of the label, component)`` pairs."""
+    return html.Div(
+        className="ts-controls",
+        children=[_control(t(key, lang), component) for key, component in controls],
+    )
+
+
+def _dropdown(cid: str, options: list[dict[str, Any]], value: Any, *, multi: bool = False) -> Any:
+    return dcc.Dropdown(id=cid, options=options, value=value, multi=multi, clearable=multi)
+
+
+def _radio(cid: str, options: list[dict[str, Any]], value: Any, *, inline: bool = True) -> Any:
+    return dcc.RadioItems(id=cid, options=options, value=value, inline=inline)
+
+
+def _graph(page: str, figure: dict[str, Any] | None = None) -> dcc.Graph:
     return dcc.Graph(
         id=f"{page}-graph",
+        figure=figure or {"data": [], "layout": {}},
         className="ts-graph",
         style={"height": f"{views.GRAPH_HEIGHT}px"},
         config={"displaylogo": False, "responsive": True},
     )
+
+
+def _note(key: str, lang: str) -> html.P:
+    return html.P(t(key, lang), className="ts-note")
 
 
 def _first(options: list[dict[str, Any]], preferred: Any = None) -> Any:
@@ -137,183 +204,188 @@ def _first(options: list[dict[str, Any]], preferred: Any = None) -> Any:
     return values[0] if values else None
 
 
+def _last(options: list[dict[str, Any]]) -> Any:
+    return options[-1]["value"] if options else None
+
+
+def chart_section(
+    page: str,
+    fn: Any,
+    bundle: Bundle,
+    lang: str,
+    heading: Any,
+    controls: Sequence[tuple[str, Any]],
+    *,
+    intro: Sequence[Any] = (),
+    notes: Sequence[str] = (),
+) -> list[Any]:
+    """Heading, controls, chart, notes, table and downloads of one chart, drawn for the
+    controls' first values (the page callback redraws them when a control changes)."""
+    fig, table, data = simple_update(fn, page, bundle, lang, *(c.value for _, c in controls))
+    return [
+        heading,
+        *intro,
+        _controls(lang, controls),
+        _graph(page, fig),
+        *(_note(key, lang) for key in notes),
+        html.Div(table, id=f"{page}-table"),
+        downloads(page, lang, data),
+    ]
+
+
 def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[Any]:
-    """Components of page ``name`` in ``lang``, with the controls' first values chosen."""
+    """Components of page ``name`` in ``lang``, with the controls' first values chosen and
+    the chart, table and download store already drawn for them."""
     if name == "overview":
-        outcomes = views.outcome_options(bundle, lang)
-        groups = views.group_options(bundle, lang)
-        default_groups = [o["value"] for o in groups if o["value"].startswith("arm:")] or [
-            o["value"] for o in groups[:2]
-        ]
-        return [
-            html.H2(t("overview.title", lang)),
-            html.Div(
-                className="ts-controls",
-                children=[
-                    _control(
-                        t("ctl.outcome", lang),
-                        dcc.Dropdown(
-                            id="overview-outcome",
-                            options=outcomes,
-                            value=_first(outcomes, config.default_outcome),
-                            clearable=False,
-                        ),
-                    ),
-                    _control(
-                        t("ctl.groups", lang),
-                        dcc.Dropdown(
-                            id="overview-groups", options=groups, value=default_groups, multi=True
-                        ),
-                    ),
-                ],
-            ),
-            html.Div(id="overview-did", className="ts-did"),
-            _graph("overview"),
-            html.P(t("label.unreliable_note", lang), className="ts-note"),
-            html.Div(id="overview-table"),
-            downloads("overview", lang),
-        ]
+        return overview_page(bundle, config, lang)
     if name == "indicators":
         outcomes = views.outcome_options(bundle, lang, "likert")
         groups = views.community_options(bundle, lang, "likert")
-        return [
+        return chart_section(
+            "indicators",
+            views.indicators_view,
+            bundle,
+            lang,
             html.H2(t("indicators.title", lang)),
-            html.Div(
-                className="ts-controls",
-                children=[
-                    _control(
-                        t("ctl.outcome", lang),
-                        dcc.Dropdown(
-                            id="indicators-outcome",
-                            options=outcomes,
-                            value=_first(outcomes, config.default_outcome),
-                            clearable=False,
-                        ),
+            [
+                (
+                    "ctl.outcome",
+                    _dropdown(
+                        "indicators-outcome", outcomes, _first(outcomes, config.default_outcome)
                     ),
-                    _control(
-                        t("ctl.community", lang),
-                        dcc.Dropdown(
-                            id="indicators-group",
-                            options=groups,
-                            value=_first(groups),
-                            clearable=False,
-                        ),
-                    ),
-                ],
-            ),
-            _graph("indicators"),
-            html.P(t("label.suppressed_note", lang), className="ts-note"),
-            html.Div(id="indicators-table"),
-            downloads("indicators", lang),
-        ]
+                ),
+                ("ctl.community", _dropdown("indicators-group", groups, _first(groups))),
+            ],
+            notes=["label.suppressed_note"],
+        ) + groups_section(bundle, config, lang)
     if name == "communities":
         outcomes = views.outcome_options(bundle, lang)
         waves = views.wave_options(bundle, lang)
-        return [
+        return chart_section(
+            "communities",
+            views.communities_view,
+            bundle,
+            lang,
             html.H2(t("communities.title", lang)),
-            html.Div(
-                className="ts-controls",
-                children=[
-                    _control(
-                        t("ctl.outcome", lang),
-                        dcc.Dropdown(
-                            id="communities-outcome",
-                            options=outcomes,
-                            value=_first(outcomes, config.default_outcome),
-                            clearable=False,
-                        ),
+            [
+                (
+                    "ctl.outcome",
+                    _dropdown(
+                        "communities-outcome", outcomes, _first(outcomes, config.default_outcome)
                     ),
-                    _control(
-                        t("ctl.wave", lang),
-                        dcc.RadioItems(
-                            id="communities-wave",
-                            options=waves,
-                            value=waves[-1]["value"] if waves else None,
-                            inline=True,
-                        ),
-                    ),
-                ],
-            ),
-            _graph("communities"),
-            html.P(t("label.suppressed_note", lang), className="ts-note"),
-            html.Div(id="communities-table"),
-            downloads("communities", lang),
-        ]
+                ),
+                ("ctl.wave", _radio("communities-wave", waves, _last(waves))),
+            ],
+            notes=["label.suppressed_note"],
+        )
     if name == "problems":
         groups = views.community_options(bundle, lang, "problems")
         waves = views.wave_options(bundle, lang, "problems")
-        return [
+        return chart_section(
+            "problems",
+            views.problems_view,
+            bundle,
+            lang,
             html.H2(t("problems.title", lang)),
-            html.Div(
-                className="ts-controls",
-                children=[
-                    _control(
-                        t("ctl.community", lang),
-                        dcc.Dropdown(
-                            id="problems-group",
-                            options=groups,
-                            value=_first(groups),
-                            clearable=False,
-                        ),
-                    ),
-                    _control(
-                        t("ctl.wave", lang),
-                        dcc.RadioItems(
-                            id="problems-wave",
-                            options=waves,
-                            value=waves[-1]["value"] if waves else None,
-                            inline=True,
-                        ),
-                    ),
-                ],
-            ),
-            _graph("problems"),
-            html.Div(id="problems-table"),
-            downloads("problems", lang),
-        ]
+            [
+                ("ctl.community", _dropdown("problems-group", groups, _first(groups))),
+                ("ctl.wave", _radio("problems-wave", waves, _last(waves))),
+            ],
+        )
     if name == "focus_groups":
         waves = [{"label": t("ctl.all_waves", lang), "value": "all"}]
         waves += views.wave_options(bundle, lang, "focus_groups")
-        return [
+        return chart_section(
+            "focus_groups",
+            views.focus_view,
+            bundle,
+            lang,
             html.H2(t("focus.title", lang)),
-            html.Div(
-                className="ts-controls",
-                children=[
-                    _control(
-                        t("ctl.wave", lang),
-                        dcc.RadioItems(
-                            id="focus_groups-wave", options=waves, value="all", inline=True
-                        ),
-                    )
-                ],
-            ),
-            _graph("focus_groups"),
-            html.Div(id="focus_groups-table"),
-            downloads("focus_groups", lang),
-        ]
+            [("ctl.wave", _radio("focus_groups-wave", waves, "all"))],
+        )
     if name == "programme":
-        from trustsurvey.dashboard.programme import view_options
+        from trustsurvey.dashboard.programme import programme_view, view_options
 
         opts = view_options(bundle, lang)
-        return [
+        return chart_section(
+            "programme",
+            programme_view,
+            bundle,
+            lang,
             html.H2(t("programme.title", lang)),
-            html.P(t("programme.note", lang), className="ts-note"),
-            html.Div(
-                className="ts-controls",
-                children=[
-                    _control(
-                        t("ctl.view", lang),
-                        dcc.RadioItems(id="programme-view", options=opts, value=_first(opts)),
-                    )
-                ],
-            ),
-            _graph("programme"),
-            html.Div(id="programme-table"),
-            downloads("programme", lang),
-        ]
+            [("ctl.view", _radio("programme-view", opts, _first(opts), inline=False))],
+            intro=[_note("programme.note", lang)],
+        )
     if name == "methodology":
         return methodology_page(bundle, lang)
     return [html.P(t("label.not_found", lang))]
+
+
+def overview_page(bundle: Bundle, config: DashboardConfig, lang: str) -> list[Any]:
+    outcomes = views.outcome_options(bundle, lang)
+    groups = views.group_options(bundle, lang)
+    chosen = [o["value"] for o in groups if o["value"].startswith("arm:")] or [
+        o["value"] for o in groups[:2]
+    ]
+    outcome = _first(outcomes, config.default_outcome)
+    fig, headline, table, data = overview_update(bundle, outcome, chosen, lang)
+    return [
+        html.H2(t("overview.title", lang)),
+        _controls(
+            lang,
+            [
+                ("ctl.outcome", _dropdown("overview-outcome", outcomes, outcome)),
+                ("ctl.groups", _dropdown("overview-groups", groups, chosen, multi=True)),
+            ],
+        ),
+        html.Div(headline, id="overview-did", className="ts-did"),
+        _graph("overview", fig),
+        _note("label.unreliable_note", lang),
+        html.Div(table, id="overview-table"),
+        downloads("overview", lang, data),
+    ]
+
+
+def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[Any]:
+    """ "By group" on the indicators page: the published subgroup estimates (sex, age, ...)
+    of one outcome and wave, by level and arm or for one community; empty when the bundle
+    has none."""
+    subgroups = views.subgroup_options(bundle, lang)
+    if not subgroups:
+        return []
+    outcomes = views.outcome_options(bundle, lang)
+    waves = views.wave_options(bundle, lang)
+    whom = views.groups_community_options(bundle, lang)
+    return chart_section(
+        "groups",
+        views.groups_view,
+        bundle,
+        lang,
+        html.H2(t("groups.title", lang), id="groups"),
+        [
+            (
+                "ctl.outcome",
+                _dropdown("groups-outcome", outcomes, _first(outcomes, config.default_outcome)),
+            ),
+            ("ctl.subgroup", _dropdown("groups-subgroup", subgroups, _first(subgroups))),
+            ("ctl.wave", _radio("groups-wave", waves, _last(waves))),
+            ("ctl.community", _dropdown("groups-group", whom, _first(whom))),
+        ],
+        notes=["label.suppressed_note", "label.unreliable_bars"],
+    )
+
+
+def methodology_shown(bundle: Bundle, lang: str) -> dict[str, Any]:
+    """Store payload of the methodology page: all its tables, named in ``lang``."""
+    return _tables_shown(views.methodology_view(bundle, lang), lang)
+
+
+def _tables_shown(tables: dict[str, pd.DataFrame], lang: str) -> dict[str, Any]:
+    return {
+        "tables": [
+            {"name": t(key, lang), **views.table_records(tbl)} for key, tbl in tables.items()
+        ]
+    }
 
 
 def methodology_page(bundle: Bundle, lang: str) -> list[Any]:
@@ -333,7 +405,7 @@ def methodology_page(bundle: Bundle, lang: str) -> list[Any]:
         out.append(html.Div(html_table(table, lang), id=f"methodology-{key.split('.')[1]}"))
     created = bundle.manifest.get("created", "")
     out.append(html.P(f"{t('label.created', lang)}: {created}", className="ts-note"))
-    out.append(downloads("methodology", lang))
+    out.append(downloads("methodology", lang, _tables_shown(tables, lang)))
     return out
 
 

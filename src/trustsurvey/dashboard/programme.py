@@ -27,6 +27,8 @@ from trustsurvey.dashboard.views import (
     _frame,
     _layout,
     _round,
+    axis_layout,
+    error_bars,
     esc,
     label,
     status_text,
@@ -207,11 +209,7 @@ def appeals_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFram
         )
     fig = {
         "data": traces,
-        "layout": _layout(
-            barmode="group",
-            xaxis={"type": "category"},
-            yaxis={"title": {"text": esc(t("col.appeals", lang))}},
-        ),
+        "layout": axis_layout(t("col.appeals", lang), barmode="group"),
     }
     rows = [
         {
@@ -241,28 +239,15 @@ def resolution_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataF
                 "name": esc(label(bundle, "arm", arm, lang)),
                 "x": [esc(label(bundle, "period", p, lang)) for p in part["period"]],
                 "y": [_round(v) for v in part["median_days"]],
-                "error_y": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        _round(h - m)
-                        for h, m in zip(part["median_ci_high"], part["median_days"], strict=True)
-                    ],
-                    "arrayminus": [
-                        _round(m - lo)
-                        for lo, m in zip(part["median_ci_low"], part["median_days"], strict=True)
-                    ],
-                },
+                "error_y": error_bars(
+                    part["median_days"], part["median_ci_low"], part["median_ci_high"]
+                ),
                 "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
             }
         )
     fig = {
         "data": traces,
-        "layout": _layout(
-            barmode="group",
-            xaxis={"type": "category"},
-            yaxis={"title": {"text": esc(t("col.median_days", lang))}},
-        ),
+        "layout": axis_layout(t("col.median_days", lang), barmode="group"),
     }
     rows = [
         {
@@ -294,28 +279,13 @@ def training_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFra
                 "name": esc(comp),
                 "x": [esc(label(bundle, "type", v, lang)) for v in part["type"]],
                 "y": [_round(v) for v in part["mean_change"]],
-                "error_y": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        _round(h - m)
-                        for h, m in zip(part["ci_high"], part["mean_change"], strict=True)
-                    ],
-                    "arrayminus": [
-                        _round(m - lo)
-                        for lo, m in zip(part["ci_low"], part["mean_change"], strict=True)
-                    ],
-                },
+                "error_y": error_bars(part["mean_change"], part["ci_low"], part["ci_high"]),
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
             }
         )
     fig = {
         "data": traces,
-        "layout": _layout(
-            barmode="group",
-            xaxis={"type": "category"},
-            yaxis={"title": {"text": esc(t("col.mean_change", lang))}},
-        ),
+        "layout": axis_layout(t("col.mean_change", lang), barmode="group"),
     }
     rows = [
         {
@@ -350,16 +320,7 @@ def dose_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
                 "x": [_round(v) for v in part["activities_per_1000"]],
                 "y": [_round(v) for v in part["change"]],
                 "text": [esc(label(bundle, "community", c, lang)) for c in part["community"]],
-                "error_y": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        _round(h - m) for h, m in zip(part["ci_high"], part["change"], strict=True)
-                    ],
-                    "arrayminus": [
-                        _round(m - lo) for lo, m in zip(part["ci_low"], part["change"], strict=True)
-                    ],
-                },
+                "error_y": error_bars(part["change"], part["ci_low"], part["ci_high"]),
                 "marker": {"size": 10, "color": ARM_COLOURS.get(arm, PALETTE[2])},
             }
         )

@@ -93,6 +93,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "Розподіл відповідей (включно з «важко відповісти»)",
         "en": "Distribution of answers (including 'difficult to answer')",
     },
+    "groups.title": {
+        "uk": "Оцінки за групами населення (стать, вік)",
+        "en": "Estimates by population group (sex, age)",
+    },
+    "groups.by_arm": {
+        "uk": "Усі громади: пілотні та контрольні",
+        "en": "All communities: pilot and control",
+    },
+    "ctl.subgroup": {"uk": "Групування", "en": "Breakdown"},
+    "col.subgroup": {"uk": "Група населення", "en": "Population group"},
+    "label.unreliable_bars": {
+        "uk": "Заштриховані стовпці: ненадійні оцінки.",
+        "en": "Hatched bars: unreliable estimates.",
+    },
     "communities.title": {"uk": "Громади поруч", "en": "Communities side by side"},
     "problems.title": {
         "uk": "Проблеми безпеки, які називають мешканці",
@@ -169,6 +183,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "status.complementary": {
         "uk": "приховано: захищає іншу приховану клітинку",
         "en": "suppressed: protects another suppressed cell",
+    },
+    "status.n_withheld": {
+        "uk": "n не показано: з нього можна було б відновити приховану клітинку",
+        "en": "n withheld: it would reveal a suppressed cell",
     },
     "status.unreliable": {
         "uk": "ненадійна оцінка (коефіцієнт варіації > {max_cv})",

@@ -63,9 +63,12 @@ def status_text(row: Mapping[str, Any], bundle: Bundle, lang: str) -> str:
     reason = row.get("suppression_reason")
     if bool(row.get("suppressed", False)) and isinstance(reason, str):
         return t(f"status.{reason}", lang, min_cell=pol.min_cell)
+    notes = []
+    if reason == "n_withheld":  # the estimate is published, its n alone is not
+        notes.append(t("status.n_withheld", lang))
     if bool(row.get("unreliable", False)):
-        return t("status.unreliable", lang, max_cv=pol.max_cv)
-    return ""
+        notes.append(t("status.unreliable", lang, max_cv=pol.max_cv))
+    return "; ".join(notes)
 
 
 def _round(x: Any) -> Any:
@@ -221,6 +224,53 @@ def _layout(**extra: Any) -> dict[str, Any]:
     return base
 
 
+def error_bars(values: Any, low: Any, high: Any) -> dict[str, Any]:
+    """Asymmetric Plotly error bars reaching from each value to its CI bounds (rounded)."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [_round(h - v) for h, v in zip(high, values, strict=True)],
+        "arrayminus": [_round(v - lo) for lo, v in zip(low, values, strict=True)],
+    }
+
+
+def axis_layout(ytitle: str, **extra: Any) -> dict[str, Any]:
+    """:func:`_layout` with a category x axis and an (escaped) y-axis title."""
+    return _layout(
+        **{"xaxis": {"type": "category"}, "yaxis": {"title": {"text": esc(ytitle)}}, **extra}
+    )
+
+
+def estimate_bars(
+    name: str, x: list[str], part: pd.DataFrame, colour: str, **extra: Any
+) -> dict[str, Any]:
+    """Bars of estimates with 95% CIs; suppressed ones are blank (``None``) and unreliable
+    ones hatched."""
+    return {
+        "type": "bar",
+        "name": esc(name),
+        "x": [esc(v) for v in x],
+        "y": [_round(v) for v in part["estimate"]],
+        "error_y": error_bars(part["estimate"], part["ci_low"], part["ci_high"]),
+        "marker": {
+            "color": colour,
+            "pattern": {"shape": ["/" if bool(u) else "" for u in part["unreliable"]]},
+        },
+        **extra,
+    }
+
+
+def estimate_cells(row: Mapping[str, Any], bundle: Bundle, lang: str) -> dict[str, Any]:
+    """The shown columns of one published estimate: value, 95% CI, n and its note."""
+    return {
+        t("col.estimate", lang): _round(row["estimate"]),
+        t("col.ci_low", lang): _round(row["ci_low"]),
+        t("col.ci_high", lang): _round(row["ci_high"]),
+        t("col.n", lang): _count(row["n"]),
+        t("col.status", lang): status_text(row, bundle, lang),
+    }
+
+
 def overview_view(
     bundle: Bundle, outcome: str | None, groups: list[str] | None, lang: str
 ) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -247,16 +297,7 @@ def overview_view(
                 "name": esc(name),
                 "x": [esc(v) for v in x],
                 "y": y,
-                "error_y": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        _round(h - e) for h, e in zip(sel["ci_high"], sel["estimate"], strict=True)
-                    ],
-                    "arrayminus": [
-                        _round(e - lo) for lo, e in zip(sel["ci_low"], sel["estimate"], strict=True)
-                    ],
-                },
+                "error_y": error_bars(sel["estimate"], sel["ci_low"], sel["ci_high"]),
                 "marker": {
                     "size": 10,
                     "color": colour,
@@ -270,20 +311,10 @@ def overview_view(
                 {
                     t("col.group", lang): name,
                     t("col.wave", lang): xl,
-                    t("col.estimate", lang): _round(r["estimate"]),
-                    t("col.ci_low", lang): _round(r["ci_low"]),
-                    t("col.ci_high", lang): _round(r["ci_high"]),
-                    t("col.n", lang): _count(r["n"]),
-                    t("col.status", lang): status_text(r, bundle, lang),
+                    **estimate_cells(r, bundle, lang),
                 }
             )
-    fig = {
-        "data": traces,
-        "layout": _layout(
-            yaxis={"title": {"text": esc(label(bundle, "outcome", outcome, lang))}},
-            xaxis={"type": "category"},
-        ),
-    }
+    fig = {"data": traces, "layout": axis_layout(label(bundle, "outcome", outcome, lang))}
     return fig, _frame(rows, lang)
 
 
@@ -369,46 +400,104 @@ def communities_view(
     traces, rows = [], []
     for arm, part in sel.groupby("arm", sort=True):
         names = [label(bundle, "community", c, lang) for c in part["community"]]
-        traces.append(
-            {
-                "type": "bar",
-                "name": esc(label(bundle, "arm", arm, lang)),
-                "x": [esc(n) for n in names],
-                "y": [_round(v) for v in part["estimate"]],
-                "error_y": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        _round(h - e)
-                        for h, e in zip(part["ci_high"], part["estimate"], strict=True)
-                    ],
-                    "arrayminus": [
-                        _round(e - lo)
-                        for lo, e in zip(part["ci_low"], part["estimate"], strict=True)
-                    ],
-                },
-                "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
-            }
-        )
+        arm_name = label(bundle, "arm", arm, lang)
+        traces.append(estimate_bars(arm_name, names, part, ARM_COLOURS.get(arm, PALETTE[2])))
         for r, nm in zip(part.to_dict("records"), names, strict=True):
             rows.append(
                 {
                     t("col.community", lang): nm,
-                    t("col.arm", lang): label(bundle, "arm", arm, lang),
-                    t("col.estimate", lang): _round(r["estimate"]),
-                    t("col.ci_low", lang): _round(r["ci_low"]),
-                    t("col.ci_high", lang): _round(r["ci_high"]),
-                    t("col.n", lang): _count(r["n"]),
-                    t("col.status", lang): status_text(r, bundle, lang),
+                    t("col.arm", lang): arm_name,
+                    **estimate_cells(r, bundle, lang),
                 }
             )
     fig = {
         "data": traces,
-        "layout": _layout(
-            yaxis={"title": {"text": esc(label(bundle, "outcome", outcome, lang))}},
-            xaxis={"type": "category"},
+        "layout": axis_layout(
+            label(bundle, "outcome", outcome, lang),
             # long community names under the bars: the legend goes above the plot
             legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        ),
+    }
+    return fig, _frame(rows, lang)
+
+
+def subgroup_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
+    """The published breakdowns of the estimates (e.g. sex, age), in the table's order."""
+    est = bundle.tables.get("estimates")
+    if est is None:
+        return []
+    subs = [s for s in dict.fromkeys(est["subgroup"]) if s != ALL]
+    return [{"label": label(bundle, "subgroup", s, lang), "value": s} for s in subs]
+
+
+def groups_community_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
+    """Whose subgroup estimates: ``arms`` (all communities, each arm) or one community."""
+    est = bundle.tables.get("estimates")
+    if est is None:
+        return []
+    sub = est[est["subgroup"] != ALL]
+    coms = sorted(sub.loc[sub["community"] != ALL, "community"].unique())
+    opts = []
+    if (sub["community"] == ALL).any():
+        opts.append({"label": t("groups.by_arm", lang), "value": "arms"})
+    opts += [{"label": label(bundle, "community", c, lang), "value": f"com:{c}"} for c in coms]
+    return opts
+
+
+def groups_view(
+    bundle: Bundle,
+    outcome: str | None,
+    subgroup: str | None,
+    wave: int | None,
+    group: str | None,
+    lang: str,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Published estimates of ``outcome`` by the levels of ``subgroup`` (e.g. women, men) in
+    one wave, with 95% CIs: one bar per level and arm (``group="arms"``, everyone first) or
+    per level for one community (``"com:<code>"``). Only published rows are read."""
+    est = bundle.tables.get("estimates")
+    if est is None or not outcome or not subgroup or subgroup == ALL or wave is None:
+        return _empty_figure(lang), pd.DataFrame()
+    sel = _part(
+        bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, subgroup, int(wave))
+    )
+    if group == "arms":
+        sel = sel[sel["community"] == ALL]
+        parts = [(a, sel[sel["arm"] == a]) for a in [ALL, *sorted(set(sel["arm"]) - {ALL})]]
+        named = [
+            (label(bundle, "community" if a == ALL else "arm", a, lang), a, p) for a, p in parts
+        ]
+    elif isinstance(group, str) and group.startswith("com:"):
+        part = sel[sel["community"] == group[4:]]
+        arm = str(part["arm"].iloc[0]) if len(part) else ALL
+        named = [(label(bundle, "community", group[4:], lang), arm, part)]
+    else:
+        return _empty_figure(lang), pd.DataFrame()
+    traces, rows = [], []
+    wave_name = wave_label(bundle, int(wave), lang)
+    for name, arm, part in named:
+        if part.empty:
+            continue
+        levels = [label(bundle, "level", v, lang) for v in part["level"]]
+        traces.append(estimate_bars(name, levels, part, ARM_COLOURS.get(arm, PALETTE[2])))
+        for r, lv in zip(part.to_dict("records"), levels, strict=True):
+            rows.append(
+                {
+                    t("col.group", lang): name,
+                    t("col.subgroup", lang): lv,
+                    t("col.wave", lang): wave_name,
+                    **estimate_cells(r, bundle, lang),
+                }
+            )
+    fig = {
+        "data": traces,
+        "layout": axis_layout(
+            label(bundle, "outcome", outcome, lang),
+            barmode="group",
+            xaxis={
+                "type": "category",
+                "title": {"text": esc(label(bundle, "subgroup", subgroup, lang))},
+            },
         ),
     }
     return fig, _frame(rows, lang)
@@ -481,14 +570,7 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
                     t("col.n_mentions", lang): _count(r["n_mentions"]),
                 }
             )
-    fig = {
-        "data": traces,
-        "layout": _layout(
-            barmode="group",
-            yaxis={"title": {"text": esc(t("col.n_groups", lang))}},
-            xaxis={"type": "category"},
-        ),
-    }
+    fig = {"data": traces, "layout": axis_layout(t("col.n_groups", lang), barmode="group")}
     return fig, _frame(rows, lang)
 
 
