@@ -305,3 +305,75 @@ def test_example_programme_page_draws_the_dose_response(example_server, browser)
     )
     assert "Observational" in title
     assert len(_figure(browser, "programme-graph")) >= 2  # communities (by arm) and the fit
+
+
+def _document(driver) -> tuple[str, str]:
+    title, lang = driver.execute_script("return [document.title, document.documentElement.lang]")
+    return title, lang
+
+
+def test_language_switch_changes_the_tab_title_and_html_lang(server, browser):
+    titles = load_config(study="synthetic").title  # dashboards/synthetic.yaml
+    browser.get(server + "/")
+    _wait(browser, "#overview-graph .main-svg")
+    for lang in ("uk", "en", "uk"):
+        browser.find_element(By.CSS_SELECTOR, f"#lang-switch input[value='{lang}']").click()
+        WebDriverWait(browser, WAIT).until(lambda d, lg=lang: _document(d) == (titles[lg], lg))
+        assert _document(browser) == (titles[lang], lang)
+        assert browser.find_element(By.ID, "title").text == titles[lang]
+    assert _errors(browser) == []
+
+
+def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, output_dir):
+    """'By group' on the indicators page: a filter changes the figure, the download holds
+    the shown numbers, suppressed rows read as suppressed, no console errors."""
+    browser.get_log("browser")
+    _open(browser, server, "/indicators", "en")
+    _wait(browser, "#groups-graph .main-svg")
+    _wait(browser, "#groups-tbl")
+    _settle(browser)
+    browser.execute_script("document.getElementById('groups').scrollIntoView()")
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(shots / "groups-en.png"))
+    before = _figure(browser, "groups-graph")
+    assert before and all(len(y) == 2 for y in before)  # sex: women, men
+    browser.find_element(By.CSS_SELECTOR, "#groups-wave input[value='1']").click()
+    WebDriverWait(browser, WAIT).until(lambda d: _figure(d, "groups-graph") != before)
+    _settle(browser)
+    shown = _shown_table(browser, "groups-tbl")
+    assert set(shown["Wave"]) == {"Wave 1 (baseline)"}
+    for f in downloads.glob("*"):
+        f.unlink()
+    browser.find_element(By.CSS_SELECTOR, "button[id*='dl-csv'][id*='groups']").click()
+    deadline = time.time() + WAIT
+    files: list[Path] = []
+    while time.time() < deadline and not files:
+        files = [p for p in downloads.glob("*.csv")]
+        time.sleep(0.1)
+    assert files, "no CSV was downloaded"
+    got = pd.read_csv(io.BytesIO(files[0].read_bytes()), encoding="utf-8-sig", dtype=str)
+    got = got.fillna("")
+    assert list(got.columns) == list(shown.columns)
+    for col in ("Estimate", "95% CI low", "Respondents (n)", "Population group", "Note"):
+        assert got[col].tolist() == shown[col].tolist()
+    # one community, by age: the demo bundle suppresses small age groups there
+    browser.find_element(By.CSS_SELECTOR, "#groups-subgroup input[value='age']").click()
+    _settle(browser)
+    browser.find_element(By.ID, "groups-group").click()  # a Dash 4 dropdown: open, pick
+    option = "label.dash-dropdown-option:has(input[value='com:boyarka'])"
+    WebDriverWait(browser, WAIT).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, option))
+    ).click()
+    _settle(browser)
+    WebDriverWait(browser, WAIT).until(
+        lambda d: set(_shown_table(d, "groups-tbl")["Community or arm"]) == {"Boyarka"}
+    )
+    table = _shown_table(browser, "groups-tbl").set_index("Population group")
+    assert table.at["60+", "Note"] == "suppressed: fewer than 30 respondents"
+    assert table.at["60+", "Estimate"] == ""
+    assert any(
+        e.text.startswith("suppressed")
+        for e in browser.find_elements(By.CSS_SELECTOR, "#groups-tbl td em")
+    )
+    assert _errors(browser) == []

@@ -367,7 +367,7 @@ def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[A
                 "ctl.outcome",
                 _dropdown("groups-outcome", outcomes, _first(outcomes, config.default_outcome)),
             ),
-            ("ctl.subgroup", _dropdown("groups-subgroup", subgroups, _first(subgroups))),
+            ("ctl.subgroup", _radio("groups-subgroup", subgroups, _first(subgroups))),
             ("ctl.wave", _radio("groups-wave", waves, _last(waves))),
             ("ctl.community", _dropdown("groups-group", whom, _first(whom))),
         ],
