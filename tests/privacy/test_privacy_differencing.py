@@ -65,6 +65,11 @@ def collected(bundle) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-de
             "communities": ("/communities", ["communities-outcome", "communities-wave"]),
             "problems": ("/problems", ["problems-group", "problems-wave"]),
             "focus_groups": ("/focus-groups", ["focus_groups-wave"]),
+            # "By group" on the indicators page: subgroup estimates (sex, age) by arm/community
+            "groups": (
+                "/indicators",
+                ["groups-outcome", "groups-subgroup", "groups-wave", "groups-group"],
+            ),
         }
         for page, (path, ids) in simple.items():
             for combo in itertools.product(*(pages[path][i] for i in ids)):
