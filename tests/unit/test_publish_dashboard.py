@@ -237,3 +237,177 @@ def test_wsgi_entry_needs_the_bundle_variable(bundle, monkeypatch):
     server = wsgi.build()
     assert server.test_client().get("/").status_code == 200
     assert not server.debug
+
+
+def _published(bundle, **where) -> pd.DataFrame:
+    est = bundle.tables["estimates"]
+    mask = pd.Series(True, index=est.index)
+    for col, value in where.items():
+        mask &= est[col] == value
+    return est[mask]
+
+
+def test_groups_view_draws_the_published_subgroup_estimates_by_arm(bundle):
+    fig, table = views.groups_view(bundle, "trust_police", "sex", 2, "arms", "en")
+    assert [tr["name"] for tr in fig["data"]] == [
+        "All communities",
+        "Control communities",
+        "Pilot communities",
+    ]
+    rows = _published(bundle, outcome="trust_police", subgroup="sex", wave=2, community="all")
+    for trace, arm in zip(fig["data"], ("all", "control", "pilot"), strict=True):
+        part = rows[rows["arm"] == arm]
+        assert trace["x"] == ["Women", "Men"]
+        assert trace["y"] == [round(v, 3) for v in part["estimate"]]
+        assert trace["error_y"]["array"] == [
+            round(h - e, 3) for h, e in zip(part["ci_high"], part["estimate"], strict=True)
+        ]
+    assert fig["layout"]["xaxis"]["title"]["text"] == "Sex"
+    assert list(table.columns)[:3] == ["Community or arm", "Population group", "Wave"]
+    assert len(table) == len(rows) == 6
+    uk, _ = views.groups_view(bundle, "trust_police", "sex", 2, "arms", "uk")
+    assert uk["data"][0]["x"] == ["Жінки", "Чоловіки"]
+
+
+def test_groups_view_shows_suppressed_rows_as_suppressed(bundle):
+    fig, table = views.groups_view(bundle, "trust_police", "age", 1, "com:boyarka", "en")
+    assert [tr["name"] for tr in fig["data"]] == ["Boyarka"]
+    table = table.set_index("Population group")
+    assert table.at["60+", "Note"] == "suppressed: fewer than 30 respondents"
+    assert pd.isna(table.at["60+", "Estimate"]) and pd.isna(table.at["60+", "95% CI low"])
+    assert fig["data"][0]["y"][2] is None  # no bar for a suppressed cell
+    notes = {
+        "small_cell": "suppressed: fewer than 30 respondents",
+        "complementary": "suppressed: protects another suppressed cell",
+    }
+    seen = set()
+    for (outcome, wave, com), part in _published(bundle, subgroup="age").groupby(
+        ["outcome", "wave", "community"]
+    ):
+        group = "arms" if com == "all" else f"com:{com}"
+        fig, table = views.groups_view(bundle, outcome, "age", wave, group, "en")
+        for r in part[part["suppressed"]].itertuples():
+            if com != "all":
+                name = views.label(bundle, "community", com, "en")
+            else:
+                name = views.label(bundle, "community" if r.arm == "all" else "arm", r.arm, "en")
+            row = table[
+                (table["Population group"] == r.level) & (table["Community or arm"] == name)
+            ]
+            assert row["Note"].tolist() == [notes[r.suppression_reason]], (
+                outcome,
+                wave,
+                com,
+                r.level,
+            )
+            assert row["Estimate"].isna().all()
+            seen.add(r.suppression_reason)
+    assert seen == set(notes)  # both kinds met
+
+
+def test_groups_view_flags_unreliable_estimates(bundle):
+    est = bundle.tables["estimates"].copy()
+    flag = (
+        (est["outcome"] == "safe_night")
+        & (est["subgroup"] == "age")
+        & (est["wave"] == 2)
+        & (est["community"] == "all")
+        & (est["level"] == "60+")
+    )
+    est.loc[flag, "unreliable"] = True
+    shaky = Bundle(bundle.path, bundle.manifest, {**bundle.tables, "estimates": est})
+    fig, table = views.groups_view(shaky, "safe_night", "age", 2, "arms", "en")
+    patterns = [tr["marker"]["pattern"]["shape"] for tr in fig["data"]]
+    assert patterns == [["", "", "/"]] * 3  # hatched, still drawn
+    assert all(tr["y"][2] is not None for tr in fig["data"])
+    notes = table.loc[table["Population group"] == "60+", "Note"]
+    assert notes.tolist() == ["unreliable estimate (coefficient of variation > 0.3)"] * 3
+
+
+def test_groups_view_offers_only_published_breakdowns(bundle):
+    assert [o["value"] for o in views.subgroup_options(bundle, "en")] == ["sex", "age"]
+    whom = [o["value"] for o in views.groups_community_options(bundle, "en")]
+    assert whom[0] == "arms" and "com:bucha" in whom
+    for args in (
+        ("trust_police", "all", 1, "arms"),  # the whole-domain rows are not a breakdown
+        ("trust_police", "education", 1, "arms"),
+        ("trust_police", "sex", 9, "arms"),
+        ("trust_police", "sex", 1, "com:nowhere"),
+        ("trust_police", "sex", 1, "sex:female"),
+        ("phone", "sex", 1, "arms"),
+    ):
+        fig, table = views.groups_view(bundle, *args, "en")
+        assert fig["data"] == [] and table.empty, args
+
+
+def test_groups_callback_as_a_plain_function_and_its_download(bundle):
+    fn, inputs = callbacks.CHART_PAGES["groups"]
+    assert inputs == ("outcome", "subgroup", "wave", "group")
+    fig, component, data = callbacks.simple_update(
+        fn, "groups", bundle, "en", "safe_night", "age", 1, "arms"
+    )
+    assert component.id == "groups-tbl"
+    _, table = views.groups_view(bundle, "safe_night", "age", 1, "arms", "en")
+    csv = callbacks.download_payload(data, "csv", "x")
+    got = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig")
+    assert list(got.columns) == list(table.columns)
+    assert got["Estimate"].tolist() == table["Estimate"].tolist()
+    assert [v for tr in fig["data"] for v in tr["y"]] == table["Estimate"].tolist()
+
+
+def test_first_page_is_in_the_layout_and_pages_arrive_drawn(bundle):
+    """The layout holds the overview with its chart (no callback before the first chart);
+    every page's content carries its figure and store, so page callbacks wait for a change."""
+    app = create_app(bundle)
+    layout = json.loads(app.server.test_client().get("/_dash-layout").get_data(as_text=True))
+    ids = {}
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("props"), dict) and "id" in node["props"]:
+                ids[json.dumps(node["props"]["id"])] = node["props"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    assert ids['"overview-graph"']["figure"]["data"]
+    assert ids['"title"']["children"] == app.title
+    assert ids['{"type": "shown", "page": "overview"}']["data"]["tables"][0]["rows"]
+    deps = app.server.test_client().get("/_dash-dependencies").get_json()
+    pages = [d for d in deps if d["inputs"][0]["id"] not in ("url", "lang-switch")]
+    assert pages and all(d["prevent_initial_call"] for d in pages)
+    for page in ("indicators", "communities", "problems", "focus_groups", "methodology"):
+        content = callbacks.render_shell(bundle, CFG, PATHS[page], "en")[4]
+        stores = [
+            c.data
+            for c in _components(content)
+            if getattr(c, "id", None) == {"type": "shown", "page": page}
+        ]
+        assert stores and stores[0]["tables"], page
+
+
+def _components(component) -> list:
+    out = [component]
+    children = component if isinstance(component, list) else getattr(component, "children", None)
+    if isinstance(children, list):
+        for c in children:
+            out += _components(c)
+    elif children is not None and not isinstance(children, str):
+        out += _components(children)
+    return out
+
+
+def test_tab_title_and_html_lang_script_is_allowed_by_the_csp(bundle):
+    app = create_app(bundle, lang="en")
+    client = app.server.test_client()
+    page = client.get("/")
+    body = page.get_data(as_text=True)
+    assert '<html lang="en">' in body
+    assert callbacks.DOCUMENT_LANG_JS in body  # served inline, as Dash does
+    csp = page.headers["Content-Security-Policy"]
+    live = re.sub(r"<!--.*?-->", "", body, flags=re.S)  # not the IE conditional comment
+    inline = re.findall(r"<script>(.*?)</script>", live, flags=re.S)
+    assert inline
+    for script in inline:
+        digest = base64.b64encode(__import__("hashlib").sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
