@@ -3,7 +3,9 @@
 For each suppressed count or share the audit asks: given every value published and every
 relation that adds up (:mod:`trustsurvey.publish.relations`), what are the smallest and largest
 values it can take? Two linear programmes per cell (``scipy.optimize.linprog``, HiGHS) give the
-bounds; the cell is *exposed* when ``upper - lower`` is below the protection interval.
+bounds; the cell is *exposed* when ``upper - lower`` is below the protection interval. Every
+small and complementary cell must keep it; the n withheld beside a published mean need not
+(it is not sensitive: it is withheld only so that the small cells keep theirs).
 
 The intruder is assumed to know the suppression reasons (a small cell holds ``0 ..
 min_cell - 1`` respondents, a complementary one, or a published estimate whose n alone is
@@ -130,7 +132,7 @@ def audit_tables(
                 if m in nrel:
                     nrel[m] += 1
         for j, v in enumerate(comp_vars[: len(lo)]):
-            req = policy.protection_share if is_share[v] else policy.protection_interval
+            req = _required(v, is_share, reason, policy)
             out.append(
                 {
                     "table": cells.at[v, "kind"],
@@ -214,6 +216,14 @@ def _components(
     return [(sorted(vs), grels.get(root, [])) for root, vs in groups.items()]
 
 
+def _required(v: int, is_share: np.ndarray, reason: np.ndarray, policy: DisclosurePolicy) -> float:
+    """Protection interval a suppressed cell needs: none for a withheld n (not a sensitive
+    value: it is withheld only to protect others, whose own bounds the LPs check)."""
+    if reason[v] == N_WITHHELD:
+        return 0.0
+    return policy.protection_share if is_share[v] else policy.protection_interval
+
+
 def _var_bounds(
     v: int, is_share: np.ndarray, reason: np.ndarray, policy: DisclosurePolicy
 ) -> tuple[float, float | None]:
@@ -271,9 +281,7 @@ def _bounds(
     points: list[np.ndarray] = []  # feasible points found so far (witnesses)
     seen_lo = np.full(k, np.inf)
     seen_hi = np.full(k, -np.inf)
-    req_of = np.array(
-        [policy.protection_share if is_share[v] else policy.protection_interval for v in comp_vars]
-    )
+    req_of = np.array([_required(v, is_share, reason, policy) for v in comp_vars])
 
     def solve(c: np.ndarray) -> tuple[float | None, np.ndarray | None]:
         nonlocal stage
