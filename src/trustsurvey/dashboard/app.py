@@ -58,6 +58,9 @@ def create_app(
     app.index_string = app.index_string.replace("<html>", f'<html lang="{start}">', 1)
     app.layout = layout.shell(cfg, start, callbacks.render_shell(b, cfg, "/", start))
     callbacks.register(app, b, cfg, drawn=start)
+    from trustsurvey.dashboard import cache  # bounded response caches (issue 8, load)
+
+    cache.install(app)
     security.install(app.server, app.csp_hashes())
     return app
 
