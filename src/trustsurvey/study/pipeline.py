@@ -11,6 +11,11 @@ with index scores, personal data removed: ``out/analysis.parquet``) -> ``weight`
 the study's margins: ``out/weighting/``; puts the one weighted design on ``ctx.design``) ->
 ``estimates`` (design-based weighted means of trust by arm x wave: ``out/estimates.csv``).
 Every step after ``weight`` estimates from ``ctx.design`` (:func:`shared_design`).
+
+From ``clean`` on, respondents are in a canonical order (:func:`canonical_order`: by wave,
+then respondent id), whatever the order of the rows in the data files: floating-point sums
+depend on the order of their terms, so this is what makes a permuted data file give a
+byte-identical bundle. ``source_row`` still names each respondent's row in its file.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import DesignError
@@ -52,6 +58,7 @@ class RunContext:
     design: Any = None  # the one SurveyDesign every estimating step uses (see shared_design)
     weighting: Any = None  # WeightingDiagnostics of the weight step (None: not weighted)
     weights_note: str = ""  # which weights ctx.design carries, for the progress lines
+    source_rows: dict[int, list[int]] = field(default_factory=dict)  # wave -> file rows
 
 
 @dataclass(frozen=True)
@@ -87,28 +94,105 @@ def _clean(ctx: RunContext) -> None:
     ctx.cleaned = clean_study(ctx.study, ctx.report, data=ctx.data)
     for path in ctx.cleaned.files:
         ctx.outputs[f"clean_{path.stem}"] = path
+    _canonical_cleaned(ctx)
     ctx.echo(f"      {ctx.cleaned.summary()}")
 
 
+def _canonical_cleaned(ctx: RunContext) -> None:
+    """Put the cleaned respondents of each wave in :func:`canonical_order` (the written
+    ``out/clean/`` files keep the file order) and remember each one's file row, so that
+    every later step — including those re-reading ``ctx.cleaned`` — sees one order."""
+    study, cleaned = ctx.study, ctx.cleaned
+    id_column = respondent_id_column(study.questionnaire)
+    for wave in study.waves:
+        sd = cleaned.data[wave.code]
+        rows = _source_rows(len(sd.data), _file_name(study, wave.file), cleaned.exclusions)
+        order = canonical_order(sd.data, id_column)
+        cleaned.data[wave.code] = _reordered(sd, order)
+        ctx.source_rows[wave.code] = [rows[i] for i in order]
+
+
+def _reordered(sd: Any, order: Any) -> Any:
+    """``sd`` (a ``SurveyData``) with its rows in ``order`` (metadata unchanged)."""
+    import dataclasses
+
+    return dataclasses.replace(sd, data=sd.data.iloc[order].reset_index(drop=True))
+
+
+def respondent_id_column(q: Questionnaire) -> str | None:
+    """The questionnaire's respondent-id item (role ``id``), if it has one."""
+    names = q.items_with_role("id")
+    return names[0] if names else None
+
+
+def canonical_order(frame: pd.DataFrame, id_column: str | None = None) -> np.ndarray:
+    """Row positions that put ``frame`` in canonical order: by ``id_column`` (numeric ids as
+    numbers, missing ids last), ties and frames without an id column by the content of the
+    row (a hash of every other column), then by position.
+
+    The order depends only on the rows, not on where they stand in the file, so a permuted
+    data file gives the same analysis frame and so the same sums to the last bit (floating-
+    point addition is not associative; Goldberg 1991, §4.2). Rows identical in every column
+    are interchangeable.
+
+    >>> f = pd.DataFrame({"resp_id": [12, 3, 7], "q": [1.0, 2.0, 3.0]})
+    >>> canonical_order(f, "resp_id").tolist()
+    [1, 2, 0]
+    >>> canonical_order(f.iloc[[2, 0, 1]], "resp_id").tolist()
+    [2, 0, 1]
+    """
+    others = [c for c in frame.columns if c != id_column]
+    content = (
+        pd.util.hash_pandas_object(frame[others], index=False).to_numpy()
+        if others
+        else np.zeros(len(frame), dtype=np.uint64)
+    )
+    keys = [content]  # np.lexsort: the last key is the primary one; ties keep positions
+    if id_column is not None and id_column in frame.columns:
+        ids = frame[id_column]
+        numeric = pd.to_numeric(ids, errors="coerce")
+        if numeric.notna().sum() == ids.notna().sum():  # numeric ids: by value
+            keys.append(numeric.fillna(np.inf).to_numpy(dtype=float))
+        else:  # text ids: as text, missing last
+            text = [str(v) for v in ids.where(ids.notna(), "")]
+            keys.append(pd.factorize(pd.Series(text, dtype=object), sort=True)[0])
+            keys.append(ids.isna().to_numpy())
+    return np.lexsort(keys)
+
+
 def analysis_frame(
-    study: Study, data: dict[int, Any], exclusions: pd.DataFrame | None = None
+    study: Study,
+    data: dict[int, Any],
+    exclusions: pd.DataFrame | None = None,
+    *,
+    source_rows: dict[int, list[int]] | None = None,
 ) -> pd.DataFrame:
     """Waves stacked, missing codes as NaN, index scores added, an ``arm`` column, no PII.
 
-    ``source_file`` (the wave file, as in the validation report) and ``source_row`` (its
-    1-based data row) say where each respondent came from, so errors can point there
-    (:func:`trustsurvey.study.locate.locate`). For cleaned ``data`` pass the exclusion log
-    (``CleanResult.exclusions``) so the rows cleaning dropped are accounted for.
+    Each wave's respondents are in :func:`canonical_order` (by respondent id), whatever
+    their order in the file. ``source_file`` (the wave file, as in the validation report)
+    and ``source_row`` (its 1-based data row) say where each respondent came from, so errors
+    can point there (:func:`trustsurvey.study.locate.locate`). For cleaned ``data`` in file
+    order pass the exclusion log (``CleanResult.exclusions``) so the rows cleaning dropped
+    are accounted for; for data already reordered, ``source_rows`` (wave code -> the file
+    row of each row of ``data``, as the pipeline's ``RunContext.source_rows``).
     """
     q = study.questionnaire
+    id_column = respondent_id_column(q)
     frames = []
     for wave in study.waves:
-        frame = data[wave.code].analysis()
+        sd = data[wave.code]
+        name = _file_name(study, wave.file)
+        if source_rows is not None and wave.code in source_rows:
+            rows = list(source_rows[wave.code])
+        else:
+            rows = _source_rows(len(sd.data), name, exclusions)
+        order = canonical_order(sd.data, id_column)
+        frame = sd.analysis().iloc[order].reset_index(drop=True)
         if "wave" not in frame.columns:
             frame.insert(0, "wave", wave.code)
-        name = _file_name(study, wave.file)
         frame["source_file"] = name
-        frame["source_row"] = _source_rows(len(frame), name, exclusions)
+        frame["source_row"] = [rows[i] for i in order]
         frames.append(frame)
     frame = _harmonise(pd.concat(frames, ignore_index=True), q)
     present = [n for n in q.indices if all(_has(frame, q, m) for m in _leaves(q, n))]
@@ -175,7 +259,8 @@ def _indices_step(ctx: RunContext) -> None:
 
     data = ctx.cleaned.data if ctx.cleaned is not None else ctx.data
     exclusions = ctx.cleaned.exclusions if ctx.cleaned is not None else None
-    ctx.analysis = analysis_frame(ctx.study, data, exclusions)
+    rows = ctx.source_rows if ctx.cleaned is not None else None
+    ctx.analysis = analysis_frame(ctx.study, data, exclusions, source_rows=rows)
     target = ctx.study.out_dir / "analysis.parquet"
     with atomic_path(target) as tmp:
         ctx.analysis.to_parquet(tmp, index=False)
