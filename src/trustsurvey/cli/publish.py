@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +30,12 @@ def dashboard(
     production: Annotated[
         bool, typer.Option("--production", help="Serve with gunicorn (several workers, no debug).")
     ] = False,
-    workers: Annotated[int, typer.Option(help="gunicorn workers (with --production).")] = 2,
+    workers: Annotated[
+        int, typer.Option(help="gunicorn worker processes (with --production; ~2 per core).")
+    ] = 2,
+    threads: Annotated[
+        int, typer.Option(help="Threads per gunicorn worker (gthread; with --production).")
+    ] = 4,
     debug: Annotated[
         bool, typer.Option("--debug", help="Dash debug mode (never in production).")
     ] = False,
@@ -39,7 +43,10 @@ def dashboard(
     """Serve the bilingual dashboard of a results bundle (reads only the bundle).
 
     HTTP basic auth is enabled when TRUSTSURVEY_DASHBOARD_USER and
-    TRUSTSURVEY_DASHBOARD_PASSWORD are set.
+    TRUSTSURVEY_DASHBOARD_PASSWORD are set. --production runs gunicorn with the WSGI entry
+    trustsurvey.dashboard.wsgi:application (gthread workers, --preload, workers recycled
+    after ~20,000 requests, keep-alive 5 s; callback answers and static files cached in
+    bounded memory); the bundle path reaches it as TRUSTSURVEY_BUNDLE.
     """
     from trustsurvey.errors import PublishError
     from trustsurvey.publish.bundle import read_bundle
@@ -55,17 +62,9 @@ def dashboard(
         env = dict(os.environ, TRUSTSURVEY_BUNDLE=str(bundle.resolve()))
         if config is not None:
             env["TRUSTSURVEY_DASHBOARD_CONFIG"] = str(config.resolve())
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        cmd = [
-            str(gunicorn) if gunicorn.exists() else "gunicorn",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
-            "trustsurvey.dashboard.wsgi:application",
-        ]
+        from trustsurvey.dashboard.wsgi import gunicorn_argv
+
+        cmd = gunicorn_argv(host, port, workers=workers, threads=threads)
         # replace this process so that signals (Ctrl+C, SIGTERM) reach gunicorn directly
         os.execvpe(cmd[0], cmd, env)
     from trustsurvey.dashboard.app import create_app
