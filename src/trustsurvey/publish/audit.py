@@ -89,6 +89,9 @@ def audit_tables(
     suppressed = cells["suppressed"].to_numpy(dtype=bool)
     is_share = cells["is_share"].to_numpy(dtype=bool)
     reason = cells["reason"].to_numpy(dtype=object)
+    kind_of = cells["kind"].to_numpy(dtype=object)
+    row_of = cells["row"].to_numpy(dtype=int)
+    column_of = cells["column"].to_numpy(dtype=object)
     rels = [r for r in index.relations if _touches(r, suppressed)]
     comps = _components(sup_ids, rels)
     out = []
@@ -135,9 +138,9 @@ def audit_tables(
             req = _required(v, is_share, reason, policy)
             out.append(
                 {
-                    "table": cells.at[v, "kind"],
-                    "row": int(cells.at[v, "row"]),
-                    "column": cells.at[v, "column"],
+                    "table": kind_of[v],
+                    "row": int(row_of[v]),
+                    "column": column_of[v],
                     "reason": reason[v],
                     "lower": lo[j],
                     "upper": hi[j],

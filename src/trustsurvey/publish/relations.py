@@ -13,7 +13,7 @@ The relations depend only on the key columns, so the writer (true values) and th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,16 @@ class CellIndex:
 
     cells: pd.DataFrame  # kind, row, column, value, suppressed, reason, is_share
     relations: list[Relation]
+    #: first cell id of each (kind, column): the cell of row ``r`` is ``offset + r``
+    offsets: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def cells_of(self, kind: str, row: int, column: str | None = None) -> list[int]:
+        """Cell ids of one row of ``kind`` (all its count and share cells, or one column)."""
+        return [
+            start + row
+            for (k, col), start in self.offsets.items()
+            if k == kind and column in (None, col)
+        ]
 
     def ids(self, kind: str, column: str) -> np.ndarray:
         """Cell ids of ``kind``'s ``column`` in row order (-1 where absent)."""
@@ -107,7 +117,7 @@ def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
         rels += _cross_relations(tables, offsets)
     if "estimates" in tables and "likert" in tables:
         rels += _answer_relations(tables["estimates"], tables["likert"], offsets)
-    return CellIndex(cells, rels)
+    return CellIndex(cells, rels, offsets)
 
 
 def _margin_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:

@@ -70,7 +70,7 @@ def protect_tables(
             return {k: _finish(k, df, policy) for k, df in published.items()}, audit
         added = 0
         for t, r, col in zip(exposed["table"], exposed["row"], exposed["column"], strict=True):
-            cell = int(index.ids(t, col)[r])
+            cell = index.offsets[(t, col)] + int(r)
             added += _add_complement(cell, index, true, reasons, policy, force=True)
         if not added:
             break
@@ -128,7 +128,7 @@ def _published_index(true_index: CellIndex, published: Mapping[str, pd.DataFrame
     """The index as an intruder sees it: suppressed values blank."""
     cells = true_index.cells.copy()
     cells["value"] = cells["value"].where(~cells["suppressed"].astype(bool))
-    return CellIndex(cells, true_index.relations)
+    return CellIndex(cells, true_index.relations, true_index.offsets)
 
 
 def _singletons(
@@ -150,20 +150,7 @@ def _singletons(
             hits = [m for m in members if sup[m]]
             if len(hits) == 1 and _complement_in(r, hits[0], index, true, reasons, policy):
                 changed = True
-                index.cells["suppressed"] = _sup_vector(index, true)
                 sup = index.cells["suppressed"].to_numpy(dtype=bool)
-
-
-def _sup_vector(index: CellIndex, true: Mapping[str, pd.DataFrame]) -> np.ndarray:
-    c = index.cells
-    out = np.zeros(len(c), dtype=bool)
-    for kind, df in true.items():
-        sel = (c["kind"] == kind).to_numpy()
-        rows = c.loc[sel, "row"].to_numpy()
-        hidden = df["suppressed"].to_numpy(dtype=bool)[rows]
-        withheld = (df["suppression_reason"] == N_WITHHELD).to_numpy(dtype=bool)[rows]
-        out[sel] = hidden | (withheld & (c.loc[sel, "column"] == KINDS[kind].count).to_numpy())
-    return out
 
 
 def _withhold_answer_n(
@@ -183,8 +170,6 @@ def _withhold_answer_n(
     rows = open_rows.reset_index().merge(hit, on=keys, how="inner")["index"].to_numpy()
     for row in rows:
         _withhold_n(int(row), index, true, reasons)
-    if len(rows):
-        index.cells["suppressed"] = _sup_vector(index, true)
 
 
 def _withhold_n(
@@ -193,9 +178,13 @@ def _withhold_n(
     df = true["estimates"]
     df.loc[row, "suppression_reason"] = N_WITHHELD
     reasons["estimates"].iat[row] = N_WITHHELD
-    c = index.cells
-    at = (c["kind"] == "estimates") & (c["row"] == row) & (c["column"] == KINDS["estimates"].count)
-    c.loc[at, "reason"] = N_WITHHELD
+    _mark(index, index.cells_of("estimates", row, KINDS["estimates"].count), N_WITHHELD)
+
+
+def _mark(index: CellIndex, cells: list[int], reason: str) -> None:
+    """Record cells as suppressed (``index.cells`` is indexed by cell id)."""
+    index.cells.loc[cells, "suppressed"] = True
+    index.cells.loc[cells, "reason"] = reason
 
 
 def _add_complement(
@@ -219,7 +208,6 @@ def _add_complement(
                 continue
             used.add(i)
             if _complement_in(index.relations[i], cell, index, true, reasons, policy):
-                index.cells["suppressed"] = _sup_vector(index, true)
                 return 1
             for m in members:
                 if m not in seen:
@@ -260,7 +248,7 @@ def _complement_in(
     df.loc[row, "suppressed"] = True
     df.loc[row, "suppression_reason"] = COMPLEMENTARY
     reasons[kind].iat[row] = COMPLEMENTARY
-    c.loc[(c["kind"] == kind) & (c["row"] == row), "reason"] = COMPLEMENTARY
+    _mark(index, index.cells_of(kind, row), COMPLEMENTARY)
     return True
 
 
