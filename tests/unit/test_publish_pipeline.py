@@ -73,7 +73,10 @@ def test_estimates_cover_community_arm_wave_and_subgroups(run, bundle):
     assert {"pilot", "control"} <= set(est["arm"])
     assert {"sex", "agegrp"} <= set(est["subgroup"])
     shown = est[~est["suppressed"]]
-    assert (shown["n"] >= bundle.policy.min_cell).all()
+    withheld = shown["n"].isna()  # the mean stays, its n alone would reveal a suppressed cell
+    assert (shown.loc[withheld, "suppression_reason"] == "n_withheld").all()
+    assert shown.loc[withheld, "estimate"].notna().all()
+    assert (shown.loc[~withheld, "n"] >= bundle.policy.min_cell).all()
     assert (shown["ci_low"] <= shown["estimate"]).all()
 
 
@@ -135,3 +138,80 @@ def test_a_failed_publish_leaves_the_previous_bundle(run, bundle, monkeypatch):
     with pytest.raises(PublishError):
         steps_publish.run_publish(run)
     assert (Path(bundle.path) / "manifest.json").read_bytes() == before
+
+
+# --- every weighted number of the bundle uses the run's final (raked) weights -------------
+
+
+def _trust_answers(run):
+    """Trust in police with "difficult to answer" kept, arm, wave and both kinds of weights."""
+    from trustsurvey.study.steps_analysis import keep_frame
+
+    frame = run.analysis
+    kept = keep_frame(run, ["trust_police"], ["wave"])
+    assert len(kept) == len(frame)  # the same respondents, in the same order
+    return kept.assign(
+        arm=frame["arm"].to_numpy(),
+        final=run.design.weights.to_numpy(),
+        design=frame[run.study.design.weights].to_numpy(),
+    ).dropna(subset=["trust_police"])
+
+
+def test_likert_shares_are_hand_computed_with_the_final_weights(run, bundle):
+    answers = _trust_answers(run)
+    lik = bundle.tables["likert"]
+    lik = lik[(lik["outcome"] == "trust_police") & ~lik["suppressed"]]
+    assert len(lik) >= 20
+    largest_gap = 0.0
+    for r in lik.itertuples():
+        part = answers if r.arm == ALL else answers[answers["arm"] == r.arm]
+        part = part[part["wave"] == r.wave]
+        hit = part["trust_police"] == float(r.category)
+        share = {w: part.loc[hit, w].sum() / part[w].sum() for w in ("final", "design")}
+        assert r.share == pytest.approx(share["final"], abs=1e-12), r
+        assert r.n == hit.sum()  # unweighted
+        largest_gap = max(largest_gap, abs(share["final"] - share["design"]))
+    assert largest_gap > 1e-3  # the raked weights do move the shares: the test can tell
+
+
+def test_likert_share_weighted_mean_is_the_published_mean(bundle):
+    """Sum of code x share over the substantive answers / their total share = the mean."""
+    lik, est = bundle.tables["likert"], bundle.tables["estimates"]
+    lik = lik[lik["outcome"] == "trust_police"]
+    est = est[
+        (est["outcome"] == "trust_police") & (est["community"] == ALL) & (est["subgroup"] == ALL)
+    ].set_index(["arm", "wave"])["estimate"]
+    checked = 0
+    for (arm, wave), g in lik.groupby(["arm", "wave"]):
+        if g["suppressed"].any():
+            continue
+        sub = g[~g["dont_know"]]
+        mean = (sub["category"].astype(float) * sub["share"]).sum() / sub["share"].sum()
+        assert mean == pytest.approx(est.loc[(arm, wave)], abs=1e-9), (arm, wave)
+        checked += 1
+    assert checked >= 3  # both arms and all, at least one wave each
+
+
+def test_weighted_sample_sizes_sum_the_final_weights(run, bundle):
+    ss = bundle.tables["sample_sizes"]
+    frame = run.analysis.assign(_w=run.design.weights.to_numpy())
+    for r in ss[(ss["community"] == ALL) & ~ss["suppressed"]].itertuples():
+        part = frame[frame["wave"] == r.wave]
+        part = part if r.arm == ALL else part[part["arm"] == r.arm]
+        assert r.n_weighted == pytest.approx(part["_w"].sum(), rel=1e-12)
+        assert r.n == len(part)
+
+
+def test_problem_shares_are_hand_computed_with_the_final_weights(run, bundle):
+    q = run.study.questionnaire
+    cols = dict(zip(q.items["problems"].options, q.columns_for("problems"), strict=True))
+    frame = run.analysis.assign(_w=run.design.weights.to_numpy())
+    pr = bundle.tables["problems"]
+    pr = pr[(pr["community"] == ALL) & (pr["arm"] != ALL) & ~pr["suppressed"]]
+    checked = 0
+    for r in pr.itertuples():
+        col = cols[r.problem]
+        part = frame[(frame["wave"] == r.wave) & (frame["arm"] == r.arm)].dropna(subset=[col])
+        assert r.share == pytest.approx((part[col] * part["_w"]).sum() / part["_w"].sum()), r
+        checked += 1
+    assert checked >= 10
