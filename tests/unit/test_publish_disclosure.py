@@ -230,3 +230,30 @@ def test_the_n_beside_a_mean_stays_when_its_distribution_is_fully_published():
     out, _ = protect_tables(_mean_with_distribution(dont_know=45), POLICY)
     est = out["estimates"].iloc[0]
     assert est["n"] == 200 and pd.isna(est["suppression_reason"])
+
+
+def test_appeal_counts_use_the_records_threshold():
+    """Hotline appeals are records, not respondents: suppressed below ``min_records``."""
+    rows = [
+        {"community": c, "category": k, "period": "p1", "n": n}
+        for c, k, n in [
+            ("a", "rudeness", 4),
+            ("a", "inaction", 12),
+            ("b", "rudeness", 15),
+            ("b", "inaction", 25),
+        ]
+    ]
+    for k in ("rudeness", "inaction"):
+        rows.append({"community": ALL, "category": k, "period": "p1", "n": 0})
+    appeals = pd.DataFrame(rows)
+    for k in ("rudeness", "inaction"):
+        parts = appeals[(appeals["category"] == k) & (appeals["community"] != ALL)]["n"].sum()
+        appeals.loc[(appeals["category"] == k) & (appeals["community"] == ALL), "n"] = parts
+    out, audit = protect_tables({"appeals": normalize_table("appeals", appeals)}, POLICY)
+    got = out["appeals"].set_index(["community", "category"])
+    assert got.at[("a", "rudeness"), "suppression_reason"] == "small_cell"  # 4 < 10
+    assert not got.at[("a", "inaction"), "suppressed"]  # 12: shown, though < min_cell 30
+    assert got["suppressed"].sum() >= 2  # with a complement
+    assert not audit["exposed"].any()
+    small = audit[audit["reason"] == "small_cell"].iloc[0]
+    assert small["upper"] <= POLICY.min_records - 1  # the intruder knows it is below 10

@@ -9,9 +9,9 @@ small and complementary cell must keep it; the n withheld beside a published mea
 
 The intruder is assumed to know the suppression reasons (a small cell holds ``0 ..
 min_cell - 1`` respondents, a complementary one, or a published estimate whose n alone is
-withheld, at least ``min_cell``) and to assume that
-margins over communities and arms add up exactly, subgroups and shares too unless that
-contradicts the published numbers (item non-response; then they are read as ``<=``), and
+withheld, at least ``min_cell``; ``min_records`` for counts of records such as appeals) and
+to assume that margins over communities and arms add up exactly, subgroups and shares too
+unless that contradicts the published numbers (item non-response; then they are read as ``<=``), and
 counts stay within their sample sizes.
 
 References: Hundepool et al. (2012) *Statistical Disclosure Control*, Wiley, sec. 4.3-4.4;
@@ -92,6 +92,7 @@ def audit_tables(
     kind_of = cells["kind"].to_numpy(dtype=object)
     row_of = cells["row"].to_numpy(dtype=int)
     column_of = cells["column"].to_numpy(dtype=object)
+    floor_of = pd.Series(kind_of).map({k: policy.threshold(k) for k in set(kind_of)}).to_numpy()
     rels = [r for r in index.relations if _touches(r, suppressed)]
     comps = _components(sup_ids, rels)
     out = []
@@ -123,6 +124,7 @@ def audit_tables(
                 suppressed,
                 is_share,
                 reason,
+                floor_of,
                 policy,
                 stop_early,
                 exact,
@@ -135,7 +137,7 @@ def audit_tables(
                 if m in nrel:
                     nrel[m] += 1
         for j, v in enumerate(comp_vars[: len(lo)]):
-            req = _required(v, is_share, reason, policy)
+            req = _required(v, is_share, reason, floor_of, policy)
             out.append(
                 {
                     "table": kind_of[v],
@@ -219,23 +221,33 @@ def _components(
     return [(sorted(vs), grels.get(root, [])) for root, vs in groups.items()]
 
 
-def _required(v: int, is_share: np.ndarray, reason: np.ndarray, policy: DisclosurePolicy) -> float:
+def _required(
+    v: int,
+    is_share: np.ndarray,
+    reason: np.ndarray,
+    floor_of: np.ndarray,
+    policy: DisclosurePolicy,
+) -> float:
     """Protection interval a suppressed cell needs: none for a withheld n (not a sensitive
-    value: it is withheld only to protect others, whose own bounds the LPs check)."""
+    value: it is withheld only to protect others, whose own bounds the LPs check); for a
+    count, at most ``threshold - 1``, the whole range the small-cell rule already reveals
+    (``0 .. threshold - 1``), so that a threshold below the interval can still be met."""
     if reason[v] == N_WITHHELD:
         return 0.0
-    return policy.protection_share if is_share[v] else policy.protection_interval
+    if is_share[v]:
+        return policy.protection_share
+    return min(policy.protection_interval, float(floor_of[v] - 1))
 
 
 def _var_bounds(
-    v: int, is_share: np.ndarray, reason: np.ndarray, policy: DisclosurePolicy
+    v: int, is_share: np.ndarray, reason: np.ndarray, threshold: int
 ) -> tuple[float, float | None]:
     if is_share[v]:
         return (0.0, 1.0)
     if reason[v] == SMALL_CELL:
-        return (0.0, float(policy.min_cell - 1))
+        return (0.0, float(threshold - 1))
     if reason[v] in (COMPLEMENTARY, N_WITHHELD):  # a published row is not a small cell
-        return (float(policy.min_cell), None)
+        return (float(threshold), None)
     return (0.0, None)
 
 
@@ -246,12 +258,13 @@ def _bounds(
     suppressed: np.ndarray,
     is_share: np.ndarray,
     reason: np.ndarray,
+    floor_of: np.ndarray,
     policy: DisclosurePolicy,
     stop_early: bool = False,
     exact: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     pos = {v: j for j, v in enumerate(comp_vars)}
-    bounds = [_var_bounds(v, is_share, reason, policy) for v in comp_vars]
+    bounds = [_var_bounds(v, is_share, reason, int(floor_of[v])) for v in comp_vars]
     k = len(comp_vars)
     if not comp_rels:  # nothing published relates to it: only its own bounds
         lo = np.array([b[0] for b in bounds], dtype=float)
@@ -284,7 +297,7 @@ def _bounds(
     points: list[np.ndarray] = []  # feasible points found so far (witnesses)
     seen_lo = np.full(k, np.inf)
     seen_hi = np.full(k, -np.inf)
-    req_of = np.array([_required(v, is_share, reason, policy) for v in comp_vars])
+    req_of = np.array([_required(v, is_share, reason, floor_of, policy) for v in comp_vars])
 
     def solve(c: np.ndarray) -> tuple[float | None, np.ndarray | None]:
         nonlocal stage

@@ -3,6 +3,8 @@
 >>> p = DisclosurePolicy.from_settings({"min_cell": 50})
 >>> p.min_cell, p.max_cv
 (50, 0.3)
+>>> p.threshold("appeals"), p.threshold("likert")
+(10, 50)
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 
 from trustsurvey.errors import PublishError
 
+NAMES = ("min_cell", "max_cv", "min_records", "protection_interval", "protection_share")
+
 
 @dataclass(frozen=True)
 class DisclosurePolicy:
@@ -22,6 +26,11 @@ class DisclosurePolicy:
     ----------
     min_cell
         Cells with fewer unweighted respondents are suppressed (primary suppression).
+    min_records
+        Same for tables that count programme records rather than survey respondents
+        (hotline appeals): a count of appeals below it is suppressed. Administrative counts
+        are usually protected with a smaller threshold than survey cells (10 is common); a
+        survey cell's threshold also guards the reliability of its estimate.
     max_cv
         Estimates with a coefficient of variation ``se / |estimate|`` above this are flagged
         ``unreliable`` (kept, flagged).
@@ -34,11 +43,12 @@ class DisclosurePolicy:
 
     min_cell: int = 30
     max_cv: float = 0.3
+    min_records: int = 10
     protection_interval: float = 10.0
     protection_share: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("min_cell", "max_cv", "protection_interval", "protection_share"):
+        for name in NAMES:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise PublishError(
@@ -48,6 +58,7 @@ class DisclosurePolicy:
                 )
         checks = (
             ("min_cell", self.min_cell >= 1, "an integer of at least 1, e.g. 30"),
+            ("min_records", self.min_records >= 1, "an integer of at least 1, e.g. 10"),
             ("max_cv", self.max_cv > 0, "a positive number, e.g. 0.3"),
             ("protection_interval", self.protection_interval >= 0, "e.g. 10"),
             ("protection_share", 0 <= self.protection_share < 1, "e.g. 0.05"),
@@ -68,17 +79,24 @@ class DisclosurePolicy:
             return cls()
         if isinstance(settings, cls):
             return settings
-        names = ("min_cell", "max_cv", "protection_interval", "protection_share")
         if isinstance(settings, Mapping):
-            values = {k: settings[k] for k in names if k in settings}
+            values = {k: settings[k] for k in NAMES if k in settings}
         else:
-            values = {k: getattr(settings, k) for k in names if hasattr(settings, k)}
+            values = {k: getattr(settings, k) for k in NAMES if hasattr(settings, k)}
         try:
             return cls(**values)
         except TypeError as err:
             raise PublishError(
                 f"invalid disclosure policy: {err}", item="publish", hint="use numbers"
             ) from err
+
+    def threshold(self, kind: str) -> int:
+        """Smallest count published in a table of ``kind`` (``min_records`` for tables of
+        records, ``min_cell`` for survey respondents)."""
+        from trustsurvey.publish.schema import KINDS
+
+        spec = KINDS.get(kind)
+        return self.min_records if spec is not None and spec.unit == "records" else self.min_cell
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form stored in ``manifest.json``."""

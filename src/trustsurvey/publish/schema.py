@@ -48,6 +48,9 @@ class TableKind:
         A share column that adds up to 1 within a group of key columns, or ``None``.
     share_group
         Keys defining the groups within which ``share`` adds to 1.
+    unit
+        What ``count`` counts: ``"respondents"`` (survey cells, threshold ``min_cell``) or
+        ``"records"`` (programme records such as hotline appeals, threshold ``min_records``).
     """
 
     name: str
@@ -61,6 +64,7 @@ class TableKind:
     share: str | None = None
     share_group: tuple[str, ...] = ()
     cv: bool = False
+    unit: str = "respondents"
     doc: str = ""
     text_columns: tuple[str, ...] = field(default=())
 
@@ -199,6 +203,7 @@ KINDS: dict[str, TableKind] = {
             count="n",
             dims=(("community",), ("category",)),
             blank=("n", "per_1000"),
+            unit="records",
             doc="Hotline appeals per community, category and period; small counts suppressed.",
         ),
         TableKind(

@@ -1,6 +1,7 @@
 """Primary and complementary cell suppression, and reliability flags.
 
-1. *Primary*: a row whose unweighted count (``n``) is below ``policy.min_cell`` is suppressed
+1. *Primary*: a row whose unweighted count (``n``) is below ``policy.min_cell`` (for tables of
+   records such as hotline appeals, ``policy.min_records``) is suppressed
    (reason ``small_cell``): its estimate, interval, shares and ``n`` are blanked.
 2. *Complementary*: a suppressed value must not be recomputable from a margin, a share total or
    another table. Every relation with a single suppressed member gets a second one (the
@@ -106,7 +107,7 @@ def _primary(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series
     spec = KINDS[kind]
     reason = pd.Series(None, index=df.index, dtype=object)
     if spec.count:
-        reason[df[spec.count] < policy.min_cell] = SMALL_CELL
+        reason[df[spec.count] < policy.threshold(kind)] = SMALL_CELL
     return reason
 
 
@@ -234,7 +235,8 @@ def _complement_in(
     if not candidates:
         return False
     counts = np.array([_row_count(c, m, true) for m in candidates])
-    enough = counts >= policy.min_cell + policy.protection_interval
+    floor = np.array([policy.threshold(str(c.at[m, "kind"])) for m in candidates])
+    enough = counts >= floor + policy.protection_interval
     pick = (
         candidates[int(np.argmin(np.where(enough, counts, np.inf)))]
         if enough.any()

@@ -352,9 +352,21 @@ class _Loader:
         min_cell = raw.get("min_cell", default.min_cell)
         if min_cell < 1:
             raise self.fail("publish.min_cell", "must be at least 1", "e.g. 30")
+        min_records = raw.get("min_records", default.min_records)
+        if min_records < 1:
+            raise self.fail("publish.min_records", "must be at least 1", "e.g. 10")
+        interval = float(raw.get("protection_interval", default.protection_interval))
+        if interval < 0:
+            raise self.fail("publish.protection_interval", "must not be negative", "e.g. 10")
+        share = float(raw.get("protection_share", default.protection_share))
+        if not 0 <= share < 1:
+            raise self.fail("publish.protection_share", "must be in [0, 1)", "e.g. 0.05")
         return PublishSpec(
             min_cell=min_cell,
             max_cv=max_cv,
+            min_records=min_records,
+            protection_interval=interval,
+            protection_share=share,
             languages=tuple(raw.get("languages", default.languages)),
         )
 

@@ -192,6 +192,9 @@ class PublishSpec:
 
     min_cell: int = 30
     max_cv: float = 0.3
+    min_records: int = 10
+    protection_interval: float = 10.0
+    protection_share: float = 0.05
     languages: tuple[str, ...] = ("uk", "en")
 
 

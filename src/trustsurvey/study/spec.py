@@ -159,6 +159,13 @@ STUDY_SPEC: dict[str, Key] = {
         children={
             "min_cell": Key("int", False, "smallest unweighted cell shown"),
             "max_cv": Key("number", False, "largest coefficient of variation shown"),
+            "min_records": Key("int", False, "smallest count of appeals (records) shown"),
+            "protection_interval": Key(
+                "number", False, "narrowest interval, in respondents, left for a hidden count"
+            ),
+            "protection_share": Key(
+                "number", False, "narrowest interval, on the 0-1 scale, left for a hidden share"
+            ),
             "languages": Key("list", False, "languages of the outputs", elements="str"),
         },
     ),

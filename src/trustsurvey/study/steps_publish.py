@@ -494,6 +494,7 @@ def _empty(value: Any) -> bool:
 def run_publish(ctx: RunContext) -> None:
     """The step: write ``out/bundle/``, ``out/report.html`` and ``out/tables.xlsx``."""
     from trustsurvey.publish import publish_study_results
+    from trustsurvey.publish.policy import DisclosurePolicy
 
     study = ctx.study
     tables = collect_tables(ctx)
@@ -501,7 +502,7 @@ def run_publish(ctx: RunContext) -> None:
         ctx.echo("      skipped: nothing to publish (no analysis data)")
         return
     pub = study.publish
-    policy = {"min_cell": pub.min_cell, "max_cv": pub.max_cv}
+    policy = DisclosurePolicy.from_settings(pub)  # every publish: setting of study.yaml
     meta = study_meta(ctx, ctx.analysis)
     meta["languages"] = list(pub.languages)
     path = publish_study_results(tables, study.out_dir, study_meta=meta, policy=policy, report=True)
@@ -513,9 +514,11 @@ def run_publish(ctx: RunContext) -> None:
     bundle = read_bundle(path)
     sup = bundle.manifest["disclosure"]["suppressed"]
     n_sup = sum(v["small_cell"] + v["complementary"] for v in sup.values())
+    n_withheld = sum(v.get("n_withheld", 0) for v in sup.values())
     ctx.echo(
         f"      {len(bundle.tables)} tables ({', '.join(bundle.tables)}); "
-        f"{n_sup} cell(s) suppressed (min_cell {pub.min_cell})"
+        f"{n_sup} row(s) suppressed (min_cell {pub.min_cell}, appeals {pub.min_records}), "
+        f"the n of {n_withheld} published mean(s) withheld"
     )
     ctx.echo(f"      bundle in {path}; report {ctx.outputs['report']}")
 
