@@ -117,7 +117,7 @@ def test_publish_settings_reach_the_disclosure_policy(example: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(
         text.replace(
-            "  min_cell: 30\n",
+            "  min_cell: 30\n  min_records: 10\n",
             "  min_cell: 40\n  min_records: 5\n  protection_interval: 8\n  protection_share: 0.1\n",
         ),
         encoding="utf-8",
@@ -126,7 +126,7 @@ def test_publish_settings_reach_the_disclosure_policy(example: Path) -> None:
     assert (policy.min_cell, policy.min_records) == (40, 5)
     assert (policy.protection_interval, policy.protection_share) == (8, 0.1)
     assert policy.threshold("appeals") == 5 and policy.threshold("likert") == 40
-    path.write_text(text.replace("  min_cell: 30\n", "  min_records: 0\n"), encoding="utf-8")
+    path.write_text(text.replace("  min_records: 10\n", "  min_records: 0\n"), encoding="utf-8")
     with pytest.raises(StudyError, match="min_records") as err:
         load_study(example)
     assert "study.yaml" in str(err.value) and "e.g. 10" in str(err.value)

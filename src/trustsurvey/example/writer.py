@@ -130,6 +130,7 @@ validation:
   interviewer_min_interviews: 20
 publish:
   min_cell: 30
+  min_records: 10
   max_cv: 0.3
   languages: [uk, en]
 """
