@@ -122,6 +122,12 @@ def test_demo_bundle_passes_the_audit_across_tables():
         assert shown.loc[withheld, "n"].isna().all()
         if kind == "estimates":  # the means stay published, only their n is withheld
             assert withheld.sum() >= 10 and shown.loc[withheld, "estimate"].notna().all()
+    # a DiD's n less the published overall n would give back a withheld overall n
+    est, did = b.tables["estimates"], b.tables["did"]
+    overall = est[(est["community"] == ALL) & (est["subgroup"] == ALL)]
+    hidden = set(overall.loc[overall["n"].isna(), "outcome"])
+    assert hidden and set(did.loc[did["n"].isna(), "outcome"]) == hidden
+    assert did["estimate"].notna().all()
 
 
 def test_a_bundle_edited_to_reveal_a_cell_fails_the_audit(tmp_path):

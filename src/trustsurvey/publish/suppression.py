@@ -57,6 +57,7 @@ def protect_tables(
     for _ in range(MAX_ROUNDS):
         _withhold_answer_n(index, true, reasons)
         _singletons(index, true, reasons, policy)
+        _withhold_did_n(index, true, reasons)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
             published,
@@ -173,13 +174,32 @@ def _withhold_answer_n(
         _withhold_n(int(row), index, true, reasons)
 
 
-def _withhold_n(
-    row: int, index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]
+def _withhold_did_n(
+    index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]
 ) -> None:
-    df = true["estimates"]
-    df.loc[row, "suppression_reason"] = N_WITHHELD
-    reasons["estimates"].iat[row] = N_WITHHELD
-    _mark(index, index.cells_of("estimates", row, KINDS["estimates"].count), N_WITHHELD)
+    """Withhold the n of a DiD result (the respondents of both arms in its waves) when the n
+    of an overall estimate of its outcome is hidden: their difference would give it back."""
+    if "did" not in true or "estimates" not in true:
+        return
+    est, did = true["estimates"], true["did"]
+    overall = (est["community"] == ALL) & (est["subgroup"] == ALL) & (est["level"] == ALL)
+    hidden = est["suppressed"] | (est["suppression_reason"] == N_WITHHELD)
+    outcomes = set(est.loc[overall & hidden, "outcome"])
+    open_rows = ~did["suppressed"] & did["suppression_reason"].isna()
+    for row in np.flatnonzero(open_rows & did["outcome"].isin(outcomes)):
+        _withhold_n(int(row), index, true, reasons, kind="did")
+
+
+def _withhold_n(
+    row: int,
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    kind: str = "estimates",
+) -> None:
+    true[kind].loc[row, "suppression_reason"] = N_WITHHELD
+    reasons[kind].iat[row] = N_WITHHELD
+    _mark(index, index.cells_of(kind, row, KINDS[kind].count), N_WITHHELD)
 
 
 def _mark(index: CellIndex, cells: list[int], reason: str) -> None:
