@@ -195,12 +195,11 @@ def _shown_table(driver, table_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=head)
 
 
-def test_download_returns_the_shown_numbers(server, browser, downloads):
-    _open(browser, server, "/communities", "en")
-    _wait(browser, "#communities-tbl")
-    _settle(browser)
-    shown = _shown_table(browser, "communities-tbl")
-    browser.find_element(By.CSS_SELECTOR, "button[id*='dl-csv'][id*='communities']").click()
+def _download_csv(driver, downloads: Path, page: str) -> pd.DataFrame:
+    """Click the page's "Download CSV" and read the file the browser saved (as text)."""
+    for f in downloads.glob("*"):
+        f.unlink()
+    driver.find_element(By.CSS_SELECTOR, f"button[id*='dl-csv'][id*='\"{page}\"']").click()
     deadline = time.time() + WAIT
     files: list[Path] = []
     while time.time() < deadline and not files:
@@ -208,7 +207,15 @@ def test_download_returns_the_shown_numbers(server, browser, downloads):
         time.sleep(0.1)
     assert files, "no CSV was downloaded"
     got = pd.read_csv(io.BytesIO(files[0].read_bytes()), encoding="utf-8-sig", dtype=str)
-    got = got.fillna("")
+    return got.fillna("")
+
+
+def test_download_returns_the_shown_numbers(server, browser, downloads):
+    _open(browser, server, "/communities", "en")
+    _wait(browser, "#communities-tbl")
+    _settle(browser)
+    shown = _shown_table(browser, "communities-tbl")
+    got = _download_csv(browser, downloads, "communities")
     assert list(got.columns) == list(shown.columns)
     for col in ("Estimate", "Respondents (n)", "Community"):
         assert got[col].tolist() == shown[col].tolist()
@@ -343,17 +350,7 @@ def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, ou
     _settle(browser)
     shown = _shown_table(browser, "groups-tbl")
     assert set(shown["Wave"]) == {"Wave 1 (baseline)"}
-    for f in downloads.glob("*"):
-        f.unlink()
-    browser.find_element(By.CSS_SELECTOR, "button[id*='dl-csv'][id*='groups']").click()
-    deadline = time.time() + WAIT
-    files: list[Path] = []
-    while time.time() < deadline and not files:
-        files = [p for p in downloads.glob("*.csv")]
-        time.sleep(0.1)
-    assert files, "no CSV was downloaded"
-    got = pd.read_csv(io.BytesIO(files[0].read_bytes()), encoding="utf-8-sig", dtype=str)
-    got = got.fillna("")
+    got = _download_csv(browser, downloads, "groups")
     assert list(got.columns) == list(shown.columns)
     for col in ("Estimate", "95% CI low", "Respondents (n)", "Population group", "Note"):
         assert got[col].tolist() == shown[col].tolist()

@@ -233,87 +233,85 @@ def chart_section(
     ]
 
 
+#: the heading of each page drawn by :func:`chart_section`
+TITLES = {
+    "indicators": "indicators.title",
+    "communities": "communities.title",
+    "problems": "problems.title",
+    "focus_groups": "focus.title",
+    "programme": "programme.title",
+}
+
+
+def _outcome(page: str, bundle: Bundle, config: DashboardConfig, lang: str, kind: str) -> Any:
+    opts = views.outcome_options(bundle, lang, kind)
+    return "ctl.outcome", _dropdown(f"{page}-outcome", opts, _first(opts, config.default_outcome))
+
+
+def _place(page: str, bundle: Bundle, lang: str, kind: str) -> Any:
+    opts = views.community_options(bundle, lang, kind)
+    return "ctl.community", _dropdown(f"{page}-group", opts, _first(opts))
+
+
+def _wave(page: str, bundle: Bundle, lang: str, kind: str) -> Any:
+    opts = views.wave_options(bundle, lang, kind)
+    return "ctl.wave", _radio(f"{page}-wave", opts, _last(opts))
+
+
 def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[Any]:
     """Components of page ``name`` in ``lang``, with the controls' first values chosen and
     the chart, table and download store already drawn for them."""
+    heading = html.H2(t(TITLES[name], lang)) if name in TITLES else None
     if name == "overview":
         return overview_page(bundle, config, lang)
     if name == "indicators":
-        outcomes = views.outcome_options(bundle, lang, "likert")
-        groups = views.community_options(bundle, lang, "likert")
+        controls = [
+            _outcome(name, bundle, config, lang, "likert"),
+            _place(name, bundle, lang, "likert"),
+        ]
         return chart_section(
-            "indicators",
+            name,
             views.indicators_view,
             bundle,
             lang,
-            html.H2(t("indicators.title", lang)),
-            [
-                (
-                    "ctl.outcome",
-                    _dropdown(
-                        "indicators-outcome", outcomes, _first(outcomes, config.default_outcome)
-                    ),
-                ),
-                ("ctl.community", _dropdown("indicators-group", groups, _first(groups))),
-            ],
+            heading,
+            controls,
             notes=["label.suppressed_note"],
         ) + groups_section(bundle, config, lang)
     if name == "communities":
-        outcomes = views.outcome_options(bundle, lang)
-        waves = views.wave_options(bundle, lang)
+        controls = [
+            _outcome(name, bundle, config, lang, "estimates"),
+            _wave(name, bundle, lang, "estimates"),
+        ]
         return chart_section(
-            "communities",
+            name,
             views.communities_view,
             bundle,
             lang,
-            html.H2(t("communities.title", lang)),
-            [
-                (
-                    "ctl.outcome",
-                    _dropdown(
-                        "communities-outcome", outcomes, _first(outcomes, config.default_outcome)
-                    ),
-                ),
-                ("ctl.wave", _radio("communities-wave", waves, _last(waves))),
-            ],
+            heading,
+            controls,
             notes=["label.suppressed_note"],
         )
     if name == "problems":
-        groups = views.community_options(bundle, lang, "problems")
-        waves = views.wave_options(bundle, lang, "problems")
-        return chart_section(
-            "problems",
-            views.problems_view,
-            bundle,
-            lang,
-            html.H2(t("problems.title", lang)),
-            [
-                ("ctl.community", _dropdown("problems-group", groups, _first(groups))),
-                ("ctl.wave", _radio("problems-wave", waves, _last(waves))),
-            ],
-        )
+        controls = [_place(name, bundle, lang, "problems"), _wave(name, bundle, lang, "problems")]
+        return chart_section(name, views.problems_view, bundle, lang, heading, controls)
     if name == "focus_groups":
         waves = [{"label": t("ctl.all_waves", lang), "value": "all"}]
         waves += views.wave_options(bundle, lang, "focus_groups")
-        return chart_section(
-            "focus_groups",
-            views.focus_view,
-            bundle,
-            lang,
-            html.H2(t("focus.title", lang)),
-            [("ctl.wave", _radio("focus_groups-wave", waves, "all"))],
-        )
+        controls = [("ctl.wave", _radio("focus_groups-wave", waves, "all"))]
+        return chart_section(name, views.focus_view, bundle, lang, heading, controls)
     if name == "programme":
         from trustsurvey.dashboard.programme import programme_view, view_options
 
         opts = view_options(bundle, lang)
+        controls = [("ctl.view", _radio("programme-view", opts, _first(opts), inline=False))]
         return chart_section(
-            "programme",
+            name,
             programme_view,
             bundle,
             lang,
-            html.H2(t("programme.title", lang)),
-            [("ctl.view", _radio("programme-view", opts, _first(opts), inline=False))],
+            heading,
+            controls,
             intro=[_note("programme.note", lang)],
         )
     if name == "methodology":
@@ -353,8 +351,6 @@ def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[A
     subgroups = views.subgroup_options(bundle, lang)
     if not subgroups:
         return []
-    outcomes = views.outcome_options(bundle, lang)
-    waves = views.wave_options(bundle, lang)
     whom = views.groups_community_options(bundle, lang)
     return chart_section(
         "groups",
@@ -363,12 +359,9 @@ def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[A
         lang,
         html.H2(t("groups.title", lang), id="groups"),
         [
-            (
-                "ctl.outcome",
-                _dropdown("groups-outcome", outcomes, _first(outcomes, config.default_outcome)),
-            ),
+            _outcome("groups", bundle, config, lang, "estimates"),
             ("ctl.subgroup", _radio("groups-subgroup", subgroups, _first(subgroups))),
-            ("ctl.wave", _radio("groups-wave", waves, _last(waves))),
+            _wave("groups", bundle, lang, "estimates"),
             ("ctl.community", _dropdown("groups-group", whom, _first(whom))),
         ],
         notes=["label.suppressed_note", "label.unreliable_bars"],

@@ -90,8 +90,39 @@ def _wave_marks(bundle: Bundle, lang: str) -> tuple[list[dict], list[dict]]:
     return shapes, notes
 
 
-def _month_axis(months: pd.Series) -> dict[str, Any]:
-    return {"type": "category", "categoryorder": "category ascending", "tickangle": -45}
+def _monthly_bars(
+    bundle: Bundle,
+    lang: str,
+    table: pd.DataFrame,
+    value: str,
+    ytitle: str,
+    series: list[tuple[str, str, pd.DataFrame]],
+) -> dict[str, Any]:
+    """Stacked bars of ``value`` per month, one trace per ``(name, colour, rows)`` of
+    ``series``, with the survey waves' fieldwork shaded (months with no rows read 0)."""
+    months = sorted(table["month"].unique())
+    traces = [
+        {
+            "type": "bar",
+            "name": esc(name),
+            "x": months,
+            "y": [int(v) for v in part.groupby("month")[value].sum().reindex(months, fill_value=0)],
+            "marker": {"color": colour},
+        }
+        for name, colour, part in series
+    ]
+    shapes, notes = _wave_marks(bundle, lang)
+    axis = {"type": "category", "categoryorder": "category ascending", "tickangle": -45}
+    return {
+        "data": traces,
+        "layout": _layout(
+            barmode="stack",
+            shapes=shapes,
+            annotations=notes,
+            xaxis={**axis, "categoryarray": months},
+            yaxis={"title": {"text": esc(t(ytitle, lang))}},
+        ),
+    }
 
 
 def timeline_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -101,30 +132,17 @@ def timeline_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFra
         return _empty_figure(lang), pd.DataFrame()
     arms = _community_arms(bundle)
     tl = tl[tl["community"] != ALL].assign(arm=lambda d: d["community"].map(arms).fillna(ALL))
-    months = sorted(tl["month"].unique())
-    traces = []
-    for arm, part in tl.groupby("arm", sort=True):
-        agg = part.groupby("month")["activities"].sum().reindex(months, fill_value=0)
-        traces.append(
-            {
-                "type": "bar",
-                "name": esc(label(bundle, "arm", arm, lang)),
-                "x": months,
-                "y": [int(v) for v in agg],
-                "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
-            }
-        )
-    shapes, notes = _wave_marks(bundle, lang)
-    fig = {
-        "data": traces,
-        "layout": _layout(
-            barmode="stack",
-            shapes=shapes,
-            annotations=notes,
-            xaxis={**_month_axis(tl["month"]), "categoryarray": months},
-            yaxis={"title": {"text": esc(t("col.activities", lang))}},
-        ),
-    }
+    fig = _monthly_bars(
+        bundle,
+        lang,
+        tl,
+        "activities",
+        "col.activities",
+        [
+            (label(bundle, "arm", arm, lang), ARM_COLOURS.get(arm, PALETTE[2]), part)
+            for arm, part in tl.groupby("arm", sort=True)
+        ],
+    )
     rows = [
         {
             t("col.month", lang): r["month"],
@@ -153,30 +171,17 @@ def hotline_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFram
     ap = bundle.tables.get("appeals_monthly")
     if ap is None:
         return _empty_figure(lang), pd.DataFrame()
-    months = sorted(ap["month"].unique())
-    traces = []
-    for i, (cat, part) in enumerate(ap.groupby("category", sort=True)):
-        agg = part.groupby("month")["n"].sum().reindex(months, fill_value=0)
-        traces.append(
-            {
-                "type": "bar",
-                "name": esc(label(bundle, "appeal", cat, lang)),
-                "x": months,
-                "y": [int(v) for v in agg],
-                "marker": {"color": PALETTE[i % len(PALETTE)]},
-            }
-        )
-    shapes, notes = _wave_marks(bundle, lang)
-    fig = {
-        "data": traces,
-        "layout": _layout(
-            barmode="stack",
-            shapes=shapes,
-            annotations=notes,
-            xaxis={**_month_axis(ap["month"]), "categoryarray": months},
-            yaxis={"title": {"text": esc(t("col.appeals", lang))}},
-        ),
-    }
+    fig = _monthly_bars(
+        bundle,
+        lang,
+        ap,
+        "n",
+        "col.appeals",
+        [
+            (label(bundle, "appeal", cat, lang), PALETTE[i % len(PALETTE)], part)
+            for i, (cat, part) in enumerate(ap.groupby("category", sort=True))
+        ],
+    )
     rows = [
         {
             t("col.month", lang): r["month"],

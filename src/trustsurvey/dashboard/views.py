@@ -85,18 +85,7 @@ def _count(x: Any) -> Any:
 
 def group_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
     """Overview choices: everyone, each arm, each community (``arm:<code>``/``com:<code>``)."""
-    est = bundle.tables.get("estimates")
-    if est is None:
-        return []
-    pairs = est[["community", "arm"]].drop_duplicates()
-    opts = []
-    if ((pairs["community"] == ALL) & (pairs["arm"] == ALL)).any():
-        opts.append({"label": t("label.all_communities", lang), "value": "all"})
-    for arm in sorted(pairs.loc[(pairs["community"] == ALL) & (pairs["arm"] != ALL), "arm"]):
-        opts.append({"label": label(bundle, "arm", arm, lang), "value": f"arm:{arm}"})
-    for com in sorted(pairs.loc[pairs["community"] != ALL, "community"].unique()):
-        opts.append({"label": label(bundle, "community", com, lang), "value": f"com:{com}"})
-    return opts
+    return community_options(bundle, lang, "estimates")
 
 
 def outcome_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, str]]:
@@ -120,7 +109,8 @@ def wave_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dic
 
 
 def community_options(bundle: Bundle, lang: str, kind: str) -> list[dict[str, str]]:
-    """Community choices of a table: everyone, arms, communities (same values as above)."""
+    """Choices of a table's rows by place: everyone (``all``), each arm (``arm:<code>``),
+    each community (``com:<code>``)."""
     df = bundle.tables.get(kind)
     if df is None:
         return []
