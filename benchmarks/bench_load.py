@@ -27,11 +27,14 @@ returned):
 Every request is timed (p50 / p95 / max over all, and per kind); an error is an answer other
 than 200/304, a callback answer without ``response``, a timeout or a connection failure.
 The RSS and PSS of the gunicorn master and its workers (``/proc/<pid>/smaps_rollup``) are
-sampled every ``--sample`` seconds; memory growth is the mean total of the last 10 s minus
-that of the first 10 s of the measured run. Every loop is bounded in time and count.
-Results: ``benchmarks/_results/load_<UTC>.json`` and ``.md`` (and ``load_latest.*``);
-``--repeat N`` runs N times (a fresh server each) and writes ``load_runs_<UTC>.md``.
-Target: zero errors, p95 < 200 ms, no memory growth.
+sampled every 0.5 s; memory growth is the mean total of the last 10 s minus that of the
+first 10 s of the measured run, and the same over its second half (the bounded caches fill
+in the first seconds; "stable" means the second half grows by less than ``STEADY_MIB``).
+The server's CPU (``/proc/<pid>/stat``) and the generator's are reported. Every loop is
+bounded in time and count. Results: ``benchmarks/_results/load_<UTC>.json`` and ``.md``
+(and ``load_latest.*``); ``--repeat N`` runs N times (a fresh server each) and writes
+``load_runs_<UTC>.md``. ``TRUSTSURVEY_DASHBOARD_CACHE=0`` in the environment measures the
+server without its response caches. Target: zero errors, p95 < 200 ms, memory stable.
 
 usage: python benchmarks/bench_load.py [--clients 50] [--duration 60] [--warmup 5]
        [--workers 2] [--threads 4] [--think 1.0] [--repeat 1] [--no-pin] [--bundle PATH]
