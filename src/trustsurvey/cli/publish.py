@@ -43,10 +43,12 @@ def dashboard(
     """Serve the bilingual dashboard of a results bundle (reads only the bundle).
 
     HTTP basic auth is enabled when TRUSTSURVEY_DASHBOARD_USER and
-    TRUSTSURVEY_DASHBOARD_PASSWORD are set. --production runs gunicorn with the WSGI entry
-    trustsurvey.dashboard.wsgi:application (gthread workers, --preload, workers recycled
-    after ~20,000 requests, keep-alive 5 s; callback answers and static files cached in
-    bounded memory); the bundle path reaches it as TRUSTSURVEY_BUNDLE.
+    TRUSTSURVEY_DASHBOARD_PASSWORD are set.
+
+    --production runs gunicorn on trustsurvey.dashboard.wsgi:application
+    (TRUSTSURVEY_BUNDLE names the bundle): gthread workers, --preload,
+    workers recycled after about 20,000 requests, keep-alive 5 s; callback
+    answers and static files are cached in bounded memory.
     """
     from trustsurvey.errors import PublishError
     from trustsurvey.publish.bundle import read_bundle
