@@ -117,7 +117,7 @@ def test_small_appeal_counts_are_suppressed_and_the_bundle_passes_the_audit(bund
     ap = bundle.tables["appeals"]
     assert ap["suppressed"].any()
     assert ap.loc[ap["suppressed"], "n"].isna().all()
-    assert (ap.loc[~ap["suppressed"], "n"] >= bundle.policy.min_cell).all()
+    assert (ap.loc[~ap["suppressed"], "n"] >= bundle.policy.threshold("appeals")).all()
     audit = audit_bundle(bundle.path)  # exact LP bounds; raises if a cell is exposed
     assert not audit["exposed"].any()
 
