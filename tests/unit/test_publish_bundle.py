@@ -172,3 +172,19 @@ def test_labels_and_exclusions_come_from_the_questionnaire():
             assert meta["labels"]["outcome"][name]["uk"] == item.text.get("uk")
         for code, text in item.missing.items():
             assert meta["labels"]["category"][name][str(code)]["en"] == text.get("en")
+
+
+def test_dataframe_attrs_never_reach_the_bundle(tmp_path):
+    """``attrs`` (here a covariance matrix and a respondent list) would be written into the
+    Parquet metadata; the writer drops them and pandas' concat no longer trips on arrays."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from trustsurvey.publish.fixture import SYNTHETIC_META, synthetic_tables
+
+    tables = synthetic_tables()
+    tables["estimates"].attrs.update(cov=np.eye(2), respondents=["resp-0001", "resp-0002"])
+    path = write_bundle(tables, tmp_path / "b", study_meta=SYNTHETIC_META)
+    meta = pq.read_metadata(path / "estimates.parquet").metadata or {}
+    assert not any(b"resp-0001" in v for v in meta.values())
+    assert read_bundle(path).tables["estimates"].attrs == {}

@@ -122,6 +122,7 @@ def write_bundle(
         frames = [value] if isinstance(value, pd.DataFrame) else list(value)
         if not frames:
             continue
+        frames = [_without_attrs(f) for f in frames]
         parts = [normalize_table(kind, f, arms=arms) for f in frames]
         normal[kind] = normalize_table(kind, pd.concat(parts, ignore_index=True))
     if not normal:
@@ -138,6 +139,14 @@ def write_bundle(
     scan_tables(published, **scan_args)
     manifest = _manifest(study_meta, pol, published, audit)
     return _write_atomically(Path(out_dir), published, manifest)
+
+
+def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without ``DataFrame.attrs``: Parquet would store them in the file's metadata,
+    a channel for anything (a fit's covariance, microdata) that is not a published table."""
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    return out
 
 
 def _manifest(
