@@ -115,6 +115,18 @@ def test_suppressed_cells_show_as_suppressed(bundle):
     assert any(n.startswith("suppressed: protects") for n in other["Note"])
 
 
+def test_did_headline_says_when_its_n_is_withheld(bundle):
+    did = bundle.tables["did"].copy()
+    for reason, n in (("n_withheld", None), (None, 1234.0)):
+        did["suppression_reason"], did["n"] = reason, n
+        b = Bundle(bundle.path, bundle.manifest, {**bundle.tables, "did": did})
+        _, headline, _, _ = callbacks.overview_update(b, "trust_police", ["arm:pilot"], "en")
+        text = "".join(_texts(headline))
+        assert "None" not in text
+        expected = "n withheld: it would reveal a suppressed cell" if reason else "n = 1234"
+        assert text.endswith(f"; {expected})"), text
+
+
 def test_did_headline(bundle):
     did = views.did_view(bundle, "trust_police", "en")
     r = bundle.tables["did"].set_index("outcome").loc["trust_police"]

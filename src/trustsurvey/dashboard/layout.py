@@ -143,14 +143,13 @@ def overview_update(
         headline: Any = html.Span(t("overview.did_missing", lang))
     elif did["estimate"] is None:
         headline = [html.Span(t("overview.did", lang) + ": "), html.Span(did["status"])]
-    else:
+    else:  # the n may be withheld (it would reveal a suppressed count): say so instead
+        n = f"n = {did['n']}" if did["n"] is not None else did["status"]
+        ci = f"{t('overview.ci', lang)}: {did['ci_low']:+.3f} … {did['ci_high']:+.3f}"
         headline = [
             html.Span(t("overview.did", lang) + ": "),
             html.Strong(f"{did['estimate']:+.3f}", id="did-estimate"),
-            html.Span(
-                f" ({t('overview.ci', lang)}: {did['ci_low']:+.3f} … {did['ci_high']:+.3f}; "
-                f"n = {did['n']})"
-            ),
+            html.Span(f" ({ci}; {n})" if n else f" ({ci})"),
         ]
     return fig, headline, html_table(table, lang, "overview-tbl"), shown(table, "overview")
 
