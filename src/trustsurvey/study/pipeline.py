@@ -132,8 +132,8 @@ def canonical_order(frame: pd.DataFrame, id_column: str | None = None) -> np.nda
 
     The order depends only on the rows, not on where they stand in the file, so a permuted
     data file gives the same analysis frame and so the same sums to the last bit (floating-
-    point addition is not associative; Goldberg 1991, §4.2). Rows identical in every column
-    are interchangeable.
+    point addition is not associative: Goldberg 1991, ACM Computing Surveys 23(1)). Rows
+    identical in every column are interchangeable.
 
     >>> f = pd.DataFrame({"resp_id": [12, 3, 7], "q": [1.0, 2.0, 3.0]})
     >>> canonical_order(f, "resp_id").tolist()
