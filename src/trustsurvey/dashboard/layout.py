@@ -275,6 +275,7 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
             lang,
             heading,
             controls,
+            intro=_jump_to_groups(bundle, lang),
             notes=["label.suppressed_note"],
         ) + groups_section(bundle, config, lang)
     if name == "communities":
@@ -341,6 +342,14 @@ def overview_page(bundle: Bundle, config: DashboardConfig, lang: str) -> list[An
         html.Div(table, id="overview-table"),
         downloads("overview", lang, data),
     ]
+
+
+def _jump_to_groups(bundle: Bundle, lang: str) -> list[Any]:
+    """A link from the top of the indicators page down to "By group" (when there is one)."""
+    subgroups = ", ".join(o["label"] for o in views.subgroup_options(bundle, lang))
+    if not subgroups:
+        return []
+    return [html.A(t("groups.jump", lang, groups=subgroups), href="#groups", className="ts-jump")]
 
 
 def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[Any]:

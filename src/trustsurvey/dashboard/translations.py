@@ -94,8 +94,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Distribution of answers (including 'difficult to answer')",
     },
     "groups.title": {
-        "uk": "Оцінки за групами населення (стать, вік)",
-        "en": "Estimates by population group (sex, age)",
+        "uk": "Оцінки за групами населення",
+        "en": "Estimates by population group",
+    },
+    "groups.jump": {
+        "uk": "↓ Оцінки за групами населення: {groups}",
+        "en": "↓ Estimates by population group: {groups}",
     },
     "groups.by_arm": {
         "uk": "Усі громади: пілотні та контрольні",
