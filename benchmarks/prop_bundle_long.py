@@ -5,8 +5,9 @@ On copies of the example study (its wave files rewritten, never the originals):
 
 * ``--permutations N`` row permutations (identical interviews kept in their relative order):
   every Parquet table of the bundle byte-identical, manifest equal but for ``created``;
-  ``--swap-duplicates`` also runs one with the copies of a duplicated interview swapped,
-  which shows the remaining order dependence (validation flags the later copy);
+  ``--swap-duplicates`` adds a permutation leaving the copies free to move and one that
+  only swaps the copies of the duplicated interview, which shows the remaining order
+  dependence (validation flags the later copy);
 * ``--remove K`` respondents removed, one per study (the one in the smallest published
   answer count, then random ones), and ``--add K`` new respondents added (one joining the
   largest small count, then random ones: a copy of a respondent with one Likert answer
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in rng.integers(0, 2**31, size=args.permutations)]
     variants = [(f"permuted {s}", props.permuted(s)) for s in seeds]
     if args.swap_duplicates:
-        variants.append(("permuted, copies swapped", props.permuted(args.seed, keep_pairs=False)))
+        variants.append(("permuted, copies free", props.permuted(args.seed, keep_pairs=False)))
         variants.append(("copies swapped only", props.swap_duplicates))
     for i, (name, change) in enumerate(variants):
         other = props._variant(base, f"perm{i}", change)
