@@ -27,6 +27,7 @@ draw) is nearly all of it; requests and the server are not.
 
 usage: python benchmarks/bench_dashboard.py [--respondents 1000000] [--requests 300]
        [--production] [--quick] [--bundle PATH] [--full-plotly] [--browser-runs 5]
+       [--rtt-ms 0] [--mbit-s 0]
 """
 
 from __future__ import annotations
@@ -222,10 +223,13 @@ return {
 """
 
 
-def browser_load(base: str, runs: int = 1) -> list[dict[str, float]] | None:
+def browser_load(
+    base: str, runs: int = 1, *, rtt_ms: float = 0, mbit_s: float = 0
+) -> list[dict[str, float]] | None:
     """Time from the start of navigation until the overview chart's first trace is in the
     page, with a breakdown, once per run in a fresh browser profile; ``None`` without
-    Chromium."""
+    Chromium. ``rtt_ms``/``mbit_s`` emulate a slower link (Chromium's network emulation:
+    latency added to every request, download throughput) instead of bare loopback."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -237,6 +241,17 @@ def browser_load(base: str, runs: int = 1) -> list[dict[str, float]] | None:
             return None
         try:
             drv.get("about:blank")
+            if rtt_ms or mbit_s:
+                drv.execute_cdp_cmd("Network.enable", {})
+                drv.execute_cdp_cmd(
+                    "Network.emulateNetworkConditions",
+                    {
+                        "offline": False,
+                        "latency": rtt_ms,
+                        "downloadThroughput": mbit_s * 125_000 if mbit_s else -1,
+                        "uploadThroughput": mbit_s * 125_000 if mbit_s else -1,
+                    },
+                )
             drv.get(base + "/")
             chart = "#overview-graph .main-svg .scatterlayer .trace"
             WebDriverWait(drv, 30, poll_frequency=0.01).until(
@@ -263,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=5,
         help="page loads in a fresh headless Chromium (median reported)",
+    )
+    p.add_argument(
+        "--rtt-ms", type=float, default=0, help="emulated round-trip latency in Chromium"
+    )
+    p.add_argument(
+        "--mbit-s", type=float, default=0, help="emulated download speed in Chromium (Mbit/s)"
     )
     p.add_argument(
         "--full-plotly",
@@ -316,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             post(base + "/_dash-update-component", bodies[i % len(bodies)])
             lat.append(time.perf_counter() - t0)
-        loads = browser_load(base, args.browser_runs)
+        loads = browser_load(base, args.browser_runs, rtt_ms=args.rtt_ms, mbit_s=args.mbit_s)
         chrome = None if not loads else statistics.median(r["chart_ms"] for r in loads) / 1000
         breakdown = {k: statistics.median(r[k] for r in loads) for k in loads[0]} if loads else {}
         lat_ms = np.array(lat) * 1000
@@ -328,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
             else "trustsurvey dashboard (Flask)",
             **{k: round(v, 2) for k, v in build.items()},
             "first_load_http_s": round(first, 3),
+            "chromium_link": f"rtt {args.rtt_ms:g} ms, {args.mbit_s:g} Mbit/s"
+            if args.rtt_ms or args.mbit_s
+            else "loopback",
             "first_load_chromium_s": None if chrome is None else round(chrome, 3),
             "first_load_chromium_runs_s": [round(r["chart_ms"] / 1000, 3) for r in loads or []],
             **{f"chromium_median_{k}": v for k, v in breakdown.items() if k != "chart_ms"},
