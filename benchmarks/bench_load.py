@@ -189,11 +189,18 @@ def server_cpu(master: int) -> dict[int, float]:
 
 
 def sample_memory(
-    master: int, stop_at: threading.Event, every: float, out: list[dict[str, float]]
+    master: int,
+    stop_at: threading.Event,
+    every: float,
+    out: list[dict[str, float]],
+    cpu: dict[int, float],
 ) -> None:
+    """Total memory of master + workers every ``every`` s; the last CPU time seen of every
+    process into ``cpu`` (so a worker recycled by ``--max-requests`` still counts)."""
     t0 = time.monotonic()
     for _ in range(1_000_000):  # bounded; ends with the run
         pids = [master, *children(master)]
+        cpu.update(server_cpu(master))
         mem = [memory_kib(p) for p in pids]
         out.append(
             {
@@ -608,8 +615,9 @@ def run_load(
         if gen_cpus:
             os.sched_setaffinity(0, gen_cpus)
         done = threading.Event()
+        cpu_seen: dict[int, float] = {}
         sampler = threading.Thread(
-            target=sample_memory, args=(proc.pid, done, sample, samples), daemon=True
+            target=sample_memory, args=(proc.pid, done, sample, samples, cpu_seen), daemon=True
         )
         gen_cpu0 = [0.0]
 
@@ -632,9 +640,9 @@ def run_load(
             )
         )
         gen_cpu = time.process_time() - gen_cpu0[0]
-        cpu1 = server_cpu(proc.pid)
         done.set()
         sampler.join(timeout=10)
+        cpu1 = {**cpu_seen, **server_cpu(proc.pid)}
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn died during the run (exit {proc.returncode})")
     finally:
@@ -669,6 +677,7 @@ def run_load(
         "errors": len(errors),
         "error_examples": sorted({f"{r[0]}: {r[3]}" for r in errors})[:10],
         "connection_retries": sum(c.conn.retries for c in pool),
+        "worker_restarts": max(0, len(cpu1) - 1 - workers),
         "distinct_callback_bodies": len(set().union(*(c.posted for c in pool))),
         "throughput_rps": round(len(measured) / wall, 1) if wall else None,
         "all": summarise([r[1] for r in measured]),
@@ -722,7 +731,8 @@ def markdown(res: dict[str, Any]) -> str:
     lines += [
         "",
         f"errors: {res['errors']}; throughput: {res['throughput_rps']} requests/s; "
-        f"keep-alive reconnects: {res['connection_retries']}",
+        f"keep-alive reconnects: {res['connection_retries']}; workers recycled "
+        f"(--max-requests): {res['worker_restarts']}",
         f"CPU: server {c['server_cores']} cores, load generator {c['generator_cores']} cores",
         f"server memory (master + {m['processes'] - 1} workers), USS (private pages): ready "
         f"{m['ready'].get('uss_mib')} MiB, first 10 s {uss['first_mib']} MiB, last 10 s "

@@ -235,18 +235,19 @@ def _wrap_get(
 def install(
     app: Any,
     *,
-    callback_entries: int = 4096,
-    callback_bytes: int = 48 << 20,
+    callback_entries: int = 2048,
+    callback_bytes: int = 16 << 20,
     page_entries: int = 64,
     page_bytes: int = 4 << 20,
     static_entries: int = 64,
-    static_bytes: int = 24 << 20,
+    static_bytes: int = 16 << 20,
 ) -> DashCaches | None:
     """Cache a Dash app's callback answers, page shell and static files (bounded LRUs).
 
     Call it once, after the callbacks are registered. Returns the caches (or ``None`` when
     ``TRUSTSURVEY_DASHBOARD_CACHE=0``). A callable ``app.layout`` (a layout per request) is
-    not cached.
+    not cached. At most 16 + 4 + 16 MiB per worker with the defaults (the demo study's
+    dashboard needs a few MiB of answers and 3 MiB of static files).
     """
     if os.environ.get(CACHE_ENV, "1").strip() == "0":
         return None
