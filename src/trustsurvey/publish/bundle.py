@@ -122,7 +122,7 @@ def write_bundle(
         frames = [value] if isinstance(value, pd.DataFrame) else list(value)
         if not frames:
             continue
-        frames = [_without_attrs(f) for f in frames]
+        frames = [_without_attrs(f) if isinstance(f, pd.DataFrame) else f for f in frames]
         parts = [normalize_table(kind, f, arms=arms) for f in frames]
         normal[kind] = normalize_table(kind, pd.concat(parts, ignore_index=True))
     if not normal:
