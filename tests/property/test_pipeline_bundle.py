@@ -521,17 +521,6 @@ def test_bundle_comparison_sees_a_change_in_the_last_bit(
     assert found[1] == "manifest['policy'] differs"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="validation.quality.duplicate_issues flags the LATER row of two identical "
-    "interviews as the copy, so which respondent `clean` drops (and so which id and "
-    "interview length stay in the analysis frame, and where the canonical order puts the "
-    "kept one) depends on the row order of the file; the bundle then differs in the last "
-    "bits of its sums (benchmarks/prop_bundle_long.py --swap-duplicates shows it). Fix "
-    "belongs in validation/quality.py: call the member that comes first in "
-    "trustsurvey.study.pipeline.canonical_order (smallest respondent id) the original.",
-)
 def test_the_dropped_copy_of_a_duplicated_interview_does_not_depend_on_row_order(
     base: dict[str, Any],
 ) -> None:

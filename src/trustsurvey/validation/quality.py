@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 import numpy as np
 import pandas as pd
 
+from trustsurvey._order import canonical_order
 from trustsurvey.validation.report import empty_table, issues, row_ids
 
 ADMIN_ROLES = {"id", "interviewer", "duration"}
@@ -52,15 +53,19 @@ def duplicate_issues(
     file: str = "",
     id_column: str | None = "resp_id",
 ) -> pd.DataFrame:
-    """Later copies of an identical answer vector."""
+    """Copies of an identical answer vector. The original of a group is the member that
+    comes first in :func:`trustsurvey._order.canonical_order` (the smallest respondent id),
+    so which row is called the copy does not depend on the order of rows in the file."""
     id_column = id_column if id_column in frame.columns else None
     cols = answer_columns(frame, q)
     if len(cols) < 5:
         return empty_table()
     # one hash per answer vector (NaN-aware); equal vectors share a group
     hashed = pd.util.hash_pandas_object(frame[cols], index=False).to_numpy()
-    positions = pd.Series(np.arange(len(frame)))
-    first = positions.groupby(hashed, sort=False).transform("first").to_numpy()
+    order = canonical_order(frame, id_column)
+    rank = np.empty(len(frame), dtype=np.int64)
+    rank[order] = np.arange(len(frame))
+    first = order[pd.Series(rank).groupby(hashed, sort=False).transform("min").to_numpy()]
     rows = np.flatnonzero(first != np.arange(len(frame)))
     if not len(rows):
         return empty_table()
