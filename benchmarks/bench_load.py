@@ -26,10 +26,11 @@ returned):
 
 Every request is timed (p50 / p95 / max over all, and per kind); an error is an answer other
 than 200/304, a callback answer without ``response``, a timeout or a connection failure.
-The RSS, PSS and USS of the gunicorn master and its workers (``/proc/<pid>/smaps_rollup``) are
-sampled every 0.5 s; memory growth is the mean total of the last 10 s minus that of the
-first 10 s of the measured run, and the same over its second half (the bounded caches fill
-in the first seconds; "stable" means the second half grows by less than ``STEADY_MIB``).
+The RSS, PSS and private dirty pages of the gunicorn master and its workers
+(``/proc/<pid>/smaps_rollup``) are sampled every 0.5 s; memory growth is the mean total of
+the last 10 s minus that of the first 10 s of the measured run, and the same over its second
+half (the bounded caches fill in the first seconds; "stable" means RSS and private dirty
+pages grow by less than ``STEADY_MIB`` in the second half).
 The server's CPU (``/proc/<pid>/stat``) and the generator's are reported. Every loop is
 bounded in time and count. Results: ``benchmarks/_results/load_<UTC>.json`` and ``.md``
 (and ``load_latest.*``); ``--repeat N`` runs N times (a fresh server each) and writes
@@ -161,10 +162,11 @@ def children(pid: int) -> list[int]:
 
 
 def memory_kib(pid: int) -> tuple[int, int, int]:
-    """(RSS, PSS, USS) of one process in KiB: PSS splits shared pages among every process
-    mapping them (so it moves when unrelated processes start or stop); USS counts only the
-    process's private pages (its own heap and copy-on-write copies), the real growth."""
-    got = dict.fromkeys(("Rss", "Pss", "Private_Clean", "Private_Dirty"), 0)
+    """(RSS, PSS, private dirty) of one process in KiB. PSS splits shared pages among every
+    process mapping them, and clean library pages turn private when unrelated processes
+    exit, so both move for reasons outside the server; private dirty pages (the process's
+    own heap and its copy-on-write copies of the master's pages) are the real growth."""
+    got = dict.fromkeys(("Rss", "Pss", "Private_Dirty"), 0)
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             key = line.split(":", 1)[0]
@@ -172,7 +174,7 @@ def memory_kib(pid: int) -> tuple[int, int, int]:
                 got[key] = int(line.split()[1])
     except OSError:
         return 0, 0, 0
-    return got["Rss"], got["Pss"], got["Private_Clean"] + got["Private_Dirty"]
+    return got["Rss"], got["Pss"], got["Private_Dirty"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -207,7 +209,7 @@ def sample_memory(
                 "t": round(time.monotonic() - t0, 2),
                 "rss_mib": round(sum(m[0] for m in mem) / 1024, 2),
                 "pss_mib": round(sum(m[1] for m in mem) / 1024, 2),
-                "uss_mib": round(sum(m[2] for m in mem) / 1024, 2),
+                "dirty_mib": round(sum(m[2] for m in mem) / 1024, 2),
                 "processes": len(pids),
             }
         )
@@ -610,7 +612,7 @@ def run_load(
         ready_mem = {
             "rss_mib": round(sum(m[0] for m in mem) / 1024, 1),
             "pss_mib": round(sum(m[1] for m in mem) / 1024, 1),
-            "uss_mib": round(sum(m[2] for m in mem) / 1024, 1),
+            "dirty_mib": round(sum(m[2] for m in mem) / 1024, 1),
         }
         if gen_cpus:
             os.sched_setaffinity(0, gen_cpus)
@@ -692,16 +694,16 @@ def run_load(
             "ready": ready_mem,
             "rss": memory_growth(samples, key="rss_mib"),
             "pss": memory_growth(samples, key="pss_mib"),
-            "uss": memory_growth(samples, key="uss_mib"),
+            "dirty": memory_growth(samples, key="dirty_mib"),
             "second_half_rss": memory_growth(second_half, key="rss_mib"),
             "second_half_pss": memory_growth(second_half, key="pss_mib"),
-            "second_half_uss": memory_growth(second_half, key="uss_mib"),
+            "second_half_dirty": memory_growth(second_half, key="dirty_mib"),
             "samples": len(samples),
             "max_rss_mib": round(max((s["rss_mib"] for s in samples), default=float("nan")), 1),
             "processes": int(max((s["processes"] for s in samples), default=0)),
         },
     }
-    steady = [res["memory"][f"second_half_{k}"]["growth_mib"] for k in ("rss", "uss")]
+    steady = [res["memory"][f"second_half_{k}"]["growth_mib"] for k in ("rss", "dirty")]
     res["targets_met"] = bool(
         res["errors"] == 0 and res["all"]["p95_ms"] < 200 and max(steady) < STEADY_MIB
     )
@@ -727,23 +729,23 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append(
             f"| {s['requests']} | {label} | {s['p50_ms']} | {s['p95_ms']} | {s['max_ms']} |"
         )
-    rss, uss = m["rss"], m["uss"]
+    rss, dirty = m["rss"], m["dirty"]
     lines += [
         "",
         f"errors: {res['errors']}; throughput: {res['throughput_rps']} requests/s; "
         f"keep-alive reconnects: {res['connection_retries']}; workers recycled "
         f"(--max-requests): {res['worker_restarts']}",
         f"CPU: server {c['server_cores']} cores, load generator {c['generator_cores']} cores",
-        f"server memory (master + {m['processes'] - 1} workers), USS (private pages): ready "
-        f"{m['ready'].get('uss_mib')} MiB, first 10 s {uss['first_mib']} MiB, last 10 s "
-        f"{uss['last_mib']} MiB, growth {uss['growth_mib']} MiB "
-        f"(slope {uss.get('slope_mib_per_min', 'n/a')} MiB/min); RSS: ready "
+        f"server memory (master + {m['processes'] - 1} workers), private dirty pages: ready "
+        f"{m['ready'].get('dirty_mib')} MiB, first 10 s {dirty['first_mib']} MiB, last 10 s "
+        f"{dirty['last_mib']} MiB, growth {dirty['growth_mib']} MiB "
+        f"(slope {dirty.get('slope_mib_per_min', 'n/a')} MiB/min); RSS: ready "
         f"{m['ready'].get('rss_mib')} MiB, first 10 s {rss['first_mib']} MiB, last 10 s "
         f"{rss['last_mib']} MiB, growth {rss['growth_mib']} MiB "
         f"(slope {rss.get('slope_mib_per_min', 'n/a')} MiB/min); PSS last 10 s "
         f"{m['pss']['last_mib']} MiB; {m['samples']} samples",
-        f"second half of the run: RSS {m['second_half_rss']['growth_mib']} MiB, USS "
-        f"{m['second_half_uss']['growth_mib']} MiB; distinct callback bodies sent: "
+        f"second half of the run: RSS {m['second_half_rss']['growth_mib']} MiB, private dirty "
+        f"{m['second_half_dirty']['growth_mib']} MiB; distinct callback bodies sent: "
         f"{res['distinct_callback_bodies']} (bounds the callback cache's entries)",
         f"targets (0 errors, p95 < 200 ms, memory flat in the second half: < {STEADY_MIB} MiB) "
         f"met: {res['targets_met']}",
@@ -765,17 +767,17 @@ def runs_table(runs: list[dict[str, Any]]) -> str:
     """One markdown table row per run and kind (p50/p95/max, errors, memory)."""
     lines = [
         "| run | when | think s | kind | requests | p50 ms | p95 ms | max ms | errors "
-        "| USS first→last MiB | RSS first→last MiB | 2nd half RSS / USS MiB |",
+        "| private dirty first→last MiB | RSS first→last MiB | 2nd half RSS / dirty MiB |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(runs, 1):
-        uss, rss = r["memory"]["uss"], r["memory"]["rss"]
+        dirty, rss = r["memory"]["dirty"], r["memory"]["rss"]
         for kind, s in {"all": r["all"], **r["by_kind"]}.items():
             m = r["memory"]
-            half = f"{m['second_half_rss']['growth_mib']} / {m['second_half_uss']['growth_mib']}"
+            half = f"{m['second_half_rss']['growth_mib']} / {m['second_half_dirty']['growth_mib']}"
             mem = (
                 (
-                    f"{uss['first_mib']}→{uss['last_mib']}",
+                    f"{dirty['first_mib']}→{dirty['last_mib']}",
                     f"{rss['first_mib']}→{rss['last_mib']}",
                     half,
                 )

@@ -162,7 +162,7 @@ def test_ten_seconds_of_mixed_load_give_no_errors(tmp_path: Path) -> None:
     )
     mem = res["memory"]
     assert mem["samples"] >= 10 and mem["processes"] == 3  # master + 2 workers
-    assert mem["rss"]["first_mib"] > 20 and mem["uss"]["first_mib"] > 5  # real processes
+    assert mem["rss"]["first_mib"] > 20 and mem["dirty"]["first_mib"] > 5  # real processes
     assert res["cpu"]["server_s"] > 0
     saved = json.loads((tmp_path / "load_latest.json").read_text())
     assert saved["errors"] == 0 and len(saved["memory_samples"]) == mem["samples"]
