@@ -178,10 +178,11 @@ def test_unreliable_estimates_are_flagged_not_hidden():
     assert e.at["a", "cv"] == pytest.approx(0.5) and e.at["a", "estimate"] == pytest.approx(0.1)
 
 
-def _mean_with_distribution(dont_know: int) -> dict[str, pd.DataFrame]:
-    """One community-wave: a 1-5 item answered 1..5 by 40 each, plus ``dont_know`` who found
-    it difficult to answer; the mean's n counts the 200 substantive answers."""
-    counts = {"1": 40, "2": 40, "3": 40, "4": 40, "5": 40, "8": dont_know}
+def _mean_with_distribution(dont_know: int, extra: int = 0) -> dict[str, pd.DataFrame]:
+    """One community-wave: a 1-5 item answered 1..5 by 40 each (answer 1 by ``extra`` more),
+    plus ``dont_know`` who found it difficult to answer; the mean's n counts the
+    substantive answers."""
+    counts = {"1": 40 + extra, "2": 40, "3": 40, "4": 40, "5": 40, "8": dont_know}
     total = sum(counts.values())
     likert = pd.DataFrame(
         {
@@ -204,7 +205,7 @@ def _mean_with_distribution(dont_know: int) -> dict[str, pd.DataFrame]:
             "wave": [1],
             "estimate": [3.0],
             "se": [0.1],
-            "n": [200],
+            "n": [200 + extra],
         }
     )
     ss = pd.DataFrame({"community": ["a"], "arm": ["pilot"], "wave": [1], "n": [total]})
@@ -263,3 +264,56 @@ def test_appeal_counts_use_the_records_threshold():
     assert not audit["exposed"].any()
     small = audit[audit["reason"] == "small_cell"].iloc[0]
     assert small["upper"] <= POLICY.min_records - 1  # the intruder knows it is below 10
+
+
+def test_an_update_keeps_hidden_what_the_last_release_hid():
+    """One respondent joins a small cell (29 -> 30). Published alone, the update shows it and
+    its complement, and the two releases together give the old small cell back exactly
+    (old margin 204 - old c 95 - new b 80 = 29). With the last release passed as
+    ``previous`` both stay hidden."""
+    old, _ = protect_tables({"sample_sizes": sizes(dict(a=29, b=80, c=95), ARMS3)}, POLICY)
+    old_ss = old["sample_sizes"].set_index("community")
+    assert old_ss.at["a", "suppression_reason"] == "small_cell"
+    assert old_ss.at["b", "suppression_reason"] == "complementary"
+
+    update = {"sample_sizes": sizes(dict(a=30, b=80, c=95), ARMS3)}
+    alone, _ = protect_tables(update, POLICY)
+    assert not alone["sample_sizes"]["suppressed"].any()  # the leak without `previous`
+    kept, audit = protect_tables(update, POLICY, previous=old)
+    ss = kept["sample_sizes"].set_index("community")
+    assert ss.loc[["a", "b"], "suppression_reason"].tolist() == ["complementary"] * 2
+    assert not ss.at["c", "suppressed"] and not audit["exposed"].any()
+
+
+def test_an_update_lifts_the_old_pattern_where_the_sample_moved_by_the_interval():
+    """Old release: 29 found it difficult to answer (hidden, with a complement and the n of
+    the mean). One more such answer: the old pattern stays. Eleven more respondents in the
+    community: differencing the releases leaves an interval of 11, so it is lifted."""
+    old, _ = protect_tables(_mean_with_distribution(dont_know=29), POLICY)
+    assert old["likert"]["suppressed"].sum() == 2
+    assert old["estimates"].at[0, "suppression_reason"] == "n_withheld"
+
+    one_more, _ = protect_tables(_mean_with_distribution(dont_know=30), POLICY, previous=old)
+    assert one_more["likert"]["suppression_reason"].tolist().count("complementary") == 2
+    assert one_more["estimates"].at[0, "suppression_reason"] == "n_withheld"
+
+    moved, _ = protect_tables(_mean_with_distribution(dont_know=30, extra=10), POLICY, previous=old)
+    assert not moved["likert"]["suppressed"].any()
+    assert moved["estimates"].at[0, "n"] == 210
+
+
+ARMS3 = {"a": "pilot", "b": "pilot", "c": "pilot"}
+
+
+def test_a_previous_bundle_of_another_study_is_refused(tmp_path):
+    from trustsurvey.publish.fixture import SYNTHETIC_META, synthetic_tables
+
+    tables = synthetic_tables()
+    first = write_bundle(tables, tmp_path / "one", study_meta=SYNTHETIC_META)
+    other = dict(SYNTHETIC_META, study="another-study")
+    with pytest.raises(PublishError, match="previous bundle is of study") as err:
+        write_bundle(tables, tmp_path / "two", study_meta=other, previous=first)
+    assert "publish.previous_bundle" in str(err.value)
+    again = write_bundle(tables, tmp_path / "three", study_meta=SYNTHETIC_META, previous=first)
+    same = [pd.read_parquet(p / "likert.parquet")["suppressed"] for p in (first, again)]
+    assert same[0].equals(same[1])  # the same data: the same pattern

@@ -79,6 +79,7 @@ def write_bundle(
     *,
     study_meta: Mapping[str, Any],
     policy: DisclosurePolicy | Mapping[str, Any] | None = None,
+    previous: str | Path | None = None,
 ) -> Path:
     """Write ``out_dir/bundle`` atomically and return its path.
 
@@ -96,6 +97,12 @@ def write_bundle(
         ``free_text_items``.
     policy
         :class:`DisclosurePolicy` or the ``publish:`` mapping of ``study.yaml``.
+    previous
+        The bundle folder of the study's last *released* results, when this one updates them
+        (``publish.previous_bundle`` in ``study.yaml``). A cell hidden there stays hidden here
+        unless its sample changed by at least the protection interval: otherwise the
+        difference of the two releases would narrow it (see
+        :func:`trustsurvey.publish.suppression.protect_tables`).
     """
     from trustsurvey.publish.normalize import normalize_table
     from trustsurvey.publish.scan import scan_tables
@@ -135,10 +142,26 @@ def write_bundle(
         "free_text_items": study_meta.get("free_text_items") or (),
     }
     scan_tables(normal, **scan_args)
-    published, audit = protect_tables(normal, pol)
+    before = _previous_tables(previous, str(study_meta["study"]))
+    published, audit = protect_tables(normal, pol, previous=before)
     scan_tables(published, **scan_args)
     manifest = _manifest(study_meta, pol, published, audit)
     return _write_atomically(Path(out_dir), published, manifest)
+
+
+def _previous_tables(previous: str | Path | None, study: str) -> dict[str, pd.DataFrame] | None:
+    """The published tables of the previous release of the same study."""
+    if previous is None:
+        return None
+    old = read_bundle(previous)
+    if old.study != study:
+        raise PublishError(
+            f"the previous bundle is of study {old.study!r}, not {study!r}",
+            file=Path(previous),
+            item="publish.previous_bundle",
+            hint="point publish.previous_bundle to the last released bundle of this study",
+        )
+    return dict(old.tables)
 
 
 def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:

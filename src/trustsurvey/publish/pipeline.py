@@ -27,6 +27,7 @@ def publish_study_results(
     study_meta: Mapping[str, Any],
     policy: Any = None,
     report: bool = False,
+    previous: str | Path | None = None,
 ) -> Path:
     """Write ``out_dir/bundle`` (and optionally the HTML and Excel report) from tidy tables.
 
@@ -63,6 +64,9 @@ def publish_study_results(
         :class:`~trustsurvey.publish.policy.DisclosurePolicy` or ``None`` (defaults 30, 0.3).
     report
         Also write ``out_dir/report.html`` and ``out_dir/tables.xlsx``.
+    previous
+        The last released bundle of the study, when this run updates it
+        (:func:`~trustsurvey.publish.bundle.write_bundle`).
 
     Returns
     -------
@@ -73,6 +77,7 @@ def publish_study_results(
         out_dir,
         study_meta=study_meta,
         policy=policy,
+        previous=previous,
     )
     if report:
         from trustsurvey.publish.report import write_report

@@ -15,6 +15,10 @@
    suppressed (the n is the sum of the substantive answers), and as the complement of
    another withheld n. A mean whose own row is suppressed gets whole-row complements within
    the estimates' margins, so that it cannot be recomputed from the others.
+   With ``previous`` (the tables of the study's last released bundle), a row hidden there
+   stays hidden (``complementary``; an n withheld stays withheld) unless the sample of its
+   community-arm-wave changed by at least the protection interval: otherwise the two
+   releases differenced would narrow it to the few respondents that changed.
 3. *Reliability*: ``cv = se / |estimate|``; ``unreliable`` when ``cv > policy.max_cv``
    (kept and flagged, not hidden).
 
@@ -41,7 +45,10 @@ MAX_ROUNDS = 50
 
 
 def protect_tables(
-    tables: Mapping[str, pd.DataFrame], policy: DisclosurePolicy
+    tables: Mapping[str, pd.DataFrame],
+    policy: DisclosurePolicy,
+    *,
+    previous: Mapping[str, pd.DataFrame] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Suppress small cells and their complements; flag unreliable estimates.
 
@@ -52,6 +59,8 @@ def protect_tables(
     check_margins(tables)
     reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
+    if previous:
+        _carry_over(true, reasons, previous, policy)
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
     for _ in range(MAX_ROUNDS):
@@ -102,6 +111,54 @@ def check_margins(tables: Mapping[str, pd.DataFrame]) -> None:
                 row=row + 1,
                 hint="compute margins ('all' rows) and their parts from the same respondents",
             )
+
+
+def _carry_over(
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    previous: Mapping[str, pd.DataFrame],
+    policy: DisclosurePolicy,
+) -> None:
+    """Keep hidden what the previous release hid where the sample barely changed."""
+    moved = _sample_change(true.get("sample_sizes"), previous.get("sample_sizes"))
+    for kind, df in true.items():
+        spec, old = KINDS[kind], previous.get(kind)
+        if old is None or not spec.count or "suppression_reason" not in old:
+            continue
+        why = old["suppression_reason"].astype(object)
+        hidden = old.loc[why.notna(), [*spec.keys]].assign(_why=why[why.notna()])
+        if hidden.empty:
+            continue
+        rows = df[list(spec.keys)].reset_index().merge(hidden, on=list(spec.keys))
+        for row, was in zip(rows["index"], rows["_why"], strict=True):
+            if df.at[row, "suppressed"] or pd.notna(df.at[row, "suppression_reason"]):
+                continue
+            if _changed_enough(df.loc[row], moved, policy):
+                continue
+            reason = N_WITHHELD if was == N_WITHHELD else COMPLEMENTARY
+            df.loc[row, "suppression_reason"] = reason
+            df.loc[row, "suppressed"] = reason != N_WITHHELD
+            reasons[kind].iat[row] = reason
+
+
+def _sample_change(new: pd.DataFrame | None, old: pd.DataFrame | None) -> dict[tuple, float]:
+    """|change in respondents| per published (community, arm, wave) of two releases."""
+    if new is None or old is None:
+        return {}
+    keys = ["community", "arm", "wave"]
+    both = new[[*keys, "n"]].merge(old[[*keys, "n"]], on=keys, suffixes=("", "_old"))
+    both = both[both["n_old"].notna()]
+    change = (both["n"] - both["n_old"]).abs().to_numpy(dtype=float)
+    return dict(zip(map(tuple, both[keys].to_numpy(dtype=object).tolist()), change, strict=True))
+
+
+def _changed_enough(row: pd.Series, moved: Mapping[tuple, float], policy: DisclosurePolicy) -> bool:
+    """Whether the row's community-arm-wave gained or lost at least the protection interval
+    of respondents (unknown, e.g. without those keys or with a hidden sample size: no)."""
+    if not {"community", "arm", "wave"} <= set(row.index):
+        return False
+    key = (row["community"], row["arm"], row["wave"])
+    return moved.get(key, 0.0) >= policy.protection_interval
 
 
 def _primary(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:

@@ -361,7 +361,13 @@ class _Loader:
         share = float(raw.get("protection_share", default.protection_share))
         if not 0 <= share < 1:
             raise self.fail("publish.protection_share", "must be in [0, 1)", "e.g. 0.05")
+        previous = raw.get("previous_bundle")
+        if previous is not None:
+            previous = self.existing(
+                str(Path(previous) / "manifest.json"), "publish.previous_bundle"
+            ).parent
         return PublishSpec(
+            previous_bundle=previous,
             min_cell=min_cell,
             max_cv=max_cv,
             min_records=min_records,

@@ -195,6 +195,7 @@ class PublishSpec:
     min_records: int = 10
     protection_interval: float = 10.0
     protection_share: float = 0.05
+    previous_bundle: Path | None = None
     languages: tuple[str, ...] = ("uk", "en")
 
 

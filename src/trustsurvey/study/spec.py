@@ -160,6 +160,9 @@ STUDY_SPEC: dict[str, Key] = {
             "min_cell": Key("int", False, "smallest unweighted cell shown"),
             "max_cv": Key("number", False, "largest coefficient of variation shown"),
             "min_records": Key("int", False, "smallest count of appeals (records) shown"),
+            "previous_bundle": Key(
+                "str", False, "folder of the last released bundle this run updates"
+            ),
             "protection_interval": Key(
                 "number", False, "narrowest interval, in respondents, left for a hidden count"
             ),

@@ -505,7 +505,14 @@ def run_publish(ctx: RunContext) -> None:
     policy = DisclosurePolicy.from_settings(pub)  # every publish: setting of study.yaml
     meta = study_meta(ctx, ctx.analysis)
     meta["languages"] = list(pub.languages)
-    path = publish_study_results(tables, study.out_dir, study_meta=meta, policy=policy, report=True)
+    path = publish_study_results(
+        tables,
+        study.out_dir,
+        study_meta=meta,
+        policy=policy,
+        report=True,
+        previous=pub.previous_bundle,
+    )
     ctx.outputs["bundle"] = path
     ctx.outputs["report"] = study.out_dir / "report.html"
     ctx.outputs["tables_xlsx"] = study.out_dir / "tables.xlsx"
