@@ -454,6 +454,17 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"folder": folder, "bundle": bundle, "counts": answer_counts(folder)}
 
 
+def as_update(folder: Path, previous: Path) -> None:
+    """Make the study copy an update of released results: ``publish.previous_bundle``."""
+    study_yaml = folder / "study.yaml"
+    text = study_yaml.read_text(encoding="utf-8")
+    assert "publish:\n" in text
+    study_yaml.write_text(
+        text.replace("publish:\n", f"publish:\n  previous_bundle: '{previous}'\n", 1),
+        encoding="utf-8",
+    )
+
+
 def _variant(base: dict[str, Any], name: str, change: Callable) -> Path:
     folder = copy_study(base["folder"], base["folder"].parent / name)
     rewrite_waves(folder, change)
@@ -484,14 +495,7 @@ def added(base: dict[str, Any]) -> dict[str, Any]:
     other = same_arm[same_arm["code"] != cell["code"]].sort_values("n").iloc[-1]
     like = respondents_in(base["folder"], other)[0]
     folder = _variant(base, "added", with_new(wave, like, item, float(cell["code"])))
-    # an update of released results names the release (publish.previous_bundle)
-    study_yaml = folder / "study.yaml"
-    text = study_yaml.read_text(encoding="utf-8")
-    assert "publish:\n" in text
-    study_yaml.write_text(
-        text.replace("publish:\n", f"publish:\n  previous_bundle: '{base['bundle']}'\n", 1),
-        encoding="utf-8",
-    )
+    as_update(folder, base["bundle"])
     return {"folder": folder, "bundle": run_bundle(folder), "cell": cell}
 
 

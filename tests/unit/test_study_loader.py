@@ -130,3 +130,21 @@ def test_publish_settings_reach_the_disclosure_policy(example: Path) -> None:
     with pytest.raises(StudyError, match="min_records") as err:
         load_study(example)
     assert "study.yaml" in str(err.value) and "e.g. 10" in str(err.value)
+
+
+def test_previous_bundle_must_be_a_bundle_folder(example: Path, tmp_path: Path) -> None:
+    from trustsurvey.errors import StudyError
+
+    path = example / "study.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("publish:\n", "publish:\n  previous_bundle: released/bundle\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(StudyError, match=r"publish\.previous_bundle") as err:
+        load_study(example)
+    assert "manifest.json" in str(err.value) and "study.yaml" in str(err.value)
+    released = example / "released" / "bundle"
+    released.mkdir(parents=True)
+    (released / "manifest.json").write_text("{}", encoding="utf-8")
+    assert load_study(example).publish.previous_bundle == released
