@@ -143,6 +143,10 @@ def test_small_appeal_counts_show_as_suppressed(bundle):
     row = table[(table["Community"] == "a") & (table["Appeal category"] == "Rudeness")]
     assert row["Appeals"].isna().all()
     assert row["Note"].str.startswith("suppressed").all()
+    assert "small_cell" in set(small["suppression_reason"])
+    small_notes = row["Note"][row["Note"].str.contains("fewer than")]
+    assert (small_notes == f"suppressed: fewer than {bundle.policy.min_records} appeals").all()
+    assert len(small_notes) >= 1
     fig, _ = programme_view(bundle, "appeals", "en")
     for trace in fig["data"]:
         assert None not in trace["y"]  # suppressed totals are left out of the chart

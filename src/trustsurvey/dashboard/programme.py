@@ -223,7 +223,7 @@ def appeals_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFram
             t("col.period", lang): label(bundle, "period", r["period"], lang),
             t("col.appeals", lang): _count(r["n"]),
             t("col.per_1000", lang): _round(r["per_1000"]),
-            t("col.status", lang): status_text(r, bundle, lang),
+            t("col.status", lang): status_text(r, bundle, lang, kind="appeals"),
         }
         for r in ap.sort_values(["community", "category", "period"]).to_dict("records")
     ]

@@ -184,6 +184,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "приховано: менше ніж {min_cell} респондентів",
         "en": "suppressed: fewer than {min_cell} respondents",
     },
+    "status.small_records": {
+        "uk": "приховано: менше ніж {min_cell} звернень",
+        "en": "suppressed: fewer than {min_cell} appeals",
+    },
     "status.complementary": {
         "uk": "приховано: захищає іншу приховану клітинку",
         "en": "suppressed: protects another suppressed cell",

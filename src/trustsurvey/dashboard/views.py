@@ -57,12 +57,13 @@ def esc(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-def status_text(row: Mapping[str, Any], bundle: Bundle, lang: str) -> str:
-    """Why a row is blank or flagged, in ``lang``."""
+def status_text(row: Mapping[str, Any], bundle: Bundle, lang: str, kind: str = "estimates") -> str:
+    """Why a row of a ``kind`` table is blank or flagged, in ``lang``."""
     pol = bundle.policy
     reason = row.get("suppression_reason")
     if bool(row.get("suppressed", False)) and isinstance(reason, str):
-        return t(f"status.{reason}", lang, min_cell=pol.min_cell)
+        key = "status.small_records" if reason == "small_cell" and kind == "appeals" else None
+        return t(key or f"status.{reason}", lang, min_cell=pol.threshold(kind))
     notes = []
     if reason == "n_withheld":  # the estimate is published, its n alone is not
         notes.append(t("status.n_withheld", lang))
