@@ -179,6 +179,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.table": {"uk": "Таблиця", "en": "Table"},
     "col.small": {"uk": "Малі клітинки", "en": "Small cells"},
     "col.complementary": {"uk": "Додаткові", "en": "Complementary"},
+    "col.n_withheld": {"uk": "n не показано", "en": "n withheld"},
     "col.contrast": {"uk": "Порівняння", "en": "Contrast"},
     "status.small_cell": {
         "uk": "приховано: менше ніж {min_cell} респондентів",

@@ -624,6 +624,7 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
             t("col.table", lang): list(sup),
             t("col.small", lang): [int(v.get("small_cell", 0)) for v in sup.values()],
             t("col.complementary", lang): [int(v.get("complementary", 0)) for v in sup.values()],
+            t("col.n_withheld", lang): [int(v.get("n_withheld", 0)) for v in sup.values()],
         }
     )
     return out
