@@ -39,6 +39,7 @@ server without its response caches. Target: zero errors, p95 < 200 ms, memory st
 
 usage: python benchmarks/bench_load.py [--clients 50] [--duration 60] [--warmup 5]
        [--workers 2] [--threads 4] [--think 1.0] [--repeat 1] [--no-pin] [--bundle PATH]
+       python benchmarks/bench_load.py --profile   # in-process cost per request kind
 
 >>> summarise([0.010, 0.020, 0.030, 0.040])["p50_ms"]
 25.0
@@ -792,6 +793,92 @@ def runs_table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- where the server's time goes, per request kind (in-process) ---------------------------
+
+
+def profile_kinds(bundle: Path | None = None, repeat: int = 15) -> dict[str, dict[str, float]]:
+    """Median in-process cost (ms) of each request kind with the response caches off and on
+    (the Flask test client: no network, no gunicorn; with caches on, every call after the
+    first of a kind is a cache hit)."""
+    from trustsurvey.dashboard.app import create_app
+    from trustsurvey.publish.fixture import demo_bundle as fixture_bundle
+
+    path = bundle or fixture_bundle()
+    old = os.environ.get("TRUSTSURVEY_DASHBOARD_CACHE")
+    result: dict[str, dict[str, float]] = {}
+    try:
+        for label, flag in (("caches off", "0"), ("caches on", "1")):
+            os.environ["TRUSTSURVEY_DASHBOARD_CACHE"] = flag
+            result[label] = _profile_client(create_app(path).server.test_client(), repeat)
+    finally:
+        if old is None:
+            os.environ.pop("TRUSTSURVEY_DASHBOARD_CACHE", None)
+        else:
+            os.environ["TRUSTSURVEY_DASHBOARD_CACHE"] = old
+    return result
+
+
+def _profile_client(client: Any, repeat: int) -> dict[str, float]:
+    import statistics
+
+    gz = {"Accept-Encoding": "gzip"}
+    times: dict[str, list[float]] = {}
+
+    def timed(kind: str, method: str, url: str, body: Any = None) -> Any:
+        runs, answer = [], None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            if method == "GET":
+                answer = client.get(url, headers=gz)
+            else:
+                answer = client.post(url, json=body, headers=gz)
+            runs.append(time.perf_counter() - t0)
+        times.setdefault(kind, []).append(statistics.median(runs) * 1000)
+        return client.post(url, json=body) if method == "POST" else answer
+
+    html = client.get("/").get_data(as_text=True)
+    for url in ("/", "/_dash-layout", "/_dash-dependencies"):
+        timed(f"GET {url}", "GET", url)
+    for url in sorted(set(re.findall(r'(?:src|href)="(/[^"]+)"', html))):
+        timed("static file", "GET", url)
+    by_first = {}
+    for d in client.get("/_dash-dependencies").get_json():
+        ident = d["inputs"][0]["id"]
+        by_first[json.loads(ident)["type"] if ident.startswith("{") else ident] = d
+    for url, (page, ids) in PAGE_CALLBACKS.items():
+        shell = callback_body(by_first["url"], [url, "en"], "en")
+        answer = timed("page (shell) callback", "POST", CALLBACK, shell)
+        opts: dict[str, list[Any]] = {}
+        for comp in walk(answer.get_json()["response"]["page"]["children"]):
+            props = comp["props"]
+            if isinstance(props.get("id"), str) and "options" in props:
+                opts[props["id"]] = [o["value"] for o in props["options"]]
+        if any(not opts.get(i) for i in ids):
+            continue
+        values: list[Any] = [opts[i][-1] for i in ids]
+        if ids[-1] == "overview-groups":
+            values[-1] = opts[ids[-1]][:3]
+        body = callback_body(by_first[ids[0]], values, "en")
+        answer = timed("filter callback", "POST", CALLBACK, body)
+        for key, value in answer.get_json()["response"].items():
+            if '"shown"' in key:
+                for fmt in ("csv", "xlsx"):
+                    timed(
+                        f"download {fmt}", "POST", CALLBACK, download_body(page, value["data"], fmt)
+                    )
+    return {k: round(statistics.median(v), 2) for k, v in times.items()}
+
+
+def profile_markdown(prof: dict[str, dict[str, float]]) -> str:
+    off, on = prof["caches off"], prof["caches on"]
+    lines = [
+        "| request kind | caches off, median ms | caches on, median ms |",
+        "|---|---|---|",
+        *(f"| {k} | {off[k]} | {on.get(k, float('nan'))} |" for k in off),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clients", type=int, default=50)
@@ -804,7 +891,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pin", dest="pin", action="store_false", help="no CPU pinning")
     p.add_argument("--bundle", type=Path, default=None, help="a bundle folder (default: demo)")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument(
+        "--profile", action="store_true", help="only the in-process cost per request kind"
+    )
     args = p.parse_args(argv)
+    if args.profile:
+        text = profile_markdown(profile_kinds(args.bundle))
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "load_profile.md").write_text(text)
+        print(text)
+        return 0
     if not (1 <= args.clients <= 1000 and 0 < args.duration <= 3600 and 1 <= args.repeat <= 20):
         p.error("--clients must be 1..1000, --duration 0..3600 s, --repeat 1..20")
     runs = []
