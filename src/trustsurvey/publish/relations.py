@@ -58,12 +58,6 @@ class CellIndex:
             if k == kind and column in (None, col)
         ]
 
-    def ids(self, kind: str, column: str) -> np.ndarray:
-        """Cell ids of ``kind``'s ``column`` in row order (-1 where absent)."""
-        c = self.cells
-        sel = c[(c["kind"] == kind) & (c["column"] == column)]
-        return sel["cell"].to_numpy()
-
 
 def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
     """Index the count and share cells of ``tables`` and derive their relations."""
