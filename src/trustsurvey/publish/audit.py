@@ -93,6 +93,9 @@ def audit_tables(
     row_of = cells["row"].to_numpy(dtype=int)
     column_of = cells["column"].to_numpy(dtype=object)
     floor_of = pd.Series(kind_of).map({k: policy.threshold(k) for k in set(kind_of)}).to_numpy()
+    required_of = np.zeros(len(cells))
+    for v in sup_ids:
+        required_of[v] = _required(v, is_share, reason, floor_of, kind_of, policy)
     rels = [r for r in index.relations if _touches(r, suppressed)]
     comps = _components(sup_ids, rels)
     out = []
@@ -125,7 +128,7 @@ def audit_tables(
                 is_share,
                 reason,
                 floor_of,
-                policy,
+                required_of,
                 stop_early,
                 exact,
             )
@@ -137,7 +140,7 @@ def audit_tables(
                 if m in nrel:
                     nrel[m] += 1
         for j, v in enumerate(comp_vars[: len(lo)]):
-            req = _required(v, is_share, reason, floor_of, policy)
+            req = required_of[v]
             out.append(
                 {
                     "table": kind_of[v],
@@ -226,13 +229,15 @@ def _required(
     is_share: np.ndarray,
     reason: np.ndarray,
     floor_of: np.ndarray,
+    kind_of: np.ndarray,
     policy: DisclosurePolicy,
 ) -> float:
-    """Protection interval a suppressed cell needs: none for a withheld n (not a sensitive
-    value: it is withheld only to protect others, whose own bounds the LPs check); for a
-    count, at most ``threshold - 1``, the whole range the small-cell rule already reveals
+    """Protection interval a suppressed cell needs: none for a withheld n, nor for the n of an
+    estimate hidden as a complement (not sensitive values, at least ``min_cell``: they are
+    hidden only to protect others, whose own bounds the LPs check); for a count, at most
+    ``threshold - 1``, the whole range the small-cell rule already reveals
     (``0 .. threshold - 1``), so that a threshold below the interval can still be met."""
-    if reason[v] == N_WITHHELD:
+    if reason[v] == N_WITHHELD or (reason[v] == COMPLEMENTARY and kind_of[v] == "estimates"):
         return 0.0
     if is_share[v]:
         return policy.protection_share
@@ -259,7 +264,7 @@ def _bounds(
     is_share: np.ndarray,
     reason: np.ndarray,
     floor_of: np.ndarray,
-    policy: DisclosurePolicy,
+    required_of: np.ndarray,
     stop_early: bool = False,
     exact: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -297,7 +302,7 @@ def _bounds(
     points: list[np.ndarray] = []  # feasible points found so far (witnesses)
     seen_lo = np.full(k, np.inf)
     seen_hi = np.full(k, -np.inf)
-    req_of = np.array([_required(v, is_share, reason, floor_of, policy) for v in comp_vars])
+    req_of = required_of[comp_vars]
 
     def solve(c: np.ndarray) -> tuple[float | None, np.ndarray | None]:
         nonlocal stage
