@@ -4,8 +4,9 @@ For each suppressed count or share the audit asks: given every value published a
 relation that adds up (:mod:`trustsurvey.publish.relations`), what are the smallest and largest
 values it can take? Two linear programmes per cell (``scipy.optimize.linprog``, HiGHS) give the
 bounds; the cell is *exposed* when ``upper - lower`` is below the protection interval. Every
-small and complementary cell must keep it; the n withheld beside a published mean need not
-(it is not sensitive: it is withheld only so that the small cells keep theirs).
+small cell and every complementary count of answers, sample sizes or appeals must keep it;
+the n withheld beside a published mean, and the n of an estimate hidden as a complement,
+need not (they are not sensitive: they are hidden only so that the small cells keep theirs).
 
 The intruder is assumed to know the suppression reasons (a small cell holds ``0 ..
 min_cell - 1`` respondents, a complementary one, or a published estimate whose n alone is
