@@ -104,6 +104,9 @@ def test_bundle_and_programme_page_with_a_blanked_community(tmp_path):
     ys = {c: y for tr in points for c, y in zip(tr["text"], tr["y"], strict=True)}
     assert ys["e"] is None and ys["a"] == pytest.approx(0.10)
     assert len(shown) == 5
+    notes = dict(zip(shown["Community"], shown["Note"], strict=True))
+    assert notes["e"].startswith("no change shown: fewer than 30 respondents")
+    assert notes["a"] == ""
 
 
 def test_the_example_with_a_higher_threshold_leaves_its_small_communities_out(

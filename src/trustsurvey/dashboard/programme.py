@@ -371,6 +371,11 @@ def dose_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
             t("col.change", lang): _round(r["change"]),
             t("col.ci_low", lang): _round(r["ci_low"]),
             t("col.ci_high", lang): _round(r["ci_high"]),
+            t("col.status", lang): (
+                t("status.dose_small", lang, min_cell=bundle.policy.min_cell)
+                if bool(r.get("small_cell", False))
+                else ""
+            ),
         }
         for r in dr.to_dict("records")
     ]

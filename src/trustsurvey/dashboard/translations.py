@@ -189,6 +189,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "приховано: менше ніж {min_cell} звернень",
         "en": "suppressed: fewer than {min_cell} appeals",
     },
+    "status.dose_small": {
+        "uk": "зміну не показано: менше ніж {min_cell} респондентів у хвилі; поза моделлю",
+        "en": "no change shown: fewer than {min_cell} respondents in a wave; not in the fit",
+    },
     "status.complementary": {
         "uk": "приховано: захищає іншу приховану клітинку",
         "en": "suppressed: protects another suppressed cell",
