@@ -15,6 +15,7 @@ import typer
 from trustsurvey import __version__
 from trustsurvey.errors import TrustSurveyError
 
+
 def _hide_flag_type() -> None:
     """Show no ``<bool>`` placeholder beside flags (``--help``, ``--force``) in ``--help``.
 
