@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xlsform"
 COMPARED = (
     "type", "text", "codes", "missing", "options", "exclusive", "relevant", "required", "min",
     "max", "reverse", "pii", "roles", "grid", "ordered", "scale", "group", "repeat", "other",
-    "choice_filter",
+    "choice_filter", "missing_kinds",
 )  # fmt: skip
 
 

@@ -328,3 +328,89 @@ def _shown(missing: dict[Code, Text], kinds: dict[Code, str], lang: str) -> str:
         f"{code} = {text.get(lang) or '(no label)'} → {kinds.get(code, DEFAULT_KIND)}"
         for code, text in missing.items()
     )
+
+
+def split_missing_codes(
+    codes: dict[Code, Text],
+    missing: dict[Code, Text],
+    kinds: dict[Code, str] | None = None,
+    *,
+    where: str,
+    notes: list[str],
+    recognise: bool = True,
+    text_codes: bool = False,
+) -> tuple[dict[Code, Text], dict[Code, Text], dict[Code, str]]:
+    """Codes, missing codes and kinds of a drafted question (SPSS or XLSForm reader).
+
+    Missing codes without a kind get the one their label names (plain ``missing`` when the
+    label names none). With ``recognise``, an answer code whose label names a kind becomes
+    a missing code when it sits where firms put missing answers
+    (:func:`looks_like_missing_code`; with ``text_codes`` any text code such as ``dk``);
+    elsewhere it stays an answer. Each such decision is added to ``notes`` (``where`` names
+    the question).
+
+    >>> from trustsurvey.questionnaire.text import Text
+    >>> notes = []
+    >>> codes = {1: Text(uk="Так"), 2: Text(uk="Ні"), 98: Text(uk="Важко відповісти")}
+    >>> codes, missing, kinds = split_missing_codes(codes, {99: Text(uk="Відмова")},
+    ...                                             where="q5", notes=notes)
+    >>> list(codes), kinds
+    ([1, 2], {99: 'refused', 98: 'dont_know'})
+    """
+    codes, missing = dict(codes), dict(missing)
+    kinds = {c: k for c, k in (kinds or {}).items() if c in missing}
+    for code, text in missing.items():
+        if code not in kinds:
+            kinds[code] = infer_from_text(text, code) or DEFAULT_KIND
+    if not recognise:
+        return codes, missing, kinds
+    valid = list(codes)
+    for code, text in list(codes.items()):
+        kind = infer_from_text(text, code)
+        if kind is None:
+            continue
+        shown = f"{where}: code {code} {text.get('uk')!r}"
+        if looks_like_missing_code(code, valid) or (text_codes and isinstance(code, str)):
+            missing[code] = codes.pop(code)
+            kinds[code] = kind
+            notes.append(f"{shown} is read as a missing code ({kind}); it was not marked missing")
+        else:
+            notes.append(
+                f"{shown} reads like a missing answer ({kind}) but is kept as an answer; "
+                "move it under missing: if it is one"
+            )
+    return codes, missing, kinds
+
+
+def kind_suggestions(q: Questionnaire) -> list[str]:
+    """Missing codes left plain ``missing`` whose label names another kind: a hint to add
+    ``kind:`` (analyses read the kind, never the label).
+
+    >>> from trustsurvey.questionnaire import loads_questionnaire
+    >>> q = loads_questionnaire('''
+    ... name: t
+    ... scales:
+    ...   s: {codes: {1: "Yes", 2: "No"}, missing: {8: Difficult to answer}}
+    ... items:
+    ...   - {name: a, type: single, scale: s}
+    ... ''')
+    >>> kind_suggestions(q)
+    ["scale s: missing code 8 'Difficult to answer' looks like dont_know; add kind: dont_know"]
+    """
+    out: list[str] = []
+    owners: list[tuple[str, dict[Code, Text], dict[Code, str]]] = [
+        (f"scale {name}", s.missing, s.missing_kinds) for name, s in q.scales.items()
+    ]
+    for item in q.items.values():
+        scale = q.scales.get(item.scale) if item.scale else None
+        if scale is None or scale.missing != item.missing:
+            owners.append((f"item {item.name}", item.missing, item.missing_kinds))
+    for owner, missing, kinds in owners:
+        for code, text in missing.items():
+            guess = infer_from_text(text, code)
+            if kinds.get(code) == DEFAULT_KIND and guess not in (None, DEFAULT_KIND):
+                out.append(
+                    f"{owner}: missing code {code} {text.get('en')!r} looks like {guess}; "
+                    f"add kind: {guess}"
+                )
+    return out
