@@ -308,11 +308,11 @@ def missing_kind_lines(q: Questionnaire, lang: str = "uk") -> list[str]:
     for item in q.items.values():
         if not item.missing:
             continue
-        scale = q.scales.get(item.scale) if item.scale else None
+        own = q.scales.get(item.scale) if item.scale else None
         if (
-            scale is not None
-            and scale.missing == item.missing
-            and scale.missing_kinds == item.missing_kinds
+            own is not None
+            and own.missing == item.missing
+            and own.missing_kinds == item.missing_kinds
         ):
             continue
         shown = _shown(item.missing, item.missing_kinds, lang)
@@ -364,9 +364,10 @@ def split_missing_codes(
             kinds[code] = infer_from_text(text, code) or DEFAULT_KIND
     if not recognise:
         return codes, missing, kinds
-    valid = list(codes)
+    named = {code: infer_from_text(text, code) for code, text in codes.items()}
+    valid = [code for code, kind in named.items() if kind is None]
     for code, text in list(codes.items()):
-        kind = infer_from_text(text, code)
+        kind = named[code]
         if kind is None:
             continue
         shown = f"{where}: code {code} {text.get('uk')!r}"
