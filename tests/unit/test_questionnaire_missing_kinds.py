@@ -153,10 +153,12 @@ def test_bundled_instruments_declare_the_kinds_their_labels_name():
 def test_missing_code_places():
     assert looks_like_missing_code(98, [1, 2, 3, 4, 5])
     assert looks_like_missing_code(9, [1, 2, 8])
+    assert looks_like_missing_code(6, [1, 2, 3, 4, 5])
+    assert looks_like_missing_code(0, [1, 2, 3, 4, 5])
     assert looks_like_missing_code(-1, [1, 2, 3])
-    assert not looks_like_missing_code(3, [1, 2, 3])  # "3 = Не знаю" is an answer here
-    assert not looks_like_missing_code(8, [1, 2, 9, 10])  # not above the other codes
-    assert not looks_like_missing_code(96, [1, 2])  # 6 is no missing-code digit
+    assert looks_like_missing_code(99, [])  # the only labelled code of a numeric question
+    assert not looks_like_missing_code(2, [1, 2, 3])  # "2 = Не знаю" between 1 and 3
+    assert not looks_like_missing_code(8, [1, 2, 9, 10])  # among the other codes
     assert not looks_like_missing_code("dk", [1, 2])
     assert not looks_like_missing_code(True, [0])
     assert not looks_like_missing_code(8.5, [1, 2])
@@ -164,7 +166,7 @@ def test_missing_code_places():
 
 def test_split_missing_codes_moves_only_codes_in_missing_places():
     notes: list[str] = []
-    codes = {1: Text(uk="Так"), 2: Text(uk="Ні"), 3: Text(uk="Не знаю"), 99: Text(uk="Відмова")}
+    codes = {1: Text(uk="Так"), 2: Text(uk="Не знаю"), 3: Text(uk="Ні"), 99: Text(uk="Відмова")}
     codes, missing, kinds = split_missing_codes(
         codes, {9: Text(uk="Немає відповіді")}, where="q5", notes=notes
     )
@@ -172,7 +174,11 @@ def test_split_missing_codes_moves_only_codes_in_missing_places():
     assert list(missing) == [9, 99]
     assert kinds == {9: "missing", 99: "refused"}
     assert any("code 99" in n and "read as a missing code" in n for n in notes)
-    assert any("code 3" in n and "kept as an answer" in n for n in notes)
+    assert any("code 2" in n and "kept as an answer" in n for n in notes)
+    # 98 and 99 both named: each is judged against the answer codes only
+    codes = {1: Text(en="Yes"), 2: Text(en="No"), 98: Text(en="DK"), 99: Text(en="Refused")}
+    codes, _, kinds = split_missing_codes(codes, {}, where="q6", notes=[])
+    assert list(codes) == [1, 2] and kinds == {98: "dont_know", 99: "refused"}
     # a declared kind is kept even when the label names another one
     _, _, kinds = split_missing_codes(
         {}, {8: Text(en="Refused")}, {8: "dont_know"}, where="q", notes=[]

@@ -128,6 +128,7 @@ def _firm_file(path):
             "q7_trust": [1.0, 4.0, 98.0, 99.0, 5.0],
             "q8_1": [2.0, 98.0, 3.0, 1.0, 4.0],
             "q15_know": [1.0, 2.0, 3.0, 1.0, 2.0],
+            "q16_heard": [1.0, 2.0, 3.0, 1.0, 2.0],
             "gender": [1.0, 2.0, 2.0, 1.0, 1.0],
             "q20_income": [1.0, 2.0, 9.0, 8.0, 1.0],
         }
@@ -141,6 +142,7 @@ def _firm_file(path):
             "q7_trust": {**agree, 98: "Важко відповісти", 99: "Відмова від відповіді"},
             "q8_1": {**agree, 98: "ВАЖКО ВІДПОВІСТИ (НЕ ЗАЧИТУВАТИ)", 99: "Відмова"},
             "q15_know": {1: "Так", 2: "Ні", 3: "Не знаю"},
+            "q16_heard": {1: "Так", 2: "Не знаю", 3: "Ні"},
             "gender": {1: "Чоловік", 2: "Жінка"},
             "q20_income": {1: "Низький", 2: "Високий", 8: "Не знаю", 9: "Немає відповіді"},
         },
@@ -159,10 +161,11 @@ def test_firm_file_98_99_read_as_missing_codes_with_their_kinds(tmp_path):
     assert q.item("q8_1").missing[98].en == q.item("q8_1").missing[98].uk  # one language
     # a declared user-missing code and an undeclared one, both in missing-code places
     assert q.item("q20_income").missing_kinds == {9: "missing", 8: "dont_know"}
-    # "3 = Не знаю" among 1-3 is an answer (the firm may mean it): kept, with a note
-    know = q.item("q15_know")
-    assert list(know.codes) == [1, 2, 3] and know.missing == {}
-    assert any("q15_know: code 3" in n and "kept as an answer" in n for n in q.notes)
+    # "3 = Не знаю" after 1-2 is a missing code; "2 = Не знаю" between 1 and 3 an answer
+    assert q.item("q15_know").missing_kinds == {3: "dont_know"}
+    heard = q.item("q16_heard")
+    assert list(heard.codes) == [1, 2, 3] and heard.missing == {}
+    assert any("q16_heard: code 2" in n and "kept as an answer" in n for n in q.notes)
     assert any("q7_trust: code 98" in n and "missing code (dont_know)" in n for n in q.notes)
     assert q.item("gender").missing == {}
     # the draft passes the YAML checks, and keeps the kinds there

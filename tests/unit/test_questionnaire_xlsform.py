@@ -199,8 +199,8 @@ PLAIN_CHOICES = [
     ["yn", "no", "Ні"],
     ["yn", "dk", "Не знаю"],
     ["know3", "1", "Так"],
-    ["know3", "2", "Ні"],
-    ["know3", "3", "Не знаю"],
+    ["know3", "2", "Не знаю"],
+    ["know3", "3", "Ні"],
     ["probs", "theft", "Крадіжки"],
     ["probs", "dk", "Важко відповісти"],
 ]
@@ -213,9 +213,9 @@ def test_plain_form_missing_codes_and_kinds_inferred_from_labels(tmp_path):
     assert q.item("q1").scale == q.item("q2").scale == "agree"
     assert q.scales["agree"].missing_kinds == {98: "dont_know", 99: "refused"}
     assert q.item("q3").missing_kinds == {"dk": "dont_know"}  # a text code
-    assert list(q.item("q4").codes) == [1, 2, 3]  # "3 = Не знаю" among 1-3 stays an answer
+    assert list(q.item("q4").codes) == [1, 2, 3]  # "2 = Не знаю" between 1 and 3: an answer
     assert list(q.item("probs").options) == ["theft", "dk"]  # an option is a 0/1 column
-    assert any("'know3': code 3" in n and "kept as an answer" in n for n in q.notes)
+    assert any("'know3': code 2" in n and "kept as an answer" in n for n in q.notes)
     assert any("'agree': code 98" in n and "missing code (dont_know)" in n for n in q.notes)
 
 

@@ -262,28 +262,23 @@ def kind_hint(kind: Any) -> str:
 
 
 def looks_like_missing_code(code: Code, valid: list[Code]) -> bool:
-    """Is ``code`` where survey firms put missing answers? Negative whole numbers, and whole
-    numbers written only with 7, 8 and 9 (8, 9, 77, 88, 98, 99, 999) above every other
-    numeric code of the question.
+    """Is ``code`` where survey firms put missing answers: a whole number outside the range
+    of the question's answer codes ``valid`` (8, 9, 98, 99 after 1–5; 6 after 1–5; 0 before
+    1–5; -1)? A code among the answer codes (``2 = Не знаю`` between 1 and 3) is not.
 
-    >>> looks_like_missing_code(98, [1, 2, 3, 4, 5]), looks_like_missing_code(3, [1, 2])
+    >>> looks_like_missing_code(98, [1, 2, 3, 4, 5]), looks_like_missing_code(2, [1, 3])
     (True, False)
     """
     if isinstance(code, bool) or not isinstance(code, int | float):
         return False
     if not float(code).is_integer():
         return False
-    number = int(code)
-    if number < 0:
-        return True
-    if not set(str(number)) <= set("789"):
-        return False
     others = [
         float(c)
         for c in valid
         if isinstance(c, int | float) and not isinstance(c, bool) and c != code
     ]
-    return all(number > other for other in others)
+    return not others or code > max(others) or code < min(others)
 
 
 def missing_kind_lines(q: Questionnaire, lang: str = "uk") -> list[str]:
@@ -344,8 +339,9 @@ def split_missing_codes(
 
     Missing codes without a kind get the one their label names (plain ``missing`` when the
     label names none). With ``recognise``, an answer code whose label names a kind becomes
-    a missing code when it sits where firms put missing answers
-    (:func:`looks_like_missing_code`; with ``text_codes`` any text code such as ``dk``);
+    a missing code when it lies outside the range of the other answer codes
+    (:func:`looks_like_missing_code`, where firms put missing answers; with
+    ``text_codes`` also any text code such as ``dk``);
     elsewhere it stays an answer. Each such decision is added to ``notes`` (``where`` names
     the question).
 

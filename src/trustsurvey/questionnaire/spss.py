@@ -15,10 +15,11 @@ ranges → missing codes (labelled from the value labels); dichotomous multiple-
 Missing codes: each gets the kind its label names (``dont_know`` for "Важко відповісти",
 ``refused`` for "Відмова", …; see :mod:`~trustsurvey.questionnaire.missing_kinds`), plain
 ``missing`` otherwise. A labelled code the file does not declare user-missing is made a
-missing code when its label names a kind and the code sits where firms put missing answers
-(8, 9, 98, 99, 999 above every other code, or a negative code); a code whose label names a
-kind elsewhere (``3 = Не знаю`` among 1–3) stays an answer, with a note. Everything inferred
-is listed by :func:`~trustsurvey.questionnaire.missing_kinds.missing_kind_lines` for review.
+missing code when its label names a kind and the code lies outside the range of the other
+answer codes (8, 9, 98 or 99 after 1–5, 0 before 1–5, -1); a code whose label names a kind
+among the answer codes (``2 = Не знаю`` between 1 and 3) stays an answer, with a note.
+Everything inferred is listed by
+:func:`~trustsurvey.questionnaire.missing_kinds.missing_kind_lines` for review.
 
 Accepts :class:`trustsurvey.io.FileMetadata` or any object with its attributes
 (``column_names, variable_labels, value_labels, missing_values, missing_ranges, measure,
