@@ -354,3 +354,40 @@ def test_text_in_one_language_falls_back_to_the_other():
     with pytest.raises(AttributeError):
         en.en = "x"  # type: ignore[misc]
     assert repr(en) == "Text(uk=None, en='Village')"
+
+
+_label = st.one_of(
+    st.builds(lambda t: Text(uk=t), st.sampled_from(["Так", "Важко відповісти", "Код"])),
+    st.builds(lambda t: Text(en=t), st.sampled_from(["Yes", "Refused", "Code 9"])),
+    st.builds(Text, st.sampled_from(["Ні", "Відмова"]), st.sampled_from(["No", "N/A"])),
+    st.just(Text()),
+)
+_missing = st.dictionaries(st.integers(6, 999), _label, max_size=4)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    scale_missing=_missing,
+    scale_kinds=st.lists(st.sampled_from(MISSING_KINDS), min_size=4, max_size=4),
+    own=st.one_of(st.none(), _missing),
+    own_kinds=st.lists(st.sampled_from(MISSING_KINDS), min_size=4, max_size=4),
+)
+def test_any_kinds_survive_the_yaml_round_trip(scale_missing, scale_kinds, own, own_kinds):
+    from trustsurvey.questionnaire import Questionnaire
+
+    codes = {1: Text(uk="Так", en="Yes"), 2: Text(en="No")}
+    scale = Scale(
+        "s", codes, scale_missing, missing_kinds=dict(zip(scale_missing, scale_kinds, strict=False))
+    )
+    if own is None:
+        item = Item("a", "single", scale="s", codes=codes, missing=scale.missing,
+                    missing_kinds=scale.missing_kinds)  # fmt: skip
+    else:
+        item = Item("a", "single", scale="s", codes=codes, missing=own,
+                    missing_kinds=dict(zip(own, own_kinds, strict=False)))  # fmt: skip
+    q = Questionnaire(name="t", items={"a": item}, scales={"s": scale})
+    back = loads_questionnaire(q.dumps())
+    assert back.scales["s"].missing_kinds == scale.missing_kinds
+    assert back.item("a").missing == item.missing
+    assert back.item("a").missing_kinds == item.missing_kinds
+    assert back.dumps() == q.dumps()
