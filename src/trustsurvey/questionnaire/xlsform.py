@@ -22,8 +22,9 @@ choices, bad references) apply. This module maps pyxform's JSON form to a
   ``dont_know``, ``refused``, ``not_applicable``, ``missing``); in a form without that column,
   single-choice answers whose label or name says "Важко відповісти", "Don't know", "Відмова",
   … (see :func:`~trustsurvey.questionnaire.missing_kinds.infer_missing_kind`) at a text code
-  (``dk``) or a code such as 98/99 become missing codes; kinds not given are inferred from
-  the labels, and every decision is listed in ``q.notes``.
+  (``dk``) or a number outside the range of the answer codes (98/99 after 1–5) become
+  missing codes; kinds not given are inferred from the labels; every decision is listed in
+  ``q.notes``.
 """
 
 from __future__ import annotations
