@@ -43,13 +43,23 @@ units and domains there are.
 
 from __future__ import annotations
 
+from trustsurvey.design.base import Design
 from trustsurvey.design.core import SurveyDesign
+from trustsurvey.design.metadata import result_info, vcov
 from trustsurvey.design.variance import InfluenceAdjustment, design_covariance
 
-__all__ = ["InfluenceAdjustment", "ReplicateDesign", "SurveyDesign", "design_covariance"]
+__all__ = [
+    "Design",
+    "InfluenceAdjustment",
+    "ReplicateDesign",
+    "SurveyDesign",
+    "design_covariance",
+    "result_info",
+    "vcov",
+]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     if name == "ReplicateDesign":
         from trustsurvey.design.replicate import ReplicateDesign
 

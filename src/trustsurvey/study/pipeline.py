@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from trustsurvey._order import canonical_order
+from trustsurvey.design.base import Design
 from trustsurvey.errors import DesignError
 from trustsurvey.study.loader import load_study
 from trustsurvey.study.locate import locate
@@ -55,7 +56,7 @@ class RunContext:
     analysis: pd.DataFrame | None = None
     estimates: pd.DataFrame | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
-    design: Any = None  # the one SurveyDesign every estimating step uses (see shared_design)
+    design: Design | None = None  # the one design every estimating step uses (see shared_design)
     weighting: Any = None  # WeightingDiagnostics of the weight step (None: not weighted)
     weights_note: str = ""  # which weights ctx.design carries, for the progress lines
     source_rows: dict[int, list[int]] = field(default_factory=dict)  # wave -> file rows
@@ -252,7 +253,9 @@ def shared_design(ctx: RunContext) -> Any:
     return ctx.design
 
 
-def estimate_by_arm_wave(study: Study, frame: pd.DataFrame, design: Any = None) -> pd.DataFrame:
+def estimate_by_arm_wave(
+    study: Study, frame: pd.DataFrame, design: Design | None = None
+) -> pd.DataFrame:
     """Design-based weighted means (linearised SEs) by arm x wave, tidy.
 
     Uses ``design`` (e.g. the pipeline's weighted ``ctx.design``, whose data is ``frame``) or,

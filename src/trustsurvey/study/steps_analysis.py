@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import result_info
 from trustsurvey.errors import AnalysisError
 from trustsurvey.study.pipeline import RunContext, Step, add_step
 
@@ -95,7 +97,9 @@ def keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.Data
     return pd.concat(frames, ignore_index=True)
 
 
-def with_kept_answers(design: Any, kept: pd.DataFrame, items: list[str], keys: list[str]) -> Any:
+def with_kept_answers(
+    design: Design, kept: pd.DataFrame, items: list[str], keys: list[str]
+) -> Design:
     """``design`` with the Likert ``items`` replaced by their "difficult to answer"-kept
     versions from ``kept`` (the same respondents in the same order, checked on the ``keys``
     columns, e.g. the design columns and ``wave``): the weights and the calibration of
@@ -116,15 +120,16 @@ def with_kept_answers(design: Any, kept: pd.DataFrame, items: list[str], keys: l
     return design.with_columns(**{it: kept[it].to_numpy() for it in items})
 
 
-def _did_table(design: Any, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
+def _did_table(design: Design, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
     """Unadjusted and covariate-adjusted DiD of every outcome, and the 2 x 2 tables."""
     from trustsurvey.analysis.did import did_table
 
-    parts = [did_table(design, outcomes, treated=treated).assign(model="unadjusted")]
+    first = did_table(design, outcomes, treated=treated)
+    parts = [first.assign(model="unadjusted")]
     if covs:
         adj = did_table(design, outcomes, treated=treated, covariates=covs, categorical=covs)
         parts.append(adj.assign(model="adjusted"))
-    cells = parts[0].attrs["cells"]
+    cells = result_info(first)["cells"]
     table = _concat(parts).drop(columns=["p_holm", "p_bh"])
     lead = ["outcome", "model", "estimate", "se", "ci_low", "ci_high", "df", "p", "n"]
     return table[[*lead, *[c for c in table.columns if c not in lead]]], cells

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._design import derive, frame_and_weights
+from trustsurvey.weighting._design import D, derive, frame_and_weights
 from trustsurvey.weighting.adjustments import (
     CompositeAdjustment,
     GregAdjustment,
@@ -64,7 +64,7 @@ def _group_margins(
 
 
 def weight_by_group(
-    design: object,
+    design: D,
     group_col: str | Sequence[str],
     targets_per_group: Targets | Mapping[Any, Any],
     method: str = "rake",
@@ -75,7 +75,7 @@ def weight_by_group(
     calibration_method: str = "linear",
     bounds: tuple[float, float] | None = None,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Weight each ``group_col`` group to its own targets; return one new design.
 
     ``group_col`` is a column or a list of columns (e.g. ``["wave", "raion"]``).
