@@ -69,7 +69,8 @@ def _diff_table(
         cells.setdefault(key, {})
         if valid[i]:  # a domain without valid answers is reported with a reason
             cells[key][lab[gpos]] = i
-    rows, weights = [], {}
+    rows: list[dict[str, Any]] = []
+    weights: dict[str, dict[Any, float]] = {}
     for (bkey, var), arms in cells.items():
         row = dict(zip(by, bkey, strict=True)) | {"outcome": var}
         for arm, tag in ((0.0, "control"), (1.0, "pilot")):
@@ -251,7 +252,8 @@ def compare_communities(
     labels = list(res.index)
     valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
     labels_ok = [lab for lab, ok in zip(labels, valid, strict=True) if ok]
-    rows, weights = [], {}
+    rows: list[dict[str, Any]] = []
+    weights: dict[str, dict[Any, float]] = {}
     for i, lab in enumerate(labels):
         if not valid[i]:
             continue

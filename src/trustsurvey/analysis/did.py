@@ -314,9 +314,7 @@ def did(
             item=outcome,
             hint=exc.hint if getattr(exc, "hint", None) else "check the covariates",
         ) from exc
-    model = relabel(
-        model, model.rename(index=lambda s: s.replace(_T, treated).replace(_P, "post"))
-    )
+    model = relabel(model, model.rename(index=lambda s: s.replace(_T, treated).replace(_P, "post")))
     inter = f"{treated}:post"
     row = model.loc[inter]
     n_used = int(used.sum())

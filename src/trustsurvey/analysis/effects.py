@@ -136,5 +136,5 @@ def standardized_difference(
                 }
             )
     cols = [*bys, "outcome", "difference", "sd_pooled", "smd", "se", "ci_low", "ci_high"]
-    out = pd.DataFrame(rows).reindex(columns=[*cols, "df", "p", "reason"])
-    return out.sort_values([*bys, "outcome"], kind="stable").reset_index(drop=True)
+    table = pd.DataFrame(rows).reindex(columns=[*cols, "df", "p", "reason"])
+    return table.sort_values([*bys, "outcome"], kind="stable").reset_index(drop=True)

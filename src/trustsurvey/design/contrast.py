@@ -160,7 +160,7 @@ def wald_test(
     q = L.shape[0]
     x2 = float(lb @ np.linalg.solve(L @ V @ L.T, lb))
     if df is None:
-        df = result_info(result).get("df_residual", default_df)
+        df = float(result_info(result).get("df_residual", default_df))
     f = x2 / q
     p_f = float(stats.f.sf(f, q, df)) if np.isfinite(df) else float(stats.chi2.sf(x2, q))
     return pd.DataFrame(

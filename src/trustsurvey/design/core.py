@@ -111,7 +111,9 @@ class SurveyDesign(Design):
         strata_list = (
             None if strata is None else ([strata] if isinstance(strata, str) else list(strata))
         )
-        fpc_list = None if fpc is None else ([fpc] if isinstance(fpc, str) else list(fpc))
+        fpc_list: list[str | None] | None = (
+            None if fpc is None else ([fpc] if isinstance(fpc, str) else list(fpc))
+        )
         self.structure: DesignStructure = build_structure(
             data,
             ids=id_list,
@@ -122,7 +124,7 @@ class SurveyDesign(Design):
             adjust_domain_lonely=adjust_domain_lonely,
         )
         self._init_state(data, self._make_weights(data, weights, probs))
-        self._spec = {
+        self._spec: dict[str, Any] = {
             "ids": id_list,
             "strata": strata_list,
             "weights": weights if isinstance(weights, str) else None,

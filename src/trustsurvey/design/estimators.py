@@ -82,8 +82,8 @@ def _deff(
         return var / vsrs
 
 
-def _column(ys: np.ndarray | Sequence[np.ndarray], v: int) -> np.ndarray:
-    return ys[v] if isinstance(ys, list | tuple) else ys[:, v]
+def _column(ys: np.ndarray | Sequence[np.ndarray | None], v: int) -> np.ndarray | None:
+    return ys[:, v] if isinstance(ys, np.ndarray) else ys[v]
 
 
 def linear_stats(
@@ -112,7 +112,7 @@ def linear_stats(
     struct = design.structure
     w = design.full_weights
     D = doms.size
-    V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
+    V = ys.shape[1] if isinstance(ys, np.ndarray) else len(ys)
     codes = doms.codes
     in_dom = design.restrict(codes >= 0)
     all_in = bool(in_dom.all())
@@ -134,11 +134,11 @@ def linear_stats(
     shared: dict[str, np.ndarray] = {}
     for v in range(V):
         y = np.asarray(_column(ys, v), dtype=float)
-        ok_v = None if valid is None else _column(valid, v)
-        if ok_v is not None:
-            ok_v = np.asarray(ok_v, dtype=bool) & ~np.isnan(y)
-            if ok_v.all():
-                ok_v = None
+        given = None if valid is None else _column(valid, v)
+        ok_v: np.ndarray | None = None
+        if given is not None:
+            ok_given = np.asarray(given, dtype=bool) & ~np.isnan(y)
+            ok_v = None if ok_given.all() else ok_given
         elif np.isnan(y.sum()):  # one cheap pass; NaN propagates through the sum
             ok_v = ~np.isnan(y)
         if ok_v is None:
@@ -265,7 +265,9 @@ class _PairCache:
 
     def get(self, ok: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """``(pair code per counted row or None if rows are pairs, pair unit, pair domain)``."""
-        if self._value is not None and (ok is self._ok or np.array_equal(ok, self._ok)):
+        if self._value is not None and (
+            ok is self._ok or (self._ok is not None and np.array_equal(ok, self._ok))
+        ):
             return self._value
         rows = self._rows_of(ok)
         unit = self.finest.unit if rows is None else self.finest.unit[rows]

@@ -297,7 +297,7 @@ class ReplicateDesign(Design):
     ) -> dict[str, np.ndarray]:
         """Full-sample and replicate means or totals per domain; variance R's ``svrVar``."""
         D = doms.size
-        V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
+        V = ys.shape[1] if isinstance(ys, np.ndarray) else len(ys)
         codes = doms.codes
         est = np.empty((D, V))
         nn = np.empty((D, V))

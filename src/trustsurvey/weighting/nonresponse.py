@@ -127,12 +127,12 @@ def aapor_rates(
         groups = frame[column].map(_group_of)
         bad = groups.isna()
         if bad.any():
-            rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
+            bad_rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
             shown = sorted({str(v) for v in frame.loc[bad, column]})[:5]
             raise WeightingError(
                 f"unknown disposition code(s) {', '.join(shown)}",
                 item=column,
-                row=rows,
+                row=bad_rows,
                 hint=f"use AAPOR groups {', '.join(GROUPS)} or AAPOR numeric codes",
             )
         tab = pd.crosstab(
@@ -149,7 +149,7 @@ def aapor_rates(
             item=column,
             hint="give one row per case with a disposition column, or counts per group",
         )
-    rows = []
+    rows: list[dict[Hashable, Any]] = []
     for key, c in counts.iterrows():
         c = c.to_dict()
         elig = sum(c[k] for k in ("I", "P", "R", "NC", "O"))
