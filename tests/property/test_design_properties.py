@@ -98,7 +98,7 @@ def test_fast_path_equals_row_level_scores(df):
             return scores
 
     d = _design(df)
-    adj = d._replace_weights(d.weights, calibration=Identity())
+    adj = d.replace_weights(d.weights, calibration=Identity())
     a = d.mean("y", by="g", covmat=True)
     b = adj.mean("y", by="g", covmat=True)
     assert np.allclose(vcov(a), vcov(b), rtol=1e-9, atol=1e-12)

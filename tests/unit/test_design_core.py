@@ -189,7 +189,7 @@ class _Zero:
 
 
 def test_calibration_hook(frame, design):
-    same = design._replace_weights(design.weights, calibration=_Identity())
+    same = design.replace_weights(design.weights, calibration=_Identity())
     assert len(same.calibration) == 1
     for a, b in [
         (design.mean("z", by="arm"), same.mean("z", by="arm")),
@@ -199,13 +199,13 @@ def test_calibration_hook(frame, design):
         assert np.allclose(a["se"], b["se"], rtol=1e-12)
     g1, g2 = design.glm("z ~ wave"), same.glm("z ~ wave")
     assert np.allclose(g1["se"], g2["se"], rtol=1e-12)
-    zero = design._replace_weights(frame["w"] * 2, calibration=[_Zero()])
+    zero = design.replace_weights(frame["w"] * 2, calibration=[_Zero()])
     assert np.allclose(zero.mean("z")["se"], 0)
     assert np.isclose(
         zero.total("z")["estimate"].iloc[0], 2 * design.total("z")["estimate"].iloc[0]
     )
     with pytest.raises(DesignError, match="adjust"):
-        design._replace_weights(frame["w"], calibration=[object()])
+        design.replace_weights(frame["w"], calibration=[object()])
 
 
 def test_weighting_methods_delegate_with_exact_signatures():
