@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,13 @@ import pandas as pd
 from trustsurvey.errors import DesignError
 
 _SLOT = "_trustsurvey_result_info"
+R = TypeVar("R", pd.DataFrame, pd.Series)
 
 
-def _store(frame: pd.DataFrame) -> dict[str, Any]:
+Result: TypeAlias = pd.DataFrame | pd.Series
+
+
+def _store(frame: Result) -> dict[str, Any]:
     info = frame.__dict__.get(_SLOT)
     if info is None:
         info = {}
@@ -49,13 +53,14 @@ def _store(frame: pd.DataFrame) -> dict[str, Any]:
     return info
 
 
-def annotate(frame: pd.DataFrame, **fields: Any) -> pd.DataFrame:
-    """Record ``fields`` as metadata of ``frame`` (merged with earlier ones); returns ``frame``.
+def annotate(frame: R, **fields: Any) -> R:
+    """Record ``fields`` as metadata of ``frame`` (a result DataFrame, or a Series) merged
+    with earlier ones; returns ``frame``.
 
     ``covmat`` may be an array: it is labelled with the frame's index (rows of an estimate
     frame; use a DataFrame to label model terms).
     """
-    if not isinstance(frame, pd.DataFrame):
+    if not isinstance(frame, pd.DataFrame | pd.Series):
         raise TypeError(f"metadata belongs to a DataFrame, not {type(frame).__name__}")
     cov = fields.get("covmat")
     if cov is not None and not isinstance(cov, pd.DataFrame):
@@ -93,9 +98,9 @@ def relabel(result: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return annotate(frame, **info)
 
 
-def result_info(result: pd.DataFrame) -> Mapping[str, Any]:
+def result_info(result: Result) -> Mapping[str, Any]:
     """The metadata of a result frame as a read-only mapping (empty if it has none)."""
-    info = result.__dict__.get(_SLOT) if isinstance(result, pd.DataFrame) else None
+    info = result.__dict__.get(_SLOT) if isinstance(result, pd.DataFrame | pd.Series) else None
     return MappingProxyType(info if info is not None else {})
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.metadata import annotate
 from trustsurvey.errors import WeightingError
 
 GROUPS = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
@@ -262,7 +263,8 @@ def propensity_classes(
 
     Text covariates are dummy-coded against their first level. Returns integer classes
     ``1..n_classes`` aligned with ``frame`` (name ``propensity_class``), with the fitted
-    propensities in ``.attrs["propensity"]``; use with :func:`nonresponse_adjust`.
+    propensities in ``result_info(classes)["propensity"]``
+    (:func:`trustsurvey.design.result_info`); use with :func:`nonresponse_adjust`.
     """
     resp = _resolve(frame, responded, "responded")
     if resp.isna().any():
@@ -297,5 +299,5 @@ def propensity_classes(
     ranks = pd.Series(prop).rank(method="first").to_numpy()
     classes = np.ceil(ranks * n_classes / len(prop)).astype(int)
     out = pd.Series(classes, index=frame.index, name="propensity_class")
-    out.attrs["propensity"] = pd.Series(prop, index=frame.index, name="propensity")
+    annotate(out, propensity=pd.Series(prop, index=frame.index, name="propensity"))
     return out
