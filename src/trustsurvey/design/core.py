@@ -1,10 +1,10 @@
 """``SurveyDesign``: the sampling design of a survey and its estimators.
 
-The class is thin: it holds the data, the factorised structure (:mod:`.structure`), the
-weights and any calibration adjustments; each method delegates to a function in its own
-module (:mod:`.estimators`, :mod:`.proportion`, :mod:`.quantile`, :mod:`.contrast`,
-:mod:`.models`, :mod:`.tests`, :mod:`.replicate`), as R's ``svymean.survey.design`` lives apart
-from ``svydesign`` (Lumley 2010).
+The class is thin: it adds the factorised structure (:mod:`.structure`) and the
+linearisation variance engine to the :class:`~trustsurvey.design.base.Design` interface,
+whose verbs delegate to a function in their own module (:mod:`.estimators`,
+:mod:`.proportion`, :mod:`.quantile`, :mod:`.contrast`, :mod:`.models`, :mod:`.tests`), as
+R's ``svymean.survey.design`` lives apart from ``svydesign`` (Lumley 2010).
 
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign
