@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import result_info
 from trustsurvey.errors import AnalysisError
 from trustsurvey.run.context import RunContext, shared_design
 from trustsurvey.run.frame import dont_know_codes, kept_answers
@@ -78,7 +80,7 @@ def write_figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
     ctx.outputs[f"figure_{name}"] = target
 
 
-def kept_design(design: Any, q: Any, items: list[str]) -> Any:
+def kept_design(design: Design, q: Any, items: list[str]) -> Design:
     """``design`` with the ``items``' "difficult to answer" codes (kind ``dont_know``) put
     back as answers from the analysis frame's ``<item>__missing`` columns
     (:func:`~trustsurvey.run.frame.kept_answers`): the weights and the calibration of
@@ -87,15 +89,16 @@ def kept_design(design: Any, q: Any, items: list[str]) -> Any:
     return design.with_columns(**{it: kept[it].to_numpy() for it in items})
 
 
-def _did_table(design: Any, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
+def _did_table(design: Design, outcomes: list[str], treated: str, covs: list[str]) -> tuple:
     """Unadjusted and covariate-adjusted DiD of every outcome, and the 2 x 2 tables."""
     from trustsurvey.analysis.did import did_table
 
-    parts = [did_table(design, outcomes, treated=treated).assign(model="unadjusted")]
+    first = did_table(design, outcomes, treated=treated)
+    parts = [first.assign(model="unadjusted")]
     if covs:
         adj = did_table(design, outcomes, treated=treated, covariates=covs, categorical=covs)
         parts.append(adj.assign(model="adjusted"))
-    cells = parts[0].attrs["cells"]
+    cells = result_info(first)["cells"]
     table = _concat(parts).drop(columns=["p_holm", "p_bh"])
     lead = ["outcome", "model", "estimate", "se", "ci_low", "ci_high", "df", "p", "n"]
     return table[[*lead, *[c for c in table.columns if c not in lead]]], cells

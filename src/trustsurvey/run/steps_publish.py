@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design
 from trustsurvey.run.context import RunContext, shared_design
 
 #: subgroup columns of the estimates table (those present are used)
@@ -40,7 +41,7 @@ def _code(value: Any) -> str:
     return str(value)
 
 
-def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[pd.DataFrame]:
+def estimates_table(ctx: RunContext, design: Design, frame: pd.DataFrame) -> list[pd.DataFrame]:
     """Weighted means with CIs and unweighted n by arm, community and subgroup per wave."""
     outcomes = _outcomes(frame)
     com = ctx.study.arms.community
@@ -65,7 +66,9 @@ def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[p
     return parts
 
 
-def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> list[pd.DataFrame]:
+def likert_table(
+    ctx: RunContext, frame: pd.DataFrame, design: Design | None = None
+) -> list[pd.DataFrame]:
     """Answer shares per Likert item, arm and wave, "difficult to answer" kept as a category.
 
     Shares and SEs are design-based (:func:`trustsurvey.analysis.compare.likert_distribution`)
@@ -189,7 +192,7 @@ def sample_size_table(
     return parts
 
 
-def weighting_table(ctx: RunContext, design: Any) -> pd.DataFrame | None:
+def weighting_table(ctx: RunContext, design: Design) -> pd.DataFrame | None:
     """Diagnostics of the weights the estimates use (the ``weight`` step's final weights if
     it ran, else the design weights), per wave and arm x wave: Kish (1965) deff
     ``1 + CV^2``, effective sample size, CV and max/min ratio — never one respondent's weight.

@@ -374,12 +374,14 @@ def load_targets(
     if kind is not None and kind not in ("counts", "shares"):
         raise WeightingError(f"kind={kind!r}", item="kind", hint="use 'counts' or 'shares'")
     src: str | None = None
+    spec_kind: str | None
     spec_by: tuple[str, ...] = ()
     if isinstance(source, Targets):
         table, spec_kind, spec_by, src = source.table, source.kind, source.by, source.source
     elif hasattr(source, "table") and hasattr(source, "by"):  # a study's MarginsSpec
         table, spec_kind, spec_by = source.table, getattr(source, "kind", None), tuple(source.by)
-        src = str(source.file) if getattr(source, "file", None) else None
+        file = getattr(source, "file", None)
+        src = str(file) if file else None
     elif isinstance(source, pd.DataFrame):
         table, spec_kind = source, None
     elif isinstance(source, Mapping):
