@@ -70,7 +70,7 @@ _EXPORTS.update(
         # the function ``did`` is ``trustsurvey.did`` (or ``trustsurvey.analysis.did.did``):
         # the package attribute ``did`` is the submodule once it is imported
         "did": ("did_table", "event_study"),
-        "staggered": ("did_staggered",),
+        "staggered": ("did_staggered", "staggered_effects"),
         "compare": (
             "compare_communities",
             "compare_means",

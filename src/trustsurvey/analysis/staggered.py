@@ -58,7 +58,14 @@ from scipy import stats
 from trustsurvey.analysis._drdid import METHODS, FitError, att_rc
 from trustsurvey.errors import AnalysisError
 
-__all__ = ["COLUMNS", "StaggeredFit", "did_staggered", "fit_staggered"]
+__all__ = [
+    "COLUMNS",
+    "StaggeredFit",
+    "StaggeredResult",
+    "did_staggered",
+    "fit_staggered",
+    "staggered_effects",
+]
 
 COLUMNS = [
     "type",
@@ -104,6 +111,30 @@ class StaggeredFit:
     scores: np.ndarray | None
     labels: pd.DataFrame
     used: np.ndarray
+
+
+@dataclass(frozen=True)
+class StaggeredResult:
+    """What :func:`staggered_effects` returns.
+
+    Attributes
+    ----------
+    table
+        The tidy frame of :func:`did_staggered`.
+    cov
+        Design covariance of all the estimates (rows and columns in the order of ``table``).
+    band_crit
+        Critical value of the event study's sup-t band.
+    """
+
+    table: pd.DataFrame
+    cov: np.ndarray
+    band_crit: float
+
+    def event_covariance(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The event-study rows and their covariance matrix (for pre-trend sensitivity)."""
+        ev = (self.table["type"] == "event").to_numpy()
+        return self.table[ev].reset_index(drop=True), self.cov[np.ix_(ev, ev)]
 
 
 @dataclass(frozen=True)
@@ -394,13 +425,10 @@ def _aggregates(
     est.append(e_)
     if z_ is not None:
         cols.append(z_)
-    # by cohort: plain mean of its post-treatment cells
-    by_cohort: dict[int, tuple[float, np.ndarray | None]] = {}
-    for g in cpos:
+    for g in cpos:  # by cohort: plain mean of its post-treatment cells
         idx = np.flatnonzero(post & (gpos == g))
         e_g = float(att[idx].mean())
         z_g = z[:, idx].mean(axis=1) if z is not None else None
-        by_cohort[g] = (e_g, z_g)
         labels.append({"type": "cohort", "cohort": p.cohorts[cpos.index(g)]})
         est.append(e_g)
         if z_g is not None:
@@ -623,6 +651,37 @@ def did_staggered(
     control_group, est_method)`` then ``aggte(type = "simple" | "group" | "dynamic")``.
     See the module docstring for the variance and the band.
     """
+    return staggered_effects(
+        design,
+        outcome,
+        cohort=cohort,
+        wave=wave,
+        community=community,
+        control=control,
+        covariates=covariates,
+        method=method,
+        level=level,
+        band_draws=band_draws,
+        seed=seed,
+    ).table
+
+
+def staggered_effects(
+    design: Any,
+    outcome: str,
+    *,
+    cohort: str,
+    wave: str,
+    community: str | None = None,
+    control: str = "never",
+    covariates: Sequence[str] | None = None,
+    method: str = "dr",
+    level: float = 0.95,
+    band_draws: int = 999,
+    seed: int = 20260101,
+) -> StaggeredResult:
+    """:func:`did_staggered`'s table with the covariance of its estimates and the band's
+    critical value (arguments as :func:`did_staggered`)."""
     p = _problem(design, outcome, cohort, wave, community, control, covariates, method)
     fit = _fit(p, _weights(design), scores=not _is_replicate(design))
     df = _used_df(design, p.used)
@@ -668,6 +727,4 @@ def did_staggered(
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     extra = [c for c in ("p", "base_wave") if c in out.columns]
     out = out.reindex(columns=[*COLUMNS, *extra])
-    out.attrs["cov"] = cov
-    out.attrs["band_crit"] = crit
-    return out
+    return StaggeredResult(table=out, cov=cov, band_crit=crit)
