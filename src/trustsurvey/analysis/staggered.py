@@ -175,7 +175,7 @@ def _numeric(data: pd.DataFrame, column: str, role: str) -> pd.Series:
     return s.astype("float64")
 
 
-def _covariates(data: pd.DataFrame, covariates: Sequence[str] | None) -> pd.DataFrame:
+def covariate_matrix(data: pd.DataFrame, covariates: Sequence[str] | None) -> pd.DataFrame:
     """Intercept plus covariates: numeric columns linearly, ``C(x)`` or text as dummies."""
     parts = [pd.DataFrame({"Intercept": 1.0}, index=data.index)]
     for cov in covariates or ():
@@ -230,7 +230,7 @@ def _problem(
     if wave not in data.columns:
         raise _fail(f"wave column {wave!r} is not in the design's data", wave, "name the wave")
     per = data[wave]
-    x = _covariates(data, covariates)
+    x = covariate_matrix(data, covariates)
     inside = np.asarray(design.weights, dtype=float) > 0  # zero outside a subset's domain
     used = inside & y.notna().to_numpy() & per.notna().to_numpy() & x.notna().all(axis=1).to_numpy()
     if not used.any():
