@@ -44,7 +44,7 @@ CASES = REFERENCE["cases"]
 
 def _id(case: dict) -> str:
     cov = "+".join(case["covariates"]) or "1"
-    return f"{case['data'][:-4]}-{case['method']}-{case['control']}-{cov}"
+    return f"{case['data'][:-4]}-{case['method']}-{case['control']}-{cov}-{case['base_period']}"
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,7 @@ def fit(case: dict, frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, int]
         covariates=case["covariates"] or None,
         method=case["method"],
         control="never" if case["control"] == "nevertreated" else "notyet",
+        base_period=case["base_period"],
     )
     return res, clusters
 

@@ -219,3 +219,20 @@ def test_docstring_examples(name):
     module = importlib.import_module(f"trustsurvey.analysis.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_universal_base_period_has_a_reference_wave():
+    df = panel(10)
+    res = did_staggered(design(df), "y", cohort="first", wave="wave", base_period="universal")
+    gt = res[res.type == "group_time"]
+    assert len(gt) == 3 * 4  # every wave, the first included
+    assert (gt["base_wave"] == gt["cohort"] - 1).all()
+    ref = gt[gt["wave"] == gt["cohort"] - 1]
+    assert (ref["estimate"] == 0).all() and ref["se"].isna().all()
+    ev = res[res.type == "event"].set_index("event_time")
+    assert ev.loc[-1.0, "estimate"] == 0 and np.isnan(ev.loc[-1.0, "se"])
+    assert ev.index.tolist() == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0]
+    assert np.isfinite(ev.drop(index=-1.0)["band_low"]).all()
+    varying = did_staggered(design(df), "y", cohort="first", wave="wave")
+    post = varying[(varying.type == "group_time") & (varying.event_time >= 0)]
+    np.testing.assert_allclose(gt[gt.event_time >= 0]["estimate"], post["estimate"], rtol=1e-12)

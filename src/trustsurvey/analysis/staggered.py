@@ -205,6 +205,7 @@ def _problem(
     control: str,
     covariates: Sequence[str] | None,
     method: str,
+    base_period: str = "varying",
 ) -> Problem:
     data = getattr(design, "data", None)
     if not isinstance(data, pd.DataFrame):
@@ -218,6 +219,12 @@ def _problem(
             f"unknown control group {control!r}",
             "control",
             "use 'never' (never-treated communities) or 'notyet' (not yet treated)",
+        )
+    if base_period not in ("varying", "universal"):
+        raise _fail(
+            f"unknown base period {base_period!r}",
+            "base_period",
+            "use 'varying' (R did's default) or 'universal' (the wave before adoption)",
         )
     if method not in METHODS:
         raise _fail(
@@ -316,7 +323,7 @@ def _problem(
         group = np.where(group == last, 0, group)
         waves = waves[:last]
         cohorts = [c for c in cohorts if pos[c] < last]
-    cells = _cells(group, period, used, cohorts, pos, len(waves), control)
+    cells = _cells(group, period, used, cohorts, pos, len(waves), control, base_period)
     return Problem(
         y=np.where(used, y.to_numpy(), 0.0),
         group=group,
@@ -338,12 +345,13 @@ def _cells(
     pos: dict[float, int],
     n_waves: int,
     control: str,
+    base_period: str = "varying",
 ) -> list[Cell]:
     cells = []
     for c in cohorts:
         gp = pos[c]
-        for tp in range(1, n_waves):
-            base = tp - 1 if tp < gp else gp - 1
+        for tp in range(0 if base_period == "universal" else 1, n_waves):
+            base = tp - 1 if tp < gp and base_period == "varying" else gp - 1
             ctrl = group == 0
             if control == "notyet":
                 ctrl = ctrl | ((group > tp) & (group != gp))
@@ -370,6 +378,9 @@ def _gt(p: Problem, w: np.ndarray, scores: bool) -> tuple[np.ndarray, np.ndarray
     att = np.empty(len(p.cells))
     z = np.zeros((n, len(p.cells))) if scores else None
     for k, c in enumerate(p.cells):
+        if c.base == c.t:  # universal base: the reference wave itself, 0 by definition
+            att[k] = 0.0
+            continue
         wc = w[c.rows]
         keep = wc > 0
         rows = c.rows[keep]
@@ -452,6 +463,7 @@ def fit_staggered(
     control: str = "never",
     covariates: Sequence[str] | None = None,
     method: str = "dr",
+    base_period: str = "varying",
     weights: np.ndarray | None = None,
     scores: bool = True,
 ) -> StaggeredFit:
@@ -460,7 +472,7 @@ def fit_staggered(
     ``weights`` replaces the design's weights (used for replicate weights and by the wild
     bootstrap); without it the design's weights (zero outside a subset's domain) are used.
     """
-    p = _problem(design, outcome, cohort, wave, community, control, covariates, method)
+    p = _problem(design, outcome, cohort, wave, community, control, covariates, method, base_period)
     return _fit(p, _weights(design) if weights is None else np.asarray(weights, float), scores)
 
 
@@ -480,10 +492,15 @@ def _fit(p: Problem, w: np.ndarray, scores: bool) -> StaggeredFit:
             "event_time": c.event,
             "base_wave": c.base,
             "n": int((w[c.rows] > 0).sum()),
+            "reference": c.base == c.t,
         }
         for c in p.cells
     ]
     labels = pd.DataFrame(gt_labels + agg_labels)
+    ref_events = {c.event for c in p.cells if c.base == c.t}
+    is_event = labels["type"] == "event"
+    labels["reference"] = labels["reference"].fillna(False).astype(bool)
+    labels.loc[is_event & labels["event_time"].isin(ref_events), "reference"] = True
     for col in ("wave", "base_wave"):  # wave positions; -1 where not applicable
         labels[col] = labels[col].fillna(-1).astype(int)
     n_agg = _aggregate_n(p, w, agg_labels)
@@ -598,6 +615,7 @@ def did_staggered(
     level: float = 0.95,
     band_draws: int = 999,
     seed: int = 20260101,
+    base_period: str = "varying",
 ) -> pd.DataFrame:
     """Group-time, overall, cohort and event-study effects of a staggered roll-out.
 
@@ -626,6 +644,10 @@ def did_staggered(
         Confidence level of the intervals and of the event-study band.
     band_draws, seed
         Multiplier draws and seed of the sup-t band.
+    base_period : {"varying", "universal"}
+        Pre-treatment cells compare a wave with the previous one (R's default) or with the
+        wave before adoption (``"universal"``: event time -1 is the reference, estimate 0
+        with NaN SE; use it for pre-trend sensitivity, :mod:`~trustsurvey.analysis.honest`).
 
     Returns
     -------
@@ -663,6 +685,7 @@ def did_staggered(
         level=level,
         band_draws=band_draws,
         seed=seed,
+        base_period=base_period,
     ).table
 
 
@@ -679,10 +702,11 @@ def staggered_effects(
     level: float = 0.95,
     band_draws: int = 999,
     seed: int = 20260101,
+    base_period: str = "varying",
 ) -> StaggeredResult:
     """:func:`did_staggered`'s table with the covariance of its estimates and the band's
     critical value (arguments as :func:`did_staggered`)."""
-    p = _problem(design, outcome, cohort, wave, community, control, covariates, method)
+    p = _problem(design, outcome, cohort, wave, community, control, covariates, method, base_period)
     fit = _fit(p, _weights(design), scores=not _is_replicate(design))
     df = _used_df(design, p.used)
     if df < MIN_DF:
@@ -698,6 +722,7 @@ def staggered_effects(
     else:
         cov, _ = _replicated(design, p, fit.estimates)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    se[fit.labels["reference"].to_numpy(dtype=bool)] = np.nan
     est = fit.estimates
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
     out = fit.labels.copy()
