@@ -160,8 +160,8 @@ def simulate(pop: Population, reps: int, seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     true = truth(pop)
     keys = list(true)
-    est = {k: [] for k in keys}
-    cover = {k: [] for k in keys}
+    est: dict[str, list[float]] = {k: [] for k in keys}
+    cover: dict[str, list[bool]] = {k: [] for k in keys}
     tw_est, tw_cover = [], []
     for _ in range(reps):
         df = draw_sample(pop, rng)

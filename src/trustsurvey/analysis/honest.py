@@ -249,7 +249,8 @@ def _rm_projection(
     tail = np.cumsum(lv[::-1])[::-1]
     c = float(np.abs(tail).sum())
     lpost = np.concatenate([np.zeros(num_pre), lv])
-    lows, highs = [], []
+    lows: list[float] = []
+    highs: list[float] = []
     for a in fd:
         for sign in (1.0, -1.0):
             for side in (1.0, -1.0):
