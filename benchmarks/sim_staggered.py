@@ -163,6 +163,7 @@ def simulate(pop: Population, reps: int, seed: int, take: int = TAKE_COMMUNITY) 
     true = truth(pop)
     keys = list(true)
     est: dict[str, list[float]] = {k: [] for k in keys}
+    ses: dict[str, list[float]] = {k: [] for k in keys}
     cover: dict[str, list[bool]] = {k: [] for k in keys}
     tw_est, tw_cover = [], []
     for _ in range(reps):
@@ -182,6 +183,7 @@ def simulate(pop: Population, reps: int, seed: int, take: int = TAKE_COMMUNITY) 
         for k in keys:
             r = rows[k]
             est[k].append(float(r["estimate"]))
+            ses[k].append(float(r["se"]))
             cover[k].append(bool(r["ci_low"] <= true[k] <= r["ci_high"]))
         b, se = twfe(df)
         tw_est.append(b)
@@ -200,6 +202,7 @@ def simulate(pop: Population, reps: int, seed: int, take: int = TAKE_COMMUNITY) 
             "coverage": float(np.mean(cover[k])),
             "bias": float(e.mean() - true[k]),
             "mc_se": float(e.std(ddof=1) / np.sqrt(reps)),
+            "mean_se_over_sd": float(np.mean(ses[k]) / e.std(ddof=1)),
         }
     tw = np.asarray(tw_est)
     out["twfe"] = {
