@@ -25,7 +25,11 @@ import fuzz_targets as ft
 import make_corpus
 
 FAST = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    derandomize=True,
 )
 SLOW = settings(FAST, max_examples=12)  # each XLSForm example writes and parses a workbook
 SEEDS = {suffix: ft.seed_bytes(suffix) for suffix in (".sav", ".zsav", ".por", ".csv", ".xlsx")}
