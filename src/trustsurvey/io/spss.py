@@ -6,8 +6,9 @@ while the raw share of "difficult to answer" remains available. pyreadstat repor
 missing codes as ranges with ``lo == hi``; they are normalised to discrete codes here.
 
 SPSS dates are seconds since 1582-10-14 (IBM SPSS Statistics, "Date and time functions");
-they are converted to ``datetime64[us]``; values outside 1582-10-15 … 9999-12-31 become NaT
-and are listed in ``meta.issues``.
+they are converted to ``datetime64[us]``; a column with a value outside 1582-10-15 … 9999-12-31
+(or finer than a microsecond) keeps its SPSS numbers instead, listed in ``meta.issues``;
+nothing becomes NaT.
 
 Examples
 --------
@@ -165,6 +166,9 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
         missing_values=values,
         missing_ranges=ranges,
         measure={k: v for k, v in (meta.variable_measure or {}).items() if v != "unknown"},
+        display_width={
+            k: int(v) for k, v in (getattr(meta, "variable_display_width", None) or {}).items() if v
+        },
         formats=dict(meta.original_variable_types or {}),
         mr_sets=mr_sets,
         file_label=meta.file_label or "",
@@ -282,27 +286,45 @@ def _read_frame(
     return frame, meta
 
 
+def seconds_to_stamps(seconds: pd.Series) -> pd.Series:
+    """SPSS date-time numbers (seconds since 1582-10-14) as ``datetime64[us]``."""
+    micro = (seconds * 1_000_000).round()
+    stamps = pd.Series(pd.NaT, index=seconds.index, dtype="datetime64[us]")
+    ok = micro.notna()
+    stamps[ok] = SPSS_EPOCH + pd.to_timedelta(micro[ok].astype("int64"), unit="us")
+    return stamps
+
+
 def _convert_dates(frame: pd.DataFrame, meta: FileMetadata) -> pd.DataFrame:
+    """Date and date-time variables become ``datetime64[us]`` when every value lies in
+    1582-10-15 … 9999-12-31 and converts exactly (to the microsecond); otherwise the column
+    keeps its SPSS numbers (seconds since 1582-10-14) and its format, and ``meta.issues`` says
+    why. Nothing becomes NaT."""
     for col, fmt in meta.formats.items():
         if col not in frame.columns or not DATE_FORMATS.match(fmt or ""):
             continue
         seconds = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-        bad = seconds.notna() & ((seconds < _MIN_SECONDS) | (seconds > _MAX_SECONDS))
+        if seconds.isna().sum() > frame[col].isna().sum():
+            continue  # not numbers (a damaged or odd file): leave the column as read
+        outside = seconds.notna() & ((seconds < _MIN_SECONDS) | (seconds > _MAX_SECONDS))
+        inexact = pd.Series(False, index=seconds.index)
+        if not outside.any():
+            micro = (seconds * 1_000_000).round()
+            inexact = seconds.notna() & (micro / 1_000_000 != seconds)
+        bad = outside | inexact
         if bad.any():
             rows = (np.flatnonzero(bad.to_numpy()) + 1).tolist()
             shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+            why = "outside 1582-10-15…9999-12-31" if outside.any() else "finer than 1 µs"
             message = (
-                f"{col}: {len(rows)} date value(s) outside 1582-10-15…9999-12-31 "
-                f"set to NaT (rows {shown})"
+                f"{col}: {len(rows)} date value(s) {why} (rows {shown}); the column is kept "
+                f"as SPSS numbers (seconds since 1582-10-14, format {fmt})"
             )
             meta.issues.append(message)
             warnings.warn(f"{meta.file}: {message}", stacklevel=3)
-            seconds = seconds.mask(bad)
-        micro = (seconds * 1_000_000).round()
-        stamps = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
-        ok = micro.notna()
-        stamps[ok] = SPSS_EPOCH + pd.to_timedelta(micro[ok].astype("int64"), unit="us")
-        frame[col] = stamps
+            frame[col] = seconds
+            continue
+        frame[col] = seconds_to_stamps(seconds)
     return frame
 
 
