@@ -27,6 +27,7 @@ import pytest
 
 from trustsurvey.io import inspect_file, read_survey
 from trustsurvey.io.sav_check import check_sav_file
+from trustsurvey.io.sav_patch import rename_in_place
 from trustsurvey.io.write import spss_names, valid_spss_name, write_spss
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -71,6 +72,7 @@ def _all_features(path: Path, *, compress: bool = False) -> Path:
             "q.1": [1.0, 2, 3, 4],
             "mr_a": [1.0, 0, 1, 0],
             "mr_b": [0.0, 1, 1, 0],
+            "A_id": [11.0, 12, 13, 14],  # becomes ODK's "@_id" below
         }
     )
     formats = {
@@ -122,6 +124,7 @@ def _all_features(path: Path, *, compress: bool = False) -> Path:
         note=["first note", "друга нотатка"],
         compress=compress,
     )
+    rename_in_place(path, {"A_id": "@_id"})  # as ODK Central's SPSS export names it
     return path
 
 
@@ -239,6 +242,15 @@ def test_inspect_describes_every_variable(name: str, corpus: dict[str, Path]) ->
         assert {r["lo"] for r in ranges} <= set(declared)
 
 
+def test_odk_at_names_are_kept(corpus: dict[str, Path], tmp_path: Path) -> None:
+    sd = read_survey(corpus["all_features.zsav"])
+    assert "@_id" in sd.data.columns
+    out = write_spss(sd, tmp_path / "o.zsav")
+    frame, meta = _raw(out)
+    assert frame["@_id"].tolist() == [11.0, 12, 13, 14]
+    assert meta.column_names_to_labels["@_id"] == "label of A_id"
+
+
 def test_dates_before_1582_stay_spss_numbers(corpus: dict[str, Path]) -> None:
     with pytest.warns(UserWarning, match="kept as SPSS numbers"):
         sd = read_survey(corpus["all_features.sav"])
@@ -285,7 +297,6 @@ def test_names_changed_only_where_spss_forbids(tmp_path: Path) -> None:
         "ALL": "vALL",
         "q 1": "q_1",
         "AGE": "AGE_",
-        "@_id": "at_id",
     }
     assert spss_names(names) == expected
     with pytest.warns(UserWarning, match="renamed for SPSS") as caught:
@@ -294,7 +305,8 @@ def test_names_changed_only_where_spss_forbids(tmp_path: Path) -> None:
     assert all(f"{old} → {new}" in message for old, new in expected.items())
     frame, meta = _raw(out)
     assert list(frame.columns) == [expected.get(n, n) for n in names]
-    assert meta.column_names_to_labels["at_id"] == "@_id"  # the old name as label
+    assert meta.column_names_to_labels["v_id"] == "_id"  # the old name as label
+    assert "@_id" in meta.column_names  # valid in SPSS: kept
     assert "trustsurvey: renamed for SPSS" in " ".join(meta.notes)
 
 

@@ -10,11 +10,12 @@ What each format keeps:
   file label and notes. Multiple-response sets cannot be written by ReadStat; they are
   stored as a note ``trustsurvey:mr_sets=…`` that :func:`~trustsurvey.io.read_survey` restores.
   Known SPSS limits (each warned about, never silent): text has no empty cell (NaN → ``""``);
-  names SPSS rejects (Kobo ``_id``) are renamed (``v_id``, old name as label), and so are
-  names starting with ``@`` (ODK's ``@_id`` → ``at_id``), which SPSS allows but pyreadstat
-  cannot write; time-zone aware times are written in UTC; variable labels are cut at 256
-  bytes. Dates and times are written as SPSS numbers with their format (``DATE11``,
-  ``DATETIME20``, ``TIME8``), so values round-trip to the microsecond.
+  names SPSS rejects (Kobo ``_id``) are renamed (``v_id``, old name as label); names starting
+  with ``@`` (ODK's ``@_id``), which SPSS allows but pyreadstat refuses, are kept (written
+  under a placeholder and patched, :mod:`trustsurvey.io.sav_patch`); time-zone aware
+  times are written in UTC; variable labels are cut at 256 bytes. Dates and times are
+  written as SPSS numbers with their format (``DATE11``, ``DATETIME20``, ``TIME8``), so
+  values round-trip to the microsecond.
 - ``.parquet``: everything, as JSON in the schema metadata (key ``trustsurvey``).
 - ``.csv``: values only; everything else goes to a sidecar ``NAME.dictionary.json`` that
   ``read_survey`` picks up again.
@@ -247,34 +248,25 @@ def valid_spss_name(name: str) -> bool:
     return not name.endswith(".") and all(ch.isalnum() or ch in _NAME_CHARS for ch in rest)
 
 
-def _writable_name(name: str) -> bool:
-    """SPSS's rule, less what pyreadstat's writer refuses (a leading ``@``)."""
-    return valid_spss_name(name) and not name.startswith("@")
-
-
 def spss_names(columns: list[str]) -> dict[str, str]:
-    """Original → valid SPSS name, only for columns SPSS (or the writer) would reject.
+    """Original → valid SPSS name, only for columns SPSS would reject.
 
-    Names starting with ``@`` (ODK's ``@_id``) are valid in SPSS but pyreadstat cannot write
-    them: they become ``at_…``. Names equal to another but for letter case collide in SPSS
-    and get a suffix.
+    Names equal to another but for letter case collide in SPSS and get a suffix.
 
     >>> spss_names(["_id", "age", "q 1", "שם", "@_id", "Age"])
-    {'_id': 'v_id', 'q 1': 'q_1', '@_id': 'at_id', 'Age': 'Age_'}
+    {'_id': 'v_id', 'q 1': 'q_1', 'Age': 'Age_'}
     """
     out: dict[str, str] = {}
-    taken = {c.upper() for c in columns if _writable_name(c)}
+    taken = {c.upper() for c in columns if valid_spss_name(c)}
     seen: set[str] = set()
     for col in columns:
-        if _writable_name(col) and col.upper() not in seen:
+        if valid_spss_name(col) and col.upper() not in seen:
             seen.add(col.upper())
             continue
         new = col
-        if not _writable_name(new):
+        if not valid_spss_name(new):
             new = re.sub(r"[^\w.@#$]", "_", col).rstrip(".") or "v"
-            if new.startswith("@"):
-                new = "at" + new[1:]
-            if not _writable_name(new):
+            if not valid_spss_name(new):
                 new = "v" + new
             new = new.encode("utf-8")[:60].decode("utf-8", "ignore")
         while new.upper() in taken or new.upper() in seen:
@@ -282,6 +274,20 @@ def spss_names(columns: list[str]) -> dict[str, str]:
         taken.add(new.upper())
         seen.add(new.upper())
         out[col] = new
+    return out
+
+
+def _placeholders(columns: list[str]) -> dict[str, str]:
+    """``@name`` → a name of the same byte length pyreadstat accepts (``A…``, ``B…``, …)."""
+    taken = {c.upper() for c in columns}
+    out = {}
+    for col in columns:
+        if col.startswith("@"):
+            for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+                if (letter + col[1:]).upper() not in taken:
+                    out[col] = letter + col[1:]
+                    taken.add(out[col].upper())
+                    break
     return out
 
 
@@ -303,6 +309,10 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
             + ", ".join(f"{old} → {new}" for old, new in names.items()),
             stacklevel=2,
         )
+    at_names = _placeholders([str(c) for c in sd.data.columns])
+    if at_names:  # valid in SPSS, refused by pyreadstat: written as a placeholder, then patched
+        meta = FileMetadata.from_dict(sd.meta.to_dict())
+        sd = _renamed(SurveyData(sd.data, meta, sd.extra_missing), at_names, label=False)
     zsav = compress if compress is not None else target.suffix.lower() == ".zsav"
     frame, losses = _spss_frame(sd, target)
     notes = list(sd.meta.notes)
@@ -351,6 +361,10 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 file=str(target),
                 hint="check the column names, labels and missing codes named in the message",
             ) from err
+        if at_names:
+            from trustsurvey.io.sav_patch import rename_in_place
+
+            rename_in_place(tmp, {new: old for old, new in at_names.items()})
 
     return write_atomic(target, writer)
 
@@ -370,7 +384,7 @@ def _note_lines(notes: list[str], width: int = 80) -> list[str]:
     return lines
 
 
-def _renamed(sd: SurveyData, names: dict[str, str]) -> SurveyData:
+def _renamed(sd: SurveyData, names: dict[str, str], *, label: bool = True) -> SurveyData:
     meta = FileMetadata.from_dict(sd.meta.to_dict())
 
     def move(d: dict) -> dict:
@@ -387,7 +401,8 @@ def _renamed(sd: SurveyData, names: dict[str, str]) -> SurveyData:
     ):
         setattr(meta, key, move(getattr(meta, key)))
     for old, new in names.items():
-        meta.variable_labels.setdefault(new, old)
+        if label:
+            meta.variable_labels.setdefault(new, old)
     meta.column_names = [names.get(c, c) for c in meta.column_names]
     extra = {names.get(k, k): v for k, v in sd.extra_missing.items()}
     return SurveyData(sd.data.rename(columns=names), meta, extra)
