@@ -7,7 +7,9 @@ pyreadstat, one feature per column: every value (compared as stored numbers), va
 value label (numeric, short and long string), user-missing code and range (numeric and
 string), display format (dates, times, date-times before 1582, durations, weekdays, months,
 currency, percent, scientific, N, string widths, decimals), measure level, display width,
-file label, notes, multiple-response sets, long strings (over 255 bytes), long labels and
+file label, notes, multiple-response sets (dichotomy and category; added to the built file
+with :func:`~trustsurvey.io.sav_patch.add_mr_sets`, as pyreadstat cannot write them), names
+starting with ``@`` as ODK Central exports them, long strings (over 255 bytes), long labels and
 names in Hebrew and Cyrillic. The project's own SPSS fixtures (UTF-8, cp1251, portable) go
 through the same comparison.
 """
@@ -27,7 +29,7 @@ import pytest
 
 from trustsurvey.io import inspect_file, read_survey
 from trustsurvey.io.sav_check import check_sav_file
-from trustsurvey.io.sav_patch import rename_in_place
+from trustsurvey.io.sav_patch import add_mr_sets, rename_in_place
 from trustsurvey.io.write import spss_names, valid_spss_name, write_spss
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -42,6 +44,8 @@ META = [
     "variable_measure",
     "variable_display_width",
     "file_label",
+    "notes",
+    "mr_sets",
 ]
 
 
@@ -72,6 +76,7 @@ def _all_features(path: Path, *, compress: bool = False) -> Path:
             "q.1": [1.0, 2, 3, 4],
             "mr_a": [1.0, 0, 1, 0],
             "mr_b": [0.0, 1, 1, 0],
+            "mr_c": ["a", "b", "", "a"],
             "A_id": [11.0, 12, 13, 14],  # becomes ODK's "@_id" below
         }
     )
@@ -125,6 +130,24 @@ def _all_features(path: Path, *, compress: bool = False) -> Path:
         compress=compress,
     )
     rename_in_place(path, {"A_id": "@_id"})  # as ODK Central's SPSS export names it
+    sets = {
+        "mr_dich": {
+            "type": "D",
+            "is_dichotomy": True,
+            "counted_value": 1,
+            "label": "Проблеми в громаді",
+            "variable_list": ["mr_a", "mr_b"],
+        },
+        "mr_cat": {
+            "type": "C",
+            "is_dichotomy": False,
+            "counted_value": None,
+            "label": "Категорії",
+            "variable_list": ["mr_c", "s3"],
+        },
+    }
+    add_mr_sets(path, sets)  # pyreadstat cannot write MRSETS records
+    assert pyreadstat.read_sav(str(path), metadataonly=True)[1].mr_sets == sets
     return path
 
 
@@ -203,7 +226,7 @@ def test_write_spss_keeps_everything_pyreadstat_reads(
     assert _differences(src, out) == []
     again = read_survey(out)
     assert again.meta.mr_sets == sd.meta.mr_sets
-    assert again.meta.notes[: len(sd.meta.notes)] == sd.meta.notes
+    assert again.meta.notes == sd.meta.notes
     assert check_sav_file(out) is None  # what trustsurvey writes takes the fast path
 
 

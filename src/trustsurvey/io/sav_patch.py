@@ -113,3 +113,77 @@ def rename_in_place(path: str | Path, names: dict[str, str]) -> None:
                 raise ValueError("record length changed")
             fh.seek(start)
             fh.write(body)
+
+
+def _short_names(data: bytes, endian: str) -> dict[str, str]:
+    """Long name → short name (the 8-byte name of the variable record)."""
+    shorts: list[str] = []
+    pos = 176
+    while True:
+        (rec,) = struct.unpack_from(endian + "i", data, pos)
+        if rec != 2:
+            break
+        width, has_label, n_missing = struct.unpack_from(endian + "3i", data, pos + 4)
+        if width != -1:
+            shorts.append(data[pos + 24 : pos + 32].decode("utf-8", "replace").rstrip())
+        pos += 32
+        if has_label:
+            (length,) = struct.unpack_from(endian + "i", data, pos)
+            pos += 4 + (length + 3) // 4 * 4
+        pos += 8 * abs(n_missing)
+    out = {s: s for s in shorts}
+    for subtype, start, length in _records(data, endian):
+        if subtype == 13:
+            for entry in data[start : start + length].split(b"\t"):
+                short, _, long = entry.partition(b"=")
+                out[long.decode("utf-8")] = short.decode("utf-8")
+    return out
+
+
+def mr_sets_record(mr_sets: dict[str, dict], shorts: dict[str, str]) -> bytes:
+    """The text of a multiple-response sets record (extension record 7): one line per set,
+    ``$name=C <label length> <label> <variables>`` or ``$name=D<n> <counted value> …``."""
+    lines = []
+    for name, spec in mr_sets.items():
+        label = str(spec.get("label") or "").encode("utf-8")
+        if spec.get("is_dichotomy") or spec.get("type") == "D":
+            counted = spec.get("counted_value")
+            if isinstance(counted, float) and counted.is_integer():
+                counted = int(counted)
+            value = str(counted).encode("utf-8")
+            kind = b"D" + str(len(value)).encode() + b" " + value
+        else:
+            kind = b"C"
+        members = b" ".join(shorts[v].lower().encode("utf-8") for v in spec["variable_list"])
+        head = b"$" + name.lstrip("$").encode("utf-8") + b"=" + kind
+        lines.append(head + b" " + str(len(label)).encode() + b" " + label + b" " + members)
+    return b"".join(line + b"\n" for line in lines)
+
+
+def add_mr_sets(path: str | Path, mr_sets: dict[str, dict]) -> None:
+    """Insert a multiple-response sets record before the end of a valid file's dictionary
+    (shifting the ``.zsav`` header and trailer offsets by its length)."""
+    p = Path(path)
+    data = bytearray(p.read_bytes())
+    endian = "<" if struct.unpack_from("<i", data, 64)[0] in (2, 3) else ">"
+    shorts = _short_names(bytes(data), endian)
+    body = mr_sets_record(mr_sets, shorts)
+    record = struct.pack(endian + "4i", 7, 7, 1, len(body)) + body
+    pos = 176
+    for _subtype, start, length in _records(bytes(data), endian):
+        pos = max(pos, start + length)
+    end = bytes(data).index(struct.pack(endian + "2i", 999, 0), pos)
+    shift = len(record)
+    if data[:4] == b"$FL3":
+        zheader = end + 8
+        zheader_ofs, ztrailer_ofs, ztrailer_len = struct.unpack_from(endian + "3q", data, zheader)
+        struct.pack_into(
+            endian + "3q", data, zheader, zheader_ofs + shift, ztrailer_ofs + shift, ztrailer_len
+        )
+        (n_blocks,) = struct.unpack_from(endian + "i", data, ztrailer_ofs + 20)
+        for i in range(n_blocks):
+            at = ztrailer_ofs + 24 + 24 * i
+            plain_ofs, packed_ofs = struct.unpack_from(endian + "2q", data, at)
+            struct.pack_into(endian + "2q", data, at, plain_ofs + shift, packed_ofs + shift)
+    data[end:end] = record
+    p.write_bytes(bytes(data))

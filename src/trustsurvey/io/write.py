@@ -7,8 +7,9 @@ What each format keeps:
 
 - ``.sav``/``.zsav`` (pyreadstat): variable and value labels, user-missing codes (SPSS allows
   up to three discrete codes, or one range plus one code), measure levels, display formats,
-  file label and notes. Multiple-response sets cannot be written by ReadStat; they are
-  stored as a note ``trustsurvey:mr_sets=…`` that :func:`~trustsurvey.io.read_survey` restores.
+  file label, notes and multiple-response sets (ReadStat cannot write the MRSETS record;
+  :mod:`trustsurvey.io.sav_patch` adds it, so SPSS and pyreadstat see the sets; files
+  written earlier with the sets in a note ``trustsurvey:mr_sets=…`` are still read).
   Known SPSS limits (each warned about, never silent): text has no empty cell (NaN → ``""``);
   names SPSS rejects (Kobo ``_id``) are renamed (``v_id``, old name as label); names starting
   with ``@`` (ODK's ``@_id``), which SPSS allows but pyreadstat refuses, are kept (written
@@ -102,15 +103,6 @@ def _plain(value: Any) -> Any:
 
 
 # -- SPSS --------------------------------------------------------------------------------
-def mr_sets_note(mr_sets: dict[str, dict]) -> list[str]:
-    """Multiple-response sets as SPSS document lines (≤ 80 bytes each) ``trustsurvey:mr_sets=…``;
-    ReadStat cannot write MRSETS records, so they travel as a note."""
-    # ASCII only, and no spaces: SPSS pads document lines with blanks and trims them again
-    text = json.dumps(mr_sets, ensure_ascii=True, separators=(",", ":")).replace(" ", "\\u0020")
-    width = 80 - len(MR_NOTE_PREFIX)
-    return [MR_NOTE_PREFIX + text[i : i + width] for i in range(0, len(text), width)]
-
-
 def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
     frame = sd.data.copy()
     losses: list[str] = []
@@ -316,8 +308,17 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
     zsav = compress if compress is not None else target.suffix.lower() == ".zsav"
     frame, losses = _spss_frame(sd, target)
     notes = list(sd.meta.notes)
-    if sd.meta.mr_sets:
-        notes.extend(mr_sets_note(sd.meta.mr_sets))
+    mr_sets = {
+        k: v
+        for k, v in sd.meta.mr_sets.items()
+        if v.get("variable_list") and all(c in sd.data.columns for c in v["variable_list"])
+    }
+    if len(mr_sets) < len(sd.meta.mr_sets):
+        warnings.warn(
+            f"{target}: multiple-response sets naming columns that are not in the data are "
+            "not written: " + ", ".join(k for k in sd.meta.mr_sets if k not in mr_sets),
+            stacklevel=2,
+        )
     if names:
         notes.append(
             "trustsurvey: renamed for SPSS: " + ", ".join(f"{o}={n}" for o, n in names.items())
@@ -361,10 +362,12 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 file=str(target),
                 hint="check the column names, labels and missing codes named in the message",
             ) from err
-        if at_names:
-            from trustsurvey.io.sav_patch import rename_in_place
+        from trustsurvey.io.sav_patch import add_mr_sets, rename_in_place
 
+        if at_names:
             rename_in_place(tmp, {new: old for old, new in at_names.items()})
+        if mr_sets:
+            add_mr_sets(tmp, mr_sets)
 
     return write_atomic(target, writer)
 
@@ -404,6 +407,10 @@ def _renamed(sd: SurveyData, names: dict[str, str], *, label: bool = True) -> Su
         if label:
             meta.variable_labels.setdefault(new, old)
     meta.column_names = [names.get(c, c) for c in meta.column_names]
+    meta.mr_sets = {
+        k: {**v, "variable_list": [names.get(c, c) for c in v.get("variable_list", [])]}
+        for k, v in meta.mr_sets.items()
+    }
     extra = {names.get(k, k): v for k, v in sd.extra_missing.items()}
     return SurveyData(sd.data.rename(columns=names), meta, extra)
 
