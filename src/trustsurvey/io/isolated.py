@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from collections.abc import Callable
 from typing import Any
 
 #: seconds the child may take before it is stopped (override per call)
@@ -68,9 +69,9 @@ def _read(fmt: str, path: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
     return pyreadstat.read_sav(path, **kwargs)
 
 
-def _child(conn: Any, fmt: str, path: str, kwargs: dict[str, Any]) -> None:
+def _child(conn: Any, fmt: str, path: str, kwargs: dict[str, Any], reader: Any) -> None:
     try:
-        frame, meta = _read(fmt, path, kwargs)
+        frame, meta = reader(fmt, path, kwargs)
     except BaseException as err:  # every failure goes to the parent
         conn.send(("error", type(err).__name__, str(err)))
     else:
@@ -94,16 +95,22 @@ _CONTEXT: Any = None
 
 
 def read_in_child(
-    fmt: str, path: str, kwargs: dict[str, Any], *, timeout: float = DEFAULT_TIMEOUT
+    fmt: str,
+    path: str,
+    kwargs: dict[str, Any],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    reader: Callable[[str, str, dict[str, Any]], tuple[Any, Any]] = _read,
 ) -> tuple[Any, Any]:
-    """``(frame, meta)`` as pyreadstat returns them, read in a spawned child process.
+    """``(frame, meta)`` as pyreadstat returns them, read in a child process.
 
     Raises :class:`ChildReadError` when the reader raises, :class:`ChildReadFailed` when the
-    child dies or exceeds ``timeout`` seconds.
+    child dies or exceeds ``timeout`` seconds. ``reader(fmt, path, kwargs)`` is the function
+    run in the child (a module-level function; the default reads with pyreadstat).
     """
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, fmt, path, kwargs), daemon=True)
+    child = ctx.Process(target=_child, args=(send, fmt, path, kwargs, reader), daemon=True)
     child.start()
     send.close()
     try:

@@ -28,6 +28,9 @@ from pathlib import Path
 HEADER_SIZE = 176
 #: largest dictionary read for the check; beyond it the file is checked in the child process
 MAX_DICTIONARY_BYTES = 64 * 1024 * 1024
+#: extension records made of bytes (PSPP: MR sets, long names, very long strings, attributes,
+#: encoding, long string labels and missing values); others may have any item size
+_TEXT_RECORDS = (7, 13, 14, 17, 18, 19, 20, 21, 22)
 #: format type codes of A and AHEX (PSPP, "Variable Record")
 _STRING_FORMATS = (1, 2)
 #: code pages SPSS writes in the integer-info record that Python spells differently
@@ -202,7 +205,7 @@ def _extension(cur: _Cursor) -> None:
     fixed_count = {3: 8, 4: 3}.get(subtype)
     if fixed_count is not None and count != fixed_count:
         raise _Bad(start + 12, f"extension record {subtype} has {count} items")
-    if subtype not in (3, 4, 11, 16) and size != 1:
+    if subtype in _TEXT_RECORDS and size != 1:
         raise _Bad(start + 8, f"extension record {subtype} has items of {size} bytes")
     body = cur.pos
     cur.skip(size * count, "an extension record")
