@@ -201,8 +201,9 @@ def _spss_formats(sd: SurveyData, frame: pd.DataFrame) -> dict[str, str]:
             longest = int(sizes.max() or 0) if len(s) else 0
             if m and longest < int(m.group(1)) <= 32_767 and len(s):
                 width = int(m.group(1))
-                at = s.index[int(np.argmax(sizes.to_numpy()))]
-                frame.at[at, col] = s[at] + " " * (width - int(sizes[at]))
+                at = int(np.argmax(sizes.to_numpy()))
+                padded = s.iloc[at] + " " * (width - int(sizes.iloc[at]))
+                frame.iloc[at, frame.columns.get_loc(col)] = padded
             if m and int(m.group(1)) >= longest:
                 formats[col] = fmt
     return formats
