@@ -59,6 +59,11 @@ def test_damage_is_found_with_its_offset(
     assert words in problem.message
 
 
+def test_an_encoding_name_with_a_nul_byte_is_no_crash() -> None:
+    data = SEED.replace(b"UTF-8", b"UT\x00-8")
+    assert check_sav_bytes(data) is None  # the name is unknown: strings are not checked
+
+
 def test_truncated_dictionary() -> None:
     problem = check_sav_bytes(SEED[:500])
     assert problem is not None and "ends inside" in problem.message

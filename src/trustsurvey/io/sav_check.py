@@ -257,7 +257,7 @@ def _codec(cur: _Cursor, encoding: str | None) -> str | None:
         return None
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown name, or one with a NUL byte
         return None
 
 
@@ -332,6 +332,8 @@ def check_sav_bytes(
             _zsav(cur, size, read_at)
     except _Bad as bad:
         return bad.problem
+    except Exception as err:  # the check must never fail: anything odd is a problem
+        return SavProblem(cur.pos, f"the dictionary cannot be walked ({type(err).__name__})")
     return None
 
 
