@@ -10,6 +10,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from trustsurvey.errors import InputFileError
+from trustsurvey.io import read_survey
 from trustsurvey.io.isolated import ChildReadError, ChildReadFailed, read_in_child
 from trustsurvey.io.sav_check import check_sav_bytes, check_sav_file
 
@@ -62,6 +64,17 @@ def test_damage_is_found_with_its_offset(
 def test_an_encoding_name_with_a_nul_byte_is_no_crash() -> None:
     data = SEED.replace(b"UTF-8", b"UT\x00-8")
     assert check_sav_bytes(data) is None  # the name is unknown: strings are not checked
+
+
+def test_more_rows_than_the_data_can_hold_is_fatal(tmp_path: Path) -> None:
+    data = bytearray(SEED)
+    struct.pack_into("<i", data, 80, 0x0FFFFFFF)  # pyreadstat would scan for minutes
+    problem = check_sav_bytes(bytes(data))
+    assert problem is not None and problem.fatal and problem.offset == 80
+    path = tmp_path / "rows.sav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match="declares 268435455 rows"):
+        read_survey(path)
 
 
 def test_truncated_dictionary() -> None:

@@ -43,15 +43,18 @@ class SavProblem:
 
     offset: int
     message: str
+    #: the file cannot be right whatever the reader does (e.g. it declares more rows than
+    #: its data can hold): report it at once instead of letting the C reader try
+    fatal: bool = False
 
     def __str__(self) -> str:
         return f"offset {self.offset}: {self.message}"
 
 
 class _Bad(Exception):
-    def __init__(self, offset: int, message: str) -> None:
+    def __init__(self, offset: int, message: str, fatal: bool = False) -> None:
         super().__init__(message)
-        self.problem = SavProblem(offset, message)
+        self.problem = SavProblem(offset, message, fatal)
 
 
 class _Cursor:
@@ -101,7 +104,7 @@ def _header(cur: _Cursor) -> tuple[int, int]:
         raise _Bad(4, f"the file ends inside the file header ({HEADER_SIZE} bytes)")
     cur.endian = _endian(data)
     cur.pos = 68
-    case_size = cur.int32("the header")
+    cur.int32("the header")  # nominal case size (-1 when unknown): counted from the records
     compression = cur.int32("the header")
     if compression not in (0, 1, 2):
         raise _Bad(72, f"unknown compression code {compression}")
@@ -111,7 +114,7 @@ def _header(cur: _Cursor) -> tuple[int, int]:
     if weight < 0:
         raise _Bad(76, f"negative weight variable index {weight}")
     cur.pos = HEADER_SIZE
-    return compression, weight + 0 * case_size
+    return compression, weight
 
 
 def _variable(cur: _Cursor, widths: list[int], pending: int) -> int:
@@ -215,7 +218,7 @@ def _extension(cur: _Cursor) -> None:
         cur.encoding = cur.data[body : body + count].decode("ascii", "replace").strip()
 
 
-def _zsav(cur: _Cursor, size: int, read_at: Callable[[int, int], bytes]) -> None:
+def _zsav(cur: _Cursor, size: int, read_at: Callable[[int, int], bytes]) -> int:
     at = cur.pos
     zheader_ofs = cur.int64("the zlib header")
     ztrailer_ofs = cur.int64("the zlib header")
@@ -234,6 +237,7 @@ def _zsav(cur: _Cursor, size: int, read_at: Callable[[int, int], bytes]) -> None
     if block_size <= 0 or n_blocks != (ztrailer_len - 24) // 24:
         raise _Bad(ztrailer_ofs + 16, f"{n_blocks} zlib blocks do not fit the trailer")
     expected_ofs = at + 24
+    plain_total = 0
     for _ in range(n_blocks):
         entry = ztrailer_ofs + cur.pos
         cur.skip(8, "the zlib trailer")  # uncompressed offset
@@ -245,8 +249,28 @@ def _zsav(cur: _Cursor, size: int, read_at: Callable[[int, int], bytes]) -> None
         if plain_size > block_size:
             raise _Bad(entry + 16, "a zlib block is larger than the block size")
         expected_ofs += packed_size
+        plain_total += plain_size
     if expected_ofs != ztrailer_ofs:
         raise _Bad(ztrailer_ofs, "the zlib blocks do not end where the trailer starts")
+    return plain_total
+
+
+def _row_count(cur: _Cursor, case_size: int, compression: int, data_bytes: int) -> None:
+    """The declared number of rows must fit in the data: 8 bytes a value uncompressed, at
+    least one command byte a value when compressed (PSPP, "Data Record"). A wrong count makes
+    pyreadstat allocate and scan for minutes before failing."""
+    (n_rows,) = struct.unpack_from(cur.endian + "i", cur.data, 80)
+    if n_rows < -1:
+        raise _Bad(80, f"the header declares {n_rows} rows")
+    per_row = case_size * (8 if compression == 0 else 1)
+    if n_rows > 0 and n_rows * per_row > data_bytes:
+        most = data_bytes // per_row if per_row else 0
+        raise _Bad(
+            80,
+            f"the header declares {n_rows} rows but the data can hold at most {most}; "
+            "the file is truncated or damaged",
+            fatal=True,
+        )
 
 
 def _codec(cur: _Cursor, encoding: str | None) -> str | None:
@@ -328,8 +352,10 @@ def check_sav_bytes(
         if weight and (weight > len(widths) or widths[weight - 1] != 0):
             raise _Bad(76, f"the weight variable {weight} is not a numeric variable")
         _decodable(cur, encoding)
+        data_bytes = size - cur.pos
         if compression == 2:
-            _zsav(cur, size, read_at)
+            data_bytes = _zsav(cur, size, read_at)
+        _row_count(cur, len(widths), compression, data_bytes)
     except _Bad as bad:
         return bad.problem
     except Exception as err:  # the check must never fail: anything odd is a problem

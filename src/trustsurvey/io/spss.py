@@ -238,6 +238,12 @@ def _read_frame(
             problem = check_sav_file(path, encoding)
         except OSError as err:
             raise InputFileError(f"cannot open the file ({err})", file=str(path)) from err
+        if problem is not None and problem.fatal:
+            raise InputFileError(
+                f"cannot read this SPSS file: {problem}",
+                file=str(path),
+                hint="copy or export the file again from the source and check its size",
+            )
         if problem is not None:
             return _read_isolated(path, fmt, encoding, problem)
     reader = _readers(fmt)
