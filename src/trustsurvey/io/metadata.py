@@ -44,7 +44,9 @@ class FileMetadata:
         Column → list of ``(lo, hi)`` user-missing ranges (inclusive).
     measure, formats
         Column → SPSS measure level (``nominal``, ``ordinal``, ``scale``) and display format
-        (e.g. ``F8.2``, ``DATETIME20``).
+        (e.g. ``F8.2``, ``DATETIME20``, ``TIME8``).
+    display_width
+        Column → SPSS display width ("Columns" in Variable View).
     mr_sets
         SPSS multiple-response sets as pyreadstat reports them.
     file_label, notes
@@ -70,6 +72,7 @@ class FileMetadata:
     missing_ranges: dict[str, list[tuple[Code, Code]]] = field(default_factory=dict)
     measure: dict[str, str] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
+    display_width: dict[str, int] = field(default_factory=dict)
     mr_sets: dict[str, dict] = field(default_factory=dict)
     file_label: str = ""
     notes: list[str] = field(default_factory=list)
@@ -140,6 +143,7 @@ class FileMetadata:
             missing_ranges=sub(self.missing_ranges),
             measure=sub(self.measure),
             formats=sub(self.formats),
+            display_width=sub(self.display_width),
             mr_sets=dict(self.mr_sets),
             file_label=self.file_label,
             notes=list(self.notes),
