@@ -269,6 +269,15 @@ class Questionnaire:
                 return (values.fillna(0) != 0).astype(bool)
         return expressions.default_selected(frame, item, option)
 
+    def _count_selected(self, frame: pd.DataFrame, item: str) -> pd.Series:
+        it = self.items.get(item)
+        if it is not None and it.type == "multiple":
+            columns = [c for c in self.columns_for(item) if c in frame.columns]
+            if columns:
+                ticked = frame[columns].apply(pd.to_numeric, errors="coerce").fillna(0) != 0
+                return ticked.sum(axis=1).astype("float64")
+        return expressions.default_count(frame, item)
+
     def relevant_mask(self, name: str, frame: pd.DataFrame) -> pd.Series:
         """Boolean Series: rows where item ``name`` should have been asked (NaN-safe).
 
@@ -286,7 +295,9 @@ class Questionnaire:
         if not item.relevant:
             return pd.Series(True, index=frame.index, dtype=bool)
         try:
-            return expressions.evaluate(item.relevant, frame, self._selected)
+            return expressions.evaluate(
+                item.relevant, frame, self._selected, self._count_selected
+            )
         except KeyError as err:
             raise QuestionnaireError(
                 f"the data have no column {err.args[0]!r} needed by relevant: {item.relevant}",
