@@ -186,6 +186,10 @@ class Questionnaire:
     source: str | None = None
     #: what a reader noticed while building it (XLSForm/SPSS drafts); not written to YAML
     notes: list[str] = field(default_factory=list, compare=False)
+    #: form rule kept verbatim but not checked on data (XLSForm ``regex()``, ``pulldata()``…)
+    not_enforced: list[str] = field(default_factory=list, compare=False)
+    #: fields of the source form that are not items (XLSForm notes, start/end…) → their type
+    form_fields: dict[str, str] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ look-ups
     def item(self, name: str) -> Item:
@@ -295,9 +299,7 @@ class Questionnaire:
         if not item.relevant:
             return pd.Series(True, index=frame.index, dtype=bool)
         try:
-            return expressions.evaluate(
-                item.relevant, frame, self._selected, self._count_selected
-            )
+            return expressions.evaluate(item.relevant, frame, self._selected, self._count_selected)
         except KeyError as err:
             raise QuestionnaireError(
                 f"the data have no column {err.args[0]!r} needed by relevant: {item.relevant}",
