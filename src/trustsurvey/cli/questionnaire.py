@@ -43,17 +43,23 @@ def _print_notes(q: object) -> None:
 
 @questionnaire_app.command("check")
 def check(
-    file: Annotated[Path, typer.Argument(help="Questionnaire YAML file.")],
+    file: Annotated[Path, typer.Argument(help="Questionnaire YAML file or XLSForm.")],
 ) -> None:
-    """Check a questionnaire YAML file and print a summary.
+    """Check a questionnaire YAML file (or an XLSForm) and print a summary.
 
     Prints the number of items by type, the scales, indices, items with skip logic and the
-    items flagged as personal data (PII). A bad file prints one error naming the file, the
-    key path (e.g. items[12].relevant) and line, and exits with status 2.
+    items flagged as personal data (PII); for an XLSForm also the form rules kept but not
+    enforced. A bad file prints one error naming the file, the key path (e.g.
+    items[12].relevant) and line, and exits with status 2.
     """
-    from trustsurvey.questionnaire import load_questionnaire
+    from trustsurvey.questionnaire import from_xlsform, load_questionnaire
 
-    q = load_questionnaire(file)
+    if file.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        q = from_xlsform(file)
+        for rule in q.not_enforced:
+            typer.echo(f"not enforced: {rule}")
+    else:
+        q = load_questionnaire(file)
     s = q.summary()
     typer.echo(f"{file}: OK — {q.name} version {q.version}")
     types = ", ".join(f"{k} {v}" for k, v in s["types"].items())  # type: ignore[union-attr]

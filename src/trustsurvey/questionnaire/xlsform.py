@@ -552,6 +552,8 @@ class _FormReader:
             low, high = self._range(name, str(constraint))
         elif constraint and not (kind == "multiple" and "count-selected(.)" in constraint):
             self.skip(name, "constraint", str(constraint))
+        if bind.get("calculate"):  # the value the form computed is read from the data
+            self.skip(name, "calculation (not recomputed)", str(bind["calculate"]))
         required_raw = str(bind.get("required", "") or "").strip()
         if required_raw and not _truthy(required_raw) and required_raw.lower() not in _FALSE:
             self.skip(name, "required", required_raw)
