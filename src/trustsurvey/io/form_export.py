@@ -83,6 +83,11 @@ SERVER_COLUMNS = {
     "instanceID": "submission id",
     "instanceName": "submission name",
 }
+#: fields an XLSForm fills in from the device (XLSForm spec, "Metadata")
+DEVICE_FIELDS = frozenset(
+    {"start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
+     "phonenumber", "email", "audit"}
+)  # fmt: skip
 _GEO_PARTS = {
     "latitude": "latitude",
     "longitude": "longitude",
@@ -160,7 +165,9 @@ def _read_tables(path: Path, extra: Mapping[str, str | Path] | None) -> dict[str
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
-            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+            sheets = pd.read_excel(
+                path, sheet_name=None, header=None, dtype=object, keep_default_na=False
+            )
         except Exception as err:  # openpyxl/xlrd raise many kinds
             raise InputFileError(
                 f"not a readable workbook ({type(err).__name__})",
@@ -187,6 +194,7 @@ def _segments(header: str) -> list[tuple[str, ...]]:
     out = [tuple(header.split("/"))]
     if "-" in header:
         out.append(tuple(header.split("-")))
+        out.append(tuple(re.split(r"[/-]", header)))
     return out
 
 
@@ -275,6 +283,8 @@ def _server_column(header: str, form_fields: Mapping[str, str]) -> str | None:
         return SERVER_COLUMNS[header]
     if header.startswith("_"):
         return "server column"
+    if header in DEVICE_FIELDS:
+        return f"form metadata ({header})"
     last = re.split(r"[/-]", header)[-1]
     if header.startswith(("meta/", "meta-", "formhub/")) or last in SERVER_COLUMNS:
         return "form metadata"

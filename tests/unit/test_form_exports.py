@@ -1,0 +1,347 @@
+"""Kobo-style and ODK-style exports of every bundled questionnaire read and validate clean.
+
+Each bundled questionnaire is put into groups (so the two header styles differ), written as
+an XLSForm, read back with pyxform, and answered by simulated respondents who follow its
+skip logic. The answers are written as the servers write them: KoboToolbox/Ona (``grp/q``
+or bare headers, select_multiple as one column and/or ``q/option`` with 0/1,
+``True``/``False`` or 1/blank, ``n/a`` for skipped questions, ``_id``… columns, label
+exports) and ODK Central (``grp-q`` headers, ``KEY``/``SubmissionDate``…, one
+space-separated select_multiple column). Read with the form, not one error and no column
+or skip-logic warning: every column is known, every skipped question is "not relevant".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from trustsurvey.io.form_export import read_form_export, validate_form_export
+from trustsurvey.questionnaire import from_xlsform, instrument_path, load_questionnaire, to_xlsform
+
+BUNDLED = ["police_trust_core", "focus_group_protocol", "programme_vocabulary"]
+FALSE_ALARMS = {
+    "extra_column",
+    "missing_column",
+    "not_relevant",
+    "relevant_missing",
+    "required_missing",
+    "invalid_code",
+    "wrong_type",
+    "out_of_range",
+    "exclusive_option",
+    "duplicate_id",
+}
+
+
+# ------------------------------------------------------------------ simulated answers
+
+
+def answers(q, n: int, seed: int, repeat: str | None = None) -> pd.DataFrame:
+    """Answers in the questionnaire's columns that follow its skip logic (NaN = skipped)."""
+    rng = np.random.default_rng(seed)
+    data: dict[str, object] = {}
+    for name, item in q.items.items():
+        if item.repeat != repeat:
+            continue
+        kind = item.type
+        if kind in ("single", "likert"):
+            codes = list(item.codes) + list(item.missing)
+            data[name] = [codes[i] for i in rng.integers(0, len(codes), n)]
+        elif kind == "multiple":
+            options = list(item.options)
+            ticks = rng.integers(0, 2, (n, len(options))).astype(float)
+            ticks[np.arange(n), rng.integers(0, len(options), n)] = 1.0  # at least one
+            if item.exclusive is not None:
+                none = options.index(item.exclusive)
+                alone = ticks[:, none] == 1
+                ticks[alone] = 0.0
+                ticks[alone, none] = 1.0
+            for j, column in enumerate(q.columns_for(name)):
+                data[column] = ticks[:, j]
+        elif kind == "numeric":
+            low = 0 if item.min is None else item.min
+            high = low + 90 if item.max is None else item.max
+            data[name] = rng.integers(int(low), int(high) + 1, n).astype(float)
+        elif kind == "date":
+            data[name] = [f"2024-05-{d:02d}" for d in rng.integers(1, 29, n)]
+        elif "geopoint" in (item.note or ""):
+            data[name] = [f"50.{d} 30.{d} 120 5" for d in rng.integers(10, 99, n)]
+        elif kind == "identifier" or "id" in item.roles:
+            data[name] = [f"{name}{seed}-{i}" for i in range(n)]
+        else:
+            data[name] = [f"answer {i}" for i in rng.integers(0, 5, n)]
+    frame = pd.DataFrame(data)
+    for _ in range(2):  # skip logic may refer to later items
+        for name, item in q.items.items():
+            if item.repeat != repeat or not item.relevant:
+                continue
+            try:
+                asked = q.relevant_mask(name, frame).to_numpy()
+            except Exception:  # refers to the parent: filled in by the caller
+                continue
+            for column in q.columns_for(name):
+                frame.loc[~asked, column] = np.nan
+    # two respondents with identical answers are a real finding (duplicate): none here
+    ids = [n for n, i in q.items.items() if i.type == "identifier" or "id" in i.roles]
+    frame = frame[~frame.drop(columns=[c for c in ids if c in frame]).duplicated()]
+    return frame.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ export writers
+
+
+def _path(item, grouped: bool, sep: str) -> str:
+    parts = [*(item.group.split("/") if item.group and grouped else []), item.name]
+    return sep.join(parts)
+
+
+def _text(value, skipped: str) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return skipped
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def _label(item, code, lang="uk") -> str:
+    labels = {**item.codes, **item.missing}
+    return labels[code].get(lang) if code in labels else str(code)
+
+
+def server_frame(
+    q,
+    frame: pd.DataFrame,
+    *,
+    style: str,
+    grouped: bool,
+    multiple: str,
+    flags: str = "01",
+    skipped: str = "",
+    labels: bool = False,
+    repeat: str | None = None,
+) -> pd.DataFrame:
+    """``frame`` (questionnaire columns) as a server writes it."""
+    sep = "-" if style == "odk" else "/"
+    out: dict[str, list] = {}
+    n = len(frame)
+    if style == "kobo" and repeat is None:
+        out["start"] = ["2024-05-01T10:00:00.000+03:00"] * n
+        out["end"] = ["2024-05-01T10:40:00.000+03:00"] * n
+    for name, item in q.items.items():
+        if item.repeat != repeat:
+            continue
+        head = _path(item, grouped, sep)
+        if labels:
+            head = (f"{item.group}/" if grouped and item.group else "") + item.text.get("uk")
+        if item.type == "multiple":
+            columns = q.columns_for(name)
+            block = frame[columns]
+            answered = block.notna().any(axis=1)
+            if multiple in ("single", "both"):
+                out[head] = [
+                    " ".join(
+                        str(o) if not labels else item.options[o].get("uk")
+                        for o, c in zip(item.options, columns, strict=True)
+                        if row[c] == 1
+                    )
+                    if ok
+                    else skipped
+                    for (_, row), ok in zip(block.iterrows(), answered, strict=True)
+                ]
+            if multiple in ("split", "both"):
+                for option, column in zip(item.options, columns, strict=True):
+                    key = (
+                        f"{head}/{option}"
+                        if not labels
+                        else (f"{head}/{item.options[option].get('uk')}")
+                    )
+                    values = []
+                    for value, ok in zip(frame[column], answered, strict=True):
+                        if not ok:
+                            values.append("" if flags == "1blank" else skipped)
+                        elif flags == "truefalse":
+                            values.append("True" if value == 1 else "False")
+                        elif flags == "1blank":
+                            values.append("1" if value == 1 else "")
+                        else:
+                            values.append("1" if value == 1 else "0")
+                    out[key] = values
+            continue
+        if labels and (item.codes or item.missing):
+            out[head] = [skipped if pd.isna(v) else _label(item, v) for v in frame[name]]
+        else:
+            out[head] = [_text(v, skipped) for v in frame[name]]
+        if "geopoint" in (item.note or ""):
+            parts = frame[name].str.split(expand=True)
+            for index, part in enumerate(("latitude", "longitude", "altitude", "precision")):
+                geo = f"_{head}_{part}" if style == "kobo" else f"{head}-{part.title()}"
+                if style == "odk" and part == "precision":
+                    geo = f"{head}-Accuracy"
+                out[geo] = [_text(v, "") for v in parts[index]]
+    ids = list(range(1, n + 1))
+    if style == "kobo":
+        out |= {
+            "_id": [1000 + i for i in ids],
+            "_uuid": [f"uuid-{repeat}-{i}" for i in ids],
+            "_submission_time": ["2024-05-01T11:00:00"] * n,
+            "_validation_status": [""] * n,
+            "_notes": [""] * n,
+            "_status": ["submitted_via_web"] * n,
+            "_submitted_by": ["enumerator1"] * n,
+            "__version__": ["v1"] * n,
+            "_version": ["v1"] * n,
+            "_duration": [2400] * n,
+            "_tags": [""] * n,
+            "_index": ids,
+            "meta/instanceID": [f"uuid:{i}" for i in ids],
+        }
+    else:
+        out |= {
+            "SubmissionDate": ["2024-05-01T11:00:00.000Z"] * n,
+            "meta-instanceID": [f"uuid:{i}" for i in ids],
+            "KEY": [f"uuid:{i}" for i in ids],
+            "SubmitterID": [5] * n,
+            "SubmitterName": ["enumerator1"] * n,
+            "AttachmentsPresent": [0] * n,
+            "AttachmentsExpected": [0] * n,
+            "Status": [""] * n,
+            "ReviewState": [""] * n,
+            "DeviceID": ["collect:abc"] * n,
+            "Edits": [0] * n,
+            "FormVersion": ["1"] * n,
+        }
+    return pd.DataFrame(out)
+
+
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, frame in sheets.items():
+        sheet = book.create_sheet(title[:31])
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append(["" if v is None else v for v in row])
+    book.save(path)
+    return path
+
+
+# ------------------------------------------------------------------ forms
+
+
+def grouped_form(name: str, tmp_path: Path):
+    """The bundled questionnaire with its items in two groups (one nested), as an XLSForm
+    read back with pyxform."""
+    q = load_questionnaire(instrument_path(name))
+    names = list(q.items)
+    half = len(names) // 2
+    items = {}
+    for index, item_name in enumerate(names):
+        group = "block_a" if index < half else "block_b/inner"
+        items[item_name] = dataclasses.replace(q.items[item_name], group=group)
+    q = dataclasses.replace(q, items=items, indices={}, codebook=None, source=None)
+    form = to_xlsform(q, tmp_path / f"{name}.xlsx")
+    return from_xlsform(form), form
+
+
+def assert_clean(report) -> None:
+    alarms = report.table[report.table["check"].isin(FALSE_ALARMS)]
+    assert report.errors.empty, report.errors.head(10).to_string()
+    assert alarms.empty, alarms.head(10).to_string()
+
+
+STYLES = [
+    # (server, grouped headers, select_multiple, flags, skipped, file)
+    ("kobo", True, "both", "01", "", "xlsx"),
+    ("kobo", False, "split", "truefalse", "n/a", "csv"),
+    ("kobo", True, "split", "1blank", "", "xlsx"),
+    ("kobo", False, "single", "01", "n/a", "xlsx"),
+    ("odk", True, "single", "01", "", "csv"),
+    ("odk", False, "single", "01", "", "csv"),
+    ("odk", True, "split", "01", "", "csv"),
+]
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("style", STYLES, ids=lambda s: "-".join(map(str, s)))
+def test_bundled_questionnaire_exports_validate_clean(name, style, tmp_path):
+    server, grouped, multiple, flags, skipped, kind = style
+    q, _ = grouped_form(name, tmp_path)
+    truth = answers(q, 60, seed=7)
+    frame = server_frame(
+        q, truth, style=server, grouped=grouped, multiple=multiple, flags=flags, skipped=skipped
+    )
+    path = tmp_path / f"export.{kind}"
+    if kind == "csv":
+        frame.to_csv(path, index=False, sep=";" if server == "kobo" else ",")
+    else:
+        write_xlsx(path, {"data": frame})
+    export = read_form_export(path, q)
+    data = export.data.data
+    # every answer comes back as it was given, skipped ones empty
+    for column in truth.columns:
+        got = data[column].to_numpy()
+        want = truth[column].to_numpy()
+        if pd.api.types.is_numeric_dtype(truth[column]):
+            assert np.allclose(
+                pd.to_numeric(pd.Series(got)).to_numpy(float), want.astype(float), equal_nan=True
+            ), column
+        else:
+            assert [None if pd.isna(v) else str(v) for v in got] == [
+                None if pd.isna(v) else str(v) for v in want
+            ], column
+    assert set(export.data.meta.form_columns) | set(truth.columns) >= set(data.columns)
+    assert export.style == server
+    assert_clean(validate_form_export(export, q))
+    # the bundled questionnaire itself (no groups, YAML) reads the export as well
+    bundled = load_questionnaire(instrument_path(name))
+    assert_clean(validate_form_export(read_form_export(path, bundled), bundled))
+
+
+def test_label_export_of_the_core_questionnaire(tmp_path):
+    q, _ = grouped_form("police_trust_core", tmp_path)
+    truth = answers(q, 40, seed=3)
+    frame = server_frame(q, truth, style="kobo", grouped=True, multiple="both", labels=True)
+    path = write_xlsx(tmp_path / "labels.xlsx", {"data": frame})
+    export = read_form_export(path, q)
+    for column in truth.columns:
+        if pd.api.types.is_numeric_dtype(truth[column]):
+            assert np.allclose(
+                pd.to_numeric(export.data.data[column]).to_numpy(float),
+                truth[column].to_numpy(float),
+                equal_nan=True,
+            ), column
+    assert_clean(validate_form_export(export, q))
+
+
+def test_skipped_questions_are_not_relevant_not_missing(tmp_path):
+    q, _ = grouped_form("police_trust_core", tmp_path)
+    truth = answers(q, 60, seed=11)
+    skipped = {
+        n
+        for n, i in q.items.items()
+        if i.relevant and i.type != "multiple" and truth[n].isna().any()
+    }
+    assert skipped  # the simulated data do skip questions
+    frame = server_frame(q, truth, style="kobo", grouped=True, multiple="split", skipped="n/a")
+    path = write_xlsx(tmp_path / "na.xlsx", {"data": frame})
+    export = read_form_export(path, q)
+    assert any("'n/a' cells" in issue for issue in export.data.meta.issues)
+    assert_clean(validate_form_export(export, q))
+    # an answer given although the skip logic says "not asked" is still found
+    name = sorted(skipped)[0]
+    row = int(np.flatnonzero(truth[q.columns_for(name)[0]].isna().to_numpy())[0])
+    item = q.items[name]
+    bad = truth.copy()
+    column = q.columns_for(name)[0]
+    bad.loc[row, column] = next(iter(item.codes)) if item.codes else 1.0
+    frame = server_frame(q, bad, style="kobo", grouped=True, multiple="split")
+    report = validate_form_export(
+        read_form_export(write_xlsx(tmp_path / "bad.xlsx", {"data": frame}), q), q
+    )
+    found = report.table[report.table["check"] == "not_relevant"]
+    assert found["item"].tolist() == [column] and found["row"].tolist() == [row + 1]
