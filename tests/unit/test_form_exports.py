@@ -345,3 +345,148 @@ def test_skipped_questions_are_not_relevant_not_missing(tmp_path):
     )
     found = report.table[report.table["check"] == "not_relevant"]
     assert found["item"].tolist() == [column] and found["row"].tolist() == [row + 1]
+
+
+# ------------------------------------------------------------------ a form with a repeat
+
+SURVEY = [
+    ["type", "name", "label::English (en)", "label::Ukrainian (uk)", "relevant", "required",
+     "calculation"],
+    ["start", "start", "", "", "", "", ""],
+    ["end", "end", "", "", "", "", ""],
+    ["today", "today", "", "", "", "", ""],
+    ["deviceid", "deviceid", "", "", "", "", ""],
+    ["note", "intro", "Hello", "Вітаємо", "", "", ""],
+    ["select_one yn", "consent", "Consent", "Згода", "", "yes", ""],
+    ["begin_group", "hh", "Household", "Домогосподарство", "${consent} = 1", "", ""],
+    ["integer", "n_members", "Members", "Члени", "", "yes", ""],
+    ["geopoint", "loc", "Location", "Місце", "", "", ""],
+    ["select_multiple assets or_other", "assets", "Assets", "Майно", "", "yes", ""],
+    ["calculate", "many", "", "", "", "", "if(${n_members} > 5, 1, 0)"],
+    ["text", "why_many", "Why so many?", "Чому так багато?", "${many} = 1", "yes", ""],
+    ["text", "contact_email", "Email", "Пошта", "", "", ""],
+    ["text", "email_ok", "Email checked", "Пошту перевірено",
+     "regex(${contact_email}, '.+@.+')", "yes", ""],
+    ["end_group", "", "", "", "", "", ""],
+    ["begin_group", "resp", "Respondent", "Респондент", "", "", ""],
+    ["integer", "age", "Age", "Вік", "", "yes", ""],
+    ["end_group", "", "", "", "", "", ""],
+    ["begin_repeat", "member", "Member", "Член", "${n_members} > 0", "", ""],
+    ["text", "m_name", "Name", "Ім'я", "", "yes", ""],
+    ["integer", "age", "Age", "Вік", "", "yes", ""],
+    ["select_one sex", "sex", "Sex", "Стать", "", "yes", ""],
+    ["select_one yn", "pregnant", "Pregnant", "Вагітна",
+     "selected(${sex}, 'f') and ${n_members} > 1", "yes", ""],
+    ["end_repeat", "", "", "", "", "", ""],
+]  # fmt: skip
+CHOICES = [
+    ["list_name", "name", "label::English (en)", "label::Ukrainian (uk)"],
+    ["yn", "1", "Yes", "Так"],
+    ["yn", "0", "No", "Ні"],
+    ["assets", "tv", "TV", "Телевізор"],
+    ["assets", "car", "Car", "Авто"],
+    ["sex", "f", "Female", "Жінка"],
+    ["sex", "m", "Male", "Чоловік"],
+]
+
+
+@pytest.fixture(scope="module")
+def repeat_form(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("repeat")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in SURVEY:
+        sheet.append(row)
+    choices = book.create_sheet("choices")
+    for row in CHOICES:
+        choices.append(row)
+    book.save(folder / "household.xlsx")
+    return from_xlsform(folder / "household.xlsx")
+
+
+def skip(q, frame: pd.DataFrame, repeat: str | None) -> pd.DataFrame:
+    for _ in range(2):
+        for name, item in q.items.items():
+            if item.repeat == repeat and item.relevant:
+                asked = q.relevant_mask(name, frame).to_numpy()
+                for column in q.columns_for(name):
+                    frame.loc[~asked, column] = np.nan
+    return frame
+
+
+def household_data(q, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    main = answers(q, 30, seed)
+    main["n_members"] = np.random.default_rng(seed).integers(0, 8, len(main)).astype(float)
+    main["many"] = np.where(main["n_members"] > 5, "1", "0")
+    main["contact_email"] = [f"p{i}@example.org" for i in range(len(main))]
+    main = skip(q, main, None)
+    parents = np.repeat(np.arange(len(main)), np.minimum(main["n_members"].fillna(0), 3))
+    rows = answers(q, len(parents), seed + 1, repeat="member")
+    rows["n_members"] = main["n_members"].to_numpy()[parents]
+    rows = skip(q, rows, "member").drop(columns="n_members")
+    return main, rows, parents
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["group-paths", "no-group-names"])
+@pytest.mark.parametrize("server", ["kobo", "odk"])
+def test_a_form_with_a_repeat_reads_and_validates_clean(repeat_form, tmp_path, server, grouped):
+    q = repeat_form
+    assert q.item("member_age").repeat == "member" and q.item("resp_age").group == "resp"
+    assert any("regex(" in rule for rule in q.not_enforced)
+    main, rows, parents = household_data(q, seed=5)
+    assert rows["pregnant"].notna().any() and rows["pregnant"].isna().any()
+    path = write_household(q, main, rows, parents, tmp_path, server, grouped)
+    export = read_form_export(path, q)
+    assert list(export.repeats) == ["member"]
+    members = export.repeats["member"].data
+    assert members["_parent_row"].tolist() == parents.astype(float).tolist()
+    assert members["member_age"].tolist() == pytest.approx(rows["member_age"].tolist(), nan_ok=True)
+    assert members["pregnant"].isna().tolist() == rows["pregnant"].isna().tolist()
+    text = export.data.data["assets_other"]
+    assert text.isna().tolist() == main["assets_other"].isna().tolist()
+    geo = [c for c, what in export.data.meta.form_columns.items() if "geopoint loc" in what]
+    assert len(geo) == 4
+    assert_clean(validate_form_export(export, q))
+    # an answer the skip logic rules out is found, in the repeat table, on its row
+    row = int(np.flatnonzero(rows["pregnant"].isna().to_numpy())[0])
+    wrong = rows.copy()
+    wrong.loc[row, "pregnant"] = 1.0
+    path = write_household(q, main, wrong, parents, tmp_path / "wrong", server, grouped)
+    report = validate_form_export(read_form_export(path, q), q)
+    found = report.table[report.table["check"] != "straightlining"]
+    assert found[["item", "check", "row"]].values.tolist() == [
+        ["pregnant", "not_relevant", row + 1]
+    ]
+    assert "member" in found["file"].iloc[0]
+
+
+def write_household(q, main, rows, parents, folder: Path, server: str, grouped: bool) -> Path:
+    folder.mkdir(exist_ok=True)
+    top = server_frame(q, main, style=server, grouped=grouped, multiple="both")
+    sub = server_frame(q, rows, style=server, grouped=grouped, multiple="both", repeat="member")
+    if server == "kobo":
+        sub["_parent_index"] = (parents + 1).tolist()
+        sub["_parent_table_name"] = "household"
+        sub["_submission__uuid"] = [f"uuid-None-{p + 1}" for p in parents]
+        return write_xlsx(folder / "household.xlsx", {"household": top, "member": sub})
+    sub["PARENT_KEY"] = [f"uuid:{p + 1}" for p in parents]
+    sub["KEY"] = [f"uuid:{p + 1}/member[{i}]" for i, p in enumerate(parents)]
+    sub = sub.drop(columns=["SubmissionDate", "meta-instanceID", "SubmitterID"])
+    path = folder / "household.csv"
+    top.to_csv(path, index=False)
+    sub.to_csv(folder / "household-member.csv", index=False)
+    return path
+
+
+def test_orphan_repeat_rows_are_reported_not_dropped(repeat_form, tmp_path):
+    q = repeat_form
+    main, rows, parents = household_data(q, seed=9)
+    top = server_frame(q, main, style="kobo", grouped=True, multiple="split")
+    sub = server_frame(q, rows, style="kobo", grouped=True, multiple="split", repeat="member")
+    sub["_parent_index"] = (parents + 1).tolist()
+    sub.loc[0, "_parent_index"] = 999
+    export = read_form_export(write_xlsx(tmp_path / "h.xlsx", {"h": top, "member": sub}), q)
+    members = export.repeats["member"].data
+    assert len(members) == len(rows) and np.isnan(members["_parent_row"].iloc[0])
+    assert any("not in the main table" in issue for issue in export.repeats["member"].meta.issues)

@@ -193,8 +193,8 @@ def _segments(header: str) -> list[tuple[str, ...]]:
     """Ways to cut a header into a path: by ``/`` (Kobo, Ona), by ``-`` (ODK Central)."""
     out = [tuple(header.split("/"))]
     if "-" in header:
-        out.append(tuple(header.split("-")))
         out.append(tuple(re.split(r"[/-]", header)))
+        out.append(tuple(header.split("-")))
     return out
 
 
@@ -434,7 +434,7 @@ def _table(
             head = f"column_{position + 1}"
         hit = resolver.resolve(head)
         if hit is None:
-            what = _server_column(head, q.form_fields) or _geo_part(head, resolver)
+            what = _geo_part(head, resolver) or _server_column(head, q.form_fields)
             name = head
             if name in columns:
                 raise InputFileError(

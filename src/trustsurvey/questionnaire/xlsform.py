@@ -531,11 +531,15 @@ class _FormReader:
         options: dict = {}
         other = False
         scale = None
+        option_columns: dict[Code, str] = {}
         if kind in ("single", "likert", "multiple"):
             codes, missing = self._choices(child, str(list_name))
             other = self._or_other(child)
             if kind == "multiple":
                 options, codes = codes, {}
+                taken = {g.name for g in self.fields}
+                if other and f"{name}_other" in taken:  # or_other's "specify" question
+                    option_columns = {"other": f"{name}_other_chosen"}
             elif list_name and list_name != name:
                 scale = self._scale(str(list_name), codes, missing, kind)
             declared_scale = str(child.get(f"{EXTRA}scale", "") or "")
@@ -591,6 +595,7 @@ class _FormReader:
             note=_item_note(child, f.repeat, self.rows["types"].get(f.xml)),
             choice_filter=child.get("choice_filter") or None,
             other=other,
+            option_columns=option_columns,
         )
 
     def _unused_lists(self) -> None:
