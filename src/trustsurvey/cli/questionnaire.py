@@ -1,5 +1,5 @@
 """Commands of the questionnaire room: ``trustsurvey questionnaire check|show|from-xlsform|
-from-spss``."""
+validate-export|from-spss``."""
 
 from __future__ import annotations
 
@@ -107,6 +107,43 @@ def from_xlsform_cmd(
     _print_notes(q)
     q.to_yaml(target)
     typer.echo(f"wrote {target}: {len(q.items)} items, {len(q.scales)} scales")
+
+
+@questionnaire_app.command("validate-export")
+def validate_export_cmd(
+    form: Annotated[
+        Path, typer.Argument(help="The XLSForm (.xlsx/.xls) the data were collected with.")
+    ],
+    export: Annotated[Path, typer.Argument(help="Kobo/ODK Central/Ona export (.xlsx or .csv).")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Folder for validation.csv and .html.")
+    ] = None,
+) -> None:
+    """Read a Kobo/ODK/Ona export with its form and validate every table of it.
+
+    Repeat groups are read from the workbook's other sheets or from the CSV files next to
+    the export. Prints what the form asks that cannot be checked (not enforced), the rows
+    per table and the report summary; exit status 1 if there are errors.
+    """
+    from trustsurvey.io.form_export import read_form_export, validate_form_export
+    from trustsurvey.questionnaire import from_xlsform
+
+    q = from_xlsform(form)
+    for rule in q.not_enforced:
+        typer.echo(f"not enforced: {rule}")
+    data = read_form_export(export, q)
+    typer.echo(f"{export}: {len(data.data.data)} submissions ({data.style} export)")
+    for name, table in data.repeats.items():
+        typer.echo(f"  repeat {name}: {len(table.data)} rows")
+    for issue in data.data.meta.issues + [i for t in data.repeats.values() for i in t.meta.issues]:
+        typer.echo(f"note: {issue}")
+    report = validate_form_export(data, q)
+    if out is not None:
+        paths = report.write(out)
+        typer.echo(f"Report: {paths['html']}  ({paths['csv'].name})")
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @questionnaire_app.command("from-spss")
