@@ -98,13 +98,17 @@ def from_xlsform_cmd(
 ) -> None:
     """Draft a questionnaire YAML from an XLSForm (parsed with ODK's pyxform).
 
-    Groups are flattened, repeats reported, relevance translated; the form is never changed.
+    Groups are flattened, repeats reported, relevance translated; what cannot be checked
+    on data (regex(), pulldata(), other constraints) is printed as "not enforced". The form
+    is never changed.
     """
     from trustsurvey.questionnaire import from_xlsform
 
     target = _output_path(form, output, force)
     q = from_xlsform(form)
     _print_notes(q)
+    for rule in q.not_enforced:
+        typer.echo(f"not enforced: {rule}", err=True)
     q.to_yaml(target)
     typer.echo(f"wrote {target}: {len(q.items)} items, {len(q.scales)} scales")
 

@@ -133,6 +133,16 @@ def _raw_rows(path: Path) -> dict[str, dict[str, Any]]:
     """Sheet rows (1-based, header = row 1) of survey names and (list, choice) pairs,
     and the raw ``type`` cell of each survey name (pyxform's JSON drops ``or_other``)."""
     rows: dict[str, dict[str, Any]] = {"survey": {}, "choices": {}, "types": {}}
+    if path.suffix.lower() == ".xls":  # types only: pyxform's reader drops blank rows
+        from pyxform.xls2json_backends import xls_to_dict
+
+        try:
+            for record in xls_to_dict(str(path)).get("survey", []):
+                if record.get("name") is not None:
+                    rows["types"].setdefault(str(record["name"]), str(record.get("type") or ""))
+        except Exception:  # pyxform has read it already; only the types are missing
+            pass
+        return rows
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return rows
     import openpyxl
@@ -616,7 +626,7 @@ class _FormReader:
         """Was the question written with ``or_other``? (pyxform adds an "other" choice.)"""
         raw = self.rows["types"].get(str(child["name"]))
         if raw is not None:
-            return "or_other" in raw.split()
+            return " ".join(raw.split()).endswith(("or_other", "or specify other"))
         last = (child.get("choices") or [{}])[-1]
         return last.get("name") == "other" and _text(last.get("label")) == Text.same("Other")
 
