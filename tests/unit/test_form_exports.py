@@ -490,3 +490,34 @@ def test_orphan_repeat_rows_are_reported_not_dropped(repeat_form, tmp_path):
     members = export.repeats["member"].data
     assert len(members) == len(rows) and np.isnan(members["_parent_row"].iloc[0])
     assert any("not in the main table" in issue for issue in export.repeats["member"].meta.issues)
+
+
+def test_a_name_used_in_two_groups_without_group_names_in_the_headers(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in [
+        ["type", "name", "label", "relevant"],
+        ["integer", "n_children", "Children", ""],
+        ["begin_group", "head", "Head", ""],
+        ["integer", "age", "Age", ""],
+        ["end_group", "", "", ""],
+        ["begin_group", "child", "Child", "${n_children} > 0"],
+        ["integer", "age", "Age of the eldest child", ""],
+        ["end_group", "", "", ""],
+    ]:
+        sheet.append(row)
+    book.create_sheet("choices").append(["list_name", "name", "label"])
+    book.save(tmp_path / "form.xlsx")
+    q = from_xlsform(tmp_path / "form.xlsx")
+    rows = "n_children,age,age,_id\n2,40,12,1\n0,35,n/a,2\n"
+    (tmp_path / "bare.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "paths.csv").write_text(
+        rows.replace("age,age", "head-age,child-age").replace("_id", "KEY"), encoding="utf-8"
+    )
+    for name in ("bare.csv", "paths.csv"):
+        export = read_form_export(tmp_path / name, q)
+        data = export.data.data
+        assert data["head_age"].tolist() == [40.0, 35.0], name
+        assert data["child_age"].tolist()[0] == 12.0 and np.isnan(data["child_age"].iloc[1])
+        assert_clean(validate_form_export(export, q))
