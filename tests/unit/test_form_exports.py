@@ -521,3 +521,12 @@ def test_a_name_used_in_two_groups_without_group_names_in_the_headers(tmp_path):
         assert data["head_age"].tolist() == [40.0, 35.0], name
         assert data["child_age"].tolist()[0] == 12.0 and np.isnan(data["child_age"].iloc[1])
         assert_clean(validate_form_export(export, q))
+
+
+def test_module_examples_run():
+    import doctest
+
+    from trustsurvey.io import form_export
+
+    result = doctest.testmod(form_export, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

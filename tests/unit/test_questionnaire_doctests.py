@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["", ".text", ".expressions", ".model", ".loader", ".render", ".xlsform"]
+MODULES = ["", ".text", ".expressions", ".model", ".loader", ".render", ".xlsform", ".xlsform_parts"]
 REPO = Path(__file__).resolve().parents[2]
 
 

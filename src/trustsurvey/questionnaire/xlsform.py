@@ -548,8 +548,9 @@ class _FormReader:
             if kind == "multiple":
                 options, codes = codes, {}
                 taken = {g.name for g in self.fields}
-                if other and f"{name}_other" in taken:  # or_other's "specify" question
-                    option_columns = {"other": f"{name}_other_chosen"}
+                for option in options:  # e.g. or_other's "specify" question name_other
+                    if f"{name}_{option}" in taken:
+                        option_columns[option] = f"{name}_{option}_chosen"
             elif list_name and list_name != name:
                 scale = self._scale(str(list_name), codes, missing, kind)
             declared_scale = str(child.get(f"{EXTRA}scale", "") or "")
