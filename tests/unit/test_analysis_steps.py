@@ -11,7 +11,7 @@ import pytest
 
 from trustsurvey import did
 from trustsurvey.design import SurveyDesign
-from trustsurvey.study.pipeline import STEPS, run_study
+from trustsurvey.run.pipeline import STEPS, run_study
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = (

@@ -14,8 +14,8 @@ import pytest
 from trustsurvey.example import generate_example
 from trustsurvey.example.programme import build_programme
 from trustsurvey.programme import read_programme, validate_programme, write_programme_report
+from trustsurvey.run.pipeline import STEPS, run_study
 from trustsurvey.study import load_study
-from trustsurvey.study.pipeline import STEPS, run_study
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_trust_change_se_combines_independent_waves(example):
     """Waves are separate strata: Var(change) = se_1^2 + se_2^2 for each community."""
     from trustsurvey.design import SurveyDesign
     from trustsurvey.programme import trust_change
-    from trustsurvey.study.pipeline import analysis_frame
+    from trustsurvey.run.frame import analysis_frame
     from trustsurvey.validation.validate import read_wave
 
     study = load_study(example)

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["", ".text", ".expressions", ".model", ".loader", ".render", ".xlsform", ".xlsform_parts"]
+MODULES = [
+    "",
+    ".text",
+    ".expressions",
+    ".model",
+    ".loader",
+    ".render",
+    ".xlsform",
+    ".missing_kinds",
+    ".xlsform_parts",
+]
 REPO = Path(__file__).resolve().parents[2]
 
 

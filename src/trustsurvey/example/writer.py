@@ -12,6 +12,15 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._files import (
+    atomic_path,
+)
+from trustsurvey._files import (
+    atomic_write_csv as write_csv,
+)
+from trustsurvey._files import (
+    atomic_write_text as write_text,
+)
 from trustsurvey.example import responses
 from trustsurvey.example.generator import (
     DEFAULT_SEED,
@@ -20,7 +29,6 @@ from trustsurvey.example.generator import (
     ExampleFrames,
 )
 from trustsurvey.example.geography import RAIONS
-from trustsurvey.study.atomic import atomic_path, write_csv, write_text
 
 WAVE_FILES = {1: "data/wave1_baseline.sav", 2: "data/wave2_followup.sav"}
 

@@ -111,7 +111,8 @@ def write_programme_report(
 
     Default ``out_dir`` is ``STUDY/out/programme``. Returns name -> path of every file.
     """
-    from trustsurvey.study.atomic import write_csv, write_text
+    from trustsurvey._files import atomic_write_csv as write_csv
+    from trustsurvey._files import atomic_write_text as write_text
 
     out = Path(out_dir) if out_dir is not None else study.out_dir / "programme"
     validation = validation or validate_programme(study)

@@ -22,9 +22,10 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._settings import setting_problem, settings_from
 from trustsurvey.errors import StudyError
 from trustsurvey.study._yaml import load_yaml_with_lines
-from trustsurvey.study.instruments import resolve_questionnaire
+from trustsurvey.study.instruments import bundled_dirs, resolve_questionnaire
 from trustsurvey.study.model import (
     ArmsSpec,
     DesignSpec,
@@ -61,6 +62,7 @@ class _Loader:
         self.folder = folder
         self.file = folder / STUDY_FILE
         self.lines: dict[str, int] = {}
+        self.outside_allowed = False
 
     def fail(self, path: str, message: str, hint: str) -> StudyError:
         return fail_at(self.file, self.lines, path, message, hint)
@@ -75,7 +77,24 @@ class _Loader:
                 f"file '{value}' does not exist (looked for {path})",
                 f"put the file there or correct {key} (paths are relative to the study folder)",
             )
+        self.inside(path, value, key)
         return path
+
+    def inside(self, path: Path, value: str, key: str) -> None:
+        """Refuse a file outside the study folder (after resolving symlinks) unless the
+        study sets ``files_outside_folder: true``: a stray absolute path or symlink must not
+        make the pipeline read, and publish from, a file nobody meant to give it."""
+        if self.outside_allowed:
+            return
+        real, home = path.resolve(), self.folder.resolve()
+        if not real.is_relative_to(home):
+            link = " (through a symbolic link)" if path.absolute() != real else ""
+            raise self.fail(
+                key,
+                f"'{value}' lies outside the study folder{link}: {real}",
+                "copy the file into the study folder, or set files_outside_folder: true in "
+                "study.yaml if reading it from there is intended",
+            )
 
     def read_table(self, path: Path, key: str) -> pd.DataFrame:
         """A CSV named at ``key``; unreadable or malformed files raise StudyError."""
@@ -112,7 +131,10 @@ class _Loader:
         if data is None:
             raise StudyError("is empty", file=self.file, hint="write the study definition")
         check_against_spec(data, STUDY_SPEC, self.file, self.lines)
+        self.outside_allowed = bool(data.get("files_outside_folder", False))
         qpath = resolve_questionnaire(data["questionnaire"], self.folder, study_file=self.file)
+        if not any(qpath.is_relative_to(d) for d in bundled_dirs()):
+            self.inside(qpath, data["questionnaire"], "questionnaire")
         study = Study(
             folder=self.folder,
             file=self.file,
@@ -311,12 +333,21 @@ class _Loader:
             end=end,
         )
 
+    def settings(self, cls: type, section: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """The values ``raw`` gives for the settings of ``cls`` (``section:`` of study.yaml),
+        each checked against the rule its field declares."""
+        values = settings_from(cls, raw)
+        for name, value in values.items():
+            hint = setting_problem(cls, name, value)
+            if hint is not None:
+                raise self.fail(f"{section}.{name}", f"{value!r} is not allowed", f"use {hint}")
+        return values
+
     def validation(self, raw: dict[str, Any]) -> ValidationSettings:
         from trustsurvey.validation.checks import CHECKS
 
-        default = ValidationSettings()
-        exclude = tuple(raw.get("exclude", default.exclude))
-        for i, name in enumerate(exclude):
+        values = self.settings(ValidationSettings, "validation", raw)
+        for i, name in enumerate(values.get("exclude", ())):
             if name not in CHECKS and name != "hard_error":
                 import difflib
 
@@ -327,54 +358,16 @@ class _Loader:
                     f"unknown check '{name}'",
                     hint + "known checks: hard_error, " + ", ".join(CHECKS),
                 )
-        fraction = float(raw.get("speeder_fraction", default.speeder_fraction))
-        if not 0 < fraction < 1:
-            raise self.fail(
-                "validation.speeder_fraction", f"{fraction} is not between 0 and 1", "e.g. 0.33"
-            )
-        return ValidationSettings(
-            exclude=exclude,
-            speeder_fraction=fraction,
-            straightline_min_items=raw.get(
-                "straightline_min_items", default.straightline_min_items
-            ),
-            interviewer_z=float(raw.get("interviewer_z", default.interviewer_z)),
-            interviewer_min_interviews=raw.get(
-                "interviewer_min_interviews", default.interviewer_min_interviews
-            ),
-        )
+        return ValidationSettings(**values)
 
     def publish(self, raw: dict[str, Any]) -> PublishSpec:
-        default = PublishSpec()
-        max_cv = float(raw.get("max_cv", default.max_cv))
-        if max_cv <= 0:
-            raise self.fail("publish.max_cv", "must be positive", "e.g. 0.3")
-        min_cell = raw.get("min_cell", default.min_cell)
-        if min_cell < 1:
-            raise self.fail("publish.min_cell", "must be at least 1", "e.g. 30")
-        min_records = raw.get("min_records", default.min_records)
-        if min_records < 1:
-            raise self.fail("publish.min_records", "must be at least 1", "e.g. 10")
-        interval = float(raw.get("protection_interval", default.protection_interval))
-        if interval < 0:
-            raise self.fail("publish.protection_interval", "must not be negative", "e.g. 10")
-        share = float(raw.get("protection_share", default.protection_share))
-        if not 0 <= share < 1:
-            raise self.fail("publish.protection_share", "must be in [0, 1)", "e.g. 0.05")
-        previous = raw.get("previous_bundle")
+        values = self.settings(PublishSpec, "publish", raw)
+        previous = values.get("previous_bundle")
         if previous is not None:
-            previous = self.existing(
+            values["previous_bundle"] = self.existing(
                 str(Path(previous) / "manifest.json"), "publish.previous_bundle"
             ).parent
-        return PublishSpec(
-            previous_bundle=previous,
-            min_cell=min_cell,
-            max_cv=max_cv,
-            min_records=min_records,
-            protection_interval=interval,
-            protection_share=share,
-            languages=tuple(raw.get("languages", default.languages)),
-        )
+        return PublishSpec(**values)
 
     def check_columns(self, study: Study) -> None:
         q = study.questionnaire

@@ -1,8 +1,7 @@
 """Pipeline step ``analysis``: DiD, comparisons, Likert distributions, ordinal models, figures.
 
-Registered after ``estimates`` when imported (``trustsurvey.study.pipeline`` imports it).
-Writes under ``STUDY/out/analysis/`` (tidy CSV and Parquet per table, plotly HTML figures
-sharing one ``plotly.min.js``):
+Runs after ``estimates``. Writes under ``STUDY/out/analysis/`` (tidy CSV and Parquet per
+table, plotly HTML figures sharing one ``plotly.min.js``):
 
 - ``did`` — DiD of every outcome (indices, trust item, awareness share), unadjusted and
   adjusted for sex, age group and settlement type, with Holm and BH adjusted p-values; an
@@ -22,11 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import AnalysisError
-from trustsurvey.study.pipeline import RunContext, Step, add_step
+from trustsurvey.run.context import RunContext, shared_design
+from trustsurvey.run.frame import dont_know_codes, kept_answers
 
 #: outcomes for the DiD and the comparisons (those present in the data are used)
 OUTCOMES = (
@@ -56,7 +55,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def write_table(out_dir: Path, name: str, frame: pd.DataFrame, ctx: RunContext) -> None:
-    from trustsurvey.study.atomic import atomic_path, write_csv
+    from trustsurvey._files import atomic_path
+    from trustsurvey._files import atomic_write_csv as write_csv
 
     frame = _plain(frame).reset_index(drop=True)
     ctx.outputs[f"analysis_{name}"] = write_csv(out_dir / f"{name}.csv", frame)
@@ -70,7 +70,7 @@ def write_table(out_dir: Path, name: str, frame: pd.DataFrame, ctx: RunContext) 
 
 
 def write_figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
-    from trustsurvey.study.atomic import atomic_path
+    from trustsurvey._files import atomic_path
 
     target = out_dir / f"{name}.html"
     with atomic_path(target) as tmp:
@@ -78,41 +78,12 @@ def write_figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
     ctx.outputs[f"figure_{name}"] = target
 
 
-def keep_frame(ctx: RunContext, items: list[str], columns: list[str]) -> pd.DataFrame:
-    """The stacked waves with the items' "difficult to answer" codes kept."""
-    q = ctx.study.questionnaire
-    data = ctx.cleaned.data if ctx.cleaned is not None else ctx.data
-    frames = []
-    for wave in ctx.study.waves:
-        keep = {}
-        for it in items:
-            codes = [c for c, t in q.items[it].missing.items() if "difficult" in t.en.lower()]
-            keep[it] = codes
-        frame = data[wave.code].analysis(keep=keep)
-        if "wave" not in frame.columns:
-            frame.insert(0, "wave", wave.code)
-        frames.append(frame[[c for c in dict.fromkeys([*columns, *items]) if c in frame]])
-    return pd.concat(frames, ignore_index=True)
-
-
-def with_kept_answers(design: Any, kept: pd.DataFrame, items: list[str], keys: list[str]) -> Any:
-    """``design`` with the Likert ``items`` replaced by their "difficult to answer"-kept
-    versions from ``kept`` (the same respondents in the same order, checked on the ``keys``
-    columns, e.g. the design columns and ``wave``): the weights and the calibration of
+def kept_design(design: Any, q: Any, items: list[str]) -> Any:
+    """``design`` with the ``items``' "difficult to answer" codes (kind ``dont_know``) put
+    back as answers from the analysis frame's ``<item>__missing`` columns
+    (:func:`~trustsurvey.run.frame.kept_answers`): the weights and the calibration of
     ``design`` are unchanged (``design.with_columns``), so SEs stay calibration-adjusted."""
-    data = design.data
-    keys = [c for c in keys if c in kept.columns and c in data.columns]
-    aligned = len(kept) == len(data) and all(
-        np.array_equal(kept[c].to_numpy(float), data[c].to_numpy(float), equal_nan=True)
-        for c in keys
-    )
-    if not aligned:
-        raise AnalysisError(
-            "the re-read waves (difficult-to-answer codes kept) do not line up with the "
-            "analysis data",
-            item=", ".join(items),
-            hint="re-run the whole pipeline (trustsurvey run) so both come from the same files",
-        )
+    kept = kept_answers(design.data, {it: dont_know_codes(q.items[it]) for it in items})
     return design.with_columns(**{it: kept[it].to_numpy() for it in items})
 
 
@@ -145,7 +116,6 @@ def run_analysis(ctx: RunContext) -> None:
     from trustsurvey.analysis.effects import standardized_difference
     from trustsurvey.analysis.multiplicity import adjust_pvalues
     from trustsurvey.analysis.ordinal import proportional_odds
-    from trustsurvey.study.pipeline import shared_design
 
     frame = ctx.analysis
     study = ctx.study
@@ -198,9 +168,7 @@ def run_analysis(ctx: RunContext) -> None:
     q = study.questionnaire
     likert = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
     if likert:
-        cols = [*study.design.columns(), treated, "wave"]
-        keys = [*study.design.columns(), "wave"]
-        kd = with_kept_answers(design, keep_frame(ctx, likert, cols), likert, keys)
+        kd = kept_design(design, q, likert)
         dist = _concat([likert_distribution(kd, it, by=[treated, "wave"]) for it in likert])
         write_table(out_dir, "likert_distribution", dist, ctx)
         tests = adjust_pvalues(likert_tests(kd, likert, group=treated), family="wave")
@@ -247,9 +215,3 @@ def run_analysis(ctx: RunContext) -> None:
         es = _concat([event_study(design, o, treated=treated) for o in outcomes])
         write_table(out_dir, "event_study", es, ctx)
     ctx.echo(f"      tables and figures in {out_dir}")
-
-
-add_step(
-    Step("analysis", "DiD, comparisons and figures (out/analysis/)", run_analysis),
-    after="estimates",
-)

@@ -1,7 +1,6 @@
 """Pipeline step ``publish`` (the last one): the results bundle, the report and workbook.
 
-Registered last when imported (``trustsurvey.study.pipeline`` imports it after the other
-step modules). Gathers the aggregates of the run — design-based estimates by community, arm,
+The last step. Gathers the aggregates of the run — design-based estimates by community, arm,
 wave and subgroup; Likert distributions with "difficult to answer"; the DiD table; local
 problems; focus-group theme matrices; sample sizes; weight diagnostics; the validation
 summary; and the programme-monitoring tables of ``out/programme/`` — and writes
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trustsurvey.study.pipeline import RunContext, Step, add_step
+from trustsurvey.run.context import RunContext, shared_design
 
 #: subgroup columns of the estimates table (those present are used)
 SUBGROUPS = ("sex", "agegrp", "settlement")
@@ -29,7 +28,7 @@ WEIGHT_STATS = ("deff_kish", "n_eff", "cv", "ratio")
 
 
 def _outcomes(frame: pd.DataFrame) -> list[str]:
-    from trustsurvey.study.steps_analysis import OUTCOMES
+    from trustsurvey.run.steps_analysis import OUTCOMES
 
     return [o for o in OUTCOMES if o in frame.columns]
 
@@ -72,14 +71,13 @@ def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> li
     Shares and SEs are design-based (:func:`trustsurvey.analysis.compare.likert_distribution`)
     and use the final weights of the run: ``design`` (default :func:`shared_design`, the
     weighted design of the ``weight`` step) with the items' "difficult to answer" codes put
-    back (:func:`~trustsurvey.study.steps_analysis.with_kept_answers`, which keeps the weights
+    back (:func:`~trustsurvey.run.steps_analysis.kept_design`, which keeps the weights
     and the calibration), so the shares agree with the published means: the share-weighted
     mean of the substantive codes is the published mean. ``n`` is the unweighted count of each
     answer. ``frame`` is the analysis frame the design holds (``ctx.analysis``).
     """
     from trustsurvey.analysis.compare import likert_distribution
-    from trustsurvey.study.pipeline import shared_design
-    from trustsurvey.study.steps_analysis import keep_frame, with_kept_answers
+    from trustsurvey.run.steps_analysis import kept_design
 
     study = ctx.study
     q = study.questionnaire
@@ -87,11 +85,7 @@ def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> li
     if not items:
         return []
     design = shared_design(ctx) if design is None else design
-    keys = [*study.design.columns(), "wave"]
-    cols = list(keys)
-    if study.arms.treatment:
-        cols.append(study.arms.treatment)
-    kd = with_kept_answers(design, keep_frame(ctx, items, cols), items, keys)
+    kd = kept_design(design, q, items)
     if "arm" not in kd.data.columns:
         kd = kd.with_columns(arm=study.arms.arm_of(kd.data))
     kd = kd.with_columns(_all="all")
@@ -464,8 +458,6 @@ def _hash(path: Path) -> str | None:
 
 def collect_tables(ctx: RunContext) -> dict[str, Any]:
     """Every published table kind this run can fill (absent kinds are left out)."""
-    from trustsurvey.study.pipeline import shared_design
-
     study = ctx.study
     frame = ctx.analysis
     tables: dict[str, Any] = {}
@@ -528,6 +520,3 @@ def run_publish(ctx: RunContext) -> None:
         f"the n of {n_withheld} published mean(s) withheld"
     )
     ctx.echo(f"      bundle in {path}; report {ctx.outputs['report']}")
-
-
-add_step(Step("publish", "results bundle, report and workbook (out/bundle/)", run_publish))
