@@ -117,6 +117,13 @@ def test_the_same_name_in_two_groups_is_named_by_its_group_path(tmp_path):
 
 def test_select_one_from_file_reads_the_csv_next_to_the_form(tmp_path):
     (tmp_path / "fruits.csv").write_text("name,label\napple,Apple\npear,Pear\n", encoding="utf-8")
+    (tmp_path / "wells.geojson").write_text(
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "geometry": null, "properties": {"id": "w1", "title": "Well 1"}},'
+        '{"type": "Feature", "id": "w2", "geometry": null, "properties": {"title": "Well 2"}}'
+        "]}",
+        encoding="utf-8",
+    )
     (tmp_path / "places.xml").write_text(
         "<root><item><name>k</name><label>Kyiv</label></item>"
         "<item><name>l</name><label>Lviv</label></item></root>",
@@ -129,6 +136,7 @@ def test_select_one_from_file_reads_the_csv_next_to_the_form(tmp_path):
                 ("select_one_from_file fruits.csv", "fruit", "Fruit"),
                 ("select_multiple_from_file places.xml", "places", "Places"),
                 ("select_one_from_file absent.csv", "far", "Far"),
+                ("select_one_from_file wells.geojson", "well", "Well"),
             ],
         )
     )
@@ -136,6 +144,7 @@ def test_select_one_from_file_reads_the_csv_next_to_the_form(tmp_path):
     assert q.item("fruit").codes["pear"].en == "Pear"
     assert list(q.item("places").options) == ["k", "l"]
     assert q.item("far").type == "text"  # the file is not there: answers kept as text
+    assert {c: t.en for c, t in q.item("well").codes.items()} == {"w1": "Well 1", "w2": "Well 2"}
     assert any("absent.csv" in note for note in q.notes)
     round_trips(q, tmp_path)
 

@@ -4,8 +4,8 @@
   XForm data type pyxform gives it (``pyxform.question_type_dictionary``), so every type
   pyxform knows has a place: numbers → numeric, dates → date, everything else → text.
 - :func:`file_choices` reads the choices of ``select_one_from_file`` /
-  ``select_multiple_from_file`` from the CSV or XML next to the form (ODK XLSForm spec,
-  "External selects": columns/elements ``name`` and ``label``).
+  ``select_multiple_from_file`` from the CSV, XML or GeoJSON next to the form (ODK XLSForm
+  spec, "External selects": ``name`` and ``label``; GeoJSON features' ``id`` and ``title``).
 - :func:`conjuncts` splits an XPath condition at its top-level ``and`` so the parts that
   translate can be kept when another part (``regex()``, ``pulldata()``) cannot.
 
@@ -88,6 +88,20 @@ def file_choices(form: Path, file_name: str) -> list[dict[str, Any]] | None:
             values = {child.tag: (child.text or "").strip() for child in element}
             if values.get("name"):
                 out.append(_choice(values))
+        return out or None
+    if path.suffix.lower() == ".geojson":  # features: id (property or feature) and title
+        import json
+
+        try:
+            features = json.loads(path.read_text(encoding="utf-8")).get("features") or []
+        except (ValueError, AttributeError):
+            return None
+        out = []
+        for feature in features:
+            props = (feature or {}).get("properties") or {}
+            name = props.get("id", (feature or {}).get("id"))
+            if name is not None and str(name).strip():
+                out.append(_choice({"name": name, "label": props.get("title")}))
         return out or None
     return None
 
