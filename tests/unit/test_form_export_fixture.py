@@ -75,3 +75,16 @@ def test_validate_export_command_names_the_row_of_an_error(tmp_path):
     report = pd.read_csv(tmp_path / "r" / "validation.csv")
     found = sorted(zip(report["item"], report["check"], report["row"], strict=True))
     assert found == [("member_age", "wrong_type", 3), ("pregnant", "not_relevant", 2)]
+
+
+def test_a_select_multiple_answered_where_it_was_not_asked_is_found(tmp_path):
+    book = openpyxl.load_workbook(EXPORT)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=3, column=header.index("hh/assets/tv") + 1).value = 1  # no consent
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    q = from_xlsform(FORM)
+    report = validate_form_export(read_form_export(bad, q), q)
+    found = report.table[["item", "check", "row", "value"]].values.tolist()
+    assert found == [["assets", "not_relevant", 2, "assets_tv"]]

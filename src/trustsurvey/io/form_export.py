@@ -488,7 +488,8 @@ def _table(
             dtype="float64",
         )
         if item_name in single:  # the one-column answer tells who answered
-            answered = ~_blank(single[item_name][1])
+            ticked = (flags.notna() & (flags != 0)).any(axis=1)
+            answered = ~_blank(single[item_name][1]) | ticked
             flags = flags.fillna(pd.DataFrame(from_text, index=raw.index, dtype="float64"))
         else:  # 0/1 or True/False: every answered row has values; 1/blank: any 1
             answered = flags.notna().any(axis=1)
