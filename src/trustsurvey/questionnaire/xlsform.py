@@ -5,15 +5,24 @@ accepts, trustsurvey accepts, and pyxform's own checks (unknown list names, dupl
 choices, bad references) apply. This module maps pyxform's JSON form to a
 :class:`~trustsurvey.questionnaire.Questionnaire`:
 
-- ``select_one`` → single, ``select_multiple`` → multiple, ``integer``/``decimal`` → numeric,
-  ``text`` → text, ``date``/``datetime`` → date; notes, ``calculate`` and metadata are left
-  out (listed in ``q.notes``).
-- labels per language: ``label::Ukrainian (uk)`` and the older ``label:Ukrainian`` both work.
+- ``select_one`` → single, ``select_multiple`` → multiple (also ``*_from_file`` with the
+  CSV/XML/GeoJSON beside the form), ``integer``/``decimal``/``range`` → numeric,
+  ``date``/``datetime`` → date, every other question type (``time``, ``geopoint``,
+  media, ``calculate``, ``hidden``, ``rank`` …) → text with its XLSForm type in
+  ``item.note`` (:func:`~trustsurvey.questionnaire.xlsform_parts.item_kind`); notes and
+  device metadata (``start``, ``end``, ``deviceid`` …) are listed in ``q.form_fields``.
+- labels per language: ``label::Ukrainian (uk)``, ``label::uk`` and the older
+  ``label:Ukrainian`` all work; a form in other languages keeps its first language.
 - groups are flattened (``item.group`` keeps the path, group relevance is combined with the
   item's); items inside a repeat are kept with ``item.repeat`` and a note, since survey data
-  are one row per respondent and repeat data come in a separate table.
-- ``relevant`` is translated to the questionnaire's expression language; a simple
-  ``constraint`` like ``. >= 18 and . <= 99`` becomes min/max.
+  are one row per respondent and repeat data come in a separate table; questions of a
+  ``begin loop over`` are repeated per choice. A name used in several groups is named by its
+  group path (``child/age`` → ``child_age``).
+- ``relevant`` is translated to the questionnaire's expression language part by part (its
+  top-level ``and``); a part that cannot be (``regex()``, ``pulldata()``…) is kept verbatim in
+  ``q.not_enforced`` and the item is then not required; a simple ``constraint`` like
+  ``. >= 18 and . <= 99`` becomes min/max, other constraints, choice filters and
+  calculations are listed in ``q.not_enforced``. Only what pyxform refuses is refused.
 - optional extra columns written by :func:`to_xlsform` (``trustsurvey_type``,
   ``trustsurvey_roles``, ``trustsurvey_pii``, ``trustsurvey_reverse``, ``trustsurvey_grid``,
   ``trustsurvey_exclusive`` on *survey*; ``trustsurvey_missing`` on *choices*) carry what an
