@@ -8,6 +8,7 @@ refuses is refused with pyxform's reason, naming the file.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from trustsurvey.cli import app
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import from_xlsform
+from trustsurvey.questionnaire.expressions import parse_expression
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpora" / "pyxform"
 FORMS = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".xls", ".xlsx", ".xlsm"))
@@ -84,3 +86,22 @@ def test_not_enforced_rules_are_listed_by_check():
     result = CliRunner().invoke(app, ["questionnaire", "check", str(path)])
     assert result.exit_code == 0, result.output
     assert "not enforced: " in result.output and "pulldata(" in result.output
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["example_xls/widgets.xls", "example_xls/xlsform_spec_test.xlsx", "example_xls/loop.xls"],
+)
+def test_read_write_read_keeps_the_items(name, tmp_path):
+    from trustsurvey.questionnaire import to_xlsform
+
+    q = from_xlsform(CORPUS / name)
+    back = from_xlsform(to_xlsform(q, tmp_path / "again.xlsx"))
+    assert list(back.items) == list(q.items)
+    for item_name, item in q.items.items():
+        again = back.items[item_name]
+        assert (again.type, again.note) == (item.type, item.note)
+        meaning = [
+            ast.dump(parse_expression(i.relevant)) if i.relevant else None for i in (again, item)
+        ]
+        assert meaning[0] == meaning[1], item_name

@@ -706,7 +706,8 @@ _FALSE = {"no", "false", "false()", "0", "n", ""}
 def _item_note(child: dict, repeat: str | None, raw: str | None) -> str | None:
     parts = []
     kind = str(child.get("type", ""))
-    if kind not in _TYPE_MAP and not kind.startswith("select"):
+    plain = kind in _TYPE_MAP or kind in ("string", "text") or item_kind(kind) != "text"
+    if not plain and not kind.startswith("select"):
         written = raw.split()[0] if raw and raw.split() else kind
         parts.append(f"XLSForm type {written}")
     calculation = (child.get("bind") or {}).get("calculate")
@@ -781,6 +782,21 @@ def _switch_groups(sheet: Any, old: str | None, new: str | None, repeats: set[st
         sheet.append([kind, part, part, part])
 
 
+def _source_type(item: Item, kind: str) -> tuple[str, str]:
+    """The XLSForm type a text item was read from (``geopoint``, ``calculate``…, kept in its
+    note) and its calculation, so a form read and written again keeps its question types."""
+    match = re.search(r"XLSForm type (\S+?)(?:;|$)", item.note or "")
+    if item.type != "text" or not match or item_kind(match.group(1)) != "text":
+        return kind, ""
+    found = re.search(r"calculated by the form: (.*?)(?:; inside repeat|$)", item.note or "")
+    calculation = found.group(1) if found else ""
+    if match.group(1) in ("calculate", "hidden") and not calculation:
+        return kind, ""  # pyxform wants a calculation for a calculate
+    if match.group(1) == "rank" or match.group(1).startswith("select"):
+        return kind, ""  # a choice list would be needed
+    return match.group(1), calculation
+
+
 def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     """Write ``q`` as an XLSForm workbook (survey, choices, settings) that Kobo accepts.
 
@@ -815,6 +831,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
         "constraint",
         "choice_filter",
         *[f"{EXTRA}{e}" for e in extra],
+        "calculation",
     ]
     survey.append(header)
     choices = book.create_sheet("choices")
@@ -864,6 +881,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
             constraint = f"not(selected(., '{item.exclusive}') and count-selected(.) > 1)"
         if item.missing and item.type == "numeric":
             constraint = ""  # a missing code such as 999 lies outside the range
+        kind, calculation = _source_type(item, kind)
         survey.append(
             [
                 kind,
@@ -882,6 +900,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
                 item.grid or "",
                 "" if item.exclusive is None else str(item.exclusive),
                 "yes" if item.ordered and item.type == "single" else "",
+                calculation,
             ]
         )
     _switch_groups(survey, group, None, repeats)
