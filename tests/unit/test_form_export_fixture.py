@@ -88,3 +88,10 @@ def test_a_select_multiple_answered_where_it_was_not_asked_is_found(tmp_path):
     report = validate_form_export(read_form_export(bad, q), q)
     found = report.table[["item", "check", "row", "value"]].values.tolist()
     assert found == [["assets", "not_relevant", 2, "assets_tv"]]
+
+
+def test_validate_file_reads_an_export_with_the_form_it_came_from():
+    from trustsurvey.validation import validate_file
+
+    report = validate_file(EXPORT, from_xlsform(FORM))
+    assert report.table.empty and len(report.files) == 2  # the respondents and the members
