@@ -13,6 +13,7 @@ or skip-logic warning: every column is known, every skipped question is "not rel
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +65,9 @@ def answers(q, n: int, seed: int, repeat: str | None = None) -> pd.DataFrame:
             for j, column in enumerate(q.columns_for(name)):
                 data[column] = ticks[:, j]
         elif kind == "numeric":
-            low = 0 if item.min is None else item.min
-            high = low + 90 if item.max is None else item.max
-            data[name] = rng.integers(int(low), int(high) + 1, n).astype(float)
+            low = 0 if item.min is None else math.ceil(item.min)
+            high = low + 90 if item.max is None else math.floor(item.max)
+            data[name] = rng.integers(low, high + 1, n).astype(float)
         elif kind == "date":
             data[name] = [f"2024-05-{d:02d}" for d in rng.integers(1, 29, n)]
         elif "geopoint" in (item.note or ""):
@@ -530,3 +531,71 @@ def test_module_examples_run():
 
     result = doctest.testmod(form_export, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------------ pyxform's forms
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpora" / "pyxform"
+
+
+def _accepted_forms() -> list[Path]:
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import parse_file_to_json
+
+    out = []
+    for path in sorted(CORPUS.rglob("*.xls*")):
+        try:
+            parse_file_to_json(str(path), warnings=[])
+        except PyXFormError:
+            continue
+        out.append(path)
+    return out
+
+
+def _repeat_rows(q, main: pd.DataFrame, repeat: str, seed: int):
+    """Answers of a repeat's items, following skip logic that may name the parent's."""
+    rows = answers(q, 2 * len(main), seed, repeat=repeat)
+    parents = np.arange(len(rows)) % len(main)
+    extra = [c for c in main.columns if c not in rows.columns]
+    for column in extra:
+        rows[column] = main[column].to_numpy()[parents]
+    for _ in range(2):
+        for name, item in q.items.items():
+            if item.repeat == repeat and item.relevant:
+                try:
+                    asked = q.relevant_mask(name, rows).to_numpy()
+                except Exception:  # names another repeat: not enforced
+                    continue
+                for column in q.columns_for(name):
+                    rows.loc[~asked, column] = np.nan
+    return rows.drop(columns=extra), parents
+
+
+@pytest.mark.parametrize("server", ["kobo", "odk"])
+@pytest.mark.parametrize("path", _accepted_forms(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_pyxform_form_and_its_export_validate_clean(path, server, tmp_path):
+    q = from_xlsform(path)
+    main = answers(q, 20, seed=1)
+    options = {"grouped": server == "kobo", "multiple": "both" if server == "kobo" else "single"}
+    top = server_frame(q, main, style=server, skipped="n/a" if server == "kobo" else "", **options)
+    sheets = {"data": top}
+    for number, repeat in enumerate(dict.fromkeys(i.repeat for i in q.items.values() if i.repeat)):
+        rows, parents = _repeat_rows(q, main, repeat, seed=2 + number)
+        sub = server_frame(q, rows, style=server, repeat=repeat, **options)
+        if server == "kobo":
+            sub["_parent_index"] = (parents + 1).tolist()
+        else:
+            sub["PARENT_KEY"] = [f"uuid:{p + 1}" for p in parents]
+            sub["KEY"] = [f"uuid:{p + 1}/{repeat}[{i}]" for i, p in enumerate(parents)]
+            sub = sub.drop(columns=["meta-instanceID"])
+        sheets[repeat] = sub
+    if server == "kobo":
+        export = write_xlsx(tmp_path / "export.xlsx", sheets)
+    else:
+        export = tmp_path / "export.csv"
+        top.to_csv(export, index=False)
+        for repeat, sub in list(sheets.items())[1:]:
+            sub.to_csv(tmp_path / f"export-{repeat}.csv", index=False)
+    read = read_form_export(export, q)
+    assert sorted(read.repeats) == sorted(list(sheets)[1:])
+    assert_clean(validate_form_export(read, q))
