@@ -329,17 +329,22 @@ def _multiple_from_text(
         for lang in ("uk", "en")
         if t.get(lang)
     }
-    out = {o: pd.Series(np.nan, index=values.index, dtype="float64") for o in item.options}
+    options = list(item.options)
+    table = np.full((len(values), len(options)), np.nan)
     bad: list[int] = []
-    for row, raw in values.items():
-        if pd.isna(raw) or not str(raw).strip():
+    parsed: dict[str, set[Any] | None] = {}  # answers repeat: parse each distinct one once
+    for position, raw in enumerate(values.tolist()):
+        if raw is None or (isinstance(raw, float) and np.isnan(raw)) or not str(raw).strip():
             continue
-        chosen = _tokens(str(raw), codes, labels)
+        text = str(raw)
+        if text not in parsed:
+            parsed[text] = _tokens(text, codes, labels)
+        chosen = parsed[text]
         if chosen is None:
-            bad.append(int(row) + 1)
+            bad.append(position + 1)
             continue
-        for option in item.options:
-            out[option].at[row] = float(option in chosen)
+        table[position] = [float(option in chosen) for option in options]
+    out = {o: pd.Series(table[:, j], index=values.index) for j, o in enumerate(options)}
     if bad:
         raise InputFileError(
             "answers name options the form does not list",
