@@ -59,6 +59,9 @@ class FileMetadata:
     issues
         Things a reader should know that did not stop reading (e.g. out-of-range dates set
         to NaT, with the variable and rows).
+    form_columns
+        Columns the data collection form or server wrote that are not questionnaire items
+        (Kobo/ODK ``_id``, ``_submission_time``, geopoint parts, notes…) → what they are.
     """
 
     file: str = ""
@@ -79,6 +82,7 @@ class FileMetadata:
     renamed: dict[str, str] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)
     issues: list[str] = field(default_factory=list)
+    form_columns: dict[str, str] = field(default_factory=dict)
 
     # -- JSON -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -150,6 +154,7 @@ class FileMetadata:
             renamed=dict(self.renamed),
             derived=sub(self.derived),
             issues=list(self.issues),
+            form_columns=sub(self.form_columns),
         )
 
 
