@@ -13,11 +13,13 @@ The YAML format (every key is checked; unknown keys get a "did you mean")::
     name: police_trust_core            # a name: letters, digits, _
     version: "1.0"
     languages: [uk, en]
-    title: {uk: ..., en: ...}          # any text: a string, or {uk: ..., en: ...}
+    title: {uk: ..., en: ...}          # any text: a string, {uk: ...}, {en: ...} or both
     scales:                            # reusable response scales
       agree5:
         codes: {1: {uk: Зовсім не згоден, en: Strongly disagree}, ...}
-        missing: {8: {uk: Важко відповісти, en: difficult to answer}, 9: ...}
+        missing:                       # kind: dont_know refused not_applicable missing
+          8: {uk: Важко відповісти, en: difficult to answer, kind: dont_know}
+          9: {uk: Відмова, en: refused, kind: refused}
         ordered: true                  # default: true when all codes are numbers
     grids:                             # Likert grids (straight-lining checks)
       police_views: {text: {uk: ..., en: ...}}
@@ -31,8 +33,8 @@ The YAML format (every key is checked; unknown keys get a "did you mean")::
         required: true
         relevant: contact_police == 1  # skip logic; and/or/not, in [..], selected(p, "x")
         pii: false
-        roles: [design]                # id design weighting grouping wave treatment
-                                       # community duration interviewer
+        roles: [outcome]               # id design weighting grouping wave treatment
+                                       # community duration interviewer outcome covariate
       - {name: age, type: numeric, min: 18, max: 110}
       - name: problems
         type: multiple                 # data columns problems_<option>, 0/1
@@ -68,6 +70,11 @@ from trustsurvey.questionnaire.loader import (
     load_questionnaire,
     loads_questionnaire,
     questionnaire_from_data,
+)
+from trustsurvey.questionnaire.missing_kinds import (
+    MISSING_KINDS,
+    infer_missing_kind,
+    missing_kind_lines,
 )
 from trustsurvey.questionnaire.model import (
     ITEM_TYPES,
@@ -139,6 +146,7 @@ def compute_indices(q: Questionnaire, frame: pd.DataFrame) -> pd.DataFrame:
 __all__ = [
     "INSTRUMENTS_DIR",
     "ITEM_TYPES",
+    "MISSING_KINDS",
     "ROLES",
     "Codebook",
     "Index",
@@ -151,11 +159,13 @@ __all__ = [
     "compute_indices",
     "from_spss_metadata",
     "from_xlsform",
+    "infer_missing_kind",
     "instrument_path",
     "list_instruments",
     "load_questionnaire",
     "loads_questionnaire",
     "missing_codes_for_reading",
+    "missing_kind_lines",
     "questionnaire_from_data",
     "to_xlsform",
 ]

@@ -10,6 +10,10 @@ Examples
 >>> q = load_questionnaire(instrument_path("police_trust_core"))
 >>> q.item("trust_police").missing[9].get("en")
 'refused'
+>>> q.item("trust_police").missing_kinds
+{8: 'dont_know', 9: 'refused'}
+>>> q.missing_codes_of_kind("trust_police", "dont_know")
+[8]
 >>> q.columns_for("problems")[:2]
 ['problems_drinking', 'problems_drugs']
 """
@@ -25,6 +29,7 @@ import pandas as pd
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
+from trustsurvey.questionnaire.missing_kinds import DEFAULT_KIND, MISSING_KINDS, check_kind
 from trustsurvey.questionnaire.text import Text
 
 Code = int | float | str
@@ -41,9 +46,17 @@ ROLES = frozenset(
         "community",
         "duration",
         "interviewer",
+        "outcome",
+        "covariate",
     }
 )
 INDEX_METHODS = ("mean", "sum")
+
+
+def effective_kinds(missing: dict[Code, Text], kinds: dict[Code, str]) -> dict[Code, str]:
+    """The kind of every code of ``missing`` (``missing`` when ``kinds`` says nothing);
+    ValueError for a kind not in :data:`MISSING_KINDS`."""
+    return {code: check_kind(kinds.get(code, DEFAULT_KIND)) for code in missing}
 
 
 def numeric_codes(codes: dict[Code, Text]) -> list[float] | None:
@@ -61,6 +74,8 @@ class Scale:
     """A reusable response scale: ordered valid codes, missing-answer codes, labels.
 
     ``ordered`` scales with numeric codes can be reverse-keyed: ``(min + max) - x``.
+    ``missing_kinds`` gives the kind of every missing code (one of :data:`MISSING_KINDS`;
+    codes it leaves out are plain ``missing``).
     """
 
     name: str
@@ -68,6 +83,10 @@ class Scale:
     missing: dict[Code, Text] = field(default_factory=dict)
     ordered: bool = True
     text: Text = field(default_factory=Text)
+    missing_kinds: dict[Code, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missing_kinds", effective_kinds(self.missing, self.missing_kinds))
 
     @property
     def is_numeric_ordered(self) -> bool:
@@ -91,6 +110,14 @@ class Item:
     ``codes`` are the valid substantive codes, ``missing`` the missing-answer codes (both
     resolved from ``scale`` unless the item overrides them). A multiple-choice item has
     ``options`` (one 0/1 data column each) and possibly an ``exclusive`` option ("none").
+    ``missing_kinds`` maps every missing code to its kind (``dont_know``, ``refused``,
+    ``not_applicable`` or ``missing``, the default for codes it leaves out).
+
+    >>> it = Item("q1", "single", codes={1: Text.same("1")},
+    ...           missing={8: Text(en="DK"), 9: Text(en="No answer")},
+    ...           missing_kinds={8: "dont_know"})
+    >>> it.missing_kinds
+    {8: 'dont_know', 9: 'missing'}
     """
 
     name: str
@@ -116,6 +143,10 @@ class Item:
     choice_filter: str | None = None
     other: bool = False
     option_columns: dict[Code, str] = field(default_factory=dict)
+    missing_kinds: dict[Code, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missing_kinds", effective_kinds(self.missing, self.missing_kinds))
 
     @property
     def is_numeric_ordered(self) -> bool:
@@ -250,8 +281,55 @@ class Questionnaire:
                     out[column] = dict(item.missing)
         return out
 
+    def missing_codes_of_kind(self, item_name: str, *kinds: str) -> list[Code]:
+        """The missing codes of an item that are of one of ``kinds`` (all its missing codes
+        when no kind is given), in the questionnaire's order.
+
+        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
+        >>> q = load_questionnaire(instrument_path("police_trust_core"))
+        >>> q.missing_codes_of_kind("trust_police_10", "dont_know", "refused")
+        [77, 88]
+        """
+        item = self.item(item_name)
+        for kind in kinds:
+            if kind not in MISSING_KINDS:
+                raise QuestionnaireError(
+                    f"unknown missing-code kind {kind!r}",
+                    file=self.source,
+                    item=item_name,
+                    hint=f"use one of: {', '.join(MISSING_KINDS)}",
+                )
+        wanted = set(kinds or MISSING_KINDS)
+        return [code for code, kind in item.missing_kinds.items() if kind in wanted]
+
+    def missing_kinds(self) -> dict[str, dict[Code, str]]:
+        """The kind of every missing-answer code per data column (like :meth:`missing_codes`).
+
+        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
+        >>> load_questionnaire(instrument_path("police_trust_core")).missing_kinds()["education"]
+        {9: 'refused'}
+        """
+        out: dict[str, dict[Code, str]] = {}
+        for item in self.items.values():
+            if item.missing:
+                for column in self.columns_for(item.name):
+                    out[column] = dict(item.missing_kinds)
+        return out
+
     def items_with_role(self, role: str) -> list[str]:
-        """Names of the items carrying ``role`` (e.g. "design", "wave")."""
+        """Names of the items carrying ``role`` (e.g. "design", "outcome"), in questionnaire
+        order; QuestionnaireError for a role that does not exist.
+
+        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
+        >>> load_questionnaire(instrument_path("police_trust_core")).items_with_role("covariate")
+        ['settlement', 'sex', 'agegrp']
+        """
+        if role not in ROLES:
+            raise QuestionnaireError(
+                f"unknown role {role!r}",
+                file=self.source,
+                hint=_suggest(role, sorted(ROLES)) or f"roles are: {', '.join(sorted(ROLES))}",
+            )
         return [i.name for i in self.items.values() if role in i.roles]
 
     @property
