@@ -106,7 +106,11 @@ def _uk(text: Any) -> Any:
 
 
 def _missing(codes: dict[Any, Any]) -> dict[Any, Any]:
-    return {MISSING[int(c)]: MISSING_LABELS[MISSING[int(c)]] for c in codes}
+    out = {}
+    for code in codes:
+        new = MISSING[int(code)]
+        out[new] = {"uk": MISSING_LABELS[new], "kind": "dont_know" if new == DK else "refused"}
+    return out
 
 
 def firm_questionnaire_data(data: dict[str, Any]) -> dict[str, Any]:
