@@ -75,7 +75,8 @@ def generate_example(
     from trustsurvey.example.generator import build_study
     from trustsurvey.example.writer import write_study
 
-    return write_study(build_study(plan, seed, progress=progress), plan, path, seed)
+    frames = build_study(plan, seed, progress=progress)
+    return write_study(frames, plan, path, seed, progress=progress)
 
 
 def _plan(

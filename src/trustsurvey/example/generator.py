@@ -69,10 +69,12 @@ def _interviewers(frame: pd.DataFrame) -> pd.Series:
 def _phones(n: int, rng: np.random.Generator) -> list[str]:
     ops = rng.choice(OPERATORS, size=n)
     digits = rng.integers(0, 10, size=(n, 7))
+    a = (digits[:, :3] @ np.array([100, 10, 1])).tolist()
+    b = (digits[:, 3:5] @ np.array([10, 1])).tolist()
+    c = (digits[:, 5:] @ np.array([10, 1])).tolist()
     return [
-        f"+380 {op} {''.join(map(str, d[:3]))} {''.join(map(str, d[3:5]))} "
-        f"{''.join(map(str, d[5:]))}"
-        for op, d in zip(ops, digits, strict=True)
+        f"+380 {op} {x:03d} {y:02d} {z:02d}"
+        for op, x, y, z in zip(ops.tolist(), a, b, c, strict=True)
     ]
 
 
@@ -272,12 +274,19 @@ def build_study(
     grids = questionnaire_grids(q)
     show = plan.national if progress is None else progress
     waves: dict[int, pd.DataFrame] = {}
-    bar = tqdm(plan.waves, desc="example waves", unit="wave", disable=not show, leave=False)
-    for i, wave in enumerate(bar):
+    bar = tqdm(
+        total=len(plan.waves) + int(plan.programme),
+        desc="example: waves and records",
+        unit="step",
+        disable=not show,
+        leave=False,
+    )
+    for i, wave in enumerate(plan.waves):
         sample = None
         if plan.national:
             sample = draw_national_sample(plan.geography, wave, rng, i * 10_000_000 + 1)
         waves[wave] = _wave(wave, rng, grids, sample, plan.exposure)
+        bar.update()
     if plan.errors and 1 in waves:
         errors = _inject_errors(waves, rng, grids)
     else:
@@ -290,6 +299,9 @@ def build_study(
         protocol = load_questionnaire(instrument_path("focus_group_protocol"))
         themes = tuple(protocol.codebook.themes) if protocol.codebook else None
         groups, segments = focus_groups(rng, themes) if themes else focus_groups(rng)
+    records = build_programme(seed, plan) if plan.programme else None
+    bar.update(int(plan.programme))
+    bar.close()
     return ExampleFrames(
         waves=waves,
         errors=errors,
@@ -297,5 +309,5 @@ def build_study(
         communities=plan.geography.communities,
         groups=groups,
         segments=segments,
-        programme=build_programme(seed, plan) if plan.programme else None,
+        programme=records,
     )

@@ -8,6 +8,7 @@ Balakliia and Izium raions are the controls.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -119,7 +120,7 @@ class Geography:
         """``pilot`` or ``control`` of one community."""
         return str(self._arms[community])
 
-    @property
+    @cached_property
     def _arms(self) -> dict[str, str]:
         return dict(zip(self.communities["community"], self.communities["arm"], strict=True))
 

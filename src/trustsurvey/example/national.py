@@ -101,7 +101,7 @@ def draw_national_sample(
         for i in range(k_h):
             hit_no[i] = int(np.sum(hits[:i] == hits[i])) + 1
         psu = wave * 10_000_000 + ids[hits] * 10 + hit_no
-        parts["community"].append(np.repeat(community, sizes))
+        parts["community"].append(np.full(n_h, community, dtype=object))
         parts["psu"].append(np.repeat(psu, sizes))
         parts["pw"].append(np.repeat(m_h / (k_h * sizes), sizes))
         parts["row"].append(np.repeat(hits, sizes))

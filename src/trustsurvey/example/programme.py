@@ -360,10 +360,22 @@ def build_programme(seed: int, study: StudyPlan | None = None) -> ProgrammeFrame
     pop = _population() if study is None else study.geography.population()
     plan = example_schedule() if study is None else plan_schedule(study)
     population = dict(zip(pop["community"], pop["population"], strict=True))
-    acts = _activities(rng, population, plan)
-    frames = ProgrammeFrames(
-        acts, _hotline(rng, population, plan), _trainings(rng, acts), pop, pd.DataFrame()
-    )
+    if study is None:
+        acts = _activities(rng, population, plan)
+        frames = ProgrammeFrames(
+            acts, _hotline(rng, population, plan), _trainings(rng, acts), pop, pd.DataFrame()
+        )
+    else:
+        from trustsurvey.example import records
+
+        acts = records.activities(rng, population, plan)
+        frames = ProgrammeFrames(
+            acts,
+            records.hotline(rng, population, plan),
+            records.trainings(rng, acts),
+            pop,
+            pd.DataFrame(),
+        )
     _plant(frames, rng, plan)
     return frames
 

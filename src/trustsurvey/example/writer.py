@@ -435,11 +435,26 @@ def _write_communities(plan: StudyPlan, folder: Path) -> None:
 
 
 def write_study(
-    frames: ExampleFrames, plan: StudyPlan, folder: Path, seed: int = DEFAULT_SEED
+    frames: ExampleFrames,
+    plan: StudyPlan,
+    folder: Path,
+    seed: int = DEFAULT_SEED,
+    *,
+    progress: bool | None = None,
 ) -> Path:
-    """Write a generated study of ``plan`` into ``folder`` (each file atomically)."""
+    """Write a generated study of ``plan`` into ``folder`` (each file atomically).
+
+    ``progress``: a progress bar over the wave files (None: for national plans).
+    """
+    from tqdm import tqdm
+
     from trustsurvey.example import firm, instrument
     from trustsurvey.questionnaire.loader import questionnaire_from_data
+
+    show = plan.national if progress is None else progress
+    bar = tqdm(
+        total=len(frames.waves), desc="example: files", unit="wave", disable=not show, leave=False
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     data = instrument.study_questionnaire_data(
@@ -452,6 +467,7 @@ def write_study(
         write_text(folder / "ready" / "study.yaml", plan_study_yaml(plan, seed, prefix="../"))
         for wave, frame in frames.waves.items():
             write_sav(firm.firm_frame(frame), folder / plan.wave_file(wave), ready)
+            bar.update()
         margins = frames.margins.rename(columns=firm.firm_columns())
         margins["margin"] = margins["margin"].map(
             lambda m: "*".join(firm.RENAME.get(v, v) for v in str(m).split("*"))
@@ -467,6 +483,7 @@ def write_study(
                 write_kobo_csv(frame, path, q, seed)
             else:
                 write_sav(frame, path, q)
+            bar.update()
         write_csv(folder / "margins.csv", frames.margins)
         write_text(folder / "study.yaml", plan_study_yaml(plan, seed))
     _write_communities(plan, folder)
@@ -476,4 +493,5 @@ def write_study(
 
         programme.write_programme(frames.programme, folder)
     write_text(folder / "README.md", plan_readme(plan, frames, seed))
+    bar.close()
     return folder

@@ -177,9 +177,21 @@ def _missing_kinds(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
     codes (8, 9, 98, 99 …) become missing codes; every missing code gets its kind."""
     from trustsurvey.questionnaire.missing_kinds import infer_from_text, looks_like_missing_code
 
+    scales = {}
+    for sname, scale in q.scales.items():
+        kinds = {
+            code: scale.missing_kinds.get(code, "missing")
+            if scale.missing_kinds.get(code, "missing") != "missing"
+            else infer_from_text(text) or "missing"
+            for code, text in scale.missing.items()
+        }
+        scales[sname] = replace(scale, missing_kinds=kinds)
     items = dict(q.items)
     for name, item in q.items.items():
-        if item.type not in ("single", "likert") or item.scale:
+        if item.scale in scales:
+            items[name] = replace(item, missing_kinds=dict(scales[item.scale].missing_kinds))
+            continue
+        if item.type not in ("single", "likert"):
             continue
         codes, missing = dict(item.codes), dict(item.missing)
         kinds = dict(item.missing_kinds)
@@ -204,7 +216,7 @@ def _missing_kinds(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
             )
         if codes != item.codes or kinds != item.missing_kinds:
             items[name] = replace(item, codes=codes, missing=missing, missing_kinds=kinds)
-    return replace(q, items=items)
+    return replace(q, items=items, scales=scales)
 
 
 def _multiple_choice(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
