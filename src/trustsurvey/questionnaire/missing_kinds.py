@@ -65,6 +65,11 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "не визначився",
         "не визначилася",
         "не визначилися",
+        "не можу визначитися",
+        "не можу визначитись",
+        "важко визначитися",
+        "важко визначитись",
+        "затрудняюся відповісти",
         "не впевнений",
         "не впевнена",
         "немає думки",
@@ -152,12 +157,15 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "немає відповіді",
         "нема відповіді",
         "без відповіді",
+        "не відповів",
+        "не відповіла",
         "пропуск",
         "пропущено",
         # Russian
         "нет ответа",
         "без ответа",
-        "пропущено",
+        "не ответил",
+        "не ответила",
     ),
 }
 _KIND_OF: dict[str, str] = {
@@ -262,28 +270,23 @@ def kind_hint(kind: Any) -> str:
 
 
 def looks_like_missing_code(code: Code, valid: list[Code]) -> bool:
-    """Is ``code`` where survey firms put missing answers? Negative whole numbers, and whole
-    numbers written only with 7, 8 and 9 (8, 9, 77, 88, 98, 99, 999) above every other
-    numeric code of the question.
+    """Is ``code`` where survey firms put missing answers: a whole number outside the range
+    of the question's answer codes ``valid`` (8, 9, 98, 99 after 1–5; 6 after 1–5; 0 before
+    1–5; -1)? A code among the answer codes (``2 = Не знаю`` between 1 and 3) is not.
 
-    >>> looks_like_missing_code(98, [1, 2, 3, 4, 5]), looks_like_missing_code(3, [1, 2])
+    >>> looks_like_missing_code(98, [1, 2, 3, 4, 5]), looks_like_missing_code(2, [1, 3])
     (True, False)
     """
     if isinstance(code, bool) or not isinstance(code, int | float):
         return False
     if not float(code).is_integer():
         return False
-    number = int(code)
-    if number < 0:
-        return True
-    if not set(str(number)) <= set("789"):
-        return False
     others = [
         float(c)
         for c in valid
         if isinstance(c, int | float) and not isinstance(c, bool) and c != code
     ]
-    return all(number > other for other in others)
+    return not others or code > max(others) or code < min(others)
 
 
 def missing_kind_lines(q: Questionnaire, lang: str = "uk") -> list[str]:
@@ -308,11 +311,11 @@ def missing_kind_lines(q: Questionnaire, lang: str = "uk") -> list[str]:
     for item in q.items.values():
         if not item.missing:
             continue
-        scale = q.scales.get(item.scale) if item.scale else None
+        own = q.scales.get(item.scale) if item.scale else None
         if (
-            scale is not None
-            and scale.missing == item.missing
-            and scale.missing_kinds == item.missing_kinds
+            own is not None
+            and own.missing == item.missing
+            and own.missing_kinds == item.missing_kinds
         ):
             continue
         shown = _shown(item.missing, item.missing_kinds, lang)
@@ -328,3 +331,91 @@ def _shown(missing: dict[Code, Text], kinds: dict[Code, str], lang: str) -> str:
         f"{code} = {text.get(lang) or '(no label)'} → {kinds.get(code, DEFAULT_KIND)}"
         for code, text in missing.items()
     )
+
+
+def split_missing_codes(
+    codes: dict[Code, Text],
+    missing: dict[Code, Text],
+    kinds: dict[Code, str] | None = None,
+    *,
+    where: str,
+    notes: list[str],
+    recognise: bool = True,
+    text_codes: bool = False,
+) -> tuple[dict[Code, Text], dict[Code, Text], dict[Code, str]]:
+    """Codes, missing codes and kinds of a drafted question (SPSS or XLSForm reader).
+
+    Missing codes without a kind get the one their label names (plain ``missing`` when the
+    label names none). With ``recognise``, an answer code whose label names a kind becomes
+    a missing code when it lies outside the range of the other answer codes
+    (:func:`looks_like_missing_code`, where firms put missing answers; with
+    ``text_codes`` also any text code such as ``dk``);
+    elsewhere it stays an answer. Each such decision is added to ``notes`` (``where`` names
+    the question).
+
+    >>> from trustsurvey.questionnaire.text import Text
+    >>> notes = []
+    >>> codes = {1: Text(uk="Так"), 2: Text(uk="Ні"), 98: Text(uk="Важко відповісти")}
+    >>> codes, missing, kinds = split_missing_codes(codes, {99: Text(uk="Відмова")},
+    ...                                             where="q5", notes=notes)
+    >>> list(codes), kinds
+    ([1, 2], {99: 'refused', 98: 'dont_know'})
+    """
+    codes, missing = dict(codes), dict(missing)
+    kinds = {c: k for c, k in (kinds or {}).items() if c in missing}
+    for code, text in missing.items():
+        if code not in kinds:
+            kinds[code] = infer_from_text(text, code) or DEFAULT_KIND
+    if not recognise:
+        return codes, missing, kinds
+    named = {code: infer_from_text(text, code) for code, text in codes.items()}
+    valid = [code for code, kind in named.items() if kind is None]
+    for code, text in list(codes.items()):
+        kind = named[code]
+        if kind is None:
+            continue
+        shown = f"{where}: code {code} {text.get('uk')!r}"
+        if looks_like_missing_code(code, valid) or (text_codes and isinstance(code, str)):
+            missing[code] = codes.pop(code)
+            kinds[code] = kind
+            notes.append(f"{shown} is read as a missing code ({kind}); it was not marked missing")
+        else:
+            notes.append(
+                f"{shown} reads like a missing answer ({kind}) but is kept as an answer; "
+                "move it under missing: if it is one"
+            )
+    return codes, missing, kinds
+
+
+def kind_suggestions(q: Questionnaire) -> list[str]:
+    """Missing codes left plain ``missing`` whose label names another kind: a hint to add
+    ``kind:`` (analyses read the kind, never the label).
+
+    >>> from trustsurvey.questionnaire import loads_questionnaire
+    >>> q = loads_questionnaire('''
+    ... name: t
+    ... scales:
+    ...   s: {codes: {1: "Yes", 2: "No"}, missing: {8: Difficult to answer}}
+    ... items:
+    ...   - {name: a, type: single, scale: s}
+    ... ''')
+    >>> kind_suggestions(q)
+    ["scale s: missing code 8 'Difficult to answer' looks like dont_know; add kind: dont_know"]
+    """
+    out: list[str] = []
+    owners: list[tuple[str, dict[Code, Text], dict[Code, str]]] = [
+        (f"scale {name}", s.missing, s.missing_kinds) for name, s in q.scales.items()
+    ]
+    for item in q.items.values():
+        scale = q.scales.get(item.scale) if item.scale else None
+        if scale is None or scale.missing != item.missing:
+            owners.append((f"item {item.name}", item.missing, item.missing_kinds))
+    for owner, missing, kinds in owners:
+        for code, text in missing.items():
+            guess = infer_from_text(text, code)
+            if kinds.get(code) == DEFAULT_KIND and guess not in (None, DEFAULT_KIND):
+                out.append(
+                    f"{owner}: missing code {code} {text.get('en')!r} looks like {guess}; "
+                    f"add kind: {guess}"
+                )
+    return out

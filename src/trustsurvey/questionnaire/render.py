@@ -4,6 +4,8 @@
 >>> text = render_codebook(load_questionnaire(instrument_path("police_trust_core")), "en")
 >>> "trust_police [likert, scale trust5]" in text
 True
+>>> print([line for line in text.splitlines() if "difficult to answer" in line][0])
+    missing: 8 = difficult to answer [dont_know]; 9 = refused [refused]
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _kind(kind: str | None) -> str:
+    """`` [kind]`` after a missing code's label, as written in the YAML (not for plain
+    ``missing``)."""
+    return f" [{kind}]" if kind and kind != "missing" else ""
+
+
 def render_codebook(q: Questionnaire, lang: str = "uk") -> str:
     """The questionnaire as text in ``lang`` ("uk" or "en")."""
     h = _HEAD.get(lang, _HEAD["en"])
@@ -83,7 +91,10 @@ def render_codebook(q: Questionnaire, lang: str = "uk") -> str:
         if item.min is not None or item.max is not None:
             lines.append(f"    {h['range']}: {_fmt(item.min)}–{_fmt(item.max)}")
         if item.missing:
-            shown = "; ".join(f"{c} = {t.get(lang)}" for c, t in item.missing.items())
+            shown = "; ".join(
+                f"{c} = {t.get(lang)}" + _kind(item.missing_kinds.get(c))
+                for c, t in item.missing.items()
+            )
             lines.append(f"    {h['missing']}: {shown}")
         if item.roles:
             lines.append(f"    {h['roles']}: {', '.join(sorted(item.roles))}")

@@ -29,6 +29,8 @@ class Text:
     """
 
     __slots__ = ("_en", "_uk")
+    _uk: str | None
+    _en: str | None
 
     def __init__(self, uk: str | None = None, en: str | None = None) -> None:
         object.__setattr__(self, "_uk", uk)
