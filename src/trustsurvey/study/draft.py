@@ -172,53 +172,6 @@ def _code_labels(item: Item) -> dict[Any, str]:
     return {k: (v.own("uk") or v.own("en") or "") for k, v in item.codes.items()}
 
 
-def _missing_kinds(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
-    """Codes labelled like "difficult to answer" / "refused" that sit where firms put missing
-    codes (8, 9, 98, 99 …) become missing codes; every missing code gets its kind."""
-    from trustsurvey.questionnaire.missing_kinds import infer_from_text, looks_like_missing_code
-
-    scales = {}
-    for sname, scale in q.scales.items():
-        kinds = {
-            code: scale.missing_kinds.get(code, "missing")
-            if scale.missing_kinds.get(code, "missing") != "missing"
-            else infer_from_text(text) or "missing"
-            for code, text in scale.missing.items()
-        }
-        scales[sname] = replace(scale, missing_kinds=kinds)
-    items = dict(q.items)
-    for name, item in q.items.items():
-        if item.scale in scales:
-            items[name] = replace(item, missing_kinds=dict(scales[item.scale].missing_kinds))
-            continue
-        if item.type not in ("single", "likert"):
-            continue
-        codes, missing = dict(item.codes), dict(item.missing)
-        kinds = dict(item.missing_kinds)
-        moved = []
-        for code, text in item.codes.items():
-            kind = infer_from_text(text)
-            if kind and kind != "missing" and looks_like_missing_code(code, list(item.codes)):
-                missing[code] = codes.pop(code)
-                kinds[code] = kind
-                moved.append(f"{code} ({kind})")
-        for code, text in missing.items():
-            if kinds.get(code, "missing") == "missing":
-                kinds[code] = infer_from_text(text) or "missing"
-        if moved:
-            guesses.append(
-                Guess(
-                    f"items.{name}.missing",
-                    f"missing codes {', '.join(moved)}",
-                    "the codes' labels",
-                    "these are answers not to be averaged",
-                )
-            )
-        if codes != item.codes or kinds != item.missing_kinds:
-            items[name] = replace(item, codes=codes, missing=missing, missing_kinds=kinds)
-    return replace(q, items=items, scales=scales)
-
-
 def _multiple_choice(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
     """Adjacent 0/1 columns ``prefix_option`` with ticked/not-ticked labels → one
     multiple-choice item."""
@@ -506,7 +459,6 @@ def draft_study(
     lang = _language(metas)
     guesses: list[Guess] = []
     q = _draft_questionnaire(metas, Path(form) if form else None, study_name, lang)
-    q = _missing_kinds(q, guesses)
     q = _multiple_choice(q, guesses)
     q, found = _roles(q, guesses)
     q.notes = list(getattr(q, "notes", []) or [])
