@@ -162,8 +162,14 @@ def test_kobo_wave_looks_like_a_kobo_export(studies) -> None:
     assert not any(c.startswith("survey/problems/") or c.startswith("problems_") for c in columns)
     tokens = {t for answer in table["survey/problems"].dropna() for t in answer.split()}
     assert {"theft", "lighting", "none"} <= tokens
-    assert table["_uuid"].str.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-"
-                                        r"[0-9a-f]{12}").all()
+    assert (
+        table["_uuid"]
+        .str.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-"
+            r"[0-9a-f]{12}"
+        )
+        .all()
+    )
     start = pd.to_datetime(table["start"], format="ISO8601", utc=True)
     end = pd.to_datetime(table["end"], format="ISO8601", utc=True)
     minutes = (end - start).dt.total_seconds() / 60
@@ -186,7 +192,9 @@ def test_default_example_unchanged_byte_for_byte(tmp_path) -> None:
     bytes (the .sav files differ only in their creation time stamp; their data are compared
     by test_example_generator)."""
     fresh = generate_example(tmp_path / "s", seed=DEFAULT_SEED)
-    texts = [p for p in COMMITTED.rglob("*") if p.is_file() and p.suffix in (".csv", ".yaml", ".md")]
+    texts = [
+        p for p in COMMITTED.rglob("*") if p.is_file() and p.suffix in (".csv", ".yaml", ".md")
+    ]
     texts = [p for p in texts if "out" not in p.relative_to(COMMITTED).parts]
     assert len(texts) >= 10
     for path in texts:

@@ -147,6 +147,8 @@ def test_draft_of_the_example_guesses_its_design(drafted, example) -> None:
     assert [w["code"] for w in data["waves"]] == [1, 2]
     assert [w["period"] for w in data["waves"]] == ["baseline", "follow-up"]
     assert data["design"] == {"ids": "psu", "strata": "stratum", "weights": "pw", "nest": False}
+    communities = data["arms"].pop("communities")
+    assert (drafted / communities).resolve() == (example / "communities.csv").resolve()
     assert data["arms"] == {"treatment": "pilot", "pilot_code": 1, "community": "community"}
     assert data["margins"]["by"] == ["wave", "raion"]
     frame, _ = pyreadstat.read_sav(str(example / "data" / "wave1_baseline.sav"))
@@ -224,7 +226,13 @@ def test_codes_labelled_like_missing_become_missing_codes(tmp_path) -> None:
         str(path),
         column_labels={"id": "Номер анкети", "q1": "Довіра", "wave": "Хвиля"},
         variable_value_labels={
-            "q1": {1.0: "Ні", 2.0: "Скоріше ні", 3.0: "Скоріше так", 4.0: "Так", 98.0: "Важко відповісти"},
+            "q1": {
+                1.0: "Ні",
+                2.0: "Скоріше ні",
+                3.0: "Скоріше так",
+                4.0: "Так",
+                98.0: "Важко відповісти",
+            },
             "wave": {1.0: "Перша"},
         },
     )
@@ -297,3 +305,39 @@ def test_help_has_examples(command) -> None:
     assert result.returncode == 0
     assert f"trustsurvey {command} " in result.stdout
     assert "Examples" in result.stdout
+
+
+def test_draft_with_an_xlsform_takes_its_questionnaire(example, tmp_path) -> None:
+    """With --form the items, grids and skip rules come from the form: validation then
+    finds every planted error of the example."""
+    from trustsurvey.questionnaire import instrument_path, load_questionnaire, to_xlsform
+
+    form = to_xlsform(load_questionnaire(instrument_path("police_trust_core")), tmp_path / "f.xlsx")
+    waves = [example / "data" / "wave1_baseline.sav", example / "data" / "wave2_followup.sav"]
+    draft = draft_study(tmp_path / "s", waves, form=form)
+    draft.write()
+    assert draft.questionnaire.item("contact_satisfaction").relevant == "contact_police == 1"
+    report = validate_study(load_study(tmp_path / "s"))
+    planted = pd.read_csv(example / "deliberate_errors.csv")
+    assert set(report.table["check"]) == set(planted["check"])
+
+
+def test_draft_finds_the_programme_records(drafted) -> None:
+    data = yaml.safe_load((drafted / "study.yaml").read_text(encoding="utf-8"))
+    assert set(data["programme"]) == {"activities", "hotline", "trainings", "population"}
+    assert Path(data["programme"]["hotline"]).name == "hotline.csv"
+    assert load_study(drafted).programme.hotline.name == "hotline.csv"
+
+
+def test_run_right_after_init_on_the_example(drafted) -> None:
+    """`trustsurvey run` on the draft, untouched, goes end to end to a bundle."""
+    result = subprocess.run(
+        [sys.executable, "-m", "trustsurvey", "run", str(drafted)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert (drafted / "out" / "bundle" / "manifest.json").exists()
+    did = pd.read_parquet(drafted / "out" / "bundle" / "did.parquet")
+    assert "trust_police" in set(did["outcome"])

@@ -137,7 +137,9 @@ def init(
             typer.echo(f"  {line}")
     typer.echo(draft.summary())
     typer.echo("Wrote " + ", ".join(str(p) for p in paths))
-    typer.echo(f"Next: review them, then trustsurvey validate {folder} and trustsurvey run {folder}")
+    typer.echo(
+        f"Next: review them, then trustsurvey validate {folder} and trustsurvey run {folder}"
+    )
 
 
 def validate(

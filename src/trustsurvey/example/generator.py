@@ -14,8 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.questionnaire import Questionnaire
 
 import datetime as dt
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -287,10 +287,7 @@ def build_study(
             sample = draw_national_sample(plan.geography, wave, rng, i * 10_000_000 + 1)
         waves[wave] = _wave(wave, rng, grids, sample, plan.exposure)
         bar.update()
-    if plan.errors and 1 in waves:
-        errors = _inject_errors(waves, rng, grids)
-    else:
-        errors = _error_log([])
+    errors = _inject_errors(waves, rng, grids) if plan.errors and 1 in waves else _error_log([])
     if plan.arms != "pilot":
         waves = {w: f.drop(columns=["pilot"]) for w, f in waves.items()}
     waves = {w: frame[column_order(q, frame)] for w, frame in waves.items()}

@@ -87,7 +87,9 @@ def kobo_frame(frame: pd.DataFrame, q: Questionnaire, rng: np.random.Generator) 
             out[header] = [d.date().isoformat() for d in dates]
             continue
         out[header] = _whole(frame[name]).to_numpy()
-    submitted = [e + dt.timedelta(minutes=int(m)) for e, m in zip(end, rng.integers(5, 600, n))]
+    submitted = [
+        e + dt.timedelta(minutes=int(m)) for e, m in zip(end, rng.integers(5, 600, n), strict=True)
+    ]
     uuids = rng.integers(0, 16, size=(n, 32))
     out |= {
         "_id": np.arange(40_000_001, 40_000_001 + n),

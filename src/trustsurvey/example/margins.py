@@ -32,7 +32,9 @@ def _largest_remainder(total: int, shares: list[float]) -> list[int]:
     return base.tolist()
 
 
-def population_margins(waves: tuple[int, ...] = (1, 2), geo: Geography | None = None) -> pd.DataFrame:
+def population_margins(
+    waves: tuple[int, ...] = (1, 2), geo: Geography | None = None
+) -> pd.DataFrame:
     """Tidy margins: wave, raion, margin, sex, agegrp, settlement, target (counts).
 
     ``geo``: the study's geography (default the example's four raions).

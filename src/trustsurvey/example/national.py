@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.example.geography import Geography
-from trustsurvey.example.sample import ADULTS_PER_HOUSEHOLD, AGE_RANGES, SAMPLE_SEX_AGE, pps_systematic
+from trustsurvey.example.sample import (
+    ADULTS_PER_HOUSEHOLD,
+    AGE_RANGES,
+    SAMPLE_SEX_AGE,
+    pps_systematic,
+)
 
 #: communities per raion
 RAION_SIZE = 10

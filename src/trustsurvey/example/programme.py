@@ -193,9 +193,7 @@ def _activities(
                         "residents": roles[1],
                         "officials": roles[2],
                         "ngo": roles[3],
-                        "organiser": plan.organiser
-                        if arm == "pilot"
-                        else "district police",
+                        "organiser": plan.organiser if arm == "pilot" else "district police",
                         "notes": "",
                     }
                 )
@@ -204,9 +202,7 @@ def _activities(
     return frame.reset_index(drop=True)
 
 
-def _hotline(
-    rng: np.random.Generator, population: dict[str, int], plan: Schedule
-) -> pd.DataFrame:
+def _hotline(rng: np.random.Generator, population: dict[str, int], plan: Schedule) -> pd.DataFrame:
     rows = []
     cats = list(CATEGORIES)
     p = np.array(list(CATEGORIES.values()))

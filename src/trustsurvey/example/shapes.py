@@ -65,6 +65,4 @@ def national_plan(communities: int, waves: int, seed: int) -> StudyPlan:
     from trustsurvey.example.national import national_geography
 
     geo = national_geography(communities, np.random.default_rng([seed, 77, communities]))
-    return StudyPlan(
-        "national", tuple(range(1, waves + 1)), geo, national=True, errors=False
-    )
+    return StudyPlan("national", tuple(range(1, waves + 1)), geo, national=True, errors=False)

@@ -137,9 +137,7 @@ def _resolve(folder: Path, path: str | Path) -> Path:
 
 
 def _language(metas: Sequence[Any]) -> str:
-    text = " ".join(
-        str(v) for meta in metas for v in (meta.variable_labels or {}).values() if v
-    )
+    text = " ".join(str(v) for meta in metas for v in (meta.variable_labels or {}).values() if v)
     cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     return "uk" if cyrillic >= latin else "en"
@@ -178,9 +176,7 @@ def _multiple_choice(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
     from trustsurvey.questionnaire import Item
     from trustsurvey.questionnaire.text import Text
 
-    labels = {
-        n: _code_labels(i) for n, i in q.items.items() if i.type in ("single", "likert")
-    }
+    labels = {n: _code_labels(i) for n, i in q.items.items() if i.type in ("single", "likert")}
     runs = rules.multiple_choice_runs(list(q.items), labels)
     if not runs:
         return q
@@ -203,9 +199,11 @@ def _multiple_choice(q: Questionnaire, guesses: list[Guess]) -> Questionnaire:
                 if f"{prefix}_{option}" != col:
                     columns[option] = col
             texts = [_label(q.items[c]) or "" for c in cols]
-            common = os.path.commonprefix(texts).rstrip(" :-–(")
+            common = os.path.commonprefix(texts).rstrip(" :-–(")  # noqa: RUF071 (text prefix)
             exclusive = [
-                o for o, t in options.items() if rules.EXCLUSIVE.search(t.own("uk") or t.own("en") or "")
+                o
+                for o, t in options.items()
+                if rules.EXCLUSIVE.search(t.own("uk") or t.own("en") or "")
             ]
             items[prefix] = Item(
                 name=prefix,
@@ -360,17 +358,15 @@ def _q(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    if re.fullmatch(r"[\w./\-]+", text) and not re.fullmatch(r"[\d.\-]+|true|false|null|yes|no", text, re.I):
+    if re.fullmatch(r"[\w./\-]+", text) and not re.fullmatch(
+        r"[\d.\-]+|true|false|null|yes|no", text, re.I
+    ):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _margins_file(folder: Path, files: Sequence[Path]) -> Path | None:
-    seen: list[Path] = []
-    for base in [folder, *(f.parent for f in files), *(f.parent.parent for f in files)]:
-        if not base.is_dir() or base in seen:
-            continue
-        seen.append(base)
+    for base in _bases(folder, files):
         for csv in sorted(base.glob("*.csv")):
             try:
                 head = pd.read_csv(csv, nrows=0)
@@ -382,19 +378,51 @@ def _margins_file(folder: Path, files: Sequence[Path]) -> Path | None:
 
 
 def _communities_file(folder: Path, files: Sequence[Path]) -> Path | None:
-    for base in dict.fromkeys([folder, *(f.parent for f in files), *(f.parent.parent for f in files)]):
-        if not base.is_dir():
-            continue
+    for base in _bases(folder, files):
         for csv in sorted(base.glob("*.csv")):
             try:
                 head = pd.read_csv(csv)
             except (OSError, ValueError, UnicodeDecodeError):
                 continue
-            if {"community", "arm"} <= set(head.columns) and set(
-                head["arm"].astype(str)
-            ) <= {"pilot", "control"}:
+            if {"community", "arm"} <= set(head.columns) and set(head["arm"].astype(str)) <= {
+                "pilot",
+                "control",
+            }:
                 return csv
     return None
+
+
+#: programme records, recognised by their columns (trustsurvey.programme's formats)
+PROGRAMME_COLUMNS = {
+    "activities": {"date", "community", "type", "participants"},
+    "hotline": {"date_received", "community", "category"},
+    "trainings": {"training_id", "participant", "phase", "score"},
+    "population": {"community", "population"},
+}
+
+
+def _bases(folder: Path, files: Sequence[Path]) -> list[Path]:
+    """Folders where files that belong to the study may lie: the study folder, the data
+    files' folders and their parents, and a ``programme/`` folder in each."""
+    bases = [folder, *(f.parent for f in files), *(f.parent.parent for f in files)]
+    bases += [b / "programme" for b in list(bases)]
+    return [b for b in dict.fromkeys(p.resolve() for p in bases) if b.is_dir()]
+
+
+def _programme_files(folder: Path, files: Sequence[Path]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for base in _bases(folder, files):
+        for csv in sorted(base.glob("*.csv")):
+            try:
+                columns = set(pd.read_csv(csv, nrows=0).columns)
+            except (OSError, ValueError, UnicodeDecodeError):
+                continue
+            for key, needed in PROGRAMME_COLUMNS.items():
+                if key not in found and needed <= columns and len(columns) <= 2 * len(needed) + 8:
+                    if key == "population" and columns != needed:
+                        continue
+                    found[key] = csv
+    return found
 
 
 def _analysis_supported() -> bool:
@@ -475,18 +503,23 @@ def draft_study(
     for i, (path, sd) in enumerate(zip(files, reads, strict=True)):
         codes = _codes_of(sd, wave_col)
         if len(codes) == 1 and isinstance(codes[0], int) and codes[0] not in used:
-            code, g = codes[0], Guess(
-                f"waves[{i}].code",
+            code, g = (
                 codes[0],
-                f"the values of column '{wave_col}' in {path.name}",
-                "each file holds one wave",
+                Guess(
+                    f"waves[{i}].code",
+                    codes[0],
+                    f"the values of column '{wave_col}' in {path.name}",
+                    "each file holds one wave",
+                ),
             )
         else:
             code = max(used, default=0) + 1
             why = (
                 f"{len(codes)} codes in column '{wave_col}'" if len(codes) > 1 else "no wave column"
             )
-            g = Guess(f"waves[{i}].code", code, f"the file's place in --data ({why})", "the wave's code")
+            g = Guess(
+                f"waves[{i}].code", code, f"the file's place in --data ({why})", "the wave's code"
+            )
             if len(codes) > 1:
                 raise StudyError(
                     f"holds {len(codes)} waves ({', '.join(map(str, codes))}) in column "
@@ -503,16 +536,27 @@ def draft_study(
         text = (label.own("uk") or label.own("en")) if label is not None else None
         out.add(f"    label: {_q(text or f'Хвиля {code}')}")
         period = "baseline" if i == 0 else "follow-up"
-        pg = Guess(f"waves[{i}].period", period, "the order of the --data files", "baseline or follow-up")
+        pg = Guess(
+            f"waves[{i}].period", period, "the order of the --data files", "baseline or follow-up"
+        )
         guesses.append(pg)
         out.add(f"    period: {period}", pg)
         dates = _dates(sd, q)
         if dates:
-            fg = Guess(f"waves[{i}].fieldwork", f"{dates[0]}..{dates[1]}", "the interview dates in the file", "the fieldwork period")
+            fg = Guess(
+                f"waves[{i}].fieldwork",
+                f"{dates[0]}..{dates[1]}",
+                "the interview dates in the file",
+                "the fieldwork period",
+            )
             guesses.append(fg)
             out.add(f"    fieldwork: {{start: {dates[0]}, end: {dates[1]}}}", fg)
     out.add("design:")
-    for key, role, default in (("ids", "psu", "1"), ("strata", "strata", None), ("weights", "weights", None)):
+    for key, role, default in (
+        ("ids", "psu", "1"),
+        ("strata", "strata", None),
+        ("weights", "weights", None),
+    ):
         column = found.get(role)
         if column is None:
             if default is not None:
@@ -548,7 +592,12 @@ def draft_study(
         variables = {v for m in table["margin"].astype(str) for v in m.split("*")}
         by = [c for c in table.columns if c not in {"margin", "target", *variables}]
         kind = "counts" if pd.to_numeric(table["target"], errors="coerce").max() > 1 else "shares"
-        g = Guess("margins.file", _rel(margins, target), f"columns margin and target in {margins.name}", f"population {kind} by {', '.join(by) or 'nothing'}")
+        g = Guess(
+            "margins.file",
+            _rel(margins, target),
+            f"columns margin and target in {margins.name}",
+            f"population {kind} by {', '.join(by) or 'nothing'}",
+        )
         guesses.append(g)
         out.add("margins:", g)
         out.add(f"  file: {_q(_rel(margins, target))}")
@@ -557,6 +606,18 @@ def draft_study(
             out.add(f"  by: [{', '.join(by)}]")
     else:
         out.add("# margins: none found (add population margins to weight: file: margins.csv)")
+    programme = _programme_files(target, files)
+    if programme:
+        out.add("programme:")
+        for key, path in programme.items():
+            g = Guess(
+                f"programme.{key}",
+                _rel(path, target),
+                f"the columns of {path.name} ({', '.join(sorted(PROGRAMME_COLUMNS[key]))})",
+                f"the programme's {key} records",
+            )
+            guesses.append(g)
+            out.add(f"  {key}: {_q(_rel(path, target))}", g)
     _analysis(out, q, guesses)
     notes = list(q.notes or [])
     return StudyDraft(target, q, out.text(), guesses, notes)
@@ -572,10 +633,12 @@ def _nest(reads: Sequence[SurveyData], psu: str | None, strata: str | None) -> b
     return bool((both.groupby(psu)[strata].nunique() > 1).any())
 
 
-def _arms(out: _Yaml, guesses: list[Guess], found: dict[str, Any], folder: Path, files: Sequence[Path]) -> None:
+def _arms(
+    out: _Yaml, guesses: list[Guess], found: dict[str, Any], folder: Path, files: Sequence[Path]
+) -> None:
     community = found.get("community")
     treatment = found.get("treatment")
-    table = _communities_file(folder, files) if not treatment else None
+    table = _communities_file(folder, files)
     if not treatment and table is None:
         out.add("# arms: no pilot/control column or community table found: every community is")
         out.add("# treated alike. If the study has arms, add e.g.:")
@@ -585,37 +648,60 @@ def _arms(out: _Yaml, guesses: list[Guess], found: dict[str, Any], folder: Path,
         return
     out.add("arms:")
     if treatment:
-        g = Guess("arms.treatment", treatment, next(x.source for x in guesses if x.key == f"items.{treatment}"), "1 row per respondent says pilot or control")
+        g = Guess(
+            "arms.treatment",
+            treatment,
+            next(x.source for x in guesses if x.key == f"items.{treatment}"),
+            "1 row per respondent says pilot or control",
+        )
         guesses.append(g)
         out.add(f"  treatment: {treatment}", g)
         out.add(f"  pilot_code: {_q(found['pilot_code'])}")
     if table is not None:
-        g = Guess("arms.communities", _rel(table, folder), f"columns community and arm in {table.name}", "each community's arm")
+        g = Guess(
+            "arms.communities",
+            _rel(table, folder),
+            f"columns community and arm in {table.name}",
+            "each community's arm",
+        )
         guesses.append(g)
         out.add(f"  communities: {_q(_rel(table, folder))}", g)
     if community:
-        g = Guess("arms.community", community, next(x.source for x in guesses if x.key == f"items.{community}"), "the column naming each respondent's community")
+        g = Guess(
+            "arms.community",
+            community,
+            next(x.source for x in guesses if x.key == f"items.{community}"),
+            "the column naming each respondent's community",
+        )
         guesses.append(g)
         out.add(f"  community: {community}", g)
 
 
 def _analysis(out: _Yaml, q: Questionnaire, guesses: list[Guess]) -> None:
     outcomes = [n for n, i in q.items.items() if "outcome" in i.roles]
-    subgroups = [n for n, i in q.items.items() if "grouping" in i.roles and "treatment" not in i.roles]
+    subgroups = [
+        n for n, i in q.items.items() if "grouping" in i.roles and "treatment" not in i.roles
+    ]
     adjust = [n for n, i in q.items.items() if "covariate" in i.roles]
     plan = {"outcomes": outcomes, "subgroups": subgroups, "adjust": adjust}
     prefix = "" if _analysis_supported() else "# "
-    out.add(
-        "# The analysis plan: the outcomes in the order readers see them, breakdowns and"
-    )
+    out.add("# The analysis plan: the outcomes in the order readers see them, breakdowns and")
     out.add("# the DiD's covariates (guessed from the roles in questionnaire.yaml).")
     out.add(f"{prefix}analysis:")
     for key, names in plan.items():
         g = Guess(
             f"analysis.{key}",
             names,
-            {"outcomes": "Likert and multiple-choice questions", "subgroups": "demographic and area columns", "adjust": "demographics (sex, age group, settlement type)"}[key],
-            {"outcomes": "put the main outcome first; drop what is not an outcome", "subgroups": "each has at most 12 levels", "adjust": "covariates of the adjusted DiD"}[key],
+            {
+                "outcomes": "Likert and multiple-choice questions",
+                "subgroups": "demographic and area columns",
+                "adjust": "demographics (sex, age group, settlement type)",
+            }[key],
+            {
+                "outcomes": "put the main outcome first; drop what is not an outcome",
+                "subgroups": "each has at most 12 levels",
+                "adjust": "covariates of the adjusted DiD",
+            }[key],
         )
         guesses.append(g)
         if names:

@@ -116,7 +116,10 @@ DEMOGRAPHICS: dict[str, tuple[str, str]] = {
     ),
 }
 EDUCATION = (r"^(educ\w*|osvita|освіта|obrazovanie)$", r"освіта|образование|education")
-REGION = (r"^(raion|rayon|district|region|oblast|район|область)$", r"^район|^область|district|region")
+REGION = (
+    r"^(raion|rayon|district|region|oblast|район|область)$",
+    r"^район|^область|district|region",
+)
 PII = (
     r"^(phone\w*|tel\w*|mobile|e_?mail|fio|pib|full_?name|name|address|adresa)$",
     r"телефон|phone|e-mail|email|піб|прізвище|фио|фамилия|full name|адреса|адрес|address",
