@@ -231,11 +231,11 @@ def _with_roles(item: Item, *roles: str) -> Item:
     return replace(item, roles=item.roles | set(roles))
 
 
-def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[str, str]]:
+def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[str, Any]]:
     """Guess the items' roles; return the questionnaire and the design columns found
     (``id, wave, psu, strata, weights, community, interviewer, duration, treatment``)."""
     items = dict(q.items)
-    found: dict[str, str] = {}
+    found: dict[str, Any] = {}
     extra: dict[str, list[str]] = {}
 
     def note(name: str, role: str, why: str, check: str) -> None:
