@@ -141,6 +141,15 @@ publish:
   min_records: 10
   max_cv: 0.3
   languages: [uk, en]
+analysis:
+  outcomes: [trust_police, trust_index, pj_index, eff_index, legit_index, police_image,
+             safe_night, aware_officer]
+  subgroups: [sex, agegrp, settlement]
+  adjust: [sex, agegrp, settlement]
+  distributions: [trust_police, trust_local, trust_police_10, pj_respect, pj_fair, pj_explain,
+                  pj_listen, eff_response, eff_crime, abuse_power, legit_obey, legit_cooperate,
+                  safe_night, contact_satisfaction, will_report, will_join_group]
+  multiple: [problems]
 """
 
 

@@ -36,6 +36,11 @@ def _with_final_weights(ctx: RunContext, survey: pd.DataFrame) -> tuple[pd.DataF
     return survey.assign(**{name: weights.to_numpy(float)}), study
 
 
+def study_outcomes(study: Any, frame: pd.DataFrame) -> list[str]:
+    """The plan's outcomes in ``frame``; the dose-response uses the first."""
+    return study.plan.present("outcomes", frame.columns)
+
+
 def run_programme(ctx: RunContext) -> None:
     """Validate the programme records and write their tables and figures."""
     from trustsurvey.programme import validate_programme, write_programme_report
@@ -47,7 +52,7 @@ def run_programme(ctx: RunContext) -> None:
     for line in validation.report.summary().splitlines():
         ctx.echo(f"      {line}")
     survey = ctx.analysis
-    if survey is not None and "trust_police" not in survey.columns:
+    if survey is not None and not study_outcomes(ctx.study, survey):
         survey = None
     study = ctx.study
     if survey is not None and ctx.design is not None:

@@ -131,9 +131,11 @@ class _Loader:
             validation=self.validation(data.get("validation") or {}),
             publish=self.publish(data.get("publish") or {}),
             raw=data,
+            lines=self.lines,
         )
         if check_columns:
             self.check_columns(study)
+            _ = study.plan  # checks analysis: against the questionnaire
         return study
 
     def waves(self, raw: list[dict[str, Any]]) -> list[Wave]:

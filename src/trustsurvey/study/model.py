@@ -15,6 +15,7 @@ from trustsurvey.publish.policy import PublishSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.questionnaire import Questionnaire
+    from trustsurvey.study.plan import AnalysisPlan
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,8 @@ class Study:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     publish: PublishSpec = field(default_factory=PublishSpec)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: line of each key path of study.yaml, for errors found after loading
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
     def questionnaire(self) -> Questionnaire:
@@ -233,6 +236,14 @@ class Study:
         from trustsurvey.questionnaire import load_questionnaire
 
         return load_questionnaire(self.questionnaire_path)
+
+    @cached_property
+    def plan(self) -> AnalysisPlan:
+        """The analysis plan: ``analysis:`` with the questionnaire's defaults
+        (:func:`trustsurvey.study.plan.resolve_plan`)."""
+        from trustsurvey.study.plan import resolve_plan
+
+        return resolve_plan(self)
 
     @property
     def out_dir(self) -> Path:
