@@ -329,3 +329,34 @@ def test_relevance_comparing_with_a_code_the_item_does_not_have(tmp_path):
         HEAD + "  - {name: q3, type: text, relevant: 'q1 in [4, 6]'}\n",
         "6 is not a code of 'q1'",
     )
+
+
+def test_unknown_missing_code_kind_names_the_key_path_line_and_the_kinds(tmp_path):
+    text = HEAD.replace("missing: {8: dk, 9: refused}", "missing: {8: {en: dk, kind: dk}}")
+    error = check(
+        tmp_path,
+        text,
+        "unknown missing-code kind 'dk'",
+        "scales.agree5.missing.8.kind",
+        "(line 5)",
+        "did you mean 'dont_know'?",
+        "dont_know, refused, not_applicable, missing",
+    )
+    assert error.item == "scales.agree5.missing.8.kind"
+    item_level = HEAD + (
+        "  - name: q3\n    type: single\n    codes: {1: a}\n    missing:\n"
+        "      9: {uk: Відмова, kind: refusal}\n"
+    )
+    check(tmp_path, item_level, "items[3].missing.9.kind", "(line 16)", "did you mean 'refused'?")
+    odd = HEAD + "  - {name: q3, type: single, codes: {1: a}, missing: {9: {kind: [x]}}}\n"
+    check(tmp_path, odd, "items[3].missing.9.kind", "unknown missing-code kind ['x']")
+
+
+def test_kind_on_an_answer_code_says_to_move_it_under_missing(tmp_path):
+    text = HEAD + "  - {name: q3, type: single, codes: {1: {en: a, kind: dont_know}}}\n"
+    check(tmp_path, text, "items[3].codes.1.kind", "only to missing-answer codes", "missing:")
+
+
+def test_unknown_role_suggests_the_new_roles(tmp_path):
+    text = HEAD + "  - {name: q3, type: single, codes: {1: a}, roles: [outcomes]}\n"
+    check(tmp_path, text, "items[3].roles[0]", "unknown role 'outcomes'", "did you mean 'outcome'")

@@ -91,3 +91,29 @@ def test_from_spss_writes_a_loadable_yaml_and_never_overwrites(tmp_path):
     same = run("from-spss", str(sav), "-o", str(sav), "--force")
     assert same.returncode == 2 and "overwrite the input" in same.stderr
     assert sav.read_bytes() == before
+
+
+def test_check_lists_outcomes_and_covariates_and_hints_at_unmarked_kinds(tmp_path):
+    result = run("check", str(instrument_path("police_trust_core")))
+    assert "outcome items: trust_police, safe_night, aware_officer, problems" in result.stdout
+    assert "covariate items: settlement, sex, agegrp" in result.stdout
+    assert "hint:" not in result.stdout
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "name: old\nitems:\n  - {name: a, type: single, codes: {1: 'Yes', 2: 'No'},"
+        " missing: {8: {uk: Важко відповісти, en: Difficult to answer}, 9: Відмова}}\n",
+        encoding="utf-8",
+    )
+    result = run("check", str(old))
+    assert result.returncode == 0, result.stderr
+    hints = [line for line in result.stdout.splitlines() if line.startswith("hint:")]
+    assert hints == [
+        "hint: item a: missing code 8 'Difficult to answer' looks like dont_know; "
+        "add kind: dont_know",
+        "hint: item a: missing code 9 'Відмова' looks like refused; add kind: refused",
+    ]
+
+
+def test_show_prints_the_kind_of_each_missing_code():
+    result = run("show", str(instrument_path("police_trust_core")), "--lang", "en")
+    assert "missing: 77 = refused [refused]; 88 = difficult to answer [dont_know]" in result.stdout

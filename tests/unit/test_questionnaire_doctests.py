@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["", ".text", ".expressions", ".model", ".loader", ".render", ".xlsform"]
+MODULES = [
+    "",
+    ".text",
+    ".expressions",
+    ".model",
+    ".loader",
+    ".render",
+    ".xlsform",
+    ".missing_kinds",
+]
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -119,3 +119,91 @@ def test_category_sets_are_kept_as_single_items_with_a_note():
 def test_not_a_metadata_object():
     with pytest.raises(QuestionnaireError, match="FileMetadata"):
         from_spss_metadata(object())
+
+
+def _firm_file(path):
+    """A fieldwork firm's file: its own names, Ukrainian labels only, 98/99 not declared."""
+    frame = pd.DataFrame(
+        {
+            "q7_trust": [1.0, 4.0, 98.0, 99.0, 5.0],
+            "q8_1": [2.0, 98.0, 3.0, 1.0, 4.0],
+            "q15_know": [1.0, 2.0, 3.0, 1.0, 2.0],
+            "q16_heard": [1.0, 2.0, 3.0, 1.0, 2.0],
+            "gender": [1.0, 2.0, 2.0, 1.0, 1.0],
+            "q20_income": [1.0, 2.0, 9.0, 8.0, 1.0],
+        }
+    )
+    agree = {1: "Зовсім ні", 2: "Скоріше ні", 3: "Скоріше так", 4: "Так", 5: "Повністю так"}
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        column_labels={"q7_trust": "Довіра до поліції", "q15_know": "Чи знаєте дільничного?"},
+        variable_value_labels={
+            "q7_trust": {**agree, 98: "Важко відповісти", 99: "Відмова від відповіді"},
+            "q8_1": {**agree, 98: "ВАЖКО ВІДПОВІСТИ (НЕ ЗАЧИТУВАТИ)", 99: "Відмова"},
+            "q15_know": {1: "Так", 2: "Ні", 3: "Не знаю"},
+            "q16_heard": {1: "Так", 2: "Не знаю", 3: "Ні"},
+            "gender": {1: "Чоловік", 2: "Жінка"},
+            "q20_income": {1: "Низький", 2: "Високий", 8: "Не знаю", 9: "Немає відповіді"},
+        },
+        missing_ranges={"q20_income": [9]},  # only 9 declared user-missing
+    )
+    return path
+
+
+def test_firm_file_98_99_read_as_missing_codes_with_their_kinds(tmp_path):
+    q = from_spss_metadata(read_survey(_firm_file(tmp_path / "firm.sav")).meta)
+    trust = q.item("q7_trust")
+    assert trust.type == "likert" and list(trust.codes) == [1, 2, 3, 4, 5]
+    assert trust.missing_kinds == {98: "dont_know", 99: "refused"}
+    assert q.missing_codes_of_kind("q8_1", "dont_know") == [98]
+    assert q.item("q8_1").missing[98].uk == "ВАЖКО ВІДПОВІСТИ (НЕ ЗАЧИТУВАТИ)"
+    assert q.item("q8_1").missing[98].en == q.item("q8_1").missing[98].uk  # one language
+    # a declared user-missing code and an undeclared one, both in missing-code places
+    assert q.item("q20_income").missing_kinds == {9: "missing", 8: "dont_know"}
+    # "3 = Не знаю" after 1-2 is a missing code; "2 = Не знаю" between 1 and 3 an answer
+    assert q.item("q15_know").missing_kinds == {3: "dont_know"}
+    heard = q.item("q16_heard")
+    assert list(heard.codes) == [1, 2, 3] and heard.missing == {}
+    assert any("q16_heard: code 2" in n and "kept as an answer" in n for n in q.notes)
+    assert any("q7_trust: code 98" in n and "missing code (dont_know)" in n for n in q.notes)
+    assert q.item("gender").missing == {}
+    # the draft passes the YAML checks, and keeps the kinds there
+    back = loads_questionnaire(q.dumps())
+    assert back.items == q.items
+    # the missing codes are applied when the data are read with the draft
+    from trustsurvey.questionnaire import missing_codes_for_reading
+
+    sd = read_survey(tmp_path / "firm.sav", missing_codes=missing_codes_for_reading(q))
+    assert sd.analysis()["q7_trust"].isna().tolist() == [False, False, True, True, False]
+
+
+def test_from_spss_prints_what_it_inferred(tmp_path):
+    import subprocess
+    import sys
+
+    path = _firm_file(tmp_path / "firm.sav")
+    out = tmp_path / "draft.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "trustsurvey", "questionnaire", "from-spss", str(path), "-o",
+         str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any("kinds" in line for line in lines)
+    # q7_trust and q8_1 differ in their labels, so each has its own line
+    assert (
+        "  item q7_trust: 98 = Важко відповісти → dont_know; 99 = Відмова від відповіді → refused"
+        in lines
+    )
+    assert any(line.startswith("  item q8_1: 98 = ") and "→ dont_know" in line for line in lines)
+    assert "  item q20_income: 9 = Немає відповіді → missing; 8 = Не знаю → dont_know" in lines
+    assert "kept as an answer" in result.stderr
+    assert load_questionnaire_file(out).item("q7_trust").missing_kinds[99] == "refused"
+
+
+def load_questionnaire_file(path):
+    from trustsurvey.questionnaire import load_questionnaire
+
+    return load_questionnaire(path)

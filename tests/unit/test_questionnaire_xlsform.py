@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xlsform"
 COMPARED = (
     "type", "text", "codes", "missing", "options", "exclusive", "relevant", "required", "min",
     "max", "reverse", "pii", "roles", "grid", "ordered", "scale", "group", "repeat", "other",
-    "choice_filter",
+    "choice_filter", "missing_kinds",
 )  # fmt: skip
 
 
@@ -167,3 +167,84 @@ def test_column_aliases_map_kobo_group_headers(kobo):
     assert aliases["trust_block_trust_police"] == "trust_police"
     assert aliases["problems/theft"] == "problems_theft"
     assert "age" not in aliases
+
+
+def _form(path, choices_rows, extra_header=()):
+    """A plain Kobo form with "difficult to answer" and refusals as ordinary choices."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "survey"
+    for row in [
+        ["type", "name", "label::Ukrainian (uk)"],
+        ["select_one agree", "q1", "Поліція справедлива"],
+        ["select_one agree", "q2", "Поліція ввічлива"],
+        ["select_one yn", "q3", "Чи знаєте дільничного?"],
+        ["select_one know3", "q4", "Чи чули Ви про програму?"],
+        ["select_multiple probs", "probs", "Проблеми"],
+    ]:
+        ws.append(row)
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label::Ukrainian (uk)", *extra_header])
+    for row in choices_rows:
+        choices.append(row)
+    book.save(path)
+    return path
+
+
+PLAIN_CHOICES = [
+    *[["agree", str(c), label] for c, label in enumerate(["Ні", "Скоріше ні", "Так"], 1)],
+    ["agree", "98", "Важко відповісти"],
+    ["agree", "99", "Відмова від відповіді"],
+    ["yn", "yes", "Так"],
+    ["yn", "no", "Ні"],
+    ["yn", "dk", "Не знаю"],
+    ["know3", "1", "Так"],
+    ["know3", "2", "Не знаю"],
+    ["know3", "3", "Ні"],
+    ["probs", "theft", "Крадіжки"],
+    ["probs", "dk", "Важко відповісти"],
+]
+
+
+def test_plain_form_missing_codes_and_kinds_inferred_from_labels(tmp_path):
+    q = from_xlsform(_form(tmp_path / "plain.xlsx", PLAIN_CHOICES))
+    assert list(q.item("q1").codes) == [1, 2, 3]
+    assert q.item("q1").missing_kinds == {98: "dont_know", 99: "refused"}
+    assert q.item("q1").scale == q.item("q2").scale == "agree"
+    assert q.scales["agree"].missing_kinds == {98: "dont_know", 99: "refused"}
+    assert q.item("q3").missing_kinds == {"dk": "dont_know"}  # a text code
+    assert list(q.item("q4").codes) == [1, 2, 3]  # "2 = Не знаю" between 1 and 3: an answer
+    assert list(q.item("probs").options) == ["theft", "dk"]  # an option is a 0/1 column
+    assert any("'know3': code 2" in n and "kept as an answer" in n for n in q.notes)
+    assert any("'agree': code 98" in n and "missing code (dont_know)" in n for n in q.notes)
+
+
+def test_flagged_form_keeps_its_flags_and_infers_kinds_of_yes(tmp_path):
+    rows = [[*r, ""] for r in PLAIN_CHOICES]
+    rows[3][3] = "yes"  # 98 Важко відповісти: kind from the label
+    rows[4][3] = "not_applicable"  # 99: the kind written in the form wins over the label
+    q = from_xlsform(_form(tmp_path / "flagged.xlsx", rows, ["trustsurvey_missing"]))
+    assert q.item("q1").missing_kinds == {98: "dont_know", 99: "not_applicable"}
+    assert "dk" in q.item("q3").codes  # the form says which codes are missing; dk is not
+    assert not any("kept as an answer" in n for n in q.notes)
+
+
+def test_from_xlsform_prints_what_it_inferred(tmp_path):
+    import subprocess
+    import sys
+
+    form = _form(tmp_path / "plain.xlsx", PLAIN_CHOICES)
+    result = subprocess.run(
+        [sys.executable, "-m", "trustsurvey", "questionnaire", "from-xlsform", str(form), "-o",
+         str(tmp_path / "q.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        "  scale agree: 98 = Важко відповісти → dont_know; 99 = Відмова від відповіді → refused"
+        in lines
+    )
+    assert "  scale yn: dk = Не знаю → dont_know" in lines
+    back = load_questionnaire(tmp_path / "q.yaml")
+    assert back.item("q3").missing_kinds == {"dk": "dont_know"}

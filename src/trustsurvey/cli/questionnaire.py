@@ -4,9 +4,12 @@ from-spss``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from trustsurvey.questionnaire import Questionnaire
 
 questionnaire_app = typer.Typer(
     name="questionnaire",
@@ -41,6 +44,22 @@ def _print_notes(q: object) -> None:
         typer.echo(f"note: {note}", err=True)
 
 
+def _print_missing_kinds(q: Questionnaire, lang: str = "uk") -> None:
+    """What the draft says each missing code is, for the researcher to check."""
+    from trustsurvey.questionnaire import missing_kind_lines
+
+    lines = missing_kind_lines(q, lang)
+    if not lines:
+        typer.echo("missing codes: none found (add missing: with kind: to the YAML if needed)")
+        return
+    typer.echo(
+        "missing codes and their kinds, inferred from the labels (check them; correct "
+        "kind: in the YAML — dont_know, refused, not_applicable or missing):"
+    )
+    for line in lines:
+        typer.echo(f"  {line}")
+
+
 @questionnaire_app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="Questionnaire YAML file.")],
@@ -52,6 +71,7 @@ def check(
     key path (e.g. items[12].relevant) and line, and exits with status 2.
     """
     from trustsurvey.questionnaire import load_questionnaire
+    from trustsurvey.questionnaire.missing_kinds import kind_suggestions
 
     q = load_questionnaire(file)
     s = q.summary()
@@ -64,6 +84,10 @@ def check(
     typer.echo(f"PII items: {', '.join(q.pii_items) or '-'}")
     if q.codebook:
         typer.echo(f"codebook themes: {len(q.codebook.themes)}")
+    for role in ("outcome", "covariate"):
+        typer.echo(f"{role} items: {', '.join(q.items_with_role(role)) or '-'}")
+    for hint in kind_suggestions(q):
+        typer.echo(f"hint: {hint}")
     typer.echo(f"sha256: {q.hash()}")
 
 
@@ -99,6 +123,7 @@ def from_xlsform_cmd(
     target = _output_path(form, output, force)
     q = from_xlsform(form)
     _print_notes(q)
+    _print_missing_kinds(q)
     q.to_yaml(target)
     typer.echo(f"wrote {target}: {len(q.items)} items, {len(q.scales)} scales")
 
@@ -128,6 +153,7 @@ def from_spss_cmd(
     meta = read_survey(file, encoding=encoding).meta
     q = from_spss_metadata(meta, language=lang)
     _print_notes(q)
+    _print_missing_kinds(q, lang)
     q.to_yaml(target)
     typer.echo(f"wrote {target}: {len(q.items)} items")
 

@@ -15,6 +15,20 @@ Examples
 ... ''')
 >>> list(q.items), q.item("contact").missing[9].get("en")
 (['contact', 'sat'], 'Відмова')
+
+A missing code may say what kind of missing answer it is (``dont_know``, ``refused``,
+``not_applicable``; plain ``missing`` when it says nothing):
+
+>>> q = loads_questionnaire('''
+... name: mini
+... items:
+...   - name: contact
+...     type: single
+...     codes: {0: "No", 1: "Yes"}
+...     missing: {8: {en: Difficult to answer, kind: dont_know}, 9: {en: No answer}}
+... ''')
+>>> q.item("contact").missing_kinds
+{8: 'dont_know', 9: 'missing'}
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ import yaml
 from trustsurvey._yaml import index_lines
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
+from trustsurvey.questionnaire.missing_kinds import MISSING_KINDS, kind_hint
 from trustsurvey.questionnaire.model import (
     INDEX_METHODS,
     ITEM_TYPES,
@@ -240,7 +255,7 @@ def _name(value: Any, path: str, ctx: _Context) -> str:
         raise ctx.error(
             path,
             f"{name!r} is not a valid name",
-            "use letters, digits and _ , starting with a letter (e.g. trust_police)",
+            "use letters, digits and _ , starting with a letter (e.g. q7_trust)",
         )
     return name
 
@@ -255,6 +270,12 @@ def _text(value: Any, path: str, ctx: _Context) -> Text:
     if not isinstance(value, dict):
         raise ctx.error(path, f"expected a text or {{uk: ..., en: ...}}, got {_kind(value)}")
     for key, text in value.items():
+        if key == "kind":
+            raise ctx.error(
+                f"{path}.{key}",
+                "kind: is given only to missing-answer codes",
+                "move this code under missing:, or remove kind:",
+            )
         if key not in LANGUAGES:
             hint = (
                 "use 'uk', the ISO 639-1 code for Ukrainian"
@@ -301,6 +322,27 @@ def _codes(value: Any, path: str, ctx: _Context) -> dict[Code, Text]:
     return out
 
 
+def _missing(value: Any, path: str, ctx: _Context) -> tuple[dict[Code, Text], dict[Code, str]]:
+    """Missing codes with their labels and kinds: ``8: {uk: ..., en: ..., kind: dont_know}``."""
+    if value is None:
+        return {}, {}
+    if not isinstance(value, dict):
+        raise ctx.error(path, f"expected a mapping of code: label, got {_kind(value)}")
+    labels: dict[Any, Any] = {}
+    kinds: dict[Code, str] = {}
+    for key, label in value.items():
+        if isinstance(label, dict) and "kind" in label:
+            label = dict(label)
+            kind = label.pop("kind")
+            if kind not in MISSING_KINDS:
+                raise ctx.error(
+                    f"{path}.{key}.kind", f"unknown missing-code kind {kind!r}", kind_hint(kind)
+                )
+            kinds[_code(key, f"{path}.{key}", ctx)] = kind
+        labels[key] = label
+    return _codes(labels, path, ctx), kinds
+
+
 def _overlap(codes: dict, missing: dict, path: str, ctx: _Context) -> None:
     both = [c for c in missing if c in codes]
     if both:
@@ -320,11 +362,12 @@ def _scale(name: str, value: Any, ctx: _Context) -> Scale:
     codes = _codes(data.get("codes"), f"{path}.codes", ctx)
     if not codes:
         raise ctx.error(f"{path}.codes", "a scale needs at least one code", "add codes:")
-    missing = _codes(data.get("missing"), f"{path}.missing", ctx)
+    missing, kinds = _missing(data.get("missing"), f"{path}.missing", ctx)
     _overlap(codes, missing, path, ctx)
     default_ordered = numeric_codes(codes) is not None
     ordered = _bool(data.get("ordered"), f"{path}.ordered", ctx, default_ordered)
-    return Scale(name, codes, missing, ordered, _text(data.get("text"), f"{path}.text", ctx))
+    text = _text(data.get("text"), f"{path}.text", ctx)
+    return Scale(name, codes, missing, ordered, text, missing_kinds=kinds)
 
 
 def _item(i: int, value: Any, ctx: _Context, scales: dict[str, Scale], grids: dict) -> Item:
@@ -351,9 +394,10 @@ def _item(i: int, value: Any, ctx: _Context, scales: dict[str, Scale], grids: di
         raise ctx.error(f"{path}.codes", "give either scale: or codes:, not both")
     codes = dict(scale.codes) if scale else inline_codes
     if "missing" in data:
-        missing = _codes(data.get("missing"), f"{path}.missing", ctx)
+        missing, kinds = _missing(data.get("missing"), f"{path}.missing", ctx)
     else:
         missing = dict(scale.missing) if scale else {}
+        kinds = dict(scale.missing_kinds) if scale else {}
     _overlap(codes, missing, path, ctx)
     if scale is not None:
         ordered = scale.ordered
@@ -449,7 +493,7 @@ def _item(i: int, value: Any, ctx: _Context, scales: dict[str, Scale], grids: di
             raise ctx.error(
                 f"{path}.relevant",
                 f"expression {relevant!r} {err}",
-                'write e.g. `contact_police == 1 and age >= 18` or `selected(problems, "theft")`',
+                'write e.g. `q10_contact == 1 and q2_age >= 18` or `selected(q15_issues, "theft")`',
             ) from None
 
     return Item(
@@ -459,6 +503,7 @@ def _item(i: int, value: Any, ctx: _Context, scales: dict[str, Scale], grids: di
         scale=scale_name,
         codes=codes,
         missing=missing,
+        missing_kinds=kinds,
         reverse=reverse,
         min=low,
         max=high,

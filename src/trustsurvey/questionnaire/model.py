@@ -6,12 +6,23 @@ analysis) read it; they never need the YAML.
 
 Examples
 --------
->>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
->>> q = load_questionnaire(instrument_path("police_trust_core"))
->>> q.item("trust_police").missing[9].get("en")
-'refused'
->>> q.columns_for("problems")[:2]
-['problems_drinking', 'problems_drugs']
+>>> from trustsurvey.questionnaire import loads_questionnaire
+>>> q = loads_questionnaire('''
+... name: mini
+... scales:
+...   agree: {codes: {1: Ні, 2: Так}, missing: {8: {en: Hard to say, kind: dont_know}, 9: Refused}}
+... items:
+...   - {name: q7_trust, type: likert, scale: agree, roles: [outcome]}
+...   - {name: q15_issues, type: multiple, options: {theft: Theft, drugs: Drugs}}
+... ''')
+>>> q.item("q7_trust").missing[8].get("uk")
+'Hard to say'
+>>> q.item("q7_trust").missing_kinds
+{8: 'dont_know', 9: 'missing'}
+>>> q.missing_codes_of_kind("q7_trust", "dont_know")
+[8]
+>>> q.columns_for("q15_issues")
+['q15_issues_theft', 'q15_issues_drugs']
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import pandas as pd
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
+from trustsurvey.questionnaire.missing_kinds import DEFAULT_KIND, MISSING_KINDS, check_kind
 from trustsurvey.questionnaire.text import Text
 
 Code = int | float | str
@@ -41,9 +53,17 @@ ROLES = frozenset(
         "community",
         "duration",
         "interviewer",
+        "outcome",
+        "covariate",
     }
 )
 INDEX_METHODS = ("mean", "sum")
+
+
+def effective_kinds(missing: dict[Code, Text], kinds: dict[Code, str]) -> dict[Code, str]:
+    """The kind of every code of ``missing`` (``missing`` when ``kinds`` says nothing);
+    ValueError for a kind not in :data:`MISSING_KINDS`."""
+    return {code: check_kind(kinds.get(code, DEFAULT_KIND)) for code in missing}
 
 
 def numeric_codes(codes: dict[Code, Text]) -> list[float] | None:
@@ -61,6 +81,8 @@ class Scale:
     """A reusable response scale: ordered valid codes, missing-answer codes, labels.
 
     ``ordered`` scales with numeric codes can be reverse-keyed: ``(min + max) - x``.
+    ``missing_kinds`` gives the kind of every missing code (one of :data:`MISSING_KINDS`;
+    codes it leaves out are plain ``missing``).
     """
 
     name: str
@@ -68,6 +90,10 @@ class Scale:
     missing: dict[Code, Text] = field(default_factory=dict)
     ordered: bool = True
     text: Text = field(default_factory=Text)
+    missing_kinds: dict[Code, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missing_kinds", effective_kinds(self.missing, self.missing_kinds))
 
     @property
     def is_numeric_ordered(self) -> bool:
@@ -91,6 +117,14 @@ class Item:
     ``codes`` are the valid substantive codes, ``missing`` the missing-answer codes (both
     resolved from ``scale`` unless the item overrides them). A multiple-choice item has
     ``options`` (one 0/1 data column each) and possibly an ``exclusive`` option ("none").
+    ``missing_kinds`` maps every missing code to its kind (``dont_know``, ``refused``,
+    ``not_applicable`` or ``missing``, the default for codes it leaves out).
+
+    >>> it = Item("q1", "single", codes={1: Text.same("1")},
+    ...           missing={8: Text(en="DK"), 9: Text(en="No answer")},
+    ...           missing_kinds={8: "dont_know"})
+    >>> it.missing_kinds
+    {8: 'dont_know', 9: 'missing'}
     """
 
     name: str
@@ -116,6 +150,10 @@ class Item:
     choice_filter: str | None = None
     other: bool = False
     option_columns: dict[Code, str] = field(default_factory=dict)
+    missing_kinds: dict[Code, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "missing_kinds", effective_kinds(self.missing, self.missing_kinds))
 
     @property
     def is_numeric_ordered(self) -> bool:
@@ -203,9 +241,10 @@ class Questionnaire:
     def columns_for(self, name: str) -> list[str]:
         """The data columns of an item: one per option for multiple choice.
 
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> load_questionnaire(instrument_path("police_trust_core")).columns_for("sex")
-        ['sex']
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire("name: t\\nitems:\\n  - {name: gender, type: text}")
+        >>> q.columns_for("gender")
+        ['gender']
         """
         item = self.item(name)
         if item.type != "multiple":
@@ -215,9 +254,9 @@ class Questionnaire:
     def column_aliases(self) -> dict[str, str]:
         r"""Other names the data columns may carry → the questionnaire's column name.
 
-        Kobo exports can prefix a question with its group path (``trust_block/trust_police``,
-        or ``trust_block_trust_police`` once ``/`` is normalised to ``_``) and write
-        multiple-choice options as ``problems/theft``.
+        Kobo exports can prefix a question with its group path (``trust_block/q7_trust``,
+        or ``trust_block_q7_trust`` once ``/`` is normalised to ``_``) and write
+        multiple-choice options as ``q15_issues/theft``.
 
         >>> from trustsurvey.questionnaire import loads_questionnaire
         >>> q = loads_questionnaire("name: t\nitems:\n  - {name: a, type: text, group: g}")
@@ -250,8 +289,70 @@ class Questionnaire:
                     out[column] = dict(item.missing)
         return out
 
+    def missing_codes_of_kind(self, item_name: str, *kinds: str) -> list[Code]:
+        """The missing codes of an item that are of one of ``kinds`` (all its missing codes
+        when no kind is given), in the questionnaire's order.
+
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... items:
+        ...   - name: q1
+        ...     type: numeric
+        ...     missing: {77: {en: Refused, kind: refused}, 88: {en: DK, kind: dont_know}}
+        ... ''')
+        >>> q.missing_codes_of_kind("q1", "dont_know", "refused")
+        [77, 88]
+        """
+        item = self.item(item_name)
+        for kind in kinds:
+            if kind not in MISSING_KINDS:
+                raise QuestionnaireError(
+                    f"unknown missing-code kind {kind!r}",
+                    file=self.source,
+                    item=item_name,
+                    hint=f"use one of: {', '.join(MISSING_KINDS)}",
+                )
+        wanted = set(kinds or MISSING_KINDS)
+        return [code for code, kind in item.missing_kinds.items() if kind in wanted]
+
+    def missing_kinds(self) -> dict[str, dict[Code, str]]:
+        """The kind of every missing-answer code per data column (like :meth:`missing_codes`).
+
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire("name: t\\nitems:\\n  - {name: q1, type: multiple, "
+        ...     "options: {a: A, b: B}, missing: {9: {en: Refused, kind: refused}}}")
+        >>> q.missing_kinds()
+        {'q1_a': {9: 'refused'}, 'q1_b': {9: 'refused'}}
+        """
+        out: dict[str, dict[Code, str]] = {}
+        for item in self.items.values():
+            if item.missing:
+                for column in self.columns_for(item.name):
+                    out[column] = dict(item.missing_kinds)
+        return out
+
     def items_with_role(self, role: str) -> list[str]:
-        """Names of the items carrying ``role`` (e.g. "design", "wave")."""
+        """Names of the items carrying ``role`` (e.g. "design", "outcome"), in questionnaire
+        order; QuestionnaireError for a role that does not exist.
+
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... items:
+        ...   - {name: region, type: text, roles: [covariate, grouping]}
+        ...   - {name: q1, type: numeric, roles: [outcome]}
+        ...   - {name: gender, type: text, roles: [covariate]}
+        ... ''')
+        >>> q.items_with_role("covariate")
+        ['region', 'gender']
+        """
+        if role not in ROLES:
+            raise QuestionnaireError(
+                f"unknown role {role!r}",
+                file=self.source,
+                hint=_suggest(role, sorted(ROLES)) or f"roles are: {', '.join(sorted(ROLES))}",
+            )
         return [i.name for i in self.items.values() if role in i.roles]
 
     @property
@@ -276,10 +377,15 @@ class Questionnaire:
         value is False. Items without skip logic are asked of everyone.
 
         >>> import pandas as pd
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> q = load_questionnaire(instrument_path("police_trust_core"))
-        >>> frame = pd.DataFrame({"contact_police": [1, 0, None]})
-        >>> q.relevant_mask("contact_satisfaction", frame).tolist()
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... items:
+        ...   - {name: contact, type: single, codes: {0: "No", 1: "Yes"}}
+        ...   - {name: satisfied, type: numeric, min: 1, max: 5, relevant: contact == 1}
+        ... ''')
+        >>> frame = pd.DataFrame({"contact": [1, 0, None]})
+        >>> q.relevant_mask("satisfied", frame).tolist()
         [True, False, False]
         """
         item = self.item(name)
@@ -308,12 +414,20 @@ class Questionnaire:
         An index may use other indices (computed first; definitions are acyclic).
 
         >>> import pandas as pd
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> q = load_questionnaire(instrument_path("police_trust_core"))
-        >>> f = pd.DataFrame({"pj_respect": [5, 4], "pj_fair": [5, None], "pj_explain": [4, None],
-        ...                   "eff_response": [4, None], "abuse_power": [2, 1]})
-        >>> q.compute_indices(f)["pj_index"].tolist()
-        [4.4, nan]
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... scales: {agree: {codes: {1: a, 2: b, 3: c, 4: d, 5: e}, missing: {8: DK}}}
+        ... items:
+        ...   - {name: q1, type: likert, scale: agree}
+        ...   - {name: q2, type: likert, scale: agree}
+        ...   - {name: q3, type: likert, scale: agree, reverse: true}
+        ... indices:
+        ...   - {name: ix, items: [q1, q2, q3], reversed: [q3], min_valid: 2}
+        ... ''')
+        >>> f = pd.DataFrame({"q1": [5, 4], "q2": [4, 8], "q3": [2, None]})
+        >>> q.compute_indices(f)["ix"].tolist()  # (5 + 4 + (6 - 2)) / 3; one valid item
+        [4.333333333333333, nan]
         """
         wanted = self._wanted_indices(frame, names)
         scores: dict[str, pd.Series] = {}

@@ -1,9 +1,26 @@
 """A questionnaire as a readable plain-text codebook (for the terminal or a report).
 
->>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
->>> text = render_codebook(load_questionnaire(instrument_path("police_trust_core")), "en")
->>> "trust_police [likert, scale trust5]" in text
-True
+>>> from trustsurvey.questionnaire import loads_questionnaire
+>>> q = loads_questionnaire('''
+... name: t
+... scales:
+...   trust5:
+...     codes: {1: Не довіряю, 5: Довіряю}
+...     missing:
+...       8: {uk: Важко відповісти, en: difficult to answer, kind: dont_know}
+...       9: {uk: Відмова, en: refused, kind: refused}
+... items:
+...   - {name: q7_trust, type: likert, scale: trust5, text: {en: Trust in the police}}
+... ''')
+>>> print(render_codebook(q, "en"))
+t  (t 1)
+<BLANKLINE>
+== Items ==
+q7_trust [likert, scale trust5]
+    Trust in the police
+      1 = Не довіряю
+      5 = Довіряю
+    missing: 8 = difficult to answer [dont_know]; 9 = refused [refused]
 """
 
 from __future__ import annotations
@@ -56,6 +73,12 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _kind(kind: str | None) -> str:
+    """`` [kind]`` after a missing code's label, as written in the YAML (not for plain
+    ``missing``)."""
+    return f" [{kind}]" if kind and kind != "missing" else ""
+
+
 def render_codebook(q: Questionnaire, lang: str = "uk") -> str:
     """The questionnaire as text in ``lang`` ("uk" or "en")."""
     h = _HEAD.get(lang, _HEAD["en"])
@@ -83,7 +106,10 @@ def render_codebook(q: Questionnaire, lang: str = "uk") -> str:
         if item.min is not None or item.max is not None:
             lines.append(f"    {h['range']}: {_fmt(item.min)}–{_fmt(item.max)}")
         if item.missing:
-            shown = "; ".join(f"{c} = {t.get(lang)}" for c, t in item.missing.items())
+            shown = "; ".join(
+                f"{c} = {t.get(lang)}" + _kind(item.missing_kinds.get(c))
+                for c, t in item.missing.items()
+            )
             lines.append(f"    {h['missing']}: {shown}")
         if item.roles:
             lines.append(f"    {h['roles']}: {', '.join(sorted(item.roles))}")

@@ -32,6 +32,21 @@ def _codes(codes: dict[Code, Text]) -> dict:
     return {_code_out(k): _t(v) for k, v in codes.items()}
 
 
+def _missing(missing: dict[Code, Text], kinds: dict[Code, str]) -> dict:
+    """Missing codes; a kind other than plain ``missing`` goes beside the label."""
+    out: dict = {}
+    for code, text in missing.items():
+        kind = kinds.get(code, "missing")
+        if kind == "missing":
+            out[_code_out(code)] = _t(text)
+        else:
+            data = text.to_data()
+            if isinstance(data, str):
+                data = {"uk": data, "en": data}
+            out[_code_out(code)] = _Flow({**data, "kind": kind})
+    return out
+
+
 def _code_out(code: Code) -> Code:
     if isinstance(code, float) and code.is_integer():
         return int(code)
@@ -54,8 +69,10 @@ def item_to_data(item: Item, q: Questionnaire) -> dict:
         out["scale"] = item.scale
     if item.codes and (scale is None or item.codes != scale.codes):
         out["codes"] = _codes(item.codes)
-    if item.missing and (scale is None or item.missing != scale.missing):
-        out["missing"] = _codes(item.missing)
+    if item.missing and (
+        scale is None or item.missing != scale.missing or item.missing_kinds != scale.missing_kinds
+    ):
+        out["missing"] = _missing(item.missing, item.missing_kinds)
     elif scale is not None and scale.missing and not item.missing:
         out["missing"] = {}
     if item.type == "single" and item.ordered and scale is None:
@@ -99,7 +116,7 @@ def questionnaire_to_data(q: Questionnaire) -> dict:
                 entry["ordered"] = False
             entry["codes"] = _codes(s.codes)
             if s.missing:
-                entry["missing"] = _codes(s.missing)
+                entry["missing"] = _missing(s.missing, s.missing_kinds)
             scales[name] = entry
         out["scales"] = scales
     if q.grids:

@@ -12,14 +12,23 @@ the file declares no measure — four or more consecutive integer codes); no val
 ranges → missing codes (labelled from the value labels); dichotomous multiple-response sets
 → ``multiple`` items over their 0/1 variables.
 
+Missing codes: each gets the kind its label names (``dont_know`` for "Важко відповісти",
+``refused`` for "Відмова", …; see :mod:`~trustsurvey.questionnaire.missing_kinds`), plain
+``missing`` otherwise. A labelled code the file does not declare user-missing is made a
+missing code when its label names a kind and the code lies outside the range of the other
+answer codes (8, 9, 98 or 99 after 1–5, 0 before 1–5, -1); a code whose label names a kind
+among the answer codes (``2 = Не знаю`` between 1 and 3) stays an answer, with a note.
+Everything inferred is listed by
+:func:`~trustsurvey.questionnaire.missing_kinds.missing_kind_lines` for review.
+
 Accepts :class:`trustsurvey.io.FileMetadata` or any object with its attributes
 (``column_names, variable_labels, value_labels, missing_values, missing_ranges, measure,
 formats, mr_sets``).
 
 >>> from trustsurvey.io import read_survey
 >>> meta = read_survey("tests/fixtures/trust/trust_two_waves.sav").meta  # doctest: +SKIP
->>> from_spss_metadata(meta).item("trust_police").type                   # doctest: +SKIP
-'likert'
+>>> from_spss_metadata(meta).name                                       # doctest: +SKIP
+'trust_two_waves'
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from trustsurvey.errors import QuestionnaireError
+from trustsurvey.questionnaire.missing_kinds import split_missing_codes
 from trustsurvey.questionnaire.model import Code, Item, Questionnaire, Scale, numeric_codes
 from trustsurvey.questionnaire.text import Text
 
@@ -147,6 +157,7 @@ def from_spss_metadata(
         labels = {_code(k): v for k, v in (value_labels.get(column) or {}).items()}
         missing = {c: _label(labels.get(c) or str(c), language) for c in missing_codes}
         codes = {c: _label(v, language) for c, v in labels.items() if c not in missing}
+        codes, missing, kinds = split_missing_codes(codes, missing, where=column, notes=notes)
         fmt = str(formats.get(column, "") or "").upper()
         roles: frozenset[str] = frozenset()
         if codes:
@@ -166,6 +177,7 @@ def from_spss_metadata(
             text=_label(var_labels.get(column), language),
             codes=codes,
             missing=missing if kind != "identifier" else {},
+            missing_kinds=kinds if kind != "identifier" else {},
             ordered=ordered,
             roles=roles,
         )
@@ -205,14 +217,27 @@ def _shared_scales(items: dict[str, Item]) -> dict[str, Scale]:
     groups: dict[str, list[str]] = {}
     for item in items.values():
         if item.type in ("single", "likert") and item.codes:
-            key = repr((list(item.codes.items()), list(item.missing.items()), item.ordered))
+            key = repr(
+                (
+                    list(item.codes.items()),
+                    list(item.missing.items()),
+                    list(item.missing_kinds.items()),
+                    item.ordered,
+                )
+            )
             groups.setdefault(key, []).append(item.name)
     scales: dict[str, Scale] = {}
     for names in groups.values():
         if len(names) < 2:
             continue
         first = items[names[0]]
-        scale = Scale(f"{first.name}_scale", first.codes, first.missing, ordered=first.ordered)
+        scale = Scale(
+            f"{first.name}_scale",
+            first.codes,
+            first.missing,
+            ordered=first.ordered,
+            missing_kinds=first.missing_kinds,
+        )
         scales[scale.name] = scale
         for member in names:
             items[member] = replace(items[member], scale=scale.name)

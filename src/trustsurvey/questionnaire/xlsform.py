@@ -18,6 +18,13 @@ choices, bad references) apply. This module maps pyxform's JSON form to a
   ``trustsurvey_roles``, ``trustsurvey_pii``, ``trustsurvey_reverse``, ``trustsurvey_grid``,
   ``trustsurvey_exclusive`` on *survey*; ``trustsurvey_missing`` on *choices*) carry what an
   XLSForm has no column for, so questionnaire → XLSForm → questionnaire keeps everything.
+- missing codes: choices flagged in ``trustsurvey_missing`` (``yes``, or the kind itself:
+  ``dont_know``, ``refused``, ``not_applicable``, ``missing``); in a form without that column,
+  single-choice answers whose label or name says "Важко відповісти", "Don't know", "Відмова",
+  … (see :func:`~trustsurvey.questionnaire.missing_kinds.infer_missing_kind`) at a text code
+  (``dk``) or a number outside the range of the answer codes (98/99 after 1–5) become
+  missing codes; kinds not given are inferred from the labels; every decision is listed in
+  ``q.notes``.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
+from trustsurvey.questionnaire.missing_kinds import MISSING_KINDS, split_missing_codes
 from trustsurvey.questionnaire.model import Code, Item, Questionnaire, Scale, numeric_codes
 from trustsurvey.questionnaire.text import Text
 
@@ -219,6 +227,13 @@ class _FormReader:
         self.notes: list[str] = []
         self.grids: dict[str, Text] = {}
         self.renamed: dict[str, str] = {}
+        # a form written by to_xlsform says which choices are missing codes
+        self.flags_missing = any(
+            f"{EXTRA}missing" in choice
+            for choices in (form.get("choices") or {}).values()
+            for choice in choices or []
+            if isinstance(choice, dict)
+        )
 
     def error(self, name: str, message: str, column: str | None = None) -> QuestionnaireError:
         original = {v: k for k, v in self.renamed.items()}.get(name, name)
@@ -335,16 +350,30 @@ class _FormReader:
         except expressions.ExpressionError as err:
             raise self.error(name, f"relevant {text!r}: {err}", "relevant") from None
 
-    def _choices(self, child: dict, list_name: str) -> tuple[dict, dict]:
+    def _choices(
+        self, child: dict, list_name: str, recognise: bool = False
+    ) -> tuple[dict, dict, dict]:
         codes: dict[Code, Text] = {}
         missing: dict[Code, Text] = {}
+        kinds: dict[Code, str] = {}
         for choice in child.get("choices", []) or []:
             code = _code(choice.get("name"))
-            target = missing if _truthy(choice.get(f"{EXTRA}missing", "")) else codes
+            flag = str(choice.get(f"{EXTRA}missing", "") or "").strip().lower()
+            target = missing if flag in MISSING_KINDS or _truthy(flag) else codes
             target[code] = _label_of(choice)
+            if flag in MISSING_KINDS:
+                kinds[code] = flag
             if code == "other" and self._or_other(child):
                 target[code] = OTHER_LABEL  # pyxform's untranslated "Other"
-        return codes, missing
+        return split_missing_codes(
+            codes,
+            missing,
+            kinds,
+            where=f"choice list {list_name!r}",
+            notes=self.notes,
+            recognise=recognise and not self.flags_missing,
+            text_codes=True,
+        )
 
     def _item(
         self, child: dict, kind: str, group: str | None, repeat: str | None, relevant: str | None
@@ -370,16 +399,17 @@ class _FormReader:
         list_name = child.get("list_name") or child.get("itemset")
         codes: dict = {}
         missing: dict = {}
+        kinds: dict = {}
         options: dict = {}
         other = False
         scale = None
         if kind in ("single", "likert", "multiple"):
-            codes, missing = self._choices(child, str(list_name))
+            codes, missing, kinds = self._choices(child, str(list_name), kind != "multiple")
             other = self._or_other(child)
             if kind == "multiple":
                 options, codes = codes, {}
             elif list_name and list_name != name:
-                scale = self._scale(str(list_name), codes, missing, kind)
+                scale = self._scale(str(list_name), codes, missing, kind, kinds)
             declared_scale = str(child.get(f"{EXTRA}scale", "") or "")
             known = self.scales.get(declared_scale)
             if scale is None and known is not None and known.codes == codes:
@@ -405,6 +435,7 @@ class _FormReader:
             scale=scale,
             codes=codes,
             missing=missing,
+            missing_kinds=kinds,
             reverse=_truthy(child.get(f"{EXTRA}reverse", "")),
             min=low,
             max=high,
@@ -435,10 +466,12 @@ class _FormReader:
                 continue
             if not re.fullmatch(r"[A-Za-z]\w*", str(list_name)):
                 continue
-            codes, missing = self._choices({"name": "", "choices": choices}, list_name)
+            codes, missing, kinds = self._choices({"name": "", "choices": choices}, list_name)
             if codes:
                 ordered = numeric_codes(codes) is not None
-                self.scales[list_name] = Scale(list_name, codes, missing, ordered=ordered)
+                self.scales[list_name] = Scale(
+                    list_name, codes, missing, ordered=ordered, missing_kinds=kinds
+                )
 
     def _or_other(self, child: dict) -> bool:
         """Was the question written with ``or_other``? (pyxform adds an "other" choice.)"""
@@ -448,14 +481,18 @@ class _FormReader:
         last = (child.get("choices") or [{}])[-1]
         return last.get("name") == "other" and _text(last.get("label")) == Text.same("Other")
 
-    def _scale(self, list_name: str, codes: dict, missing: dict, kind: str) -> str | None:
+    def _scale(
+        self, list_name: str, codes: dict, missing: dict, kind: str, kinds: dict
+    ) -> str | None:
         if not re.fullmatch(r"[A-Za-z]\w*", list_name):
             return None
         ordered = numeric_codes(codes) is not None  # the YAML loader's default
         known = self.scales.get(list_name)
         if known is None:
-            self.scales[list_name] = Scale(list_name, codes, missing, ordered=ordered)
-        elif known.codes != codes or known.missing != missing:
+            self.scales[list_name] = Scale(
+                list_name, codes, missing, ordered=ordered, missing_kinds=kinds
+            )
+        elif known.codes != codes or known.missing != missing or known.missing_kinds != kinds:
             return None
         return list_name
 
@@ -565,7 +602,11 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
             kind = "integer" if item.min is not None or item.max is not None else "decimal"
         if item.type in ("single", "likert", "multiple"):
             scale = q.scales.get(item.scale) if item.scale else None
-            own = scale is None or (scale.codes, scale.missing) != (item.codes, item.missing)
+            own = scale is None or (scale.codes, scale.missing, scale.missing_kinds) != (
+                item.codes,
+                item.missing,
+                item.missing_kinds,
+            )
             list_name = item.name if own else scale.name  # type: ignore[union-attr]
             kind = f"{kind} {list_name}" + (" or_other" if item.other else "")
             if list_name not in written_lists:
@@ -576,7 +617,8 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
                         continue
                     choices.append([list_name, str(code), label.get("uk"), label.get("en"), ""])
                 for code, label in item.missing.items():
-                    choices.append([list_name, str(code), label.get("uk"), label.get("en"), "yes"])
+                    flag = item.missing_kinds.get(code, "missing")
+                    choices.append([list_name, str(code), label.get("uk"), label.get("en"), flag])
         constraint = ""
         if item.min is not None and item.max is not None:
             constraint = f". >= {_fmt(item.min)} and . <= {_fmt(item.max)}"
@@ -614,7 +656,8 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
             for code, label in scale.codes.items():
                 choices.append([scale.name, str(code), label.get("uk"), label.get("en"), ""])
             for code, label in scale.missing.items():
-                choices.append([scale.name, str(code), label.get("uk"), label.get("en"), "yes"])
+                flag = scale.missing_kinds.get(code, "missing")
+                choices.append([scale.name, str(code), label.get("uk"), label.get("en"), flag])
     settings = book.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language"])
     settings.append([q.title.get("uk") or q.name, q.name, str(q.version), "Ukrainian (uk)"])

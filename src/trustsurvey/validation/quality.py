@@ -10,9 +10,10 @@
 * ``speeder``: interview duration below ``fraction`` x the file's median duration (default
   one third; cf. Greszki, Meyer & Schoen 2015 on speeding thresholds relative to the median).
 * ``interviewer_dk``: interviewers whose respondents' mean share of "difficult to answer"
-  exceeds the pooled mean by more than ``z`` standard errors (one-sided z test with the
-  between-respondent SD, ``z = (mean_i - mean) / (sd / sqrt(n_i))``, default 3.29, i.e.
-  p < 0.0005), among interviewers with at least ``min_interviews`` interviews.
+  (the questionnaire's missing codes of kind ``dont_know``) exceeds the pooled mean by more
+  than ``z`` standard errors (one-sided z test with the between-respondent SD,
+  ``z = (mean_i - mean) / (sd / sqrt(n_i))``, default 3.29, i.e. p < 0.0005), among
+  interviewers with at least ``min_interviews`` interviews.
 
 >>> import pandas as pd
 >>> f = pd.DataFrame({"resp_id": [1, 2, 3], "duration_min": [30.0, 27.0, 5.0]})
@@ -177,12 +178,15 @@ def speeder_issues(
 
 
 def dk_codes(item: Item) -> list[float]:
-    """Missing codes meaning "difficult to answer / don't know" (not refusals)."""
+    """Missing codes of kind ``dont_know`` ("difficult to answer"; not refusals), as read
+    from the questionnaire's ``kind:`` of each missing code, never from its label."""
     out = []
-    for code, text in item.missing.items():
-        label = " ".join(str(text.get(lang) or "") for lang in ("en", "uk")).lower()
-        if any(w in label for w in ("difficult", "know", "важко", "не знаю")):
-            out.append(float(code))
+    for code, kind in item.missing_kinds.items():
+        if kind == "dont_know":
+            try:
+                out.append(float(code))
+            except (TypeError, ValueError):
+                continue  # a text code cannot be compared with numeric answers
     return out
 
 
