@@ -47,7 +47,7 @@ RESULTS = ROOT / "benchmarks" / "_results"
 
 
 def _run(folder: Path, all_steps: bool) -> tuple[Path, float]:
-    from trustsurvey.study.pipeline import STEPS
+    from trustsurvey.run.pipeline import STEPS
 
     t0 = time.perf_counter()
     names = tuple(s.name for s in STEPS) if all_steps else None

@@ -150,7 +150,7 @@ def _example_with(tmp_path, edits):
 
 
 def test_study_pipeline_points_at_wave_file_and_data_row(tmp_path):
-    from trustsurvey.study.pipeline import STEPS, run_study
+    from trustsurvey.run.pipeline import STEPS, run_study
 
     # data row 100 has a bad weight (validation flags it, cleaning drops it: rows shift);
     # data row 1500 is alone in a new stratum: the design error must name that row.

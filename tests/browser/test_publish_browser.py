@@ -250,7 +250,7 @@ def example_bundle(tmp_path_factory) -> Path:
     """The example study generated and run through the pipeline (all steps that feed the
     bundle), as ``make demo`` does."""
     from trustsurvey.example import generate_example
-    from trustsurvey.study.pipeline import STEPS, run_study
+    from trustsurvey.run.pipeline import STEPS, run_study
 
     folder = generate_example(tmp_path_factory.mktemp("demo") / "demo-study")
     steps = [s for s in STEPS if s.name != "estimates"]  # estimates.csv is not published

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trustsurvey.study.pipeline import STEPS, run_study
+from trustsurvey.run.pipeline import STEPS, run_study
 
 STUDY_YAML = """name: reference
 questionnaire: police_trust_core

@@ -50,8 +50,8 @@ STEPS = ("read", "validate", "clean", "indices", "weight", "programme", "analysi
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):  # type: ignore[no-untyped-def]
     from trustsurvey.example import generate_example
-    from trustsurvey.study.pipeline import STEPS as ALL_STEPS
-    from trustsurvey.study.pipeline import run_study
+    from trustsurvey.run.pipeline import STEPS as ALL_STEPS
+    from trustsurvey.run.pipeline import run_study
 
     folder = generate_example(tmp_path_factory.mktemp("privacy") / "example")
     steps = [s for s in ALL_STEPS if s.name in STEPS]
@@ -123,16 +123,24 @@ def _labels_of_every_group(gathered: dict[str, Any]) -> dict[str, str]:
     raise AssertionError("the overview page offers no groups")
 
 
+def _reread_kept(run, item: str, codes: list[int]) -> pd.DataFrame:
+    """``wave`` and ``item`` with ``codes`` kept, read again from the cleaned waves (an
+    independent path to the analysis frame's ``<item>__missing`` columns)."""
+    frames = []
+    for wave in run.study.waves:
+        f = run.cleaned.data[wave.code].analysis(keep={item: codes})
+        frames.append(pd.DataFrame({"wave": wave.code, item: f[item].to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def true_counts(run, bundle) -> dict[tuple[str, str, str | None], float]:  # type: ignore[no-untyped-def]
     """Respondents per group and wave, answers of trust in police per category, and valid
     answers (the n of each mean), counted from the run's cleaned microdata."""
-    from trustsurvey.study.steps_analysis import keep_frame
-
     frame = run.analysis
     com = run.study.arms.community
     wl = {w["code"]: w["label"][LANG] for w in bundle.waves}
     cat = bundle.labels["category"]["trust_police"]
-    kept = keep_frame(run, ["trust_police"], ["wave"])
+    kept = _reread_kept(run, "trust_police", [8])
     assert len(kept) == len(frame)  # the same respondents in the same order
     kept["arm"] = frame["arm"].to_numpy()
     groups = {"all": pd.Series(True, index=frame.index)}

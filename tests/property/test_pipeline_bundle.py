@@ -2,7 +2,7 @@
 
 * Rows permuted -> the same bundle: every Parquet table byte for byte, and the manifest but
   for its creation time. The pipeline puts respondents in a canonical order (by wave and
-  respondent id, :func:`trustsurvey.study.pipeline.canonical_order`) from ``clean`` on;
+  respondent id, :func:`trustsurvey._order.canonical_order`) from ``clean`` on;
   without it the floating-point sums of the estimates, shares and weights came out in a
   different order and differed in their last bits (floating-point addition is not
   associative).
@@ -127,7 +127,7 @@ def swap_duplicates(wave: int, rows: pd.DataFrame) -> pd.DataFrame:
 def run_bundle(folder: Path, names: tuple[str, ...] | None = None) -> Path:
     """Run the pipeline of ``trustsurvey run`` on ``folder`` (the steps named in ``names``,
     default :data:`BUNDLE_STEPS`); return its bundle."""
-    from trustsurvey.study.pipeline import STEPS, run_study
+    from trustsurvey.run.pipeline import STEPS, run_study
 
     names = BUNDLE_STEPS if names is None else names
     ctx = run_study(folder, steps=[s for s in STEPS if s.name in names], echo=lambda s: None)
@@ -538,7 +538,7 @@ def test_bundle_comparison_sees_a_change_in_the_last_bit(
 def test_the_dropped_copy_of_a_duplicated_interview_does_not_depend_on_row_order(
     base: dict[str, Any],
 ) -> None:
-    from trustsurvey.study.pipeline import STEPS, run_study
+    from trustsurvey.run.pipeline import STEPS, run_study
 
     folder = _variant(base, "swapped", swap_duplicates)
     steps = [s for s in STEPS if s.name in ("read", "validate", "clean")]

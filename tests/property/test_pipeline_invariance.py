@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trustsurvey.run.frame import analysis_frame
+from trustsurvey.run.steps_estimates import estimate_by_arm_wave
 from trustsurvey.study import load_study
-from trustsurvey.study.pipeline import analysis_frame, estimate_by_arm_wave
 from trustsurvey.validation.validate import read_wave, validate_data
 
 REPO = Path(__file__).resolve().parents[2]

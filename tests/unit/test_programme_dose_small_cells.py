@@ -11,7 +11,7 @@ import pytest
 
 from trustsurvey.errors import AnalysisError, PublishError
 from trustsurvey.programme import dose_response, meta_regression
-from trustsurvey.study.steps_publish import dose_table, programme_tables
+from trustsurvey.run.steps_publish import dose_table, programme_tables
 
 
 def _change() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -114,7 +114,7 @@ def test_the_example_with_a_higher_threshold_leaves_its_small_communities_out(
 ):
     """The example study at min_cell 40: Oskil (38/37 respondents) and Savyntsi (59/37)."""
     from trustsurvey.example import generate_example
-    from trustsurvey.study.pipeline import STEPS, run_study
+    from trustsurvey.run.pipeline import STEPS, run_study
 
     folder = generate_example(tmp_path_factory.mktemp("dose") / "example")
     yaml = folder / "study.yaml"

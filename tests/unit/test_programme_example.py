@@ -14,8 +14,8 @@ import pytest
 from trustsurvey.example import generate_example
 from trustsurvey.example.programme import build_programme
 from trustsurvey.programme import read_programme, validate_programme, write_programme_report
+from trustsurvey.run.pipeline import STEPS, run_study
 from trustsurvey.study import load_study
-from trustsurvey.study.pipeline import STEPS, run_study
 
 
 @pytest.fixture(scope="module")
@@ -131,12 +131,12 @@ def test_trust_change_se_combines_independent_waves(example):
     """Waves are separate strata: Var(change) = se_1^2 + se_2^2 for each community."""
     from trustsurvey.design import SurveyDesign
     from trustsurvey.programme import trust_change
-    from trustsurvey.study.pipeline import analysis_frame
+    from trustsurvey.run.frame import analysis_frame
     from trustsurvey.validation.validate import read_wave
 
     study = load_study(example)
     frame = analysis_frame(study, {w.code: read_wave(study, w) for w in study.waves})
-    change = trust_change(frame, study.design.kwargs()).set_index("community")
+    change = trust_change(frame, study.design.kwargs(), "trust_police").set_index("community")
     frame = frame.assign(community=frame["community"].astype("str"))
     means = SurveyDesign(frame, **study.design.kwargs()).mean(
         "trust_police", by=["community", "wave"]

@@ -18,7 +18,7 @@ from trustsurvey.publish.schema import ALL
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     from trustsurvey.example import generate_example
-    from trustsurvey.study.pipeline import run_study
+    from trustsurvey.run.pipeline import run_study
 
     folder = generate_example(tmp_path_factory.mktemp("pub") / "study")
     return run_study(folder, echo=lambda s: None)
@@ -30,7 +30,7 @@ def bundle(run):
 
 
 def test_publish_is_the_last_step():
-    from trustsurvey.study.pipeline import STEPS
+    from trustsurvey.run.pipeline import STEPS
 
     assert STEPS[-1].name == "publish"
 
@@ -124,7 +124,7 @@ def test_small_appeal_counts_are_suppressed_and_the_bundle_passes_the_audit(bund
 
 def test_a_failed_publish_leaves_the_previous_bundle(run, bundle, monkeypatch):
     from trustsurvey.errors import PublishError
-    from trustsurvey.study import steps_publish
+    from trustsurvey.run import steps_publish
 
     before = (Path(bundle.path) / "manifest.json").read_bytes()
     collect = steps_publish.collect_tables
@@ -143,12 +143,20 @@ def test_a_failed_publish_leaves_the_previous_bundle(run, bundle, monkeypatch):
 # --- every weighted number of the bundle uses the run's final (raked) weights -------------
 
 
+def _reread_kept(run, item: str, codes: list[int]) -> pd.DataFrame:
+    """``wave`` and ``item`` with ``codes`` kept, read again from the cleaned waves (an
+    independent path to the analysis frame's ``<item>__missing`` columns)."""
+    frames = []
+    for wave in run.study.waves:
+        f = run.cleaned.data[wave.code].analysis(keep={item: codes})
+        frames.append(pd.DataFrame({"wave": wave.code, item: f[item].to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def _trust_answers(run):
     """Trust in police with "difficult to answer" kept, arm, wave and both kinds of weights."""
-    from trustsurvey.study.steps_analysis import keep_frame
-
     frame = run.analysis
-    kept = keep_frame(run, ["trust_police"], ["wave"])
+    kept = _reread_kept(run, "trust_police", [8])
     assert len(kept) == len(frame)  # the same respondents, in the same order
     return kept.assign(
         arm=frame["arm"].to_numpy(),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trustsurvey.study.pipeline import STEPS
+from trustsurvey.run.pipeline import STEPS
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:

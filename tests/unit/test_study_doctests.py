@@ -1,4 +1,4 @@
-"""The runnable examples in the docstrings of the study, example and validation rooms."""
+"""The runnable examples in the docstrings of the study, run, example and validation packages."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import pkgutil
 import pytest
 
 import trustsurvey.example
+import trustsurvey.run
 import trustsurvey.study
 import trustsurvey.validation
 
 
 def _modules() -> list[str]:
     names = []
-    for package in (trustsurvey.study, trustsurvey.example, trustsurvey.validation):
+    for package in (trustsurvey.study, trustsurvey.run, trustsurvey.example, trustsurvey.validation):
         names.append(package.__name__)
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             names.append(info.name)

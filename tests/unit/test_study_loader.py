@@ -148,3 +148,47 @@ def test_previous_bundle_must_be_a_bundle_folder(example: Path, tmp_path: Path) 
     released.mkdir(parents=True)
     (released / "manifest.json").write_text("{}", encoding="utf-8")
     assert load_study(example).publish.previous_bundle == released
+
+
+def test_publish_and_validation_settings_are_declared_once() -> None:
+    """The study.yaml keys of publish: and validation: are the fields of the policy and the
+    validation settings, with their defaults; a value breaking a field's rule is refused by
+    both the loader (StudyError with the line) and the policy itself (PublishError)."""
+    from dataclasses import fields
+
+    from trustsurvey.errors import PublishError
+    from trustsurvey.publish.policy import NAMES, DisclosurePolicy, PublishSettings
+    from trustsurvey.study.model import PublishSpec, ValidationSettings
+    from trustsurvey.study.spec import STUDY_SPEC
+
+    assert PublishSpec is PublishSettings and issubclass(PublishSettings, DisclosurePolicy)
+    publish_keys = STUDY_SPEC["publish"].children
+    assert list(publish_keys) == [f.name for f in fields(PublishSettings)]
+    assert set(NAMES) < set(publish_keys)
+    validation_keys = STUDY_SPEC["validation"].children
+    assert list(validation_keys) == [f.name for f in fields(ValidationSettings)]
+    assert "(default 30)" in publish_keys["min_cell"].doc
+    with pytest.raises(PublishError, match="max_cv"):
+        DisclosurePolicy(max_cv=0)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("max_cv: 0.3", "max_cv: 0", "publish.max_cv"),
+        ("speeder_fraction: 0.333", "speeder_fraction: 1.5", "validation.speeder_fraction"),
+    ],
+)
+def test_a_setting_breaking_its_rule_names_key_and_line(
+    example: Path, old: str, new: str, key: str
+) -> None:
+    from trustsurvey.errors import StudyError
+
+    path = example / "study.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    line = 1 + text[: text.index(old)].count("\n")
+    with pytest.raises(StudyError) as err:
+        load_study(example)
+    assert err.value.item == key and f"(line {line})" in str(err.value)

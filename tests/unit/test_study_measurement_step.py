@@ -9,7 +9,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from trustsurvey.study.pipeline import STEPS, run_study
+from trustsurvey.run.pipeline import STEPS, run_study
 
 REPO = Path(__file__).resolve().parents[2]
 NEEDED = ("read", "validate", "clean", "indices", "weight", "measurement")

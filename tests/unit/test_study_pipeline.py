@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import pytest
 from trustsurvey.design import SurveyDesign
 from trustsurvey.errors import StudyError
 from trustsurvey.example.responses import EFFECT
+from trustsurvey.run.frame import missing_column
+from trustsurvey.run.pipeline import STEPS, Step, run_study, steps_until
 from trustsurvey.study import load_study
-from trustsurvey.study.pipeline import STEPS, Step, add_step, run_study
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,17 +77,56 @@ def test_analysis_data_exclude_flagged_rows_and_pii(ran) -> None:
     assert set(ctx.analysis["arm"].dropna()) == {"pilot", "control"}
 
 
-def test_add_step_after_a_named_step() -> None:
-    before = list(STEPS)
-    try:
-        add_step(Step("weight", "rake to margins", lambda ctx: None), after="indices")
-        assert [s.name for s in STEPS].index("weight") == [s.name for s in before].index(
-            "indices"
-        ) + 1
-        with pytest.raises(StudyError, match="no pipeline step"):
-            add_step(Step("x", "x", lambda ctx: None), after="nope")
-    finally:
-        STEPS[:] = before
+def test_the_steps_are_one_ordered_list() -> None:
+    names = [s.name for s in STEPS]
+    assert names == [
+        "read",
+        "validate",
+        "clean",
+        "indices",
+        "weight",
+        "estimates",
+        "programme",
+        "analysis",
+        "measurement",
+        "publish",
+    ]
+    assert isinstance(STEPS, tuple)  # nothing can register itself into it
+    assert [s.name for s in steps_until("indices")] == names[:4]
+    with pytest.raises(StudyError, match="no pipeline step"):
+        steps_until("nope")
+
+
+def test_only_the_cli_imports_the_run_package() -> None:
+    """trustsurvey.run sits on top: the settings model and the statistics layers never
+    import it (the study package holds only the study.yaml settings)."""
+    src = REPO / "src" / "trustsurvey"
+    offenders = []
+    for path in src.rglob("*.py"):
+        rel = path.relative_to(src)
+        if rel.parts[0] in ("run", "cli"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"(from|import)\s+trustsurvey\.run\b", text):
+            offenders.append(str(rel))
+    assert offenders == []
+    assert not (src / "study" / "pipeline.py").exists()
+    assert not list((src / "study").glob("steps_*.py"))
+
+
+def test_the_analysis_frame_keeps_the_missing_codes_beside(ran) -> None:
+    """``<item>__missing`` holds the raw code where the answer is a missing code."""
+    ctx, _, _ = ran
+    frame = ctx.analysis
+    raw = pd.concat(
+        [ctx.cleaned.data[w.code].data["trust_police"] for w in ctx.study.waves],
+        ignore_index=True,
+    )
+    beside = frame[missing_column("trust_police")]
+    assert set(beside.dropna()) == {8.0, 9.0}
+    assert beside.notna().equals(frame["trust_police"].isna() & raw.isin([8, 9]))
+    assert (beside.dropna() == raw[beside.notna()]).all()
+    assert missing_column("phone") not in frame.columns  # PII dropped with its codes
 
 
 def test_run_accepts_a_loaded_study(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from trustsurvey.design import SurveyDesign
+from trustsurvey.run.pipeline import STEPS, run_study
+from trustsurvey.run.weighting import study_frame, weight_study
 from trustsurvey.study import load_study
-from trustsurvey.study.pipeline import ESTIMATE_VARIABLES, STEPS, run_study
-from trustsurvey.weighting.study import study_frame, weight_study
 
 REPO = Path(__file__).resolve().parents[2]
 UP_TO_ESTIMATES = ("read", "validate", "clean", "indices", "weight", "estimates")
@@ -90,11 +90,11 @@ def test_estimates_are_the_weighted_designs(ran, tmp_path: Path) -> None:
     study = load_study(ctx.study.folder)
     res = weight_study(study, frame=study_frame(study), out_dir=tmp_path / "w")
     assert len(res.data) == len(ctx.analysis) == 4001 - 3  # 3 flagged respondents removed
-    variables = [v for v in ESTIMATE_VARIABLES if v in res.data.columns]
+    variables = ctx.study.plan.present("outcomes", res.data.columns)
     direct = res.design.mean(variables, by=["arm", "wave"]).reset_index()
     direct["wave"] = pd.to_numeric(direct["wave"]).astype("Int64")
     merged = ctx.estimates.merge(direct, on=["variable", "arm", "wave"], suffixes=("", "_ws"))
-    assert len(merged) == len(ctx.estimates) == 16
+    assert len(merged) == len(ctx.estimates) == len(variables) * 2 * 2  # arms x waves
     np.testing.assert_allclose(merged["estimate"], merged["estimate_ws"], rtol=1e-10)
     np.testing.assert_allclose(merged["se"], merged["se_ws"], rtol=1e-10)
     # and they differ from the design-weighted (unraked) estimates
@@ -171,16 +171,19 @@ def test_weight_study_without_frame_weights_the_waves_as_read(ran, tmp_path: Pat
 
 
 def test_likert_design_keeps_weights_and_calibration(ran) -> None:
-    """The Likert design (code 8 kept) is the weighted design with columns swapped in."""
-    from trustsurvey.errors import AnalysisError
-    from trustsurvey.study.steps_analysis import keep_frame, with_kept_answers
+    """The Likert design (code 8 kept) is the weighted design with columns swapped in, and
+    its answers are the cleaned waves' with code 8 kept (read again independently)."""
+    from trustsurvey.run.steps_analysis import kept_design
 
     ctx, _ = ran
-    keys = [*ctx.study.design.columns(), "wave"]
-    kept = keep_frame(ctx, ["trust_police"], keys)
-    kd = with_kept_answers(ctx.design, kept, ["trust_police"], keys)
+    kd = kept_design(ctx.design, ctx.study.questionnaire, ["trust_police"])
     assert kd.calibration and kd.calibration == ctx.design.calibration
     np.testing.assert_array_equal(kd.weights.to_numpy(), ctx.design.weights.to_numpy())
     assert (kd.data["trust_police"] == 8).sum() > 0  # "difficult to answer" is a category
-    with pytest.raises(AnalysisError, match="do not line up"):
-        with_kept_answers(ctx.design, kept.iloc[::-1], ["trust_police"], keys)
+    assert (kd.data["trust_police"] == 9).sum() == 0  # refusals stay missing
+    frames = [
+        ctx.cleaned.data[w.code].analysis(keep={"trust_police": [8]})["trust_police"]
+        for w in ctx.study.waves
+    ]
+    reread = pd.concat(frames, ignore_index=True).to_numpy()
+    np.testing.assert_array_equal(kd.data["trust_police"].to_numpy(), reread)

@@ -332,7 +332,7 @@ def did_command(
     for row in bad.itertuples():
         typer.echo(f"{row.outcome}: not estimated: {row.reason}")
     if out is not None:
-        from trustsurvey.study.atomic import write_csv
+        from trustsurvey._files import atomic_write_csv as write_csv
 
         write_csv(out, table)
         typer.echo(f"Written {out}")

@@ -38,9 +38,9 @@ def validate_cmd(
 
     Example: trustsurvey programme validate data/example
     """
+    from trustsurvey._files import atomic_write_csv as write_csv
     from trustsurvey.programme import validate_programme
     from trustsurvey.study import load_study
-    from trustsurvey.study.atomic import write_csv
 
     result = validate_programme(load_study(study))
     typer.echo(result.report.summary())
@@ -88,7 +88,7 @@ def report_cmd(
         if cached.is_file():
             survey = pd.read_parquet(cached)
         else:
-            from trustsurvey.study.pipeline import analysis_frame
+            from trustsurvey.run.frame import analysis_frame
             from trustsurvey.validation.validate import read_wave
 
             survey = analysis_frame(st, {w.code: read_wave(st, w) for w in st.waves})

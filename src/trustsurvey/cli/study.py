@@ -196,7 +196,7 @@ def run(study: StudyArg) -> None:
     clean (STUDY/out/clean/), compute indices (STUDY/out/analysis.parquet) and estimate
     trust by arm x wave with design-based standard errors (STUDY/out/estimates.csv).
     """
-    from trustsurvey.study import run_study
+    from trustsurvey.run import run_study
 
     run_study(study, echo=typer.echo)
 

@@ -43,8 +43,8 @@ def weight(
     import pandas as pd
 
     from trustsurvey.errors import WeightingError
+    from trustsurvey.run.weighting import weight_study
     from trustsurvey.study import load_study
-    from trustsurvey.weighting.study import weight_study
 
     if method is not None and method not in ("rake", "poststratify", "calibrate"):
         raise WeightingError(

@@ -386,7 +386,7 @@ STUDY_YAML = f"""programme:
 
 def write_programme(frames: ProgrammeFrames, folder: Path) -> None:
     """Write the programme CSVs into the example folder (each atomically)."""
-    from trustsurvey.study.atomic import write_csv
+    from trustsurvey._files import atomic_write_csv as write_csv
 
     for key in ("activities", "hotline", "trainings", "population", "errors"):
         write_csv(folder / FILES[key], getattr(frames, key))

@@ -13,6 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._files import (
+    atomic_path,
+)
+from trustsurvey._files import (
+    atomic_write_csv as write_csv,
+)
+from trustsurvey._files import (
+    atomic_write_text as write_text,
+)
 from trustsurvey.example import responses
 from trustsurvey.example.generator import (
     DEFAULT_SEED,
@@ -21,7 +30,6 @@ from trustsurvey.example.generator import (
     ExampleFrames,
 )
 from trustsurvey.example.geography import RAIONS
-from trustsurvey.study.atomic import atomic_path, write_csv, write_text
 
 WAVE_FILES = {1: "data/wave1_baseline.sav", 2: "data/wave2_followup.sav"}
 
@@ -134,6 +142,15 @@ publish:
   min_records: 10
   max_cv: 0.3
   languages: [uk, en]
+analysis:
+  outcomes: [trust_police, trust_index, pj_index, eff_index, legit_index, police_image,
+             safe_night, aware_officer]
+  subgroups: [sex, agegrp, settlement]
+  adjust: [sex, agegrp, settlement]
+  distributions: [trust_police, trust_local, trust_police_10, pj_respect, pj_fair, pj_explain,
+                  pj_listen, eff_response, eff_crime, abuse_power, legit_obey, legit_cooperate,
+                  safe_night, contact_satisfaction, will_report, will_join_group]
+  multiple: [problems]
 """
 
 

@@ -41,7 +41,7 @@ NOTE = {
 def trust_change(
     frame: pd.DataFrame,
     design_kwargs: dict,
-    variable: str = "trust_police",
+    variable: str,
     community: str = "community",
     waves: tuple[int, int] | None = None,
 ) -> pd.DataFrame:

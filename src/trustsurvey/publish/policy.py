@@ -10,17 +10,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from trustsurvey._settings import setting, setting_fields, setting_problem
 from trustsurvey.errors import PublishError
 
-NAMES = ("min_cell", "max_cv", "min_records", "protection_interval", "protection_share")
+_AT_LEAST_1 = "an integer of at least 1, e.g. 30"
 
 
 @dataclass(frozen=True)
 class DisclosurePolicy:
-    """Rules applied before anything is published.
+    """Rules applied before anything is published: the disclosure settings of ``publish:``
+    in ``study.yaml``, declared here once (the study.yaml checker, the loader and the study
+    model read their keys, types, defaults and rules from these fields).
 
     Parameters
     ----------
@@ -41,11 +45,37 @@ class DisclosurePolicy:
         Same for a suppressed share (0-1 scale).
     """
 
-    min_cell: int = 30
-    max_cv: float = 0.3
-    min_records: int = 10
-    protection_interval: float = 10.0
-    protection_share: float = 0.05
+    min_cell: int = setting(
+        30, "int", "smallest unweighted cell shown", rule=lambda v: v >= 1, hint=_AT_LEAST_1
+    )
+    max_cv: float = setting(
+        0.3,
+        "number",
+        "largest coefficient of variation shown",
+        rule=lambda v: v > 0,
+        hint="a positive number, e.g. 0.3",
+    )
+    min_records: int = setting(
+        10,
+        "int",
+        "smallest count of appeals (records) shown",
+        rule=lambda v: v >= 1,
+        hint="an integer of at least 1, e.g. 10",
+    )
+    protection_interval: float = setting(
+        10.0,
+        "number",
+        "narrowest interval, in respondents, left for a hidden count",
+        rule=lambda v: v >= 0,
+        hint="a number not below 0, e.g. 10",
+    )
+    protection_share: float = setting(
+        0.05,
+        "number",
+        "narrowest interval, on the 0-1 scale, left for a hidden share",
+        rule=lambda v: 0 <= v < 1,
+        hint="a number in [0, 1), e.g. 0.05",
+    )
 
     def __post_init__(self) -> None:
         for name in NAMES:
@@ -56,17 +86,10 @@ class DisclosurePolicy:
                     item=f"publish.{name}",
                     hint="write a number, e.g. min_cell: 30, max_cv: 0.3",
                 )
-        checks = (
-            ("min_cell", self.min_cell >= 1, "an integer of at least 1, e.g. 30"),
-            ("min_records", self.min_records >= 1, "an integer of at least 1, e.g. 10"),
-            ("max_cv", self.max_cv > 0, "a positive number, e.g. 0.3"),
-            ("protection_interval", self.protection_interval >= 0, "e.g. 10"),
-            ("protection_share", 0 <= self.protection_share < 1, "e.g. 0.05"),
-        )
-        for name, ok, hint in checks:
-            if not ok:
+            hint = setting_problem(DisclosurePolicy, name, value)
+            if hint is not None:
                 raise PublishError(
-                    f"invalid disclosure policy value {getattr(self, name)!r}",
+                    f"invalid disclosure policy value {value!r}",
                     item=f"publish.{name}",
                     hint=f"set it to {hint}",
                 )
@@ -77,7 +100,7 @@ class DisclosurePolicy:
         an existing policy or ``None`` (defaults); unknown keys are ignored."""
         if settings is None:
             return cls()
-        if isinstance(settings, cls):
+        if type(settings) is cls:
             return settings
         if isinstance(settings, Mapping):
             values = {k: settings[k] for k in NAMES if k in settings}
@@ -100,4 +123,21 @@ class DisclosurePolicy:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form stored in ``manifest.json``."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in NAMES}
+
+
+#: the disclosure settings, in declaration order
+NAMES = tuple(f.name for f in setting_fields(DisclosurePolicy))
+
+
+@dataclass(frozen=True)
+class PublishSettings(DisclosurePolicy):
+    """Everything ``publish:`` in ``study.yaml`` holds: the disclosure policy and the
+    release's languages and predecessor (``study.publish``)."""
+
+    previous_bundle: Path | None = setting(  # noqa: RUF009 (a dataclass field)
+        None, "str", "folder of the last released bundle this run updates"
+    )
+    languages: tuple[str, ...] = setting(
+        ("uk", "en"), "list", "languages of the outputs", elements="str"
+    )

@@ -10,12 +10,12 @@ copies for people browsing the project (a test keeps them identical).
 
 The YAML format (every key is checked; unknown keys get a "did you mean")::
 
-    name: police_trust_core            # a name: letters, digits, _
+    name: community_safety             # a name: letters, digits, _
     version: "1.0"
     languages: [uk, en]
     title: {uk: ..., en: ...}          # any text: a string, {uk: ...}, {en: ...} or both
     scales:                            # reusable response scales
-      agree5:
+      agree:
         codes: {1: {uk: Зовсім не згоден, en: Strongly disagree}, ...}
         missing:                       # kind: dont_know refused not_applicable missing
           8: {uk: Важко відповісти, en: difficult to answer, kind: dont_know}
@@ -24,28 +24,28 @@ The YAML format (every key is checked; unknown keys get a "did you mean")::
     grids:                             # Likert grids (straight-lining checks)
       police_views: {text: {uk: ..., en: ...}}
     items:
-      - name: pj_respect
+      - name: q12_respect
         type: likert                   # single multiple likert numeric text date identifier
         text: {uk: ..., en: ...}
-        scale: agree5                  # or codes: {...}; missing: overrides the scale's
+        scale: agree                   # or codes: {...}; missing: overrides the scale's
         grid: police_views
         reverse: true                  # negatively worded (needs an ordered numeric scale)
         required: true
-        relevant: contact_police == 1  # skip logic; and/or/not, in [..], selected(p, "x")
+        relevant: q10_contact == 1     # skip logic; and/or/not, in [..], selected(p, "x")
         pii: false
         roles: [outcome]               # id design weighting grouping wave treatment
                                        # community duration interviewer outcome covariate
-      - {name: age, type: numeric, min: 18, max: 110}
-      - name: problems
-        type: multiple                 # data columns problems_<option>, 0/1
+      - {name: q2_age, type: numeric, min: 18, max: 110}
+      - name: q15_issues
+        type: multiple                 # data columns q15_issues_<option>, 0/1
         options: {theft: ..., none: ...}
         exclusive: none
     indices:
-      - name: pj_index
-        items: [pj_respect, pj_fair, pj_explain, eff_response, abuse_power]
+      - name: respect_index
+        items: [q12_respect, q13_fair, q14_explain, q16_rude]
         method: mean                   # or sum
-        min_valid: 4                   # default: all items
-        reversed: [abuse_power]        # (min + max) - x over the item's scale
+        min_valid: 3                   # default: all items
+        reversed: [q16_rude]           # (min + max) - x over the item's scale
     codebook:                          # qualitative theme codes (focus groups)
       valence: valence3                # a scale
       themes:
@@ -53,11 +53,11 @@ The YAML format (every key is checked; unknown keys get a "did you mean")::
 
 Examples
 --------
+>>> list_instruments()
+['focus_group_protocol', 'police_trust_core', 'programme_vocabulary']
 >>> q = load_questionnaire(instrument_path("police_trust_core"))
->>> q.item("trust_police").text.get("en")
-'How much do you trust the police?'
->>> q.indices["pj_index"].min_valid
-4
+>>> q.title.get("en")
+'Trust in police and community policing — core questionnaire'
 """
 
 from __future__ import annotations

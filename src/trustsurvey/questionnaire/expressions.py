@@ -5,21 +5,21 @@ The language is a small, safe subset of Python syntax, never evaluated with ``ev
 - comparisons ``==, !=, <, <=, >, >=`` between item names, numbers and strings;
 - membership ``x in [1, 2]`` / ``x not in [1, 2]``;
 - ``and``, ``or``, ``not`` and parentheses;
-- ``selected(problems, "theft")`` for multiple-choice items.
+- ``selected(q15_issues, "theft")`` for multiple-choice items.
 
 On data, a comparison with a missing operand (NaN) is False, so an item whose filter
 question was not answered is not expected (SQL-like "unknown is not true").
 
-XLSForm expressions (``${contact} = 1 and not(selected(${problems}, 'theft'))``) are
+XLSForm expressions (``${contact} = 1 and not(selected(${q15_issues}, 'theft'))``) are
 translated with :func:`from_xlsform_expression` and back with :func:`to_xlsform_expression`.
 
 Examples
 --------
 >>> import pandas as pd
->>> sorted(expression_names('contact_police == 1 and selected(problems, "theft")'))
-['contact_police', 'problems']
->>> frame = pd.DataFrame({"contact_police": [1, 0, None]})
->>> evaluate("contact_police == 1", frame).tolist()
+>>> sorted(expression_names('q10_contact == 1 and selected(q15_issues, "theft")'))
+['q10_contact', 'q15_issues']
+>>> frame = pd.DataFrame({"q10_contact": [1, 0, None]})
+>>> evaluate("q10_contact == 1", frame).tolist()
 [True, False, False]
 >>> from_xlsform_expression("${a} = 1 and not(${b} != 'x')")
 "a == 1 and not (b != 'x')"

@@ -255,7 +255,7 @@ def _name(value: Any, path: str, ctx: _Context) -> str:
         raise ctx.error(
             path,
             f"{name!r} is not a valid name",
-            "use letters, digits and _ , starting with a letter (e.g. trust_police)",
+            "use letters, digits and _ , starting with a letter (e.g. q7_trust)",
         )
     return name
 
@@ -493,7 +493,7 @@ def _item(i: int, value: Any, ctx: _Context, scales: dict[str, Scale], grids: di
             raise ctx.error(
                 f"{path}.relevant",
                 f"expression {relevant!r} {err}",
-                'write e.g. `contact_police == 1 and age >= 18` or `selected(problems, "theft")`',
+                'write e.g. `q10_contact == 1 and q2_age >= 18` or `selected(q15_issues, "theft")`',
             ) from None
 
     return Item(

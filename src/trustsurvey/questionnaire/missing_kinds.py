@@ -291,7 +291,7 @@ def looks_like_missing_code(code: Code, valid: list[Code]) -> bool:
 
 def missing_kind_lines(q: Questionnaire, lang: str = "uk") -> list[str]:
     """One line per scale or group of items with the same missing codes: each code, its
-    label and its kind, e.g. ``scale trust5: 8 = Важко відповісти → dont_know``.
+    label and its kind, e.g. ``scale agree: 8 = Важко відповісти → dont_know``.
 
     >>> from trustsurvey.questionnaire import loads_questionnaire
     >>> q = loads_questionnaire('''

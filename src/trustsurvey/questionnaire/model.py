@@ -6,16 +6,23 @@ analysis) read it; they never need the YAML.
 
 Examples
 --------
->>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
->>> q = load_questionnaire(instrument_path("police_trust_core"))
->>> q.item("trust_police").missing[9].get("en")
-'refused'
->>> q.item("trust_police").missing_kinds
-{8: 'dont_know', 9: 'refused'}
->>> q.missing_codes_of_kind("trust_police", "dont_know")
+>>> from trustsurvey.questionnaire import loads_questionnaire
+>>> q = loads_questionnaire('''
+... name: mini
+... scales:
+...   agree: {codes: {1: Ні, 2: Так}, missing: {8: {en: Hard to say, kind: dont_know}, 9: Refused}}
+... items:
+...   - {name: q7_trust, type: likert, scale: agree, roles: [outcome]}
+...   - {name: q15_issues, type: multiple, options: {theft: Theft, drugs: Drugs}}
+... ''')
+>>> q.item("q7_trust").missing[8].get("uk")
+'Hard to say'
+>>> q.item("q7_trust").missing_kinds
+{8: 'dont_know', 9: 'missing'}
+>>> q.missing_codes_of_kind("q7_trust", "dont_know")
 [8]
->>> q.columns_for("problems")[:2]
-['problems_drinking', 'problems_drugs']
+>>> q.columns_for("q15_issues")
+['q15_issues_theft', 'q15_issues_drugs']
 """
 
 from __future__ import annotations
@@ -234,9 +241,10 @@ class Questionnaire:
     def columns_for(self, name: str) -> list[str]:
         """The data columns of an item: one per option for multiple choice.
 
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> load_questionnaire(instrument_path("police_trust_core")).columns_for("sex")
-        ['sex']
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire("name: t\\nitems:\\n  - {name: gender, type: text}")
+        >>> q.columns_for("gender")
+        ['gender']
         """
         item = self.item(name)
         if item.type != "multiple":
@@ -246,9 +254,9 @@ class Questionnaire:
     def column_aliases(self) -> dict[str, str]:
         r"""Other names the data columns may carry → the questionnaire's column name.
 
-        Kobo exports can prefix a question with its group path (``trust_block/trust_police``,
-        or ``trust_block_trust_police`` once ``/`` is normalised to ``_``) and write
-        multiple-choice options as ``problems/theft``.
+        Kobo exports can prefix a question with its group path (``trust_block/q7_trust``,
+        or ``trust_block_q7_trust`` once ``/`` is normalised to ``_``) and write
+        multiple-choice options as ``q15_issues/theft``.
 
         >>> from trustsurvey.questionnaire import loads_questionnaire
         >>> q = loads_questionnaire("name: t\nitems:\n  - {name: a, type: text, group: g}")
@@ -285,9 +293,15 @@ class Questionnaire:
         """The missing codes of an item that are of one of ``kinds`` (all its missing codes
         when no kind is given), in the questionnaire's order.
 
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> q = load_questionnaire(instrument_path("police_trust_core"))
-        >>> q.missing_codes_of_kind("trust_police_10", "dont_know", "refused")
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... items:
+        ...   - name: q1
+        ...     type: numeric
+        ...     missing: {77: {en: Refused, kind: refused}, 88: {en: DK, kind: dont_know}}
+        ... ''')
+        >>> q.missing_codes_of_kind("q1", "dont_know", "refused")
         [77, 88]
         """
         item = self.item(item_name)
@@ -305,9 +319,11 @@ class Questionnaire:
     def missing_kinds(self) -> dict[str, dict[Code, str]]:
         """The kind of every missing-answer code per data column (like :meth:`missing_codes`).
 
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> load_questionnaire(instrument_path("police_trust_core")).missing_kinds()["education"]
-        {9: 'refused'}
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire("name: t\\nitems:\\n  - {name: q1, type: multiple, "
+        ...     "options: {a: A, b: B}, missing: {9: {en: Refused, kind: refused}}}")
+        >>> q.missing_kinds()
+        {'q1_a': {9: 'refused'}, 'q1_b': {9: 'refused'}}
         """
         out: dict[str, dict[Code, str]] = {}
         for item in self.items.values():
@@ -320,9 +336,16 @@ class Questionnaire:
         """Names of the items carrying ``role`` (e.g. "design", "outcome"), in questionnaire
         order; QuestionnaireError for a role that does not exist.
 
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> load_questionnaire(instrument_path("police_trust_core")).items_with_role("covariate")
-        ['settlement', 'sex', 'agegrp']
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... items:
+        ...   - {name: region, type: text, roles: [covariate, grouping]}
+        ...   - {name: q1, type: numeric, roles: [outcome]}
+        ...   - {name: gender, type: text, roles: [covariate]}
+        ... ''')
+        >>> q.items_with_role("covariate")
+        ['region', 'gender']
         """
         if role not in ROLES:
             raise QuestionnaireError(
@@ -354,10 +377,15 @@ class Questionnaire:
         value is False. Items without skip logic are asked of everyone.
 
         >>> import pandas as pd
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> q = load_questionnaire(instrument_path("police_trust_core"))
-        >>> frame = pd.DataFrame({"contact_police": [1, 0, None]})
-        >>> q.relevant_mask("contact_satisfaction", frame).tolist()
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... items:
+        ...   - {name: contact, type: single, codes: {0: "No", 1: "Yes"}}
+        ...   - {name: satisfied, type: numeric, min: 1, max: 5, relevant: contact == 1}
+        ... ''')
+        >>> frame = pd.DataFrame({"contact": [1, 0, None]})
+        >>> q.relevant_mask("satisfied", frame).tolist()
         [True, False, False]
         """
         item = self.item(name)
@@ -386,12 +414,20 @@ class Questionnaire:
         An index may use other indices (computed first; definitions are acyclic).
 
         >>> import pandas as pd
-        >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
-        >>> q = load_questionnaire(instrument_path("police_trust_core"))
-        >>> f = pd.DataFrame({"pj_respect": [5, 4], "pj_fair": [5, None], "pj_explain": [4, None],
-        ...                   "eff_response": [4, None], "abuse_power": [2, 1]})
-        >>> q.compute_indices(f)["pj_index"].tolist()
-        [4.4, nan]
+        >>> from trustsurvey.questionnaire import loads_questionnaire
+        >>> q = loads_questionnaire('''
+        ... name: t
+        ... scales: {agree: {codes: {1: a, 2: b, 3: c, 4: d, 5: e}, missing: {8: DK}}}
+        ... items:
+        ...   - {name: q1, type: likert, scale: agree}
+        ...   - {name: q2, type: likert, scale: agree}
+        ...   - {name: q3, type: likert, scale: agree, reverse: true}
+        ... indices:
+        ...   - {name: ix, items: [q1, q2, q3], reversed: [q3], min_valid: 2}
+        ... ''')
+        >>> f = pd.DataFrame({"q1": [5, 4], "q2": [4, 8], "q3": [2, None]})
+        >>> q.compute_indices(f)["ix"].tolist()  # (5 + 4 + (6 - 2)) / 3; one valid item
+        [4.333333333333333, nan]
         """
         wanted = self._wanted_indices(frame, names)
         scores: dict[str, pd.Series] = {}

@@ -1,10 +1,25 @@
 """A questionnaire as a readable plain-text codebook (for the terminal or a report).
 
->>> from trustsurvey.questionnaire import load_questionnaire, instrument_path
->>> text = render_codebook(load_questionnaire(instrument_path("police_trust_core")), "en")
->>> "trust_police [likert, scale trust5]" in text
-True
->>> print([line for line in text.splitlines() if "difficult to answer" in line][0])
+>>> from trustsurvey.questionnaire import loads_questionnaire
+>>> q = loads_questionnaire('''
+... name: t
+... scales:
+...   trust5:
+...     codes: {1: Не довіряю, 5: Довіряю}
+...     missing:
+...       8: {uk: Важко відповісти, en: difficult to answer, kind: dont_know}
+...       9: {uk: Відмова, en: refused, kind: refused}
+... items:
+...   - {name: q7_trust, type: likert, scale: trust5, text: {en: Trust in the police}}
+... ''')
+>>> print(render_codebook(q, "en"))
+t  (t 1)
+<BLANKLINE>
+== Items ==
+q7_trust [likert, scale trust5]
+    Trust in the police
+      1 = Не довіряю
+      5 = Довіряю
     missing: 8 = difficult to answer [dont_know]; 9 = refused [refused]
 """
 

@@ -27,8 +27,8 @@ formats, mr_sets``).
 
 >>> from trustsurvey.io import read_survey
 >>> meta = read_survey("tests/fixtures/trust/trust_two_waves.sav").meta  # doctest: +SKIP
->>> from_spss_metadata(meta).item("trust_police").type                   # doctest: +SKIP
-'likert'
+>>> from_spss_metadata(meta).name                                       # doctest: +SKIP
+'trust_two_waves'
 """
 
 from __future__ import annotations

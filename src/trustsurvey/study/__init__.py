@@ -1,5 +1,6 @@
-"""Study folders: ``study.yaml`` naming a questionnaire, data files per wave, the sampling
-design, pilot and control communities, population margins, focus groups and publishing rules.
+"""Study settings: ``study.yaml`` naming a questionnaire, data files per wave, the sampling
+design, pilot and control communities, population margins, focus groups and publishing rules
+(the pipeline that runs a study is :mod:`trustsurvey.run`; this package never imports it).
 
 The format (paths are relative to the study folder; ``trustsurvey example DIR`` writes a
 complete one)::
@@ -84,18 +85,4 @@ __all__ = [
     "ValidationSettings",
     "Wave",
     "load_study",
-    "read_study_data",
-    "run_study",
 ]
-
-
-def __getattr__(name: str):  # lazy: the pipeline pulls in the statistics stack
-    if name == "run_study":
-        from trustsurvey.study.pipeline import run_study
-
-        return run_study
-    if name == "read_study_data":
-        from trustsurvey.study.data import read_study_data
-
-        return read_study_data
-    raise AttributeError(name)

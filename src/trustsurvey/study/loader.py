@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._settings import setting_problem, settings_from
 from trustsurvey.errors import StudyError
 from trustsurvey.study._yaml import load_yaml_with_lines
 from trustsurvey.study.instruments import resolve_questionnaire
@@ -130,9 +131,11 @@ class _Loader:
             validation=self.validation(data.get("validation") or {}),
             publish=self.publish(data.get("publish") or {}),
             raw=data,
+            lines=self.lines,
         )
         if check_columns:
             self.check_columns(study)
+            _ = study.plan  # checks analysis: against the questionnaire
         return study
 
     def waves(self, raw: list[dict[str, Any]]) -> list[Wave]:
@@ -311,12 +314,21 @@ class _Loader:
             end=end,
         )
 
+    def settings(self, cls: type, section: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """The values ``raw`` gives for the settings of ``cls`` (``section:`` of study.yaml),
+        each checked against the rule its field declares."""
+        values = settings_from(cls, raw)
+        for name, value in values.items():
+            hint = setting_problem(cls, name, value)
+            if hint is not None:
+                raise self.fail(f"{section}.{name}", f"{value!r} is not allowed", f"use {hint}")
+        return values
+
     def validation(self, raw: dict[str, Any]) -> ValidationSettings:
         from trustsurvey.validation.checks import CHECKS
 
-        default = ValidationSettings()
-        exclude = tuple(raw.get("exclude", default.exclude))
-        for i, name in enumerate(exclude):
+        values = self.settings(ValidationSettings, "validation", raw)
+        for i, name in enumerate(values.get("exclude", ())):
             if name not in CHECKS and name != "hard_error":
                 import difflib
 
@@ -327,54 +339,16 @@ class _Loader:
                     f"unknown check '{name}'",
                     hint + "known checks: hard_error, " + ", ".join(CHECKS),
                 )
-        fraction = float(raw.get("speeder_fraction", default.speeder_fraction))
-        if not 0 < fraction < 1:
-            raise self.fail(
-                "validation.speeder_fraction", f"{fraction} is not between 0 and 1", "e.g. 0.33"
-            )
-        return ValidationSettings(
-            exclude=exclude,
-            speeder_fraction=fraction,
-            straightline_min_items=raw.get(
-                "straightline_min_items", default.straightline_min_items
-            ),
-            interviewer_z=float(raw.get("interviewer_z", default.interviewer_z)),
-            interviewer_min_interviews=raw.get(
-                "interviewer_min_interviews", default.interviewer_min_interviews
-            ),
-        )
+        return ValidationSettings(**values)
 
     def publish(self, raw: dict[str, Any]) -> PublishSpec:
-        default = PublishSpec()
-        max_cv = float(raw.get("max_cv", default.max_cv))
-        if max_cv <= 0:
-            raise self.fail("publish.max_cv", "must be positive", "e.g. 0.3")
-        min_cell = raw.get("min_cell", default.min_cell)
-        if min_cell < 1:
-            raise self.fail("publish.min_cell", "must be at least 1", "e.g. 30")
-        min_records = raw.get("min_records", default.min_records)
-        if min_records < 1:
-            raise self.fail("publish.min_records", "must be at least 1", "e.g. 10")
-        interval = float(raw.get("protection_interval", default.protection_interval))
-        if interval < 0:
-            raise self.fail("publish.protection_interval", "must not be negative", "e.g. 10")
-        share = float(raw.get("protection_share", default.protection_share))
-        if not 0 <= share < 1:
-            raise self.fail("publish.protection_share", "must be in [0, 1)", "e.g. 0.05")
-        previous = raw.get("previous_bundle")
+        values = self.settings(PublishSpec, "publish", raw)
+        previous = values.get("previous_bundle")
         if previous is not None:
-            previous = self.existing(
+            values["previous_bundle"] = self.existing(
                 str(Path(previous) / "manifest.json"), "publish.previous_bundle"
             ).parent
-        return PublishSpec(
-            previous_bundle=previous,
-            min_cell=min_cell,
-            max_cv=max_cv,
-            min_records=min_records,
-            protection_interval=interval,
-            protection_share=share,
-            languages=tuple(raw.get("languages", default.languages)),
-        )
+        return PublishSpec(**values)
 
     def check_columns(self, study: Study) -> None:
         q = study.questionnaire

@@ -10,8 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from trustsurvey._settings import setting
+from trustsurvey.publish.policy import PublishSettings
+
 if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.questionnaire import Questionnaire
+    from trustsurvey.study.plan import AnalysisPlan
 
 
 @dataclass(frozen=True)
@@ -167,13 +171,25 @@ class ProgrammeSpec:
 
 @dataclass(frozen=True)
 class ValidationSettings:
-    """Thresholds of the data-quality checks and which checks exclude respondents in clean."""
+    """Thresholds of the data-quality checks and which checks exclude respondents in clean
+    (``validation:`` in ``study.yaml``; the checker and the loader read these fields)."""
 
-    exclude: tuple[str, ...] = ("duplicate", "hard_error")
-    speeder_fraction: float = 1 / 3
-    straightline_min_items: int = 5
-    interviewer_z: float = 3.29
-    interviewer_min_interviews: int = 20
+    exclude: tuple[str, ...] = setting(
+        ("duplicate", "hard_error"),
+        "list",
+        "checks whose respondents clean removes",
+        elements="str",
+    )
+    speeder_fraction: float = setting(
+        1 / 3,
+        "number",
+        "speeder if duration < fraction x median",
+        rule=lambda v: 0 < v < 1,
+        hint="a number between 0 and 1, e.g. 0.33",
+    )
+    straightline_min_items: int = setting(5, "int", "grid answers needed to judge")
+    interviewer_z: float = setting(3.29, "number", "z above which an interviewer is flagged")
+    interviewer_min_interviews: int = setting(20, "int", "interviews needed to judge")
 
 
 @dataclass(frozen=True)
@@ -186,17 +202,9 @@ class WeightingSpec:
     fixed_weights: bool = False
 
 
-@dataclass(frozen=True)
-class PublishSpec:
-    """Disclosure and language settings of published outputs."""
-
-    min_cell: int = 30
-    max_cv: float = 0.3
-    min_records: int = 10
-    protection_interval: float = 10.0
-    protection_share: float = 0.05
-    previous_bundle: Path | None = None
-    languages: tuple[str, ...] = ("uk", "en")
+#: disclosure and language settings of published outputs (``publish:``), declared once in
+#: :mod:`trustsurvey.publish.policy`
+PublishSpec = PublishSettings
 
 
 @dataclass
@@ -219,6 +227,8 @@ class Study:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     publish: PublishSpec = field(default_factory=PublishSpec)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: line of each key path of study.yaml, for errors found after loading
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
     def questionnaire(self) -> Questionnaire:
@@ -226,6 +236,14 @@ class Study:
         from trustsurvey.questionnaire import load_questionnaire
 
         return load_questionnaire(self.questionnaire_path)
+
+    @cached_property
+    def plan(self) -> AnalysisPlan:
+        """The analysis plan: ``analysis:`` with the questionnaire's defaults
+        (:func:`trustsurvey.study.plan.resolve_plan`)."""
+        from trustsurvey.study.plan import resolve_plan
+
+        return resolve_plan(self)
 
     @property
     def out_dir(self) -> Path:

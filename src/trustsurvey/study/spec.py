@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trustsurvey._settings import default_of, setting_fields
 from trustsurvey.errors import StudyError
+from trustsurvey.publish.policy import PublishSettings
+from trustsurvey.study.model import ValidationSettings
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,21 @@ class Key:
 
 
 TEXT_DOC = "text: a string, or a mapping of language code to text (uk, en)"
+
+
+def keys_of(cls: type) -> dict[str, Key]:
+    """The study.yaml keys of a settings dataclass (its :func:`~trustsurvey._settings.setting`
+    fields: kind, documentation with the default, choices, list elements)."""
+    out = {}
+    for f in setting_fields(cls):
+        meta = f.metadata
+        default = default_of(f)
+        doc = meta["doc"] + (f" (default {default!r})" if default is not None else "")
+        out[f.name] = Key(
+            meta["kind"], False, doc, choices=meta["choices"], elements=meta["elements"]
+        )
+    return out
+
 
 WAVE = {
     "code": Key("int", True, "wave code as stored in the data's wave column"),
@@ -141,35 +159,21 @@ STUDY_SPEC: dict[str, Key] = {
         },
     ),
     "validation": Key(
-        "mapping",
-        False,
-        "validation and cleaning settings",
-        children={
-            "exclude": Key("list", False, "checks whose respondents clean removes", elements="str"),
-            "speeder_fraction": Key("number", False, "speeder if duration < fraction x median"),
-            "straightline_min_items": Key("int", False, "grid answers needed to judge"),
-            "interviewer_z": Key("number", False, "z above which an interviewer is flagged"),
-            "interviewer_min_interviews": Key("int", False, "interviews needed to judge"),
-        },
+        "mapping", False, "validation and cleaning settings", children=keys_of(ValidationSettings)
     ),
-    "publish": Key(
+    "publish": Key("mapping", False, "what to publish", children=keys_of(PublishSettings)),
+    "analysis": Key(
         "mapping",
         False,
-        "what to publish",
+        "the analysis plan (each key optional; defaults from the questionnaire's roles)",
         children={
-            "min_cell": Key("int", False, "smallest unweighted cell shown"),
-            "max_cv": Key("number", False, "largest coefficient of variation shown"),
-            "min_records": Key("int", False, "smallest count of appeals (records) shown"),
-            "previous_bundle": Key(
-                "str", False, "folder of the last released bundle this run updates"
+            "outcomes": Key("list", False, "items or indices, in reading order", elements="str"),
+            "subgroups": Key("list", False, "breakdowns published by group", elements="str"),
+            "adjust": Key("list", False, "covariates of the adjusted DiD", elements="str"),
+            "distributions": Key("list", False, "items published as answer shares", elements="str"),
+            "multiple": Key(
+                "list", False, "multiple-choice items: shares per option", elements="str"
             ),
-            "protection_interval": Key(
-                "number", False, "narrowest interval, in respondents, left for a hidden count"
-            ),
-            "protection_share": Key(
-                "number", False, "narrowest interval, on the 0-1 scale, left for a hidden share"
-            ),
-            "languages": Key("list", False, "languages of the outputs", elements="str"),
         },
     ),
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trustsurvey.study.atomic import write_csv
+from trustsurvey._files import atomic_write_csv as write_csv
 from trustsurvey.study.model import Study
 from trustsurvey.validation.checks import CHECKS
 from trustsurvey.validation.report import ValidationReport

@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from trustsurvey.study.atomic import atomic_path, write_text
+from trustsurvey._files import atomic_path
+from trustsurvey._files import atomic_write_text as write_text
 from trustsurvey.validation.checks import CHECKS
 
 

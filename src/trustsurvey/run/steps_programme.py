@@ -1,13 +1,12 @@
 """Pipeline step ``programme``: validate the programme records and write their tables.
 
-Registered after ``estimates`` when imported (``trustsurvey.study.pipeline`` imports it). A
-study without a ``programme:`` section skips it. Writes under ``STUDY/out/programme/``: the
-validation report, the excluded rows, tidy aggregate tables with unweighted counts, and plotly
-figures (see :func:`trustsurvey.programme.write_programme_report`). The dose-response uses the
-analysis dataset of the ``indices`` step (cleaned survey data) with the pipeline's final
-weights; a community with fewer than ``publish.min_cell`` respondents in a wave is flagged
-``small_cell`` and left out of its meta-regression (the publish step blanks its change).
-"""
+Runs after ``estimates``. A study without a ``programme:`` section skips it. Writes under
+``STUDY/out/programme/``: the validation report, the excluded rows, tidy aggregate tables with
+unweighted counts, and plotly figures (see
+:func:`trustsurvey.programme.write_programme_report`). The dose-response uses the analysis
+dataset of the ``indices`` step (cleaned survey data) with the pipeline's final weights; a
+community with fewer than ``publish.min_cell`` respondents in a wave is flagged ``small_cell``
+and left out of its meta-regression (the publish step blanks its change)."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustsurvey.study.pipeline import RunContext, Step, add_step
+from trustsurvey.run.context import RunContext
 
 
 def _with_final_weights(ctx: RunContext, survey: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
@@ -29,11 +28,17 @@ def _with_final_weights(ctx: RunContext, survey: pd.DataFrame) -> tuple[pd.DataF
     import dataclasses
 
     name = "_pipeline_weight"
+    assert ctx.design is not None
     weights = ctx.design.weights.reindex(survey.index)
     study = copy.copy(ctx.study)
     study.design = dataclasses.replace(ctx.study.design, weights=name)
     ctx.echo("      dose-response: the pipeline's weights as a column (SEs treat them as fixed)")
     return survey.assign(**{name: weights.to_numpy(float)}), study
+
+
+def study_outcomes(study: Any, frame: pd.DataFrame) -> list[str]:
+    """The plan's outcomes in ``frame``; the dose-response uses the first."""
+    return study.plan.present("outcomes", frame.columns)
 
 
 def run_programme(ctx: RunContext) -> None:
@@ -47,7 +52,7 @@ def run_programme(ctx: RunContext) -> None:
     for line in validation.report.summary().splitlines():
         ctx.echo(f"      {line}")
     survey = ctx.analysis
-    if survey is not None and "trust_police" not in survey.columns:
+    if survey is not None and not study_outcomes(ctx.study, survey):
         survey = None
     study = ctx.study
     if survey is not None and ctx.design is not None:
@@ -69,9 +74,3 @@ def run_programme(ctx: RunContext) -> None:
             )
         )
     ctx.echo(f"      {len(validation.exclusions)} row(s) excluded; tables and figures in {out}")
-
-
-add_step(
-    Step("programme", "programme activities, hotline, trainings (out/programme/)", run_programme),
-    after="estimates",
-)

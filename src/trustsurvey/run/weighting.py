@@ -158,7 +158,7 @@ def study_frame(study: Any) -> pd.DataFrame:
     """The analysis frame ``trustsurvey run`` weights: waves read, the respondents flagged by
     the study's ``validation.exclude`` checks removed (as the ``clean`` step, nothing
     written; its ``out/clean/exclusions.csv`` lists them), stacked with index scores."""
-    from trustsurvey.study.pipeline import analysis_frame
+    from trustsurvey.run.frame import analysis_frame
     from trustsurvey.validation import clean_study
     from trustsurvey.validation.validate import read_wave
 
@@ -272,7 +272,7 @@ def weight_study(
     other arguments are those of :func:`weight_frame`.
     """
     if frame is None:
-        from trustsurvey.study.pipeline import analysis_frame
+        from trustsurvey.run.frame import analysis_frame
         from trustsurvey.validation.validate import read_wave
 
         _require_margins(study)

@@ -1,11 +1,11 @@
 """Pipeline step ``weight``: weight the analysis frame to the study's population margins.
 
-Registered after ``indices`` (before ``estimates``) when imported (``trustsurvey.study.pipeline``
-imports it). Weights ``ctx.analysis`` (cleaned, stacked waves) with the method of the study's
-``weighting:`` section (default raking; Deville & Särndal 1992) per group of ``margins.by``
-(e.g. wave × raion) through :func:`trustsurvey.weighting.study.weight_frame` — the function
-behind ``trustsurvey weight`` — and writes ``STUDY/out/weighting/`` (weighted data as Parquet
-and SPSS, diagnostics CSV and HTML, R / Stata / SPSS design snippets).
+Runs after ``indices`` (before ``estimates``). Weights ``ctx.analysis`` (cleaned, stacked
+waves) with the method of the study's ``weighting:`` section (default raking; Deville &
+Särndal 1992) per group of ``margins.by`` (e.g. wave × raion) through
+:func:`trustsurvey.run.weighting.weight_frame` — the function behind ``trustsurvey weight`` —
+and writes ``STUDY/out/weighting/`` (weighted data as Parquet and SPSS, diagnostics CSV and
+HTML, R / Stata / SPSS design snippets).
 
 It puts ONE weighted :class:`~trustsurvey.design.SurveyDesign` on ``ctx.design``
 (calibration-adjusted SEs, as R's ``rake`` / ``calibrate`` designs; weights treated as fixed
@@ -15,8 +15,8 @@ step estimates from that object. A study without ``margins:`` skips the weightin
 
 >>> import tempfile
 >>> from trustsurvey.example import generate_example
->>> from trustsurvey.study.pipeline import STEPS, run_study
->>> steps = [s for s in STEPS if s.name in ("read", "validate", "clean", "indices", "weight")]
+>>> from trustsurvey.run.pipeline import run_study, steps_until
+>>> steps = steps_until("weight")
 >>> ctx = run_study(generate_example(tempfile.mkdtemp() + "/s"), steps=steps, echo=print)
 Study ...
 [5/5] weight: ...
@@ -28,7 +28,7 @@ True
 
 from __future__ import annotations
 
-from trustsurvey.study.pipeline import RunContext, Step, add_step, shared_design
+from trustsurvey.run.context import RunContext, shared_design
 
 #: name of the final weight column in the weighted data written under out/weighting/
 WEIGHT_NAME = "weight_final"
@@ -49,7 +49,7 @@ def weights_note(
 
 def run_weighting(ctx: RunContext) -> None:
     """The step: weight ``ctx.analysis``; set ``ctx.design`` and ``ctx.weighting``."""
-    from trustsurvey.weighting.study import weight_frame
+    from trustsurvey.run.weighting import weight_frame
 
     study = ctx.study
     if ctx.analysis is None:
@@ -80,9 +80,3 @@ def run_weighting(ctx: RunContext) -> None:
     )
     ctx.echo(f"      weights: {ctx.weights_note}")
     ctx.echo(f"      weighted data and diagnostics in {result.files['parquet'].parent}")
-
-
-add_step(
-    Step("weight", "weight to the population margins (out/weighting/)", run_weighting),
-    after="indices",
-)

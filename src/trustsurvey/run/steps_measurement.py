@@ -1,7 +1,6 @@
 """Pipeline step ``measurement``: reliability of the indices and the focus-group analysis.
 
-Registered after ``analysis`` when imported (``trustsurvey.study.pipeline`` imports it).
-Writes under ``STUDY/out/analysis/`` beside the analysis step's tables:
+Runs after ``analysis``. Writes under ``STUDY/out/analysis/`` beside the analysis step's tables:
 
 - ``reliability`` — per questionnaire index present in the data, overall and by arm × wave:
   Cronbach's alpha with Feldt's interval (weighted with the run's final weights), omega total
@@ -20,8 +19,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trustsurvey.study.pipeline import RunContext, Step, add_step
-from trustsurvey.study.steps_analysis import write_figure, write_table
+from trustsurvey.run.context import RunContext
+from trustsurvey.run.steps_analysis import write_figure, write_table
 
 #: bootstrap replicates for the intercoder-agreement intervals
 N_BOOT = 500
@@ -109,9 +108,3 @@ def run_measurement(ctx: RunContext) -> None:
     heatmap = theme_heatmap(by_arm, title="Focus-group themes by arm")
     write_figure(out_dir, "fg_themes", heatmap, ctx)
     ctx.echo(f"      focus groups: {len(fg.groups)} groups, {len(fg.segments)} coded segments")
-
-
-add_step(
-    Step("measurement", "index reliability and focus groups (out/analysis/)", run_measurement),
-    after="analysis",
-)
