@@ -98,9 +98,9 @@ def test_pilot_code_from_value_labels(codes, expected) -> None:
 @pytest.mark.parametrize(
     "name, label, what",
     [
-        ("gender", None, "sex"),
-        ("v1", "Стать", "sex"),
-        ("v1", "Пол", "sex"),
+        ("gender", None, "sex or gender"),
+        ("v1", "Стать", "sex or gender"),
+        ("v1", "Пол", "sex or gender"),
         ("age_cat", None, "age group"),
         ("v2", "Вікова група", "age group"),
         ("typ_np", None, "settlement type"),

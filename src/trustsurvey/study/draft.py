@@ -99,7 +99,7 @@ class StudyDraft:
 
     def write(self, *, force: bool = False) -> list[Path]:
         """Write ``questionnaire.yaml`` and ``study.yaml`` into the folder."""
-        from trustsurvey.study.atomic import write_text
+        from trustsurvey._files import atomic_write_text as write_text
 
         targets = [self.folder / QUESTIONNAIRE_FILE, self.folder / "study.yaml"]
         for target in targets:
@@ -290,7 +290,7 @@ def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[
                 "results are broken down by it and the DiD adjusts for it",
             )
             continue
-        for what, patterns in (("education", rules.EDUCATION), ("region", rules.REGION)):
+        for what, patterns in (("education level", rules.EDUCATION), ("area", rules.REGION)):
             why = rules.match_pair(name, label, patterns)
             if why and 2 <= len(item.codes) <= MAX_SUBGROUP_LEVELS:
                 items[name] = _with_roles(item, "grouping")
@@ -678,12 +678,13 @@ def _arms(
 
 
 def _analysis(out: _Yaml, q: Questionnaire, guesses: list[Guess]) -> None:
-    outcomes = [n for n, i in q.items.items() if "outcome" in i.roles]
+    outcomes = [n for n, i in q.items.items() if "outcome" in i.roles and i.type != "multiple"]
+    multiple = [n for n, i in q.items.items() if "outcome" in i.roles and i.type == "multiple"]
     subgroups = [
         n for n, i in q.items.items() if "grouping" in i.roles and "treatment" not in i.roles
     ]
     adjust = [n for n, i in q.items.items() if "covariate" in i.roles]
-    plan = {"outcomes": outcomes, "subgroups": subgroups, "adjust": adjust}
+    plan = {"outcomes": outcomes, "subgroups": subgroups, "adjust": adjust, "multiple": multiple}
     prefix = "" if _analysis_supported() else "# "
     out.add("# The analysis plan: the outcomes in the order readers see them, breakdowns and")
     out.add("# the DiD's covariates (guessed from the roles in questionnaire.yaml).")
@@ -693,12 +694,14 @@ def _analysis(out: _Yaml, q: Questionnaire, guesses: list[Guess]) -> None:
             f"analysis.{key}",
             names,
             {
-                "outcomes": "Likert and multiple-choice questions",
+                "outcomes": "Likert, single-choice and yes/no questions",
+                "multiple": "multiple-choice questions",
                 "subgroups": "demographic and area columns",
                 "adjust": "demographics (sex, age group, settlement type)",
             }[key],
             {
                 "outcomes": "put the main outcome first; drop what is not an outcome",
+                "multiple": "published as the share naming each option",
                 "subgroups": "each has at most 12 levels",
                 "adjust": "covariates of the adjusted DiD",
             }[key],
