@@ -341,3 +341,28 @@ def test_run_right_after_init_on_the_example(drafted) -> None:
     assert (drafted / "out" / "bundle" / "manifest.json").exists()
     did = pd.read_parquet(drafted / "out" / "bundle" / "did.parquet")
     assert "trust_police" in set(did["outcome"])
+
+
+def test_run_right_after_init_on_a_firms_files(tmp_path) -> None:
+    """The renamed shape (own names, Ukrainian labels only, 98/99): init, then run."""
+    folder = generate_example(tmp_path / "firm", seed=5, shape="renamed")
+    init = subprocess.run(
+        [sys.executable, "-m", "trustsurvey", "init", str(folder), "--data", "data/wave1.sav"]
+        + ["--data", "data/wave2.sav"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=folder,
+    )
+    assert init.returncode == 0, init.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "trustsurvey", "run", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    did = pd.read_parquet(folder / "out" / "bundle" / "did.parquet")
+    assert {"q7_trust", "q12_safety"} <= set(did["outcome"])
+    likert = pd.read_parquet(folder / "out" / "bundle" / "likert.parquet")
+    assert (likert.loc[likert["outcome"] == "q7_trust", "dont_know"].dropna() > 0).any()

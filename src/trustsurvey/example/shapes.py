@@ -8,7 +8,8 @@
 ``one-wave``
     A baseline alone (pilot and control communities, no follow-up).
 ``no-arms``
-    Two waves, every community runs the programme from wave 2; no ``arms:`` in study.yaml.
+    Two waves, every community runs the programme from wave 2; no ``arms:`` in study.yaml
+    (and no programme records, whose analysis compares pilot and control communities).
 ``staggered``
     Three waves; the Chuhuiv raion's communities join the programme at wave 2, Zmiiv's and
     Balakliia's at wave 3, Izium's never (``arms.first_treated``); the true effect differs
@@ -45,7 +46,7 @@ def shape_plan(shape: str) -> StudyPlan:
     if shape == "one-wave":
         return StudyPlan(shape, (1,), geo, programme=False)
     if shape == "no-arms":
-        return StudyPlan(shape, (1, 2), geo, arms="none")
+        return StudyPlan(shape, (1, 2), geo, arms="none", programme=False)
     if shape == "staggered":
         first = {c: STAGGER[raion] for c, (raion, _, _) in COMMUNITIES.items()}
         return StudyPlan(
