@@ -123,7 +123,7 @@ class _Loader:
             questionnaire_path=qpath,
             waves=self.waves(data["waves"]),
             design=self.design(data["design"]),
-            arms=self.arms(data.get("arms") or {}),
+            arms=self.arms(data.get("arms") or {}, [w["code"] for w in data["waves"]]),
             margins=self.margins(data.get("margins")),
             weighting=self.weighting(data.get("weighting") or {}),
             focus_groups=self.focus_groups(data.get("focus_groups")),
@@ -181,7 +181,34 @@ class _Loader:
             nest=bool(raw.get("nest", False)),
         )
 
-    def arms(self, raw: dict[str, Any]) -> ArmsSpec:
+    def first_treated(self, raw: dict[str, Any], waves: list[int]) -> dict[Any, int | None]:
+        """``arms.first_treated``: community code -> first treated wave code (None: never)."""
+        out: dict[Any, int | None] = {}
+        if not raw.get("community"):
+            raise self.fail(
+                "arms.first_treated",
+                "needs arms.community, the column holding the community codes",
+                "add 'community: <column>' under arms",
+            )
+        for key, wave in raw["first_treated"].items():
+            path = f"arms.first_treated.{key}"
+            if wave is not None and (isinstance(wave, bool) or wave not in waves):
+                raise self.fail(
+                    path,
+                    f"{wave!r} is not a wave code of the study",
+                    "give the code of the first wave the community runs the programme in "
+                    f"({', '.join(map(str, waves))}), or null for never",
+                )
+            out[_code(key)] = wave
+        if waves and all(w is not None and w == min(waves) for w in out.values()):
+            raise self.fail(
+                "arms.first_treated",
+                "every community is treated from the first wave: there is nothing to compare",
+                "name the communities never or later treated",
+            )
+        return out
+
+    def arms(self, raw: dict[str, Any], waves: list[int]) -> ArmsSpec:
         table, file = None, None
         communities = raw.get("communities")
         if isinstance(communities, str):
@@ -207,11 +234,22 @@ class _Loader:
                     where, f"unknown arm(s) {', '.join(bad)}", "use 'pilot' or 'control' as arm"
                 )
             table = table.assign(community=table["community"].map(_code))
-        if not raw.get("treatment") and table is None and raw:
+        first = self.first_treated(raw, waves) if raw.get("first_treated") else None
+        if (
+            not raw.get("treatment")
+            and table is None
+            and first is None
+            and not raw.get("community")
+            and raw
+        ):
             raise self.fail(
-                "arms", "names neither a treatment column nor a community table", "give one"
+                "arms",
+                "names neither a treatment column, a community table, first treated waves "
+                "nor a community column",
+                "give one",
             )
         return ArmsSpec(
+            first_treated=first,
             treatment=raw.get("treatment"),
             pilot_code=raw.get("pilot_code", 1),
             community=raw.get("community"),
