@@ -119,7 +119,7 @@ def kobo_frame(frame: pd.DataFrame, q: Questionnaire, rng: np.random.Generator) 
 
 def write_kobo_csv(frame: pd.DataFrame, path: Path, q: Questionnaire, seed: int) -> None:
     """Write one wave as a Kobo CSV export (UTF-8, comma-separated), atomically."""
-    from trustsurvey.study.atomic import write_csv
+    from trustsurvey._files import atomic_write_csv as write_csv
 
     table = kobo_frame(frame, q, np.random.default_rng([seed, 31]))
     write_csv(path, table)

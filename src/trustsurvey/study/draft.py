@@ -99,7 +99,7 @@ class StudyDraft:
 
     def write(self, *, force: bool = False) -> list[Path]:
         """Write ``questionnaire.yaml`` and ``study.yaml`` into the folder."""
-        from trustsurvey.study.atomic import write_text
+        from trustsurvey._files import atomic_write_text as write_text
 
         targets = [self.folder / QUESTIONNAIRE_FILE, self.folder / "study.yaml"]
         for target in targets:

@@ -16,6 +16,7 @@ The optional ``weighting:`` section says how ``trustsurvey run`` (step ``weight`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,10 @@ class _Loader:
         )
         if check_columns:
             self.check_columns(study)
+            if study.arms.community is None:
+                study.arms = dataclasses.replace(
+                    study.arms, community=default_community(study.questionnaire)
+                )
             _ = study.plan  # checks analysis: against the questionnaire
         return study
 
@@ -442,6 +447,14 @@ class _Loader:
                     item=column,
                     hint="use the questionnaire's codes: " + ", ".join(map(str, item.codes)),
                 )
+
+
+def default_community(q: Any) -> str | None:
+    """The community column of a study whose ``arms:`` names none: the questionnaire's item
+    with role ``community`` (of several, the first that is not also a ``grouping``)."""
+    names = q.items_with_role("community")
+    plain = [n for n in names if "grouping" not in q.items[n].roles]
+    return (plain or names or [None])[0]
 
 
 def _code(value: Any) -> Any:
