@@ -53,9 +53,9 @@ def study_questionnaire_data(
 
 def write_questionnaire(data: dict[str, Any], path: Any) -> Any:
     """Check ``data`` as a questionnaire, write it as YAML and return the Questionnaire."""
+    from trustsurvey._files import atomic_write_text as write_text
     from trustsurvey.questionnaire.loader import questionnaire_from_data
     from trustsurvey.questionnaire.serialize import dump_yaml
-    from trustsurvey._files import atomic_write_text as write_text
 
     q = questionnaire_from_data(data, file=str(path))
     write_text(path, dump_yaml(q.to_data()))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from trustsurvey.errors import AnalysisError
 from trustsurvey.programme.activities import activity_counts, programme_intensity
 from trustsurvey.programme.hotline import (
     appeal_rates,
@@ -101,9 +102,15 @@ def programme_tables(
         )
         if min_n is None:
             min_n = getattr(getattr(study, "publish", None), "min_cell", None)
-        table, fit = dose_response(change, tables["intensity"], min_n=min_n)
-        tables["dose_response"], tables["dose_response_fit"] = table, fit
-        figs["dose_response"] = figures.dose_figure(table)
+        try:
+            table, fit = dose_response(change, tables["intensity"], min_n=min_n)
+        except AnalysisError as exc:  # e.g. one intensity for all: say why there is none
+            tables["dose_response_note"] = pd.DataFrame(
+                [{"outcome": outcome, "reason": exc.message}]
+            )
+        else:
+            tables["dose_response"], tables["dose_response_fit"] = table, fit
+            figs["dose_response"] = figures.dose_figure(table)
     return tables, figs
 
 

@@ -50,11 +50,9 @@ def respondent_id_column(q: Questionnaire) -> str | None:
 
 
 def dont_know_codes(item: Item) -> list[Any]:
-    """The item's missing codes of kind ``dont_know`` ("difficult to answer", "don't know")."""
-    kinds = getattr(item, "missing_kinds", None)
-    if kinds is not None:
-        return [c for c, k in kinds.items() if k == "dont_know"]
-    return [c for c, t in item.missing.items() if "difficult" in (t.get("en") or "").lower()]
+    """The item's missing codes of kind ``dont_know`` ("difficult to answer", "don't know"),
+    as the questionnaire declares them (never read from label text)."""
+    return [c for c, k in item.missing_kinds.items() if k == "dont_know"]
 
 
 def kept_answers(frame: pd.DataFrame, keep: dict[str, list[Any]]) -> pd.DataFrame:

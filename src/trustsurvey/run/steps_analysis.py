@@ -149,13 +149,20 @@ def run_analysis(ctx: RunContext) -> None:
     plan = study.plan
     outcomes = plan.present("outcomes", frame.columns)
     reason = did_unavailable(frame)
-    if reason is None:
+    staggered = study.arms.first_treated is not None
+    if reason is None and staggered:
+        from trustsurvey.run.steps_staggered import staggered_tables
+
+        ctx.echo("      staggered adoption: group-time DiD (Callaway & Sant'Anna 2021)")
+        staggered_tables(ctx, design, outcomes, out_dir)
+    elif reason is None:
         _contrasts(ctx, design, frame, outcomes, treated, out_dir)
     else:
         ctx.echo(f"      no DiD: {DID_REASONS[reason]['en']}")
+    contrasts = reason is None and not staggered  # 2 x 2 comparisons of pilot and control
     _trends(ctx, design, outcomes, out_dir, by_arm=reason is None)
-    _distributions(ctx, design, frame, treated, out_dir, contrasts=reason is None)
-    _multiple(ctx, design, frame, treated, out_dir, contrasts=reason is None)
+    _distributions(ctx, design, frame, treated, out_dir, contrasts=contrasts)
+    _multiple(ctx, design, frame, treated, out_dir, contrasts=contrasts)
     ctx.echo(f"      tables and figures in {out_dir}")
 
 

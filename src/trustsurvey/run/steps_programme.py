@@ -60,6 +60,9 @@ def run_programme(ctx: RunContext) -> None:
     out = ctx.study.out_dir / "programme"
     paths = write_programme_report(study, out, validation=validation, survey=survey)
     ctx.outputs.update({f"programme_{k}": v for k, v in paths.items()})
+    if "dose_response_note" in paths:
+        note = pd.read_csv(paths["dose_response_note"])
+        ctx.echo(f"      no dose-response: {note['reason'].iloc[0]}")
     if "dose_response" in paths:
         dose = pd.read_csv(paths["dose_response"])
         small = dose.loc[dose["small_cell"].astype(bool), "community"].astype(str).tolist()

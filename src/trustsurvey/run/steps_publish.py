@@ -144,6 +144,11 @@ def analysis_tables(
         tables["did"] = did.rename(columns={"model": "contrast", "p": "p_value"})[
             ["outcome", "contrast", "estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"]
         ]
+    staggered = _read(out / "did_staggered")
+    if staggered is not None and len(staggered):
+        keep = ["outcome", "type", "cohort", "wave", "event_time", "estimate", "se"]
+        keep += ["ci_low", "ci_high", "band_low", "band_high", "df", "n"]
+        tables["did_staggered"] = staggered_table(staggered[[c for c in keep if c in staggered]])
     parts = []
     for name, col in (("multiple", "arm"), ("multiple_by_community", "community")):
         mc = _read(out / name)
@@ -157,6 +162,16 @@ def analysis_tables(
     if parts:
         tables["problems"] = parts
     return tables
+
+
+def staggered_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The bundle's ``did_staggered``: ``cohort`` and ``event_time`` as keys (``"all"`` where
+    an aggregate has none), ``wave`` 0 where a row belongs to no single wave."""
+    out = table.copy()
+    for col in ("cohort", "event_time"):
+        out[col] = out[col].map(lambda v: "all" if pd.isna(v) else _code(v))
+    out["wave"] = pd.to_numeric(out["wave"]).fillna(0).astype(int)
+    return out
 
 
 def focus_group_table(ctx: RunContext) -> pd.DataFrame | None:

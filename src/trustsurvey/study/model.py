@@ -73,9 +73,16 @@ class ArmsSpec:
     community: str | None = None
     communities: pd.DataFrame | None = None
     communities_file: Path | None = None
+    #: staggered adoption: community code -> first treated wave (None: never treated)
+    first_treated: dict[Any, int | None] | None = None
 
     def arm_of(self, frame: pd.DataFrame) -> pd.Series:
-        """``pilot`` / ``control`` per row, from the treatment column or the community table."""
+        """``pilot`` / ``control`` per row, from the treatment column, the community table, or
+        (staggered adoption) whether the community is ever treated."""
+        if self.first_treated is not None and self.community and self.community in frame.columns:
+            ever = {k: ("control" if w is None else "pilot") for k, w in self.first_treated.items()}
+            mapped = frame[self.community].map(lambda k: ever.get(_code_key(k), pd.NA))
+            return mapped.astype("object")
         if self.treatment and self.treatment in frame.columns:
             values = pd.to_numeric(frame[self.treatment], errors="coerce")
             arm = pd.Series(pd.NA, index=frame.index, dtype="object")

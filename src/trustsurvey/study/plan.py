@@ -45,7 +45,7 @@ PLAN_KEYS = ("outcomes", "subgroups", "adjust", "distributions", "multiple")
 #: item types that cannot be an outcome
 _NOT_OUTCOMES = ("text", "identifier", "date", "multiple")
 #: roles of the items that structure the study rather than describe respondents
-_STRUCTURE_ROLES = ("treatment", "community", "wave", "id", "design")
+_STRUCTURE_ROLES = ("treatment", "community", "wave")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _defaults(q: Questionnaire) -> dict[str, tuple[str, ...]]:
         "outcomes": outcomes,
         "subgroups": subgroups,
         "adjust": tuple(n for n in items if has(n, "covariate")),
-        "distributions": tuple(n for n in outcomes if n in items and items[n].type == "likert"),
+        "distributions": (),  # the Likert items among the outcomes: see resolve_plan
         "multiple": tuple(n for n in items if has(n, "outcome") and items[n].type == "multiple"),
     }
 
@@ -121,6 +121,10 @@ def resolve_plan(study: Study) -> AnalysisPlan:
             if names.index(name) != i:
                 raise fail(path, f"'{name}' is listed twice", "list each name once")
         values[key] = names
+    if raw.get("distributions") is None:  # the Likert items among the outcomes used
+        values["distributions"] = tuple(
+            n for n in values["outcomes"] if n in q.items and q.items[n].type == "likert"
+        )
     return AnalysisPlan(**values, declared=frozenset(k for k in PLAN_KEYS if k in raw))
 
 

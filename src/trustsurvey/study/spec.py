@@ -97,6 +97,11 @@ STUDY_SPEC: dict[str, Key] = {
             "communities": Key(
                 "str_or_mapping", False, "community -> arm table: a CSV file or a mapping"
             ),
+            "first_treated": Key(
+                "mapping",
+                False,
+                "staggered adoption: community -> first treated wave code (null: never)",
+            ),
         },
     ),
     "margins": Key(
