@@ -17,6 +17,8 @@ from trustsurvey.study import guess, load_study
 from trustsurvey.study.draft import draft_study
 from trustsurvey.validation import validate_study
 
+CLI = (sys.executable, "-m", "trustsurvey")
+
 # --- the rules ----------------------------------------------------------------------------------
 
 
@@ -347,8 +349,7 @@ def test_run_right_after_init_on_a_firms_files(tmp_path) -> None:
     """The renamed shape (own names, Ukrainian labels only, 98/99): init, then run."""
     folder = generate_example(tmp_path / "firm", seed=5, shape="renamed")
     init = subprocess.run(
-        [sys.executable, "-m", "trustsurvey", "init", str(folder), "--data", "data/wave1.sav"]
-        + ["--data", "data/wave2.sav"],
+        [*CLI, "init", str(folder), "--data", "data/wave1.sav", "--data", "data/wave2.sav"],
         capture_output=True,
         text=True,
         check=False,

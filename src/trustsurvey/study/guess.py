@@ -103,7 +103,10 @@ PILOT_LABEL = _rx(r"пілот|пилот|pilot|treat|втручан|експе�
 CONTROL_LABEL = _rx(r"контрол|control|порівнян|сравнен|comparison")
 #: demographics a study breaks results down by (grouping) and adjusts for (covariate)
 DEMOGRAPHICS: dict[str, tuple[str, str]] = {
-    "sex or gender": (r"^(sex|gender|stat|стать|пол|sex_?code)$", r"^стать\b|^пол\b|^sex\b|^gender\b"),
+    "sex or gender": (
+        r"^(sex|gender|stat|стать|пол|sex_?code)$",
+        r"^стать\b|^пол\b|^sex\b|^gender\b",
+    ),
     "age group": (
         r"^(age_?(cat\w*|gr\w*|band\w*|class\w*)|agegr\w*|vik_?gr\w*|вікова_?група)$",
         r"вікова група|возрастная группа|age group|вікова категорія|age band",
