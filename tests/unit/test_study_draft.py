@@ -367,3 +367,16 @@ def test_run_right_after_init_on_a_firms_files(tmp_path) -> None:
     assert {"q7_trust", "q12_safety"} <= set(did["outcome"])
     likert = pd.read_parquet(folder / "out" / "bundle" / "likert.parquet")
     assert (likert.loc[likert["outcome"] == "q7_trust", "dont_know"].dropna() > 0).any()
+
+
+def test_draft_over_spss_and_kobo_waves_adds_no_export_columns(tmp_path) -> None:
+    """The staggered shape's third wave is a Kobo CSV: its meta columns (_id, _uuid, start …)
+    and group-path headers (survey/trust_police) are not new questions."""
+    folder = generate_example(tmp_path / "stag", seed=2, shape="staggered")
+    files = [folder / "data" / f for f in ("wave1.sav", "wave2.sav", "wave3_kobo.csv")]
+    draft = draft_study(tmp_path / "s", files)
+    names = set(draft.questionnaire.items)
+    assert not names & {"id", "uuid", "start", "end", "today", "submission_time", "index"}
+    assert not [n for n in names if n.startswith(("survey_", "police_views_", "demography_"))]
+    assert [draft.guess(f"waves[{i}].code").value for i in range(3)] == [1, 2, 3]
+    assert draft.guess("waves[2].period").value == "follow-up"

@@ -150,13 +150,34 @@ def _draft_questionnaire(
 
     if form is not None:
         return from_xlsform(form, name=name)
-    q = from_spss_metadata(metas[0], name=name, language=lang)
+    q = _without_export_meta(from_spss_metadata(metas[0], name=name, language=lang), metas[0])
     for meta in metas[1:]:
-        more = from_spss_metadata(meta, name=name, language=lang)
-        extra = {k: v for k, v in more.items.items() if k not in q.items}
+        more = _without_export_meta(from_spss_metadata(meta, name=name, language=lang), meta)
+        stems = set(q.items) | {k.rsplit("_", 1)[0] for k in q.items if "_" in k}
+        extra = {
+            k: v
+            for k, v in more.items.items()
+            if k not in q.items and not any(k.endswith("_" + s) for s in stems)
+        }
         if extra:
             q = replace(q, items={**q.items, **extra}, scales={**more.scales, **q.scales})
     return q
+
+
+def _without_export_meta(q: Questionnaire, meta: Any) -> Questionnaire:
+    """Without the columns a KoboToolbox/ODK export adds (``_id``, ``_uuid``, ``start`` …):
+    they are not questions."""
+    from trustsurvey.io.kobo import KOBO_TIME_COLUMNS
+    from trustsurvey.questionnaire.spss import _clean_name
+
+    if getattr(meta, "format", None) not in ("csv", "xlsx"):
+        return q
+    drop = {
+        _clean_name(c)
+        for c in meta.column_names
+        if str(c).startswith("_") or c in KOBO_TIME_COLUMNS or c in ("deviceid", "instanceID")
+    }
+    return replace(q, items={k: v for k, v in q.items.items() if k not in drop})
 
 
 # --- the questionnaire's guesses ---------------------------------------------------------------
