@@ -409,6 +409,18 @@ such as `police_views/pj_respect`, the multiple-choice question as one column of
 space-separated option names, Kobo's `start`, `end`, `today`, `_id`, `_uuid`,
 `_submission_time` … columns), """
     pilots = int((geo.communities["arm"] == "pilot").sum())
+    treated = sum(w is not None for w in plan.first_treated.values())
+    arms = {
+        "pilot": f"{pilots} pilot, {len(geo.communities) - pilots} control",
+        "none": "no arms: every community runs the programme",
+        "staggered": f"{treated} join the programme at some wave, "
+        f"{len(plan.first_treated) - treated} never",
+    }[plan.arms]
+    sample = (
+        "every community a stratum per wave with 15-200 interviews in clusters of about ten"
+        if plan.national
+        else "per wave and raion (the strata)"
+    )
     records = (
         ", `programme/` (activities, hotline, trainings, population)" if plan.programme else ""
     )
@@ -418,10 +430,10 @@ space-separated option names, Kobo's `start`, `end`, `today`, `_id`, `_uuid`,
 **All data are synthetic.** The same seed gives the same data.
 
 ## Design
-{len(geo.communities)} communities in {len(geo.raions)} raions ({pilots} pilot in the
-example's sense); per wave and raion a stratified two-stage sample (settlements by PPS, then
-households, one adult), design weight `pw`; population margins (sex x age group, settlement
-type) per wave and raion in `margins.csv`.
+{len(geo.communities)} communities in {len(geo.raions)} raions ({arms}); {sample}, a
+stratified two-stage sample (settlements by PPS, then households, one adult), design weight
+`pw`; population margins (sex x age group, settlement type) per wave and raion in
+`margins.csv`.
 
 | wave | file | fieldwork | rows |
 |---|---|---|---|
