@@ -251,6 +251,13 @@ def test_national_plan_is_deterministic() -> None:
     pd.testing.assert_frame_equal(a.geography.communities, b.geography.communities)
     pd.testing.assert_frame_equal(a.geography.settlements, b.geography.settlements)
     assert not a.geography.communities.equals(national_plan(50, 2, seed=2).geography.communities)
+    first, again = build_study(a, seed=1), build_study(b, seed=1)
+    for wave in (1, 2):
+        pd.testing.assert_frame_equal(first.waves[wave], again.waves[wave])
+    for table in ("activities", "hotline", "trainings"):
+        pd.testing.assert_frame_equal(
+            getattr(first.programme, table), getattr(again.programme, table)
+        )
 
 
 def test_national_pilot_effect_is_there() -> None:
