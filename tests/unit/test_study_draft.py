@@ -380,3 +380,47 @@ def test_draft_over_spss_and_kobo_waves_adds_no_export_columns(tmp_path) -> None
     assert not [n for n in names if n.startswith(("survey_", "police_views_", "demography_"))]
     assert [draft.guess(f"waves[{i}].code").value for i in range(3)] == [1, 2, 3]
     assert draft.guess("waves[2].period").value == "follow-up"
+
+
+def test_first_treated_waves_from_a_cohort_column(tmp_path) -> None:
+    """Three waves and a column 'cohort' constant within each community: staggered arms."""
+    files = []
+    for wave in (1, 2, 3):
+        frame = pd.DataFrame(
+            {
+                "id": [wave * 10 + i for i in range(6)],
+                "hvylia": [float(wave)] * 6,
+                "hromada": ["a", "a", "b", "b", "c", "c"],
+                "cohort": [2.0, 2.0, 3.0, 3.0, 0.0, 0.0],
+                "q1": [1.0, 2.0, 3.0, 4.0, 5.0, 1.0],
+            }
+        )
+        path = tmp_path / f"w{wave}.sav"
+        pyreadstat.write_sav(frame, str(path), column_labels={"hvylia": "Хвиля"})
+        files.append(path)
+    draft = draft_study(tmp_path / "s", files)
+    draft.write()
+    data = yaml.safe_load((tmp_path / "s" / "study.yaml").read_text(encoding="utf-8"))
+    assert data["arms"] == {"community": "hromada", "first_treated": {"a": 2, "b": 3, "c": None}}
+    assert "name 'cohort'" in draft.guess("arms.first_treated").source
+    study = load_study(tmp_path / "s")
+    assert study.arms.first_treated == {"a": 2, "b": 3, "c": None}
+
+
+def test_a_cohort_column_that_varies_within_a_community_is_not_taken(tmp_path) -> None:
+    files = []
+    for wave in (1, 2):
+        frame = pd.DataFrame(
+            {
+                "id": [wave * 10 + i for i in range(4)],
+                "wave": [float(wave)] * 4,
+                "hromada": ["a", "a", "b", "b"],
+                "cohort": [2.0, 0.0, 2.0, 2.0],
+            }
+        )
+        path = tmp_path / f"w{wave}.sav"
+        pyreadstat.write_sav(frame, str(path))
+        files.append(path)
+    draft = draft_study(tmp_path / "s", files)
+    with pytest.raises(KeyError):
+        draft.guess("arms.first_treated")

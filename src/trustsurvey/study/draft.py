@@ -606,7 +606,8 @@ def draft_study(
         )
         guesses.append(g)
         out.add(f"  nest: {_q(nest)}", g)
-    _arms(out, guesses, found, target, files)
+    first = _first_treated(q, reads, found, guesses, sorted(used))
+    _arms(out, guesses, found, target, files, first)
     margins = _margins_file(target, files)
     if margins is not None:
         table = pd.read_csv(margins)
@@ -654,12 +655,83 @@ def _nest(reads: Sequence[SurveyData], psu: str | None, strata: str | None) -> b
     return bool((both.groupby(psu)[strata].nunique() > 1).any())
 
 
+def _first_treated(
+    q: Questionnaire,
+    reads: Sequence[SurveyData],
+    found: dict[str, Any],
+    guesses: list[Guess],
+    waves: list[int],
+) -> dict[Any, int | None] | None:
+    """Community -> first treated wave, from a column such as ``cohort`` or
+    ``first_treated`` that is constant within each community (0 or empty: never treated)."""
+    community = found.get("community")
+    if not community or len(waves) < 2:
+        return None
+    for name, item in q.items.items():
+        why = rules.match_pair(name, _label(item), rules.FIRST_TREATED)
+        if why is None or item.type not in ("single", "numeric", "likert"):
+            continue
+        frames = [sd.data[[community, name]] for sd in reads if {community, name} <= set(sd.data)]
+        if not frames:
+            continue
+        both = pd.concat(frames, ignore_index=True)
+        both = both[both[community].notna()]
+        values = pd.to_numeric(both[name], errors="coerce")
+        per = values.groupby(both[community]).agg(["min", "max", "count"])
+        constant = ((per["min"] == per["max"]) | per["count"].eq(0)).all()
+        codes = {float(w) for w in values.dropna().unique()}
+        if not constant or not codes <= {0.0, *map(float, waves)}:
+            continue
+        mapping = {
+            _code_of(c): (None if pd.isna(row["min"]) or row["min"] == 0 else int(row["min"]))
+            for c, row in per.iterrows()
+        }
+        if all(w is None for w in mapping.values()):
+            continue
+        guesses.append(
+            Guess(
+                "arms.first_treated",
+                f"{sum(w is not None for w in mapping.values())} of {len(mapping)} communities",
+                f"{why}, constant within each community",
+                "the first wave each community runs the programme in (null: never)",
+            )
+        )
+        return mapping
+    return None
+
+
+def _code_of(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _arms(
-    out: _Yaml, guesses: list[Guess], found: dict[str, Any], folder: Path, files: Sequence[Path]
+    out: _Yaml,
+    guesses: list[Guess],
+    found: dict[str, Any],
+    folder: Path,
+    files: Sequence[Path],
+    first: dict[Any, int | None] | None = None,
 ) -> None:
     community = found.get("community")
     treatment = found.get("treatment")
     table = _communities_file(folder, files)
+    if first:
+        g = next(x for x in guesses if x.key == "arms.first_treated")
+        out.add("arms:")
+        cg = Guess(
+            "arms.community",
+            community,
+            next(x.source for x in guesses if x.key == f"items.{community}"),
+            "the column naming each respondent's community",
+        )
+        guesses.append(cg)
+        out.add(f"  community: {community}", cg)
+        out.add("  first_treated:", g)
+        for code, wave in first.items():
+            out.add(f"    {_q(code)}: {'null' if wave is None else wave}")
+        return
     if not treatment and table is None:
         out.add("# arms: no pilot/control column or community table found: every community is")
         out.add("# treated alike. If the study has arms, add e.g.:")

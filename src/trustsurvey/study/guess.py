@@ -97,6 +97,14 @@ RULES: dict[str, Rule] = {
         ),
     )
 }
+#: staggered adoption: the first wave a respondent's community runs the programme in
+FIRST_TREATED = (
+    r"^(first_?treat\w*|cohort|adoption_?wave|first_?wave|treat(ment)?_?(wave|start)|"
+    r"start_?wave|g_?name|khvylia_?startu|pochatok_?prohramy)$",
+    r"перш\w* хвил\w* (програм|участ)|хвиля (початку|приєднання|входу)|"
+    r"перв\w* волн\w* (програм|участ)|first (treated )?wave|wave (of )?(adoption|joining)|"
+    r"cohort",
+)
 #: treatment (pilot/control) columns: by name, or by value labels naming the pilot
 TREATMENT_NAME = _rx(r"^(pilot|treat\w*|arm|grupa|group_?type|група|pilot_?community)$")
 PILOT_LABEL = _rx(r"пілот|пилот|pilot|treat|втручан|експеримент|эксперимент|intervention")
