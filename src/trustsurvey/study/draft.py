@@ -678,12 +678,13 @@ def _arms(
 
 
 def _analysis(out: _Yaml, q: Questionnaire, guesses: list[Guess]) -> None:
-    outcomes = [n for n, i in q.items.items() if "outcome" in i.roles]
+    outcomes = [n for n, i in q.items.items() if "outcome" in i.roles and i.type != "multiple"]
+    multiple = [n for n, i in q.items.items() if "outcome" in i.roles and i.type == "multiple"]
     subgroups = [
         n for n, i in q.items.items() if "grouping" in i.roles and "treatment" not in i.roles
     ]
     adjust = [n for n, i in q.items.items() if "covariate" in i.roles]
-    plan = {"outcomes": outcomes, "subgroups": subgroups, "adjust": adjust}
+    plan = {"outcomes": outcomes, "subgroups": subgroups, "adjust": adjust, "multiple": multiple}
     prefix = "" if _analysis_supported() else "# "
     out.add("# The analysis plan: the outcomes in the order readers see them, breakdowns and")
     out.add("# the DiD's covariates (guessed from the roles in questionnaire.yaml).")
@@ -693,14 +694,16 @@ def _analysis(out: _Yaml, q: Questionnaire, guesses: list[Guess]) -> None:
             f"analysis.{key}",
             names,
             {
-                "outcomes": "Likert and multiple-choice questions",
+                "outcomes": "Likert questions",
                 "subgroups": "demographic and area columns",
                 "adjust": "demographics (sex, age group, settlement type)",
+                "multiple": "multiple-choice questions",
             }[key],
             {
                 "outcomes": "put the main outcome first; drop what is not an outcome",
                 "subgroups": "each has at most 12 levels",
                 "adjust": "covariates of the adjusted DiD",
+                "multiple": "published as shares per option",
             }[key],
         )
         guesses.append(g)
