@@ -3,8 +3,9 @@
 Runs after ``estimates``. A study without a ``programme:`` section skips it. Writes under
 ``STUDY/out/programme/``: the validation report, the excluded rows, tidy aggregate tables with
 unweighted counts, and plotly figures (see
-:func:`trustsurvey.programme.write_programme_report`). The dose-response uses the analysis
-dataset of the ``indices`` step (cleaned survey data) with the pipeline's final weights; a
+:func:`trustsurvey.programme.write_programme_report`). The dose-response relates the change in
+the first outcome of the study's analysis plan, from the analysis dataset of the ``indices``
+step (cleaned survey data) with the pipeline's final weights, to programme intensity; a
 community with fewer than ``publish.min_cell`` respondents in a wave is flagged ``small_cell``
 and left out of its meta-regression (the publish step blanks its change)."""
 

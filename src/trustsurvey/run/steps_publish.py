@@ -1,11 +1,14 @@
 """Pipeline step ``publish`` (the last one): the results bundle, the report and workbook.
 
-The last step. Gathers the aggregates of the run — design-based estimates by community, arm,
-wave and subgroup; Likert distributions with "difficult to answer"; the DiD table; local
-problems; focus-group theme matrices; sample sizes; weight diagnostics; the validation
-summary; and the programme-monitoring tables of ``out/programme/`` — and writes
+The last step. Gathers the aggregates of the run, following the study's analysis plan —
+design-based estimates of its outcomes by community, arm, wave and subgroup; answer shares of
+its distributions with "difficult to answer" (codes of kind ``dont_know``); the DiD table (and
+``did_staggered`` for staggered adoption); shares per option of its first multiple-choice
+item (``problems``); focus-group theme matrices; sample sizes; weight diagnostics; the
+validation summary; and the programme-monitoring tables of ``out/programme/`` — and writes
 ``STUDY/out/bundle/`` with :func:`trustsurvey.publish.publish_study_results` under the
-study's ``publish:`` policy, plus ``out/report.html`` and ``out/tables.xlsx``.
+study's ``publish:`` policy, plus ``out/report.html`` and ``out/tables.xlsx``. The manifest
+carries the plan (outcomes and subgroups in reading order, why a study has no DiD).
 
 Only aggregates are built here; the bundle writer's scan refuses anything else, and items the
 questionnaire flags PII or free text are passed to it as banned.

@@ -788,15 +788,15 @@ def _analysis(out: _Yaml, q: Questionnaire, guesses: list[Guess]) -> None:
             names,
             {
                 "outcomes": "Likert, single-choice and yes/no questions",
-                "multiple": "multiple-choice questions",
                 "subgroups": "demographic and area columns",
                 "adjust": "demographics (sex, age group, settlement type)",
+                "multiple": "multiple-choice questions",
             }[key],
             {
                 "outcomes": "put the main outcome first; drop what is not an outcome",
-                "multiple": "published as the share naming each option",
                 "subgroups": "each has at most 12 levels",
                 "adjust": "covariates of the adjusted DiD",
+                "multiple": "published as the share naming each option",
             }[key],
         )
         guesses.append(g)

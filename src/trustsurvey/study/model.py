@@ -108,8 +108,8 @@ def _code_key(value: Any) -> Any:
 class MarginsSpec:
     """Population margins: a tidy table ``[by...], margin, <variables...>, target``.
 
-    ``margin`` names the variables of the margin joined by ``*`` (``sex*agegrp``,
-    ``settlement``); the variable columns hold codes (blank where a margin does not use
+    ``margin`` names the variables of the margin joined by ``*`` (``gender*age_cat``,
+    ``settl_type``); the variable columns hold codes (blank where a margin does not use
     them); ``target`` is a count or share (``kind``).
     """
 

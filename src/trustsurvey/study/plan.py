@@ -8,7 +8,7 @@ questionnaire's defaults for what it leaves out.
       subgroups: [gender, age_cat]                 # breakdowns published as "By group"
       adjust: [gender, age_cat, settl_type]        # covariates of the adjusted DiD
       distributions: [q7_trust, q8_1]              # Likert/single-choice items: answer shares
-      multiple: [problems]                         # multiple-choice items: shares per option
+      multiple: [q20_issues]                       # multiple-choice items: shares per option
 
 Each key is optional. Defaults: ``outcomes`` the items with role ``outcome`` (questionnaire
 order) then every index; ``subgroups`` the items with role ``grouping`` (not those that are
