@@ -237,6 +237,12 @@ def _problem(
     if wave not in data.columns:
         raise _fail(f"wave column {wave!r} is not in the design's data", wave, "name the wave")
     per = data[wave]
+    if not pd.api.types.is_numeric_dtype(per) or pd.api.types.is_bool_dtype(per):
+        raise _fail(
+            f"wave {wave!r} is not numeric",
+            wave,
+            "code waves as numbers (1, 2, 3 or years) and the cohort with the same codes",
+        )
     x = covariate_matrix(data, covariates)
     inside = np.asarray(design.weights, dtype=float) > 0  # zero outside a subset's domain
     used = inside & y.notna().to_numpy() & per.notna().to_numpy() & x.notna().all(axis=1).to_numpy()
