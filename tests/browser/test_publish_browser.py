@@ -281,9 +281,9 @@ def test_example_study_dashboard_shows_its_did_headline(
     from trustsurvey.publish.bundle import read_bundle
 
     bundle = read_bundle(example_bundle)
-    outcomes = sorted(bundle.tables["estimates"]["outcome"].unique())
+    outcomes = list(bundle.tables["estimates"]["outcome"].unique())
     preferred = load_config(study=bundle.study).default_outcome  # dashboards/<study>.yaml
-    first = preferred if preferred in outcomes else outcomes[0]
+    first = preferred if preferred in outcomes else bundle.plan["outcomes"][0]
     row = did[(did["outcome"] == first) & (did["model"] == "unadjusted")].iloc[0]
     assert shown == f"{row['estimate']:+.3f}"  # the example's own DiD, as the run wrote it
     shots = output_dir / "screenshots"
@@ -373,4 +373,41 @@ def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, ou
         e.text.startswith("suppressed")
         for e in browser.find_elements(By.CSS_SELECTOR, "#groups-tbl td em")
     )
+    assert _errors(browser) == []
+
+
+# --- other study shapes: the dashboard opens on the study's own first outcome ---------------
+
+
+@pytest.fixture(scope="module", params=["renamed", "one-wave"])
+def shape_server(request, tmp_path_factory) -> Iterator[tuple[str, object]]:
+    """A study of another shape (``trustsurvey example --shape``) run and served."""
+    from trustsurvey.example import generate_example
+    from trustsurvey.publish.bundle import read_bundle
+    from trustsurvey.run import run_study
+
+    shape = request.param
+    folder = Path(generate_example(tmp_path_factory.mktemp(shape) / "study", shape=shape))
+    ctx = run_study(folder / "ready" if shape == "renamed" else folder, echo=lambda s: None)
+    bundle = read_bundle(ctx.outputs["bundle"])
+    app = create_app(bundle)
+    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}", bundle
+    httpd.shutdown()
+
+
+def test_a_study_s_dashboard_opens_on_its_own_first_outcome(shape_server, browser):
+    base, bundle = shape_server
+    first = bundle.plan["outcomes"][0]
+    label = bundle.label("outcome", first, "en")
+    browser.get_log("browser")
+    _open(browser, base, "/", "en")
+    chosen = _wait(browser, "#overview-outcome").text
+    assert label in chosen  # the study's own first outcome, by its own label
+    WebDriverWait(browser, WAIT).until(lambda d: _figure(d, "overview-graph"))
+    note = bundle.plan.get("did_note")
+    if note:  # one wave: the overview says why there is no DiD
+        assert note["en"] in _wait(browser, "#overview-did").text
     assert _errors(browser) == []

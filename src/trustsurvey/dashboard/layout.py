@@ -139,8 +139,11 @@ def overview_update(
     """Figure, DiD headline, table and download store of the overview."""
     fig, table = views.overview_view(bundle, outcome, groups, lang)
     did = views.did_view(bundle, outcome, lang)
-    if did is None:
-        headline: Any = html.Span(t("overview.did_missing", lang))
+    note = bundle.plan.get("did_note")
+    if did is None and note:  # the study has no DiD, and says why (one wave, no arms)
+        headline: Any = html.Span(str(note.get(lang) or note.get("en") or note.get("uk")))
+    elif did is None:
+        headline = html.Span(t("overview.did_missing", lang))
     elif did["estimate"] is None:
         headline = [html.Span(t("overview.did", lang) + ": "), html.Span(did["status"])]
     else:  # the n may be withheld (it would reveal a suppressed count): say so instead

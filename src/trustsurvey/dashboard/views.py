@@ -90,13 +90,15 @@ def group_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
 
 
 def outcome_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, str]]:
+    """The outcomes of table ``kind`` in the study's order (the analysis plan of the bundle's
+    manifest; outcomes it does not list follow in code order)."""
     df = bundle.tables.get(kind)
     if df is None:
         return []
-    return [
-        {"label": label(bundle, "outcome", o, lang), "value": o}
-        for o in sorted(df["outcome"].unique())
-    ]
+    order = [str(o) for o in bundle.plan.get("outcomes") or []]
+    present = {str(o) for o in df["outcome"].unique()}
+    ordered = [o for o in order if o in present] + sorted(present - set(order))
+    return [{"label": label(bundle, "outcome", o, lang), "value": o} for o in ordered]
 
 
 def wave_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, Any]]:

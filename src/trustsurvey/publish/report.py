@@ -87,6 +87,10 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
                 f"({html.escape(did['outcome'])}): {did['estimate']:+.3f} "
                 f"[{did['ci_low']:+.3f}; {did['ci_high']:+.3f}]</p>"
             )
+        elif b.plan.get("did_note"):  # why the study has no DiD (one wave, no arms)
+            note = b.plan["did_note"]
+            text = note.get(lang) or note.get("en") or note.get("uk") or ""
+            parts.append(f"<p class='note'>{html.escape(str(text))}</p>")
         for heading, fig, table in sections:
             parts.append(f"<h2>{html.escape(heading)}</h2>")
             parts.append(_figure_html(fig, include_js=first))
