@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,11 @@ class _Loader:
             return
         real, home = path.resolve(), self.folder.resolve()
         if not real.is_relative_to(home):
-            link = " (through a symbolic link)" if path.absolute() != real else ""
+            link = (
+                " (through a symbolic link)"
+                if Path(os.path.normpath(path.absolute())) != real
+                else ""
+            )
             raise self.fail(
                 key,
                 f"'{value}' lies outside the study folder{link}: {real}",
