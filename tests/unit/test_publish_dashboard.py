@@ -123,8 +123,8 @@ def test_did_headline_says_when_its_n_is_withheld(bundle):
         _, headline, _, _ = callbacks.overview_update(b, "trust_police", ["arm:pilot"], "en")
         text = "".join(_texts(headline))
         assert "None" not in text
-        expected = "n withheld: it would reveal a suppressed cell" if reason else "n = 1234"
-        assert text.endswith(f"; {expected})"), text
+        expected = "n withheld: it would reveal a suppressed cell" if reason else "n = 1,234"
+        assert text.endswith(f"; {expected})."), text
 
 
 def test_did_headline(bundle):
@@ -138,7 +138,7 @@ def test_download_returns_exactly_the_shown_numbers(bundle):
     _, table = views.communities_view(bundle, "trust_police", 1, "en")
     data = callbacks.shown(table, "communities")
     csv = callbacks.download_payload(data, "csv", "x")
-    assert csv["filename"] == "x.csv"
+    assert csv["filename"] == "x-en.csv"
     got = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig")
     assert got["Estimate"].tolist() == table["Estimate"].tolist()
     n = "Respondents (n)"  # blank where suppressed or withheld

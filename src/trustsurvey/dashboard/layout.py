@@ -13,8 +13,11 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from trustsurvey._text import clean_text
 from trustsurvey.dashboard import views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
+from trustsurvey.dashboard.findings import finding_of, outcome_findings
+from trustsurvey.dashboard.numbers import fmt_cell
 from trustsurvey.dashboard.translations import t
 from trustsurvey.publish.bundle import Bundle
 
@@ -83,7 +86,8 @@ def md_escape(text: object) -> str:
     """``text`` safe inside Markdown: HTML characters as entities, Markdown punctuation
     backslash-escaped, so it always shows as the same text."""
     text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+    return text.replace(":", "&#58;")  # no bare URL becomes a link (GFM autolinks "x://")
 
 
 def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> html.Div:
@@ -101,7 +105,7 @@ def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> h
     for rec in table.itertuples(index=False):
         cells = []
         for col, v in zip(cols, rec, strict=True):
-            text = "" if _missing(v) else md_escape(v)
+            text = "" if _missing(v) else md_escape(clean_text(fmt_cell(v, lang)))
             if col == status_col and text:
                 text = f"*{text}*"
             cells.append(text)
@@ -138,20 +142,46 @@ def overview_update(
 ) -> tuple[dict[str, Any], Any, Any, dict[str, Any]]:
     """Figure, DiD headline, table and download store of the overview."""
     fig, table = views.overview_view(bundle, outcome, groups, lang)
-    did = views.did_view(bundle, outcome, lang)
-    if did is None:
+    found = finding_of(bundle, outcome, lang)
+    if found is None:
         headline: Any = html.Span(t("overview.did_missing", lang))
-    elif did["estimate"] is None:
-        headline = [html.Span(t("overview.did", lang) + ": "), html.Span(did["status"])]
-    else:  # the n may be withheld (it would reveal a suppressed count): say so instead
-        n = f"n = {did['n']}" if did["n"] is not None else did["status"]
-        ci = f"{t('overview.ci', lang)}: {did['ci_low']:+.3f} … {did['ci_high']:+.3f}"
-        headline = [
-            html.Span(t("overview.did", lang) + ": "),
-            html.Strong(f"{did['estimate']:+.3f}", id="did-estimate"),
-            html.Span(f" ({ci}; {n})" if n else f" ({ci})"),
-        ]
+    else:  # the n may be withheld (it would reveal a suppressed count): the sentence says so
+        headline = finding_block(found, lang, "did-estimate")
     return fig, headline, html_table(table, lang, "overview-tbl"), shown(table, "overview")
+
+
+def finding_block(found: dict[str, Any], lang: str, cid: str | None = None) -> Any:
+    """One finding: a badge saying in words whether it is significant (not colour alone: a
+    filled or hollow mark and the word), then the sentence."""
+    sig = bool(found["significant"])
+    props = {"id": cid} if cid else {}
+    return html.P(
+        [
+            html.Span(
+                ("● " if sig else "○ ") + t("finding.sig" if sig else "finding.not_sig", lang),
+                className="ts-badge",
+            ),
+            html.Span(" " + found["sentence"], **props),
+        ],
+        className="ts-finding " + ("ts-sig" if sig else "ts-ns"),
+    )
+
+
+def findings_list(bundle: Bundle, lang: str) -> list[Any]:
+    """Every outcome's headline finding, in the outcome order, and what "significant" means."""
+    found = outcome_findings(bundle, lang)
+    if not found:
+        return []
+    return [
+        html.Section(
+            [
+                html.H2(t("findings.title", lang)),
+                html.Div([finding_block(f, lang) for f in found], className="ts-findings"),
+                _note("findings.note", lang),
+            ],
+            id="findings",
+        )
+    ]
 
 
 def simple_update(
@@ -328,6 +358,7 @@ def overview_page(bundle: Bundle, config: DashboardConfig, lang: str) -> list[An
     outcome = _first(outcomes, config.default_outcome)
     fig, headline, table, data = overview_update(bundle, outcome, chosen, lang)
     return [
+        *findings_list(bundle, lang),
         html.H2(t("overview.title", lang)),
         _controls(
             lang,

@@ -222,6 +222,55 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "label.not_found": {"uk": "Сторінку не знайдено.", "en": "Page not found."},
     "label.created": {"uk": "Створено", "en": "Created"},
+    # --- findings in words: the sentence templates of the headline of each outcome ---
+    "findings.title": {"uk": "Головні висновки", "en": "Key findings"},
+    "finding.up": {
+        "uk": "У пілотних громадах показник «{outcome}» зріс більше, ніж у контрольних: "
+        "на {size} ({ci}{p}).",
+        "en": "In pilot communities, “{outcome}” rose more than in control communities: "
+        "by {size} ({ci}{p}).",
+    },
+    "finding.down": {
+        "uk": "У пілотних громадах показник «{outcome}» зріс менше, ніж у контрольних: "
+        "на {size} ({ci}{p}).",
+        "en": "In pilot communities, “{outcome}” rose less than in control communities: "
+        "by {size} ({ci}{p}).",
+    },
+    "finding.ns": {
+        "uk": "Різниця між пілотними та контрольними громадами за показником «{outcome}» "
+        "статистично не підтверджена: {size} ({ci}{p}).",
+        "en": "A difference between pilot and control communities in “{outcome}” is not "
+        "statistically confirmed: {size} ({ci}{p}).",
+    },
+    "finding.suppressed": {
+        "uk": "Результат за показником «{outcome}» не опубліковано: {status}.",
+        "en": "The result for “{outcome}” is not published: {status}.",
+    },
+    "finding.sig": {"uk": "Статистично значуще", "en": "Statistically significant"},
+    "finding.not_sig": {"uk": "Не підтверджено", "en": "Not confirmed"},
+    "unit.points": {
+        "uk": "{x} бала за шкалою {lo}–{hi}",
+        "en": "{x} points on the {lo}–{hi} scale",
+    },
+    "unit.points_plain": {"uk": "{x} бала", "en": "{x} points"},
+    "unit.pp": {"uk": "{x} відсоткового пункту", "en": "{x} percentage points"},
+    "unit.ci": {"uk": "95% ДІ: від {lo} до {hi}", "en": "95% CI {lo} to {hi}"},
+    "unit.p_holm": {
+        "uk": "; p з поправкою Голма на {k} показників {p}",
+        "en": "; Holm-adjusted p over {k} outcomes {p}",
+    },
+    "axis.score": {"uk": "Середній бал ({lo}–{hi})", "en": "Mean score ({lo}–{hi})"},
+    "axis.percent": {"uk": "Частка, %", "en": "Share, %"},
+    "axis.value": {"uk": "Середнє значення", "en": "Mean value"},
+    "findings.note": {
+        "uk": "«Статистично значуще»: 95% довірчий інтервал не включає нуль, а p-значення з "
+        "поправкою Голма на кількість перевірених показників менше 0,05. Різниця різниць: "
+        "зміна в пілотних громадах мінус зміна в контрольних між першою та останньою хвилями.",
+        "en": "“Statistically significant”: the 95% confidence interval excludes zero and the "
+        "p-value, Holm-adjusted for the number of outcomes tested, is below 0.05. "
+        "Difference-in-differences: the change in pilot communities minus the change in "
+        "control communities between the first and the last wave.",
+    },
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._text import clean_text
 from trustsurvey.dashboard.translations import t
 from trustsurvey.publish.bundle import Bundle
 from trustsurvey.publish.schema import ALL
@@ -35,10 +36,88 @@ GRAPH_HEIGHT = 440
 
 
 def label(bundle: Bundle, kind: str, key: Any, lang: str, outcome: str | None = None) -> str:
-    """The label of a code in ``lang``; ``ALL`` reads "All communities" / "All"."""
+    """The label of a code in ``lang``, cleaned and length-capped (:func:`clean_text`);
+    ``ALL`` reads "All communities" / "All". A ``level`` is looked up among the value labels
+    of its own variable (``outcome`` = the subgroup variable); a ``subgroup`` variable
+    without a label of its own takes its question's label."""
     if key == ALL:
         return t("label.all_communities" if kind == "community" else "label.all", lang)
-    return bundle.label(kind, key, lang, outcome=outcome)
+    if kind == "level" and outcome is not None:
+        text = _level_label(bundle, outcome, key, lang)
+    else:
+        text = bundle.label(kind, key, lang, outcome=outcome)
+        if kind == "subgroup" and text == str(key):
+            text = bundle.label("outcome", key, lang)
+    return str(clean_text(text))
+
+
+def _entry(entry: Any, lang: str) -> str | None:
+    if isinstance(entry, Mapping) and {"uk", "en"} & set(entry):
+        return str(entry.get(lang) or entry.get("uk") or entry.get("en"))
+    return None
+
+
+def _level_label(bundle: Bundle, variable: str, code: Any, lang: str) -> str:
+    """The label of ``code`` of breakdown ``variable``: its own value labels (per-variable
+    ``level``, then its ``category`` labels), else a bundle's flat ``level`` map."""
+    labels = bundle.labels
+    levels = labels.get("level", {})
+    for table in (levels.get(variable), labels.get("category", {}).get(variable), levels):
+        if isinstance(table, Mapping) and _entry(table, lang) is None:
+            found = _entry(table.get(str(code)), lang)
+            if found:
+                return found
+    return str(code)
+
+
+def scale_of(bundle: Bundle, outcome: str | None) -> dict[str, Any] | None:
+    """``{"min", "max", "binary"}`` of an outcome from the bundle's ``labels.scale`` (or,
+    for a bundle without it, a yes/no outcome recognised by its 0/1 value labels)."""
+    if not outcome:
+        return None
+    scale = (bundle.labels.get("scale") or {}).get(outcome)
+    if isinstance(scale, Mapping):
+        return dict(scale)
+    cats = (bundle.labels.get("category") or {}).get(outcome) or {}
+    if set(cats) == {"0", "1"}:
+        return {"min": 0.0, "max": 1.0, "binary": True}
+    return None
+
+
+def ordered_outcomes(bundle: Bundle, kind: str = "estimates") -> list[str]:
+    """The outcomes of table ``kind``: in the study's analysis plan order (the manifest's
+    ``analysis.outcomes``) when there is one, else in the table's order."""
+    df = bundle.tables.get(kind)
+    if df is None or "outcome" not in df:
+        return []
+    present = list(dict.fromkeys(str(o) for o in df["outcome"]))
+    plan = bundle.manifest.get("analysis") or {}
+    planned = plan.get("outcomes") if isinstance(plan, Mapping) else None
+    names = [o.get("name") if isinstance(o, Mapping) else o for o in planned or []]
+    first = [str(o) for o in names if str(o) in present]
+    return list(dict.fromkeys(first + present))
+
+
+def scaled(bundle: Bundle, outcome: str | None, part: pd.DataFrame) -> pd.DataFrame:
+    """``part`` with estimate and CI in percent for a yes/no outcome (unchanged otherwise)."""
+    scale = scale_of(bundle, outcome)
+    if not (scale and scale.get("binary")) or part.empty:
+        return part
+    cols = [c for c in ("estimate", "ci_low", "ci_high") if c in part.columns]
+    return part.assign(**{c: part[c] * 100.0 for c in cols})
+
+
+def value_axis(bundle: Bundle, outcome: str | None, lang: str) -> dict[str, Any]:
+    """The y axis of an outcome: from the scale's minimum to its maximum (0–100 % for a
+    yes/no outcome), titled with the unit (the question itself is in the controls)."""
+    scale = scale_of(bundle, outcome)
+    if scale and scale.get("binary"):
+        return {"title": {"text": esc(t("axis.percent", lang))}, "range": [0, 100]}
+    if scale and scale.get("min") is not None and scale.get("max") is not None:
+        lo, hi = float(scale["min"]), float(scale["max"])
+        title = t("axis.score", lang, lo=f"{lo:g}", hi=f"{hi:g}")
+        return {"title": {"text": esc(title)}, "range": [lo, hi]}
+    return {"title": {"text": esc(t("axis.value", lang))}, "rangemode": "tozero"}
 
 
 def wave_label(bundle: Bundle, code: int, lang: str) -> str:
@@ -90,12 +169,9 @@ def group_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
 
 
 def outcome_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, str]]:
-    df = bundle.tables.get(kind)
-    if df is None:
-        return []
     return [
         {"label": label(bundle, "outcome", o, lang), "value": o}
-        for o in sorted(df["outcome"].unique())
+        for o in ordered_outcomes(bundle, kind)
     ]
 
 
@@ -274,6 +350,7 @@ def overview_view(
         sel = _part(bundle, "estimates", ("outcome", "subgroup", "_choice"), (outcome, ALL, choice))
         if sel.empty:
             continue
+        sel = scaled(bundle, outcome, sel)
         name = _group_label(bundle, choice, lang)
         arm = choice.partition(":")[2] if choice.startswith("arm:") else ALL
         colour = ARM_COLOURS.get(arm, PALETTE[i % len(PALETTE)])
@@ -305,7 +382,10 @@ def overview_view(
                     **estimate_cells(r, bundle, lang),
                 }
             )
-    fig = {"data": traces, "layout": axis_layout(label(bundle, "outcome", outcome, lang))}
+    fig = {
+        "data": traces,
+        "layout": _layout(xaxis={"type": "category"}, yaxis=value_axis(bundle, outcome, lang)),
+    }
     return fig, _frame(rows, lang)
 
 
@@ -387,7 +467,7 @@ def communities_view(
     if est is None or not outcome or wave is None:
         return _empty_figure(lang), pd.DataFrame()
     sel = _part(bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, ALL, int(wave)))
-    sel = sel[sel["community"] != ALL]
+    sel = scaled(bundle, outcome, sel[sel["community"] != ALL])
     traces, rows = [], []
     for arm, part in sel.groupby("arm", sort=True):
         names = [label(bundle, "community", c, lang) for c in part["community"]]
@@ -403,8 +483,9 @@ def communities_view(
             )
     fig = {
         "data": traces,
-        "layout": axis_layout(
-            label(bundle, "outcome", outcome, lang),
+        "layout": _layout(
+            xaxis={"type": "category"},
+            yaxis=value_axis(bundle, outcome, lang),
             # long community names under the bars: the legend goes above the plot
             legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         ),
@@ -452,6 +533,7 @@ def groups_view(
     sel = _part(
         bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, subgroup, int(wave))
     )
+    sel = scaled(bundle, outcome, sel)
     if group == "arms":
         sel = sel[sel["community"] == ALL]
         parts = [(a, sel[sel["arm"] == a]) for a in [ALL, *sorted(set(sel["arm"]) - {ALL})]]
@@ -469,7 +551,7 @@ def groups_view(
     for name, arm, part in named:
         if part.empty:
             continue
-        levels = [label(bundle, "level", v, lang) for v in part["level"]]
+        levels = [label(bundle, "level", v, lang, outcome=subgroup) for v in part["level"]]
         traces.append(estimate_bars(name, levels, part, ARM_COLOURS.get(arm, PALETTE[2])))
         for r, lv in zip(part.to_dict("records"), levels, strict=True):
             rows.append(
@@ -482,8 +564,8 @@ def groups_view(
             )
     fig = {
         "data": traces,
-        "layout": axis_layout(
-            label(bundle, "outcome", outcome, lang),
+        "layout": _layout(
+            yaxis=value_axis(bundle, outcome, lang),
             barmode="group",
             xaxis={
                 "type": "category",

@@ -40,6 +40,7 @@ nav a{margin-right:1rem} .note{color:#555;font-size:.85rem}
 def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``tables.xlsx`` into ``out_dir``; return their paths."""
     from trustsurvey.dashboard import views
+    from trustsurvey.dashboard.findings import outcome_findings
     from trustsurvey.dashboard.translations import t
 
     b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
@@ -80,13 +81,15 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
         if "focus_groups" in b.tables:
             fig, table = views.focus_view(b, "all", lang)
             sections.append((t("focus.title", lang), fig, table))
-        did = views.did_view(b, outcomes[0] if outcomes else None, lang)
-        if did and did["estimate"] is not None:
-            parts.append(
-                f"<p><strong>{html.escape(t('overview.did', lang))}</strong> "
-                f"({html.escape(did['outcome'])}): {did['estimate']:+.3f} "
-                f"[{did['ci_low']:+.3f}; {did['ci_high']:+.3f}]</p>"
-            )
+        found = outcome_findings(b, lang)
+        if found:
+            parts.append(f"<h2>{html.escape(t('findings.title', lang))}</h2><ul>")
+            for f in found:
+                mark = t("finding.sig" if f["significant"] else "finding.not_sig", lang)
+                parts.append(
+                    f"<li><strong>{html.escape(mark)}.</strong> {html.escape(f['sentence'])}</li>"
+                )
+            parts.append(f"</ul><p class='note'>{html.escape(t('findings.note', lang))}</p>")
         for heading, fig, table in sections:
             parts.append(f"<h2>{html.escape(heading)}</h2>")
             parts.append(_figure_html(fig, include_js=first))
@@ -130,11 +133,21 @@ def workbook_tables(b: Bundle) -> dict[str, pd.DataFrame]:
         for col in LABELLED:
             if col in frame.columns:
                 for lang in ("uk", "en"):
-                    frame[f"{col}_{lang}"] = [
-                        b.label(col, v, lang) if v != ALL else "all" for v in frame[col]
-                    ]
+                    frame[f"{col}_{lang}"] = _labels(b, frame, col, lang)
         out[kind] = frame
     return out
+
+
+def _labels(b: Bundle, frame: pd.DataFrame, col: str, lang: str) -> list[str]:
+    """Labels of a column; a subgroup ``level`` among its own variable's value labels."""
+    from trustsurvey.dashboard.views import label
+
+    if col == "level" and "subgroup" in frame.columns:
+        return [
+            label(b, "level", v, lang, outcome=str(s)) if v != ALL else "all"
+            for v, s in zip(frame[col], frame["subgroup"], strict=True)
+        ]
+    return [label(b, col, v, lang) if v != ALL else "all" for v in frame[col]]
 
 
 def _title(b: Bundle, lang: str) -> str:

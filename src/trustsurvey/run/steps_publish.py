@@ -357,9 +357,10 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
     labels = meta["labels"]
     if "problems" in labels.get("option", {}):
         labels["problem"] = labels["option"]["problems"]
-    for sub in SUBGROUPS:
-        if sub in q.items and sub in labels.get("category", {}):
-            labels.setdefault("level", {}).update(labels["category"][sub])
+    # -- labels of the breakdown variables, each with its own value labels --
+    from trustsurvey.publish.labels import subgroup_labels
+
+    labels.update(subgroup_labels(labels, [s for s in SUBGROUPS if s in q.items]))
     if study.focus_groups is not None:
         from trustsurvey.analysis.focus_groups import resolve_codebook
 
@@ -392,6 +393,12 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
             "control": {"uk": "Контрольні громади", "en": "Control communities"},
         }
     )
+    # -- every label cleaned once (control characters, bidi overrides, length); scales --
+    from trustsurvey.publish.labels import clean_labels
+    from trustsurvey.publish.scales import outcome_scales
+
+    meta["labels"] = labels = clean_labels(labels)
+    labels["scale"] = outcome_scales(q)
     meta.update(
         study=study.name,
         title=dict(study.title) if study.title else {"uk": study.name, "en": study.name},
