@@ -169,8 +169,8 @@ def test_methodology_lists_what_was_suppressed(bundle):
     tables = views.methodology_view(bundle, "en")
     sup = tables["method.suppression"].set_index("Table")
     disclosed = bundle.manifest["disclosure"]["suppressed"]
-    assert sup.loc["likert", "Small cells"] == disclosed["likert"]["small_cell"]
-    withheld = sup.loc["estimates", "n withheld"]
+    assert sup.loc["Answer distributions", "Small cells"] == disclosed["likert"]["small_cell"]
+    withheld = sup.loc["Outcome estimates", "n withheld"]
     assert withheld == disclosed["estimates"]["n_withheld"] and withheld >= 10
     assert {"method.sample", "method.weighting", "method.moe", "method.quality"} <= set(tables)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustsurvey.dashboard.translations import t
+from trustsurvey.dashboard.translations import named, t
 from trustsurvey.dashboard.views import (
     ARM_COLOURS,
     PALETTE,
@@ -281,7 +281,7 @@ def training_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFra
         traces.append(
             {
                 "type": "bar",
-                "name": esc(comp),
+                "name": esc(named("comparison", comp, lang)),
                 "x": [esc(label(bundle, "type", v, lang)) for v in part["type"]],
                 "y": [_round(v) for v in part["mean_change"]],
                 "error_y": error_bars(part["mean_change"], part["ci_low"], part["ci_high"]),
@@ -295,7 +295,7 @@ def training_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFra
     rows = [
         {
             t("col.type", lang): label(bundle, "type", r["type"], lang),
-            t("col.contrast", lang): r["comparison"],
+            t("col.contrast", lang): named("comparison", r["comparison"], lang),
             t("col.n", lang): _count(r["n"]),
             t("col.mean_change", lang): _round(r["mean_change"]),
             t("col.ci_low", lang): _round(r["ci_low"]),

@@ -222,6 +222,45 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "label.not_found": {"uk": "Сторінку не знайдено.", "en": "Page not found."},
     "label.created": {"uk": "Створено", "en": "Created"},
+    # --- names of statistics, tables and comparisons shown in tables ---
+    "stat.deff_kish": {
+        "uk": "Ефект дизайну через зважування (Кіш)",
+        "en": "Design effect of weighting (Kish)",
+    },
+    "stat.n_eff": {"uk": "Ефективний розмір вибірки", "en": "Effective sample size"},
+    "stat.cv": {"uk": "Коефіцієнт варіації ваг", "en": "Coefficient of variation of weights"},
+    "stat.ratio": {
+        "uk": "Відношення найбільшої ваги до найменшої",
+        "en": "Ratio of largest to smallest weight",
+    },
+    "table.estimates": {"uk": "Оцінки показників", "en": "Outcome estimates"},
+    "table.likert": {"uk": "Розподіли відповідей", "en": "Answer distributions"},
+    "table.did": {"uk": "Різниця різниць", "en": "Difference-in-differences"},
+    "table.problems": {"uk": "Проблеми безпеки", "en": "Security problems"},
+    "table.focus_groups": {"uk": "Фокус-групи", "en": "Focus groups"},
+    "table.sample_sizes": {"uk": "Розміри вибірки", "en": "Sample sizes"},
+    "table.weighting": {"uk": "Зважування", "en": "Weighting"},
+    "table.quality": {"uk": "Якість даних", "en": "Data quality"},
+    "table.appeals": {"uk": "Звернення на гарячу лінію", "en": "Hotline appeals"},
+    "table.appeals_monthly": {"uk": "Звернення за місяцями", "en": "Appeals by month"},
+    "table.resolution": {"uk": "Розгляд звернень", "en": "Resolution of appeals"},
+    "table.training": {"uk": "Навчання", "en": "Trainings"},
+    "table.programme_activities": {"uk": "Заходи програми", "en": "Programme activities"},
+    "table.programme_timeline": {"uk": "Заходи за місяцями", "en": "Activities by month"},
+    "table.programme_intensity": {"uk": "Інтенсивність програми", "en": "Programme intensity"},
+    "table.dose_response": {"uk": "Інтенсивність і зміна довіри", "en": "Intensity and change"},
+    "table.dose_fit": {"uk": "Метарегресія", "en": "Meta-regression"},
+    "comparison.post-pre": {
+        "uk": "Одразу після навчання проти до нього",
+        "en": "Right after the training vs before",
+    },
+    "comparison.followup-pre": {
+        "uk": "Через кілька місяців проти до навчання",
+        "en": "Months later vs before the training",
+    },
+    "col.unit": {"uk": "Одиниця", "en": "Unit"},
+    "unit.points_short": {"uk": "бала", "en": "points"},
+    "unit.pp_short": {"uk": "відсоткового пункту", "en": "percentage points"},
     # --- findings in words: the sentence templates of the headline of each outcome ---
     "findings.title": {"uk": "Головні висновки", "en": "Key findings"},
     "finding.up": {
@@ -279,6 +318,20 @@ def t(key: str, lang: str = "uk", **values: object) -> str:
     entry = TEXTS[key]
     text = entry.get(lang) or entry["uk"]
     return text.format(**values) if values else text
+
+
+def named(prefix: str, name: object, lang: str = "uk") -> str:
+    """The translation of ``<prefix>.<name>``, or the name in words (``a_b`` -> "A b") when
+    there is none, so no identifier is shown as it is.
+
+    >>> named("stat", "n_eff", "en"), named("stat", "new_stat", "en")
+    ('Effective sample size', 'New stat')
+    """
+    key = f"{prefix}.{name}"
+    if key in TEXTS:
+        return t(key, lang)
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def missing_translations() -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from trustsurvey._text import clean_text
-from trustsurvey.dashboard.translations import t
+from trustsurvey.dashboard.translations import named, t
 from trustsurvey.publish.bundle import Bundle
 from trustsurvey.publish.schema import ALL
 
@@ -179,9 +179,11 @@ def wave_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dic
     df = bundle.tables.get(kind)
     if df is None or "wave" not in df:
         return []
+    known = {int(w.get("code", -1)) for w in bundle.waves}
     return [
         {"label": wave_label(bundle, int(w), lang), "value": int(w)}
         for w in sorted(df["wave"].unique())
+        if not known or int(w) in known  # e.g. focus groups outside any wave ("wave 0")
     ]
 
 
@@ -671,23 +673,30 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
         )
     wt = bundle.tables.get("weighting")
     if wt is not None:
+        arms = wt["arm"] if "arm" in wt.columns else pd.Series(ALL, index=wt.index)
         out["method.weighting"] = pd.DataFrame(
             {
+                t("col.arm", lang): [
+                    label(bundle, "community" if a == ALL else "arm", a, lang) for a in arms
+                ],
                 t("col.wave", lang): [wave_label(bundle, w, lang) for w in wt["wave"]],
-                t("col.statistic", lang): list(wt["statistic"]),
+                t("col.statistic", lang): [named("stat", s, lang) for s in wt["statistic"]],
                 t("col.value", lang): [_round(v) for v in wt["value"]],
             }
         )
-    est = bundle.tables.get("estimates")
-    if est is not None:
-        ok = est[(est["subgroup"] == ALL) & ~est["suppressed"]]
-        moe = (ok["ci_high"] - ok["ci_low"]) / 2
-        g = ok.assign(moe=moe).groupby(["outcome", "wave"], as_index=False)["moe"].max()
+    moe = margins_of_error(bundle)
+    if not moe.empty:
         out["method.moe"] = pd.DataFrame(
             {
-                t("col.outcome", lang): [label(bundle, "outcome", o, lang) for o in g["outcome"]],
-                t("col.wave", lang): [wave_label(bundle, w, lang) for w in g["wave"]],
-                t("col.moe", lang): [_round(v) for v in g["moe"]],
+                t("col.outcome", lang): [label(bundle, "outcome", o, lang) for o in moe["outcome"]],
+                t("col.arm", lang): [
+                    label(bundle, "community" if a == ALL else "arm", a, lang) for a in moe["arm"]
+                ],
+                t("col.wave", lang): [wave_label(bundle, w, lang) for w in moe["wave"]],
+                t("col.moe", lang): [_round(v) for v in moe["moe"]],
+                t("col.unit", lang): [
+                    t("unit.pp_short" if b else "unit.points_short", lang) for b in moe["binary"]
+                ],
             }
         )
     q = bundle.tables.get("quality")
@@ -695,7 +704,7 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
         out["method.quality"] = _frame(
             {
                 t("col.wave", lang): [wave_label(bundle, w, lang) for w in q["wave"]],
-                t("col.check", lang): list(q["check"]),
+                t("col.check", lang): [check_label(bundle, c, lang) for c in q["check"]],
                 t("col.n_flagged", lang): [_count(v) for v in q["n_flagged"]],
             },
             lang,
@@ -703,13 +712,48 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
     sup = (bundle.manifest.get("disclosure") or {}).get("suppressed") or {}
     out["method.suppression"] = pd.DataFrame(
         {
-            t("col.table", lang): list(sup),
+            t("col.table", lang): [named("table", k, lang) for k in sup],
             t("col.small", lang): [int(v.get("small_cell", 0)) for v in sup.values()],
             t("col.complementary", lang): [int(v.get("complementary", 0)) for v in sup.values()],
             t("col.n_withheld", lang): [int(v.get("n_withheld", 0)) for v in sup.values()],
         }
     )
     return out
+
+
+def margins_of_error(bundle: Bundle) -> pd.DataFrame:
+    """Margin of error (half the 95% CI) of each outcome for everyone and each arm per wave,
+    in the outcome's unit (percentage points for a yes/no outcome); published rows only."""
+    est = bundle.tables.get("estimates")
+    if est is None:
+        return pd.DataFrame()
+    ok = est[(est["subgroup"] == ALL) & (est["community"] == ALL) & ~est["suppressed"]]
+    rows = []
+    for outcome in ordered_outcomes(bundle):
+        part = ok[ok["outcome"] == outcome]
+        scale = scale_of(bundle, outcome) or {}
+        k = 100.0 if scale.get("binary") else 1.0
+        part = part.assign(_a=(part["arm"] != ALL).astype(int)).sort_values(["_a", "arm", "wave"])
+        for r in part.to_dict("records"):
+            moe = (float(r["ci_high"]) - float(r["ci_low"])) / 2 * k
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "arm": r["arm"],
+                    "wave": int(r["wave"]),
+                    "moe": moe,
+                    "binary": bool(scale.get("binary")),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def check_label(bundle: Bundle, name: str, lang: str) -> str:
+    """What a data-quality check found, from the bundle's ``check`` labels."""
+    text = label(bundle, "check", name, lang)
+    if text == str(name):
+        return named("check", name, lang)
+    return text[:1].upper() + text[1:]
 
 
 def table_records(table: pd.DataFrame) -> dict[str, Any]:

@@ -396,7 +396,9 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
     # -- every label cleaned once (control characters, bidi overrides, length); scales --
     from trustsurvey.publish.labels import clean_labels
     from trustsurvey.publish.scales import outcome_scales
+    from trustsurvey.validation.checks import CHECKS
 
+    labels["check"] = {n: {"uk": c.uk, "en": c.en} for n, c in CHECKS.items()}
     meta["labels"] = labels = clean_labels(labels)
     labels["scale"] = outcome_scales(q)
     meta.update(
