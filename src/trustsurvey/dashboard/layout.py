@@ -18,7 +18,7 @@ from trustsurvey.dashboard import views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
 from trustsurvey.dashboard.findings import finding_of, outcome_findings
 from trustsurvey.dashboard.numbers import fmt_cell
-from trustsurvey.dashboard.translations import t
+from trustsurvey.dashboard.translations import TEXTS, t
 from trustsurvey.publish.bundle import Bundle
 
 LANG_NAMES = {"uk": "Українська", "en": "English"}
@@ -204,8 +204,26 @@ def _controls(lang: str, controls: Sequence[tuple[str, Any]]) -> html.Div:
     )
 
 
-def _dropdown(cid: str, options: list[dict[str, Any]], value: Any, *, multi: bool = False) -> Any:
-    return dcc.Dropdown(id=cid, options=options, value=value, multi=multi, clearable=multi)
+DROPDOWN_TEXTS = ("select_all", "deselect_all", "selected_count", "search", "clear_search",
+                  "clear_selection", "no_options_found")  # fmt: skip
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The dropdown's own texts in ``lang`` ("2 selected", "Search", ...)."""
+    return {k: TEXTS[f"dd.{k}"][lang] for k in DROPDOWN_TEXTS}
+
+
+def _dropdown(
+    cid: str, options: list[dict[str, Any]], value: Any, lang: str, *, multi: bool = False
+) -> Any:
+    return dcc.Dropdown(
+        id=cid,
+        options=options,
+        value=value,
+        multi=multi,
+        clearable=multi,
+        labels=dropdown_labels(lang),
+    )
 
 
 def _radio(cid: str, options: list[dict[str, Any]], value: Any, *, inline: bool = True) -> Any:
@@ -217,8 +235,9 @@ def _graph(page: str, figure: dict[str, Any] | None = None) -> dcc.Graph:
         id=f"{page}-graph",
         figure=figure or {"data": [], "layout": {}},
         className="ts-graph",
-        style={"height": f"{views.GRAPH_HEIGHT}px"},
-        config={"displaylogo": False, "responsive": True},
+        style={"height": f"{(figure or {}).get('layout', {}).get('height', views.GRAPH_HEIGHT)}px"},
+        # no toolbar: it covered legends and labels on a phone; the table below has the data
+        config={"displaylogo": False, "responsive": True, "displayModeBar": False},
     )
 
 
@@ -274,12 +293,14 @@ TITLES = {
 
 def _outcome(page: str, bundle: Bundle, config: DashboardConfig, lang: str, kind: str) -> Any:
     opts = views.outcome_options(bundle, lang, kind)
-    return "ctl.outcome", _dropdown(f"{page}-outcome", opts, _first(opts, config.default_outcome))
+    return "ctl.outcome", _dropdown(
+        f"{page}-outcome", opts, _first(opts, config.default_outcome), lang
+    )
 
 
 def _place(page: str, bundle: Bundle, lang: str, kind: str) -> Any:
     opts = views.community_options(bundle, lang, kind)
-    return "ctl.community", _dropdown(f"{page}-group", opts, _first(opts))
+    return "ctl.community", _dropdown(f"{page}-group", opts, _first(opts), lang)
 
 
 def _wave(page: str, bundle: Bundle, lang: str, kind: str) -> Any:
@@ -363,8 +384,8 @@ def overview_page(bundle: Bundle, config: DashboardConfig, lang: str) -> list[An
         _controls(
             lang,
             [
-                ("ctl.outcome", _dropdown("overview-outcome", outcomes, outcome)),
-                ("ctl.groups", _dropdown("overview-groups", groups, chosen, multi=True)),
+                ("ctl.outcome", _dropdown("overview-outcome", outcomes, outcome, lang)),
+                ("ctl.groups", _dropdown("overview-groups", groups, chosen, lang, multi=True)),
             ],
         ),
         html.Div(headline, id="overview-did", className="ts-did"),
@@ -401,7 +422,7 @@ def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[A
             _outcome("groups", bundle, config, lang, "estimates"),
             ("ctl.subgroup", _radio("groups-subgroup", subgroups, _first(subgroups))),
             _wave("groups", bundle, lang, "estimates"),
-            ("ctl.community", _dropdown("groups-group", whom, _first(whom))),
+            ("ctl.community", _dropdown("groups-group", whom, _first(whom), lang)),
         ],
         notes=["label.suppressed_note", "label.unreliable_bars"],
     )

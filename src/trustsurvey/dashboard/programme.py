@@ -112,15 +112,19 @@ def _monthly_bars(
         for name, colour, part in series
     ]
     shapes, notes = _wave_marks(bundle, lang)
-    axis = {"type": "category", "categoryorder": "category ascending", "tickangle": -45}
+    # a time axis (months as dates, numeric month.year ticks in every language): the ticks
+    # thin out on a phone instead of overlapping; the legend goes under the plot, clear of
+    # the wave names above it
+    axis = {"type": "date", "tickformat": "%m.%Y", "nticks": 5, "tickangle": 0}
     return {
         "data": traces,
         "layout": _layout(
             barmode="stack",
             shapes=shapes,
             annotations=notes,
-            xaxis={**axis, "categoryarray": months},
+            xaxis=axis,
             yaxis={"title": {"text": esc(t(ytitle, lang))}},
+            legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         ),
     }
 

@@ -259,8 +259,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Months later vs before the training",
     },
     "col.unit": {"uk": "Одиниця", "en": "Unit"},
+    "label.unreliable": {"uk": "Ненадійна оцінка", "en": "Unreliable estimate"},
     "unit.points_short": {"uk": "бала", "en": "points"},
     "unit.pp_short": {"uk": "відсоткового пункту", "en": "percentage points"},
+    # --- the texts inside a dropdown ({num_selected} is filled in by the dropdown) ---
+    "dd.select_all": {"uk": "Вибрати все", "en": "Select all"},
+    "dd.deselect_all": {"uk": "Зняти вибір з усього", "en": "Deselect all"},
+    "dd.selected_count": {"uk": "Вибрано: {num_selected}", "en": "{num_selected} selected"},
+    "dd.search": {"uk": "Пошук", "en": "Search"},
+    "dd.clear_search": {"uk": "Очистити пошук", "en": "Clear search"},
+    "dd.clear_selection": {"uk": "Очистити вибір", "en": "Clear selection"},
+    "dd.no_options_found": {"uk": "Нічого не знайдено", "en": "No options found"},
     # --- findings in words: the sentence templates of the headline of each outcome ---
     "findings.title": {"uk": "Головні висновки", "en": "Key findings"},
     "finding.up": {

@@ -281,7 +281,14 @@ def _layout(**extra: Any) -> dict[str, Any]:
     base = {
         "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
         "font": {"family": "system-ui, sans-serif", "size": 14},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "traceorder": "normal"},
+        # above the plot: clear of the x axis title and of long tick labels
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "traceorder": "normal",
+        },
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "autosize": True,
@@ -325,8 +332,61 @@ def estimate_bars(
             "color": colour,
             "pattern": {"shape": ["/" if bool(u) else "" for u in part["unreliable"]]},
         },
+        # the legend's swatch would copy the first bar's hatching: see legend_entries
+        "showlegend": False,
+        "legendgroup": esc(name),
         **extra,
     }
+
+
+def legend_entries(traces: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Legend-only traces for bars of :func:`estimate_bars`: one plain swatch per group,
+    and a hatched grey one saying what hatching means when any bar is hatched."""
+    out = []
+    hatched = False
+    for tr in traces:
+        shapes = tr.get("marker", {}).get("pattern", {}).get("shape", [])
+        hatched = hatched or any(shapes)
+        out.append(
+            {"type": "bar", "x": [], "y": [], "name": tr["name"], "legendgroup": tr["name"],
+             "marker": {"color": tr["marker"]["color"]}, "showlegend": True}
+        )  # fmt: skip
+    if hatched:
+        out.append(
+            {"type": "bar", "x": [], "y": [], "name": esc(t("label.unreliable", lang)),
+             "marker": {"color": "#bbbbbb", "pattern": {"shape": "/"}}, "showlegend": True}
+        )  # fmt: skip
+    return out
+
+
+def wrap(text: str, width: int = 18) -> str:
+    """An escaped tick label broken into lines of about ``width`` characters (``<br>``).
+
+    >>> wrap("Андріївська селищна громада", 12)
+    'Андріївська<br>селищна<br>громада'
+    """
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(esc(line) for line in lines)
+
+
+def row_height(rows: int) -> int:
+    """Height of a sideways bar chart with ``rows`` rows of (up to three-line) labels."""
+    return max(GRAPH_HEIGHT, 120 + 48 * rows)
+
+
+def horizontal(bars: dict[str, Any]) -> dict[str, Any]:
+    """A bar trace of :func:`estimate_bars` drawn sideways: labels on the y axis (wrapped)."""
+    out = dict(bars)
+    out["orientation"] = "h"
+    out["y"] = [wrap(html.unescape(v)) for v in bars["x"]]
+    out["x"] = bars["y"]
+    out["error_x"] = out.pop("error_y")
+    return out
 
 
 def estimate_cells(row: Mapping[str, Any], bundle: Bundle, lang: str) -> dict[str, Any]:
@@ -384,9 +444,14 @@ def overview_view(
                     **estimate_cells(r, bundle, lang),
                 }
             )
+    n_x = len({x for tr in traces for x in tr["x"]})
     fig = {
         "data": traces,
-        "layout": _layout(xaxis={"type": "category"}, yaxis=value_axis(bundle, outcome, lang)),
+        "layout": _layout(
+            # half a category of room at each end: the first wave's name clears the y ticks
+            xaxis={"type": "category", "range": [-0.5, max(n_x, 1) - 0.5]},
+            yaxis=value_axis(bundle, outcome, lang),
+        ),
     }
     return fig, _frame(rows, lang)
 
@@ -474,7 +539,8 @@ def communities_view(
     for arm, part in sel.groupby("arm", sort=True):
         names = [label(bundle, "community", c, lang) for c in part["community"]]
         arm_name = label(bundle, "arm", arm, lang)
-        traces.append(estimate_bars(arm_name, names, part, ARM_COLOURS.get(arm, PALETTE[2])))
+        bars = estimate_bars(arm_name, names, part, ARM_COLOURS.get(arm, PALETTE[2]))
+        traces.append(horizontal(bars))
         for r, nm in zip(part.to_dict("records"), names, strict=True):
             rows.append(
                 {
@@ -484,12 +550,13 @@ def communities_view(
                 }
             )
     fig = {
-        "data": traces,
+        "data": traces + legend_entries(traces, lang),
         "layout": _layout(
-            xaxis={"type": "category"},
-            yaxis=value_axis(bundle, outcome, lang),
-            # long community names under the bars: the legend goes above the plot
-            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+            # one row per community (names wrapped beside the bars: readable on a phone)
+            xaxis=value_axis(bundle, outcome, lang),
+            yaxis={"type": "category", "autorange": "reversed", "tickfont": {"size": 12}},
+            height=row_height(sel["community"].nunique()),
+            barmode="overlay",
         ),
     }
     return fig, _frame(rows, lang)
@@ -565,7 +632,7 @@ def groups_view(
                 }
             )
     fig = {
-        "data": traces,
+        "data": traces + legend_entries(traces, lang),
         "layout": _layout(
             yaxis=value_axis(bundle, outcome, lang),
             barmode="group",
@@ -630,9 +697,10 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
         traces.append(
             {
                 "type": "bar",
+                "orientation": "h",
                 "name": esc(label(bundle, "arm", arm, lang)),
-                "x": [esc(n) for n in names],
-                "y": [int(v) for v in part["n_groups"]],
+                "y": [wrap(n) for n in names],
+                "x": [int(v) for v in part["n_groups"]],
                 "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
             }
         )
@@ -645,7 +713,15 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
                     t("col.n_mentions", lang): _count(r["n_mentions"]),
                 }
             )
-    fig = {"data": traces, "layout": axis_layout(t("col.n_groups", lang), barmode="group")}
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            barmode="group",
+            xaxis={"title": {"text": esc(t("col.n_groups", lang))}, "rangemode": "tozero"},
+            yaxis={"type": "category", "autorange": "reversed", "tickfont": {"size": 12}},
+            height=row_height(agg["theme"].nunique()),
+        ),
+    }
     return fig, _frame(rows, lang)
 
 
