@@ -25,9 +25,10 @@
       var lid = labelId(list.id);
       if (lid) { set(list, "aria-labelledby", lid); }
     });
-    document.querySelectorAll('.dash-options-list-option[role="option"]').forEach(function (o) {
-      o.removeAttribute("role");
-      o.removeAttribute("aria-selected");
+    var options = '.dash-options-list-option[role="option"], .dash-options-list-option[aria-selected]';
+    document.querySelectorAll(options).forEach(function (o) {
+      if (o.hasAttribute("role")) { o.removeAttribute("role"); }
+      if (o.hasAttribute("aria-selected")) { o.removeAttribute("aria-selected"); }
     });
     document.querySelectorAll(".dash-dropdown-wrapper").forEach(function (wrap) {
       var input = wrap.querySelector(".dash-dropdown-focus-target");
