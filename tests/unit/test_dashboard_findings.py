@@ -168,3 +168,20 @@ def test_methodology_csv_has_one_block_per_table_and_no_table_column(bundle):
     assert ";table" not in text and "Таблиця" in text
     xlsx = callbacks.download_payload(data, "xlsx", "x", "uk")
     assert xlsx["filename"] == "x-uk.xlsx"
+
+
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_methodology_in_prose_gives_its_numbers_from_the_bundle(bundle, lang):
+    from trustsurvey.dashboard.methodology import methodology_paragraphs
+    from trustsurvey.dashboard.numbers import fmt_count
+
+    paras = methodology_paragraphs(bundle, lang)
+    text = " ".join(paras)
+    ss = bundle.tables["sample_sizes"]
+    n1 = ss[(ss["community"] == ALL) & (ss["arm"] == ALL) & (ss["wave"] == 1)]["n"].iloc[0]
+    assert fmt_count(n1, lang) in text
+    moe = views.margins_of_error(bundle)
+    first = moe[moe["arm"] == ALL].iloc[0]
+    assert "±" + fmt_number(first["moe"], lang, 2) in text
+    assert ("95 випадках зі 100" if lang == "uk" else "95 times in 100") in text
+    assert ("0,3" if lang == "uk" else "0.3") in text  # the CV threshold, in the language

@@ -447,7 +447,17 @@ def methodology_page(bundle: Bundle, lang: str) -> list[Any]:
     small = sum(int(v.get("small_cell", 0)) for v in sup.values())
     comp = sum(int(v.get("complementary", 0)) for v in sup.values())
     tables = views.methodology_view(bundle, lang)
-    out: list[Any] = [html.H2(t("method.title", lang))]
+    from trustsurvey.dashboard.methodology import methodology_paragraphs
+
+    out: list[Any] = [
+        html.H2(t("method.title", lang)),
+        html.Section(
+            [html.H3(t("method.about", lang))]
+            + [html.P(p) for p in methodology_paragraphs(bundle, lang)],
+            className="ts-method",
+            id="methodology-prose",
+        ),
+    ]
     for key, table in tables.items():
         out.append(html.H3(t(key, lang)))
         if key == "method.moe":

@@ -270,6 +270,57 @@ TEXTS: dict[str, dict[str, str]] = {
     "dd.clear_search": {"uk": "Очистити пошук", "en": "Clear search"},
     "dd.clear_selection": {"uk": "Очистити вибір", "en": "Clear selection"},
     "dd.no_options_found": {"uk": "Нічого не знайдено", "en": "No options found"},
+    # --- methodology in prose ---
+    "method.about": {"uk": "Як проведено опитування", "en": "How the survey was done"},
+    "method.p_design": {
+        "uk": "Кількість громад в опитуванні: {n_com} ({arms}). {waves}",
+        "en": "The survey covered {n_com} communities ({arms}). {waves}",
+    },
+    "method.wave": {
+        "uk": "Хвиля «{wave}»: польовий етап з {start} до {end}, кількість респондентів: {n}.",
+        "en": "Wave “{wave}”: fieldwork from {start} to {end}, {n} respondents interviewed.",
+    },
+    "method.p_response": {
+        "uk": "Рівень відповіді (частка тих, хто погодився на інтерв'ю): {rates}.",
+        "en": "Response rate (the share of those asked who were interviewed): {rates}.",
+    },
+    "method.p_no_response": {
+        "uk": "Рівень відповіді в опублікованих результатах не наведено.",
+        "en": "The response rate is not given in the published results.",
+    },
+    "method.p_weighting": {
+        "uk": "Відповіді зважено так, щоб склад вибірки відповідав відомому складу населення. "
+        "Зважування трохи знижує точність: ефект дизайну через зважування у хвилі «{wave}» "
+        "становить {deff}, тобто вибірка дає стільки ж інформації, скільки проста випадкова "
+        "вибірка обсягом {n_eff} (ефективний розмір вибірки).",
+        "en": "Answers are weighted so that the sample matches the known make-up of the "
+        "population. Weighting costs some precision: the design effect of weighting in wave "
+        "“{wave}” is {deff}, so the sample carries as much information as a simple random "
+        "sample of {n_eff} people (the effective sample size).",
+    },
+    "method.p_weighting_plain": {
+        "uk": "Відповіді зважено так, щоб склад вибірки відповідав відомому складу населення.",
+        "en": "Answers are weighted so that the sample matches the known make-up of the "
+        "population.",
+    },
+    "method.p_moe": {
+        "uk": "Похибка вибірки («±») — половина ширини 95% довірчого інтервалу: якби "
+        "опитування повторювали багато разів, у 95 випадках зі 100 інтервал «оцінка ± "
+        "похибка» містив би справжнє значення. Наприклад, для показника «{outcome}» у хвилі "
+        "«{wave}» (усі громади) похибка становить ±{moe} {unit}. Похибку для кожного "
+        "показника, групи громад і хвилі наведено в таблиці нижче.",
+        "en": "The margin of error (“±”) is half the width of the 95% confidence interval: if "
+        "the survey were repeated many times, the interval “estimate ± margin” would contain "
+        "the true value 95 times in 100. For example, for “{outcome}” in wave “{wave}” (all "
+        "communities) it is ±{moe} {unit}. The table below gives it for every outcome, arm "
+        "and wave.",
+    },
+    "method.p_unreliable": {
+        "uk": "Ненадійні оцінки на графіках заштриховано або показано порожніми маркерами; "
+        "приховані клітинки на графіках не показано, а в таблицях пояснено, чому.",
+        "en": "Unreliable estimates are hatched or drawn as hollow markers in the charts; "
+        "suppressed cells are left out of the charts, and the tables say why.",
+    },
     # --- findings in words: the sentence templates of the headline of each outcome ---
     "findings.title": {"uk": "Головні висновки", "en": "Key findings"},
     "finding.up": {
