@@ -287,3 +287,20 @@ def test_downloads_are_named_and_formatted_per_language(
     df = pd.read_csv(chromium_downloads / name, sep=sep, decimal=dec, encoding="utf-8-sig")
     est = "Оцінка" if lang == "uk" else "Estimate"
     assert df[est].dropna().between(0, 100).all() and len(df.columns) > 3
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_run_writes_the_one_page_summaries(example, lang):
+    pdfium = pytest.importorskip("pypdfium2")
+    from trustsurvey.dashboard.findings import outcome_findings
+
+    bundle, _, folder = example
+    path = folder / "out" / f"summary_{lang}.pdf"
+    doc = pdfium.PdfDocument(str(path))
+    assert len(doc) == 1
+    page = doc[0]
+    text = " ".join(page.get_textpage().get_text_range().split())
+    for f in outcome_findings(bundle, lang)[:3]:
+        assert " ".join(f["sentence"].split()[:6]) in text
+    image = page.render(scale=100 / 72).to_pil().convert("L")
+    assert image.size[0] > 700 and image.getextrema()[0] < 80  # an A4 page with ink on it

@@ -122,6 +122,9 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
                 hint="free disk space, or check that the folder is writable and the path is "
                 "not a folder; the previous report was kept",
             ) from err
+    from trustsurvey.publish.summary import write_summaries
+
+    write_summaries(b, out)  # the one-page summaries: summary_uk.pdf, summary_en.pdf
     return html_path, xlsx_path
 
 

@@ -517,6 +517,8 @@ def run_publish(ctx: RunContext) -> None:
     ctx.outputs["bundle"] = path
     ctx.outputs["report"] = study.out_dir / "report.html"
     ctx.outputs["tables_xlsx"] = study.out_dir / "tables.xlsx"
+    for lang in ("uk", "en"):  # the one-page summaries written with the report
+        ctx.outputs[f"summary_{lang}"] = study.out_dir / f"summary_{lang}.pdf"
     from trustsurvey.publish.bundle import read_bundle
 
     bundle = read_bundle(path)
