@@ -86,12 +86,12 @@ def scale_of(bundle: Bundle, outcome: str | None) -> dict[str, Any] | None:
 
 def ordered_outcomes(bundle: Bundle, kind: str = "estimates") -> list[str]:
     """The outcomes of table ``kind``: in the study's analysis plan order (the manifest's
-    ``analysis.outcomes``) when there is one, else in the table's order."""
+    ``plan.outcomes``) when there is one, else in the table's order."""
     df = bundle.tables.get(kind)
     if df is None or "outcome" not in df:
         return []
     present = list(dict.fromkeys(str(o) for o in df["outcome"]))
-    plan = bundle.manifest.get("analysis") or {}
+    plan = bundle.manifest.get("plan") or bundle.manifest.get("analysis") or {}
     planned = plan.get("outcomes") if isinstance(plan, Mapping) else None
     names = [o.get("name") if isinstance(o, Mapping) else o for o in planned or []]
     first = [str(o) for o in names if str(o) in present]
