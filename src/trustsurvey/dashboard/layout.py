@@ -380,7 +380,7 @@ def overview_page(bundle: Bundle, config: DashboardConfig, lang: str) -> list[An
     fig, headline, table, data = overview_update(bundle, outcome, chosen, lang)
     return [
         *findings_list(bundle, lang),
-        html.H2(t("overview.title", lang)),
+        html.H2(t("overview.title", lang), id="overview-title"),
         _controls(
             lang,
             [
