@@ -152,10 +152,10 @@ def test_participants_with_text_answers_or_one_answer():
     part = pd.DataFrame({"group_id": "G1", "community": "A", "phase": [1, 2, 2],
                          "trust_police": ["4", "five", "5"]})  # fmt: skip
     with pytest.raises(DataValidationError, match="five") as err:
-        compare_with_survey(part, survey)
+        compare_with_survey(part, survey, item="trust_police")
     assert err.value.row == [2]
     one = part.assign(trust_police=[4, 5, 9])  # 9 "refused" leaves one valid post answer
-    res = compare_with_survey(one, survey)
+    res = compare_with_survey(one, survey, item="trust_police")
     assert res["reading"].tolist() == ["NA: fewer than two valid answers"] * 2
     with pytest.raises(DataValidationError, match="phase"):
-        compare_with_survey(one.assign(phase=[1, 2, 3]), survey)
+        compare_with_survey(one.assign(phase=[1, 2, 3]), survey, item="trust_police")

@@ -36,8 +36,9 @@ def study_bundle(tmp_path_factory) -> Callable[[str], Path]:
             folder = tmp_path_factory.mktemp(f"study-{shape}") / "study"
             extra = () if shape == "example" else ("--shape", shape)
             _trustsurvey("example", str(folder), "--force", *extra)
-            _trustsurvey("run", str(folder))
-            made[shape] = folder / "out" / "bundle"
+            ready = folder / "ready" if shape == "renamed" else folder  # after its import
+            _trustsurvey("run", str(ready))
+            made[shape] = ready / "out" / "bundle"
         return made[shape]
 
     return make

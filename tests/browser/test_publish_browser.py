@@ -261,16 +261,10 @@ def test_a_script_label_shows_as_text(server, browser):
 
 
 @pytest.fixture(scope="module")
-def example_bundle(tmp_path_factory) -> Path:
-    """The example study generated and run through the pipeline (all steps that feed the
-    bundle), as ``make demo`` does."""
-    from trustsurvey.example import generate_example
-    from trustsurvey.run.pipeline import STEPS, run_study
-
-    folder = generate_example(tmp_path_factory.mktemp("demo") / "demo-study")
-    steps = [s for s in STEPS if s.name != "estimates"]  # estimates.csv is not published
-    ctx = run_study(folder, steps=steps, echo=lambda s: None)
-    return ctx.outputs["bundle"]
+def example_bundle(study_bundle) -> Path:
+    """The example study generated and run through the pipeline, as ``make demo`` does (one
+    run per session, shared with the other browser tests: tests/browser/conftest.py)."""
+    return study_bundle("example")
 
 
 @pytest.fixture(scope="module")
@@ -296,9 +290,9 @@ def test_example_study_dashboard_shows_its_did_headline(
     from trustsurvey.publish.bundle import read_bundle
 
     bundle = read_bundle(example_bundle)
-    outcomes = sorted(bundle.tables["estimates"]["outcome"].unique())
+    outcomes = list(bundle.tables["estimates"]["outcome"].unique())
     preferred = load_config(study=bundle.study).default_outcome  # dashboards/<study>.yaml
-    first = preferred if preferred in outcomes else outcomes[0]
+    first = preferred if preferred in outcomes else bundle.plan["outcomes"][0]
     row = did[(did["outcome"] == first) & (did["model"] == "unadjusted")].iloc[0]
     # the example's own DiD, as the run wrote it, in the headline sentence
     assert f"{abs(row['estimate']):.2f} points" in shown and "95% CI" in shown
@@ -389,4 +383,32 @@ def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, ou
         e.text.startswith("suppressed")
         for e in browser.find_elements(By.CSS_SELECTOR, "#groups-tbl td em")
     )
+    assert _errors(browser) == []
+
+
+# --- other study shapes: the dashboard opens on the study's own first outcome ---------------
+
+
+@pytest.fixture(scope="module", params=["renamed", "one-wave"])
+def shape_server(request, study_bundle, serve) -> tuple[str, object]:
+    """A study of another shape (``trustsurvey example --shape``) run (once per session) and
+    served."""
+    from trustsurvey.publish.bundle import read_bundle
+
+    path = study_bundle(request.param)
+    return serve(path), read_bundle(path)
+
+
+def test_a_study_s_dashboard_opens_on_its_own_first_outcome(shape_server, browser):
+    base, bundle = shape_server
+    first = bundle.plan["outcomes"][0]
+    label = bundle.label("outcome", first, "en")
+    browser.get_log("browser")
+    _open(browser, base, "/", "en")
+    chosen = _wait(browser, "#overview-outcome").text
+    assert label in chosen  # the study's own first outcome, by its own label
+    WebDriverWait(browser, WAIT).until(lambda d: _figure(d, "overview-graph"))
+    note = bundle.plan.get("did_note")
+    if note:  # one wave: the overview says why there is no DiD
+        assert note["en"] in _wait(browser, "#overview-did").text
     assert _errors(browser) == []

@@ -183,7 +183,7 @@ def test_compare_with_survey_flags_unusually_trusting_groups(files):
         {"community": ["Chuhuiv", "Zmiiv"], "estimate": [3.0, 3.1], "ci_low": [2.8, 2.7],
          "ci_high": [3.2, 3.5]}
     )  # fmt: skip
-    res = compare_with_survey(part, survey, groups=fg.groups)
+    res = compare_with_survey(part, survey, groups=fg.groups, item="trust_police")
     assert list(zip(res["community"], res["phase"], strict=True)) == [
         ("Chuhuiv", "pre"), ("Chuhuiv", "post"), ("Zmiiv", "pre"), ("Zmiiv", "post")
     ]  # fmt: skip
@@ -193,7 +193,7 @@ def test_compare_with_survey_flags_unusually_trusting_groups(files):
     zmiiv_post = res.iloc[3]
     assert zmiiv_post["participants"] == 9  # code 9 "refused" is missing
     assert zmiiv_post["difference"] == pytest.approx(zmiiv_post["fg_mean"] - 3.1)
-    no_estimate = compare_with_survey(part, survey.iloc[:1], groups=fg.groups)
+    no_estimate = compare_with_survey(part, survey.iloc[:1], groups=fg.groups, item="trust_police")
     assert no_estimate["reading"].iloc[2] == "NA: no survey estimate for this community"
 
 
@@ -251,7 +251,7 @@ def test_bundled_example_files_and_design_based_survey_estimates():
             "trust_police": rng.integers(1, 6, 12 * len(fg.groups)),
         }
     )
-    res = compare_with_survey(part, survey, groups=fg.groups)
+    res = compare_with_survey(part, survey, groups=fg.groups, item="trust_police")
     assert len(res) == 2 * len(fg.groups)
     assert res["survey_estimate"].notna().all()
     est = survey.loc[res["community"], "estimate"].to_numpy()

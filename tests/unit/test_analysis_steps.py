@@ -24,16 +24,17 @@ TABLES = (
     "likert_distribution",
     "likert_tests",
     "ordinal",
-    "problems",
-    "problems_by_community",
-    "problems_difference",
+    "multiple",
+    "multiple_by_community",
+    "multiple_difference",
 )
 FIGURES = (
     "did_forest",
     "trend_trust_police",
     "trend_trust_index",
     "likert_trust_police",
-    "problems",
+    "likert_trust_police_10",
+    "multiple_problems",
 )
 
 
@@ -93,7 +94,7 @@ def test_likert_distribution_keeps_difficult_to_answer(ran):
 
 def test_problems_ranked_per_cell(ran):
     ctx, _ = ran
-    mc = pd.read_csv(ctx.study.out_dir / "analysis" / "problems.csv")
+    mc = pd.read_csv(ctx.study.out_dir / "analysis" / "multiple.csv")
     for _, part in mc[~mc["exclusive"]].groupby(["arm", "wave"]):
         ranked = part.sort_values("rank")
         assert ranked["estimate"].is_monotonic_decreasing

@@ -136,7 +136,7 @@ def test_trust_change_se_combines_independent_waves(example):
 
     study = load_study(example)
     frame = analysis_frame(study, {w.code: read_wave(study, w) for w in study.waves})
-    change = trust_change(frame, study.design.kwargs()).set_index("community")
+    change = trust_change(frame, study.design.kwargs(), "trust_police").set_index("community")
     frame = frame.assign(community=frame["community"].astype("str"))
     means = SurveyDesign(frame, **study.design.kwargs()).mean(
         "trust_police", by=["community", "wave"]

@@ -157,3 +157,26 @@ def test_waves_in_other_formats_give_the_same_estimates(ran, tmp_path: Path) -> 
     other = run_study(folder, echo=lambda s: None)
     assert sorted(other.report.table["check"]) == sorted(ctx.report.table["check"])
     pd.testing.assert_frame_equal(other.estimates, ctx.estimates)
+
+
+def test_a_file_holding_another_wave_s_code_is_named(tmp_path: Path) -> None:
+    """One file per wave: a wave column (role wave) holding another code is an error naming
+    the file, the item and the rows, not a silent mix of waves (in a full run validation
+    flags such rows first and clean excludes them, in the exclusion log)."""
+    import pyreadstat
+
+    from trustsurvey.run.pipeline import steps_until
+
+    folder = tmp_path / "s"
+    shutil.copytree(REPO / "data" / "example", folder, ignore=shutil.ignore_patterns("out"))
+    df2, _ = pyreadstat.read_sav(str(folder / "data" / "wave2_followup.sav"), user_missing=True)
+    df2.loc[[4, 9], "wave"] = 1
+    df2.to_csv(folder / "data" / "wave2.csv", index=False)
+    text = (folder / "study.yaml").read_text(encoding="utf-8")
+    text = text.replace("data/wave2_followup.sav", "data/wave2.csv")
+    (folder / "study.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(StudyError) as err:
+        steps = [s for s in steps_until("indices") if s.name in ("read", "indices")]
+        run_study(folder, steps=steps, echo=lambda s: None)
+    assert err.value.item == "wave" and "data/wave2.csv" in str(err.value)
+    assert "wave code 2" in str(err.value) and "row 5, 10" in str(err.value)

@@ -12,7 +12,6 @@ import pytest
 
 from trustsurvey.design import SurveyDesign
 from trustsurvey.run.pipeline import STEPS, run_study
-from trustsurvey.run.steps_estimates import ESTIMATE_VARIABLES
 from trustsurvey.run.weighting import study_frame, weight_study
 from trustsurvey.study import load_study
 
@@ -91,11 +90,11 @@ def test_estimates_are_the_weighted_designs(ran, tmp_path: Path) -> None:
     study = load_study(ctx.study.folder)
     res = weight_study(study, frame=study_frame(study), out_dir=tmp_path / "w")
     assert len(res.data) == len(ctx.analysis) == 4001 - 3  # 3 flagged respondents removed
-    variables = [v for v in ESTIMATE_VARIABLES if v in res.data.columns]
+    variables = ctx.study.plan.present("outcomes", res.data.columns)
     direct = res.design.mean(variables, by=["arm", "wave"]).reset_index()
     direct["wave"] = pd.to_numeric(direct["wave"]).astype("Int64")
     merged = ctx.estimates.merge(direct, on=["variable", "arm", "wave"], suffixes=("", "_ws"))
-    assert len(merged) == len(ctx.estimates) == 16
+    assert len(merged) == len(ctx.estimates) == len(variables) * 2 * 2  # arms x waves
     np.testing.assert_allclose(merged["estimate"], merged["estimate_ws"], rtol=1e-10)
     np.testing.assert_allclose(merged["se"], merged["se_ws"], rtol=1e-10)
     # and they differ from the design-weighted (unraked) estimates

@@ -10,6 +10,9 @@ Plain functions on pandas DataFrames returning tidy DataFrames (pingouin style).
 On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 
 - :mod:`~trustsurvey.analysis.did` — difference-in-differences, event study, pre-trend test
+- :mod:`~trustsurvey.analysis.staggered` — staggered roll-out: group-time ATTs, event study
+- :mod:`~trustsurvey.analysis.few_clusters` — wild cluster bootstrap, randomisation inference
+- :mod:`~trustsurvey.analysis.honest` — pre-trend sensitivity (HonestDiD-style bounds)
 - :mod:`~trustsurvey.analysis.compare` — pilot vs control means and shares per wave,
   community and subgroup; Likert distributions and Rao-Scott tests
 - :mod:`~trustsurvey.analysis.choices` — multiple-choice items (local problems)
@@ -69,6 +72,13 @@ _EXPORTS.update(
         # the function ``did`` is ``trustsurvey.did`` (or ``trustsurvey.analysis.did.did``):
         # the package attribute ``did`` is the submodule once it is imported
         "did": ("did_table", "event_study"),
+        "staggered": ("did_staggered", "staggered_effects"),
+        "few_clusters": (
+            "randomisation_inference",
+            "wild_bootstrap_did",
+            "wild_bootstrap_staggered",
+        ),
+        "honest": ("honest_bounds", "honest_event_study"),
         "compare": (
             "compare_communities",
             "compare_means",

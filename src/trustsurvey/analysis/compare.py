@@ -294,7 +294,7 @@ def compare_communities(
 def compare_subgroups(
     design: Any,
     outcomes: str | Sequence[str],
-    subgroups: Sequence[str] = ("sex", "agegrp", "settlement"),
+    subgroups: Sequence[str],
     group: str = "pilot",
     by: str | Sequence[str] | None = "wave",
     *,

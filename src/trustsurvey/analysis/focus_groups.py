@@ -732,7 +732,7 @@ def compare_with_survey(
     participants: pd.DataFrame,
     survey: pd.DataFrame,
     *,
-    item: str = "trust_police",
+    item: str,
     groups: pd.DataFrame | None = None,
     phase: str = "phase",
     missing_codes: Sequence[float] = (8, 9),
@@ -777,10 +777,10 @@ def compare_with_survey(
     Examples
     --------
     >>> part = pd.DataFrame({"group_id": ["G1"] * 6, "community": "Chuhuiv",
-    ...                      "phase": [1, 1, 1, 2, 2, 2], "trust_police": [4, 5, 4, 5, 5, 4]})
+    ...                      "phase": [1, 1, 1, 2, 2, 2], "trust": [4, 5, 4, 5, 5, 4]})
     >>> survey = pd.DataFrame({"community": ["Chuhuiv"], "estimate": [3.0],
     ...                        "ci_low": [2.8], "ci_high": [3.2]})
-    >>> compare_with_survey(part, survey)["reading"].tolist()
+    >>> compare_with_survey(part, survey, item="trust")["reading"].tolist()
     ['more trusting than the survey', 'more trusting than the survey']
     """
     part = participants.copy()

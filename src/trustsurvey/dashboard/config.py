@@ -7,7 +7,8 @@ Keys (all optional)::
     default_language: uk
     pages: [overview, indicators, communities, problems, focus_groups, programme,
            methodology]
-    default_outcome: trust_police        # outcome selected on first load
+    default_outcome: q7_trust            # outcome selected on first load (default: the
+                                         # first outcome of the study's analysis plan)
     thresholds: {min_cell: 30, max_cv: 0.3}   # shown in the methodology text; the bundle's
                                               # policy always wins if it is stricter
 

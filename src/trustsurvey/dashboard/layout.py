@@ -143,8 +143,11 @@ def overview_update(
     """Figure, DiD headline, table and download store of the overview."""
     fig, table = views.overview_view(bundle, outcome, groups, lang)
     found = finding_of(bundle, outcome, lang)
-    if found is None:
-        headline: Any = html.Span(t("overview.did_missing", lang))
+    note = bundle.plan.get("did_note")
+    if found is None and note:  # the study has no DiD, and says why (one wave, no arms)
+        headline: Any = html.Span(str(note.get(lang) or note.get("en") or note.get("uk")))
+    elif found is None:
+        headline = html.Span(t("overview.did_missing", lang))
     else:  # the n may be withheld (it would reveal a suppressed count): the sentence says so
         headline = finding_block(found, lang, "did-estimate")
     return fig, headline, html_table(table, lang, "overview-tbl"), shown(table, "overview")

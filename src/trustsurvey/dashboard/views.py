@@ -169,6 +169,8 @@ def group_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
 
 
 def outcome_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, str]]:
+    """The outcomes of table ``kind`` in the study's order (the analysis plan of the bundle's
+    manifest; outcomes it does not list follow in the table's order)."""
     return [
         {"label": label(bundle, "outcome", o, lang), "value": o}
         for o in ordered_outcomes(bundle, kind)

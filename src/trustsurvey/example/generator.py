@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.example.plan import StudyPlan
     from trustsurvey.questionnaire import Questionnaire
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,10 +69,12 @@ def _interviewers(frame: pd.DataFrame) -> pd.Series:
 def _phones(n: int, rng: np.random.Generator) -> list[str]:
     ops = rng.choice(OPERATORS, size=n)
     digits = rng.integers(0, 10, size=(n, 7))
+    a = (digits[:, :3] @ np.array([100, 10, 1])).tolist()
+    b = (digits[:, 3:5] @ np.array([10, 1])).tolist()
+    c = (digits[:, 5:] @ np.array([10, 1])).tolist()
     return [
-        f"+380 {op} {''.join(map(str, d[:3]))} {''.join(map(str, d[3:5]))} "
-        f"{''.join(map(str, d[5:]))}"
-        for op, d in zip(ops, digits, strict=True)
+        f"+380 {op} {x:03d} {y:02d} {z:02d}"
+        for op, x, y, z in zip(ops.tolist(), a, b, c, strict=True)
     ]
 
 
@@ -98,16 +102,36 @@ def _break_straightlines(
         frame[cols] = values
 
 
-def _wave(wave: int, rng: np.random.Generator, grids: dict[str, list[str]]) -> pd.DataFrame:
-    sample = draw_sample(wave, rng, FIRST_ID[wave])
-    sample["interviewer"] = _interviewers(sample)
+def fieldwork(wave: int) -> tuple[dt.date, dt.date]:
+    """Fieldwork dates of ``wave``: the example's two, then one a year each September."""
+    if wave in FIELDWORK:
+        return FIELDWORK[wave]
+    start = dt.date(2020 + wave - 2, 9, 7)
+    return start, start + dt.timedelta(days=39)
+
+
+def _wave(
+    wave: int,
+    rng: np.random.Generator,
+    grids: dict[str, list[str]],
+    sample: pd.DataFrame | None = None,
+    exposure: Callable[[pd.DataFrame], responses.Exposure] | None = None,
+) -> pd.DataFrame:
+    """One wave's answers; ``sample`` (default the example's) and its true effects."""
+    if sample is None:
+        sample = draw_sample(wave, rng, FIRST_ID.get(wave, (wave - 1) * 10000 + 1))
+        sample["interviewer"] = _interviewers(sample)
+    else:
+        from trustsurvey.example.national import interviewers
+
+        sample["interviewer"] = interviewers(sample)
     boost = np.where(sample["interviewer"] == OUTLIER_INTERVIEWER, OUTLIER_DK_BOOST, 0.0)
-    frame = responses.answer(sample, rng, boost)
+    frame = responses.answer(sample, rng, boost, None if exposure is None else exposure(sample))
     _break_straightlines(frame, grids, rng)
     duration = DURATION_MEDIAN * np.exp(rng.normal(0, DURATION_LOGSD, size=len(frame)))
     frame["duration_min"] = np.round(np.maximum(duration, MIN_DURATION), 1)
     frame["phone"] = _phones(len(frame), rng)
-    start, end = FIELDWORK[wave]
+    start, end = fieldwork(wave)
     psus = frame["psu"].unique()
     days = dict(zip(psus, rng.integers(0, (end - start).days, size=len(psus)), strict=True))
     offset = frame["psu"].map(days).to_numpy() + rng.integers(0, 2, size=len(frame))
@@ -126,8 +150,8 @@ def _inject_errors(
     waves: dict[int, pd.DataFrame], rng: np.random.Generator, grids: dict[str, list[str]]
 ) -> pd.DataFrame:
     """Plant one of each deliberate error; return the manifest of what was planted."""
-    log = []
-    w1, w2 = waves[1], waves[2]
+    log: list[tuple] = []
+    w1 = waves[1]
     taken: set[int] = set()
     ordinary = w1["interviewer"] != OUTLIER_INTERVIEWER
 
@@ -158,7 +182,11 @@ def _inject_errors(
     w1.at[row, "problems_none"] = 1.0
     log.append((1, int(w1.at[row, "resp_id"]), "exclusive_option", "problems", "none + theft"))
 
+    if 2 not in waves:
+        return _error_log(log)
+
     # 5. a speeder (wave 2)
+    w2 = waves[2]
     ordinary2 = w2["interviewer"] != OUTLIER_INTERVIEWER
     taken2: set[int] = set()
     row = _pick(w2, ordinary2, rng, taken2)
@@ -177,6 +205,10 @@ def _inject_errors(
 
     # 7. an interviewer with an outlying share of "difficult to answer" (wave 2)
     log.append((2, None, "interviewer_dk", "interviewer", f"interviewer {OUTLIER_INTERVIEWER}"))
+    return _error_log(log)
+
+
+def _error_log(log: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(log, columns=["wave", "resp_id", "check", "item", "description"]).astype(
         {"resp_id": "Int64"}
     )
@@ -221,4 +253,58 @@ def build_example(seed: int = DEFAULT_SEED) -> ExampleFrames:
         groups=groups,
         segments=segments,
         programme=build_programme(seed),
+    )
+
+
+def build_study(
+    plan: StudyPlan, seed: int = DEFAULT_SEED, *, progress: bool | None = None
+) -> ExampleFrames:
+    """All data of a study shaped by ``plan`` (same plan and seed, same frames).
+
+    ``progress``: a progress bar on stderr over the waves (None: for national plans).
+    """
+    from tqdm import tqdm
+
+    from trustsurvey.example.national import draw_national_sample
+    from trustsurvey.example.programme import build_programme
+    from trustsurvey.questionnaire import instrument_path, load_questionnaire
+
+    q = load_questionnaire(instrument_path("police_trust_core"))
+    rng = np.random.default_rng([seed, len(plan.waves), int(plan.national)])
+    grids = questionnaire_grids(q)
+    show = plan.national if progress is None else progress
+    waves: dict[int, pd.DataFrame] = {}
+    bar = tqdm(
+        total=len(plan.waves) + int(plan.programme),
+        desc="example: waves and records",
+        unit="step",
+        disable=not show,
+        leave=False,
+    )
+    for i, wave in enumerate(plan.waves):
+        sample = None
+        if plan.national:
+            sample = draw_national_sample(plan.geography, wave, rng, i * 10_000_000 + 1)
+        waves[wave] = _wave(wave, rng, grids, sample, plan.exposure)
+        bar.update()
+    errors = _inject_errors(waves, rng, grids) if plan.errors and 1 in waves else _error_log([])
+    if plan.arms != "pilot":
+        waves = {w: f.drop(columns=["pilot"]) for w, f in waves.items()}
+    waves = {w: frame[column_order(q, frame)] for w, frame in waves.items()}
+    groups = segments = pd.DataFrame()
+    if plan.focus_groups:
+        protocol = load_questionnaire(instrument_path("focus_group_protocol"))
+        themes = tuple(protocol.codebook.themes) if protocol.codebook else None
+        groups, segments = focus_groups(rng, themes) if themes else focus_groups(rng)
+    records = build_programme(seed, plan) if plan.programme else None
+    bar.update(int(plan.programme))
+    bar.close()
+    return ExampleFrames(
+        waves=waves,
+        errors=errors,
+        margins=population_margins(plan.waves, plan.geography),
+        communities=plan.geography.communities,
+        groups=groups,
+        segments=segments,
+        programme=records,
     )

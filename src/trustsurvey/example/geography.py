@@ -7,6 +7,9 @@ Balakliia and Izium raions are the controls.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import pandas as pd
 
 #: raion code -> (name_uk, name_en, arm)
@@ -98,3 +101,43 @@ def communities() -> pd.DataFrame:
         for code, (raion, uk, en) in COMMUNITIES.items()
     ]
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Where a generated study samples: raions, communities (with their arm) and settlements.
+
+    ``communities`` has columns ``community, raion, name_uk, name_en, arm``; ``settlements``
+    those of :func:`settlements`; ``raion_term`` is each raion's term of the latent trust.
+    """
+
+    raions: dict[int, tuple[str, str]]
+    communities: pd.DataFrame
+    settlements: pd.DataFrame
+    raion_term: dict[int, float]
+
+    def arm(self, community: str) -> str:
+        """``pilot`` or ``control`` of one community."""
+        return str(self._arms[community])
+
+    @cached_property
+    def _arms(self) -> dict[str, str]:
+        return dict(zip(self.communities["community"], self.communities["arm"], strict=True))
+
+    def population(self) -> pd.DataFrame:
+        """Adults per community: ``community, population`` in community order."""
+        adults = self.settlements.groupby("community", sort=False)["adults"].sum()
+        order = [c for c in self.communities["community"] if c in adults.index]
+        return pd.DataFrame({"community": order, "population": adults[order].to_numpy()})
+
+
+def example_geography() -> Geography:
+    """The example's four raions of Kharkiv oblast and their twelve communities."""
+    from trustsurvey.example.responses import RAION_TERM
+
+    return Geography(
+        raions={code: (uk, en) for code, (uk, en, _) in RAIONS.items()},
+        communities=communities(),
+        settlements=settlements(),
+        raion_term=dict(RAION_TERM),
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trustsurvey.example.geography import RAIONS, settlements
+from trustsurvey.example.geography import RAIONS, Geography, settlements
 
 #: population shares of sex (1 man, 2 woman) x age group (1 18-34, 2 35-59, 3 60+)
 POPULATION_SEX_AGE = {
@@ -32,12 +32,18 @@ def _largest_remainder(total: int, shares: list[float]) -> list[int]:
     return base.tolist()
 
 
-def population_margins(waves: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
-    """Tidy margins: wave, raion, margin, sex, agegrp, settlement, target (counts)."""
-    frame = settlements()
+def population_margins(
+    waves: tuple[int, ...] = (1, 2), geo: Geography | None = None
+) -> pd.DataFrame:
+    """Tidy margins: wave, raion, margin, sex, agegrp, settlement, target (counts).
+
+    ``geo``: the study's geography (default the example's four raions).
+    """
+    frame = settlements() if geo is None else geo.settlements
+    raions = list(RAIONS) if geo is None else list(geo.raions)
     rows = []
     for wave in waves:
-        for raion in RAIONS:
+        for raion in raions:
             part = frame[frame["raion"] == raion]
             total = int(part["adults"].sum())
             counts = _largest_remainder(total, list(POPULATION_SEX_AGE.values()))

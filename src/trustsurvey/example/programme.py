@@ -16,11 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from trustsurvey.example.geography import COMMUNITIES, RAIONS, settlements
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trustsurvey.example.plan import StudyPlan
 
 START, END = dt.date(2018, 6, 1), dt.date(2020, 12, 31)
 WAVE1_END, WAVE2_START = dt.date(2019, 4, 12), dt.date(2020, 9, 7)
@@ -75,18 +79,76 @@ class ProgrammeFrames:
     errors: pd.DataFrame
 
 
-def _arm(community: str) -> str:
-    return RAIONS[COMMUNITIES[community][0]][2]
+@dataclass(frozen=True)
+class Schedule:
+    """When each community runs the programme, and the period of the records.
+
+    ``start[c]``: the day after which community ``c``'s programme runs (its rates switch
+    from "before" to "between"); ``follow[c]``: when the last wave starts (rates switch to
+    "after"); ``treated`` the communities with the programme.
+    """
+
+    communities: tuple[str, ...]
+    treated: frozenset[str]
+    start: dict[str, dt.date]
+    follow: dict[str, dt.date]
+    end: dt.date = END
+    organiser: str = "Chuhuiv raion police"
+    pilot: str = "chuhuivska"
+
+    def arm(self, community: str) -> str:
+        return "pilot" if community in self.treated else "control"
+
+    def rate(self, community: str, day: dt.date) -> float:
+        before, between, after = RATES[self.arm(community)]
+        start, follow = self.start[community], self.follow[community]
+        return before if day <= start else between if day < follow else after
 
 
-def _rate(arm: str, day: dt.date) -> float:
-    before, between, after = RATES[arm]
-    return before if day <= WAVE1_END else between if day < WAVE2_START else after
+def example_schedule() -> Schedule:
+    """The example's: the pilot raion's communities from the end of wave 1."""
+    names = tuple(COMMUNITIES)
+    return Schedule(
+        communities=names,
+        treated=frozenset(c for c in names if RAIONS[COMMUNITIES[c][0]][2] == "pilot"),
+        start=dict.fromkeys(names, WAVE1_END),
+        follow=dict.fromkeys(names, WAVE2_START),
+    )
 
 
-def _months() -> list[dt.date]:
+def plan_schedule(plan: StudyPlan) -> Schedule:
+    """The schedule of a generated study: each community from the end of the wave before
+    its first treated wave; records until two months after the last wave."""
+    from trustsurvey.example.generator import fieldwork
+
+    names = tuple(plan.geography.communities["community"])
+    first = {c: plan.treated_from(c) for c in names}
+    wave1_end = fieldwork(plan.waves[0])[1]
+    last_start, last_end = fieldwork(plan.waves[-1])
+    end = last_end + dt.timedelta(days=61)
+    start = {}
+    for c in names:
+        w = first[c]
+        before = plan.waves[plan.waves.index(w) - 1] if w in plan.waves else None
+        start[c] = fieldwork(before)[1] if before is not None else wave1_end
+    treated = frozenset(c for c in names if first[c] is not None)
+    window = {c: max(last_start, start[c] + dt.timedelta(days=90)) for c in names}
+    sizes = plan.geography.population().set_index("community")["population"]
+    pilot = max(sorted(treated), key=lambda c: int(sizes[c])) if treated else names[0]
+    return Schedule(
+        communities=names,
+        treated=treated,
+        start=start,
+        follow=window if len(plan.waves) > 1 else dict.fromkeys(names, end),
+        end=dt.date(end.year, 12, 31) if end.month == 12 else end,
+        organiser="programme police team",
+        pilot=pilot,
+    )
+
+
+def _months(end: dt.date = END) -> list[dt.date]:
     out, d = [], START
-    while d <= END:
+    while d <= end:
         out.append(d)
         d = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
     return out
@@ -96,14 +158,17 @@ def _split(total: int, shares: list[float], rng: np.random.Generator) -> list[in
     return [int(v) for v in rng.multinomial(total, np.asarray(shares) / sum(shares))]
 
 
-def _activities(rng: np.random.Generator, population: dict[str, int]) -> pd.DataFrame:
+def _activities(
+    rng: np.random.Generator, population: dict[str, int], plan: Schedule
+) -> pd.DataFrame:
     rows = []
-    for community in COMMUNITIES:
-        arm = _arm(community)
+    months = _months(plan.end)
+    for community in plan.communities:
+        arm = plan.arm(community)
         size = (population[community] / 10000) ** 0.5
         types = TYPES_PILOT if arm == "pilot" else TYPES_CONTROL
-        for month in _months():
-            for _ in range(int(rng.poisson(_rate(arm, month) * size))):
+        for month in months:
+            for _ in range(int(rng.poisson(plan.rate(community, month) * size))):
                 day = month + dt.timedelta(days=int(rng.integers(0, 28)))
                 kind = str(
                     rng.choice(list(types), p=np.array(list(types.values())) / sum(types.values()))
@@ -128,9 +193,7 @@ def _activities(rng: np.random.Generator, population: dict[str, int]) -> pd.Data
                         "residents": roles[1],
                         "officials": roles[2],
                         "ngo": roles[3],
-                        "organiser": "Chuhuiv raion police"
-                        if arm == "pilot"
-                        else "district police",
+                        "organiser": plan.organiser if arm == "pilot" else "district police",
                         "notes": "",
                     }
                 )
@@ -139,16 +202,17 @@ def _activities(rng: np.random.Generator, population: dict[str, int]) -> pd.Data
     return frame.reset_index(drop=True)
 
 
-def _hotline(rng: np.random.Generator, population: dict[str, int]) -> pd.DataFrame:
+def _hotline(rng: np.random.Generator, population: dict[str, int], plan: Schedule) -> pd.DataFrame:
     rows = []
     cats = list(CATEGORIES)
     p = np.array(list(CATEGORIES.values()))
-    for community in COMMUNITIES:
-        arm = _arm(community)
-        for month in _months():
+    months = _months(plan.end)
+    for community in plan.communities:
+        arm = plan.arm(community)
+        for month in months:
             if month < HOTLINE_OPEN.replace(day=1):
                 continue
-            programme = arm == "pilot" and month > WAVE1_END
+            programme = arm == "pilot" and month > plan.start[community]
             per_1000 = 0.5 if programme else 0.1
             for _ in range(int(rng.poisson(per_1000 * population[community] / 1000))):
                 received = month + dt.timedelta(days=int(rng.integers(0, 28)))
@@ -156,7 +220,7 @@ def _hotline(rng: np.random.Generator, population: dict[str, int]) -> pd.DataFra
                 days = float(rng.exponential(median / np.log(2)))
                 done = received + dt.timedelta(days=int(np.ceil(days)))
                 never = rng.random() < 0.08
-                if done > END:
+                if done > plan.end:
                     status, resolved_on = "pending", None
                 elif never:
                     status, resolved_on = "no", done
@@ -204,13 +268,13 @@ def _population() -> pd.DataFrame:
     return pd.DataFrame({"community": adults.index, "population": adults.to_numpy()})
 
 
-def _plant(f: ProgrammeFrames, rng: np.random.Generator) -> None:
+def _plant(f: ProgrammeFrames, rng: np.random.Generator, plan: Schedule) -> None:
     acts, hot, tr = f.activities, f.hotline, f.trainings
     log = []
     pilot_between = acts.index[
-        (acts["community"] == "chuhuivska")
-        & (acts["date"] > WAVE1_END)
-        & (acts["date"] < WAVE2_START)
+        (acts["community"] == plan.pilot)
+        & (acts["date"] > plan.start[plan.pilot])
+        & (acts["date"] < plan.follow[plan.pilot])
     ]
     picks = [int(i) for i in rng.choice(pilot_between, size=4, replace=False)]
     # 1. a community outside the study
@@ -253,7 +317,7 @@ def _plant(f: ProgrammeFrames, rng: np.random.Generator) -> None:
         ("activities", dup["activity_id"].iloc[0], "duplicate_id", "activity_id", "entered twice")
     )
     # 6. a hotline category not in the vocabulary
-    pilot = hot.index[(hot["community"] == "chuhuivska") & (hot["resolved"] == "yes")]
+    pilot = hot.index[(hot["community"] == plan.pilot) & (hot["resolved"] == "yes")]
     h = [int(i) for i in rng.choice(pilot, size=2, replace=False)]
     hot.at[h[0], "category"] = "threats"
     log.append(("hotline", hot.at[h[0], "appeal_id"], "unknown_code", "category", "threats"))
@@ -283,16 +347,32 @@ def _plant(f: ProgrammeFrames, rng: np.random.Generator) -> None:
     f.errors = pd.DataFrame(log, columns=["file", "id", "check", "item", "description"])
 
 
-def build_programme(seed: int) -> ProgrammeFrames:
-    """The example's programme records for ``seed`` (same seed, same records)."""
+def build_programme(seed: int, study: StudyPlan | None = None) -> ProgrammeFrames:
+    """The programme records for ``seed`` (same seed, same records).
+
+    ``study``: a generated study's plan (default: the example's pilot and control raions).
+    """
     rng = np.random.default_rng([seed, 9])
-    pop = _population()
+    pop = _population() if study is None else study.geography.population()
+    plan = example_schedule() if study is None else plan_schedule(study)
     population = dict(zip(pop["community"], pop["population"], strict=True))
-    acts = _activities(rng, population)
-    frames = ProgrammeFrames(
-        acts, _hotline(rng, population), _trainings(rng, acts), pop, pd.DataFrame()
-    )
-    _plant(frames, rng)
+    if study is None:
+        acts = _activities(rng, population, plan)
+        frames = ProgrammeFrames(
+            acts, _hotline(rng, population, plan), _trainings(rng, acts), pop, pd.DataFrame()
+        )
+    else:
+        from trustsurvey.example import records
+
+        acts = records.activities(rng, population, plan)
+        frames = ProgrammeFrames(
+            acts,
+            records.hotline(rng, population, plan),
+            records.trainings(rng, acts),
+            pop,
+            pd.DataFrame(),
+        )
+    _plant(frames, rng, plan)
     return frames
 
 

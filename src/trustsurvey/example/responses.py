@@ -18,6 +18,8 @@ Model (documented in the study's README):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -123,21 +125,67 @@ def _missing(
     return out
 
 
-def answer(sample: pd.DataFrame, rng: np.random.Generator, dk_boost: np.ndarray) -> pd.DataFrame:
-    """Add every questionnaire answer to ``sample`` (one wave)."""
-    n = len(sample)
-    frame = sample.copy()
+#: the raion terms of the latent trust level in the example's four raions
+RAION_TERM = {1: 0.0, 2: 0.05, 3: -0.05, 4: 0.02}
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Per respondent: the programme's true effect, the common trend, and the area term.
+
+    ``effect`` is the rise of the expected ``trust_police`` answer due to the programme
+    (0 where not exposed), ``trend`` the rise every community shares since the first wave,
+    ``area`` a fixed term of the latent level per area.
+    """
+
+    effect: np.ndarray
+    trend: np.ndarray
+    area: np.ndarray
+
+    @property
+    def exposed(self) -> np.ndarray:
+        """Rows whose community runs the programme at this wave."""
+        return self.effect != 0
+
+    @property
+    def later(self) -> np.ndarray:
+        """Rows of a wave after the first (shifted from the baseline level)."""
+        return (self.trend != 0) | (self.effect != 0)
+
+
+def pilot_exposure(frame: pd.DataFrame) -> Exposure:
+    """The example's two-wave design: +TREND everywhere, +EFFECT in the pilot, in wave 2."""
     wave2 = (frame["wave"] == 2).to_numpy()
     pilot = (frame["pilot"] == 1).to_numpy()
+    return Exposure(
+        effect=wave2 * pilot * EFFECT,
+        trend=wave2 * TREND,
+        area=frame["raion"].map(RAION_TERM).to_numpy(),
+    )
+
+
+def answer(
+    sample: pd.DataFrame,
+    rng: np.random.Generator,
+    dk_boost: np.ndarray,
+    exposure: Exposure | None = None,
+) -> pd.DataFrame:
+    """Add every questionnaire answer to ``sample`` (one wave).
+
+    ``exposure`` gives the true effects (default :func:`pilot_exposure`, the example's).
+    """
+    n = len(sample)
+    frame = sample.copy()
+    exp = pilot_exposure(frame) if exposure is None else exposure
+    later, exposed = exp.later, exp.exposed
     psus = frame["psu"].to_numpy()
     _, psu_idx = np.unique(psus, return_inverse=True)
     u_psu = rng.normal(0, 0.25, size=psu_idx.max() + 1)[psu_idx]
-    raion_term = frame["raion"].map({1: 0.0, 2: 0.05, 3: -0.05, 4: 0.02}).to_numpy()
     age_term = frame["agegrp"].map({1: -0.10, 2: 0.0, 3: 0.15}).to_numpy()
     rural = (frame["settlement"] == 1).to_numpy() * 0.08
-    m = 2.95 + raion_term + age_term + rural + u_psu
-    target = _expected(m) + wave2 * (TREND + EFFECT * pilot)
-    m = np.where(wave2, _shift_to(m, target), m)
+    m = 2.95 + exp.area + age_term + rural + u_psu
+    target = _expected(m) + (exp.trend + exp.effect)
+    m = np.where(later, _shift_to(m, target), m)
     latent = m + rng.normal(0, TRUST_SD, size=n)
     frame["trust_police"] = _missing(
         _discrete(latent, 1, 5), DK_RATE["trust_police"], rng, dk_boost
@@ -146,7 +194,7 @@ def answer(sample: pd.DataFrame, rng: np.random.Generator, dk_boost: np.ndarray)
     frame["trust_police_10"] = _missing(
         t10, DK_RATE["trust_police_10"], rng, dk_boost, ESS_DK, ESS_REFUSED
     )
-    local = _discrete(latent + 0.15 + 0.25 * (wave2 & pilot) + rng.normal(0, 0.7, size=n), 1, 5)
+    local = _discrete(latent + 0.15 + 0.25 * exposed + rng.normal(0, 0.7, size=n), 1, 5)
     frame["trust_local"] = _missing(local, DK_RATE["trust_local"], rng, dk_boost)
     for name, (load, shift, sd, rev) in LIKERT_MODEL.items():
         star = 3 + load * (latent - 3) + shift + rng.normal(0, sd, size=n)
@@ -163,12 +211,12 @@ def answer(sample: pd.DataFrame, rng: np.random.Generator, dk_boost: np.ndarray)
     reported = (rng.uniform(size=n) < 0.35 + 0.1 * (latent > 3)).astype(float)
     reported[rng.uniform(size=n) < REFUSAL_RATE * 3] = REFUSED
     frame["victim_reported"] = np.where(victim, reported, np.nan)
-    contact = rng.uniform(size=n) < 0.2 + 0.08 * (wave2 & pilot)
+    contact = rng.uniform(size=n) < 0.2 + 0.08 * exposed
     frame["contact_police"] = contact.astype(float)
     sat = _discrete(3 + 0.7 * (latent - 3) + 0.2 + rng.normal(0, 0.8, size=n), 1, 5)
     sat = _missing(sat, DK_RATE["contact_satisfaction"], rng, dk_boost)
     frame["contact_satisfaction"] = np.where(contact, sat, np.nan)
-    aware_p = np.where(wave2 & pilot, 0.60, 0.20)
+    aware_p = np.where(exposed, 0.60, 0.20)
     frame["aware_officer"] = (rng.uniform(size=n) < aware_p).astype(float)
     any_problem = np.zeros(n, dtype=bool)
     for option, p in PROBLEM_RATE.items():
@@ -178,7 +226,7 @@ def answer(sample: pd.DataFrame, rng: np.random.Generator, dk_boost: np.ndarray)
     frame["problems_none"] = (~any_problem).astype(float)
     rep = _discrete(2.9 + 0.5 * (latent - 3) + rng.normal(0, 0.8, size=n), 1, 4)
     frame["will_report"] = _missing(rep, DK_RATE["will_report"], rng, dk_boost)
-    join_star = 2.0 + 0.4 * (latent - 3) + 0.3 * (wave2 & pilot) + rng.normal(0, 0.8, size=n)
+    join_star = 2.0 + 0.4 * (latent - 3) + 0.3 * exposed + rng.normal(0, 0.8, size=n)
     join = _discrete(join_star, 1, 4)
     frame["will_join_group"] = _missing(join, DK_RATE["will_join_group"], rng, dk_boost)
     edu_p = {

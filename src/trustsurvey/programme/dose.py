@@ -41,7 +41,7 @@ NOTE = {
 def trust_change(
     frame: pd.DataFrame,
     design_kwargs: dict,
-    variable: str = "trust_police",
+    variable: str,
     community: str = "community",
     waves: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
@@ -102,6 +102,12 @@ def meta_regression(
         )
     if (d[se] <= 0).any():
         raise AnalysisError("a community has a zero SE", item=se, hint="check its estimates")
+    if d[x].nunique() < 2:
+        raise AnalysisError(
+            f"every community has the same {x}: there is no dose to relate the change to",
+            item=x,
+            hint="the dose-response needs communities with different programme intensity",
+        )
     yv = d[y].to_numpy(float)
     X = np.column_stack([np.ones(k), d[x].to_numpy(float)])
     w = 1 / d[se].to_numpy(float) ** 2

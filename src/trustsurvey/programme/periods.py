@@ -56,10 +56,26 @@ def wave_starts(study: Study) -> list[dt.date]:
 def community_table(study: Study) -> pd.DataFrame:
     """``community, arm, population`` of the study's communities.
 
+    The arm comes from ``arms.communities``; in a staggered study from
+    ``arms.first_treated`` (``pilot``: ever treated); in a study without arms every
+    community of ``programme.population`` is ``pilot`` (all run the programme alike).
+
     Population comes from ``programme.population`` (columns ``community, population``), or
     from a ``population`` column of the communities table; missing population stays NA.
     """
     arms = study.arms.communities
+    if arms is None and study.arms.first_treated is not None:  # staggered: ever treated
+        ft = study.arms.first_treated
+        arms = pd.DataFrame(
+            {
+                "community": list(ft),
+                "arm": ["control" if w is None else "pilot" for w in ft.values()],
+            }
+        )
+    elif arms is None and study.programme is not None and study.programme.population is not None:
+        # no arms: every community of the programme runs it alike
+        names = pd.read_csv(study.programme.population, dtype={"community": "str"})
+        arms = pd.DataFrame({"community": names["community"], "arm": "pilot"})
     if arms is None:
         raise StudyError(
             "has no community table",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from trustsurvey.errors import AnalysisError
 from trustsurvey.programme.activities import activity_counts, programme_intensity
 from trustsurvey.programme.hotline import (
     appeal_rates,
@@ -39,8 +40,11 @@ def programme_tables(
     validation: ProgrammeValidation | None = None,
     survey: pd.DataFrame | None = None,
     min_n: int | None = None,
+    outcome: str | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, go.Figure]]:
-    """Every programme table and figure; ``survey`` = the analysis frame for dose-response.
+    """Every programme table and figure; ``survey`` = the analysis frame for dose-response,
+    whose change in ``outcome`` (default: the first outcome of the study's analysis plan
+    that ``survey`` holds) is regressed on programme intensity.
 
     ``min_n`` (default the study's ``publish.min_cell``): communities with fewer respondents
     in a wave are flagged ``small_cell`` and left out of the dose-response meta-regression
@@ -88,15 +92,25 @@ def programme_tables(
     tr = clean.get("trainings")
     if tr is not None and acts is not None and len(tr):
         tables["training_effects"] = training_effects(tr, clean["activities"])
-    if survey is not None and "intensity" in tables:
+    if survey is not None and outcome is None:
+        outcome = next((o for o in study.plan.outcomes if o in survey.columns), None)
+    if survey is not None and outcome is not None and "intensity" in tables:
         from trustsurvey.programme.dose import dose_response, trust_change
 
-        change = trust_change(survey, study.design.kwargs(), community=study.arms.community)
+        change = trust_change(
+            survey, study.design.kwargs(), outcome, community=study.arms.community
+        )
         if min_n is None:
             min_n = getattr(getattr(study, "publish", None), "min_cell", None)
-        table, fit = dose_response(change, tables["intensity"], min_n=min_n)
-        tables["dose_response"], tables["dose_response_fit"] = table, fit
-        figs["dose_response"] = figures.dose_figure(table)
+        try:
+            table, fit = dose_response(change, tables["intensity"], min_n=min_n)
+        except AnalysisError as exc:  # e.g. one intensity for all: say why there is none
+            tables["dose_response_note"] = pd.DataFrame(
+                [{"outcome": outcome, "reason": exc.message}]
+            )
+        else:
+            tables["dose_response"], tables["dose_response_fit"] = table, fit
+            figs["dose_response"] = figures.dose_figure(table)
     return tables, figs
 
 

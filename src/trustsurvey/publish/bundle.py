@@ -62,6 +62,12 @@ class Bundle:
     def waves(self) -> list[dict[str, Any]]:
         return list(self.manifest.get("waves") or [])
 
+    @property
+    def plan(self) -> dict[str, Any]:
+        """The study's analysis plan: ``outcomes`` and ``subgroups`` in reading order, and
+        ``did_note`` ({uk, en}) when the study has no difference-in-differences."""
+        return dict(self.manifest.get("plan") or {})
+
     def label(self, kind: str, key: Any, lang: str, *, outcome: str | None = None) -> str:
         """Label of ``key`` (e.g. a community code) in ``lang``; the key itself if none."""
         table = self.labels.get(kind, {})
@@ -212,6 +218,7 @@ def _manifest(
             "min_width": {col: float(g["width"].min()) for col, g in audit.groupby("column")},
         },
         "labels": _jsonable(meta.get("labels") or {}),
+        "plan": _jsonable(meta.get("plan") or {}),
         "tables": {},
     }
 

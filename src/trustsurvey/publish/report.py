@@ -90,6 +90,10 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
                     f"<li><strong>{html.escape(mark)}.</strong> {html.escape(f['sentence'])}</li>"
                 )
             parts.append(f"</ul><p class='note'>{html.escape(t('findings.note', lang))}</p>")
+        elif b.plan.get("did_note"):  # why the study has no DiD (one wave, no arms)
+            note = b.plan["did_note"]
+            text = note.get(lang) or note.get("en") or note.get("uk") or ""
+            parts.append(f"<p class='note'>{html.escape(str(text))}</p>")
         for heading, fig, table in sections:
             parts.append(f"<h2>{html.escape(heading)}</h2>")
             parts.append(_figure_html(fig, include_js=first))

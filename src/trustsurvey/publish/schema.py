@@ -87,6 +87,7 @@ _PROG_COUNTS = (
     "officials",
     "ngo",
 )
+_STAGGERED_VALUES = ("estimate", "se", "ci_low", "ci_high", "band_low", "band_high", "df", "n")
 _GROUP_DIMS = (("community",), ("arm",), ("subgroup", "level"))
 
 KINDS: dict[str, TableKind] = {
@@ -124,6 +125,17 @@ KINDS: dict[str, TableKind] = {
             count="n",
             blank=("estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"),
             doc="Difference-in-differences results (pilot minus control change).",
+        ),
+        TableKind(
+            "did_staggered",
+            keys=("outcome", "type", "cohort", "wave", "event_time"),
+            values=_STAGGERED_VALUES,
+            required=("outcome", "type", "estimate", "n"),
+            count="n",
+            blank=_STAGGERED_VALUES,
+            doc="Staggered-adoption DiD (Callaway & Sant'Anna 2021): group-time effects of each "
+            "cohort (first treated wave), and their overall, per-cohort and event-time "
+            "aggregates with the event study's simultaneous band.",
         ),
         TableKind(
             "problems",

@@ -24,10 +24,11 @@ import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from trustsurvey._order import canonical_order
-from trustsurvey.study.model import Study
+from trustsurvey.study.model import Study, Wave
 
 if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.io.survey_data import SurveyData
@@ -50,11 +51,9 @@ def respondent_id_column(q: Questionnaire) -> str | None:
 
 
 def dont_know_codes(item: Item) -> list[Any]:
-    """The item's missing codes of kind ``dont_know`` ("difficult to answer", "don't know")."""
-    kinds = getattr(item, "missing_kinds", None)
-    if kinds is not None:
-        return [c for c, k in kinds.items() if k == "dont_know"]
-    return [c for c, t in item.missing.items() if "difficult" in (t.get("en") or "").lower()]
+    """The item's missing codes of kind ``dont_know`` ("difficult to answer", "don't know"),
+    as the questionnaire declares them (never read from label text)."""
+    return [c for c, k in item.missing_kinds.items() if k == "dont_know"]
 
 
 def kept_answers(frame: pd.DataFrame, keep: dict[str, list[Any]]) -> pd.DataFrame:
@@ -113,6 +112,7 @@ def analysis_frame(
             rows = list(source_rows[wave.code])
         else:
             rows = source_rows_of(len(sd.data), name, exclusions)
+        _check_wave_column(study, wave, sd, name, rows)
         order = canonical_order(sd.data, id_column)
         frame = _with_missing_beside(sd).iloc[order].reset_index(drop=True)
         if "wave" not in frame.columns:
@@ -129,6 +129,35 @@ def analysis_frame(
     pii = [c for name in q.pii_items for c in q.columns_for(name)]
     pii += [missing_column(c) for c in pii]
     return frame.drop(columns=[c for c in pii if c in frame.columns])
+
+
+def _check_wave_column(
+    study: Study, wave: Wave, sd: SurveyData, name: str, rows: list[int]
+) -> None:
+    """The wave column with the study's own name (the questionnaire's item with role
+    ``wave``), where a file has one, must hold the wave's code: one file per wave."""
+    for col in study.questionnaire.items_with_role("wave"):
+        if col not in sd.data.columns:
+            continue
+        values = pd.to_numeric(sd.data[col], errors="coerce")
+        bad = values.notna() & (values != wave.code)
+        if bad.any():
+            from trustsurvey.errors import StudyError
+
+            found = sorted({_code_text(v) for v in values[bad]})
+            raise StudyError(
+                f"the wave column holds {', '.join(found[:5])} where study.yaml gives this "
+                f"file wave code {wave.code}",
+                file=name,
+                row=[rows[i] for i in np.flatnonzero(bad.to_numpy())[:10]],
+                item=col,
+                hint="give each wave its own file in study.yaml (waves: one entry per file), "
+                "with the code its wave column holds",
+            )
+
+
+def _code_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def file_name(study: Study, file: Path) -> str:

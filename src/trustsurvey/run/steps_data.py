@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
 from trustsurvey._files import atomic_path
 from trustsurvey._order import canonical_order
@@ -94,3 +95,22 @@ def indices(ctx: RunContext) -> None:
     names = [n for n in ctx.study.questionnaire.indices if n in ctx.analysis.columns]
     for name in names:
         ctx.echo(f"      {name}: {int(ctx.analysis[name].notna().sum())} valid scores")
+    _echo_plan(ctx, ctx.analysis)
+
+
+def _echo_plan(ctx: RunContext, frame: pd.DataFrame) -> None:
+    """Say what the analysis plan analyses, and which of its names the data lack."""
+    plan = ctx.study.plan
+    for key in ("outcomes", "subgroups", "adjust", "distributions", "multiple"):
+        wanted = getattr(plan, key)
+        if key == "multiple":
+            q = ctx.study.questionnaire
+            have = [n for n in wanted if all(c in frame.columns for c in q.columns_for(n))]
+        else:
+            have = plan.present(key, frame.columns)
+        source = "study.yaml" if key in plan.declared else "questionnaire roles"
+        line = f"      analysis.{key} ({source}): {', '.join(have) or 'none'}"
+        lacking = [n for n in wanted if n not in have]
+        if lacking:
+            line += f"; not in the data, skipped: {', '.join(lacking)}"
+        ctx.echo(line)

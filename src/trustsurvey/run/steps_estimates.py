@@ -13,9 +13,6 @@ from trustsurvey.design import SurveyDesign
 from trustsurvey.run.context import RunContext, shared_design
 from trustsurvey.study.model import Study
 
-#: variables estimated by arm x wave (those present in the data are used)
-ESTIMATE_VARIABLES = ("trust_police", "trust_index", "pj_index", "aware_officer")
-
 
 def estimate_by_arm_wave(
     study: Study,
@@ -23,7 +20,8 @@ def estimate_by_arm_wave(
     design: SurveyDesign | None = None,
     variables: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Design-based weighted means (linearised SEs) of ``variables`` by arm x wave, tidy.
+    """Design-based weighted means (linearised SEs) of ``variables`` (default: the outcomes
+    of the study's analysis plan) by arm x wave, tidy.
 
     Uses ``design`` (e.g. the pipeline's weighted ``ctx.design``, whose data is ``frame``) or,
     if not given, ``trustsurvey.design.SurveyDesign`` with the study's ``design`` columns on
@@ -37,7 +35,7 @@ def estimate_by_arm_wave(
     frame = design.data
     if "arm" not in frame.columns or frame["arm"].isna().all():
         design = design.with_columns(arm="all")
-    wanted = ESTIMATE_VARIABLES if variables is None else variables
+    wanted = study.plan.outcomes if variables is None else variables
     names = [v for v in wanted if v in frame.columns]
     result = design.mean(names, by=["arm", "wave"]).reset_index()
     if "variable" not in result.columns:
@@ -59,6 +57,9 @@ def estimates(ctx: RunContext) -> None:
         return
     design = shared_design(ctx)
     ctx.echo(f"      weights: {ctx.weights_note}")
+    if not ctx.study.plan.present("outcomes", frame.columns):
+        ctx.echo("      skipped: none of the plan's outcomes is in the data")
+        return
     ctx.estimates = estimate_by_arm_wave(ctx.study, frame, design)
     ctx.outputs["estimates"] = atomic_write_csv(ctx.study.out_dir / "estimates.csv", ctx.estimates)
     shown = ctx.estimates.copy()

@@ -3,8 +3,9 @@
 Runs after ``estimates``. A study without a ``programme:`` section skips it. Writes under
 ``STUDY/out/programme/``: the validation report, the excluded rows, tidy aggregate tables with
 unweighted counts, and plotly figures (see
-:func:`trustsurvey.programme.write_programme_report`). The dose-response uses the analysis
-dataset of the ``indices`` step (cleaned survey data) with the pipeline's final weights; a
+:func:`trustsurvey.programme.write_programme_report`). The dose-response relates the change in
+the first outcome of the study's analysis plan, from the analysis dataset of the ``indices``
+step (cleaned survey data) with the pipeline's final weights, to programme intensity; a
 community with fewer than ``publish.min_cell`` respondents in a wave is flagged ``small_cell``
 and left out of its meta-regression (the publish step blanks its change)."""
 
@@ -36,6 +37,11 @@ def _with_final_weights(ctx: RunContext, survey: pd.DataFrame) -> tuple[pd.DataF
     return survey.assign(**{name: weights.to_numpy(float)}), study
 
 
+def study_outcomes(study: Any, frame: pd.DataFrame) -> list[str]:
+    """The plan's outcomes in ``frame``; the dose-response uses the first."""
+    return study.plan.present("outcomes", frame.columns)
+
+
 def run_programme(ctx: RunContext) -> None:
     """Validate the programme records and write their tables and figures."""
     from trustsurvey.programme import validate_programme, write_programme_report
@@ -47,7 +53,7 @@ def run_programme(ctx: RunContext) -> None:
     for line in validation.report.summary().splitlines():
         ctx.echo(f"      {line}")
     survey = ctx.analysis
-    if survey is not None and "trust_police" not in survey.columns:
+    if survey is not None and not study_outcomes(ctx.study, survey):
         survey = None
     study = ctx.study
     if survey is not None and ctx.design is not None:
@@ -55,6 +61,9 @@ def run_programme(ctx: RunContext) -> None:
     out = ctx.study.out_dir / "programme"
     paths = write_programme_report(study, out, validation=validation, survey=survey)
     ctx.outputs.update({f"programme_{k}": v for k, v in paths.items()})
+    if "dose_response_note" in paths:
+        note = pd.read_csv(paths["dose_response_note"])
+        ctx.echo(f"      no dose-response: {note['reason'].iloc[0]}")
     if "dose_response" in paths:
         dose = pd.read_csv(paths["dose_response"])
         small = dose.loc[dose["small_cell"].astype(bool), "community"].astype(str).tolist()

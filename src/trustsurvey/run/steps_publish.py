@@ -1,11 +1,14 @@
 """Pipeline step ``publish`` (the last one): the results bundle, the report and workbook.
 
-The last step. Gathers the aggregates of the run — design-based estimates by community, arm,
-wave and subgroup; Likert distributions with "difficult to answer"; the DiD table; local
-problems; focus-group theme matrices; sample sizes; weight diagnostics; the validation
-summary; and the programme-monitoring tables of ``out/programme/`` — and writes
+The last step. Gathers the aggregates of the run, following the study's analysis plan —
+design-based estimates of its outcomes by community, arm, wave and subgroup; answer shares of
+its distributions with "difficult to answer" (codes of kind ``dont_know``); the DiD table (and
+``did_staggered`` for staggered adoption); shares per option of its first multiple-choice
+item (``problems``); focus-group theme matrices; sample sizes; weight diagnostics; the
+validation summary; and the programme-monitoring tables of ``out/programme/`` — and writes
 ``STUDY/out/bundle/`` with :func:`trustsurvey.publish.publish_study_results` under the
-study's ``publish:`` policy, plus ``out/report.html`` and ``out/tables.xlsx``.
+study's ``publish:`` policy, plus ``out/report.html`` and ``out/tables.xlsx``. The manifest
+carries the plan (outcomes and subgroups in reading order, why a study has no DiD).
 
 Only aggregates are built here; the bundle writer's scan refuses anything else, and items the
 questionnaire flags PII or free text are passed to it as banned.
@@ -21,16 +24,12 @@ import pandas as pd
 
 from trustsurvey.run.context import RunContext, shared_design
 
-#: subgroup columns of the estimates table (those present are used)
-SUBGROUPS = ("sex", "agegrp", "settlement")
 #: weight statistics published per arm x wave (no single respondent's weight)
 WEIGHT_STATS = ("deff_kish", "n_eff", "cv", "ratio")
 
 
-def _outcomes(frame: pd.DataFrame) -> list[str]:
-    from trustsurvey.run.steps_analysis import OUTCOMES
-
-    return [o for o in OUTCOMES if o in frame.columns]
+def _has_arms(frame: pd.DataFrame) -> bool:
+    return "arm" in frame.columns and bool(frame["arm"].notna().any())
 
 
 def _code(value: Any) -> str:
@@ -41,14 +40,21 @@ def _code(value: Any) -> str:
 
 
 def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[pd.DataFrame]:
-    """Weighted means with CIs and unweighted n by arm, community and subgroup per wave."""
-    outcomes = _outcomes(frame)
+    """Weighted means with CIs and unweighted n of the plan's outcomes (in its order) by arm,
+    community and the plan's subgroups per wave (no arm rows in a study without arms)."""
+    plan = ctx.study.plan
+    outcomes = plan.present("outcomes", frame.columns)
+    subgroups = plan.present("subgroups", frame.columns)
+    if not outcomes:
+        return []
     com = ctx.study.arms.community
-    groups: list[list[str]] = [["wave"], ["arm", "wave"]]
+    arms = _has_arms(frame)
+    groups: list[list[str]] = [["wave"], ["arm", "wave"]] if arms else [["wave"]]
     if com and com in frame.columns:
         groups.append([com, "wave"])
-    groups += [["arm", "wave", s] for s in SUBGROUPS if s in frame.columns]
-    groups += [["wave", s] for s in SUBGROUPS if s in frame.columns]
+    if arms:
+        groups += [["arm", "wave", s] for s in subgroups]
+    groups += [["wave", s] for s in subgroups]
     parts = []
     for by in groups:
         est = design.mean(outcomes, by=by).reset_index()
@@ -56,7 +62,7 @@ def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[p
             est.insert(0, "variable", outcomes[0])
         if com and com != "community" and com in est.columns:
             est = est.rename(columns={com: "community"})
-        sub = [c for c in by if c in SUBGROUPS]
+        sub = [c for c in by if c in subgroups]
         if sub:
             est[sub[0]] = est[sub[0]].map(_code)
         keep = ["variable", "community", "arm", "wave", *sub]
@@ -77,11 +83,12 @@ def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> li
     answer. ``frame`` is the analysis frame the design holds (``ctx.analysis``).
     """
     from trustsurvey.analysis.compare import likert_distribution
+    from trustsurvey.run.frame import dont_know_codes
     from trustsurvey.run.steps_analysis import kept_design
 
     study = ctx.study
     q = study.questionnaire
-    items = [n for n, it in q.items.items() if it.type == "likert" and n in frame.columns]
+    items = study.plan.present("distributions", frame.columns)
     if not items:
         return []
     design = shared_design(ctx) if design is None else design
@@ -91,9 +98,10 @@ def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> li
     kd = kd.with_columns(_all="all")
     kept = kd.data
     parts = []
-    for by in (["arm", "wave"], ["_all", "wave"]):
+    cells = (["arm", "wave"], ["_all", "wave"]) if _has_arms(frame) else (["_all", "wave"],)
+    for by in cells:
         for item in items:
-            dist = likert_distribution(kd, item, by=by)
+            dist = likert_distribution(kd, item, by=by, dont_know=dont_know_codes(q.items[item]))
             counts = (
                 kept.dropna(subset=[item])
                 .groupby([*by, item], dropna=True)
@@ -127,8 +135,11 @@ def _read(path: Path) -> pd.DataFrame | None:
     return None
 
 
-def analysis_tables(out: Path) -> dict[str, Any]:
-    """DiD and local problems from the ``analysis`` step's tables under ``out/analysis``."""
+def analysis_tables(
+    out: Path, first: str | None = None, community: str | None = None
+) -> dict[str, Any]:
+    """DiD and the shares of the plan's first multiple-choice item (the bundle's ``problems``
+    table) from the ``analysis`` step's tables under ``out/analysis``."""
     tables: dict[str, Any] = {}
     did = _read(out / "did")
     if did is not None and len(did):
@@ -136,16 +147,34 @@ def analysis_tables(out: Path) -> dict[str, Any]:
         tables["did"] = did.rename(columns={"model": "contrast", "p": "p_value"})[
             ["outcome", "contrast", "estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"]
         ]
+    staggered = _read(out / "did_staggered")
+    if staggered is not None and len(staggered):
+        keep = ["outcome", "type", "cohort", "wave", "event_time", "estimate", "se"]
+        keep += ["ci_low", "ci_high", "band_low", "band_high", "df", "n"]
+        tables["did_staggered"] = staggered_table(staggered[[c for c in keep if c in staggered]])
     parts = []
-    for name, col in (("problems", "arm"), ("problems_by_community", "community")):
+    for name, col in (("multiple", "arm"), ("multiple_by_community", "community")):
         mc = _read(out / name)
-        if mc is None or not len(mc):
+        if mc is None or not len(mc) or (first is None):
             continue
+        mc = mc[mc["item"].astype(str) == first]
+        if col == "community" and "community" not in mc.columns and community in mc.columns:
+            mc = mc.rename(columns={community: "community"})
         mc = mc.rename(columns={"option": "problem", "estimate": "share"})
         parts.append(mc[[col, "wave", "problem", "rank", "share", "se", "n"]])
     if parts:
         tables["problems"] = parts
     return tables
+
+
+def staggered_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The bundle's ``did_staggered``: ``cohort`` and ``event_time`` as keys (``"all"`` where
+    an aggregate has none), ``wave`` 0 where a row belongs to no single wave."""
+    out = table.copy()
+    for col in ("cohort", "event_time"):
+        out[col] = out[col].map(lambda v: "all" if pd.isna(v) else _code(v))
+    out["wave"] = pd.to_numeric(out["wave"]).fillna(0).astype(int)
+    return out
 
 
 def focus_group_table(ctx: RunContext) -> pd.DataFrame | None:
@@ -355,12 +384,13 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
     q = study.questionnaire
     meta = meta_from_questionnaire(q)
     labels = meta["labels"]
-    if "problems" in labels.get("option", {}):
-        labels["problem"] = labels["option"]["problems"]
+    plan = study.plan
+    if plan.multiple and plan.multiple[0] in labels.get("option", {}):
+        labels["problem"] = labels["option"][plan.multiple[0]]
     # -- labels of the breakdown variables, each with its own value labels --
     from trustsurvey.publish.labels import subgroup_labels
 
-    labels.update(subgroup_labels(labels, [s for s in SUBGROUPS if s in q.items]))
+    labels.update(subgroup_labels(labels, [s for s in plan.subgroups if s in q.items]))
     if study.focus_groups is not None:
         from trustsurvey.analysis.focus_groups import resolve_codebook
 
@@ -418,8 +448,27 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
         questionnaire_hash=_hash(study.questionnaire_path),
         n_respondents=len(frame) if frame is not None else None,
         arms=arms,
+        plan=plan_meta(study, frame),
     )
     return meta
+
+
+def plan_meta(study: Any, frame: pd.DataFrame | None) -> dict[str, Any]:
+    """The analysis plan as the bundle's manifest carries it: the outcomes and subgroups the
+    bundle holds, in the plan's order (the dashboard lists outcomes in it and opens on the
+    first), and ``did_note`` ({uk, en}) saying why a study has no DiD."""
+    from trustsurvey.run.steps_analysis import DID_REASONS, did_unavailable
+
+    plan = study.plan
+    columns = frame.columns if frame is not None else []
+    out: dict[str, Any] = {
+        "outcomes": plan.present("outcomes", columns),
+        "subgroups": plan.present("subgroups", columns),
+    }
+    reason = did_unavailable(frame) if frame is not None else None
+    if reason is not None:
+        out["did_note"] = DID_REASONS[reason]
+    return out
 
 
 def programme_labels(ctx: RunContext) -> dict[str, Any]:
@@ -479,7 +528,8 @@ def collect_tables(ctx: RunContext) -> dict[str, Any]:
         sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
         tables["sample_sizes"] = sample_size_table(ctx, sized, design.weights)
         tables["weighting"] = weighting_table(ctx, design)
-    tables.update(analysis_tables(study.out_dir / "analysis"))
+    first = study.plan.multiple[0] if study.plan.multiple else None
+    tables.update(analysis_tables(study.out_dir / "analysis", first, study.arms.community))
     tables["focus_groups"] = focus_group_table(ctx)
     tables["quality"] = quality_table(ctx)
     if study.programme is not None:

@@ -123,6 +123,10 @@ def write_spss(frame: pd.DataFrame, path: Path, questionnaire: Any, weight: str)
 
     out = frame.copy()
     for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):  # SPSS has no time zones
+            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            continue
         if not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
         elif pd.api.types.is_bool_dtype(out[col]):
@@ -132,7 +136,11 @@ def write_spss(frame: pd.DataFrame, path: Path, questionnaire: Any, weight: str)
         if name in out.columns and getattr(item, "text", None) is not None:
             labels[name] = item.text.get("uk") if hasattr(item.text, "get") else str(item.text)
     labels[weight] = WEIGHT_LABEL
+    from trustsurvey.io.write import spss_names
+
+    renamed = spss_names([str(c) for c in out.columns])  # Kobo's _id -> v_id, label keeps it
     column_labels = [labels.get(c, c) for c in out.columns]
+    out = out.rename(columns=renamed)
     return write_atomic(
         path,
         lambda tmp: pyreadstat.write_sav(

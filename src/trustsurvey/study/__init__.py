@@ -28,7 +28,7 @@ complete one)::
       communities: communities.csv         # CSV with community, arm (pilot|control),
                                            # or an inline mapping {community: arm}
     margins:                               # population margins for weighting
-      file: margins.csv                    # or rows: [{margin: sex, sex: 1, target: 0.46}, ...]
+      file: margins.csv                    # or rows: [{margin: gender, gender: 1, target: 0.4}]
       kind: counts                         # counts | shares
       by: [wave, raion]                    # margins given per group
     focus_groups:
@@ -44,9 +44,9 @@ complete one)::
     publish: {min_cell: 30, max_cv: 0.3, languages: [uk, en]}
 
 Margins CSV (tidy): the ``by`` columns, ``margin`` (variables joined by ``*``:
-``sex*agegrp``, ``settlement``), one column per variable with the cell's code (blank where
+``gender*age_cat``, ``settl_type``), one column per variable with the cell's code (blank where
 the margin does not use it) and ``target``. ``study.margins.margins_for(wave=1, raion=2)``
-gives ``{("sex", "agegrp"): {(1, 1): n, ...}, "settlement": {1: n, 2: n}}``.
+gives ``{("gender", "age_cat"): {(1, 1): n, ...}, "settl_type": {1: n, 2: n}}``.
 
 :func:`load_study` checks all of it and raises :class:`~trustsurvey.errors.StudyError` naming
 ``study.yaml``, the key path (``waves[1].file``) and its line: YAML syntax errors (line and

@@ -16,6 +16,7 @@ The optional ``weighting:`` section says how ``trustsurvey run`` (step ``weight`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ class _Loader:
             questionnaire_path=qpath,
             waves=self.waves(data["waves"]),
             design=self.design(data["design"]),
-            arms=self.arms(data.get("arms") or {}),
+            arms=self.arms(data.get("arms") or {}, [w["code"] for w in data["waves"]]),
             margins=self.margins(data.get("margins")),
             weighting=self.weighting(data.get("weighting") or {}),
             focus_groups=self.focus_groups(data.get("focus_groups")),
@@ -131,9 +132,15 @@ class _Loader:
             validation=self.validation(data.get("validation") or {}),
             publish=self.publish(data.get("publish") or {}),
             raw=data,
+            lines=self.lines,
         )
         if check_columns:
             self.check_columns(study)
+            if study.arms.community is None:
+                study.arms = dataclasses.replace(
+                    study.arms, community=default_community(study.questionnaire)
+                )
+            _ = study.plan  # checks analysis: against the questionnaire
         return study
 
     def waves(self, raw: list[dict[str, Any]]) -> list[Wave]:
@@ -179,7 +186,34 @@ class _Loader:
             nest=bool(raw.get("nest", False)),
         )
 
-    def arms(self, raw: dict[str, Any]) -> ArmsSpec:
+    def first_treated(self, raw: dict[str, Any], waves: list[int]) -> dict[Any, int | None]:
+        """``arms.first_treated``: community code -> first treated wave code (None: never)."""
+        out: dict[Any, int | None] = {}
+        if not raw.get("community"):
+            raise self.fail(
+                "arms.first_treated",
+                "needs arms.community, the column holding the community codes",
+                "add 'community: <column>' under arms",
+            )
+        for key, wave in raw["first_treated"].items():
+            path = f"arms.first_treated.{key}"
+            if wave is not None and (isinstance(wave, bool) or wave not in waves):
+                raise self.fail(
+                    path,
+                    f"{wave!r} is not a wave code of the study",
+                    "give the code of the first wave the community runs the programme in "
+                    f"({', '.join(map(str, waves))}), or null for never",
+                )
+            out[_code(key)] = wave
+        if waves and all(w is not None and w == min(waves) for w in out.values()):
+            raise self.fail(
+                "arms.first_treated",
+                "every community is treated from the first wave: there is nothing to compare",
+                "name the communities never or later treated",
+            )
+        return out
+
+    def arms(self, raw: dict[str, Any], waves: list[int]) -> ArmsSpec:
         table, file = None, None
         communities = raw.get("communities")
         if isinstance(communities, str):
@@ -205,11 +239,22 @@ class _Loader:
                     where, f"unknown arm(s) {', '.join(bad)}", "use 'pilot' or 'control' as arm"
                 )
             table = table.assign(community=table["community"].map(_code))
-        if not raw.get("treatment") and table is None and raw:
+        first = self.first_treated(raw, waves) if raw.get("first_treated") else None
+        if (
+            not raw.get("treatment")
+            and table is None
+            and first is None
+            and not raw.get("community")
+            and raw
+        ):
             raise self.fail(
-                "arms", "names neither a treatment column nor a community table", "give one"
+                "arms",
+                "names neither a treatment column, a community table, first treated waves "
+                "nor a community column",
+                "give one",
             )
         return ArmsSpec(
+            first_treated=first,
             treatment=raw.get("treatment"),
             pilot_code=raw.get("pilot_code", 1),
             community=raw.get("community"),
@@ -402,6 +447,14 @@ class _Loader:
                     item=column,
                     hint="use the questionnaire's codes: " + ", ".join(map(str, item.codes)),
                 )
+
+
+def default_community(q: Any) -> str | None:
+    """The community column of a study whose ``arms:`` names none: the questionnaire's item
+    with role ``community`` (of several, the first that is not also a ``grouping``)."""
+    names = q.items_with_role("community")
+    plain = [n for n in names if "grouping" not in q.items[n].roles]
+    return (plain or names or [None])[0]
 
 
 def _code(value: Any) -> Any:

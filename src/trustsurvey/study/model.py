@@ -15,6 +15,7 @@ from trustsurvey.publish.policy import PublishSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.questionnaire import Questionnaire
+    from trustsurvey.study.plan import AnalysisPlan
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,16 @@ class ArmsSpec:
     community: str | None = None
     communities: pd.DataFrame | None = None
     communities_file: Path | None = None
+    #: staggered adoption: community code -> first treated wave (None: never treated)
+    first_treated: dict[Any, int | None] | None = None
 
     def arm_of(self, frame: pd.DataFrame) -> pd.Series:
-        """``pilot`` / ``control`` per row, from the treatment column or the community table."""
+        """``pilot`` / ``control`` per row, from the treatment column, the community table, or
+        (staggered adoption) whether the community is ever treated."""
+        if self.first_treated is not None and self.community and self.community in frame.columns:
+            ever = {k: ("control" if w is None else "pilot") for k, w in self.first_treated.items()}
+            mapped = frame[self.community].map(lambda k: ever.get(_code_key(k), pd.NA))
+            return mapped.astype("object")
         if self.treatment and self.treatment in frame.columns:
             values = pd.to_numeric(frame[self.treatment], errors="coerce")
             arm = pd.Series(pd.NA, index=frame.index, dtype="object")
@@ -100,8 +108,8 @@ def _code_key(value: Any) -> Any:
 class MarginsSpec:
     """Population margins: a tidy table ``[by...], margin, <variables...>, target``.
 
-    ``margin`` names the variables of the margin joined by ``*`` (``sex*agegrp``,
-    ``settlement``); the variable columns hold codes (blank where a margin does not use
+    ``margin`` names the variables of the margin joined by ``*`` (``gender*age_cat``,
+    ``settl_type``); the variable columns hold codes (blank where a margin does not use
     them); ``target`` is a count or share (``kind``).
     """
 
@@ -226,6 +234,8 @@ class Study:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     publish: PublishSpec = field(default_factory=PublishSpec)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: line of each key path of study.yaml, for errors found after loading
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
     def questionnaire(self) -> Questionnaire:
@@ -233,6 +243,14 @@ class Study:
         from trustsurvey.questionnaire import load_questionnaire
 
         return load_questionnaire(self.questionnaire_path)
+
+    @cached_property
+    def plan(self) -> AnalysisPlan:
+        """The analysis plan: ``analysis:`` with the questionnaire's defaults
+        (:func:`trustsurvey.study.plan.resolve_plan`)."""
+        from trustsurvey.study.plan import resolve_plan
+
+        return resolve_plan(self)
 
     @property
     def out_dir(self) -> Path:

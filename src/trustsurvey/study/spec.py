@@ -97,6 +97,11 @@ STUDY_SPEC: dict[str, Key] = {
             "communities": Key(
                 "str_or_mapping", False, "community -> arm table: a CSV file or a mapping"
             ),
+            "first_treated": Key(
+                "mapping",
+                False,
+                "staggered adoption: community -> first treated wave code (null: never)",
+            ),
         },
     ),
     "margins": Key(
@@ -162,6 +167,20 @@ STUDY_SPEC: dict[str, Key] = {
         "mapping", False, "validation and cleaning settings", children=keys_of(ValidationSettings)
     ),
     "publish": Key("mapping", False, "what to publish", children=keys_of(PublishSettings)),
+    "analysis": Key(
+        "mapping",
+        False,
+        "the analysis plan (each key optional; defaults from the questionnaire's roles)",
+        children={
+            "outcomes": Key("list", False, "items or indices, in reading order", elements="str"),
+            "subgroups": Key("list", False, "breakdowns published by group", elements="str"),
+            "adjust": Key("list", False, "covariates of the adjusted DiD", elements="str"),
+            "distributions": Key("list", False, "items published as answer shares", elements="str"),
+            "multiple": Key(
+                "list", False, "multiple-choice items: shares per option", elements="str"
+            ),
+        },
+    ),
 }
 
 

@@ -101,12 +101,65 @@ def validate_data(
 
 
 def read_wave(study: Study, wave: Wave) -> SurveyData:
-    """Read one wave's file with the questionnaire's missing codes declared."""
+    """Read one wave's file with the questionnaire's missing codes declared.
+
+    A KoboToolbox export names questions inside groups with their group path
+    (``demography/sex``, read as ``demography_sex``) and writes multiple-choice answers
+    space-separated in one column: such columns get the questionnaire's names and
+    ``<item>_<option>`` 0/1 columns (:func:`questionnaire_names`).
+    """
+    import dataclasses
+
     from trustsurvey.io import read_survey
 
-    return read_survey(
-        wave.file, encoding=wave.encoding, missing_codes=study.questionnaire.missing_codes()
-    )
+    q = study.questionnaire
+    sd = read_survey(wave.file, encoding=wave.encoding, missing_codes=q.missing_codes())
+    data = questionnaire_names(sd.data, q, file=str(wave.file))
+    if data is sd.data:
+        return sd
+    return dataclasses.replace(sd, data=data, extra_missing=q.missing_codes())
+
+
+def questionnaire_names(
+    frame: pd.DataFrame, q: Questionnaire, *, file: str | None = None
+) -> pd.DataFrame:
+    """``frame`` with group-path columns renamed to the questionnaire's items (a column
+    ``<group>_<item>`` that the questionnaire lacks, for an ``item`` it has and the data do
+    not) and space-separated multiple-choice answers expanded into 0/1 option columns (the
+    answers' column dropped, as SPSS files hold only the option columns);
+    ``frame`` itself when nothing changes.
+
+    >>> from trustsurvey.questionnaire import instrument_path, load_questionnaire
+    >>> q = load_questionnaire(instrument_path("police_trust_core"))
+    >>> f = pd.DataFrame({"demography_sex": [1, 2], "survey_problems": ["theft", "theft drugs"]})
+    >>> out = questionnaire_names(f, q)
+    >>> [c for c in out.columns if c in ("sex", "problems_theft", "problems_drugs")]
+    ['sex', 'problems_drugs', 'problems_theft']
+    """
+    from trustsurvey.io.kobo import expand_multiple
+
+    known: set[str] = set()
+    for name in q.items:
+        known.update(q.columns_for(name))
+    known.update(q.items)
+    present = set(frame.columns)
+    rename: dict[str, str] = {}
+    for col in frame.columns:
+        if col in known:
+            continue
+        hits = [k for k in known if col.endswith("_" + k) and k not in present]
+        if hits:
+            rename[col] = max(hits, key=len)
+    if len(set(rename.values())) < len(rename):  # two columns for one item: leave them
+        rename = {}
+    out = frame.rename(columns=rename) if rename else frame
+    for name, item in q.items.items():
+        cols = q.columns_for(name)
+        if item.type != "multiple" or name not in out.columns or all(c in out for c in cols):
+            continue
+        if not pd.api.types.is_numeric_dtype(out[name]):
+            out = expand_multiple(out, name, list(item.options), file=file).drop(columns=name)
+    return out
 
 
 def validate_study(study: Study, *, data: dict[int, object] | None = None) -> ValidationReport:

@@ -1,0 +1,98 @@
+"""HonestDiD-style bounds: identified sets by hand, FLCI properties, the event-study helper."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from trustsurvey.analysis.honest import (
+    flci_sd,
+    folded_normal_quantile,
+    honest_bounds,
+    honest_event_study,
+    identified_set,
+)
+from trustsurvey.analysis.staggered import staggered_effects
+from trustsurvey.design import SurveyDesign
+from trustsurvey.errors import AnalysisError
+
+
+def test_folded_normal_quantile():
+    assert folded_normal_quantile(0.95, 0.0) == pytest.approx(stats.norm.ppf(0.975), rel=1e-10)
+    c = folded_normal_quantile(0.9, 1.3)
+    assert stats.norm.cdf(c - 1.3) - stats.norm.cdf(-c - 1.3) == pytest.approx(0.9, abs=1e-12)
+
+
+def test_relative_magnitudes_by_hand():
+    # pre: -0.02 (e=-3), 0.04 (e=-2), 0 (ref); largest pre change 0.06; post 0.3, 0.5
+    beta = np.array([-0.02, 0.04, 0.3, 0.5])
+    lo, hi = identified_set(beta, 2, "rm", 2.0, [0.0, 1.0])  # the effect at e = 1
+    # delta_1 <= 0.12, delta_2 - delta_1 <= 0.12: the bias of e = 1 is at most 0.24
+    assert (lo, hi) == pytest.approx((0.26, 0.74))
+    assert identified_set(beta, 2, "rm", 0.0, None) == pytest.approx((0.4, 0.4))
+
+
+def test_smoothness_zero_extrapolates_the_linear_pre_trend():
+    beta = np.array([-0.2, -0.1, 0.5, 0.7])  # pre-trend slope 0.1 through the reference
+    lo, hi = identified_set(beta, 2, "sd", 0.0, [1.0, 0.0])
+    assert lo == pytest.approx(0.4) and hi == pytest.approx(0.4)
+    lo, hi = identified_set(beta, 2, "sd", 0.05, [1.0, 0.0])
+    assert lo == pytest.approx(0.35) and hi == pytest.approx(0.45)
+
+
+def test_flci_with_m_zero_is_the_trend_adjusted_estimate():
+    beta = np.array([-0.2, -0.1, 0.5, 0.7])
+    sigma = np.diag([0.01, 0.01, 0.02, 0.02])
+    f = flci_sd(beta, sigma, 2, 0.0, [1.0, 0.0])
+    v = f["v"]
+    assert v[2:] == pytest.approx([1.0, 0.0])
+    assert v[:2] @ np.array([-2.0, -1.0]) + 1.0 == pytest.approx(0.0, abs=1e-9)  # no trend
+    sd = np.sqrt(v @ sigma @ v)
+    assert f["half_length"] == pytest.approx(stats.norm.ppf(0.975) * sd, rel=1e-6)
+    assert f["estimate"] == pytest.approx(0.4, abs=1e-9)
+    wider = flci_sd(beta, sigma, 2, 0.1, [1.0, 0.0])
+    assert wider["half_length"] > f["half_length"]
+
+
+def test_bounds_widen_with_m_and_contain_identified_sets():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(5, 5))
+    sigma = a @ a.T / 200 + np.eye(5) * 1e-3
+    beta = np.array([0.01, -0.02, 0.03, 0.2, 0.25])
+    for restriction, ms in (("rm", [0, 0.5, 1, 2]), ("sd", [0.1, 0.2, 0.4])):
+        res = honest_bounds(beta, sigma, num_pre=3, restriction=restriction, m=ms)
+        assert (res["ci_low"] <= res["id_low"]).all() and (res["id_high"] <= res["ci_high"]).all()
+        assert res["ci_high"].is_monotonic_increasing and res["ci_low"].is_monotonic_decreasing
+
+
+def test_event_study_helper_needs_universal_base():
+    rng = np.random.default_rng(2)
+    com = np.repeat(np.arange(24), 40)
+    wave = np.tile(np.repeat([1, 2, 3, 4], 10), 24)
+    first = np.array([0, 3, 4, 0, 3, 4] * 4)[com]
+    y = rng.normal(size=com.size) + 0.4 * ((first > 0) & (wave >= first))
+    df = pd.DataFrame({"com": com, "wave": wave, "first": first, "y": y, "w": 1.0})
+    d = SurveyDesign(df, ids="com", weights="w")
+    res = staggered_effects(d, "y", cohort="first", wave="wave", base_period="universal")
+    out = honest_event_study(res, restriction="rm", m=[0, 1])
+    table, _ = res.event_covariance()
+    keep = table["event_time"] != -1
+    post = table.loc[keep & (table["event_time"] >= 0), "estimate"]
+    assert out["estimate"].iloc[0] == pytest.approx(post.mean())
+    assert out["id_low"].iloc[0] == pytest.approx(post.mean())
+    one = honest_event_study(res, restriction="sd", m=[0.5], target=0)
+    assert one["estimate"].iloc[0] == pytest.approx(post.iloc[0])
+    varying = staggered_effects(d, "y", cohort="first", wave="wave")
+    with pytest.raises(AnalysisError, match="reference period"):
+        honest_event_study(varying)
+
+
+def test_docstring_examples():
+    module = importlib.import_module("trustsurvey.analysis.honest")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
