@@ -1,8 +1,9 @@
 """Screenshots of every dashboard page in both languages, desktop (1400 px) and phone
 (390 px), into docs/screenshots/: ``make screenshots`` (needs chromium and chromedriver).
 
-Runs ``trustsurvey example`` and ``trustsurvey run`` in a temporary folder, serves the
-dashboard of the bundle and saves ``<page>-<lang>-<desktop|phone>.png``.
+Runs ``trustsurvey example`` and ``trustsurvey run`` in a temporary folder (or takes the
+bundle folder given as the argument), serves its dashboard and saves
+``<page>-<lang>-<desktop|phone>.png`` and an index, ``README.md``.
 """
 
 from __future__ import annotations
@@ -28,13 +29,16 @@ OUT = Path(__file__).parents[1] / "docs" / "screenshots"
 SIZES = {"desktop": (1400, 1000), "phone": (390, 844)}
 
 
-def main() -> None:
+def main(bundle: str | None = None) -> None:
+    """Screenshots of ``bundle`` (a bundle folder), or of the example study run afresh."""
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         study = Path(tmp) / "study"
-        for args in (["example", str(study), "--force"], ["run", str(study)]):
-            subprocess.run([sys.executable, "-m", "trustsurvey", *args], check=True)
-        httpd = make_server("127.0.0.1", 0, create_app(study / "out" / "bundle").server)
+        if bundle is None:
+            for args in (["example", str(study), "--force"], ["run", str(study)]):
+                subprocess.run([sys.executable, "-m", "trustsurvey", *args], check=True)
+        path = Path(bundle) if bundle else study / "out" / "bundle"
+        httpd = make_server("127.0.0.1", 0, create_app(path).server)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_port}"
         opts = webdriver.ChromeOptions()
@@ -96,4 +100,4 @@ def shoot(driver, base: str, page: str, lang: str, path: Path) -> None:  # type:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)  # optional: an existing bundle folder

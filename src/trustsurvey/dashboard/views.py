@@ -48,7 +48,20 @@ def label(bundle: Bundle, kind: str, key: Any, lang: str, outcome: str | None = 
         text = bundle.label(kind, key, lang, outcome=outcome)
         if kind == "subgroup" and text == str(key):
             text = bundle.label("outcome", key, lang)
+    if text == str(key):  # no label in the bundle: the code written as words, not as is
+        text = humanise(text)
     return str(clean_text(text))
+
+
+def humanise(code: str) -> str:
+    """A code without a label, as words: ``andriivska`` -> "Andriivska", ``q7_trust`` ->
+    "Q7 trust"; numbers and ranges ("18-34") stay as they are.
+
+    >>> humanise("q7_trust"), humanise("18-34")
+    ('Q7 trust', '18-34')
+    """
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
 
 
 def _entry(entry: Any, lang: str) -> str | None:
