@@ -174,13 +174,16 @@ def test_every_page_shows_labels_not_codes(example, chromium, lang):
     # a code that is also a word of a label ("settlement" in "Type of settlement") is text
     words = set(re.findall(r"[\w-]+", " ".join(_label_texts(bundle.labels, lang))))
     idents -= words
+    coms = bundle.tables["estimates"]["community"].unique()
+    unnamed = {views.humanise(c) for c in coms if bundle.label("community", c, lang) == str(c)}
     for page in PAGES:
         _open(chromium, base, page, lang)
         text = _page_text(chromium)
         found = sorted(i for i in idents if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
         assert found == [], f"{page} ({lang}) shows codes: {found}"
-        if lang == "uk":
-            latin = sorted(set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_OK)
+        if lang == "uk":  # a study that names no communities shows their codes as words
+            latin = set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_OK - unnamed
+            latin = sorted(latin)
             assert latin == [], f"{page} (uk) shows Latin words: {latin[:20]}"
 
 
