@@ -67,8 +67,7 @@ def design_paragraph(bundle: Bundle, lang: str) -> str | None:
 
 def response_paragraph(bundle: Bundle, lang: str) -> str:
     ss = bundle.tables.get("sample_sizes")
-    rr = None if ss is None or "response_rate" not in ss else ss["response_rate"]
-    if rr is None or rr.dropna().empty:
+    if ss is None or "response_rate" not in ss or ss["response_rate"].dropna().empty:
         return t("method.p_no_response", lang)
     rows = ss[(ss["community"] == ALL) & (ss["arm"] == ALL) & ss["response_rate"].notna()]
     rates = "; ".join(
