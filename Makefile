@@ -1,6 +1,7 @@
 # trustsurvey — two commands do everything on a fresh machine with Python 3.11:
 #   make demo   create .venv, install, run the bundled example study, serve the dashboard
 #   make test   create .venv, install, run the whole test suite
+#   make screenshots  dashboard screenshots into docs/screenshots (needs chromium)
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ DEMO   ?= demo-study
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: demo test lint format venv clean bench
+.PHONY: demo test lint format venv clean bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# PNG of every dashboard page, both languages, desktop and 390 px phone -> docs/screenshots/
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache

@@ -126,7 +126,9 @@ def _open(driver, base: str, path: str, lang: str) -> None:
 def _figure(driver, graph_id: str) -> list:
     return driver.execute_script(
         f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
-        "return g && g.data ? g.data.map(t => t.y) : null;"
+        # the values of each drawn trace (x of sideways bars), legend-only entries left out
+        "return g && g.data ? g.data.map(t => t.orientation === 'h' ? t.x : t.y)"
+        ".filter(v => v && v.length) : null;"
     )
 
 
@@ -164,12 +166,14 @@ def test_every_page_loads_without_console_errors(server, browser, output_dir):
 
 def test_language_switch_changes_the_texts(server, browser):
     _open(browser, server, "/", "uk")
-    uk = browser.find_element(By.CSS_SELECTOR, "#page h2").text
+    uk = browser.find_element(By.ID, "overview-title").text
     browser.find_element(By.CSS_SELECTOR, "#lang-switch input[value='en']").click()
     WebDriverWait(browser, WAIT).until(
-        lambda d: d.execute_script("return document.querySelector('#page h2').textContent") != uk
+        lambda d: (
+            d.execute_script("return document.querySelector('#overview-title').textContent") != uk
+        )
     )
-    assert browser.find_element(By.CSS_SELECTOR, "#page h2").text == (
+    assert browser.find_element(By.ID, "overview-title").text == (
         "Trust by community and arm over waves"
     )
     assert browser.find_element(By.ID, "nav-methodology").text == "Methodology"
@@ -195,6 +199,17 @@ def _shown_table(driver, table_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=head)
 
 
+def _values(column) -> list:
+    """Cells as numbers where they are numbers ("3.370" shown, 3.37 downloaded), else text."""
+    out = []
+    for v in column:
+        try:
+            out.append(float(str(v).replace(",", "")))
+        except ValueError:
+            out.append(v)
+    return out
+
+
 def _download_csv(driver, downloads: Path, page: str) -> pd.DataFrame:
     """Click the page's "Download CSV" and read the file the browser saved (as text)."""
     for f in downloads.glob("*"):
@@ -218,7 +233,7 @@ def test_download_returns_the_shown_numbers(server, browser, downloads):
     got = _download_csv(browser, downloads, "communities")
     assert list(got.columns) == list(shown.columns)
     for col in ("Estimate", "Respondents (n)", "Community"):
-        assert got[col].tolist() == shown[col].tolist()
+        assert _values(got[col]) == _values(shown[col])
 
 
 def test_suppressed_cells_appear_as_suppressed(server, browser):
@@ -246,16 +261,10 @@ def test_a_script_label_shows_as_text(server, browser):
 
 
 @pytest.fixture(scope="module")
-def example_bundle(tmp_path_factory) -> Path:
-    """The example study generated and run through the pipeline (all steps that feed the
-    bundle), as ``make demo`` does."""
-    from trustsurvey.example import generate_example
-    from trustsurvey.run.pipeline import STEPS, run_study
-
-    folder = generate_example(tmp_path_factory.mktemp("demo") / "demo-study")
-    steps = [s for s in STEPS if s.name != "estimates"]  # estimates.csv is not published
-    ctx = run_study(folder, steps=steps, echo=lambda s: None)
-    return ctx.outputs["bundle"]
+def example_bundle(study_bundle) -> Path:
+    """The example study generated and run through the pipeline, as ``make demo`` does (one
+    run per session, shared with the other browser tests: tests/browser/conftest.py)."""
+    return study_bundle("example")
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +294,8 @@ def test_example_study_dashboard_shows_its_did_headline(
     preferred = load_config(study=bundle.study).default_outcome  # dashboards/<study>.yaml
     first = preferred if preferred in outcomes else bundle.plan["outcomes"][0]
     row = did[(did["outcome"] == first) & (did["model"] == "unadjusted")].iloc[0]
-    assert shown == f"{row['estimate']:+.3f}"  # the example's own DiD, as the run wrote it
+    # the example's own DiD, as the run wrote it, in the headline sentence
+    assert f"{abs(row['estimate']):.2f} points" in shown and "95% CI" in shown
     shots = output_dir / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     for page in ("overview", "indicators", "communities", "programme", "methodology"):
@@ -353,7 +363,7 @@ def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, ou
     got = _download_csv(browser, downloads, "groups")
     assert list(got.columns) == list(shown.columns)
     for col in ("Estimate", "95% CI low", "Respondents (n)", "Population group", "Note"):
-        assert got[col].tolist() == shown[col].tolist()
+        assert _values(got[col]) == _values(shown[col])
     # one community, by age: the demo bundle suppresses small age groups there
     browser.find_element(By.CSS_SELECTOR, "#groups-subgroup input[value='age']").click()
     _settle(browser)
@@ -380,22 +390,13 @@ def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, ou
 
 
 @pytest.fixture(scope="module", params=["renamed", "one-wave"])
-def shape_server(request, tmp_path_factory) -> Iterator[tuple[str, object]]:
-    """A study of another shape (``trustsurvey example --shape``) run and served."""
-    from trustsurvey.example import generate_example
+def shape_server(request, study_bundle, serve) -> tuple[str, object]:
+    """A study of another shape (``trustsurvey example --shape``) run (once per session) and
+    served."""
     from trustsurvey.publish.bundle import read_bundle
-    from trustsurvey.run import run_study
 
-    shape = request.param
-    folder = Path(generate_example(tmp_path_factory.mktemp(shape) / "study", shape=shape))
-    ctx = run_study(folder / "ready" if shape == "renamed" else folder, echo=lambda s: None)
-    bundle = read_bundle(ctx.outputs["bundle"])
-    app = create_app(bundle)
-    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", bundle
-    httpd.shutdown()
+    path = study_bundle(request.param)
+    return serve(path), read_bundle(path)
 
 
 def test_a_study_s_dashboard_opens_on_its_own_first_outcome(shape_server, browser):

@@ -70,6 +70,20 @@ def callback_body(
     }
 
 
+def csv_tables(raw: bytes, several: bool) -> list[Any]:
+    """The tables of a downloaded CSV: one, or (a page of several tables) one block per
+    table, each under a line with its name and after an empty line."""
+    import io
+
+    import pandas as pd
+
+    text = raw.decode("utf-8-sig")
+    if not several:
+        return [pd.read_csv(io.StringIO(text))]
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    return [pd.read_csv(io.StringIO(b.split("\n", 1)[1])) for b in blocks]
+
+
 def walk(node: Any) -> Iterator[dict[str, Any]]:
     """Every Dash component (dict with ``type``/``props``) inside a JSON tree."""
     if isinstance(node, dict):
@@ -141,7 +155,9 @@ class Intruder:
         r.raise_for_status()
         return r.json()["response"]
 
-    def download(self, page: str, shown: dict[str, Any], fmt: str) -> requests.Response:
+    def download(
+        self, page: str, shown: dict[str, Any], fmt: str, lang: str = "en"
+    ) -> requests.Response:
         dep = self.dep("dl-csv")
         ids = [{"type": "dl-csv", "page": page}, {"type": "dl-xlsx", "page": page}]
         body = {
@@ -151,7 +167,10 @@ class Intruder:
                 {"id": ids[0], "property": "n_clicks", "value": 1 if fmt == "csv" else 0},
                 {"id": ids[1], "property": "n_clicks", "value": 1 if fmt == "xlsx" else 0},
             ],
-            "state": [{"id": {"type": "shown", "page": page}, "property": "data", "value": shown}],
+            "state": [
+                {"id": {"type": "shown", "page": page}, "property": "data", "value": shown},
+                {"id": "lang-switch", "property": "value", "value": lang},  # names the file
+            ],
             "changedPropIds": [
                 json.dumps(ids[0 if fmt == "csv" else 1], separators=(",", ":")) + ".n_clicks"
             ],

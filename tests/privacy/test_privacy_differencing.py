@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_privacy import Intruder, serve, subsets
+from conftest_privacy import Intruder, csv_tables, serve, subsets
 from scipy.optimize import linprog
 
 from trustsurvey.dashboard.app import create_app
@@ -89,7 +89,8 @@ def collected(bundle) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-de
 
                 raw = base64.b64decode(data["content"])
                 if fmt == "csv":
-                    downloads.append((page, pd.read_csv(io.BytesIO(raw))))
+                    for df in csv_tables(raw, len(tables) > 1):
+                        downloads.append((page, df))
                 else:
                     for name, df in pd.read_excel(io.BytesIO(raw), sheet_name=None).items():
                         downloads.append((name, df))

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_privacy import Intruder, walk
+from conftest_privacy import Intruder, csv_tables, walk
 from scipy.optimize import linprog
 from test_privacy_differencing import (  # noqa: F401  (fixtures and tests re-run on this bundle)
     EST_N,
@@ -84,7 +84,8 @@ def programme(collected) -> dict[str, Any]:  # type: ignore[no-untyped-def]  # n
             assert r.status_code == 200, (view, fmt, r.text[:300])
             raw = base64.b64decode(next(iter(r.json()["response"].values()))["data"]["content"])
             if fmt == "csv":
-                collected["downloads"].append((view, pd.read_csv(io.BytesIO(raw))))
+                for df in csv_tables(raw, len(tables) > 1):
+                    collected["downloads"].append((view, df))
             else:
                 sheets = pd.read_excel(io.BytesIO(raw), sheet_name=None)
                 collected["downloads"] += list(sheets.items())

@@ -42,6 +42,11 @@ def evil(bundle) -> Bundle:
     return Bundle(bundle.path, manifest, bundle.tables)
 
 
+def _bars(fig) -> list[dict]:
+    """The traces that draw bars (not the legend-only swatches)."""
+    return [tr for tr in fig["data"] if tr.get("showlegend") is not True]
+
+
 def _texts(component) -> list[str]:
     """Every string in a Dash component tree."""
     out: list[str] = []
@@ -109,8 +114,8 @@ def test_suppressed_cells_show_as_suppressed(bundle):
     row = table[table["Community"] == "Boyarka"].iloc[0]
     assert row["Estimate"] is None or pd.isna(row["Estimate"])
     assert row["Note"] == "suppressed: fewer than 30 respondents"
-    pilot = next(tr for tr in fig["data"] if tr["name"] == "Pilot communities")
-    assert None in pilot["y"]
+    pilot = next(tr for tr in _bars(fig) if tr["name"] == "Pilot communities")
+    assert None in pilot["x"]  # sideways bars: the values run along x
     _, other = views.communities_view(bundle, "safe_night", 2, "en")
     assert any(n.startswith("suppressed: protects") for n in other["Note"])
 
@@ -123,8 +128,8 @@ def test_did_headline_says_when_its_n_is_withheld(bundle):
         _, headline, _, _ = callbacks.overview_update(b, "trust_police", ["arm:pilot"], "en")
         text = "".join(_texts(headline))
         assert "None" not in text
-        expected = "n withheld: it would reveal a suppressed cell" if reason else "n = 1234"
-        assert text.endswith(f"; {expected})"), text
+        expected = "n withheld: it would reveal a suppressed cell" if reason else "n = 1,234"
+        assert text.endswith(f"; {expected})."), text
 
 
 def test_did_headline(bundle):
@@ -138,7 +143,7 @@ def test_download_returns_exactly_the_shown_numbers(bundle):
     _, table = views.communities_view(bundle, "trust_police", 1, "en")
     data = callbacks.shown(table, "communities")
     csv = callbacks.download_payload(data, "csv", "x")
-    assert csv["filename"] == "x.csv"
+    assert csv["filename"] == "x-en.csv"
     got = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig")
     assert got["Estimate"].tolist() == table["Estimate"].tolist()
     n = "Respondents (n)"  # blank where suppressed or withheld
@@ -152,7 +157,7 @@ def test_download_returns_exactly_the_shown_numbers(bundle):
 
 def test_labels_are_escaped_and_exports_neutralised(evil):
     fig, table = views.communities_view(evil, "trust_police", 1, "en")
-    xs = [x for tr in fig["data"] for x in tr["x"]]
+    xs = [x for tr in fig["data"] for x in tr["y"]]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xs and XSS not in xs
     cell = callbacks.layout.html_table(table, "en")
     markdown = cell.children.children
@@ -169,8 +174,8 @@ def test_methodology_lists_what_was_suppressed(bundle):
     tables = views.methodology_view(bundle, "en")
     sup = tables["method.suppression"].set_index("Table")
     disclosed = bundle.manifest["disclosure"]["suppressed"]
-    assert sup.loc["likert", "Small cells"] == disclosed["likert"]["small_cell"]
-    withheld = sup.loc["estimates", "n withheld"]
+    assert sup.loc["Answer distributions", "Small cells"] == disclosed["likert"]["small_cell"]
+    withheld = sup.loc["Outcome estimates", "n withheld"]
     assert withheld == disclosed["estimates"]["n_withheld"] and withheld >= 10
     assert {"method.sample", "method.weighting", "method.moe", "method.quality"} <= set(tables)
 
@@ -263,13 +268,13 @@ def _published(bundle, **where) -> pd.DataFrame:
 
 def test_groups_view_draws_the_published_subgroup_estimates_by_arm(bundle):
     fig, table = views.groups_view(bundle, "trust_police", "sex", 2, "arms", "en")
-    assert [tr["name"] for tr in fig["data"]] == [
+    assert [tr["name"] for tr in _bars(fig)] == [
         "All communities",
         "Control communities",
         "Pilot communities",
     ]
     rows = _published(bundle, outcome="trust_police", subgroup="sex", wave=2, community="all")
-    for trace, arm in zip(fig["data"], ("all", "control", "pilot"), strict=True):
+    for trace, arm in zip(_bars(fig), ("all", "control", "pilot"), strict=True):
         part = rows[rows["arm"] == arm]
         assert trace["x"] == ["Women", "Men"]
         assert trace["y"] == [round(v, 3) for v in part["estimate"]]
@@ -280,16 +285,16 @@ def test_groups_view_draws_the_published_subgroup_estimates_by_arm(bundle):
     assert list(table.columns)[:3] == ["Community or arm", "Population group", "Wave"]
     assert len(table) == len(rows) == 6
     uk, _ = views.groups_view(bundle, "trust_police", "sex", 2, "arms", "uk")
-    assert uk["data"][0]["x"] == ["Жінки", "Чоловіки"]
+    assert _bars(uk)[0]["x"] == ["Жінки", "Чоловіки"]
 
 
 def test_groups_view_shows_suppressed_rows_as_suppressed(bundle):
     fig, table = views.groups_view(bundle, "trust_police", "age", 1, "com:boyarka", "en")
-    assert [tr["name"] for tr in fig["data"]] == ["Boyarka"]
+    assert [tr["name"] for tr in _bars(fig)] == ["Boyarka"]
     table = table.set_index("Population group")
     assert table.at["60+", "Note"] == "suppressed: fewer than 30 respondents"
     assert pd.isna(table.at["60+", "Estimate"]) and pd.isna(table.at["60+", "95% CI low"])
-    assert fig["data"][0]["y"][2] is None  # no bar for a suppressed cell
+    assert _bars(fig)[0]["y"][2] is None  # no bar for a suppressed cell
     notes = {
         "small_cell": "suppressed: fewer than 30 respondents",
         "complementary": "suppressed: protects another suppressed cell",
@@ -331,9 +336,11 @@ def test_groups_view_flags_unreliable_estimates(bundle):
     est.loc[flag, "unreliable"] = True
     shaky = Bundle(bundle.path, bundle.manifest, {**bundle.tables, "estimates": est})
     fig, table = views.groups_view(shaky, "safe_night", "age", 2, "arms", "en")
-    patterns = [tr["marker"]["pattern"]["shape"] for tr in fig["data"]]
+    patterns = [tr["marker"]["pattern"]["shape"] for tr in _bars(fig)]
     assert patterns == [["", "", "/"]] * 3  # hatched, still drawn
-    assert all(tr["y"][2] is not None for tr in fig["data"])
+    assert all(tr["y"][2] is not None for tr in _bars(fig))
+    legend = [tr for tr in fig["data"] if tr.get("showlegend")]  # plain swatches + hatching
+    assert [tr["marker"].get("pattern") for tr in legend] == [None] * 3 + [{"shape": "/"}]
     notes = table.loc[table["Population group"] == "60+", "Note"]
     assert notes.tolist() == ["unreliable estimate (coefficient of variation > 0.3)"] * 3
 

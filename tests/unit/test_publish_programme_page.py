@@ -131,7 +131,7 @@ def test_timeline_marks_the_survey_waves(bundle):
     shapes = fig["layout"]["shapes"]
     assert [(s["x0"], s["x1"]) for s in shapes] == [("2019-03", "2019-04")]
     assert fig["layout"]["annotations"][0]["text"] == "Wave 1"
-    pilot = next(tr for tr in fig["data"] if tr["name"] == "pilot")
+    pilot = next(tr for tr in fig["data"] if tr["name"] == "Pilot")  # no label: code as a word
     assert sum(pilot["y"]) == (1 + 2) * 3  # communities a and b, three months each
 
 
@@ -140,7 +140,7 @@ def test_small_appeal_counts_show_as_suppressed(bundle):
     small = ap[(ap["community"] == "a") & (ap["category"] == "rudeness")]
     assert small["suppressed"].all() and small["n"].isna().all()
     _, table = programme_view(bundle, "appeals", "en")
-    row = table[(table["Community"] == "a") & (table["Appeal category"] == "Rudeness")]
+    row = table[(table["Community"] == "A") & (table["Appeal category"] == "Rudeness")]
     assert row["Appeals"].isna().all()
     assert row["Note"].str.startswith("suppressed").all()
     assert "small_cell" in set(small["suppression_reason"])

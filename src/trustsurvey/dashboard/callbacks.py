@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from trustsurvey.dashboard import layout, views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
+from trustsurvey.dashboard.downloads import csv_bytes, file_stem, xlsx_bytes
 from trustsurvey.dashboard.layout import (
     methodology_shown,
     overview_update,
@@ -25,7 +25,6 @@ from trustsurvey.dashboard.layout import (
 from trustsurvey.dashboard.programme import programme_view
 from trustsurvey.dashboard.translations import t
 from trustsurvey.publish.bundle import Bundle
-from trustsurvey.publish.safe import to_csv_bytes, to_xlsx_bytes
 
 PAGE_OF_PATH = {path: page for page, path in PATHS.items()}
 __all__ = [
@@ -86,19 +85,18 @@ def render_shell(
     )
 
 
-def download_payload(data: dict[str, Any] | None, fmt: str, stem: str) -> dict[str, Any] | None:
-    """The file of exactly the tables shown: CSV (one table, or several with a ``table``
-    column) or XLSX (one sheet per table); formula injection neutralised."""
+def download_payload(
+    data: dict[str, Any] | None, fmt: str, stem: str, lang: str = "en"
+) -> dict[str, Any] | None:
+    """The file ``<stem>-<lang>.<fmt>`` of exactly the tables shown: CSV in ``lang``'s
+    separators (one block per table) or XLSX (one sheet per table); formula injection
+    neutralised (:mod:`trustsurvey.dashboard.downloads`)."""
     if not data or not data.get("tables"):
         return None
     frames = {str(tb["name"]): views.records_table(tb) for tb in data["tables"]}
     if fmt == "xlsx":
-        return dcc.send_bytes(to_xlsx_bytes(frames), f"{stem}.xlsx")
-    if len(frames) == 1:
-        table = next(iter(frames.values()))
-    else:
-        table = pd.concat([f.assign(table=name) for name, f in frames.items()], ignore_index=True)
-    return dcc.send_bytes(to_csv_bytes(table), f"{stem}.csv")
+        return dcc.send_bytes(xlsx_bytes(frames), f"{stem}-{lang}.xlsx")
+    return dcc.send_bytes(csv_bytes(frames, lang), f"{stem}-{lang}.csv")
 
 
 def register(
@@ -165,12 +163,14 @@ def register(
         Input({"type": "dl-csv", "page": MATCH}, "n_clicks"),
         Input({"type": "dl-xlsx", "page": MATCH}, "n_clicks"),
         State({"type": "shown", "page": MATCH}, "data"),
+        lang_state,
         prevent_initial_call=True,
     )
-    def _download(_csv, _xlsx, data):  # type: ignore[no-untyped-def]
+    def _download(_csv, _xlsx, data, lang):  # type: ignore[no-untyped-def]
         trig = ctx.triggered_id or {}
         fmt = "xlsx" if trig.get("type") == "dl-xlsx" else "csv"
-        return download_payload(data, fmt, f"{bundle.study}-{trig.get('page', 'table')}")
+        stem = file_stem(bundle.study, str(trig.get("page", "table")))
+        return download_payload(data, fmt, stem, lang if lang in ("uk", "en") else "uk")
 
 
 def _register_simple(  # type: ignore[no-untyped-def]

@@ -13,9 +13,12 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from trustsurvey._text import clean_text
 from trustsurvey.dashboard import views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
-from trustsurvey.dashboard.translations import t
+from trustsurvey.dashboard.findings import finding_of, outcome_findings
+from trustsurvey.dashboard.numbers import fmt_cell
+from trustsurvey.dashboard.translations import TEXTS, t
 from trustsurvey.publish.bundle import Bundle
 
 LANG_NAMES = {"uk": "Українська", "en": "English"}
@@ -83,7 +86,8 @@ def md_escape(text: object) -> str:
     """``text`` safe inside Markdown: HTML characters as entities, Markdown punctuation
     backslash-escaped, so it always shows as the same text."""
     text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+    return text.replace(":", "&#58;")  # no bare URL becomes a link (GFM autolinks "x://")
 
 
 def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> html.Div:
@@ -101,7 +105,7 @@ def html_table(table: pd.DataFrame, lang: str, table_id: str | None = None) -> h
     for rec in table.itertuples(index=False):
         cells = []
         for col, v in zip(cols, rec, strict=True):
-            text = "" if _missing(v) else md_escape(v)
+            text = "" if _missing(v) else md_escape(clean_text(fmt_cell(v, lang)))
             if col == status_col and text:
                 text = f"*{text}*"
             cells.append(text)
@@ -138,23 +142,49 @@ def overview_update(
 ) -> tuple[dict[str, Any], Any, Any, dict[str, Any]]:
     """Figure, DiD headline, table and download store of the overview."""
     fig, table = views.overview_view(bundle, outcome, groups, lang)
-    did = views.did_view(bundle, outcome, lang)
+    found = finding_of(bundle, outcome, lang)
     note = bundle.plan.get("did_note")
-    if did is None and note:  # the study has no DiD, and says why (one wave, no arms)
+    if found is None and note:  # the study has no DiD, and says why (one wave, no arms)
         headline: Any = html.Span(str(note.get(lang) or note.get("en") or note.get("uk")))
-    elif did is None:
+    elif found is None:
         headline = html.Span(t("overview.did_missing", lang))
-    elif did["estimate"] is None:
-        headline = [html.Span(t("overview.did", lang) + ": "), html.Span(did["status"])]
-    else:  # the n may be withheld (it would reveal a suppressed count): say so instead
-        n = f"n = {did['n']}" if did["n"] is not None else did["status"]
-        ci = f"{t('overview.ci', lang)}: {did['ci_low']:+.3f} … {did['ci_high']:+.3f}"
-        headline = [
-            html.Span(t("overview.did", lang) + ": "),
-            html.Strong(f"{did['estimate']:+.3f}", id="did-estimate"),
-            html.Span(f" ({ci}; {n})" if n else f" ({ci})"),
-        ]
+    else:  # the n may be withheld (it would reveal a suppressed count): the sentence says so
+        headline = finding_block(found, lang, "did-estimate")
     return fig, headline, html_table(table, lang, "overview-tbl"), shown(table, "overview")
+
+
+def finding_block(found: dict[str, Any], lang: str, cid: str | None = None) -> Any:
+    """One finding: a badge saying in words whether it is significant (not colour alone: a
+    filled or hollow mark and the word), then the sentence."""
+    sig = bool(found["significant"])
+    props = {"id": cid} if cid else {}
+    return html.P(
+        [
+            html.Span(
+                ("● " if sig else "○ ") + t("finding.sig" if sig else "finding.not_sig", lang),
+                className="ts-badge",
+            ),
+            html.Span(" " + found["sentence"], **props),
+        ],
+        className="ts-finding " + ("ts-sig" if sig else "ts-ns"),
+    )
+
+
+def findings_list(bundle: Bundle, lang: str) -> list[Any]:
+    """Every outcome's headline finding, in the outcome order, and what "significant" means."""
+    found = outcome_findings(bundle, lang)
+    if not found:
+        return []
+    return [
+        html.Section(
+            [
+                html.H2(t("findings.title", lang)),
+                html.Div([finding_block(f, lang) for f in found], className="ts-findings"),
+                _note("findings.note", lang),
+            ],
+            id="findings",
+        )
+    ]
 
 
 def simple_update(
@@ -177,8 +207,26 @@ def _controls(lang: str, controls: Sequence[tuple[str, Any]]) -> html.Div:
     )
 
 
-def _dropdown(cid: str, options: list[dict[str, Any]], value: Any, *, multi: bool = False) -> Any:
-    return dcc.Dropdown(id=cid, options=options, value=value, multi=multi, clearable=multi)
+DROPDOWN_TEXTS = ("select_all", "deselect_all", "selected_count", "search", "clear_search",
+                  "clear_selection", "no_options_found")  # fmt: skip
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The dropdown's own texts in ``lang`` ("2 selected", "Search", ...)."""
+    return {k: TEXTS[f"dd.{k}"][lang] for k in DROPDOWN_TEXTS}
+
+
+def _dropdown(
+    cid: str, options: list[dict[str, Any]], value: Any, lang: str, *, multi: bool = False
+) -> Any:
+    return dcc.Dropdown(
+        id=cid,
+        options=options,
+        value=value,
+        multi=multi,
+        clearable=multi,
+        labels=dropdown_labels(lang),
+    )
 
 
 def _radio(cid: str, options: list[dict[str, Any]], value: Any, *, inline: bool = True) -> Any:
@@ -190,8 +238,9 @@ def _graph(page: str, figure: dict[str, Any] | None = None) -> dcc.Graph:
         id=f"{page}-graph",
         figure=figure or {"data": [], "layout": {}},
         className="ts-graph",
-        style={"height": f"{views.GRAPH_HEIGHT}px"},
-        config={"displaylogo": False, "responsive": True},
+        style={"height": f"{(figure or {}).get('layout', {}).get('height', views.GRAPH_HEIGHT)}px"},
+        # no toolbar: it covered legends and labels on a phone; the table below has the data
+        config={"displaylogo": False, "responsive": True, "displayModeBar": False},
     )
 
 
@@ -247,12 +296,14 @@ TITLES = {
 
 def _outcome(page: str, bundle: Bundle, config: DashboardConfig, lang: str, kind: str) -> Any:
     opts = views.outcome_options(bundle, lang, kind)
-    return "ctl.outcome", _dropdown(f"{page}-outcome", opts, _first(opts, config.default_outcome))
+    return "ctl.outcome", _dropdown(
+        f"{page}-outcome", opts, _first(opts, config.default_outcome), lang
+    )
 
 
 def _place(page: str, bundle: Bundle, lang: str, kind: str) -> Any:
     opts = views.community_options(bundle, lang, kind)
-    return "ctl.community", _dropdown(f"{page}-group", opts, _first(opts))
+    return "ctl.community", _dropdown(f"{page}-group", opts, _first(opts), lang)
 
 
 def _wave(page: str, bundle: Bundle, lang: str, kind: str) -> Any:
@@ -331,12 +382,13 @@ def overview_page(bundle: Bundle, config: DashboardConfig, lang: str) -> list[An
     outcome = _first(outcomes, config.default_outcome)
     fig, headline, table, data = overview_update(bundle, outcome, chosen, lang)
     return [
-        html.H2(t("overview.title", lang)),
+        *findings_list(bundle, lang),
+        html.H2(t("overview.title", lang), id="overview-title"),
         _controls(
             lang,
             [
-                ("ctl.outcome", _dropdown("overview-outcome", outcomes, outcome)),
-                ("ctl.groups", _dropdown("overview-groups", groups, chosen, multi=True)),
+                ("ctl.outcome", _dropdown("overview-outcome", outcomes, outcome, lang)),
+                ("ctl.groups", _dropdown("overview-groups", groups, chosen, lang, multi=True)),
             ],
         ),
         html.Div(headline, id="overview-did", className="ts-did"),
@@ -373,7 +425,7 @@ def groups_section(bundle: Bundle, config: DashboardConfig, lang: str) -> list[A
             _outcome("groups", bundle, config, lang, "estimates"),
             ("ctl.subgroup", _radio("groups-subgroup", subgroups, _first(subgroups))),
             _wave("groups", bundle, lang, "estimates"),
-            ("ctl.community", _dropdown("groups-group", whom, _first(whom))),
+            ("ctl.community", _dropdown("groups-group", whom, _first(whom), lang)),
         ],
         notes=["label.suppressed_note", "label.unreliable_bars"],
     )
@@ -398,7 +450,17 @@ def methodology_page(bundle: Bundle, lang: str) -> list[Any]:
     small = sum(int(v.get("small_cell", 0)) for v in sup.values())
     comp = sum(int(v.get("complementary", 0)) for v in sup.values())
     tables = views.methodology_view(bundle, lang)
-    out: list[Any] = [html.H2(t("method.title", lang))]
+    from trustsurvey.dashboard.methodology import methodology_paragraphs
+
+    out: list[Any] = [
+        html.H2(t("method.title", lang)),
+        html.Section(
+            [html.H3(t("method.about", lang))]
+            + [html.P(p) for p in methodology_paragraphs(bundle, lang)],
+            className="ts-method",
+            id="methodology-prose",
+        ),
+    ]
     for key, table in tables.items():
         out.append(html.H3(t(key, lang)))
         if key == "method.moe":

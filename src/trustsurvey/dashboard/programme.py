@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustsurvey.dashboard.translations import t
+from trustsurvey.dashboard.translations import named, t
 from trustsurvey.dashboard.views import (
     ARM_COLOURS,
     PALETTE,
@@ -112,15 +112,19 @@ def _monthly_bars(
         for name, colour, part in series
     ]
     shapes, notes = _wave_marks(bundle, lang)
-    axis = {"type": "category", "categoryorder": "category ascending", "tickangle": -45}
+    # a time axis (months as dates, numeric month.year ticks in every language): the ticks
+    # thin out on a phone instead of overlapping; the legend goes under the plot, clear of
+    # the wave names above it
+    axis = {"type": "date", "tickformat": "%m.%Y", "nticks": 5, "tickangle": 0}
     return {
         "data": traces,
         "layout": _layout(
             barmode="stack",
             shapes=shapes,
             annotations=notes,
-            xaxis={**axis, "categoryarray": months},
+            xaxis=axis,
             yaxis={"title": {"text": esc(t(ytitle, lang))}},
+            legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         ),
     }
 
@@ -281,7 +285,7 @@ def training_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFra
         traces.append(
             {
                 "type": "bar",
-                "name": esc(comp),
+                "name": esc(named("comparison", comp, lang)),
                 "x": [esc(label(bundle, "type", v, lang)) for v in part["type"]],
                 "y": [_round(v) for v in part["mean_change"]],
                 "error_y": error_bars(part["mean_change"], part["ci_low"], part["ci_high"]),
@@ -295,7 +299,7 @@ def training_view(bundle: Bundle, lang: str) -> tuple[dict[str, Any], pd.DataFra
     rows = [
         {
             t("col.type", lang): label(bundle, "type", r["type"], lang),
-            t("col.contrast", lang): r["comparison"],
+            t("col.contrast", lang): named("comparison", r["comparison"], lang),
             t("col.n", lang): _count(r["n"]),
             t("col.mean_change", lang): _round(r["mean_change"]),
             t("col.ci_low", lang): _round(r["ci_low"]),

@@ -222,6 +222,154 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "label.not_found": {"uk": "Сторінку не знайдено.", "en": "Page not found."},
     "label.created": {"uk": "Створено", "en": "Created"},
+    # --- names of statistics, tables and comparisons shown in tables ---
+    "stat.deff_kish": {
+        "uk": "Ефект дизайну через зважування (Кіш)",
+        "en": "Design effect of weighting (Kish)",
+    },
+    "stat.n_eff": {"uk": "Ефективний розмір вибірки", "en": "Effective sample size"},
+    "stat.cv": {"uk": "Коефіцієнт варіації ваг", "en": "Coefficient of variation of weights"},
+    "stat.ratio": {
+        "uk": "Відношення найбільшої ваги до найменшої",
+        "en": "Ratio of largest to smallest weight",
+    },
+    "table.estimates": {"uk": "Оцінки показників", "en": "Outcome estimates"},
+    "table.likert": {"uk": "Розподіли відповідей", "en": "Answer distributions"},
+    "table.did": {"uk": "Різниця різниць", "en": "Difference-in-differences"},
+    "table.problems": {"uk": "Проблеми безпеки", "en": "Security problems"},
+    "table.focus_groups": {"uk": "Фокус-групи", "en": "Focus groups"},
+    "table.sample_sizes": {"uk": "Розміри вибірки", "en": "Sample sizes"},
+    "table.weighting": {"uk": "Зважування", "en": "Weighting"},
+    "table.quality": {"uk": "Якість даних", "en": "Data quality"},
+    "table.appeals": {"uk": "Звернення на гарячу лінію", "en": "Hotline appeals"},
+    "table.appeals_monthly": {"uk": "Звернення за місяцями", "en": "Appeals by month"},
+    "table.resolution": {"uk": "Розгляд звернень", "en": "Resolution of appeals"},
+    "table.training": {"uk": "Навчання", "en": "Trainings"},
+    "table.programme_activities": {"uk": "Заходи програми", "en": "Programme activities"},
+    "table.programme_timeline": {"uk": "Заходи за місяцями", "en": "Activities by month"},
+    "table.programme_intensity": {"uk": "Інтенсивність програми", "en": "Programme intensity"},
+    "table.dose_response": {"uk": "Інтенсивність і зміна довіри", "en": "Intensity and change"},
+    "table.dose_fit": {"uk": "Метарегресія", "en": "Meta-regression"},
+    "comparison.post-pre": {
+        "uk": "Одразу після навчання проти до нього",
+        "en": "Right after the training vs before",
+    },
+    "comparison.followup-pre": {
+        "uk": "Через кілька місяців проти до навчання",
+        "en": "Months later vs before the training",
+    },
+    "col.unit": {"uk": "Одиниця", "en": "Unit"},
+    "label.unreliable": {"uk": "Ненадійна оцінка", "en": "Unreliable estimate"},
+    "unit.points_short": {"uk": "бала", "en": "points"},
+    "unit.pp_short": {"uk": "відсоткового пункту", "en": "percentage points"},
+    # --- the texts inside a dropdown ({num_selected} is filled in by the dropdown) ---
+    "dd.select_all": {"uk": "Вибрати все", "en": "Select all"},
+    "dd.deselect_all": {"uk": "Зняти вибір з усього", "en": "Deselect all"},
+    "dd.selected_count": {"uk": "Вибрано: {num_selected}", "en": "{num_selected} selected"},
+    "dd.search": {"uk": "Пошук", "en": "Search"},
+    "dd.clear_search": {"uk": "Очистити пошук", "en": "Clear search"},
+    "dd.clear_selection": {"uk": "Очистити вибір", "en": "Clear selection"},
+    "dd.no_options_found": {"uk": "Нічого не знайдено", "en": "No options found"},
+    # --- methodology in prose ---
+    "method.about": {"uk": "Як проведено опитування", "en": "How the survey was done"},
+    "method.p_design": {
+        "uk": "Кількість громад в опитуванні: {n_com} ({arms}). {waves}",
+        "en": "The survey covered {n_com} communities ({arms}). {waves}",
+    },
+    "method.wave": {
+        "uk": "Хвиля «{wave}»: польовий етап з {start} до {end}, кількість респондентів: {n}.",
+        "en": "Wave “{wave}”: fieldwork from {start} to {end}, {n} respondents interviewed.",
+    },
+    "method.p_response": {
+        "uk": "Рівень відповіді (частка тих, хто погодився на інтерв'ю): {rates}.",
+        "en": "Response rate (the share of those asked who were interviewed): {rates}.",
+    },
+    "method.p_no_response": {
+        "uk": "Рівень відповіді в опублікованих результатах не наведено.",
+        "en": "The response rate is not given in the published results.",
+    },
+    "method.p_weighting": {
+        "uk": "Відповіді зважено так, щоб склад вибірки відповідав відомому складу населення. "
+        "Зважування трохи знижує точність: ефект дизайну через зважування у хвилі «{wave}» "
+        "становить {deff}, тобто вибірка дає стільки ж інформації, скільки проста випадкова "
+        "вибірка обсягом {n_eff} (ефективний розмір вибірки).",
+        "en": "Answers are weighted so that the sample matches the known make-up of the "
+        "population. Weighting costs some precision: the design effect of weighting in wave "
+        "“{wave}” is {deff}, so the sample carries as much information as a simple random "
+        "sample of {n_eff} people (the effective sample size).",
+    },
+    "method.p_weighting_plain": {
+        "uk": "Відповіді зважено так, щоб склад вибірки відповідав відомому складу населення.",
+        "en": "Answers are weighted so that the sample matches the known make-up of the "
+        "population.",
+    },
+    "method.p_moe": {
+        "uk": "Похибка вибірки («±») — половина ширини 95% довірчого інтервалу: якби "
+        "опитування повторювали багато разів, у 95 випадках зі 100 інтервал «оцінка ± "
+        "похибка» містив би справжнє значення. Наприклад, для показника «{outcome}» у хвилі "
+        "«{wave}» (усі громади) похибка становить ±{moe} {unit}. Похибку для кожного "
+        "показника, групи громад і хвилі наведено в таблиці нижче.",
+        "en": "The margin of error (“±”) is half the width of the 95% confidence interval: if "
+        "the survey were repeated many times, the interval “estimate ± margin” would contain "
+        "the true value 95 times in 100. For example, for “{outcome}” in wave “{wave}” (all "
+        "communities) it is ±{moe} {unit}. The table below gives it for every outcome, arm "
+        "and wave.",
+    },
+    "method.p_unreliable": {
+        "uk": "Ненадійні оцінки на графіках заштриховано або показано порожніми маркерами; "
+        "приховані клітинки на графіках не показано, а в таблицях пояснено, чому.",
+        "en": "Unreliable estimates are hatched or drawn as hollow markers in the charts; "
+        "suppressed cells are left out of the charts, and the tables say why.",
+    },
+    # --- findings in words: the sentence templates of the headline of each outcome ---
+    "findings.title": {"uk": "Головні висновки", "en": "Key findings"},
+    "finding.up": {
+        "uk": "У пілотних громадах показник «{outcome}» зріс більше, ніж у контрольних: "
+        "на {size} ({ci}{p}).",
+        "en": "In pilot communities, “{outcome}” rose more than in control communities: "
+        "by {size} ({ci}{p}).",
+    },
+    "finding.down": {
+        "uk": "У пілотних громадах показник «{outcome}» зріс менше, ніж у контрольних: "
+        "на {size} ({ci}{p}).",
+        "en": "In pilot communities, “{outcome}” rose less than in control communities: "
+        "by {size} ({ci}{p}).",
+    },
+    "finding.ns": {
+        "uk": "Різниця між пілотними та контрольними громадами за показником «{outcome}» "
+        "статистично не підтверджена: {size} ({ci}{p}).",
+        "en": "A difference between pilot and control communities in “{outcome}” is not "
+        "statistically confirmed: {size} ({ci}{p}).",
+    },
+    "finding.suppressed": {
+        "uk": "Результат за показником «{outcome}» не опубліковано: {status}.",
+        "en": "The result for “{outcome}” is not published: {status}.",
+    },
+    "finding.sig": {"uk": "Статистично значуще", "en": "Statistically significant"},
+    "finding.not_sig": {"uk": "Не підтверджено", "en": "Not confirmed"},
+    "unit.points": {
+        "uk": "{x} бала за шкалою {lo}–{hi}",
+        "en": "{x} points on the {lo}–{hi} scale",
+    },
+    "unit.points_plain": {"uk": "{x} бала", "en": "{x} points"},
+    "unit.pp": {"uk": "{x} відсоткового пункту", "en": "{x} percentage points"},
+    "unit.ci": {"uk": "95% ДІ: від {lo} до {hi}", "en": "95% CI {lo} to {hi}"},
+    "unit.p_holm": {
+        "uk": "; p з поправкою Голма на {k} показників {p}",
+        "en": "; Holm-adjusted p over {k} outcomes {p}",
+    },
+    "axis.score": {"uk": "Середній бал ({lo}–{hi})", "en": "Mean score ({lo}–{hi})"},
+    "axis.percent": {"uk": "Частка, %", "en": "Share, %"},
+    "axis.value": {"uk": "Середнє значення", "en": "Mean value"},
+    "findings.note": {
+        "uk": "«Статистично значуще»: 95% довірчий інтервал не включає нуль, а p-значення з "
+        "поправкою Голма на кількість перевірених показників менше 0,05. Різниця різниць: "
+        "зміна в пілотних громадах мінус зміна в контрольних між першою та останньою хвилями.",
+        "en": "“Statistically significant”: the 95% confidence interval excludes zero and the "
+        "p-value, Holm-adjusted for the number of outcomes tested, is below 0.05. "
+        "Difference-in-differences: the change in pilot communities minus the change in "
+        "control communities between the first and the last wave.",
+    },
 }
 
 
@@ -230,6 +378,20 @@ def t(key: str, lang: str = "uk", **values: object) -> str:
     entry = TEXTS[key]
     text = entry.get(lang) or entry["uk"]
     return text.format(**values) if values else text
+
+
+def named(prefix: str, name: object, lang: str = "uk") -> str:
+    """The translation of ``<prefix>.<name>``, or the name in words (``a_b`` -> "A b") when
+    there is none, so no identifier is shown as it is.
+
+    >>> named("stat", "n_eff", "en"), named("stat", "new_stat", "en")
+    ('Effective sample size', 'New stat')
+    """
+    key = f"{prefix}.{name}"
+    if key in TEXTS:
+        return t(key, lang)
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def missing_translations() -> list[tuple[str, str]]:

@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from trustsurvey.dashboard.translations import t
+from trustsurvey._text import clean_text
+from trustsurvey.dashboard.translations import named, t
 from trustsurvey.publish.bundle import Bundle
 from trustsurvey.publish.schema import ALL
 
@@ -35,10 +36,101 @@ GRAPH_HEIGHT = 440
 
 
 def label(bundle: Bundle, kind: str, key: Any, lang: str, outcome: str | None = None) -> str:
-    """The label of a code in ``lang``; ``ALL`` reads "All communities" / "All"."""
+    """The label of a code in ``lang``, cleaned and length-capped (:func:`clean_text`);
+    ``ALL`` reads "All communities" / "All". A ``level`` is looked up among the value labels
+    of its own variable (``outcome`` = the subgroup variable); a ``subgroup`` variable
+    without a label of its own takes its question's label."""
     if key == ALL:
         return t("label.all_communities" if kind == "community" else "label.all", lang)
-    return bundle.label(kind, key, lang, outcome=outcome)
+    if kind == "level" and outcome is not None:
+        text = _level_label(bundle, outcome, key, lang)
+    else:
+        text = bundle.label(kind, key, lang, outcome=outcome)
+        if kind == "subgroup" and text == str(key):
+            text = bundle.label("outcome", key, lang)
+    if text == str(key):  # no label in the bundle: the code written as words, not as is
+        text = humanise(text)
+    return str(clean_text(text))
+
+
+def humanise(code: str) -> str:
+    """A code without a label, as words: ``andriivska`` -> "Andriivska", ``q7_trust`` ->
+    "Q7 trust"; numbers and ranges ("18-34") stay as they are.
+
+    >>> humanise("q7_trust"), humanise("18-34")
+    ('Q7 trust', '18-34')
+    """
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
+def _entry(entry: Any, lang: str) -> str | None:
+    if isinstance(entry, Mapping) and {"uk", "en"} & set(entry):
+        return str(entry.get(lang) or entry.get("uk") or entry.get("en"))
+    return None
+
+
+def _level_label(bundle: Bundle, variable: str, code: Any, lang: str) -> str:
+    """The label of ``code`` of breakdown ``variable``: its own value labels (per-variable
+    ``level``, then its ``category`` labels), else a bundle's flat ``level`` map."""
+    labels = bundle.labels
+    levels = labels.get("level", {})
+    for table in (levels.get(variable), labels.get("category", {}).get(variable), levels):
+        if isinstance(table, Mapping) and _entry(table, lang) is None:
+            found = _entry(table.get(str(code)), lang)
+            if found:
+                return found
+    return str(code)
+
+
+def scale_of(bundle: Bundle, outcome: str | None) -> dict[str, Any] | None:
+    """``{"min", "max", "binary"}`` of an outcome from the bundle's ``labels.scale`` (or,
+    for a bundle without it, a yes/no outcome recognised by its 0/1 value labels)."""
+    if not outcome:
+        return None
+    scale = (bundle.labels.get("scale") or {}).get(outcome)
+    if isinstance(scale, Mapping):
+        return dict(scale)
+    cats = (bundle.labels.get("category") or {}).get(outcome) or {}
+    if set(cats) == {"0", "1"}:
+        return {"min": 0.0, "max": 1.0, "binary": True}
+    return None
+
+
+def ordered_outcomes(bundle: Bundle, kind: str = "estimates") -> list[str]:
+    """The outcomes of table ``kind``: in the study's analysis plan order (the manifest's
+    ``plan.outcomes``) when there is one, else in the table's order."""
+    df = bundle.tables.get(kind)
+    if df is None or "outcome" not in df:
+        return []
+    present = list(dict.fromkeys(str(o) for o in df["outcome"]))
+    plan = bundle.manifest.get("plan") or bundle.manifest.get("analysis") or {}
+    planned = plan.get("outcomes") if isinstance(plan, Mapping) else None
+    names = [o.get("name") if isinstance(o, Mapping) else o for o in planned or []]
+    first = [str(o) for o in names if str(o) in present]
+    return list(dict.fromkeys(first + present))
+
+
+def scaled(bundle: Bundle, outcome: str | None, part: pd.DataFrame) -> pd.DataFrame:
+    """``part`` with estimate and CI in percent for a yes/no outcome (unchanged otherwise)."""
+    scale = scale_of(bundle, outcome)
+    if not (scale and scale.get("binary")) or part.empty:
+        return part
+    cols = [c for c in ("estimate", "ci_low", "ci_high") if c in part.columns]
+    return part.assign(**{c: part[c] * 100.0 for c in cols})
+
+
+def value_axis(bundle: Bundle, outcome: str | None, lang: str) -> dict[str, Any]:
+    """The y axis of an outcome: from the scale's minimum to its maximum (0–100 % for a
+    yes/no outcome), titled with the unit (the question itself is in the controls)."""
+    scale = scale_of(bundle, outcome)
+    if scale and scale.get("binary"):
+        return {"title": {"text": esc(t("axis.percent", lang))}, "range": [0, 100]}
+    if scale and scale.get("min") is not None and scale.get("max") is not None:
+        lo, hi = float(scale["min"]), float(scale["max"])
+        title = t("axis.score", lang, lo=f"{lo:g}", hi=f"{hi:g}")
+        return {"title": {"text": esc(title)}, "range": [lo, hi]}
+    return {"title": {"text": esc(t("axis.value", lang))}, "rangemode": "tozero"}
 
 
 def wave_label(bundle: Bundle, code: int, lang: str) -> str:
@@ -91,23 +183,22 @@ def group_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:
 
 def outcome_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, str]]:
     """The outcomes of table ``kind`` in the study's order (the analysis plan of the bundle's
-    manifest; outcomes it does not list follow in code order)."""
-    df = bundle.tables.get(kind)
-    if df is None:
-        return []
-    order = [str(o) for o in bundle.plan.get("outcomes") or []]
-    present = {str(o) for o in df["outcome"].unique()}
-    ordered = [o for o in order if o in present] + sorted(present - set(order))
-    return [{"label": label(bundle, "outcome", o, lang), "value": o} for o in ordered]
+    manifest; outcomes it does not list follow in the table's order)."""
+    return [
+        {"label": label(bundle, "outcome", o, lang), "value": o}
+        for o in ordered_outcomes(bundle, kind)
+    ]
 
 
 def wave_options(bundle: Bundle, lang: str, kind: str = "estimates") -> list[dict[str, Any]]:
     df = bundle.tables.get(kind)
     if df is None or "wave" not in df:
         return []
+    known = {int(w.get("code", -1)) for w in bundle.waves}
     return [
         {"label": wave_label(bundle, int(w), lang), "value": int(w)}
         for w in sorted(df["wave"].unique())
+        if not known or int(w) in known  # e.g. focus groups outside any wave ("wave 0")
     ]
 
 
@@ -205,7 +296,14 @@ def _layout(**extra: Any) -> dict[str, Any]:
     base = {
         "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
         "font": {"family": "system-ui, sans-serif", "size": 14},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "traceorder": "normal"},
+        # above the plot: clear of the x axis title and of long tick labels
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "traceorder": "normal",
+        },
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "autosize": True,
@@ -249,8 +347,61 @@ def estimate_bars(
             "color": colour,
             "pattern": {"shape": ["/" if bool(u) else "" for u in part["unreliable"]]},
         },
+        # the legend's swatch would copy the first bar's hatching: see legend_entries
+        "showlegend": False,
+        "legendgroup": esc(name),
         **extra,
     }
+
+
+def legend_entries(traces: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Legend-only traces for bars of :func:`estimate_bars`: one plain swatch per group,
+    and a hatched grey one saying what hatching means when any bar is hatched."""
+    out = []
+    hatched = False
+    for tr in traces:
+        shapes = tr.get("marker", {}).get("pattern", {}).get("shape", [])
+        hatched = hatched or any(shapes)
+        out.append(
+            {"type": "bar", "x": [], "y": [], "name": tr["name"], "legendgroup": tr["name"],
+             "marker": {"color": tr["marker"]["color"]}, "showlegend": True}
+        )  # fmt: skip
+    if hatched:
+        out.append(
+            {"type": "bar", "x": [], "y": [], "name": esc(t("label.unreliable", lang)),
+             "marker": {"color": "#bbbbbb", "pattern": {"shape": "/"}}, "showlegend": True}
+        )  # fmt: skip
+    return out
+
+
+def wrap(text: str, width: int = 18) -> str:
+    """An escaped tick label broken into lines of about ``width`` characters (``<br>``).
+
+    >>> wrap("Андріївська селищна громада", 12)
+    'Андріївська<br>селищна<br>громада'
+    """
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(esc(line) for line in lines)
+
+
+def row_height(rows: int) -> int:
+    """Height of a sideways bar chart with ``rows`` rows of (up to three-line) labels."""
+    return max(GRAPH_HEIGHT, 120 + 48 * rows)
+
+
+def horizontal(bars: dict[str, Any]) -> dict[str, Any]:
+    """A bar trace of :func:`estimate_bars` drawn sideways: labels on the y axis (wrapped)."""
+    out = dict(bars)
+    out["orientation"] = "h"
+    out["y"] = [wrap(html.unescape(v)) for v in bars["x"]]
+    out["x"] = bars["y"]
+    out["error_x"] = out.pop("error_y")
+    return out
 
 
 def estimate_cells(row: Mapping[str, Any], bundle: Bundle, lang: str) -> dict[str, Any]:
@@ -276,6 +427,7 @@ def overview_view(
         sel = _part(bundle, "estimates", ("outcome", "subgroup", "_choice"), (outcome, ALL, choice))
         if sel.empty:
             continue
+        sel = scaled(bundle, outcome, sel)
         name = _group_label(bundle, choice, lang)
         arm = choice.partition(":")[2] if choice.startswith("arm:") else ALL
         colour = ARM_COLOURS.get(arm, PALETTE[i % len(PALETTE)])
@@ -307,7 +459,15 @@ def overview_view(
                     **estimate_cells(r, bundle, lang),
                 }
             )
-    fig = {"data": traces, "layout": axis_layout(label(bundle, "outcome", outcome, lang))}
+    n_x = len({x for tr in traces for x in tr["x"]})
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            # half a category of room at each end: the first wave's name clears the y ticks
+            xaxis={"type": "category", "range": [-0.5, max(n_x, 1) - 0.5]},
+            yaxis=value_axis(bundle, outcome, lang),
+        ),
+    }
     return fig, _frame(rows, lang)
 
 
@@ -389,12 +549,13 @@ def communities_view(
     if est is None or not outcome or wave is None:
         return _empty_figure(lang), pd.DataFrame()
     sel = _part(bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, ALL, int(wave)))
-    sel = sel[sel["community"] != ALL]
+    sel = scaled(bundle, outcome, sel[sel["community"] != ALL])
     traces, rows = [], []
     for arm, part in sel.groupby("arm", sort=True):
         names = [label(bundle, "community", c, lang) for c in part["community"]]
         arm_name = label(bundle, "arm", arm, lang)
-        traces.append(estimate_bars(arm_name, names, part, ARM_COLOURS.get(arm, PALETTE[2])))
+        bars = estimate_bars(arm_name, names, part, ARM_COLOURS.get(arm, PALETTE[2]))
+        traces.append(horizontal(bars))
         for r, nm in zip(part.to_dict("records"), names, strict=True):
             rows.append(
                 {
@@ -404,11 +565,13 @@ def communities_view(
                 }
             )
     fig = {
-        "data": traces,
-        "layout": axis_layout(
-            label(bundle, "outcome", outcome, lang),
-            # long community names under the bars: the legend goes above the plot
-            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "data": traces + legend_entries(traces, lang),
+        "layout": _layout(
+            # one row per community (names wrapped beside the bars: readable on a phone)
+            xaxis=value_axis(bundle, outcome, lang),
+            yaxis={"type": "category", "autorange": "reversed", "tickfont": {"size": 12}},
+            height=row_height(sel["community"].nunique()),
+            barmode="overlay",
         ),
     }
     return fig, _frame(rows, lang)
@@ -454,6 +617,7 @@ def groups_view(
     sel = _part(
         bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, subgroup, int(wave))
     )
+    sel = scaled(bundle, outcome, sel)
     if group == "arms":
         sel = sel[sel["community"] == ALL]
         parts = [(a, sel[sel["arm"] == a]) for a in [ALL, *sorted(set(sel["arm"]) - {ALL})]]
@@ -471,7 +635,7 @@ def groups_view(
     for name, arm, part in named:
         if part.empty:
             continue
-        levels = [label(bundle, "level", v, lang) for v in part["level"]]
+        levels = [label(bundle, "level", v, lang, outcome=subgroup) for v in part["level"]]
         traces.append(estimate_bars(name, levels, part, ARM_COLOURS.get(arm, PALETTE[2])))
         for r, lv in zip(part.to_dict("records"), levels, strict=True):
             rows.append(
@@ -483,9 +647,9 @@ def groups_view(
                 }
             )
     fig = {
-        "data": traces,
-        "layout": axis_layout(
-            label(bundle, "outcome", outcome, lang),
+        "data": traces + legend_entries(traces, lang),
+        "layout": _layout(
+            yaxis=value_axis(bundle, outcome, lang),
             barmode="group",
             xaxis={
                 "type": "category",
@@ -548,9 +712,10 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
         traces.append(
             {
                 "type": "bar",
+                "orientation": "h",
                 "name": esc(label(bundle, "arm", arm, lang)),
-                "x": [esc(n) for n in names],
-                "y": [int(v) for v in part["n_groups"]],
+                "y": [wrap(n) for n in names],
+                "x": [int(v) for v in part["n_groups"]],
                 "marker": {"color": ARM_COLOURS.get(arm, PALETTE[2])},
             }
         )
@@ -563,7 +728,15 @@ def focus_view(bundle: Bundle, wave: int | None, lang: str) -> tuple[dict[str, A
                     t("col.n_mentions", lang): _count(r["n_mentions"]),
                 }
             )
-    fig = {"data": traces, "layout": axis_layout(t("col.n_groups", lang), barmode="group")}
+    fig = {
+        "data": traces,
+        "layout": _layout(
+            barmode="group",
+            xaxis={"title": {"text": esc(t("col.n_groups", lang))}, "rangemode": "tozero"},
+            yaxis={"type": "category", "autorange": "reversed", "tickfont": {"size": 12}},
+            height=row_height(agg["theme"].nunique()),
+        ),
+    }
     return fig, _frame(rows, lang)
 
 
@@ -591,23 +764,30 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
         )
     wt = bundle.tables.get("weighting")
     if wt is not None:
+        arms = wt["arm"] if "arm" in wt.columns else pd.Series(ALL, index=wt.index)
         out["method.weighting"] = pd.DataFrame(
             {
+                t("col.arm", lang): [
+                    label(bundle, "community" if a == ALL else "arm", a, lang) for a in arms
+                ],
                 t("col.wave", lang): [wave_label(bundle, w, lang) for w in wt["wave"]],
-                t("col.statistic", lang): list(wt["statistic"]),
+                t("col.statistic", lang): [named("stat", s, lang) for s in wt["statistic"]],
                 t("col.value", lang): [_round(v) for v in wt["value"]],
             }
         )
-    est = bundle.tables.get("estimates")
-    if est is not None:
-        ok = est[(est["subgroup"] == ALL) & ~est["suppressed"]]
-        moe = (ok["ci_high"] - ok["ci_low"]) / 2
-        g = ok.assign(moe=moe).groupby(["outcome", "wave"], as_index=False)["moe"].max()
+    moe = margins_of_error(bundle)
+    if not moe.empty:
         out["method.moe"] = pd.DataFrame(
             {
-                t("col.outcome", lang): [label(bundle, "outcome", o, lang) for o in g["outcome"]],
-                t("col.wave", lang): [wave_label(bundle, w, lang) for w in g["wave"]],
-                t("col.moe", lang): [_round(v) for v in g["moe"]],
+                t("col.outcome", lang): [label(bundle, "outcome", o, lang) for o in moe["outcome"]],
+                t("col.arm", lang): [
+                    label(bundle, "community" if a == ALL else "arm", a, lang) for a in moe["arm"]
+                ],
+                t("col.wave", lang): [wave_label(bundle, w, lang) for w in moe["wave"]],
+                t("col.moe", lang): [_round(v) for v in moe["moe"]],
+                t("col.unit", lang): [
+                    t("unit.pp_short" if b else "unit.points_short", lang) for b in moe["binary"]
+                ],
             }
         )
     q = bundle.tables.get("quality")
@@ -615,7 +795,7 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
         out["method.quality"] = _frame(
             {
                 t("col.wave", lang): [wave_label(bundle, w, lang) for w in q["wave"]],
-                t("col.check", lang): list(q["check"]),
+                t("col.check", lang): [check_label(bundle, c, lang) for c in q["check"]],
                 t("col.n_flagged", lang): [_count(v) for v in q["n_flagged"]],
             },
             lang,
@@ -623,13 +803,48 @@ def methodology_view(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
     sup = (bundle.manifest.get("disclosure") or {}).get("suppressed") or {}
     out["method.suppression"] = pd.DataFrame(
         {
-            t("col.table", lang): list(sup),
+            t("col.table", lang): [named("table", k, lang) for k in sup],
             t("col.small", lang): [int(v.get("small_cell", 0)) for v in sup.values()],
             t("col.complementary", lang): [int(v.get("complementary", 0)) for v in sup.values()],
             t("col.n_withheld", lang): [int(v.get("n_withheld", 0)) for v in sup.values()],
         }
     )
     return out
+
+
+def margins_of_error(bundle: Bundle) -> pd.DataFrame:
+    """Margin of error (half the 95% CI) of each outcome for everyone and each arm per wave,
+    in the outcome's unit (percentage points for a yes/no outcome); published rows only."""
+    est = bundle.tables.get("estimates")
+    if est is None:
+        return pd.DataFrame()
+    ok = est[(est["subgroup"] == ALL) & (est["community"] == ALL) & ~est["suppressed"]]
+    rows = []
+    for outcome in ordered_outcomes(bundle):
+        part = ok[ok["outcome"] == outcome]
+        scale = scale_of(bundle, outcome) or {}
+        k = 100.0 if scale.get("binary") else 1.0
+        part = part.assign(_a=(part["arm"] != ALL).astype(int)).sort_values(["_a", "arm", "wave"])
+        for r in part.to_dict("records"):
+            moe = (float(r["ci_high"]) - float(r["ci_low"])) / 2 * k
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "arm": r["arm"],
+                    "wave": int(r["wave"]),
+                    "moe": moe,
+                    "binary": bool(scale.get("binary")),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def check_label(bundle: Bundle, name: str, lang: str) -> str:
+    """What a data-quality check found, from the bundle's ``check`` labels."""
+    text = label(bundle, "check", name, lang)
+    if text == str(name):
+        return named("check", name, lang)
+    return text[:1].upper() + text[1:]
 
 
 def table_records(table: pd.DataFrame) -> dict[str, Any]:

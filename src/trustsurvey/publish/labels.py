@@ -81,3 +81,41 @@ def meta_from_questionnaire(q: Any) -> dict[str, Any]:
 
 def _free_text(item: Any) -> bool:
     return getattr(item, "type", "") == "text" and not getattr(item, "roles", None)
+
+
+# --- per-variable labels of the subgroup variables; labels made safe for every output ---
+
+
+def subgroup_labels(labels: dict[str, Any], variables: list[str]) -> dict[str, Any]:
+    """``subgroup`` (each variable's own label) and ``level`` (each variable's own value
+    labels, keyed by variable then code) for the breakdown ``variables``, read from the
+    ``outcome`` and ``category`` labels of :func:`meta_from_questionnaire`. Keyed per
+    variable so that two variables sharing a code (1 = village, 1 = man) keep their own.
+
+    >>> labs = {"outcome": {"g": {"uk": "Стать", "en": "Sex"}},
+    ...         "category": {"g": {"1": {"uk": "Чоловік", "en": "Man"}},
+    ...                      "h": {"1": {"uk": "Село", "en": "Village"}}}}
+    >>> out = subgroup_labels(labs, ["g", "h"])
+    >>> out["level"]["g"]["1"]["en"], out["level"]["h"]["1"]["en"], out["subgroup"]["g"]["uk"]
+    ('Man', 'Village', 'Стать')
+    """
+    outcome, category = labels.get("outcome", {}), labels.get("category", {})
+    return {
+        "subgroup": {v: outcome[v] for v in variables if v in outcome},
+        "level": {v: category[v] for v in variables if v in category},
+    }
+
+
+def clean_labels(labels: Any) -> Any:
+    """Every text of a labels mapping through :func:`trustsurvey._text.clean_text`
+    (control characters and bidi overrides removed, length capped).
+
+    >>> out = clean_labels({"community": {"a": {"uk": "Нова\\r\\x00", "en": "x" * 400}}})
+    >>> out["community"]["a"]["uk"], len(out["community"]["a"]["en"])
+    ('Нова\\n', 300)
+    """
+    from trustsurvey._text import clean_text
+
+    if isinstance(labels, dict):
+        return {k: clean_labels(v) for k, v in labels.items()}
+    return clean_text(labels)

@@ -40,6 +40,7 @@ nav a{margin-right:1rem} .note{color:#555;font-size:.85rem}
 def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``tables.xlsx`` into ``out_dir``; return their paths."""
     from trustsurvey.dashboard import views
+    from trustsurvey.dashboard.findings import outcome_findings
     from trustsurvey.dashboard.translations import t
 
     b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
@@ -80,13 +81,15 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
         if "focus_groups" in b.tables:
             fig, table = views.focus_view(b, "all", lang)
             sections.append((t("focus.title", lang), fig, table))
-        did = views.did_view(b, outcomes[0] if outcomes else None, lang)
-        if did and did["estimate"] is not None:
-            parts.append(
-                f"<p><strong>{html.escape(t('overview.did', lang))}</strong> "
-                f"({html.escape(did['outcome'])}): {did['estimate']:+.3f} "
-                f"[{did['ci_low']:+.3f}; {did['ci_high']:+.3f}]</p>"
-            )
+        found = outcome_findings(b, lang)
+        if found:
+            parts.append(f"<h2>{html.escape(t('findings.title', lang))}</h2><ul>")
+            for f in found:
+                mark = t("finding.sig" if f["significant"] else "finding.not_sig", lang)
+                parts.append(
+                    f"<li><strong>{html.escape(mark)}.</strong> {html.escape(f['sentence'])}</li>"
+                )
+            parts.append(f"</ul><p class='note'>{html.escape(t('findings.note', lang))}</p>")
         elif b.plan.get("did_note"):  # why the study has no DiD (one wave, no arms)
             note = b.plan["did_note"]
             text = note.get(lang) or note.get("en") or note.get("uk") or ""
@@ -123,6 +126,9 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
                 hint="free disk space, or check that the folder is writable and the path is "
                 "not a folder; the previous report was kept",
             ) from err
+    from trustsurvey.publish.summary import write_summaries
+
+    write_summaries(b, out)  # the one-page summaries: summary_uk.pdf, summary_en.pdf
     return html_path, xlsx_path
 
 
@@ -134,11 +140,21 @@ def workbook_tables(b: Bundle) -> dict[str, pd.DataFrame]:
         for col in LABELLED:
             if col in frame.columns:
                 for lang in ("uk", "en"):
-                    frame[f"{col}_{lang}"] = [
-                        b.label(col, v, lang) if v != ALL else "all" for v in frame[col]
-                    ]
+                    frame[f"{col}_{lang}"] = _labels(b, frame, col, lang)
         out[kind] = frame
     return out
+
+
+def _labels(b: Bundle, frame: pd.DataFrame, col: str, lang: str) -> list[str]:
+    """Labels of a column; a subgroup ``level`` among its own variable's value labels."""
+    from trustsurvey.dashboard.views import label
+
+    if col == "level" and "subgroup" in frame.columns:
+        return [
+            label(b, "level", v, lang, outcome=str(s)) if v != ALL else "all"
+            for v, s in zip(frame[col], frame["subgroup"], strict=True)
+        ]
+    return [label(b, col, v, lang) if v != ALL else "all" for v in frame[col]]
 
 
 def _title(b: Bundle, lang: str) -> str:

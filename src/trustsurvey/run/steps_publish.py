@@ -390,9 +390,10 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
     plan = study.plan
     if plan.multiple and plan.multiple[0] in labels.get("option", {}):
         labels["problem"] = labels["option"][plan.multiple[0]]
-    for sub in plan.subgroups:
-        if sub in q.items and sub in labels.get("category", {}):
-            labels.setdefault("level", {}).update(labels["category"][sub])
+    # -- labels of the breakdown variables, each with its own value labels --
+    from trustsurvey.publish.labels import subgroup_labels
+
+    labels.update(subgroup_labels(labels, [s for s in plan.subgroups if s in q.items]))
     if study.focus_groups is not None:
         from trustsurvey.analysis.focus_groups import resolve_codebook
 
@@ -425,6 +426,14 @@ def study_meta(ctx: RunContext, frame: pd.DataFrame | None) -> dict[str, Any]:
             "control": {"uk": "Контрольні громади", "en": "Control communities"},
         }
     )
+    # -- every label cleaned once (control characters, bidi overrides, length); scales --
+    from trustsurvey.publish.labels import clean_labels
+    from trustsurvey.publish.scales import outcome_scales
+    from trustsurvey.validation.checks import CHECKS
+
+    labels["check"] = {n: {"uk": c.uk, "en": c.en} for n, c in CHECKS.items()}
+    meta["labels"] = labels = clean_labels(labels)
+    labels["scale"] = outcome_scales(q)
     meta.update(
         study=study.name,
         title=dict(study.title) if study.title else {"uk": study.name, "en": study.name},
@@ -561,6 +570,8 @@ def run_publish(ctx: RunContext) -> None:
     ctx.outputs["bundle"] = path
     ctx.outputs["report"] = study.out_dir / "report.html"
     ctx.outputs["tables_xlsx"] = study.out_dir / "tables.xlsx"
+    for lang in ("uk", "en"):  # the one-page summaries written with the report
+        ctx.outputs[f"summary_{lang}"] = study.out_dir / f"summary_{lang}.pdf"
     from trustsurvey.publish.bundle import read_bundle
 
     bundle = read_bundle(path)
