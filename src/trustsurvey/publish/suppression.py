@@ -56,8 +56,10 @@ def protect_tables(
     Returns the tables as they will be published (suppressed values blanked, ``suppressed``
     and ``suppression_reason`` columns added) and the audit table of the final state.
     """
+    check_declared(tables)
     check_margins(tables)
     reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
+    check_policy(tables, reasons, policy)
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
     if previous:
         _carry_over(true, reasons, previous, policy)
@@ -78,7 +80,7 @@ def protect_tables(
         )
         exposed = audit[audit["exposed"]]
         if exposed.empty:
-            return {k: _finish(k, df, policy) for k, df in published.items()}, audit
+            return _finish_all(published, audit, policy)
         added = 0
         for t, r, col in zip(exposed["table"], exposed["row"], exposed["column"], strict=True):
             cell = index.offsets[(t, col)] + int(r)
@@ -91,6 +93,50 @@ def protect_tables(
         hint="publish fewer breakdowns (margins or subgroups with small cells), or lower "
         "publish.protection_interval",
     )
+
+
+def check_declared(tables: Mapping[str, pd.DataFrame]) -> None:
+    """Refuse a table whose kind does not declare how it relates to the others: the audit
+    could not see what it adds up to (:attr:`~trustsurvey.publish.schema.TableKind.links`)."""
+    for kind in tables:
+        spec = KINDS[kind]
+        if not spec.declared:
+            raise PublishError(
+                f"table kind {kind!r} does not declare how its numbers relate to the other "
+                "tables, so the disclosure audit cannot check it",
+                item=kind,
+                hint="declare its links (sums over months, periods, communities; counts "
+                "within sample sizes) in trustsurvey.publish.schema, or unrelated= with why it "
+                "has none",
+            )
+        missing = [c for c in spec.derived if c not in spec.blank]
+        if missing:
+            raise PublishError(
+                f"table kind {kind!r}: derived column(s) {missing} reveal its count but are "
+                "not blanked with it",
+                item=kind,
+                hint="add them to the kind's blank columns",
+            )
+
+
+def check_policy(
+    tables: Mapping[str, pd.DataFrame], reasons: Mapping[str, pd.Series], policy: DisclosurePolicy
+) -> None:
+    """Refuse a policy that hides every count of a table: nothing of it could be published."""
+    for kind, df in tables.items():
+        spec = KINDS[kind]
+        if not spec.count or df.empty or not reasons[kind].notna().all():
+            continue
+        name = "min_records" if spec.unit == "records" else "min_cell"
+        largest = float(np.nanmax(df[spec.count].to_numpy(dtype=float), initial=0.0))
+        raise PublishError(
+            f"every count of table {kind!r} is below publish.{name} = "
+            f"{policy.threshold(kind)} (the largest is {largest:g}): nothing of it can be "
+            "published",
+            item=kind,
+            hint=f"lower publish.{name} to at most {largest:g}, or leave the table (its "
+            "breakdowns) out of the bundle",
+        )
 
 
 def check_margins(tables: Mapping[str, pd.DataFrame]) -> None:
@@ -345,6 +391,29 @@ def _row_count(cells: pd.DataFrame, cell: int, true: Mapping[str, pd.DataFrame])
     kind, row = cells.at[cell, "kind"], int(cells.at[cell, "row"])
     spec = KINDS[kind]
     return float(true[kind][spec.count].iat[row]) if spec.count else 0.0
+
+
+def _finish_all(
+    published: Mapping[str, pd.DataFrame], audit: pd.DataFrame, policy: DisclosurePolicy
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The published tables in their declared row order (published columns only, so that no
+    order follows a hidden value), and the audit's rows renumbered to match."""
+    out: dict[str, pd.DataFrame] = {}
+    audit = audit.copy()
+    for kind, df in published.items():
+        spec = KINDS[kind]
+        table = _finish(kind, df, policy)
+        if spec.count:
+            order = [c for c in spec.row_order if c in table.columns]
+            table = table.sort_values(order, na_position="last", kind="stable")
+            new_row = np.empty(len(table), dtype=int)
+            new_row[table.index.to_numpy()] = np.arange(len(table))
+            mine = (audit["table"] == kind).to_numpy(dtype=bool)
+            if mine.any():
+                audit.loc[mine, "row"] = new_row[audit.loc[mine, "row"].to_numpy(dtype=int)]
+            table = table.reset_index(drop=True)
+        out[kind] = table
+    return out, audit
 
 
 def _finish(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
