@@ -15,7 +15,19 @@ from typing import Any
 
 from trustsurvey.errors import PublishError
 
-NAMES = ("min_cell", "max_cv", "min_records", "protection_interval", "protection_share")
+NAMES = (
+    "min_cell",
+    "max_cv",
+    "min_records",
+    "protection_interval",
+    "protection_share",
+    "block_seconds",
+)
+#: keys of ``publish:`` that are words, with the values each accepts
+CHOICES = {
+    "suppression_method": ("optimal", "greedy"),
+    "suppression_cost": ("weighted", "count", "rows"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,16 @@ class DisclosurePolicy:
         suppressed count from everything published (linear-programming audit).
     protection_share
         Same for a suppressed share (0-1 scale).
+    suppression_method
+        How complements are chosen: ``"optimal"`` (linear programmes minimising the
+        information lost, :mod:`trustsurvey.publish.optimal`) or ``"greedy"`` (one complement
+        per exposed relation, the method of earlier releases).
+    suppression_cost
+        Information lost by hiding a cell: ``"weighted"`` (its weighted count),
+        ``"count"`` (its unweighted count) or ``"rows"`` (every cell alike: fewest cells).
+    block_seconds
+        Time limit of one local programme of the optimal method; past it the cell is
+        protected by the greedy method.
     """
 
     min_cell: int = 30
@@ -46,6 +68,9 @@ class DisclosurePolicy:
     min_records: int = 10
     protection_interval: float = 10.0
     protection_share: float = 0.05
+    suppression_method: str = "optimal"
+    suppression_cost: str = "weighted"
+    block_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         for name in NAMES:
@@ -62,6 +87,7 @@ class DisclosurePolicy:
             ("max_cv", self.max_cv > 0, "a positive number, e.g. 0.3"),
             ("protection_interval", self.protection_interval >= 0, "e.g. 10"),
             ("protection_share", 0 <= self.protection_share < 1, "e.g. 0.05"),
+            ("block_seconds", self.block_seconds > 0, "a positive number of seconds, e.g. 10"),
         )
         for name, ok, hint in checks:
             if not ok:
@@ -69,6 +95,13 @@ class DisclosurePolicy:
                     f"invalid disclosure policy value {getattr(self, name)!r}",
                     item=f"publish.{name}",
                     hint=f"set it to {hint}",
+                )
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise PublishError(
+                    f"invalid disclosure policy value {getattr(self, name)!r}",
+                    item=f"publish.{name}",
+                    hint=f"set it to one of {', '.join(allowed)}",
                 )
 
     @classmethod
@@ -79,10 +112,12 @@ class DisclosurePolicy:
             return cls()
         if isinstance(settings, cls):
             return settings
+        names = (*NAMES, *CHOICES)
         if isinstance(settings, Mapping):
-            values = {k: settings[k] for k in NAMES if k in settings}
+            values = {k: settings[k] for k in names if k in settings}
         else:
-            values = {k: getattr(settings, k) for k in NAMES if hasattr(settings, k)}
+            values = {k: getattr(settings, k) for k in names if hasattr(settings, k)}
+        values = {k: v for k, v in values.items() if v is not None}
         try:
             return cls(**values)
         except TypeError as err:

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import PublishError
-from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, audit_tables
+from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, _required, audit_tables
+from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
@@ -65,9 +66,15 @@ def protect_tables(
         _carry_over(true, reasons, previous, policy)
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
+    if policy.suppression_method == "optimal":
+        _withhold_answer_n(index, true, reasons)
+        _withhold_did_n(index, true, reasons)
+        _optimal(index, true, reasons, policy)
+    # the greedy method, and the safety net of the optimal one: the exact audit decides
     for _ in range(MAX_ROUNDS):
         _withhold_answer_n(index, true, reasons)
-        _singletons(index, true, reasons, policy)
+        if policy.suppression_method == "greedy":
+            _singletons(index, true, reasons, policy)
         _withhold_did_n(index, true, reasons)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
@@ -88,11 +95,67 @@ def protect_tables(
         if not added:
             break
     raise PublishError(
-        "complementary suppression could not protect every small cell",
-        item=sorted({str(t) for t in exposed["table"]}),
+        f"complementary suppression could not protect {len(exposed)} suppressed cell(s); "
+        "nothing was published",
+        item=_cell_names(exposed, true),
         hint="publish fewer breakdowns (margins or subgroups with small cells), or lower "
         "publish.protection_interval",
     )
+
+
+def _cell_names(exposed: pd.DataFrame, true: Mapping[str, pd.DataFrame]) -> list[str]:
+    """``table row N (key=value, ...)`` of the first exposed cells."""
+    out = []
+    for t, r, col in list(zip(exposed["table"], exposed["row"], exposed["column"], strict=True))[
+        :10
+    ]:
+        row = true[t].iloc[int(r)]
+        keys = ", ".join(f"{k}={row[k]}" for k in KINDS[t].keys if k in row.index)
+        out.append(f"{t} row {int(r) + 1} {col} ({keys})")
+    return out
+
+
+def _optimal(
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    policy: DisclosurePolicy,
+) -> Stats:
+    """Complements chosen by linear programming (:mod:`trustsurvey.publish.optimal`)."""
+    cells = index.cells
+    kind_of = cells["kind"].to_numpy(dtype=object)
+    row_of = cells["row"].to_numpy(dtype=int)
+    is_share = cells["is_share"].to_numpy(dtype=bool)
+    floor_of = pd.Series(kind_of).map({k: policy.threshold(k) for k in set(kind_of)}).to_numpy()
+    sup = cells["suppressed"].to_numpy(dtype=bool).copy()
+    reason = cells["reason"].to_numpy(dtype=object).copy()
+
+    def required(v: int, why: np.ndarray) -> float:
+        return _required(v, is_share, why, floor_of, kind_of, policy)
+
+    def mean_hidden(v: int) -> bool:
+        return kind_of[v] == "estimates" and bool(
+            true["estimates"]["suppressed"].iat[int(row_of[v])]
+        )
+
+    def hide(j: int, v: int) -> list[int]:
+        kind, row = str(kind_of[j]), int(row_of[j])
+        if kind == "estimates" and not mean_hidden(v):
+            _withhold_n(row, index, true, reasons)
+            hidden = index.cells_of(kind, row, KINDS[kind].count)
+        else:
+            df = true[kind]
+            df.loc[row, "suppressed"] = True
+            df.loc[row, "suppression_reason"] = COMPLEMENTARY
+            reasons[kind].iat[row] = COMPLEMENTARY
+            hidden = index.cells_of(kind, row)
+            _mark(index, hidden, COMPLEMENTARY)
+        sup[hidden] = True
+        reason[hidden] = cells.loc[hidden, "reason"].to_numpy(dtype=object)
+        return hidden
+
+    opt = Optimiser(index, true, policy, required)
+    return optimal_complements(opt, sup, reason, hide, mean_hidden)
 
 
 def check_declared(tables: Mapping[str, pd.DataFrame]) -> None:

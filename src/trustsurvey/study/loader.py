@@ -361,6 +361,16 @@ class _Loader:
         share = float(raw.get("protection_share", default.protection_share))
         if not 0 <= share < 1:
             raise self.fail("publish.protection_share", "must be in [0, 1)", "e.g. 0.05")
+        method = str(raw.get("suppression_method", default.suppression_method))
+        cost = str(raw.get("suppression_cost", default.suppression_cost))
+        seconds = float(raw.get("block_seconds", default.block_seconds))
+        from trustsurvey.publish.policy import CHOICES
+
+        for key, value in (("suppression_method", method), ("suppression_cost", cost)):
+            if value not in CHOICES[key]:
+                raise self.fail(f"publish.{key}", "is not known", " or ".join(CHOICES[key]))
+        if seconds <= 0:
+            raise self.fail("publish.block_seconds", "must be positive", "e.g. 10")
         previous = raw.get("previous_bundle")
         if previous is not None:
             previous = self.existing(
@@ -373,6 +383,9 @@ class _Loader:
             min_records=min_records,
             protection_interval=interval,
             protection_share=share,
+            suppression_method=method,
+            suppression_cost=cost,
+            block_seconds=seconds,
             languages=tuple(raw.get("languages", default.languages)),
         )
 

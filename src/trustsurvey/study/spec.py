@@ -169,6 +169,15 @@ STUDY_SPEC: dict[str, Key] = {
             "protection_share": Key(
                 "number", False, "narrowest interval, on the 0-1 scale, left for a hidden share"
             ),
+            "suppression_method": Key(
+                "str", False, "how complements are chosen: optimal (default) or greedy"
+            ),
+            "suppression_cost": Key(
+                "str", False, "information lost by hiding a cell: weighted, count or rows"
+            ),
+            "block_seconds": Key(
+                "number", False, "time limit of one local programme of the optimal method"
+            ),
             "languages": Key("list", False, "languages of the outputs", elements="str"),
         },
     ),
