@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--waves", type=int, default=4)
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    p.add_argument("--out", type=Path, default=RESULTS, help="folder of the results")
     p.add_argument("--one", nargs=3, metavar=("N", "WAVES", "METHOD"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.one:
@@ -214,11 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(rows[-1]), flush=True)
     md = table(rows) + growth(rows)
     print(md)
-    RESULTS.mkdir(exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for name in (f"publish_{stamp}", "publish_latest"):
-        (RESULTS / f"{name}.md").write_text(md, encoding="utf-8")
-        (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        (args.out / f"{name}.md").write_text(md, encoding="utf-8")
+        (args.out / f"{name}.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return 0
 
 
