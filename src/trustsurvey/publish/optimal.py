@@ -39,8 +39,11 @@ False
 
 from __future__ import annotations
 
+import os
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,7 +69,10 @@ N_WITHHELD_KIND = "estimates"
 WITHHELD_COST = 0.1
 #: local programmes with at most this many published cells are solved with their fixed
 #: charge (mixed-integer); larger ones as linear programmes
-MILP_CELLS = 400
+MILP_CELLS = 200
+#: branch and bound stops within this relative gap of the optimum, or after this many nodes
+MIP_GAP = 0.05
+MIP_NODES = 100
 #: a wider local programme is tried after a feasible one only up to this many cells
 WIDE_CELLS = 4000
 
@@ -218,6 +224,18 @@ class Optimiser:
             return 0.0, np.inf
         return min(self.thr[j], self.x[j]), np.inf
 
+    def bounds_of(
+        self, cells: np.ndarray, suppressed: np.ndarray, reason: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`bounds` of many cells at once."""
+        sup, why = suppressed[cells], reason[cells]
+        small = sup & (why == SMALL_CELL)
+        other = sup & ~small & (why != COMPLEMENTARY) & (why != N_WITHHELD)
+        share = self.is_share[cells]
+        lb = np.where(share | small | other, 0.0, np.minimum(self.thr[cells], self.x[cells]))
+        ub = np.where(share, 1.0, np.where(small, self.thr[cells] - 1.0, np.inf))
+        return lb, ub
+
     # -- neighbourhoods ---------------------------------------------------------------
     def _partners(self, i: int, suppressed: np.ndarray, k: int) -> list[int]:
         """Blocks with the most hidden cells in the large relations of cell ``i``'s block."""
@@ -276,11 +294,8 @@ class Optimiser:
         rels = rels[self.active[rels]]
         sub = self.a[rels][:, cells]
         nv = len(cells)
-        lo = np.empty(nv)
-        hi = np.empty(nv)
-        for p, j in enumerate(cells):
-            lb, ub = self.bounds(int(j), suppressed, reason)
-            lo[p], hi[p] = lb - self.x[j], ub - self.x[j]
+        lb, ub = self.bounds_of(cells, suppressed, reason)
+        lo, hi = lb - self.x[cells], ub - self.x[cells]
         pub = ~suppressed[cells]
         pos = int(np.searchsorted(cells, i))
         free_lo, free_hi = lo.copy(), hi.copy()
@@ -398,18 +413,44 @@ class Optimiser:
         if (~eq).any():
             cons.append(LinearConstraint(a_full[~eq], -np.inf, self.slack[rels][~eq]))
         integrality = np.concatenate([np.zeros(2 * nv), np.ones(nz)])
-        res = milp(
-            c,
-            constraints=cons,
-            integrality=integrality,
-            bounds=Bounds(np.concatenate([lo, np.zeros(nz)]), np.concatenate([hi, np.ones(nz)])),
-            options={"time_limit": float(self.policy.block_seconds)},
-        )
+        with _quiet():
+            res = milp(
+                c,
+                constraints=cons,
+                integrality=integrality,
+                bounds=Bounds(
+                    np.concatenate([lo, np.zeros(nz)]), np.concatenate([hi, np.ones(nz)])
+                ),
+                options={
+                    "time_limit": float(self.policy.block_seconds),
+                    "mip_rel_gap": MIP_GAP,
+                    "node_limit": MIP_NODES,
+                },
+            )
         if res.x is None:
             return None
         y = res.x[:nv] - res.x[nv : 2 * nv]
         y[np.abs(y) <= TOL] = 0.0
         return y
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the solver's own diagnostics on the process's standard output (HiGHS' branch
+    and bound prints some even with ``disp=False``)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real standard output (e.g. captured): nothing to do
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _stretch(
