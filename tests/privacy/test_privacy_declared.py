@@ -55,30 +55,36 @@ def hotline_tables(records: pd.DataFrame) -> dict[str, object]:
         by_month = by_month.groupby(["month", "category"], as_index=False)["size"].sum()
     resolution = records.groupby("category", as_index=False).size().rename(columns={"size": "n"})
     return {
-        "appeals": [cc, cc.groupby(["category", "period"], as_index=False)["n"].sum()],
+        "appeals": [
+            cc,
+            cc.groupby(["category", "period"], as_index=False)["n"].sum(),
+            cc.groupby(["community", "period"], as_index=False)["n"].sum(),
+        ],
         "appeals_monthly": by_month.rename(columns={"size": "n"}),
         "resolution": resolution.assign(median_days=12.0),
     }
 
 
-def attack(bundle, records: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Bounds on every suppressed appeal count from the published tables (the month of each
-    period is public: the waves' dates)."""
+def attack(bundle, months: pd.DataFrame | None = None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Bounds on every suppressed appeal count from the published tables: communities add up
+    to their margin, categories to theirs, the months of a period to the period (the month's
+    period is in the table, or public through the waves' dates: ``months``), and the periods
+    of a category to its appeals in the time-to-resolution table."""
     policy = bundle.policy
     thr = policy.min_records
     ap, mo = bundle.tables["appeals"], bundle.tables["appeals_monthly"]
-    res = bundle.tables["resolution"]
+    res = bundle.tables.get("resolution")
     cells: dict[tuple, tuple[float, str]] = {}  # (table, keys) -> (value or nan, reason)
     for r in ap.itertuples():
         cells[("appeals", r.community, r.category, r.period)] = (r.n, r.suppression_reason)
     if "period" not in mo:  # a series by month only: the waves' dates say the period
-        months = records[["month", "period"]].drop_duplicates("month")
         mo = mo.merge(months, on="month", how="left")
     reason_m = mo["suppression_reason"] if "suppression_reason" in mo else [None] * len(mo)
     for r, why in zip(mo.itertuples(), reason_m, strict=True):
         cells[("monthly", r.month, r.category, r.period)] = (r.n, why)
-    for r in res.itertuples():
-        cells[("resolution", r.category)] = (r.n, getattr(r, "suppression_reason", None))
+    if res is not None:
+        for r in res[(res["arm"] == ALL) & (res["period"] == ALL)].itertuples():
+            cells[("resolution", r.category)] = (r.n, getattr(r, "suppression_reason", None))
     unknown = [k for k, (v, _) in cells.items() if pd.isna(v)]
     pos = {k: j for j, k in enumerate(unknown)}
     eqs: list[tuple[dict[int, float], float]] = []
@@ -97,12 +103,21 @@ def attack(bundle, records: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-un
         if coef:
             eqs.append((coef, rhs))
 
-    for cat in CATEGORIES:
-        for period, mths in PERIODS.items():
+    communities = sorted(set(ap["community"]) - {ALL})
+    categories = sorted(set(ap["category"]) - {ALL})
+    periods = sorted(set(ap["period"]) - {ALL})
+    month_of = mo.groupby(["category", "period"])["month"].apply(list).to_dict()
+    for period in periods:
+        for cat in categories:
             total = ("appeals", ALL, cat, period)
-            relation(total, [("appeals", c, cat, period) for c in COMMUNITIES])
-            relation(total, [("monthly", m, cat, period) for m in mths])
-        relation(("resolution", cat), [("appeals", ALL, cat, p) for p in PERIODS])
+            relation(total, [("appeals", c, cat, period) for c in communities])
+            relation(total, [("monthly", m, cat, period) for m in month_of.get((cat, period), [])])
+        for com in communities:
+            relation(
+                ("appeals", com, ALL, period), [("appeals", com, c, period) for c in categories]
+            )
+    for cat in categories:
+        relation(("resolution", cat), [("appeals", ALL, cat, p) for p in periods])
     a_eq = np.zeros((len(eqs), len(unknown)))
     for i, (coef, _) in enumerate(eqs):
         for j, v in coef.items():
@@ -135,7 +150,8 @@ def test_monthly_series_does_not_add_up_to_a_suppressed_period(tmp_path, seed) -
     records = hotline_records(seed)
     meta = {"study": "hotline"}
     bundle = read_bundle(write_bundle(hotline_tables(records), tmp_path, study_meta=meta))
-    bounds = attack(bundle, records)
+    months = records[["month", "period"]].drop_duplicates("month")
+    bounds = attack(bundle, months)
     ap = bundle.tables["appeals"]
     assert ((ap["community"] == ALL) & (ap["suppression_reason"] == "small_cell")).any()
     policy = bundle.policy

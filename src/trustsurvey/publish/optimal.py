@@ -75,6 +75,8 @@ MIP_GAP = 0.05
 MIP_NODES = 100
 #: a wider local programme is tried after a feasible one only up to this many cells
 WIDE_CELLS = 4000
+#: redundant complements are looked for when there are at most this many
+ELIMINATE = 400
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Stats:
     proven: int = 0  # already protected by an earlier witness
     programmes: int = 0  # linear programmes solved
     fallback: int = 0  # cells left to the greedy complement
+    removed: int = 0  # redundant complements published again
     seconds: float = 0.0
     failed: list[int] = field(default_factory=list)
 
@@ -476,6 +479,7 @@ def optimal_complements(
     reason: np.ndarray,
     hide: Callable[[int, int], list[int]],
     mean_hidden: Callable[[int], bool] = lambda v: False,
+    unhide: Callable[[list[int]], None] | None = None,
 ) -> Stats:
     """Give every sensitive cell witnesses ``x + y`` that move it up and down by a total of
     its protection interval, hiding the cheapest complements. ``hide(cell, protected_cell)``
@@ -486,7 +490,10 @@ def optimal_complements(
 
     Per cell: first how far the hidden cells alone move it each way (no cost); then, if
     that is not enough, the cheapest complements for the rest, in the direction with more
-    room, then the other."""
+    room, then the other. Last, with ``unhide`` (publishes a hidden row's cells again), each
+    complement, the costliest first, is published again when every cell whose witnesses
+    moved it is still protected without it (redundant complements; at most
+    :data:`ELIMINATE` of them are tried)."""
     stats = Stats()
     start = time.perf_counter()
     best_up = np.zeros(opt.n)
@@ -500,12 +507,38 @@ def optimal_complements(
     def proven(v: int) -> bool:
         return bool(best_up[v] + best_down[v] >= req[v] - 1e-6)
 
+    witnesses: list[np.ndarray] = []  # the cells each witness moves
+    src_up = np.full(opt.n, -1)  # the witness behind best_up / best_down
+    src_down = np.full(opt.n, -1)
+    complements: list[list[int]] = []  # rows hidden here, in order
+
     def credit(cells: np.ndarray, found: tuple[np.ndarray, float, float]) -> None:
         y, a_plus, a_minus = found
         moved = y != 0
         j, dy = cells[moved], y[moved]
-        best_up[j] = np.maximum(best_up[j], np.maximum(a_plus * dy, -a_minus * dy))
-        best_down[j] = np.maximum(best_down[j], np.maximum(-a_plus * dy, a_minus * dy))
+        wid = len(witnesses)
+        witnesses.append(j)
+        up = np.maximum(a_plus * dy, -a_minus * dy)
+        down = np.maximum(-a_plus * dy, a_minus * dy)
+        better_up, better_down = up > best_up[j], down > best_down[j]
+        best_up[j[better_up]] = up[better_up]
+        src_up[j[better_up]] = wid
+        best_down[j[better_down]] = down[better_down]
+        src_down[j[better_down]] = wid
+
+    def reach(v: int) -> None:
+        """Witnesses of ``v`` from the hidden cells alone, locally then (small) widely."""
+        for k in PARTNERS:
+            cells = opt.neighbourhood(v, suppressed, k)
+            if k is None and len(cells) > WIDE_CELLS:
+                return
+            for sign in (1.0, -1.0):
+                stats.programmes += 1
+                found = opt.solve(v, sign * req[v], cells, suppressed, reason, free=True)
+                if found is not None:
+                    credit(cells, found)
+            if proven(v):
+                return
 
     queue = [int(v) for v in np.flatnonzero(suppressed) if needs(int(v))]
     # blocks in order, larger counts first within a block (popped from the end)
@@ -553,7 +586,9 @@ def optimal_complements(
             y = found[0]
             for j in cells[(y != 0) & ~suppressed[cells]]:
                 if not suppressed[j]:
-                    for h in hide(int(j), v):
+                    hidden = hide(int(j), v)
+                    complements.append(hidden)
+                    for h in hidden:
                         if needs(h):
                             stats.cells += 1
                             queue.append(h)
@@ -561,5 +596,43 @@ def optimal_complements(
         if not proven(v):
             stats.fallback += 1
             stats.failed.append(v)
+    if unhide is not None and not stats.failed and len(complements) <= ELIMINATE:
+        order = sorted(complements, key=lambda r: -float(opt.cost[r[0]]))
+        for row in order:
+            row_cells = np.asarray(row)
+            used = {w for w, moved in enumerate(witnesses) if np.isin(moved, row_cells).any()}
+            sens = np.flatnonzero(suppressed & (req > 0))
+            sens = sens[~np.isin(sens, row_cells)]
+            hit = sens[np.isin(src_up[sens], list(used)) | np.isin(src_down[sens], list(used))]
+            saved = (
+                best_up[hit].copy(),
+                best_down[hit].copy(),
+                src_up[hit].copy(),
+                src_down[hit].copy(),
+                reason[row_cells].copy(),
+                req[row_cells].copy(),
+            )
+            suppressed[row_cells] = False
+            reason[row_cells] = ""
+            req[row_cells] = 0.0
+            best_up[hit] = best_down[hit] = 0.0
+            src_up[hit] = src_down[hit] = -1
+            ok = True
+            for v in hit:
+                reach(int(v))
+                if not proven(int(v)):
+                    ok = False
+                    break
+            if ok:
+                unhide(row)
+                stats.removed += 1
+                continue
+            suppressed[row_cells] = True  # keep it: restore what the old witnesses proved
+            reason[row_cells] = saved[4]
+            req[row_cells] = saved[5]
+            best_up[hit] = np.maximum(best_up[hit], saved[0])
+            best_down[hit] = np.maximum(best_down[hit], saved[1])
+            src_up[hit] = np.where(best_up[hit] == saved[0], saved[2], src_up[hit])
+            src_down[hit] = np.where(best_down[hit] == saved[1], saved[3], src_down[hit])
     stats.seconds = time.perf_counter() - start
     return stats

@@ -154,8 +154,17 @@ def _optimal(
         reason[hidden] = cells.loc[hidden, "reason"].to_numpy(dtype=object)
         return hidden
 
+    def unhide(hidden: list[int]) -> None:
+        kind, row = str(kind_of[hidden[0]]), int(row_of[hidden[0]])
+        df = true[kind]
+        df.loc[row, "suppressed"] = False
+        df.loc[row, "suppression_reason"] = None
+        reasons[kind].iat[row] = None
+        index.cells.loc[hidden, "suppressed"] = False
+        index.cells.loc[hidden, "reason"] = ""
+
     opt = Optimiser(index, true, policy, required)
-    return optimal_complements(opt, sup, reason, hide, mean_hidden)
+    return optimal_complements(opt, sup, reason, hide, mean_hidden, unhide)
 
 
 def check_declared(tables: Mapping[str, pd.DataFrame]) -> None:
