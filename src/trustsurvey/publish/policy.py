@@ -52,9 +52,10 @@ class DisclosurePolicy:
     protection_share
         Same for a suppressed share (0-1 scale).
     suppression_method
-        How complements are chosen: ``"optimal"`` (linear programmes minimising the
-        information lost, :mod:`trustsurvey.publish.optimal`) or ``"greedy"`` (one complement
-        per exposed relation, the method of earlier releases).
+        How complements are chosen: ``"greedy"`` (one complement per exposed relation, the
+        default) or ``"optimal"`` (programmes minimising the information lost,
+        :mod:`trustsurvey.publish.optimal`; it protects studies the greedy method gives up
+        on).
     suppression_cost
         Information lost by hiding a cell: ``"weighted"`` (its weighted count),
         ``"count"`` (its unweighted count) or ``"rows"`` (every cell alike: fewest cells).
@@ -68,7 +69,7 @@ class DisclosurePolicy:
     min_records: int = 10
     protection_interval: float = 10.0
     protection_share: float = 0.05
-    suppression_method: str = "optimal"
+    suppression_method: str = "greedy"
     suppression_cost: str = "weighted"
     block_seconds: float = 10.0
 

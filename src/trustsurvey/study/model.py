@@ -195,7 +195,7 @@ class PublishSpec:
     min_records: int = 10
     protection_interval: float = 10.0
     protection_share: float = 0.05
-    suppression_method: str = "optimal"
+    suppression_method: str = "greedy"
     suppression_cost: str = "weighted"
     block_seconds: float = 10.0
     previous_bundle: Path | None = None

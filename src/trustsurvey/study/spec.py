@@ -170,7 +170,7 @@ STUDY_SPEC: dict[str, Key] = {
                 "number", False, "narrowest interval, on the 0-1 scale, left for a hidden share"
             ),
             "suppression_method": Key(
-                "str", False, "how complements are chosen: optimal (default) or greedy"
+                "str", False, "how complements are chosen: greedy (default) or optimal"
             ),
             "suppression_cost": Key(
                 "str", False, "information lost by hiding a cell: weighted, count or rows"
