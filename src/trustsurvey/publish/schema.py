@@ -94,9 +94,10 @@ class TableKind:
         1,000 with a published population): they reveal the count, so they are blanked with
         it (they must be in ``blank``).
     order
-        Columns the published rows are sorted by (NaN last), so that no row order follows a
-        hidden value (a suppressed problem's share): keys and published values only.
-        Default: the keys.
+        Columns the published rows are sorted by (NaN last), for a kind whose rows an
+        analysis may order by value, so that no row order follows a hidden value (a
+        suppressed problem's share): keys and published values only. Kinds without it keep
+        the order they were given in (the study's order of subgroups and levels).
     """
 
     name: str

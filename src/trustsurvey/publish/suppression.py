@@ -475,7 +475,7 @@ def _finish_all(
     for kind, df in published.items():
         spec = KINDS[kind]
         table = _finish(kind, df, policy)
-        if spec.count:
+        if spec.count and spec.order:
             order = [c for c in spec.row_order if c in table.columns]
             table = table.sort_values(order, na_position="last", kind="stable")
             new_row = np.empty(len(table), dtype=int)
