@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 from conftest_privacy import Intruder, csv_tables, walk
 from scipy.optimize import linprog
+from test_privacy_declared import attack as attack_appeals
 from test_privacy_differencing import (  # noqa: F401  (fixtures and tests re-run on this bundle)
     EST_N,
     LANG,
@@ -316,3 +317,17 @@ def test_programme_appeals_show_suppressed_counts_as_suppressed(programme, bundl
     assert shown.loc[sup, t("col.appeals", LANG)].isna().all()
     published = ap.loc[~ap["suppressed"], "n"]
     assert (published >= bundle.policy.threshold("appeals")).all()  # min_records
+
+
+def test_lp_attack_on_the_example_appeals_and_their_monthly_series_fails(bundle) -> None:
+    """Communities, categories, the months of each period and the periods of each category
+    (time-to-resolution counts) add up: no suppressed appeal count narrows below the
+    interval."""
+    policy = bundle.policy
+    mo = bundle.tables["appeals_monthly"]
+    assert mo["suppressed"].any() and (~mo["suppressed"]).any()
+    bounds = attack_appeals(bundle)
+    assert len(bounds) >= 100
+    need = min(policy.protection_interval, policy.min_records - 1)
+    exposed = bounds[bounds["upper"] - bounds["lower"] < need - 1e-9]
+    assert exposed.empty, exposed.to_string()

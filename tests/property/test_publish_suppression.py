@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from trustsurvey.errors import PublishError
 from trustsurvey.publish.audit import audit_tables
 from trustsurvey.publish.normalize import normalize_table
 from trustsurvey.publish.policy import DisclosurePolicy
@@ -35,9 +37,15 @@ def sample_sizes(counts: list[int]) -> pd.DataFrame:
 @example([0, 0, 0, 30])  # every part of the exposing relation already suppressed: go further
 def test_small_cells_never_leak(counts):
     table = sample_sizes(counts)
+    if (table["n"] < POLICY.min_cell).all():  # nothing could be published: a clear error
+        with pytest.raises(PublishError, match="min_cell"):
+            protect_tables({"sample_sizes": table}, POLICY)
+        return
     out, audit = protect_tables({"sample_sizes": table}, POLICY)
     ss = out["sample_sizes"]
-    true_n = table["n"].to_numpy()
+    # published rows are in key order: the true count of each, matched by key
+    keys = ["community", "arm", "wave"]
+    true_n = ss[keys].merge(table[[*keys, "n"]], on=keys, how="left")["n"].to_numpy()
     small = true_n < POLICY.min_cell
     assert ss["suppressed"].to_numpy()[small].all()
     assert (ss.loc[ss["suppressed"], "n"].isna()).all()

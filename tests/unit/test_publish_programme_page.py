@@ -50,8 +50,13 @@ def bundle(tmp_path_factory):
         cells.groupby(["community", "period"], as_index=False)["n"].sum(),
         pd.DataFrame([{"period": "before_wave_1", "n": cells["n"].sum()}]),
     ]
-    monthly = pd.DataFrame(
-        {"month": ["2019-01", "2019-02"], "category": ["rudeness", "gratitude"], "n": [4, 9]}
+    monthly = pd.DataFrame(  # adds up to the period's appeals over all communities
+        {
+            "month": ["2019-01", "2019-02", "2019-01", "2019-02"],
+            "period": "before_wave_1",
+            "category": ["rudeness", "rudeness", "gratitude", "gratitude"],
+            "n": [80, 8, 100, 80],
+        }
     )
     resolution = pd.DataFrame(
         {

@@ -78,7 +78,9 @@ def programme_tables(
     hot = clean.get("hotline")
     if hot is not None and len(hot):
         hot = _with_context(hot, "date_received", communities, starts)
-        tables["appeals_by_month_category"] = appeal_rates(hot, communities, ["month", "category"])
+        tables["appeals_by_month_category"] = appeal_rates(
+            hot, communities, ["month", "period", "category"]
+        )
         tables["appeals_by_community_category"] = appeal_rates(
             hot, communities, ["community", "category", "period"]
         )

@@ -199,6 +199,8 @@ def tables_from_respondents(resp: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     }
                 )
             shares = g["problem"].value_counts(normalize=True)
+            shares = shares.reindex([*shares.index, *(p for p in PROBLEMS if p not in shares)])
+            shares = shares.fillna(0.0)  # every problem asked, named or not
             for rank, (problem, p) in enumerate(shares.items(), start=1):
                 probs.append(
                     {

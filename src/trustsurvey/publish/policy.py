@@ -43,6 +43,17 @@ class DisclosurePolicy:
         suppressed count from everything published (linear-programming audit).
     protection_share
         Same for a suppressed share (0-1 scale).
+    suppression_method
+        How complements are chosen: ``"greedy"`` (one complement per exposed relation, the
+        default) or ``"optimal"`` (programmes minimising the information lost,
+        :mod:`trustsurvey.publish.optimal`; it protects studies the greedy method gives up
+        on).
+    suppression_cost
+        Information lost by hiding a cell: ``"weighted"`` (its weighted count),
+        ``"count"`` (its unweighted count) or ``"rows"`` (every cell alike: fewest cells).
+    block_seconds
+        Time limit of one local programme of the optimal method; past it the cell is
+        protected by the greedy method.
     """
 
     min_cell: int = setting(
@@ -76,10 +87,41 @@ class DisclosurePolicy:
         rule=lambda v: 0 <= v < 1,
         hint="a number in [0, 1), e.g. 0.05",
     )
+    suppression_method: str = setting(
+        "greedy",
+        "str",
+        "how complements are chosen",
+        choices=("greedy", "optimal"),
+        rule=lambda v: v in ("greedy", "optimal"),
+        hint="greedy or optimal",
+    )
+    suppression_cost: str = setting(
+        "weighted",
+        "str",
+        "information lost by hiding a cell",
+        choices=("weighted", "count", "rows"),
+        rule=lambda v: v in ("weighted", "count", "rows"),
+        hint="weighted, count or rows",
+    )
+    block_seconds: float = setting(
+        10.0,
+        "number",
+        "time limit of one local programme of the optimal method, in seconds",
+        rule=lambda v: v > 0,
+        hint="a positive number of seconds, e.g. 10",
+    )
 
     def __post_init__(self) -> None:
         for name in NAMES:
             value = getattr(self, name)
+            if name in CHOICES:
+                if value not in CHOICES[name]:
+                    raise PublishError(
+                        f"invalid disclosure policy value {value!r}",
+                        item=f"publish.{name}",
+                        hint="use " + " or ".join(CHOICES[name]),
+                    )
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise PublishError(
                     f"invalid disclosure policy value {value!r}: not a number",
@@ -106,6 +148,7 @@ class DisclosurePolicy:
             values = {k: settings[k] for k in NAMES if k in settings}
         else:
             values = {k: getattr(settings, k) for k in NAMES if hasattr(settings, k)}
+        values = {k: v for k, v in values.items() if v is not None}
         try:
             return cls(**values)
         except TypeError as err:
@@ -128,6 +171,12 @@ class DisclosurePolicy:
 
 #: the disclosure settings, in declaration order
 NAMES = tuple(f.name for f in setting_fields(DisclosurePolicy))
+#: the settings that are words, with the values each accepts
+CHOICES = {
+    f.name: f.metadata["choices"]
+    for f in setting_fields(DisclosurePolicy)
+    if f.metadata["choices"] is not None
+}
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 An intruder who wants a suppressed value uses what adds up: margin rows (``ALL``) equal the
 sum of their parts within a table, shares of one distribution add to 1, and the same
-respondents appear in several tables (a community's sample size bounds every count about that
-community). Each relation reads ``sum(children) = parent`` (or ``<=`` when the parts need not
-cover the whole, e.g. with item non-response).
+respondents or records appear in several tables (a community's sample size bounds every count
+about that community; the months of a series add up to its period). The relations between
+tables are those each kind declares (:class:`~trustsurvey.publish.schema.Link`). Each
+relation reads ``sum(children) = parent`` (or ``<=`` when the parts need not cover the whole,
+e.g. with item non-response).
 
 The relations depend only on the key columns, so the writer (true values) and the audit
 (published values) derive the same ones.
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from trustsurvey.publish.schema import ALL, KINDS
+from trustsurvey.publish.schema import ALL, KINDS, Link
 
 #: ``suppression_reason`` of a published estimate whose ``n`` alone is withheld, because it
 #: would reveal a suppressed count of its answer distribution (the estimate stays published).
@@ -107,10 +109,10 @@ def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
             rels += _margin_relations(kind, df, offsets[(kind, spec.count)])
         if spec.share:
             rels += _share_relations(kind, df, offsets[(kind, spec.share)])
-    if "sample_sizes" in tables:
-        rels += _cross_relations(tables, offsets)
-    if "estimates" in tables and "likert" in tables:
-        rels += _answer_relations(tables["estimates"], tables["likert"], offsets)
+    for kind, df in tables.items():
+        for link in KINDS[kind].links or ():
+            if link.parent in tables and KINDS[link.parent].count:
+                rels += _link_relations(kind, df, link, tables[link.parent], offsets)
     return CellIndex(cells, rels, offsets)
 
 
@@ -151,66 +153,51 @@ def _share_relations(kind: str, df: pd.DataFrame, base: int) -> list[Relation]:
     ]
 
 
-def _cross_relations(
-    tables: Mapping[str, pd.DataFrame], offsets: Mapping[tuple[str, str], int]
+def _link_relations(
+    kind: str,
+    df: pd.DataFrame,
+    link: Link,
+    parent: pd.DataFrame,
+    offsets: Mapping[tuple[str, str], int],
 ) -> list[Relation]:
-    """Counts about a community-arm-wave cannot exceed its sample size; the answer counts of
-    one item add up to it (``auto``: unless item non-response shows)."""
-    ss = tables["sample_sizes"]
-    keys = ["community", "arm", "wave"]
-    ss_pos = ss[keys].assign(_p=offsets[("sample_sizes", "n")] + np.arange(len(ss)))
-    rels: list[Relation] = []
-    for kind, group_keys in (
-        ("likert", ["outcome", *keys]),
-        ("estimates", ["outcome", "subgroup", *keys]),
-        ("problems", ["problem", *keys]),
-    ):
-        if kind not in tables:
-            continue
-        df = tables[kind]
-        if kind == "estimates":
-            df = df[df["subgroup"] == ALL]
-        base = offsets[(kind, "n")]
-        pos = df[group_keys].assign(_c=base + df.index.to_numpy())
-        joined = pos.merge(ss_pos, on=keys, how="inner")
-        kids = joined["_c"].to_numpy()
-        parents = joined["_p"].to_numpy()
-        for pos in _group_positions(joined, group_keys):
-            rels.append(
-                Relation(
-                    int(parents[pos[0]]),
-                    tuple(int(i) for i in kids[pos]),
-                    label=f"{kind}: within sample size",
-                    # every answer of an item is one of its categories: an intruder reads
-                    # them as adding up unless the numbers show item non-response
-                    sense="auto" if kind == "likert" else "le",
-                )
-            )
-    return rels
-
-
-def _answer_relations(
-    est: pd.DataFrame, likert: pd.DataFrame, offsets: Mapping[tuple[str, str], int]
-) -> list[Relation]:
-    """The n beside a mean counts the substantive answers of the item's distribution: the
-    likert counts of the same outcome and domain, "difficult to answer" excluded ("auto":
-    an estimate of a recoded item may count differently)."""
-    keys = ["outcome", "community", "arm", "wave"]
-    whole = (est["subgroup"] == ALL) & (est["level"] == ALL)
-    parents = est.loc[whole, keys].assign(_p=offsets[("estimates", "n")] + np.flatnonzero(whole))
-    answer = ~likert["dont_know"].fillna(False).to_numpy(dtype=bool)
-    kids = likert.loc[answer, keys].assign(_c=offsets[("likert", "n")] + np.flatnonzero(answer))
-    joined = parents.merge(kids, on=keys, how="inner")
+    """The relations one declared :class:`~trustsurvey.publish.schema.Link` of ``kind``
+    makes: per group of child rows, their counts add up to (``eq``), or stay within
+    (``le``), the count of the parent row with the same ``on`` keys."""
+    group = list(link.group or link.on)
+    child_rows = _where(df, link.where)
+    parent_rows = _where(parent, link.parent_where)
+    on = list(link.on)
+    parents = parent.loc[parent_rows, on].assign(
+        _p=offsets[(link.parent, KINDS[link.parent].count or "")] + np.flatnonzero(parent_rows)
+    )
+    kids = df.loc[child_rows, group].assign(
+        _c=offsets[(kind, KINDS[kind].count or "")] + np.flatnonzero(child_rows)
+    )
+    joined = kids.merge(parents, on=on, how="inner")
     p, c = joined["_p"].to_numpy(), joined["_c"].to_numpy()
     return [
         Relation(
             int(p[pos[0]]),
             tuple(int(i) for i in c[pos]),
-            label="estimates: n = substantive answers",
-            sense="auto",
+            label=link.label or f"{kind}: within {link.parent}",
+            sense=link.sense,
         )
-        for pos in _group_positions(joined, ["_p"])
+        for pos in _group_positions(joined, [*group, "_p"])
     ]
+
+
+def _where(df: pd.DataFrame, conditions: tuple[tuple[str, object], ...]) -> np.ndarray:
+    """Rows of ``df`` whose columns hold the given values (a missing flag reads False)."""
+    keep = np.ones(len(df), dtype=bool)
+    for col, value in conditions:
+        if col not in df:
+            keep &= value == ALL  # a key the table lacks means "all"
+            continue
+        column = df[col]
+        if isinstance(value, bool):
+            column = column.astype(object).where(column.notna(), False).astype(bool)
+        keep &= (column == value).to_numpy(dtype=bool)
+    return keep
 
 
 def _group_positions(df: pd.DataFrame, keys: list[str]) -> list[np.ndarray]:

@@ -5,6 +5,13 @@ about), its value columns (numbers), which count column holds *unweighted respon
 (subject to the small-cell rule), and which key columns are margin dimensions: a key equal to
 :data:`ALL` marks a margin row that aggregates over that dimension.
 
+A kind also declares, as data, how its numbers relate to the other tables (:class:`Link`:
+counts within a sample size, a monthly series adding up to a period, the n of a mean equal to
+the answers of its item), which columns are computed from its count (``derived``: rates per
+1,000 with a published population) and the order of its rows (``order``: published columns
+only). The disclosure audit builds its constraint system from these declarations; a kind
+without them (``links=None``) cannot be published.
+
 >>> KINDS["estimates"].keys
 ('outcome', 'community', 'arm', 'wave', 'subgroup', 'level')
 >>> sorted(KINDS)[:3]
@@ -14,9 +21,33 @@ about), its value columns (numbers), which count column holds *unweighted respon
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Value of a key column in a margin row ("all communities", "both arms", "everyone").
 ALL = "all"
+
+
+@dataclass(frozen=True)
+class Link:
+    """``sum(count of the child rows of a group) (sense) count of one row of parent``.
+
+    Declared on the child kind. The child rows (those matching ``where``) are grouped by
+    ``group`` (default ``on``); each group's parent is the row of ``parent`` (matching
+    ``parent_where``) with the same values of the ``on`` keys. ``sense``: ``"eq"`` (always
+    adds up), ``"le"`` (parts need not cover the whole) or ``"auto"`` (adds up unless the
+    published numbers show otherwise, e.g. item non-response).
+
+    >>> Link("sample_sizes", on=("community", "arm", "wave"), sense="le").parent
+    'sample_sizes'
+    """
+
+    parent: str
+    on: tuple[str, ...]
+    sense: str = "auto"
+    group: tuple[str, ...] = ()
+    where: tuple[tuple[str, Any], ...] = ()
+    parent_where: tuple[tuple[str, Any], ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +82,22 @@ class TableKind:
     unit
         What ``count`` counts: ``"respondents"`` (survey cells, threshold ``min_cell``) or
         ``"records"`` (programme records such as hotline appeals, threshold ``min_records``).
+    links
+        How the count relates to other tables (:class:`Link`); ``()`` when it relates to
+        none beyond its own margins and shares, in which case ``unrelated`` says why.
+        ``None`` (undeclared): the kind cannot be published.
+    unrelated
+        Why a kind without links (or without a count) needs none, e.g. "counts of
+        programme activities, not of people".
+    derived
+        Value columns computed from ``count`` alone with published constants (a rate per
+        1,000 with a published population): they reveal the count, so they are blanked with
+        it (they must be in ``blank``).
+    order
+        Columns the published rows are sorted by (NaN last), for a kind whose rows an
+        analysis may order by value, so that no row order follows a hidden value (a
+        suppressed problem's share): keys and published values only. Kinds without it keep
+        the order they were given in (the study's order of subgroups and levels).
     """
 
     name: str
@@ -67,6 +114,20 @@ class TableKind:
     unit: str = "respondents"
     doc: str = ""
     text_columns: tuple[str, ...] = field(default=())
+    links: tuple[Link, ...] | None = None
+    unrelated: str = ""
+    derived: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()
+
+    @property
+    def declared(self) -> bool:
+        """Whether the kind says how it relates to the other tables (publishable)."""
+        return self.links is not None and (bool(self.links) or bool(self.unrelated))
+
+    @property
+    def row_order(self) -> tuple[str, ...]:
+        """Columns the published rows are sorted by."""
+        return self.order or self.keys
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -89,6 +150,8 @@ _PROG_COUNTS = (
 )
 _STAGGERED_VALUES = ("estimate", "se", "ci_low", "ci_high", "band_low", "band_high", "df", "n")
 _GROUP_DIMS = (("community",), ("arm",), ("subgroup", "level"))
+_CAW = ("community", "arm", "wave")
+_PROGRAMME = "counts of programme activities and participants (events), not of respondents"
 
 KINDS: dict[str, TableKind] = {
     k.name: k
@@ -103,6 +166,16 @@ KINDS: dict[str, TableKind] = {
             blank=_EST_VALUES,
             cv=True,
             doc="Design-based estimates (means, proportions, indices) with CIs and unweighted n.",
+            links=(
+                Link(
+                    "sample_sizes",
+                    on=_CAW,
+                    sense="le",
+                    group=("outcome", "subgroup", "level", *_CAW),
+                    where=(("subgroup", ALL),),
+                    label="estimates: within sample size",
+                ),
+            ),
         ),
         TableKind(
             "likert",
@@ -116,6 +189,26 @@ KINDS: dict[str, TableKind] = {
             share="share",
             share_group=("outcome", "community", "arm", "wave"),
             doc="Distribution of answers over categories incl. 'difficult to answer' (share, n).",
+            links=(
+                # every answer of an item is one of its categories: an intruder reads them as
+                # adding up to the sample size unless the numbers show item non-response
+                Link(
+                    "sample_sizes",
+                    on=_CAW,
+                    group=("outcome", *_CAW),
+                    label="likert: within sample size",
+                ),
+                # the n beside a mean counts the substantive answers of the item's
+                # distribution ("auto": an estimate of a recoded item may count differently)
+                Link(
+                    "estimates",
+                    on=("outcome", *_CAW),
+                    where=(("dont_know", False),),
+                    parent_where=(("subgroup", ALL), ("level", ALL)),
+                    label="estimates: n = substantive answers",
+                ),
+            ),
+            order=("outcome", "community", "arm", "wave", "order", "category"),
         ),
         TableKind(
             "did",
@@ -125,6 +218,9 @@ KINDS: dict[str, TableKind] = {
             count="n",
             blank=("estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"),
             doc="Difference-in-differences results (pilot minus control change).",
+            links=(),
+            unrelated="its n counts both arms' respondents in the contrast's waves: withheld "
+            "whenever the n of an overall estimate of its outcome is hidden",
         ),
         TableKind(
             "did_staggered",
@@ -146,6 +242,17 @@ KINDS: dict[str, TableKind] = {
             dims=(("community",), ("arm",)),
             blank=("rank", "share", "se", "n"),
             doc="Local security problems named, ranked by share (n = respondents asked).",
+            links=(
+                Link(
+                    "sample_sizes",
+                    on=_CAW,
+                    sense="le",
+                    group=("problem", *_CAW),
+                    label="problems: within sample size",
+                ),
+            ),
+            # the rank is blanked with a suppressed row: its rows follow the problem code
+            order=("community", "arm", "wave", "rank", "problem"),
         ),
         TableKind(
             "focus_groups",
@@ -153,6 +260,8 @@ KINDS: dict[str, TableKind] = {
             values=("n_groups", "n_mentions", "share_groups"),
             required=("theme", "arm", "n_groups"),
             doc="Focus-group theme matrix: groups and mentions per theme and arm (no quotes).",
+            links=(),
+            unrelated="counts of focus groups and coded mentions, not of respondents",
         ),
         TableKind(
             "sample_sizes",
@@ -163,6 +272,8 @@ KINDS: dict[str, TableKind] = {
             dims=(("community",), ("arm",)),
             blank=("n", "n_weighted", "response_rate"),
             doc="Unweighted (and weighted) respondents per community, arm and wave.",
+            links=(),
+            unrelated="the sample sizes other tables' counts are linked to (their links name it)",
         ),
         TableKind(
             "weighting",
@@ -170,6 +281,8 @@ KINDS: dict[str, TableKind] = {
             values=("value",),
             required=("wave", "statistic", "value"),
             doc="Weighting diagnostics (Kish deff, efficiency, weight range, trimming).",
+            links=(),
+            unrelated="summaries of the weights per wave and arm, no counts of respondents",
         ),
         TableKind(
             "quality",
@@ -177,6 +290,8 @@ KINDS: dict[str, TableKind] = {
             values=("n_flagged", "share_flagged"),
             required=("wave", "check", "n_flagged"),
             doc="Data-quality checks: interviews flagged per check and wave.",
+            links=(),
+            unrelated="interviews flagged over a whole wave, not in any published cell",
         ),
         # programme monitoring (issue 9): aggregates of activity records, the hotline log and
         # training tests; no free-text notes, no caller details
@@ -186,6 +301,8 @@ KINDS: dict[str, TableKind] = {
             values=_PROG_COUNTS,
             required=("period", "activities"),
             doc="Programme activities and participants by community, type, arm and period.",
+            links=(),
+            unrelated=_PROGRAMME,
         ),
         TableKind(
             "programme_timeline",
@@ -193,6 +310,8 @@ KINDS: dict[str, TableKind] = {
             values=("activities", "participants"),
             required=("month", "activities"),
             doc="Programme activities per community and month (timeline).",
+            links=(),
+            unrelated=_PROGRAMME,
         ),
         TableKind(
             "programme_intensity",
@@ -206,6 +325,8 @@ KINDS: dict[str, TableKind] = {
             ),
             required=("community", "period", "activities_per_1000"),
             doc="Programme intensity: activities and participants per 1,000 residents.",
+            links=(),
+            unrelated=_PROGRAMME + "; its populations make rates per 1,000 derived counts",
         ),
         TableKind(
             "appeals",
@@ -217,13 +338,40 @@ KINDS: dict[str, TableKind] = {
             blank=("n", "per_1000"),
             unit="records",
             doc="Hotline appeals per community, category and period; small counts suppressed.",
+            links=(
+                # the time-to-resolution table counts every appeal of a category
+                Link(
+                    "resolution",
+                    on=("category",),
+                    sense="eq",
+                    where=(("community", ALL),),
+                    parent_where=(("arm", ALL), ("period", ALL)),
+                    label="appeals: periods add up to the category's appeals (resolution)",
+                ),
+            ),
+            derived=("per_1000",),
         ),
         TableKind(
             "appeals_monthly",
-            keys=("month", "category"),
+            keys=("month", "period", "category"),
             values=("n", "per_1000"),
-            required=("month", "category", "n"),
-            doc="Hotline appeals per month and category (all communities).",
+            required=("month", "period", "category", "n"),
+            count="n",
+            blank=("n", "per_1000"),
+            unit="records",
+            doc="Hotline appeals per month, period and category (all communities); a month "
+            "split by the start of a wave has a row in each period; small counts suppressed.",
+            links=(
+                Link(
+                    "appeals",
+                    on=("category", "period"),
+                    sense="eq",
+                    parent_where=(("community", ALL),),
+                    label="appeals_monthly: months add up to the period",
+                ),
+            ),
+            derived=("per_1000",),
+            order=("period", "month", "category"),
         ),
         TableKind(
             "resolution",
@@ -239,7 +387,21 @@ KINDS: dict[str, TableKind] = {
                 "p90_days",
             ),
             required=("n", "median_days"),
+            count="n",
+            blank=(
+                "n",
+                "resolved",
+                "pending",
+                "share_resolved",
+                "median_days",
+                "median_ci_low",
+                "median_ci_high",
+                "p90_days",
+            ),
+            unit="records",
             doc="Time to resolution of appeals (Kaplan-Meier; pending appeals censored).",
+            links=(),
+            unrelated="the appeals of a category over all periods are linked from appeals",
         ),
         TableKind(
             "training",
@@ -258,6 +420,8 @@ KINDS: dict[str, TableKind] = {
             ),
             required=("type", "comparison", "mean_change"),
             doc="Training evaluations: paired pre/post change with CI and effect size.",
+            links=(),
+            unrelated="changes in test scores of trained officers, no counts of respondents",
         ),
         TableKind(
             "dose_response",
@@ -277,6 +441,8 @@ KINDS: dict[str, TableKind] = {
             doc="Observational dose-response: change in trust per community against programme "
             "intensity (not a causal effect); a community with fewer than min_cell "
             "respondents in a wave has no change (small_cell) and is not in the fit.",
+            links=(),
+            unrelated="a change per community, blank where a wave has fewer than min_cell",
         ),
         TableKind(
             "dose_fit",
@@ -284,6 +450,8 @@ KINDS: dict[str, TableKind] = {
             values=("estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "k"),
             required=("term", "estimate"),
             doc="Observational meta-regression of the change in trust on programme intensity.",
+            links=(),
+            unrelated="one fit over the communities with a published change",
         ),
     )
 }

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import PublishError
-from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, audit_tables
+from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, _required, audit_tables
+from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
@@ -56,16 +57,24 @@ def protect_tables(
     Returns the tables as they will be published (suppressed values blanked, ``suppressed``
     and ``suppression_reason`` columns added) and the audit table of the final state.
     """
+    check_declared(tables)
     check_margins(tables)
     reasons = {kind: _primary(kind, df, policy) for kind, df in tables.items()}
+    check_policy(tables, reasons, policy)
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
     if previous:
         _carry_over(true, reasons, previous, policy)
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
+    if policy.suppression_method == "optimal":
+        _withhold_answer_n(index, true, reasons)
+        _withhold_did_n(index, true, reasons)
+        _optimal(index, true, reasons, policy)
+    # the greedy method, and the safety net of the optimal one: the exact audit decides
     for _ in range(MAX_ROUNDS):
         _withhold_answer_n(index, true, reasons)
-        _singletons(index, true, reasons, policy)
+        if policy.suppression_method == "greedy":
+            _singletons(index, true, reasons, policy)
         _withhold_did_n(index, true, reasons)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
@@ -78,7 +87,7 @@ def protect_tables(
         )
         exposed = audit[audit["exposed"]]
         if exposed.empty:
-            return {k: _finish(k, df, policy) for k, df in published.items()}, audit
+            return _finish_all(published, audit, policy)
         added = 0
         for t, r, col in zip(exposed["table"], exposed["row"], exposed["column"], strict=True):
             cell = index.offsets[(t, col)] + int(r)
@@ -86,11 +95,120 @@ def protect_tables(
         if not added:
             break
     raise PublishError(
-        "complementary suppression could not protect every small cell",
-        item=sorted({str(t) for t in exposed["table"]}),
+        f"complementary suppression could not protect {len(exposed)} suppressed cell(s); "
+        "nothing was published",
+        item=_cell_names(exposed, true),
         hint="publish fewer breakdowns (margins or subgroups with small cells), or lower "
         "publish.protection_interval",
     )
+
+
+def _cell_names(exposed: pd.DataFrame, true: Mapping[str, pd.DataFrame]) -> list[str]:
+    """``table row N (key=value, ...)`` of the first exposed cells."""
+    out = []
+    for t, r, col in list(zip(exposed["table"], exposed["row"], exposed["column"], strict=True))[
+        :10
+    ]:
+        row = true[t].iloc[int(r)]
+        keys = ", ".join(f"{k}={row[k]}" for k in KINDS[t].keys if k in row.index)
+        out.append(f"{t} row {int(r) + 1} {col} ({keys})")
+    return out
+
+
+def _optimal(
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    policy: DisclosurePolicy,
+) -> Stats:
+    """Complements chosen by linear programming (:mod:`trustsurvey.publish.optimal`)."""
+    cells = index.cells
+    kind_of = cells["kind"].to_numpy(dtype=object)
+    row_of = cells["row"].to_numpy(dtype=int)
+    is_share = cells["is_share"].to_numpy(dtype=bool)
+    floor_of = pd.Series(kind_of).map({k: policy.threshold(k) for k in set(kind_of)}).to_numpy()
+    sup = cells["suppressed"].to_numpy(dtype=bool).copy()
+    reason = cells["reason"].to_numpy(dtype=object).copy()
+
+    def required(v: int, why: np.ndarray) -> float:
+        return _required(v, is_share, why, floor_of, kind_of, policy)
+
+    def mean_hidden(v: int) -> bool:
+        return kind_of[v] == "estimates" and bool(
+            true["estimates"]["suppressed"].iat[int(row_of[v])]
+        )
+
+    def hide(j: int, v: int) -> list[int]:
+        kind, row = str(kind_of[j]), int(row_of[j])
+        if kind == "estimates" and not mean_hidden(v):
+            _withhold_n(row, index, true, reasons)
+            hidden = index.cells_of(kind, row, KINDS[kind].count)
+        else:
+            df = true[kind]
+            df.loc[row, "suppressed"] = True
+            df.loc[row, "suppression_reason"] = COMPLEMENTARY
+            reasons[kind].iat[row] = COMPLEMENTARY
+            hidden = index.cells_of(kind, row)
+            _mark(index, hidden, COMPLEMENTARY)
+        sup[hidden] = True
+        reason[hidden] = cells.loc[hidden, "reason"].to_numpy(dtype=object)
+        return hidden
+
+    def unhide(hidden: list[int]) -> None:
+        kind, row = str(kind_of[hidden[0]]), int(row_of[hidden[0]])
+        df = true[kind]
+        df.loc[row, "suppressed"] = False
+        df.loc[row, "suppression_reason"] = None
+        reasons[kind].iat[row] = None
+        index.cells.loc[hidden, "suppressed"] = False
+        index.cells.loc[hidden, "reason"] = ""
+
+    opt = Optimiser(index, true, policy, required)
+    return optimal_complements(opt, sup, reason, hide, mean_hidden, unhide)
+
+
+def check_declared(tables: Mapping[str, pd.DataFrame]) -> None:
+    """Refuse a table whose kind does not declare how it relates to the others: the audit
+    could not see what it adds up to (:attr:`~trustsurvey.publish.schema.TableKind.links`)."""
+    for kind in tables:
+        spec = KINDS[kind]
+        if not spec.declared:
+            raise PublishError(
+                f"table kind {kind!r} does not declare how its numbers relate to the other "
+                "tables, so the disclosure audit cannot check it",
+                item=kind,
+                hint="declare its links (sums over months, periods, communities; counts "
+                "within sample sizes) in trustsurvey.publish.schema, or unrelated= with why it "
+                "has none",
+            )
+        missing = [c for c in spec.derived if c not in spec.blank]
+        if missing:
+            raise PublishError(
+                f"table kind {kind!r}: derived column(s) {missing} reveal its count but are "
+                "not blanked with it",
+                item=kind,
+                hint="add them to the kind's blank columns",
+            )
+
+
+def check_policy(
+    tables: Mapping[str, pd.DataFrame], reasons: Mapping[str, pd.Series], policy: DisclosurePolicy
+) -> None:
+    """Refuse a policy that hides every count of a table: nothing of it could be published."""
+    for kind, df in tables.items():
+        spec = KINDS[kind]
+        if not spec.count or df.empty or not reasons[kind].notna().all():
+            continue
+        name = "min_records" if spec.unit == "records" else "min_cell"
+        largest = float(np.nanmax(df[spec.count].to_numpy(dtype=float), initial=0.0))
+        raise PublishError(
+            f"every count of table {kind!r} is below publish.{name} = "
+            f"{policy.threshold(kind)} (the largest is {largest:g}): nothing of it can be "
+            "published",
+            item=kind,
+            hint=f"lower publish.{name} to at most {largest:g}, or leave the table (its "
+            "breakdowns) out of the bundle",
+        )
 
 
 def check_margins(tables: Mapping[str, pd.DataFrame]) -> None:
@@ -345,6 +463,29 @@ def _row_count(cells: pd.DataFrame, cell: int, true: Mapping[str, pd.DataFrame])
     kind, row = cells.at[cell, "kind"], int(cells.at[cell, "row"])
     spec = KINDS[kind]
     return float(true[kind][spec.count].iat[row]) if spec.count else 0.0
+
+
+def _finish_all(
+    published: Mapping[str, pd.DataFrame], audit: pd.DataFrame, policy: DisclosurePolicy
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The published tables in their declared row order (published columns only, so that no
+    order follows a hidden value), and the audit's rows renumbered to match."""
+    out: dict[str, pd.DataFrame] = {}
+    audit = audit.copy()
+    for kind, df in published.items():
+        spec = KINDS[kind]
+        table = _finish(kind, df, policy)
+        if spec.count and spec.order:
+            order = [c for c in spec.row_order if c in table.columns]
+            table = table.sort_values(order, na_position="last", kind="stable")
+            new_row = np.empty(len(table), dtype=int)
+            new_row[table.index.to_numpy()] = np.arange(len(table))
+            mine = (audit["table"] == kind).to_numpy(dtype=bool)
+            if mine.any():
+                audit.loc[mine, "row"] = new_row[audit.loc[mine, "row"].to_numpy(dtype=int)]
+            table = table.reset_index(drop=True)
+        out[kind] = table
+    return out, audit
 
 
 def _finish(kind: str, df: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:

@@ -308,7 +308,7 @@ def programme_tables(out: Path, min_cell: int = 30) -> dict[str, Any]:
         tables["appeals"] = appeals
     monthly = read("appeals_by_month_category")
     if monthly is not None:
-        tables["appeals_monthly"] = monthly[["month", "category", "n", "per_1000"]]
+        tables["appeals_monthly"] = monthly[["month", "period", "category", "n", "per_1000"]]
     res = []
     for name in ("resolution_by_arm", "resolution_by_category"):
         df = read(name)
