@@ -78,7 +78,7 @@ def make_entry(body: bytes, mimetype: str, cache_control: str | None = None) -> 
     return Entry(body=body, mimetype=mimetype, gz=gz, etag=etag, cache_control=cache_control)
 
 
-class _Lru(LRUCache):  # type: ignore[type-arg]
+class _Lru(LRUCache):
     """cachetools' byte-bounded LRU (``getsizeof``), also bounded by entry count, counting
     evictions."""
 

@@ -63,16 +63,16 @@ def _population_r(targets: Targets, base: str | None) -> tuple[list[str], str]:
         columns += [f"{v} = {_r_vector(table[v])}" for v in variables]
         freq = _r_vector(table["Freq"])
         if shares:
-            group = f"N[{_r_vector(table['__group'])}]" if by else "N"
-            freq = f"{group} * {freq}"
+            size = f"N[{_r_vector(table['__group'])}]" if by else "N"
+            freq = f"{size} * {freq}"
         columns.append(f"Freq = {freq}")
         frames.append("  data.frame(" + ", ".join(columns) + ")")
         formulas.append("~" + " + ".join(([GROUP] if by else []) + list(variables)))
     lines = []
     if shares:
         w = f"d${base}" if base else "rep(1, nrow(d))"
-        group = f"d${GROUP}" if by else "rep(1, nrow(d))"
-        lines.append(f"N <- tapply({w}, {group}, sum)  # shares are of the design-weight total")
+        index = f"d${GROUP}" if by else "rep(1, nrow(d))"
+        lines.append(f"N <- tapply({w}, {index}, sum)  # shares are of the design-weight total")
         if not by:
             lines.append("N <- N[[1]]")
     lines.append("pop <- list(\n" + ",\n".join(frames) + "\n)")
@@ -208,7 +208,9 @@ def design_snippets(
     SEs; ``trim`` gives the bounds the final weights were trimmed to.
     """
     ids = design_kwargs.get("ids")
-    ids_list = [] if ids in (None, 1, "1") else ([ids] if isinstance(ids, str) else list(ids))
+    ids_list: list[str] = []
+    if ids is not None and ids not in (1, "1"):
+        ids_list = [ids] if isinstance(ids, str) else [str(i) for i in ids]
     again = None if fixed_weights or method not in ("rake", "poststratify") else targets
     stata = _stata(design_kwargs, ids_list, weight, sav_name, None if any(trim) else again)
     if len(ids_list) > 1:
