@@ -51,13 +51,14 @@ def stata_name(name: str, taken: set[str]) -> str:
 
 
 def _text(value: Any, lang: str) -> str | None:
+    """A label in ``lang`` from a questionnaire ``Text``, a ``{lang: text}`` mapping or a str."""
     if value is None:
         return None
-    return (
-        str(value.get(lang) or next(iter(value.values()), ""))
-        if hasattr(value, "get")
-        else str(value)
-    )
+    if isinstance(value, dict):
+        return str(value.get(lang) or next(iter(value.values()), ""))
+    if hasattr(value, "get"):
+        return str(value.get(lang))
+    return str(value)
 
 
 def _labels(questionnaire: Any, frame: pd.DataFrame, lang: str) -> tuple[dict, dict]:
