@@ -177,7 +177,14 @@ def _check_cells(path: Path, sheet: str) -> None:
         return
     import openpyxl
 
-    ws = openpyxl.load_workbook(path, data_only=False)[sheet]
+    try:
+        ws = openpyxl.load_workbook(path, data_only=False)[sheet]
+    except Exception as err:  # a damaged workbook: openpyxl raises many kinds
+        raise InputFileError(
+            f"not a readable .xlsx workbook ({type(err).__name__})",
+            file=str(path),
+            hint="save it again from Excel/LibreOffice as .xlsx (not .xls or .csv)",
+        ) from err
     merged = [str(r) for r in ws.merged_cells.ranges]
     if merged:
         raise InputFileError(
