@@ -1,7 +1,8 @@
 # trustsurvey — two commands do everything on a fresh machine with Python 3.11:
 #   make demo   create .venv, install, run the bundled example study, serve the dashboard
 #   make test   create .venv, install, run the whole test suite
-#   make screenshots  dashboard screenshots into docs/screenshots (needs chromium)
+#   make screenshots   dashboard screenshots into docs/screenshots (needs chromium)
+#   make constraints   refresh constraints.txt (every pinned version) from the current .venv
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,14 +11,14 @@ DEMO   ?= demo-study
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: demo test lint format venv clean bench screenshots
+.PHONY: demo test lint format venv clean bench screenshots constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,dev]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -25,8 +26,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trustsurvey example $(DEMO) --force
 	$(BIN)/trustsurvey run $(DEMO)
-	@echo "Serving the dashboard at http://$(HOST):$(PORT) (Ctrl+C to stop)"
 	$(BIN)/trustsurvey dashboard $(DEMO)/out/bundle --host $(HOST) --port $(PORT)
+
+# after adding or upgrading a dependency: install it into .venv, then refresh the pins
+constraints: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	echo "# every installed version, from 'make constraints' (pip freeze --exclude-editable)" \
+		> constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' >> constraints.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -71,7 +71,7 @@ def _error_in_process(args: list[str], cls: type[Exception]) -> errors.TrustSurv
 
 def test_corpus_is_large_and_unique() -> None:
     ids = [c["id"] for c in CASES]
-    assert len(ids) >= 40 and len(set(ids)) == len(ids)
+    assert len(ids) >= 100 and len(set(ids)) == len(ids)
     for case in CASES:
         assert ("run" in case) != ("call" in case), case["id"]
         assert "error" in case or "check" in case or "report" in case or "contains" in case

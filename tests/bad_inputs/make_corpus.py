@@ -238,6 +238,102 @@ def _all_pilot_in_wave2(folder: Path) -> None:
     _yaml("communities: communities.csv", "communities: {1: pilot, 2: control}")(folder)
 
 
+BOMB = 'lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+    f"l{i}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(9)
+)
+DEEP = "x:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(500)) + "  " * 501 + "v: 1\n"
+
+
+def _append(name: str, text: str) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return apply
+
+
+def _write(name: str, text: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).write_text(text, encoding="utf-8")
+
+
+def _outside_wave(link: bool) -> Callable[[Path], None]:
+    """Wave 2 read from a file beside (outside) the study folder, by path or by symlink."""
+
+    def apply(folder: Path) -> None:
+        outside = folder.parent.resolve() / "elsewhere.csv"
+        (folder / "data" / "wave2.csv").rename(outside)
+        if link:
+            (folder / "data" / "wave2.csv").symlink_to(outside)
+        else:
+            _yaml("data/wave2.csv", str(outside))(folder)
+
+    return apply
+
+
+def _xlsx_wave(merge: str | None = None, formula: str | None = None) -> Callable[[Path], None]:
+    """Wave 1 as an XLSX workbook (sheet 'data'), with merged cells or a formula cell."""
+
+    def apply(folder: Path) -> None:
+        import openpyxl
+
+        frame = pd.read_csv(folder / "data" / "wave1.csv")
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "data"
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([v.item() if hasattr(v, "item") else v for v in row])
+        if merge:
+            sheet.merge_cells(merge)
+        if formula:
+            sheet[formula] = f"={formula[0]}2"
+        book.save(folder / "data" / "wave1.xlsx")
+        (folder / "data" / "wave1.csv").unlink()
+        _yaml("data/wave1.csv", "data/wave1.xlsx")(folder)
+
+    return apply
+
+
+def _community_optional(folder: Path) -> None:
+    """The community item is not required (so blank is not a required_missing error)."""
+    _q("    required: true\n    roles: [community, grouping]", "    roles: [community, grouping]")(
+        folder
+    )
+
+
+def _raion_code_3(folder: Path) -> None:
+    """Raion 3 is a code of the questionnaire but not in the community table."""
+    _q("codes: {1: Raion 1, 2: Raion 2}", "codes: {1: Raion 1, 2: Raion 2, 3: Raion 3}")(folder)
+    _set("raion", 4, 3)(folder)
+
+
+GROUPS = "id,community,arm,date,participants,composition\nG1,1,pilot,2019-05-01,8,mixed\n"
+SEGMENTS = "group,segment,coder,theme,valence\nG1,1,A,trust,1\n"
+
+
+def _focus_groups(groups: str = GROUPS, segments: str = SEGMENTS) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        (folder / "groups.csv").write_text(groups, encoding="utf-8")
+        (folder / "segments.csv").write_text(segments, encoding="utf-8")
+        _append("study.yaml", "focus_groups: {groups: groups.csv, segments: segments.csv}\n")(
+            folder
+        )
+
+    return apply
+
+
+def _population(text: str) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        (folder / "population.csv").write_text(text, encoding="utf-8")
+        _append("study.yaml", "programme: {population: population.csv}\n")(folder)
+
+    return apply
+
+
+def _out_is_a_file(folder: Path) -> None:
+    (folder / "out").write_text("a file where the output folder should be\n", encoding="utf-8")
+
+
 STUDY_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "study_ok": _study(),
     "study_yaml_syntax": _study(_yaml("  strata: stratum", "  strata: [stratum")),
@@ -263,6 +359,89 @@ STUDY_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "study_formula_value": _study(_set("pw", 2, '=HYPERLINK("http://evil.example","x")')),
     "study_script_label": _study(
         _q("1: Male", '1: "<script>alert(1)</script>"'), _set("sex", 2, 3)
+    ),
+    # hostile YAML and paths
+    "study_alias_bomb": _study(_append("study.yaml", BOMB)),
+    "study_deep_nesting": _study(_append("study.yaml", DEEP)),
+    "study_repeated_publish": _study(_append("study.yaml", "publish:\n  min_cell: 3\n")),
+    "study_q_alias_bomb": _study(_append("q.yaml", BOMB)),
+    "study_q_deep_nesting": _study(_append("q.yaml", DEEP)),
+    "study_wave_outside_folder": _study(_outside_wave(link=False)),
+    "study_wave_symlink_outside": _study(_outside_wave(link=True)),
+    "study_empty_yaml": _study(_write("study.yaml", "")),
+    "study_duplicate_wave_code": _study(
+        _yaml("{code: 2, file: data/wave2.csv", "{code: 1, file: data/wave2.csv")
+    ),
+    "study_fieldwork_reversed": _study(
+        _yaml(
+            "period: baseline}",
+            "period: baseline, fieldwork: {start: 2019-04-30, end: 2019-03-01}}",
+        )
+    ),
+    "study_trim_reversed": _study(
+        _append("study.yaml", "weighting: {trim: {lower: 5, upper: 2}}\n")
+    ),
+    "study_unknown_exclude": _study(
+        _append("study.yaml", "validation: {exclude: [duplicate_ids]}\n")
+    ),
+    "study_margins_file_and_rows": _study(
+        _yaml("  kind: counts", "  kind: counts\n  rows: [{margin: sex, sex: 1, target: 5}]")
+    ),
+    # study-level tables
+    "communities_blank_arm": _study(_write("communities.csv", "community,arm\n1,pilot\n2,\n")),
+    "communities_unknown_arm": _study(
+        _write("communities.csv", "community,arm\n1,pilot\n2,treated\n")
+    ),
+    "communities_blank_community": _study(
+        _write("communities.csv", "community,arm\n1,pilot\n2,control\n,control\n")
+    ),
+    "communities_listed_twice": _study(
+        _write("communities.csv", "community,arm\n1,pilot\n2,control\n2,pilot\n")
+    ),
+    "communities_inline_blank_arm": _study(
+        _yaml("communities: communities.csv", "communities: {1: pilot, 2: }")
+    ),
+    "margins_blank_target": _study(
+        _margins(lambda t: t.assign(target=t.target.where(t.index != 3)))
+    ),
+    "margins_text_target": _study(
+        _margins(
+            lambda t: t.astype({"target": object}).assign(
+                target=lambda d: d.target.where(d.index != 6, "many")
+            )
+        )
+    ),
+    "margins_blank_margin": _study(
+        _margins(lambda t: t.assign(margin=t.margin.where(t.index != 2)))
+    ),
+    "margins_infinite_target": _study(
+        _margins(
+            lambda t: t.astype({"target": object}).assign(
+                target=lambda d: d.target.where(d.index != 1, "inf")
+            )
+        )
+    ),
+    "fg_blank_group_id": _study(_focus_groups(GROUPS + ",2,control,2019-05-02,7,women\n")),
+    "fg_duplicate_group_id": _study(_focus_groups(GROUPS + "G1,2,control,2019-05-02,7,women\n")),
+    "fg_unknown_arm": _study(_focus_groups(GROUPS + "G2,2,both,2019-05-02,7,women\n")),
+    "fg_segment_blank_group": _study(_focus_groups(segments=SEGMENTS + ",2,A,trust,1\n")),
+    "population_negative": _study(_population("community,population\n1,12000\n2,-5\n")),
+    "population_blank_community": _study(_population("community,population\n1,12000\n,800\n")),
+    # community values in the data
+    "data_blank_community": _study(_community_optional, _set("raion", 3, "")),
+    "data_unknown_community": _study(_raion_code_3),
+    "data_blank_community_run": _study(_community_optional, _set("raion", 3, "")),
+    # XLSX wave files
+    "xlsx_wave_merged_cells": _study(_xlsx_wave(merge="C2:C5")),
+    "xlsx_wave_formula_cell": _study(_xlsx_wave(formula="F7")),
+    # outputs
+    "study_out_is_a_file": _study(_out_is_a_file),
+    "study_control_characters_in_labels": _study(
+        _q(
+            "{name: trust_police, type: likert, scale: trust5}",
+            "{name: trust_police, type: likert, scale: trust5, "
+            'text: {uk: "Дові\\x07ра\\u202e", en: "Tru\\x1bst\\x0b in police"}}',
+        ),
     ),
 }
 
@@ -378,6 +557,32 @@ def _xlsform(tmp: Path, name: str, sheets: dict[str, list[list[object]]]) -> Pat
     return path
 
 
+def _merged_xlsx(tmp: Path) -> Path:
+    """A data sheet whose B2:B3 is merged (B3 would read as blank)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "data"
+    for row in (["id", "raion", "x"], [1, 1, 2], [2, None, 3], [3, 2, 4]):
+        sheet.append(row)
+    sheet.merge_cells("B2:B3")
+    book.save(tmp / "merged.xlsx")
+    return tmp / "merged.xlsx"
+
+
+def _formula_xlsx(tmp: Path) -> Path:
+    """A data sheet with a formula cell and no stored value (as programs write them)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["id", "x"], [1, 2], [2, "=B2*2"]):
+        sheet.append(row)
+    book.save(tmp / "formula.xlsx")
+    return tmp / "formula.xlsx"
+
+
 SURVEY = [["type", "name", "label"], ["select_one yn", "q1", "Q1"], ["integer", "age", "Age"]]
 CHOICES = [["list_name", "name", "label"], ["yn", "1", "Yes"], ["yn", "0", "No"]]
 
@@ -404,6 +609,8 @@ FILE_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "xlsform_duplicate_names": lambda t: _xlsform(
         t, "dup_names.xlsx", {"survey": [*SURVEY, ["text", "q1", "Again"]], "choices": CHOICES}
     ),
+    "xlsx_merged_cells": lambda t: _merged_xlsx(t),
+    "xlsx_formula_cells": lambda t: _formula_xlsx(t),
     "xlsform_no_questions": lambda t: _xlsform(
         t, "no_questions.xlsx", {"survey": [SURVEY[0]], "choices": CHOICES}
     ),
@@ -504,7 +711,33 @@ CALLS: dict[str, Callable[[Path], None]] = {
     "one_psu_design": call_one_psu_design,
     "rake_margins_do_not_sum": call_rake_margins_do_not_sum,
 }
+
+
+def check_labels_cleaned(tmp: Path) -> None:
+    """Control characters and bidi overrides in labels never reach tables.xlsx, which exists."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp / "study" / "out" / "tables.xlsx")
+    text = " ".join(
+        str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+    )
+    if "in police" not in text or any(ch in text for ch in "\x07\x0b\x1b\u202e"):
+        raise AssertionError("tables.xlsx lacks the labels or keeps control characters")
+
+
+def check_blank_excluded(tmp: Path) -> None:
+    """The respondent without a community is excluded, and said to be, not dropped silently."""
+    out = tmp / "study" / "out"
+    excluded = pd.read_csv(out / "clean" / "exclusions.csv")
+    if excluded["resp_id"].tolist() != ["w1-0004"] or "blank_community" not in excluded.iloc[0, 3]:
+        raise AssertionError(f"exclusions: {excluded.to_dict('records')}")
+    if not (out / "report.html").is_file() or not (out / "bundle" / "manifest.json").is_file():
+        raise AssertionError("the run did not publish")
+
+
 CHECKS: dict[str, Callable[[Path], None]] = {
+    "labels_cleaned": check_labels_cleaned,
+    "blank_excluded": check_blank_excluded,
     "wide": check_wide,
     "long_strings": check_long_strings,
     "formula_xlsx": check_formula_xlsx,

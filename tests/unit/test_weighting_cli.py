@@ -44,14 +44,14 @@ def test_weight_command_writes_data_diagnostics_and_snippets(study, tmp_path):
     assert (diag["rel_error"] <= 1e-10).all()
     weights = pd.read_csv(out / "diagnostics_weights.csv")
     assert {"deff_kish", "n_eff", "ratio", "p50"} <= set(weights.columns)
-    assert (
-        "svydesign(ids = ~psu, strata = ~stratum, weights = ~weight_final, nest = TRUE"
-        in (out / "design_r.R").read_text()
-    )
-    assert (
-        "svyset psu [pweight = weight_final], strata(stratum)"
-        in (out / "design_stata.do").read_text()
-    )
+    r_code = (out / "design_r.R").read_text()
+    assert "svydesign(ids = ~psu, strata = ~stratum, weights = ~pw, nest = TRUE" in r_code
+    assert "des <- rake(des0, list(~tsgroup + " in r_code
+    stata = (out / "design_stata.do").read_text()
+    assert "svyset psu [pweight = pw], strata(stratum) rake(i.tsgroup#" in stata
+    _, dta = pyreadstat.read_dta(str(out / "weighted.dta"), metadataonly=True)
+    assert "Final weight" in dta.column_names_to_labels["weight_final"]
+    assert dta.variable_value_labels["wave"] and set(dta.column_names) == set(frame.columns)
     assert "ANALYSISWEIGHT=weight_final" in (out / "design_spss.sps").read_text()
     assert (out / "diagnostics.html").stat().st_size > 1000
 

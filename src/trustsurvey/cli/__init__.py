@@ -74,6 +74,7 @@ def _root(
 
 for _name in COMMAND_MODULES:
     import_module(f"trustsurvey.cli.{_name}").register(app)
+import_module("trustsurvey.cli.examples").add_examples(app)
 
 
 def main() -> None:
@@ -83,3 +84,24 @@ def main() -> None:
     except TrustSurveyError as err:  # pragma: no cover - exercised through subprocess tests
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(2)
+    except OSError as err:  # pragma: no cover - exercised through subprocess tests
+        if err.filename is None:
+            raise
+        typer.secho(f"error: {file_system_error(err)}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
+
+
+def file_system_error(err: OSError) -> TrustSurveyError:
+    """The one-line error for a file or folder the system refused (disk full, read-only,
+    a file where a folder is expected or the reverse), naming the path.
+
+    >>> print(file_system_error(NotADirectoryError(20, "Not a directory", "out/validation")))
+    out/validation: Not a directory. What to do: check that every folder on this path is a \
+folder (not a file), that it is writable, and that the disk has free space; then run again
+    """
+    return TrustSurveyError(
+        err.strerror or type(err).__name__,
+        file=err.filename,
+        hint="check that every folder on this path is a folder (not a file), that it is "
+        "writable, and that the disk has free space; then run again",
+    )

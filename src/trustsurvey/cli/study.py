@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 DEFAULT_EXAMPLE_DIR = Path("data") / "example"
 
@@ -190,12 +191,7 @@ def clean(
 
 
 def run(study: StudyArg) -> None:
-    """Run the study pipeline step by step.
-
-    Read the waves with the questionnaire's missing codes, validate (STUDY/out/validation/),
-    clean (STUDY/out/clean/), compute indices (STUDY/out/analysis.parquet) and estimate
-    trust by arm x wave with design-based standard errors (STUDY/out/estimates.csv).
-    """
+    """Run the whole study pipeline, from the raw waves to the published bundle."""
     from trustsurvey.run import run_study
 
     run_study(study, echo=typer.echo)
@@ -207,6 +203,22 @@ def _paragraphs(doc: str | None) -> str:
 
     blocks = inspect.cleandoc(doc or "").split("\n\n")
     return "\n\n".join(" ".join(line.strip() for line in b.splitlines()) for b in blocks)
+
+
+def run_help() -> str:
+    """The help of ``trustsurvey run``: its steps, in order, from the pipeline itself.
+
+    >>> print(run_help().splitlines()[2])
+    1. read: read the waves with the questionnaire's missing codes
+    """
+    from trustsurvey.run.pipeline import STEPS
+
+    steps = "\n\n".join(f"{i}. {s.name}: {s.description}" for i, s in enumerate(STEPS, 1))
+    return (
+        f"Run the whole study pipeline in {len(STEPS)} steps, from the raw waves to the "
+        "published bundle; outputs go under STUDY/out/, written atomically (a failed run "
+        f"keeps the previous outputs), and raw files are only read.\n\n{steps}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -225,4 +237,17 @@ def register(app: typer.Typer) -> None:
         validate
     )
     app.command("clean", short_help="Write cleaned data and an exclusion log.")(clean)
-    app.command("run", short_help="Run the study pipeline (validate, clean, estimate).")(run)
+    app.command(
+        "run",
+        short_help="Run the pipeline: validate, clean, weight, estimate, analyse, publish.",
+        cls=_RunCommand,
+    )(run)
+
+
+class _RunCommand(TyperCommand):
+    """``run``, whose help lists the pipeline's steps; built only when the help is shown,
+    so that other commands do not import the pipeline."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.help = run_help()
+        super().format_help(ctx, formatter)

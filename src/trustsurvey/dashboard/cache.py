@@ -7,15 +7,17 @@ the ``Authorization`` nor the ``Accept-Language`` header is part of the key (bas
 in ``before_request``, before any cached answer is served, and the language travels in the
 body). The page shell (``/``, ``/_dash-layout``, ``/_dash-dependencies``) and the static
 files (``/assets/…``, ``/_dash-component-suites/…``, the favicon) are cached per URL with a
-strong ``ETag`` (a repeat load with ``If-None-Match`` is a 304) and served gzip-compressed to
-clients that accept it (compressed once, when the entry is stored). Fingerprinted files
-(``?m=…`` or a ``.v1_2_3m…`` name) are ``immutable`` for a year.
+strong ``ETag`` (a repeat load with ``If-None-Match`` is a 304, by werkzeug's
+``make_conditional``) and served gzip-compressed to clients that accept it, compressed once
+when the entry is stored (Dash's ``compress=True``, i.e. flask-compress, would compress every
+answer again). Fingerprinted files (``?m=…`` or a ``.v1_2_3m…`` name) are ``immutable`` for
+a year.
 
-Both caches are LRUs bounded by entry count and by bytes (body + gzip body + key), so a
-worker's memory stays flat however many distinct requests arrive. ``install`` wraps the
-Flask view functions (not ``before_request`` hooks), so basic auth and the security headers
-still apply to every cached answer. ``TRUSTSURVEY_DASHBOARD_CACHE=0`` turns caching off
-(for profiling).
+Both caches are LRUs (``cachetools.LRUCache``) bounded by entry count and by bytes (body +
+gzip body), so a worker's memory stays flat however many distinct requests arrive.
+``install`` wraps the Flask view functions (not ``before_request`` hooks), so basic auth and
+the security headers still apply to every cached answer. ``TRUSTSURVEY_DASHBOARD_CACHE=0``
+turns caching off (for profiling).
 
 >>> c = LruBytes(max_entries=2, max_bytes=1_000)
 >>> for k in ("a", "b", "c"):
@@ -30,11 +32,11 @@ import gzip
 import hashlib
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Flask, Response, request
 
 CACHE_ENV = "TRUSTSURVEY_DASHBOARD_CACHE"
@@ -76,15 +78,38 @@ def make_entry(body: bytes, mimetype: str, cache_control: str | None = None) -> 
     return Entry(body=body, mimetype=mimetype, gz=gz, etag=etag, cache_control=cache_control)
 
 
+class _Lru(LRUCache):
+    """cachetools' byte-bounded LRU (``getsizeof``), also bounded by entry count, counting
+    evictions."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        super().__init__(maxsize=max_bytes, getsizeof=lambda entry: entry.size)
+        self.max_entries = max_entries
+        self.evictions = 0
+
+    def __setitem__(self, key: str, value: Entry) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.max_entries:
+            self.popitem()
+
+    def popitem(self) -> tuple[str, Entry]:
+        self.evictions += 1
+        return super().popitem()
+
+
 class LruBytes:
-    """A thread-safe LRU of :class:`Entry` bounded by entry count and total bytes."""
+    """A thread-safe LRU of :class:`Entry` bounded by entry count and total bytes
+    (``cachetools.LRUCache`` with the entry size as ``getsizeof``)."""
 
     def __init__(self, *, max_entries: int, max_bytes: int) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._data: OrderedDict[str, Entry] = OrderedDict()
-        self._bytes = 0
+        self._data = _Lru(max_entries, max_bytes)
         self._lock = threading.Lock()
-        self.hits = self.misses = self.evictions = 0
+        self.hits = self.misses = 0
+
+    @property
+    def evictions(self) -> int:
+        return self._data.evictions
 
     def get(self, key: str) -> Entry | None:
         with self._lock:
@@ -92,24 +117,14 @@ class LruBytes:
             if entry is None:
                 self.misses += 1
                 return None
-            self._data.move_to_end(key)
             self.hits += 1
             return entry
 
     def put(self, key: str, entry: Entry) -> None:
-        size = entry.size + len(key)
-        if size > self.max_bytes:
+        if entry.size > self.max_bytes:
             return
         with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size + len(key)
             self._data[key] = entry
-            self._bytes += size
-            while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
-                k, e = self._data.popitem(last=False)
-                self._bytes -= e.size + len(k)
-                self.evictions += 1
 
     def keys(self) -> list[str]:
         with self._lock:
@@ -119,7 +134,7 @@ class LruBytes:
         with self._lock:
             return {
                 "entries": len(self._data),
-                "bytes": self._bytes,
+                "bytes": int(self._data.currsize),
                 "hits": self.hits,
                 "misses": self.misses,
                 "evictions": self.evictions,
@@ -143,19 +158,20 @@ def _accepts_gzip() -> bool:
 
 
 def serve(entry: Entry, *, conditional: bool) -> Response:
-    """The response for a cached entry (304 when the client's ``If-None-Match`` matches)."""
+    """The response for a cached entry; with ``conditional``, werkzeug's
+    ``make_conditional`` answers 304 when the client's ``If-None-Match`` matches."""
     headers = {"Vary": "Accept-Encoding"}
     if entry.cache_control:
         headers["Cache-Control"] = entry.cache_control
-    if conditional and entry.etag:
-        headers["ETag"] = entry.etag
-        tags = request.headers.get("If-None-Match", "")
-        if entry.etag in {t.strip().removeprefix("W/") for t in tags.split(",")} or tags == "*":
-            return Response(status=304, headers=headers)
+    body = entry.body
     if entry.gz is not None and _accepts_gzip():
         headers["Content-Encoding"] = "gzip"
-        return Response(entry.gz, mimetype=entry.mimetype, headers=headers)
-    return Response(entry.body, mimetype=entry.mimetype, headers=headers)
+        body = entry.gz
+    resp = Response(body, mimetype=entry.mimetype, headers=headers)
+    if conditional and entry.etag:
+        resp.set_etag(entry.etag.strip('"'))
+        resp.make_conditional(request, accept_ranges=False)
+    return resp
 
 
 def _cacheable(resp: Response) -> bool:

@@ -135,6 +135,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, dict 
                 file=str(path),
                 hint="name an existing sheet",
             )
+        _check_cells(path, chosen if isinstance(chosen, str) else names[chosen])
         frame = pd.read_excel(book, sheet_name=chosen, keep_default_na=False, na_values=[""])
         stored = None
         if "_meta" in names:
@@ -155,6 +156,56 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, dict 
             hint="put a header row and at least one data row in the first sheet (or 'data')",
         )
     return frame, stored
+
+
+def _check_cells(path: Path, sheet: str) -> None:
+    """Refuse merged and formula cells in the data sheet: a merged range keeps its value in
+    the first cell only (the others would read as blank) and a formula's value is not data
+    (files written by programs often store no computed value, which would read as blank)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+            suspect = any(
+                b"<mergeCell " in (xml := archive.read(n)) or b"<f>" in xml or b"<f " in xml
+                for n in sheets
+            )
+    except (zipfile.BadZipFile, OSError):  # pragma: no cover - pandas reported it already
+        return
+    if not suspect:
+        return
+    import openpyxl
+
+    try:
+        ws = openpyxl.load_workbook(path, data_only=False)[sheet]
+    except Exception as err:  # a damaged workbook: openpyxl raises many kinds
+        raise InputFileError(
+            f"not a readable .xlsx workbook ({type(err).__name__})",
+            file=str(path),
+            hint="save it again from Excel/LibreOffice as .xlsx (not .xls or .csv)",
+        ) from err
+    merged = [str(r) for r in ws.merged_cells.ranges]
+    if merged:
+        raise InputFileError(
+            f"sheet {sheet!r} has merged cells ({_first(merged)}): only the first cell of a "
+            "merged range holds its value, the others would read as blank",
+            file=str(path),
+            hint="unmerge the cells (Home > Merge > Unmerge) and fill in every cell",
+        )
+    formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    if formulas:
+        raise InputFileError(
+            f"sheet {sheet!r} has formula cells ({_first(formulas)}): a formula is not "
+            "recorded data and its value may not be stored in the file",
+            file=str(path),
+            hint="copy the sheet and paste it as values only (Paste Special > Values), then save",
+        )
+
+
+def _first(cells: list[str], limit: int = 10) -> str:
+    shown = ", ".join(cells[:limit])
+    return shown + (f", … ({len(cells)} in all)" if len(cells) > limit else "")
 
 
 def _numeric_codes(frame: pd.DataFrame) -> pd.DataFrame:

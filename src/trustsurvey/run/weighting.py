@@ -3,8 +3,8 @@
 Takes the study's analysis frame (:func:`weight_frame`, also the ``weight`` step of
 ``trustsurvey run``, which weights the cleaned frame; :func:`weight_study` reads the waves
 as they are first), builds the study's design, weights each group of ``margins.by`` (e.g.
-wave × raion) to its own margins, and writes the weighted data (Parquet and SPSS, the
-weight labelled), the diagnostics (CSV and a plotly HTML page) and snippets declaring the
+wave × raion) to its own margins, and writes the weighted data (Parquet, SPSS and Stata,
+labelled), the diagnostics (CSV and a plotly HTML page) and snippets declaring the
 same design in R (``svydesign``), Stata (``svyset``) and SPSS (Complex Samples ``CSPLAN``).
 
 Examples
@@ -31,8 +31,10 @@ from trustsurvey._files import write_atomic
 from trustsurvey.design.base import Design
 from trustsurvey.errors import WeightingError
 from trustsurvey.weighting.diagnostics import WeightingDiagnostics, weighting_diagnostics
+from trustsurvey.weighting.export import write_stata
 from trustsurvey.weighting.groups import weight_by_group
 from trustsurvey.weighting.methods import trim
+from trustsurvey.weighting.snippets import design_snippets
 from trustsurvey.weighting.targets import load_targets
 
 WEIGHT_LABEL = "Підсумкова вага (зважено до населення) / Final weight (weighted to population)"
@@ -46,60 +48,6 @@ class WeightStudyResult:
     data: pd.DataFrame
     diagnostics: WeightingDiagnostics
     files: dict[str, Path] = field(default_factory=dict)
-
-
-def design_snippets(design_kwargs: dict[str, Any], weight: str, sav_name: str) -> dict[str, str]:
-    """R, Stata and SPSS code declaring the weighted design (weights treated as given)."""
-    ids = design_kwargs.get("ids")
-    ids_list = [] if ids in (None, 1, "1") else ([ids] if isinstance(ids, str) else list(ids))
-    strata = design_kwargs.get("strata")
-    fpc = design_kwargs.get("fpc")
-    nest = bool(design_kwargs.get("nest"))
-    note = (
-        "weights from trustsurvey (raked to population margins); this declaration treats them "
-        "as fixed, so SEs omit the calibration gain that trustsurvey's own estimates include"
-    )
-    r_ids = " + ".join(ids_list) if ids_list else "1"
-    r_parts = [f"ids = ~{r_ids}"]
-    if strata:
-        r_parts.append(f"strata = ~{strata}")
-    r_parts.append(f"weights = ~{weight}")
-    if fpc:
-        r_parts.append(f"fpc = ~{fpc}")
-    if nest:
-        r_parts.append("nest = TRUE")
-    r = (
-        f"# {note}\nlibrary(haven)\nlibrary(survey)\n"
-        f'd <- as.data.frame(zap_labels(read_sav("{sav_name}", user_na = FALSE)))\n'
-        f"des <- svydesign({', '.join(r_parts)}, data = d)\n"
-    )
-    stata_psu = ids_list[0] if ids_list else "_n"
-    stata = f'* {note}\nimport spss using "{sav_name}", clear\n'
-    stata += f"svyset {stata_psu} [pweight = {weight}]"
-    opts = []
-    if strata:
-        opts.append(f"strata({strata})")
-    if fpc:
-        opts.append(f"fpc({fpc})")
-    if opts:
-        stata += ", " + " ".join(opts)
-    stata += "\n"
-    if len(ids_list) > 1:
-        stata += (
-            f"* later stages: svyset {ids_list[0]} || {ids_list[1]} ... as the design requires\n"
-        )
-    plan = Path(sav_name).with_suffix(".csaplan").name
-    design_line = "/DESIGN"
-    if strata:
-        design_line += f" STRATA={strata}"
-    if ids_list:
-        design_line += f" CLUSTER={ids_list[0]}"
-    spss = (
-        f"* {note}.\nGET FILE='{sav_name}'.\n"
-        f"CSPLAN ANALYSIS\n  /PLAN FILE='{plan}'\n  /PLANVARS ANALYSISWEIGHT={weight}\n"
-        f"  {design_line}\n  /ESTIMATOR TYPE={'EQUAL_WOR' if fpc else 'WR'}.\n"
-    )
-    return {"r": r, "stata": stata, "spss": spss}
 
 
 def _value_labels(questionnaire: Any, frame: pd.DataFrame) -> dict[str, dict[float, str]]:
@@ -240,6 +188,7 @@ def weight_frame(
     files = result.files
     files["parquet"] = write_atomic(out_dir / "weighted.parquet", lambda p: out.to_parquet(p))
     files["sav"] = write_spss(out, out_dir / "weighted.sav", study.questionnaire, weight_name)
+    files["dta"] = write_stata(out, out_dir / "weighted.dta", study.questionnaire, weight_name)
     for name, table in (
         ("weights", diag.weights),
         ("margins", diag.margins),
@@ -252,7 +201,15 @@ def weight_frame(
     files["diagnostics_html"] = write_atomic(
         out_dir / "diagnostics.html", lambda p: fig.write_html(str(p), include_plotlyjs=True)
     )
-    snippets = design_snippets(study.design.kwargs(), weight_name, "weighted.sav")
+    snippets = design_snippets(
+        study.design.kwargs(),
+        weight_name,
+        "weighted.sav",
+        targets=targets,
+        method=method,
+        fixed_weights=fixed_weights,
+        trim=(lower, upper),
+    )
     for key, suffix in (("r", "R"), ("stata", "do"), ("spss", "sps")):
         text = snippets[key]
         files[f"design_{key}"] = write_atomic(

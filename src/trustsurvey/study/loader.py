@@ -41,6 +41,7 @@ from trustsurvey.study.model import (
     WeightingSpec,
 )
 from trustsurvey.study.spec import STUDY_SPEC, check_against_spec, fail_at
+from trustsurvey.study.tables import check_files, check_table
 
 STUDY_FILE = "study.yaml"
 
@@ -259,6 +260,7 @@ class _Loader:
                     f"the community table lacks column(s) {', '.join(sorted(missing))}",
                     "give columns community and arm (pilot or control)",
                 )
+            check_table(table, "communities", file=file or self.file, key=None if file else where)
             bad = sorted(set(table["arm"].astype(str)) - {"pilot", "control"})
             if bad:
                 raise self.fail(
@@ -312,6 +314,7 @@ class _Loader:
                 f"margins lack column(s) {', '.join(sorted(missing))}",
                 "give columns margin, target, the 'by' columns and each margin's variables",
             )
+        check_table(table, "margins", file=file or self.file, key=None if file else where)
         for margin in table["margin"].astype(str).unique():
             for var in margin.split("*"):
                 if var not in table.columns:
@@ -358,11 +361,13 @@ class _Loader:
             resolve_questionnaire(
                 codebook, self.folder, study_file=self.file, key="focus_groups.codebook"
             )
-        return FocusGroupSpec(
+        spec = FocusGroupSpec(
             groups=self.existing(raw["groups"], "focus_groups.groups"),
             segments=self.existing(raw["segments"], "focus_groups.segments"),
             codebook=codebook,
         )
+        check_files(spec)
+        return spec
 
     def programme(self, raw: dict[str, Any] | None) -> ProgrammeSpec | None:
         if raw is None:
@@ -376,12 +381,14 @@ class _Loader:
         start, end = _date(period.get("start")), _date(period.get("end"))
         if start and end and end < start:
             raise self.fail("programme.period", f"ends ({end}) before it starts ({start})", "swap")
-        return ProgrammeSpec(
+        spec = ProgrammeSpec(
             **files,
             vocabulary=raw.get("vocabulary", "programme_vocabulary"),
             start=start,
             end=end,
         )
+        check_files(spec)
+        return spec
 
     def settings(self, cls: type, section: str, raw: dict[str, Any]) -> dict[str, Any]:
         """The values ``raw`` gives for the settings of ``cls`` (``section:`` of study.yaml),

@@ -108,9 +108,15 @@ _ALL = [
     ),
     Check(
         "unknown_community",
-        "warning",
+        "error",
         "community not in the study's community table",
         "громади немає в таблиці громад дослідження",
+    ),
+    Check(
+        "blank_community",
+        "error",
+        "community is blank, so the respondent has no arm",
+        "громаду не вказано, тож респондент не має групи",
     ),
     Check(
         "outside_fieldwork",

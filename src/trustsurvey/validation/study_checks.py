@@ -4,7 +4,8 @@
   ``study.yaml`` gives the file;
 * ``arm_mismatch``: the treatment column (pilot = ``arms.pilot_code``) disagrees with the
   community -> arm table;
-* ``unknown_community``: a community the table does not list (warning);
+* ``unknown_community``: a community the table does not list (error: its arm is unknown);
+* ``blank_community``: no community given, so no arm (error);
 * ``outside_fieldwork``: an interview date before the wave's fieldwork start or after its
   end (warning).
 """
@@ -71,7 +72,22 @@ def arm_issues(
 
     communities = frame[arms.community].map(key)
     parts = []
-    known = communities.map(lambda c: c in table) | communities.isna()
+    blank = communities.isna() | communities.astype("string").str.strip().eq("").fillna(True)
+    rows = blank.to_numpy().nonzero()[0]
+    if len(rows):
+        parts.append(
+            issues(
+                file,
+                "blank_community",
+                arms.community,
+                rows,
+                [None] * len(rows),
+                _ids(frame, id_column, rows),
+                "fill in the respondent's community (a code of the community table)",
+                "вкажіть громаду респондента (код із таблиці громад)",
+            )
+        )
+    known = communities.map(lambda c: c in table) | blank
     rows = (~known).to_numpy().nonzero()[0]
     if len(rows):
         parts.append(
