@@ -33,6 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests $(wildcard benchmarks)

@@ -11,8 +11,8 @@ biased (Goodman-Bacon 2021; de Chaisemartin & D'Haultfœuille 2020). The estiman
 **that population's** overall ATT (post-treatment cells weighted by cohort size, R
 ``did``'s ``aggte(type = "simple")``) and event-study ATTs (0 before adoption).
 
-Each replication draws a stratified two-stage sample: 10 communities per stratum by simple
-random sampling (stage 1, fpc 40), then in every wave 15 adults per community by simple
+Each replication draws a stratified two-stage sample: 10 communities per stratum (``--take``)
+by simple random sampling (stage 1, fpc 40), then in every wave 15 adults per community by simple
 random sampling (stage 2, fpc the community's size; new adults each wave: repeated
 cross-sections). Weight = (40 / 10) * (size / 15), unequal. Adults' answers are the
 community effect, a common wave effect, the programme effect and noise.
@@ -110,11 +110,13 @@ def truth(pop: Population) -> dict[str, float]:
     return out
 
 
-def draw_sample(pop: Population, rng: np.random.Generator) -> pd.DataFrame:
+def draw_sample(
+    pop: Population, rng: np.random.Generator, take: int = TAKE_COMMUNITY
+) -> pd.DataFrame:
     parts = []
     rid = 0
     for h in range(N_STRATA):
-        chosen = rng.choice(np.flatnonzero(pop.stratum == h), TAKE_COMMUNITY, replace=False)
+        chosen = rng.choice(np.flatnonzero(pop.stratum == h), take, replace=False)
         for c in chosen:
             for t in WAVES:
                 eff = programme_effect(pop, t)[c]
@@ -130,7 +132,7 @@ def draw_sample(pop: Population, rng: np.random.Generator) -> pd.DataFrame:
                             "y": y,
                             "n_communities": float(N_COMMUNITY),
                             "size": float(pop.size[c]),
-                            "w": (N_COMMUNITY / TAKE_COMMUNITY) * pop.size[c] / TAKE_ADULTS,
+                            "w": (N_COMMUNITY / take) * pop.size[c] / TAKE_ADULTS,
                         }
                     )
                 )
@@ -156,15 +158,16 @@ def twfe(df: pd.DataFrame) -> tuple[float, float]:
     return float(beta[0]), float(np.sqrt(cov[0, 0]))
 
 
-def simulate(pop: Population, reps: int, seed: int) -> dict[str, Any]:
+def simulate(pop: Population, reps: int, seed: int, take: int = TAKE_COMMUNITY) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     true = truth(pop)
     keys = list(true)
     est: dict[str, list[float]] = {k: [] for k in keys}
+    ses: dict[str, list[float]] = {k: [] for k in keys}
     cover: dict[str, list[bool]] = {k: [] for k in keys}
     tw_est, tw_cover = [], []
     for _ in range(reps):
-        df = draw_sample(pop, rng)
+        df = draw_sample(pop, rng, take)
         design = SurveyDesign(
             df,
             ids=["community", "rid"],
@@ -180,18 +183,26 @@ def simulate(pop: Population, reps: int, seed: int) -> dict[str, Any]:
         for k in keys:
             r = rows[k]
             est[k].append(float(r["estimate"]))
+            ses[k].append(float(r["se"]))
             cover[k].append(bool(r["ci_low"] <= true[k] <= r["ci_high"]))
         b, se = twfe(df)
         tw_est.append(b)
         q = stats.t.ppf(0.975, df["community"].nunique() - 1)
         tw_cover.append(bool(b - q * se <= true["overall"] <= b + q * se))
-    out: dict[str, Any] = {"reps": reps, "seed": seed, "truth": true, "did_staggered": {}}
+    out: dict[str, Any] = {
+        "reps": reps,
+        "seed": seed,
+        "communities_per_stratum": take,
+        "truth": true,
+        "did_staggered": {},
+    }
     for k in keys:
         e = np.asarray(est[k])
         out["did_staggered"][k] = {
             "coverage": float(np.mean(cover[k])),
             "bias": float(e.mean() - true[k]),
             "mc_se": float(e.std(ddof=1) / np.sqrt(reps)),
+            "mean_se_over_sd": float(np.mean(ses[k]) / e.std(ddof=1)),
         }
     tw = np.asarray(tw_est)
     out["twfe"] = {
@@ -218,12 +229,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument(
+        "--take", type=int, default=TAKE_COMMUNITY, help="communities sampled per stratum"
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "_results" / "sim_staggered.json"
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     start = time.perf_counter()
-    out = simulate(make_population(), args.reps, args.seed)
+    out = simulate(make_population(), args.reps, args.seed, args.take)
     out["seconds"] = round(time.perf_counter() - start, 1)
     out["checks"] = checks(out)
     text = json.dumps(out, indent=1)

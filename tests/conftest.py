@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,9 @@ def api_reference() -> dict:
 @pytest.fixture(scope="session")
 def trust_reference() -> dict:
     return json.loads((FIXTURES / "trust" / "trust_reference.json").read_text())
+
+
+# Every dashboard request of the suite comes from 127.0.0.1, so the per-client rate limit
+# (tested on its own in tests/unit/test_dashboard_limits.py) would answer 429 to the
+# intruder tests and browser tests that send hundreds of requests a second.
+os.environ.setdefault("TRUSTSURVEY_DASHBOARD_RATE", "0")

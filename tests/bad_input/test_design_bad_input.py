@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from trustsurvey import SurveyDesign
+from trustsurvey.design.metadata import result_info
 from trustsurvey.errors import DesignError
 
 
@@ -103,7 +104,7 @@ def test_bad_options(df):
         d.mean("y", by="stratum", by_missing="keep")
     with pytest.raises(DesignError, match="method"):
         d.proportion("stratum", method="wilson")
-    assert "likelihood" in d.proportion("stratum", method="likelihood").attrs["method"]
+    assert "likelihood" in result_info(d.proportion("stratum", method="likelihood"))["method"]
     with pytest.raises(DesignError, match=r"\[0, 1\]"):
         d.quantile("y", q=[1.5])
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from trustsurvey import SurveyDesign
+from trustsurvey.design.metadata import result_info
 from trustsurvey.design.replicate import ReplicateDesign
 from trustsurvey.design.rows import row_ref
 from trustsurvey.errors import DesignError
@@ -105,7 +106,7 @@ def test_empty_by_groups_stay_documented_behaviour():
     df["g"] = pd.Categorical(df["g"], categories=["a", "b", "c"])
     d = SurveyDesign(df, ids="psu", strata="stratum", weights="w")
     res = d.mean("y", by="g")
-    assert res.attrs["empty_groups"] == [("g", "c")]
+    assert result_info(res)["empty_groups"] == [("g", "c")]
     assert len(res) == 2 and res["n"].tolist() == [4, 4]
 
 

@@ -63,15 +63,6 @@ def test_duplicate_question_name(tmp_path):
     check(form(tmp_path, survey=[*SURVEY, ["text", "age", "Age again"]]), "row 4", "'age'")
 
 
-def test_relevance_we_cannot_translate(tmp_path):
-    survey = [
-        ["type", "name", "label", "relevant"],
-        ["select_one yn", "contact", "Contact", ""],
-        ["integer", "n", "N", "count-selected(${contact}) > 1"],
-    ]
-    check(form(tmp_path, survey=survey), "sheet 'survey', row 3", "column 'relevant'")
-
-
 def test_not_a_form(tmp_path):
     path = tmp_path / "form.xlsx"
     path.write_text("not a workbook")

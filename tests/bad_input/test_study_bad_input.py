@@ -174,3 +174,41 @@ def test_focus_group_codes_checked_against_the_codebook(example: Path) -> None:
         ("fg_unknown_code", "valence", "2", 2),
         ("fg_unknown_group", "group", "FG99", 3),
     ]
+
+
+def test_absolute_path_outside_the_study_folder_is_refused(example: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.csv"
+    shutil.copy(example / "margins.csv", outside)
+    _edit(example, "file: margins.csv", f"file: '{outside}'")
+    with pytest.raises(StudyError) as info:
+        load_study(example)
+    text = str(info.value)
+    assert "margins.file" in text and "outside the study folder" in text
+    assert "files_outside_folder: true" in text
+
+
+def test_symlink_out_of_the_study_folder_is_refused(example: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (example / "margins.csv").unlink()
+    (example / "margins.csv").symlink_to(secret)
+    with pytest.raises(StudyError) as info:
+        load_study(example)
+    text = str(info.value)
+    assert "margins.file" in text and "symbolic link" in text and "root:x" not in text
+
+
+def test_files_outside_the_folder_when_the_study_says_so(example: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.csv"
+    shutil.copy(example / "margins.csv", outside)
+    _edit(example, "file: margins.csv", f"file: '{outside}'")
+    path = example / "study.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "files_outside_folder: true\n")
+    assert load_study(example).margins.file == outside
+
+
+def test_symlink_inside_the_study_folder_is_fine(example: Path) -> None:
+    (example / "targets").mkdir()
+    (example / "margins.csv").rename(example / "targets" / "margins.csv")
+    (example / "margins.csv").symlink_to(example / "targets" / "margins.csv")
+    load_study(example)

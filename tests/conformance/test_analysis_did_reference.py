@@ -27,6 +27,7 @@ from trustsurvey.analysis import (
     standardized_difference,
 )
 from trustsurvey.design import SurveyDesign
+from trustsurvey.design.metadata import result_info
 from trustsurvey.io import read_survey
 
 REL = 1e-6
@@ -82,7 +83,7 @@ def test_did_adjusted_matches_r(design, trust_reference):
 
 
 def test_did_cells_match_r_domain_means(design, trust_reference):
-    cells = did(design, "trust_police").attrs["cells"].set_index(["pilot", "wave"])
+    cells = result_info(did(design, "trust_police"))["cells"].set_index(["pilot", "wave"])
     ref = trust_reference["trust_by_arm_wave"]  # svyby(~trust_police, ~pilot+wave, svymean)
     for p, w, est, se in zip(ref["pilot"], ref["wave"], ref["estimate"], ref["se"], strict=True):
         assert cells.loc[(p, float(w)), "estimate"] == pytest.approx(est, rel=REL)

@@ -13,6 +13,7 @@ import pytest
 from conftest_design import close, design, extra_csv, extra_reference
 
 from trustsurvey.design import SurveyDesign
+from trustsurvey.design.metadata import vcov
 
 X = extra_reference()
 
@@ -75,7 +76,7 @@ def test_glm_gaussian():
     close(res["estimate"], r["estimate"])
     close(res["se"], r["se"])
     assert res["df"].iloc[0] == r["df_residual"]
-    close(res.attrs["covmat"].to_numpy().ravel(order="F"), r["vcov"])
+    close(vcov(res).to_numpy().ravel(order="F"), r["vcov"])
 
 
 def test_glm_interaction():  # svyglm(api00 ~ stype * sch.wide, dclus1)
@@ -95,7 +96,7 @@ def test_glm_quasibinomial():
     close(res["estimate"], r["estimate"])
     close(res["se"], r["se"])
     assert res["df"].iloc[0] == r["df_residual"]
-    close(res.attrs["covmat"].to_numpy().ravel(order="F"), r["vcov"])
+    close(vcov(res).to_numpy().ravel(order="F"), r["vcov"])
 
 
 @pytest.mark.parametrize(
@@ -212,8 +213,8 @@ def test_by_covmat():
     r = _ref("clus1_by_stype_covmat")
     res = design("dclus1").mean("api00", by="stype", covmat=True)
     close(res["se"], r["se"])
-    close(res.attrs["covmat"].to_numpy().ravel(order="F"), r["vcov"])
-    assert list(res.attrs["covmat"].index) == ["E", "H", "M"]
+    close(vcov(res).to_numpy().ravel(order="F"), r["vcov"])
+    assert list(vcov(res).index) == ["E", "H", "M"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pandas as pd
 from conftest_design import api, close, design, design_reference
 
 from trustsurvey.design import SurveyDesign
+from trustsurvey.design.metadata import vcov
 
 R = design_reference()
 
@@ -105,7 +106,7 @@ def test_quantile_and_shares_on_replicate_design():
     res = rep.proportion("stype")
     close(res["estimate"], r["estimate"])
     close(res["se"], r["se"])
-    cov = rep.mean("api00", by="stype", covmat=True).attrs["covmat"]
+    cov = vcov(rep.mean("api00", by="stype", covmat=True))
     close(cov.to_numpy().ravel(order="F"), R["clus1_jk1_by_stype_vcov"]["vcov"])
 
 

@@ -3,12 +3,15 @@
 SPSS (.sav/.zsav/.por), CSV, XLSX and Parquet through ``read_survey`` and ``inspect_file``;
 questionnaire YAML through ``load_questionnaire``; study.yaml through ``load_study``; XLSForms
 through ``from_xlsform``. Inputs are random bytes, mutations of real files (bytes flipped,
-cut, inserted) and documents built from the formats' own vocabulary. Longer runs:
+cut, inserted) and documents built from the formats' own vocabulary. Derandomised: every run
+draws the same examples (no seed, no example database), so a failure is a bug, not bad luck;
+inputs that once failed live in ``corpus/`` (``test_fuzz_corpus.py``). Longer runs:
 ``benchmarks/fuzz_long.py``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -24,10 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bad_inputs"))
 import fuzz_targets as ft
 import make_corpus
 
+#: examples per test; TRUSTSURVEY_FUZZ_EXAMPLES=3 for a quick repeat check of determinism
+EXAMPLES = int(os.environ.get("TRUSTSURVEY_FUZZ_EXAMPLES", "25"))
 FAST = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    derandomize=True,
 )
-SLOW = settings(FAST, max_examples=12)  # each XLSForm example writes and parses a workbook
+SLOW = settings(
+    FAST, max_examples=max(1, EXAMPLES // 2)
+)  # each XLSForm example writes and parses a workbook
 SEEDS = {suffix: ft.seed_bytes(suffix) for suffix in (".sav", ".zsav", ".por", ".csv", ".xlsx")}
 
 

@@ -460,7 +460,9 @@ def as_update(folder: Path, previous: Path) -> None:
     text = study_yaml.read_text(encoding="utf-8")
     assert "publish:\n" in text
     study_yaml.write_text(
-        text.replace("publish:\n", f"publish:\n  previous_bundle: '{previous}'\n", 1),
+        # the released bundle lies outside the study folder, which the study must allow
+        text.replace("publish:\n", f"publish:\n  previous_bundle: '{previous}'\n", 1)
+        + "files_outside_folder: true\n",
         encoding="utf-8",
     )
 

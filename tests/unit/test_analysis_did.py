@@ -26,6 +26,7 @@ from trustsurvey.analysis import (
     trend_figure,
 )
 from trustsurvey.design import SurveyDesign
+from trustsurvey.design.metadata import result_info
 from trustsurvey.io import read_survey
 from trustsurvey.questionnaire import instrument_path, load_questionnaire
 
@@ -61,11 +62,11 @@ def _panel(n_psu: int = 60, waves=(1, 2, 3), effect: float = 0.8, seed: int = 4)
 # ------------------------------------------------------------------ did
 def test_did_equals_difference_of_cell_means(design):
     res = did(design, "trust_police")
-    c = res.attrs["cells"].set_index(["pilot", "post"])["estimate"]
+    c = result_info(res)["cells"].set_index(["pilot", "post"])["estimate"]
     assert res.loc[0, "estimate"] == pytest.approx(
         (c[(1, 1)] - c[(1, 0)]) - (c[(0, 1)] - c[(0, 0)]), rel=1e-10
     )
-    assert res.loc[0, "n"] == int(res.attrs["cells"]["n"].sum())
+    assert res.loc[0, "n"] == int(result_info(res)["cells"]["n"].sum())
     assert res.loc[0, "ci_low"] < res.loc[0, "estimate"] < res.loc[0, "ci_high"]
 
 
@@ -108,25 +109,25 @@ def test_event_study_three_waves_and_pretrend():
     assert es.loc[es["wave"] == 3, "estimate"].item() == pytest.approx(
         d23.loc[0, "estimate"], rel=1e-8
     )
-    pt = es.attrs["pretrend"]
+    pt = result_info(es)["pretrend"]
     assert pt["waves"] == "1" and pt["ndf"] == 1.0 and 0 <= pt["p"] <= 1
     # did() with three waves: baseline vs last wave, event study attached
     res = did(d, "y")
-    assert "event_study" in res.attrs and res.attrs["baseline"] == 1
+    assert "event_study" in result_info(res) and result_info(res)["baseline"] == 1
 
 
 def test_event_study_pretrend_detects_a_pre_trend():
     df = _panel(n_psu=80, waves=(1, 2, 3, 4), effect=0.0, seed=9)
     df.loc[(df["pilot"] == 1) & (df["wave"] == 1), "y"] -= 1.5
     es = event_study(SurveyDesign(df, ids="psu", weights="w"), "y")
-    assert es.attrs["pretrend"]["ndf"] == 2.0
-    assert es.attrs["pretrend"]["p"] < 0.001
+    assert result_info(es)["pretrend"]["ndf"] == 2.0
+    assert result_info(es)["pretrend"]["p"] < 0.001
 
 
 def test_event_study_two_waves_has_no_pretrend_test():
     df = _panel(waves=(1, 2))
     es = event_study(SurveyDesign(df, ids="psu", weights="w"), "y")
-    assert np.isnan(es.attrs["pretrend"]["p"]) and es.attrs["pretrend"]["reason"]
+    assert np.isnan(result_info(es)["pretrend"]["p"]) and result_info(es)["pretrend"]["reason"]
 
 
 # ------------------------------------------------------------------ comparisons
@@ -216,7 +217,7 @@ def _problems() -> pd.DataFrame:
 def test_multiple_choice_rules_none_and_missing():
     df = _problems()
     res = multiple_choice(SurveyDesign(df, ids="psu", weights="w"), "problems", by="pilot")
-    counts = res.attrs["counts"]
+    counts = result_info(res)["counts"]
     # row 3 (all zero) and row 7 (all missing) did not answer; row 4 ticked none + drinking
     assert counts == {"n_answered": 6, "n_unanswered": 2, "n_inconsistent": 1}
     t = res.set_index(["pilot", "option"])

@@ -192,6 +192,10 @@ def test_errors():
             cohort="first",
             wave="wave",
         )
+    with pytest.raises(AnalysisError, match="is not numeric"):
+        did_staggered(
+            design(df.assign(wave=df["wave"].astype(str))), "y", cohort="first", wave="wave"
+        )
     with pytest.raises(AnalysisError, match="unknown control"):
         did_staggered(design(df), "y", cohort="first", wave="wave", control="all")
 
@@ -236,3 +240,18 @@ def test_universal_base_period_has_a_reference_wave():
     varying = did_staggered(design(df), "y", cohort="first", wave="wave")
     post = varying[(varying.type == "group_time") & (varying.event_time >= 0)]
     np.testing.assert_allclose(gt[gt.event_time >= 0]["estimate"], post["estimate"], rtol=1e-12)
+
+
+def test_calibrated_design_uses_the_calibration_residuals():
+    df = panel(11)
+    d = design(df)
+    totals = df.groupby("wave")["w"].sum() * np.array([1.1, 0.9, 1.2, 1.0])
+    cal = d.poststratify({"wave": totals.to_dict()})
+    res = did_staggered(cal, "y", cohort="first", wave="wave")
+    fit = fit_staggered(cal, "y", cohort="first", wave="wave")
+    from trustsurvey.design.variance import design_covariance
+
+    raw = np.sqrt(np.diag(design_covariance(cal.structure, fit.scores)))
+    adj = np.sqrt(np.diag(design_covariance(cal.structure, fit.scores, cal.calibration)))
+    np.testing.assert_allclose(res["se"], adj, rtol=1e-12)
+    assert not np.allclose(raw, adj)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from trustsurvey import SurveyDesign
+from trustsurvey.design.metadata import result_info, vcov
 from trustsurvey.errors import DesignError
 
 
@@ -82,7 +83,7 @@ def test_missing_values_dropped_and_counted(frame, design):
 def test_missing_by_left_out_and_counted(frame, design):
     res = design.mean("z", by="arm")
     assert list(res.index) == ["control", "pilot"]
-    assert res.attrs["n_missing_by"] == 3
+    assert result_info(res)["n_missing_by"] == 3
     assert res["n"].sum() + 3 == len(frame)
     kept = design.mean("z", by="arm", by_missing="level")
     assert len(kept) == 3
@@ -123,7 +124,7 @@ def test_quantile_rows_per_probability(design):
 
 def test_covmat_and_contrast_forms(design):
     res = design.mean("z", by="arm", covmat=True)
-    cov = res.attrs["covmat"]
+    cov = vcov(res)
     assert list(cov.index) == list(res.index) == list(cov.columns)
     assert np.allclose(np.sqrt(np.diag(cov)), res["se"])
     a = design.contrast(res, {"pilot": 1, "control": -1})
@@ -188,7 +189,7 @@ class _Zero:
 
 
 def test_calibration_hook(frame, design):
-    same = design._replace_weights(design.weights, calibration=_Identity())
+    same = design.replace_weights(design.weights, calibration=_Identity())
     assert len(same.calibration) == 1
     for a, b in [
         (design.mean("z", by="arm"), same.mean("z", by="arm")),
@@ -198,13 +199,13 @@ def test_calibration_hook(frame, design):
         assert np.allclose(a["se"], b["se"], rtol=1e-12)
     g1, g2 = design.glm("z ~ wave"), same.glm("z ~ wave")
     assert np.allclose(g1["se"], g2["se"], rtol=1e-12)
-    zero = design._replace_weights(frame["w"] * 2, calibration=[_Zero()])
+    zero = design.replace_weights(frame["w"] * 2, calibration=[_Zero()])
     assert np.allclose(zero.mean("z")["se"], 0)
     assert np.isclose(
         zero.total("z")["estimate"].iloc[0], 2 * design.total("z")["estimate"].iloc[0]
     )
     with pytest.raises(DesignError, match="adjust"):
-        design._replace_weights(frame["w"], calibration=[object()])
+        design.replace_weights(frame["w"], calibration=[object()])
 
 
 def test_weighting_methods_delegate_with_exact_signatures():
@@ -220,7 +221,7 @@ def test_empty_categorical_level_is_reported(frame):
     df = frame.assign(arm=pd.Categorical(frame["arm"], categories=["control", "pilot", "none"]))
     res = SurveyDesign(df, ids="psu", strata="stratum", weights="w").mean("z", by="arm")
     assert list(res.index) == ["control", "pilot"]
-    assert res.attrs["empty_groups"] == [("arm", "none")]
+    assert result_info(res)["empty_groups"] == [("arm", "none")]
 
 
 def test_replicate_bootstrap_is_seeded(design):

@@ -1,4 +1,4 @@
-"""``_replace_weights(keep_calibration=)`` and the cheap respondent-level construction."""
+"""``replace_weights(keep_calibration=)`` and the cheap respondent-level construction."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ def _frame() -> pd.DataFrame:
 
 def test_keep_calibration_keeps_or_drops_earlier_adjustments():
     d = SurveyDesign(_frame(), weights="w")
-    first = d._replace_weights(d.weights, calibration=_Halve())
-    kept = first._replace_weights(first.weights, calibration=_Halve())
-    dropped = first._replace_weights(first.weights, keep_calibration=False)
-    fresh = first._replace_weights(first.weights, calibration=_Halve(), keep_calibration=False)
+    first = d.replace_weights(d.weights, calibration=_Halve())
+    kept = first.replace_weights(first.weights, calibration=_Halve())
+    dropped = first.replace_weights(first.weights, keep_calibration=False)
+    fresh = first.replace_weights(first.weights, calibration=_Halve(), keep_calibration=False)
     assert len(kept.calibration) == 2
     assert dropped.calibration == ()
     assert len(fresh.calibration) == 1

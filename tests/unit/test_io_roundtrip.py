@@ -66,8 +66,25 @@ def test_mr_sets_survive_sav_round_trip(fixtures_dir: Path, tmp_path: Path) -> N
     out = tmp_path / "copy.sav"
     convert(src, out)
     assert read_survey(out).meta.mr_sets == original
-    # ReadStat cannot write MRSETS records: they travel in the file's notes
-    assert any("trustsurvey:mr_sets=" in n for n in pyreadstat.read_sav(str(out))[1].notes)
+    # a real MRSETS record (added after ReadStat writes the file): pyreadstat and SPSS see it
+    meta = pyreadstat.read_sav(str(out))[1]
+    assert meta.mr_sets == original
+    assert not any("trustsurvey:mr_sets=" in n for n in meta.notes)
+
+
+def test_mr_sets_in_notes_of_older_files_are_still_read(tmp_path: Path) -> None:
+    import json
+
+    sets = {"p": {"type": "D", "is_dichotomy": True, "counted_value": 1, "label": "P"}}
+    sets["p"]["variable_list"] = ["a", "b"]
+    text = json.dumps(sets, separators=(",", ":"))
+    width = 80 - len("trustsurvey:mr_sets=")
+    notes = ["trustsurvey:mr_sets=" + text[i : i + width] for i in range(0, len(text), width)]
+    path = tmp_path / "old.sav"
+    pyreadstat.write_sav(pd.DataFrame({"a": [1.0], "b": [0.0]}), str(path), note=notes)
+    sd = read_survey(path)
+    assert sd.meta.mr_sets == sets
+    assert sd.meta.notes == []
 
 
 @pytest.mark.parametrize("ext", [".parquet", ".csv", ".xlsx"])

@@ -147,7 +147,7 @@ def test_portable_file_keeps_missing_codes(fixtures_dir: Path) -> None:
     assert sd.data["VISIT"].iloc[0] == pd.Timestamp("2024-03-01")
 
 
-def test_dates_out_of_range_become_nat_with_report(tmp_path: Path) -> None:
+def test_dates_out_of_range_keep_their_spss_numbers_with_report(tmp_path: Path) -> None:
     path = tmp_path / "dates.sav"
     seconds = (pd.Timestamp("2024-03-01") - pd.Timestamp("1582-10-14")).total_seconds()
     frame = pd.DataFrame({"d": [seconds, -5e12, 1e15, np.nan]})
@@ -156,9 +156,23 @@ def test_dates_out_of_range_become_nat_with_report(tmp_path: Path) -> None:
         pyreadstat.read_sav(str(path))
     with pytest.warns(UserWarning, match="outside"):
         sd = read_survey(path)
-    assert sd.data["d"].iloc[0] == pd.Timestamp("2024-03-01")
-    assert sd.data["d"].iloc[1:].isna().all()
+    assert sd.data["d"].tolist()[:3] == [seconds, -5e12, 1e15]  # never NaT
+    assert sd.data["d"].isna().tolist() == [False, False, False, True]
     assert sd.meta.issues and "rows 2, 3" in sd.meta.issues[0]
+    assert "kept as SPSS numbers" in sd.meta.issues[0]
+    assert sd.meta.formats["d"] == "DATE11"
+
+
+def test_dates_in_range_are_timestamps(tmp_path: Path) -> None:
+    path = tmp_path / "dates.sav"
+    seconds = (pd.Timestamp("2024-03-01 10:30:15.25") - pd.Timestamp("1582-10-14")).total_seconds()
+    pyreadstat.write_sav(
+        pd.DataFrame({"d": [seconds, np.nan]}), str(path), variable_format={"d": "DATETIME23.2"}
+    )
+    sd = read_survey(path)
+    assert sd.data["d"].iloc[0] == pd.Timestamp("2024-03-01 10:30:15.25")
+    assert sd.data["d"].isna().tolist() == [False, True]
+    assert not sd.meta.issues
 
 
 def test_chunked_read_equals_single_read(tmp_path: Path) -> None:

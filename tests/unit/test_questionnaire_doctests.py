@@ -18,6 +18,7 @@ MODULES = [
     ".render",
     ".xlsform",
     ".missing_kinds",
+    ".xlsform_parts",
 ]
 REPO = Path(__file__).resolve().parents[2]
 

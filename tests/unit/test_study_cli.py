@@ -84,6 +84,7 @@ def test_clean_then_validate_exits_0_with_warnings_only(study: Path, tmp_path: P
         "data/wave2_followup.sav", str(tmp_path / "clean" / "wave2_followup_clean.sav")
     )
     text = text[: text.index("focus_groups:")] + text[text.index("validation:") :]
+    text += "files_outside_folder: true\n"  # the cleaned files lie beside, not inside
     (clean_study / "study.yaml").write_text(text, encoding="utf-8")
     result = cli("validate", clean_study)
     assert result.returncode == 0, result.stdout + result.stderr

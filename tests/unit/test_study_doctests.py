@@ -16,7 +16,12 @@ import trustsurvey.validation
 
 def _modules() -> list[str]:
     names = []
-    for package in (trustsurvey.study, trustsurvey.run, trustsurvey.example, trustsurvey.validation):
+    for package in (
+        trustsurvey.study,
+        trustsurvey.run,
+        trustsurvey.example,
+        trustsurvey.validation,
+    ):
         names.append(package.__name__)
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             names.append(info.name)

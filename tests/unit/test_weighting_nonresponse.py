@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trustsurvey.design.metadata import result_info
 from trustsurvey.errors import WeightingError
 from trustsurvey.weighting import aapor_rates, nonresponse_adjust, propensity_classes
 
@@ -106,7 +107,7 @@ def test_propensity_quintiles_then_adjust():
     classes = propensity_classes(frame, "resp", ["age", "urban"])
     assert sorted(classes.unique()) == [1, 2, 3, 4, 5]
     assert classes.value_counts().min() == n // 5
-    prop = classes.attrs["propensity"]
+    prop = result_info(classes)["propensity"]
     # the fitted propensity rises with age, as the response model does
     assert np.corrcoef(prop, age)[0, 1] > 0.8
     adj = nonresponse_adjust(frame, "w", "resp", classes)

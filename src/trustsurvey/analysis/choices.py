@@ -24,6 +24,8 @@ import pandas as pd
 
 from trustsurvey.analysis.compare import _as_list, compare_means
 from trustsurvey.analysis.did import _data, _require
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import annotate
 from trustsurvey.errors import AnalysisError
 
 __all__ = ["multiple_choice", "multiple_choice_difference", "option_columns"]
@@ -97,7 +99,7 @@ def _indicators(
 
 
 def multiple_choice(
-    design: Any,
+    design: Design,
     item: str,
     by: str | Sequence[str] | None = ("pilot", "wave"),
     *,
@@ -121,7 +123,7 @@ def multiple_choice(
     DataFrame
         ``by..., item, option, estimate, se, ci_low, ci_high, n, rank, exclusive``; ``rank``
         1 = most named within the cell (the exclusive option is not ranked);
-        ``attrs["counts"]``: answered, unanswered and inconsistent respondents.
+        ``result_info(res)["counts"]``: answered, unanswered and inconsistent respondents.
         R: ``svyby(~problems_drinking + ..., ~pilot + wave, subset(d, answered), svymean)``.
 
     Examples
@@ -162,12 +164,11 @@ def multiple_choice(
     res["rank"] = np.nan
     res.loc[ranked.index, "rank"] = grp.rank(ascending=False, method="min")
     res = res.sort_values([*bys, "exclusive", "rank"], kind="stable").reset_index(drop=True)
-    res.attrs["counts"] = counts
-    return res
+    return annotate(res, counts=counts)
 
 
 def multiple_choice_difference(
-    design: Any,
+    design: Design,
     item: str,
     group: str = "pilot",
     by: str | Sequence[str] | None = "wave",
@@ -203,5 +204,4 @@ def multiple_choice_difference(
         key=lambda s: s.map(order) if s.name == "option" else s,
         kind="stable",
     ).reset_index(drop=True)
-    res.attrs["counts"] = counts
-    return res
+    return annotate(res, counts=counts)

@@ -20,6 +20,8 @@ import pandas as pd
 from scipy import stats
 
 from trustsurvey.analysis.did import _data, _numeric, _require, treated_indicator
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import relabel, take
 from trustsurvey.errors import AnalysisError
 
 __all__ = [
@@ -46,19 +48,16 @@ def _valid_rows(res: pd.DataFrame) -> pd.DataFrame:
     valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
     if valid.all():
         return res
-    out = res[valid].copy()
-    out.attrs = dict(res.attrs)
-    out.attrs["covmat"] = res.attrs["covmat"].iloc[np.flatnonzero(valid), np.flatnonzero(valid)]
-    return out
+    return take(res, np.flatnonzero(valid))
 
 
 def _diff_table(
-    design: Any, variables: list[str], group_col: str, by: list[str], level: float
+    design: Design, variables: list[str], group_col: str, by: list[str], level: float
 ) -> pd.DataFrame:
     """Difference (group 1 - group 0) of the means of ``variables`` within every ``by`` cell."""
     res = design.mean(variables, by=[*by, group_col], covmat=True, level=level)
     if "variable" not in res.index.names:
-        res = res.assign(variable=variables[0]).set_index("variable", append=True)
+        res = relabel(res, res.assign(variable=variables[0]).set_index("variable", append=True))
     labels = list(res.index)
     names = list(res.index.names)
     gpos, vpos = names.index(group_col), names.index("variable")
@@ -70,7 +69,8 @@ def _diff_table(
         cells.setdefault(key, {})
         if valid[i]:  # a domain without valid answers is reported with a reason
             cells[key][lab[gpos]] = i
-    rows, weights = [], {}
+    rows: list[dict[str, Any]] = []
+    weights: dict[str, dict[Any, float]] = {}
     for (bkey, var), arms in cells.items():
         row = dict(zip(by, bkey, strict=True)) | {"outcome": var}
         for arm, tag in ((0.0, "control"), (1.0, "pilot")):
@@ -106,7 +106,7 @@ def _diff_table(
 
 
 def compare_means(
-    design: Any,
+    design: Design,
     outcomes: str | Sequence[str],
     group: str = "pilot",
     by: str | Sequence[str] | None = "wave",
@@ -161,7 +161,7 @@ def compare_means(
 
 
 def compare_proportions(
-    design: Any,
+    design: Design,
     item: str,
     categories: Sequence[Any] | None = None,
     group: str = "pilot",
@@ -211,7 +211,7 @@ def compare_proportions(
 
 
 def compare_communities(
-    design: Any,
+    design: Design,
     outcome: str,
     community: str = "community",
     group: str = "pilot",
@@ -252,7 +252,8 @@ def compare_communities(
     labels = list(res.index)
     valid = (res["n"].to_numpy() > 0) & np.isfinite(res["estimate"].to_numpy(dtype=float))
     labels_ok = [lab for lab, ok in zip(labels, valid, strict=True) if ok]
-    rows, weights = [], {}
+    rows: list[dict[str, Any]] = []
+    weights: dict[str, dict[Any, float]] = {}
     for i, lab in enumerate(labels):
         if not valid[i]:
             continue
@@ -292,7 +293,7 @@ def compare_communities(
 
 
 def compare_subgroups(
-    design: Any,
+    design: Design,
     outcomes: str | Sequence[str],
     subgroups: Sequence[str],
     group: str = "pilot",
@@ -334,7 +335,7 @@ def compare_subgroups(
 
 # --------------------------------------------------------------------------- Likert items
 def likert_distribution(
-    design: Any,
+    design: Design,
     item: str,
     by: str | Sequence[str] | None = ("pilot", "wave"),
     *,
@@ -381,7 +382,7 @@ def likert_distribution(
 
 
 def likert_tests(
-    design: Any,
+    design: Design,
     items: str | Sequence[str],
     group: str = "pilot",
     by: str | None = "wave",

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import annotate, relabel, result_info, take
 from trustsurvey.errors import AnalysisError, DesignError
 
 __all__ = ["did", "did_table", "event_study"]
@@ -35,7 +37,7 @@ _Y, _T, _P = "_did_y", "_did_treated", "_did_post"
 
 
 # --------------------------------------------------------------------------- helpers
-def _data(design: Any) -> pd.DataFrame:
+def _data(design: Design) -> pd.DataFrame:
     data = getattr(design, "data", None)
     if not isinstance(data, pd.DataFrame):
         raise AnalysisError(
@@ -83,9 +85,9 @@ def treated_indicator(data: pd.DataFrame, treated: str) -> pd.Series:
     return t
 
 
-def in_domain(design: Any, data: pd.DataFrame) -> pd.Series:
+def in_domain(design: Design, data: pd.DataFrame) -> pd.Series:
     """Rows inside the design's domain (all rows of a full design)."""
-    dom = getattr(design, "domain", None)
+    dom = design.domain
     return pd.Series(True, index=data.index) if dom is None else dom.astype(bool)
 
 
@@ -157,7 +159,7 @@ def _check_cells(
 
 
 def _cells(
-    design: Any, used: np.ndarray, level: float, treated: str, period: str, base: Any
+    design: Design, used: np.ndarray, level: float, treated: str, period: str, base: Any
 ) -> pd.DataFrame:
     sub = design.subset(used)
     m = sub.mean(_Y, by=[_T, "_did_period"], level=level)
@@ -179,7 +181,7 @@ def _cells(
 
 # --------------------------------------------------------------------------- did
 def did(
-    design: Any,
+    design: Design,
     outcome: str,
     treated: str = "pilot",
     period: str = "wave",
@@ -204,7 +206,7 @@ def did(
     period : str
         Wave column; recoded to ``post`` = 0 at ``baseline`` (default the lowest code) and 1
         at ``followup`` (default the highest). With three or more waves only those two enter
-        the DiD; the event study of all waves is in ``attrs["event_study"]``.
+        the DiD; the event study of all waves is ``result_info(res)["event_study"]``.
     covariates : list of str, optional
         Adjustment terms: ``"C(sex)"``, names in ``categorical`` and text columns enter as
         treatment-coded dummies, numeric columns linearly.
@@ -220,11 +222,12 @@ def did(
         One row per term, the DiD first (``term="did"``), with ``estimate, se, ci_low,
         ci_high, df, p, n, measure``. For ``family="binomial"`` the first row is the log ratio
         of odds ratios with ``ratio, ratio_ci_low, ratio_ci_high`` (its exponent) and a
-        second row ``did_cells``, the DiD of the weighted cell shares. ``attrs["cells"]`` is
-        the 2 x 2 table (``treated, period, post, estimate, se, ci_low, ci_high, n``) of
-        weighted means of the rows used; ``attrs["model"]`` the full coefficient table;
-        ``attrs["covariates"]`` how each covariate entered (``"C(sex)"`` = dummies, ``"age"``
-        = linear: integer-coded categories need ``C(x)`` or ``categorical=[...]``).
+        second row ``did_cells``, the DiD of the weighted cell shares. Metadata
+        (:func:`trustsurvey.design.result_info`): ``cells``, the 2 x 2 table (``treated,
+        period, post, estimate, se, ci_low, ci_high, n``) of weighted means of the rows used;
+        ``model``, the full coefficient table (its covariance: ``vcov(model)``);
+        ``covariates``, how each covariate entered (``"C(sex)"`` = dummies, ``"age"`` =
+        linear: integer-coded categories need ``C(x)`` or ``categorical=[...]``).
 
     Notes
     -----
@@ -247,7 +250,8 @@ def did(
     >>> res = did(SurveyDesign(df, ids="psu", weights="w"), "y")
     >>> res.loc[0, "term"], round(float(res.loc[0, "estimate"]), 3)
     ('did', 0.626)
-    >>> res.attrs["cells"][["pilot", "wave", "post", "n"]].values.tolist()
+    >>> from trustsurvey.design import result_info
+    >>> result_info(res)["cells"][["pilot", "wave", "post", "n"]].values.tolist()
     [[0, 2019, 0, 60], [0, 2021, 1, 40], [1, 2019, 0, 40], [1, 2021, 1, 60]]
     """
     if family not in ("gaussian", "binomial"):
@@ -310,7 +314,7 @@ def did(
             item=outcome,
             hint=exc.hint if getattr(exc, "hint", None) else "check the covariates",
         ) from exc
-    model = model.rename(index=lambda s: s.replace(_T, treated).replace(_P, "post"))
+    model = relabel(model, model.rename(index=lambda s: s.replace(_T, treated).replace(_P, "post")))
     inter = f"{treated}:post"
     row = model.loc[inter]
     n_used = int(used.sum())
@@ -339,11 +343,8 @@ def did(
         out["ratio"] = np.exp(out["estimate"])
         out["ratio_ci_low"] = np.exp(out["ci_low"])
         out["ratio_ci_high"] = np.exp(out["ci_high"])
-        cm = (
-            d.subset(used.to_numpy())
-            .mean(_Y, by=[_T, "_did_period"], covmat=True, level=level)
-            .sort_index()
-        )
+        cm = d.subset(used.to_numpy()).mean(_Y, by=[_T, "_did_period"], covmat=True, level=level)
+        cm = take(cm, cm.index.argsort())
         labels = list(cm.index)
         wts = {lab: (1 if lab[0] == 1 else -1) * (1 if lab[1] == follow else -1) for lab in labels}
         con = d.contrast(cm, wts, level=level, df=row["df"])
@@ -360,14 +361,17 @@ def did(
             "measure": "DiD of weighted cell shares (unadjusted)",
         }
         out = pd.concat([out, pd.DataFrame([extra])], ignore_index=True)
-    out.attrs["cells"] = cells
-    out.attrs["model"] = model
-    out.attrs["formula"] = formula
-    out.attrs["covariates"] = dict(zip(cov_cols, terms, strict=True))  # how each entered
-    out.attrs["baseline"] = base
-    out.attrs["followup"] = follow
+    annotate(
+        out,
+        cells=cells,
+        model=model,
+        formula=formula,
+        covariates=dict(zip(cov_cols, terms, strict=True)),  # how each entered
+        baseline=base,
+        followup=follow,
+    )
     if len(periods) > 2:
-        out.attrs["event_study"] = event_study(
+        es = event_study(
             design,
             outcome,
             treated,
@@ -377,12 +381,13 @@ def did(
             first_post=follow,
             level=level,
         )
+        annotate(out, event_study=es)
     return out
 
 
 # --------------------------------------------------------------------------- event study
 def event_study(
-    design: Any,
+    design: Design,
     outcome: str,
     treated: str = "pilot",
     period: str = "wave",
@@ -408,8 +413,8 @@ def event_study(
     -------
     DataFrame
         One row per wave: ``wave, relative, estimate, se, ci_low, ci_high, df, p`` (the
-        reference row has estimate 0 and NaN SE). ``attrs["pretrend"]``: the joint Wald test
-        (R's ``regTermTest``) that the coefficients of the pre-programme waves other than
+        reference row has estimate 0 and NaN SE). ``result_info(es)["pretrend"]``: the joint
+        Wald test (R's ``regTermTest``) that the coefficients of the pre-programme waves other than
         the reference are all zero; NaN with a ``reason`` when there is no such wave.
 
     Notes
@@ -428,7 +433,8 @@ def event_study(
     ...                    "wave": np.tile([1, 2, 3], 120), "w": 1.0})
     >>> df["y"] = 3 + 0.8 * df.pilot * (df.wave == 3) + rng.normal(0, 1, 360)
     >>> es = event_study(SurveyDesign(df, ids="psu", weights="w"), "y")
-    >>> es["wave"].tolist(), es.attrs["pretrend"]["waves"]
+    >>> from trustsurvey.design import result_info
+    >>> es["wave"].tolist(), result_info(es)["pretrend"]["waves"]
     ([1, 2, 3], '1')
     """
     data = _data(design)
@@ -515,15 +521,12 @@ def event_study(
             "waves": "",
             "reason": "only one pre-programme wave (the reference): no pre-trend to test",
         }
-    out.attrs["pretrend"] = pretrend
-    out.attrs["model"] = model
-    out.attrs["reference"] = ref
-    return out
+    return annotate(out, pretrend=pretrend, model=model, reference=ref)
 
 
 # --------------------------------------------------------------------------- many outcomes
 def did_table(
-    design: Any,
+    design: Design,
     outcomes: Sequence[str],
     treated: str = "pilot",
     period: str = "wave",
@@ -538,7 +541,7 @@ def did_table(
     An outcome whose DiD cannot be estimated (no valid answers in a cell, a missing column,
     a model that cannot be fitted) gets NA numbers and the error's text in ``reason``;
     nothing is dropped. Other arguments as :func:`did`. The 2 x 2 tables of all outcomes
-    are in ``attrs["cells"]`` (with an ``outcome`` column).
+    are ``result_info(table)["cells"]`` (with an ``outcome`` column).
 
     Returns
     -------
@@ -574,8 +577,7 @@ def did_table(
             continue
         first = res.iloc[0]
         rows.append({k: first[k] for k in res.columns if k != "term"} | {"reason": ""})
-        c = res.attrs["cells"].copy()
-        c.attrs = {}
+        c = result_info(res)["cells"].copy()
         cells.append(c.assign(outcome=out))
     cols = ["outcome", "estimate", "se", "ci_low", "ci_high", "df", "p", "n", "measure"]
     table = pd.DataFrame(rows)
@@ -583,5 +585,5 @@ def did_table(
     table = table.reindex(columns=[*cols, *extra, "reason"])
     if adjust:
         table = adjust_pvalues(table)
-    table.attrs["cells"] = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame()
-    return table
+    cells_all = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame()
+    return annotate(table, cells=cells_all)

@@ -30,13 +30,15 @@ from scipy import stats
 
 from trustsurvey.analysis.compare import _as_list
 from trustsurvey.analysis.did import _data, _numeric, _require, treated_indicator
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import vcov
 from trustsurvey.design.results import t_quantile
 
 __all__ = ["standardized_difference"]
 
 
 def standardized_difference(
-    design: Any,
+    design: Design,
     outcomes: str | Sequence[str],
     group: str = "pilot",
     by: str | Sequence[str] | None = "wave",
@@ -84,7 +86,7 @@ def standardized_difference(
         y = _numeric(data, out, "outcome")
         d = design.with_columns(_smd_y=y, _smd_q=y**2, _smd_g=tr)
         res = d.mean(["_smd_y", "_smd_q"], by=[*bys, "_smd_g"], covmat=True)
-        V = np.nan_to_num(np.asarray(res.attrs["covmat"], dtype=float))  # empty domains
+        V = np.nan_to_num(np.asarray(vcov(res), dtype=float))  # empty domains
         labels = list(res.index)
         names = list(res.index.names)
         gpos, vpos = names.index("_smd_g"), names.index("variable")
@@ -134,5 +136,5 @@ def standardized_difference(
                 }
             )
     cols = [*bys, "outcome", "difference", "sd_pooled", "smd", "se", "ci_low", "ci_high"]
-    out = pd.DataFrame(rows).reindex(columns=[*cols, "df", "p", "reason"])
-    return out.sort_values([*bys, "outcome"], kind="stable").reset_index(drop=True)
+    table = pd.DataFrame(rows).reindex(columns=[*cols, "df", "p", "reason"])
+    return table.sort_values([*bys, "outcome"], kind="stable").reset_index(drop=True)

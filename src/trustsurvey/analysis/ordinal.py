@@ -19,13 +19,13 @@ is dropped.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
 from trustsurvey.analysis.did import _data
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import annotate
 from trustsurvey.design.results import t_quantile
 from trustsurvey.errors import AnalysisError, DesignError
 
@@ -133,7 +133,7 @@ def _response_codes(values: pd.Series, name: str) -> tuple[np.ndarray, list]:
     return codes.to_numpy(dtype=float, na_value=np.nan), levels
 
 
-def proportional_odds(design: Any, formula: str, *, level: float = 0.95) -> pd.DataFrame:
+def proportional_odds(design: Design, formula: str, *, level: float = 0.95) -> pd.DataFrame:
     """Design-based proportional-odds (cumulative logit) model, as R's ``svyolr``.
 
     Parameters
@@ -174,7 +174,6 @@ def proportional_odds(design: Any, formula: str, *, level: float = 0.95) -> pd.D
     True
     """
     from trustsurvey.design.models import model_arrays, used_degf
-    from trustsurvey.design.variance import design_covariance, domain_lonely
 
     data = _data(design)
     if "~" not in formula:
@@ -212,35 +211,22 @@ def proportional_odds(design: Any, formula: str, *, level: float = 0.95) -> pd.D
             item=lhs,
             hint="merge empty categories or drop the covariate that removes them",
         )
-    w = design._w[used]
+    w = design.full_weights[used]
     beta, zeta, H, sc, ll = _fit(X, y, w, q)
     p = len(beta)
     est = np.concatenate([beta, zeta])
-    if hasattr(design, "replicate_weights"):
-        # replicate design (R's svyolr.svyrep.design): refit with every replicate's weights
-        # from the full-sample estimates; variance of the replicate estimates (svrVar)
-        rep_w = design.replicate_weights().to_numpy()[used]
-        reps = np.vstack(
-            [
-                np.concatenate(_fit(X, y, rep_w[:, r], q, start=est)[:2])
-                for r in range(rep_w.shape[1])
-            ]
-        )
-        cov = design._variance(reps, est, cov=True)
-        df = float(design.degf - p)
-    else:
-        hinv = np.linalg.inv(H)
+
+    def influence() -> np.ndarray:
         scores = np.zeros((len(data), p + q))
-        scores[used] = sc @ hinv
-        fac, sng = domain_lonely(design.structure, used, np.zeros(len(data), dtype=np.int64), 1)
-        if fac is not None:
-            fac = np.repeat(fac, p + q)
-        if sng is not None:
-            sng = np.repeat(sng, p + q, axis=1)
-        cov = design_covariance(
-            design.structure, scores, design._adjustments, factors=fac, single=sng
-        )
-        df = float(used_degf(design, used) - p)
+        scores[used] = sc @ np.linalg.inv(H)
+        return scores
+
+    def refit(wr: np.ndarray) -> np.ndarray:
+        # R's svyolr.svyrep.design: refit from the full-sample estimates
+        return np.concatenate(_fit(X, y, wr, q, start=est)[:2])
+
+    cov = design.model_covariance(est, used, influence=influence, refit=refit)
+    df = float(used_degf(design, used) - p)
     se = np.sqrt(np.diag(cov))
     t = est / se
     pv = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.full(len(t), np.nan)
@@ -266,12 +252,14 @@ def proportional_odds(design: Any, formula: str, *, level: float = 0.95) -> pd.D
             "odds_ratio": np.concatenate([np.exp(beta), np.full(q, np.nan)]),
         }
     )
-    out.attrs["covmat"] = pd.DataFrame(cov, index=terms, columns=terms)
-    out.attrs["n"] = int(used.sum())
-    out.attrs["levels"] = levels
-    out.attrs["loglik"] = ll
-    out.attrs["formula"] = formula
-    return out
+    return annotate(
+        out,
+        covmat=pd.DataFrame(cov, index=terms, columns=terms),
+        n=int(used.sum()),
+        levels=levels,
+        loglik=ll,
+        formula=formula,
+    )
 
 
 svyolr = proportional_odds

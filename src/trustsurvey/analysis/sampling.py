@@ -56,7 +56,9 @@ ALLOCATIONS = ("proportional", "equal", "neyman")
 
 # --------------------------------------------------------------------------- allocation
 def largest_remainder(
-    quotas: Sequence[float], total: int, caps: Sequence[float] | None = None
+    quotas: Sequence[float] | np.ndarray,
+    total: int,
+    caps: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
     """Integers summing to ``total`` from real quotas (Hamilton's largest-remainder method).
 

@@ -56,6 +56,9 @@ import pandas as pd
 from scipy import stats
 
 from trustsurvey.analysis._drdid import METHODS, FitError, att_rc
+from trustsurvey.design.base import Design
+from trustsurvey.design.core import SurveyDesign
+from trustsurvey.design.replicate import ReplicateDesign
 from trustsurvey.errors import AnalysisError
 
 __all__ = [
@@ -197,7 +200,7 @@ def covariate_matrix(data: pd.DataFrame, covariates: Sequence[str] | None) -> pd
 
 
 def _problem(
-    design: Any,
+    design: Design,
     outcome: str,
     cohort: str,
     wave: str,
@@ -237,6 +240,12 @@ def _problem(
     if wave not in data.columns:
         raise _fail(f"wave column {wave!r} is not in the design's data", wave, "name the wave")
     per = data[wave]
+    if not pd.api.types.is_numeric_dtype(per) or pd.api.types.is_bool_dtype(per):
+        raise _fail(
+            f"wave {wave!r} is not numeric",
+            wave,
+            "code waves as numbers (1, 2, 3 or years) and the cohort with the same codes",
+        )
     x = covariate_matrix(data, covariates)
     inside = np.asarray(design.weights, dtype=float) > 0  # zero outside a subset's domain
     used = inside & y.notna().to_numpy() & per.notna().to_numpy() & x.notna().all(axis=1).to_numpy()
@@ -454,7 +463,7 @@ def _aggregates(
 
 
 def fit_staggered(
-    design: Any,
+    design: Design,
     outcome: str,
     *,
     cohort: str,
@@ -476,7 +485,7 @@ def fit_staggered(
     return _fit(p, _weights(design) if weights is None else np.asarray(weights, float), scores)
 
 
-def _weights(design: Any) -> np.ndarray:
+def _weights(design: Design) -> np.ndarray:
     return np.asarray(design.weights, dtype=float)
 
 
@@ -527,44 +536,60 @@ def _aggregate_n(p: Problem, w: np.ndarray, labels: list[dict[str, Any]]) -> lis
 
 
 # --------------------------------------------------------------------------- variance
-def _is_replicate(design: Any) -> bool:
-    return hasattr(design, "replicate_weights") and hasattr(design, "rscales")
+def _is_replicate(design: Design) -> bool:
+    return isinstance(design, ReplicateDesign)
 
 
-def _used_df(design: Any, used: np.ndarray) -> float:
+def _linear(design: Design) -> SurveyDesign:
+    """``design`` as a linearisation design (the only other kind is a replicate design)."""
+    if not isinstance(design, SurveyDesign):
+        raise TypeError(f"a SurveyDesign or ReplicateDesign is needed, not {type(design)}")
+    return design
+
+
+def _replicate(design: Design) -> ReplicateDesign:
+    if not isinstance(design, ReplicateDesign):
+        raise TypeError(f"a ReplicateDesign is needed, not {type(design)}")
+    return design
+
+
+def _used_df(design: Design, used: np.ndarray) -> float:
     if _is_replicate(design):
         return float(design.degf)
+    design = _linear(design)
     st = design.structure.stages[0]
     n_psu = len(np.unique(st.unit[used]))
     n_strata = len(np.unique(design.structure.stratum_of_row[used]))
     return float(n_psu - n_strata)
 
 
-def _linearised(design: Any, z: np.ndarray) -> np.ndarray:
+def _linearised(design: Design, z: np.ndarray) -> np.ndarray:
     from trustsurvey.design.variance import design_covariance
 
-    return np.asarray(design_covariance(design.structure, z, design.calibration))
+    lin = _linear(design)
+    return np.asarray(design_covariance(lin.structure, z, lin.calibration))
 
 
-def _replicated(design: Any, p: Problem, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _replicated(design: Design, p: Problem, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Covariance from re-estimating with every replicate weight set; and the replicates."""
-    reps = design.replicate_weights().to_numpy(dtype=float)
+    reps = _replicate(design).replicate_weights().to_numpy(dtype=float)
     reps = reps * (np.asarray(design.weights, dtype=float) > 0)[:, None]
     thetas = np.vstack([_fit(p, reps[:, r], scores=False).estimates for r in range(reps.shape[1])])
     return replicate_covariance(design, thetas, full), thetas
 
 
-def replicate_covariance(design: Any, thetas: np.ndarray, full: np.ndarray) -> np.ndarray:
+def replicate_covariance(design: Design, thetas: np.ndarray, full: np.ndarray) -> np.ndarray:
     """R's ``svrVar``: ``scale * sum_r rscales_r (theta_r - centre)(theta_r - centre)'``,
     centred on the replicates' mean, or on the full-sample estimate with ``mse=True``."""
-    rscales = np.asarray(design.rscales, dtype=float)
-    centre = full if design.mse else thetas[rscales > 0].mean(axis=0)
+    rep = _replicate(design)
+    rscales: np.ndarray = np.asarray(rep.rscales, dtype=np.float64)
+    centre = full if rep.mse else thetas[rscales > 0].mean(axis=0)
     dev = (thetas - centre) * np.sqrt(rscales)[:, None]
-    return np.asarray(float(design.scale) * dev.T @ dev)
+    return np.asarray(float(rep.scale) * dev.T @ dev)
 
 
 def _band_crit(
-    design: Any,
+    design: Design,
     z: np.ndarray | None,
     cov: np.ndarray,
     se: np.ndarray,
@@ -583,6 +608,7 @@ def _band_crit(
         root = vecs * np.sqrt(np.clip(vals, 0, None))
         sims = rng.standard_normal((draws, root.shape[0])) @ root.T
     else:
+        design = _linear(design)
         st = design.structure.stages[0]
         zz = z[:, ok]
         for adj in design.calibration:
@@ -603,7 +629,7 @@ def _band_crit(
 
 # --------------------------------------------------------------------------- public
 def did_staggered(
-    design: Any,
+    design: Design,
     outcome: str,
     *,
     cohort: str,
@@ -690,7 +716,7 @@ def did_staggered(
 
 
 def staggered_effects(
-    design: Any,
+    design: Design,
     outcome: str,
     *,
     cohort: str,

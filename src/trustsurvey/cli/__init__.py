@@ -15,6 +15,24 @@ import typer
 from trustsurvey import __version__
 from trustsurvey.errors import TrustSurveyError
 
+
+def _hide_flag_type() -> None:
+    """Show no ``<bool>`` placeholder beside flags (``--help``, ``--force``) in ``--help``.
+
+    typer prints the type of every option in its rich help, and a flag takes no value.
+    """
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_hide_flag_type()
+
 app = typer.Typer(
     name="trustsurvey",
     help=(

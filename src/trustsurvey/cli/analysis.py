@@ -306,7 +306,7 @@ def did_command(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the table (CSV).")] = None,
 ) -> None:
     from trustsurvey.analysis.did import did_table
-    from trustsurvey.design import SurveyDesign
+    from trustsurvey.design import SurveyDesign, result_info
     from trustsurvey.io import read_survey
 
     if not file.is_file():
@@ -325,7 +325,7 @@ def did_command(
     )
     cols = ["outcome", "estimate", "se", "ci_low", "ci_high", "df", "p", "p_holm", "p_bh", "n"]
     _show("Difference-in-differences (treated x post):", table[cols])
-    cells = table.attrs["cells"]
+    cells = result_info(table)["cells"]
     if len(cells):
         _show("Weighted means by arm and period:", cells)
     bad = table[table["reason"] != ""]

@@ -1,5 +1,5 @@
 """Commands of the questionnaire room: ``trustsurvey questionnaire check|show|from-xlsform|
-from-spss``."""
+validate-export|from-spss``."""
 
 from __future__ import annotations
 
@@ -62,18 +62,24 @@ def _print_missing_kinds(q: Questionnaire, lang: str = "uk") -> None:
 
 @questionnaire_app.command("check")
 def check(
-    file: Annotated[Path, typer.Argument(help="Questionnaire YAML file.")],
+    file: Annotated[Path, typer.Argument(help="Questionnaire YAML file or XLSForm.")],
 ) -> None:
-    """Check a questionnaire YAML file and print a summary.
+    """Check a questionnaire YAML file (or an XLSForm) and print a summary.
 
     Prints the number of items by type, the scales, indices, items with skip logic and the
-    items flagged as personal data (PII). A bad file prints one error naming the file, the
-    key path (e.g. items[12].relevant) and line, and exits with status 2.
+    items flagged as personal data (PII); for an XLSForm also the form rules kept but not
+    enforced. A bad file prints one error naming the file, the key path (e.g.
+    items[12].relevant) and line, and exits with status 2.
     """
-    from trustsurvey.questionnaire import load_questionnaire
+    from trustsurvey.questionnaire import from_xlsform, load_questionnaire
     from trustsurvey.questionnaire.missing_kinds import kind_suggestions
 
-    q = load_questionnaire(file)
+    if file.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        q = from_xlsform(file)
+        for rule in q.not_enforced:
+            typer.echo(f"not enforced: {rule}")
+    else:
+        q = load_questionnaire(file)
     s = q.summary()
     typer.echo(f"{file}: OK — {q.name} version {q.version}")
     types = ", ".join(f"{k} {v}" for k, v in s["types"].items())  # type: ignore[union-attr]
@@ -116,16 +122,57 @@ def from_xlsform_cmd(
 ) -> None:
     """Draft a questionnaire YAML from an XLSForm (parsed with ODK's pyxform).
 
-    Groups are flattened, repeats reported, relevance translated; the form is never changed.
+    Groups are flattened, repeats reported, relevance translated; what cannot be checked
+    on data (regex(), pulldata(), other constraints) is printed as "not enforced". The form
+    is never changed.
     """
     from trustsurvey.questionnaire import from_xlsform
 
     target = _output_path(form, output, force)
     q = from_xlsform(form)
     _print_notes(q)
+    for rule in q.not_enforced:
+        typer.echo(f"not enforced: {rule}", err=True)
     _print_missing_kinds(q)
     q.to_yaml(target)
     typer.echo(f"wrote {target}: {len(q.items)} items, {len(q.scales)} scales")
+
+
+@questionnaire_app.command("validate-export")
+def validate_export_cmd(
+    form: Annotated[
+        Path, typer.Argument(help="The XLSForm (.xlsx/.xls) the data were collected with.")
+    ],
+    export: Annotated[Path, typer.Argument(help="Kobo/ODK Central/Ona export (.xlsx or .csv).")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Folder for validation.csv and .html.")
+    ] = None,
+) -> None:
+    """Read a Kobo/ODK/Ona export with its form and validate every table of it.
+
+    Repeat groups are read from the workbook's other sheets or from the CSV files next to
+    the export. Prints what the form asks that cannot be checked (not enforced), the rows
+    per table and the report summary; exit status 1 if there are errors.
+    """
+    from trustsurvey.io.form_export import read_form_export, validate_form_export
+    from trustsurvey.questionnaire import from_xlsform
+
+    q = from_xlsform(form)
+    for rule in q.not_enforced:
+        typer.echo(f"not enforced: {rule}")
+    data = read_form_export(export, q)
+    typer.echo(f"{export}: {len(data.data.data)} submissions ({data.style} export)")
+    for name, table in data.repeats.items():
+        typer.echo(f"  repeat {name}: {len(table.data)} rows")
+    for issue in data.data.meta.issues + [i for t in data.repeats.values() for i in t.meta.issues]:
+        typer.echo(f"note: {issue}")
+    report = validate_form_export(data, q)
+    if out is not None:
+        paths = report.write(out)
+        typer.echo(f"Report: {paths['html']}  ({paths['csv'].name})")
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @questionnaire_app.command("from-spss")

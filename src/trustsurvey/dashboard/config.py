@@ -68,10 +68,20 @@ def load_config(path: str | Path | None = None, *, study: str | None = None) -> 
         return DashboardConfig()
     import yaml
 
+    from trustsurvey._yaml import load_checked
+
     file = Path(path)
+
+    def duplicate(key_path: str, key: str, line: int, first: int) -> None:
+        raise PublishError(
+            f"{key_path}: the key {key!r} is repeated (line {line}; first at line {first})",
+            file=file,
+            hint="keep one of the two entries",
+        )
+
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
+        raw = load_checked(file.read_text(encoding="utf-8"), on_duplicate=duplicate)[0] or {}
+    except (OSError, ValueError, yaml.YAMLError) as err:
         raise PublishError(
             f"cannot read the dashboard configuration ({err})",
             file=file,

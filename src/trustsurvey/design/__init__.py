@@ -1,13 +1,17 @@
 """Design-based estimation: ``SurveyDesign`` (Taylor linearisation) and replicate designs.
 
-Conformant with R's ``survey`` package (Lumley) to a relative 1e-6: ``svydesign`` (multistage,
-strata, fpc, lonely PSUs), ``svymean/svytotal/svyratio/svyquantile/svyciprop``, ``svyby``
-domains (variance from the full design), ``svycontrast``, ``regTermTest``, ``svyttest``,
-``svychisq``, ``svyglm`` and ``as.svrepdesign``/``svrepdesign``.
+Both designs are a :class:`~trustsurvey.design.base.Design` (one interface; the variance
+engine, linearisation or replicates, is what differs). Conformant with R's ``survey``
+package (Lumley) to a relative 1e-6: ``svydesign`` (multistage, strata, fpc, lonely PSUs),
+``svymean/svytotal/svyratio/svyquantile/svyciprop``, ``svyby`` domains (variance from the
+full design), ``svycontrast``, ``regTermTest``, ``svyttest``, ``svychisq``, ``svyglm`` and
+``as.svrepdesign``/``svrepdesign``. Result metadata (covariance matrix, model): :func:`vcov`
+and :func:`result_info` (:mod:`.metadata`).
 
-Modules: :mod:`.structure` (factorised stages), :mod:`.variance` (the one variance routine),
-:mod:`.estimators`, :mod:`.proportion`, :mod:`.quantile`, :mod:`.contrast`, :mod:`.models`,
-:mod:`.tests`, :mod:`.replicate`, :mod:`.core` (the thin ``SurveyDesign`` class).
+Modules: :mod:`.base` (the ``Design`` interface), :mod:`.structure` (factorised stages),
+:mod:`.variance` (the one variance routine), :mod:`.estimators`, :mod:`.proportion`,
+:mod:`.quantile`, :mod:`.contrast`, :mod:`.models`, :mod:`.tests`, :mod:`.replicate`,
+:mod:`.metadata`, :mod:`.core` (the thin ``SurveyDesign`` class).
 
 Calibration hook (for :mod:`trustsurvey.weighting`)
 ----------------------------------------------------
@@ -25,9 +29,11 @@ order, zero outside the domain) and hands them to
    lonely-PSU rules).
 
 A weighting function builds a calibrated design with
-``design._replace_weights(new_weights, calibration=adjustment_or_list)``: same data,
-structure and domain, new weights, and the adjustments appended to ``design.calibration``
-(earlier ones kept; ``keep_calibration=False`` drops them, for weights taken as fixed).
+``design.replace_weights(new_weights, calibration=adjustment_or_list, reweight=step)``
+(:class:`~trustsurvey.design.base.Design`): same data, structure and domain, new weights,
+and the adjustments appended to ``design.calibration`` (earlier ones kept;
+``keep_calibration=False`` drops them, for weights taken as fixed); a replicate design
+applies ``step`` to every replicate's weights instead.
 Estimators use a faster path only when ``design.calibration`` is empty, so calibrated designs
 always go through step 1: unit-by-domain totals from ``np.bincount`` over the (unit, domain)
 pairs that occur, and per-stratum sums of squared deviations from those pairs
@@ -43,13 +49,23 @@ units and domains there are.
 
 from __future__ import annotations
 
+from trustsurvey.design.base import Design
 from trustsurvey.design.core import SurveyDesign
+from trustsurvey.design.metadata import result_info, vcov
 from trustsurvey.design.variance import InfluenceAdjustment, design_covariance
 
-__all__ = ["InfluenceAdjustment", "ReplicateDesign", "SurveyDesign", "design_covariance"]
+__all__ = [
+    "Design",
+    "InfluenceAdjustment",
+    "ReplicateDesign",
+    "SurveyDesign",
+    "design_covariance",
+    "result_info",
+    "vcov",
+]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> type:
     if name == "ReplicateDesign":
         from trustsurvey.design.replicate import ReplicateDesign
 

@@ -1,16 +1,16 @@
 """Linear contrasts of estimates and joint Wald tests.
 
 * :func:`contrast` is R's ``svycontrast`` for linear combinations: ``L b`` with covariance
-  ``L V L'``, ``V`` the result's covariance (``attrs["covmat"]``, from ``covmat=True`` or a
-  model fit).
+  ``L V L'``, ``V`` the result's covariance (:func:`~trustsurvey.design.metadata.vcov`, from
+  ``covmat=True`` or a model fit).
 * :func:`wald_test` is R's ``regTermTest`` (method "Wald"): ``X^2 = (L b - c)' (L V L')^-1
   (L b - c)``; ``F = X^2 / q`` on ``(q, df)`` degrees of freedom, ``df`` the model's residual df
   (or the design df), and the chi-square p-value on ``q`` df (Lumley 2010, 5.2).
 
 >>> import pandas as pd
+>>> from trustsurvey.design.metadata import annotate
 >>> res = pd.DataFrame({"estimate": [2.0, 1.0]}, index=pd.Index(["a", "b"], name="g"))
->>> res.attrs["covmat"] = pd.DataFrame([[1.0, 0.5], [0.5, 2.0]], index=res.index,
-...                                    columns=res.index)
+>>> res = annotate(res, covmat=[[1.0, 0.5], [0.5, 2.0]])
 >>> contrast(res, {"a": 1, "b": -1}, df=10)["se"].round(6).tolist()
 [1.414214]
 """
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trustsurvey.design.metadata import annotate, result_info, vcov
 from trustsurvey.design.results import t_quantile
 from trustsurvey.errors import DesignError
 
@@ -79,14 +80,7 @@ def contrast_matrix(weights: Any, labels: list) -> tuple[np.ndarray, list[str]]:
 
 
 def _covmat(result: pd.DataFrame) -> np.ndarray:
-    cov = result.attrs.get("covmat")
-    if cov is None:
-        raise DesignError(
-            "the result carries no covariance matrix",
-            item="covmat",
-            hint="estimate with covmat=True (e.g. design.mean(y, by=..., covmat=True))",
-        )
-    return np.asarray(cov, dtype=float)
+    return np.asarray(vcov(result), dtype=float)
 
 
 def contrast(
@@ -117,8 +111,7 @@ def contrast(
         },
         index=pd.Index(names, name="contrast"),
     )
-    out.attrs["covmat"] = pd.DataFrame(L @ V @ L.T, index=names, columns=names)
-    return out
+    return annotate(out, covmat=L @ V @ L.T, level=level)
 
 
 def wald_test(
@@ -135,7 +128,7 @@ def wald_test(
     V = _covmat(result)
     if terms is not None:
         tl = [terms] if isinstance(terms, str) else list(terms)
-        term_map: dict = result.attrs.get("terms", {})
+        term_map: dict[str, list[str]] = result_info(result).get("terms", {})
         cols: list = []
         for t in tl:
             if t in term_map:
@@ -167,7 +160,7 @@ def wald_test(
     q = L.shape[0]
     x2 = float(lb @ np.linalg.solve(L @ V @ L.T, lb))
     if df is None:
-        df = result.attrs.get("df_residual", default_df)
+        df = float(result_info(result).get("df_residual", default_df))
     f = x2 / q
     p_f = float(stats.f.sf(f, q, df)) if np.isfinite(df) else float(stats.chi2.sf(x2, q))
     return pd.DataFrame(

@@ -1,10 +1,10 @@
 """``SurveyDesign``: the sampling design of a survey and its estimators.
 
-The class is thin: it holds the data, the factorised structure (:mod:`.structure`), the
-weights and any calibration adjustments; each method delegates to a function in its own
-module (:mod:`.estimators`, :mod:`.proportion`, :mod:`.quantile`, :mod:`.contrast`,
-:mod:`.models`, :mod:`.tests`, :mod:`.replicate`), as R's ``svymean.survey.design`` lives apart
-from ``svydesign`` (Lumley 2010).
+The class is thin: it adds the factorised structure (:mod:`.structure`) and the
+linearisation variance engine to the :class:`~trustsurvey.design.base.Design` interface,
+whose verbs delegate to a function in their own module (:mod:`.estimators`,
+:mod:`.proportion`, :mod:`.quantile`, :mod:`.contrast`, :mod:`.models`, :mod:`.tests`), as
+R's ``svymean.survey.design`` lives apart from ``svydesign`` (Lumley 2010).
 
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign
@@ -19,19 +19,23 @@ from ``svydesign`` (Lumley 2010).
 
 from __future__ import annotations
 
-import copy
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from trustsurvey.design import estimators
+from trustsurvey.design.base import Design, Reweight, check_positive
 from trustsurvey.design.rows import row_ref
 from trustsurvey.design.structure import DesignStructure, build_structure
-from trustsurvey.design.variance import InfluenceAdjustment
+from trustsurvey.design.variance import InfluenceAdjustment, design_covariance, domain_lonely
 from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.domains import Domains
+    from trustsurvey.design.replicate import ReplicateDesign
 
 
 def _stage_list(value: Any, n_stages: int | None = None) -> list[str | None]:
@@ -48,7 +52,7 @@ def _stage_list(value: Any, n_stages: int | None = None) -> list[str | None]:
     return out
 
 
-class SurveyDesign:
+class SurveyDesign(Design):
     """A complex survey design: stages of clusters, strata, weights, finite population corrections.
 
     Parameters
@@ -107,8 +111,9 @@ class SurveyDesign:
         strata_list = (
             None if strata is None else ([strata] if isinstance(strata, str) else list(strata))
         )
-        fpc_list = None if fpc is None else ([fpc] if isinstance(fpc, str) else list(fpc))
-        self._data = data
+        fpc_list: list[str | None] | None = (
+            None if fpc is None else ([fpc] if isinstance(fpc, str) else list(fpc))
+        )
         self.structure: DesignStructure = build_structure(
             data,
             ids=id_list,
@@ -118,11 +123,8 @@ class SurveyDesign:
             lonely_psu=lonely_psu,
             adjust_domain_lonely=adjust_domain_lonely,
         )
-        self._w = self._make_weights(data, weights, probs)
-        self._mask: np.ndarray | None = None
-        self._domain: str | None = None  # what subset() selected, for messages
-        self._adjustments: tuple[InfluenceAdjustment, ...] = ()
-        self._spec = {
+        self._init_state(data, self._make_weights(data, weights, probs))
+        self._spec: dict[str, Any] = {
             "ids": id_list,
             "strata": strata_list,
             "weights": weights if isinstance(weights, str) else None,
@@ -163,7 +165,7 @@ class SurveyDesign:
                         item="weights",
                         hint="give one weight per row",
                     )
-            self._check_positive(values, name, "weight", data.index)
+            check_positive(values, name, "weight", data.index)
             return values
         if probs is not None:
             cols = [probs] if isinstance(probs, str) else list(probs)
@@ -190,56 +192,13 @@ class SurveyDesign:
         )
         return np.ones(n)
 
-    @staticmethod
-    def _check_positive(values: np.ndarray, name: str, role: str, index: pd.Index) -> None:
-        if values.size and values.min() > 0 and values.max() < np.inf:  # NaN fails both
-            return
-        bad = ~np.isfinite(values) | (values <= 0)
-        if bad.any():
-            kinds = []
-            if np.isnan(values).any():
-                kinds.append("missing")
-            if np.isinf(values).any():
-                kinds.append("infinite")
-            if (values[np.isfinite(values)] <= 0).any():
-                kinds.append("zero or negative")
-            raise DesignError(
-                f"{role} column {name!r} has {int(bad.sum())} {' / '.join(kinds)} values",
-                item=name,
-                row=row_ref(index, bad),
-                hint="every respondent needs a positive finite weight; fix the weights or "
-                "use design.subset() to leave respondents out of an estimate",
-            )
-
     # ------------------------------------------------------------------ properties
-    @property
-    def data(self) -> pd.DataFrame:
-        """The input frame (original index and row order), with any derived columns."""
-        return self._data
-
-    @property
-    def weights(self) -> pd.Series:
-        """Sampling weights aligned with :attr:`data` (zero outside a subset's domain)."""
-        w = self._w if self._mask is None else np.where(self._mask, self._w, 0.0)
-        return pd.Series(w, index=self._data.index, name="weight")
+    variance_method = "linearisation"
 
     @property
     def degf(self) -> int:
         """Design degrees of freedom of the full design: PSUs minus strata (R's ``degf``)."""
         return self.structure.degf
-
-    @property
-    def calibration(self) -> tuple[InfluenceAdjustment, ...]:
-        """Calibration adjustments applied to influence values before aggregation."""
-        return self._adjustments
-
-    @property
-    def domain(self) -> pd.Series | None:
-        """The boolean domain of a subset design (``None`` for the full design)."""
-        return None if self._mask is None else pd.Series(self._mask, index=self._data.index)
-
-    def __len__(self) -> int:
-        return len(self._data)
 
     def __repr__(self) -> str:
         s = self.structure
@@ -252,23 +211,22 @@ class SurveyDesign:
             + ")"
         )
 
-    # ------------------------------------------------------------------ derived designs
-    def _copy(self) -> SurveyDesign:
-        return copy.copy(self)
-
-    def _replace_weights(
+    # ------------------------------------------------------------------ the variance engine
+    def replace_weights(
         self,
-        new_weights: np.ndarray | pd.Series,
+        new_weights: np.ndarray | pd.Series | Sequence[float],
         calibration: InfluenceAdjustment | Sequence[InfluenceAdjustment] | None = None,
         *,
         keep_calibration: bool = True,
+        reweight: Reweight | None = None,
     ) -> SurveyDesign:
         """A design identical but for its weights (and extra calibration adjustments).
 
-        This is the internal hook for weighting: ``new_weights`` (aligned with :attr:`data`,
-        all positive) replace the weights; each ``calibration`` object's
-        ``adjust(scores) -> scores`` is appended to the adjustments the variance routine applies,
-        in order, to the weighted influence values before the stage-wise aggregation.
+        This is the hook of :mod:`trustsurvey.weighting`: ``new_weights`` (aligned with
+        :attr:`data`, all positive) replace the weights; each ``calibration`` object's
+        ``adjust(scores) -> scores`` is appended to the adjustments the variance routine
+        applies, in order, to the weighted influence values before the stage-wise aggregation.
+        ``reweight`` is for replicate designs and not used here.
 
         ``keep_calibration=True`` (default) keeps the adjustments of earlier calibrations, as
         R keeps ``design$postStrata`` through later calibrations; ``False`` starts from none
@@ -277,194 +235,73 @@ class SurveyDesign:
 
         >>> import pandas as pd
         >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 2.0, 3.0]}), weights="w")
-        >>> d._replace_weights([2.0, 2.0, 2.0], keep_calibration=False).weights.tolist()
+        >>> d.replace_weights([2.0, 2.0, 2.0], keep_calibration=False).weights.tolist()
         [2.0, 2.0, 2.0]
         """
-        w = np.asarray(
-            new_weights.reindex(self._data.index)
-            if isinstance(new_weights, pd.Series)
-            else new_weights,
-            dtype=float,
-        )
-        if w.shape != (len(self._data),):
-            raise DesignError(
-                f"new weights have {w.size} values for {len(self._data)} rows",
-                item="weights",
-                hint="give one weight per row of design.data",
-            )
-        self._check_positive(w, "weights", "new weight", self._data.index)
+        w = self._checked_weights(new_weights)
         out = self._copy()
         out._w = w
-        if not keep_calibration:
-            out._adjustments = ()
-        if calibration is not None:
-            extra = (
-                [calibration] if isinstance(calibration, InfluenceAdjustment) else list(calibration)
-            )
-            for adj in extra:
-                if not isinstance(adj, InfluenceAdjustment):
-                    raise DesignError(
-                        f"calibration object {adj!r} has no adjust(scores) method",
-                        item="calibration",
-                    )
-            out._adjustments = (*out._adjustments, *extra)
+        out._adjustments = self._with_calibration(calibration, keep_calibration)
         return out
 
-    def with_columns(self, **columns: Any) -> SurveyDesign:
-        """A design with derived variables added (Series aligned on the index, arrays in row
-        order, scalars, or callables of the data frame), like R's ``update(design, ...)``."""
-        out = self._copy()
-        new = {}
-        for name, value in columns.items():
-            if callable(value):
-                value = value(self._data)
-            if isinstance(value, pd.Series):
-                value = value.reindex(self._data.index)
-            new[name] = value
-        out._data = self._data.assign(**new)
-        return out
+    _replace_weights = replace_weights  # the name earlier releases documented
 
-    def subset(
-        self, mask: pd.Series | np.ndarray | Sequence[bool], *, name: str | None = None
-    ) -> SurveyDesign:
-        """A domain design: the full design is kept and rows outside get zero influence
-        (R's ``subset.survey.design``). ``mask`` is a boolean Series aligned on the index or
-        an array in row order; missing values are an error. ``name`` says what the mask
-        selects (default: the Series' name) in the error an empty domain raises when
-        estimated (as R's ``svymean`` on an empty subset)."""
-        if isinstance(mask, pd.Series):
-            if not mask.index.equals(self._data.index):
-                mask = mask.reindex(self._data.index)
-            values = mask.to_numpy()
-        else:
-            values = np.asarray(mask)
-        if values.shape != (len(self._data),):
-            raise DesignError(
-                f"subset mask has {values.size} values for {len(self._data)} rows",
-                item="subset",
-                hint="give a boolean Series aligned on design.data.index",
-            )
-        if pd.isna(values).any():
-            raise DesignError(
-                "subset mask has missing values",
-                item="subset",
-                row=row_ref(self._data.index, pd.isna(values)),
-                hint="decide explicitly whether those rows are in the domain (fillna(False))",
-            )
-        m = values.astype(bool)
-        out = self._copy()
-        out._mask = m if self._mask is None else (self._mask & m)
-        label = (
-            repr(name)
-            if name
-            else (
-                f"(subset on {mask.name!r})" if isinstance(mask, pd.Series) and mask.name else None
-            )
-        )
-        label = label or "subset(mask)"
-        prev = getattr(self, "_domain", None) or "subset(mask)"
-        out._domain = label if self._mask is None else f"{prev} & {label}"
-        return out
-
-    # ------------------------------------------------------------------ estimators
-    def _linear_stats(
+    def linear_stats(
         self,
-        ys: np.ndarray,
-        valid: np.ndarray,
-        doms: Any,
+        ys: np.ndarray | Sequence[np.ndarray],
+        valid: np.ndarray | Sequence[np.ndarray | None] | None,
+        doms: Domains,
         kind: str,
         *,
         covmat: bool = False,
         deff: str = "wor",
     ) -> dict[str, np.ndarray]:
-        """Means/totals of the columns of ``ys`` per domain (the engine's common core)."""
+        """Means/totals of the columns of ``ys`` per domain, linearised (see
+        :func:`trustsurvey.design.estimators.linear_stats`)."""
         return estimators.linear_stats(self, ys, valid, doms, kind, covmat=covmat, deff=deff)
 
-    def mean(
+    def influence_covariance(
         self,
-        variables: str | list[str],
-        by: str | list[str] | None = None,
+        scores: np.ndarray,
         *,
-        by_missing: str = "drop",
-        covmat: bool = False,
-        level: float = 0.95,
-        cv: bool = False,
-        moe: bool = False,
-        deff: str = "wor",
-    ) -> pd.DataFrame:
-        """Weighted means with linearised SEs (R's ``svymean``/``svyby``); see
-        :mod:`trustsurvey.design.estimators`. Several variables with ``by`` give a long
-        frame indexed by (by..., variable)."""
-        return estimators.mean_or_total(
-            self,
-            variables,
-            "mean",
-            by=by,
-            by_missing=by_missing,
-            covmat=covmat,
-            level=level,
-            cv=cv,
-            moe=moe,
-            deff=deff,
+        diag: bool = False,
+        factors: np.ndarray | None = None,
+        single: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Design covariance of the totals of the influence values ``scores`` (``n x k``, rows
+        in data order) after the calibration adjustments (R's ``svyrecvar``); see
+        :func:`trustsurvey.design.variance.design_covariance` for ``factors``/``single``."""
+        return design_covariance(
+            self.structure, scores, self._adjustments, diag=diag, factors=factors, single=single
         )
 
-    def total(
+    def model_covariance(
         self,
-        variables: str | list[str],
-        by: str | list[str] | None = None,
+        estimate: np.ndarray,
+        used: np.ndarray,
         *,
-        by_missing: str = "drop",
-        covmat: bool = False,
-        level: float = 0.95,
-        cv: bool = False,
-        moe: bool = False,
-        deff: str = "wor",
-    ) -> pd.DataFrame:
-        """Weighted totals with linearised SEs (R's ``svytotal``)."""
-        return estimators.mean_or_total(
-            self,
-            variables,
-            "total",
-            by=by,
-            by_missing=by_missing,
-            covmat=covmat,
-            level=level,
-            cv=cv,
-            moe=moe,
-            deff=deff,
+        influence: Callable[[], np.ndarray],
+        refit: Callable[[np.ndarray], np.ndarray],
+    ) -> np.ndarray:
+        """Sandwich covariance from the influence values (R's ``svy.varcoef``); a single PSU
+        of a stratum among the used rows is treated as R's domain rule."""
+        scores = influence()
+        k = scores.shape[1]
+        fac, sng = domain_lonely(self.structure, used, np.zeros(len(used), dtype=np.int64), 1)
+        return self.influence_covariance(
+            scores,
+            factors=None if fac is None else np.repeat(fac, k),
+            single=None if sng is None else np.repeat(sng, k, axis=1),
         )
 
-    def proportion(
-        self,
-        y: str,
-        by: str | list[str] | None = None,
-        *,
-        method: str = "wald",
-        by_missing: str = "drop",
-        covmat: bool = False,
-        level: float = 0.95,
-        cv: bool = False,
-        moe: bool = False,
-        df: float | str | None = None,
-    ) -> pd.DataFrame:
-        """Share of every category of ``y`` (one row per category, sorted, the category as the
-        index), with ``svyciprop``'s interval ``method`` ("wald", "logit", "asin", "beta",
-        "likelihood")."""
-        from trustsurvey.design.proportion import proportion
-
-        return proportion(
-            self,
-            y,
-            by=by,
-            method=method,
-            by_missing=by_missing,
-            covmat=covmat,
-            level=level,
-            cv=cv,
-            moe=moe,
-            df=df,
+    def model_degf(self, used: np.ndarray) -> int:
+        """PSUs minus strata among the rows used (R's ``degf`` after ``na.action``)."""
+        st = self.structure.stages[0]
+        return int(
+            len(np.unique(st.unit[used])) - len(np.unique(self.structure.stratum_of_row[used]))
         )
 
+    # ------------------------------------------------------------------ estimators
     def ratio(
         self,
         numerator: str,
@@ -490,67 +327,6 @@ class SurveyDesign:
             moe=moe,
         )
 
-    def quantile(
-        self,
-        y: str,
-        q: float | Sequence[float] = (0.5,),
-        by: str | list[str] | None = None,
-        *,
-        by_missing: str = "drop",
-        level: float = 0.95,
-        cv: bool = False,
-        moe: bool = False,
-        df: float | str | None = None,
-    ) -> pd.DataFrame:
-        """Quantiles with Woodruff intervals, as R's ``svyquantile`` (survey 4.x defaults)."""
-        from trustsurvey.design.quantile import quantile
-
-        return quantile(
-            self, y, q, by=by, by_missing=by_missing, level=level, cv=cv, moe=moe, df=df
-        )
-
-    # ------------------------------------------------------------------ contrasts and tests
-    def contrast(
-        self, result: pd.DataFrame, weights: Any, *, level: float = 0.95, df: float | None = None
-    ) -> pd.DataFrame:
-        """Linear combinations of a result's rows with SEs (R's ``svycontrast``)."""
-        from trustsurvey.design.contrast import contrast
-
-        return contrast(result, weights, level=level, df=df if df is not None else self.degf)
-
-    def wald_test(
-        self,
-        result: pd.DataFrame,
-        contrasts: Any = None,
-        *,
-        terms: str | Sequence[str] | None = None,
-        null: Any = None,
-        df: float | None = None,
-    ) -> pd.DataFrame:
-        """Joint Wald test of linear hypotheses ``L b = null`` (R's ``regTermTest``)."""
-        from trustsurvey.design.contrast import wald_test
-
-        return wald_test(result, contrasts, terms=terms, null=null, df=df, default_df=self.degf)
-
-    def ttest(self, y: str, group: str) -> pd.DataFrame:
-        """Design-based two-group t test (R's ``svyttest``)."""
-        from trustsurvey.design.tests import ttest
-
-        return ttest(self, y, group)
-
-    def chisq(self, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
-        """Rao-Scott test of association of two categorical items (R's ``svychisq``)."""
-        from trustsurvey.design.tests import chisq
-
-        return chisq(self, a, b, statistic=statistic)
-
-    def glm(self, formula: str, family: str = "gaussian", *, level: float = 0.95) -> pd.DataFrame:
-        """Design-based generalised linear model (R's ``svyglm``); formulas in formulaic
-        syntax, e.g. ``"trust ~ pilot * wave + C(sex)"``."""
-        from trustsurvey.design.models import glm
-
-        return glm(self, formula, family=family, level=level)
-
     # ------------------------------------------------------------------ replicate weights
     def replicate(
         self,
@@ -560,7 +336,7 @@ class SurveyDesign:
         fay_rho: float = 0.0,
         *,
         mse: bool = False,
-    ) -> Any:
+    ) -> ReplicateDesign:
         """A replicate-weight version of this design (R's ``as.svrepdesign``)."""
         from trustsurvey.design.replicate import as_replicate
 
@@ -576,7 +352,7 @@ class SurveyDesign:
         rscales: Sequence[float] | float | None = None,
         mse: bool = False,
         fay_rho: float | None = None,
-    ) -> Any:
+    ) -> ReplicateDesign:
         """A design from replicate weights shipped with the data (R's ``svrepdesign``)."""
         from trustsurvey.design.replicate import ReplicateDesign
 
@@ -590,64 +366,3 @@ class SurveyDesign:
             mse=mse,
             fay_rho=fay_rho,
         )
-
-    # ------------------------------------------------------------------ weighting (delegates)
-    def poststratify(
-        self, targets: Any, *, total: float | None = None, fixed_weights: bool = False
-    ) -> SurveyDesign:
-        """Post-stratify to population counts (delegates to :mod:`trustsurvey.weighting`)."""
-        from trustsurvey.weighting import poststratify
-
-        return poststratify(self, targets, total=total, fixed_weights=fixed_weights)
-
-    def rake(
-        self,
-        margins: Any,
-        *,
-        total: float | None = None,
-        tol: float = 1e-10,
-        max_iter: int = 1000,
-        fixed_weights: bool = False,
-    ) -> SurveyDesign:
-        """Rake to marginal targets (delegates to :mod:`trustsurvey.weighting`)."""
-        from trustsurvey.weighting import rake
-
-        return rake(
-            self, margins, total=total, tol=tol, max_iter=max_iter, fixed_weights=fixed_weights
-        )
-
-    def calibrate(
-        self,
-        totals: Any,
-        method: str = "linear",
-        bounds: Any = None,
-        *,
-        tol: float = 1e-10,
-        max_iter: int = 100,
-        fixed_weights: bool = False,
-    ) -> SurveyDesign:
-        """Calibrate to population totals (delegates to :mod:`trustsurvey.weighting`)."""
-        from trustsurvey.weighting import calibrate
-
-        return calibrate(
-            self,
-            totals,
-            method=method,
-            bounds=bounds,
-            tol=tol,
-            max_iter=max_iter,
-            fixed_weights=fixed_weights,
-        )
-
-    def trim(
-        self,
-        lower: float | None = None,
-        upper: float | None = None,
-        *,
-        strict: bool = False,
-        fixed_weights: bool = False,
-    ) -> SurveyDesign:
-        """Trim extreme weights (delegates to :mod:`trustsurvey.weighting`)."""
-        from trustsurvey.weighting import trim
-
-        return trim(self, lower=lower, upper=upper, strict=strict, fixed_weights=fixed_weights)

@@ -3,7 +3,7 @@
 A row whose ``by`` value is missing belongs to no group (code -1) and is counted in
 ``n_missing_by``; with ``by_missing="level"`` it forms a group of its own. Groups are sorted
 like R's ``svyby`` (``drop.empty.groups=TRUE``): levels of a pandas ``Categorical`` with no rows
-are *excluded* and reported in ``empty`` (the result's ``attrs["empty_groups"]``).
+are *excluded* and reported in ``empty`` (``result_info(result)["empty_groups"]``).
 
 >>> import pandas as pd
 >>> d = make_domains(pd.DataFrame({"g": ["b", "a", None, "a"]}), ["g"], "drop")
@@ -14,11 +14,15 @@ are *excluded* and reported in ``empty`` (the result's ``attrs["empty_groups"]``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.base import Design
 
 
 @dataclass(frozen=True)
@@ -122,17 +126,17 @@ def _single_column(series: pd.Series, by_missing: str) -> tuple[np.ndarray, pd.I
     return codes.astype(np.int64, copy=False), pd.Index(uniq, name=series.name), n_missing
 
 
-def check_domain(design: object) -> None:
+def check_domain(design: Design) -> None:
     """Raise :class:`DesignError` if ``design`` is a subset (domain) with no rows.
 
     R's ``svymean`` on an empty ``subset`` errors too; a NaN with n = 0 would hide a wrong
     condition (a code spelled differently, a filter applied twice). Groups of ``by=`` with no
-    rows are not affected: they are left out and listed in ``attrs["empty_groups"]``.
+    rows are not affected: they are left out and listed in ``result_info(result)["empty_groups"]``.
     """
-    mask = getattr(design, "_mask", None)
+    mask = design.domain_mask
     if mask is None or mask.any():
         return
-    name = getattr(design, "_domain", None) or "subset(mask)"
+    name = design.domain_label or "subset(mask)"
     raise DesignError(
         f"empty domain {name}: the subset selects none of the design's {mask.size} rows, so "
         "nothing can be estimated in it",

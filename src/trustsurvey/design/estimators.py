@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from trustsurvey.design.domains import Domains, as_list, check_columns, check_domain, make_domains
+from trustsurvey.design.domains import Domains, as_list, check_columns, make_domains
+from trustsurvey.design.metadata import annotate
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
 from trustsurvey.design.variance import (
     adjusted_unit_totals,
     covariance_from_totals,
-    design_covariance,
     domain_lonely,
     pair_codes,
     pair_variances,
@@ -46,6 +46,7 @@ from trustsurvey.design.variance import (
 from trustsurvey.errors import DesignError
 
 if TYPE_CHECKING:
+    from trustsurvey.design.base import Design
     from trustsurvey.design.core import SurveyDesign
     from trustsurvey.design.structure import DesignStructure
 
@@ -81,8 +82,8 @@ def _deff(
         return var / vsrs
 
 
-def _column(ys: np.ndarray | Sequence[np.ndarray], v: int) -> np.ndarray:
-    return ys[v] if isinstance(ys, list | tuple) else ys[:, v]
+def _column(ys: np.ndarray | Sequence[np.ndarray | None], v: int) -> np.ndarray | None:
+    return ys[:, v] if isinstance(ys, np.ndarray) else ys[v]
 
 
 def linear_stats(
@@ -109,20 +110,17 @@ def linear_stats(
     of domains, calibrated and summed to units.
     """
     struct = design.structure
-    w = design._w
+    w = design.full_weights
     D = doms.size
-    V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
+    V = ys.shape[1] if isinstance(ys, np.ndarray) else len(ys)
     codes = doms.codes
-    in_dom = codes >= 0
-    check_domain(design)
-    if design._mask is not None:
-        in_dom = in_dom & design._mask
+    in_dom = design.restrict(codes >= 0)
     all_in = bool(in_dom.all())
     codes0 = codes if all_in else np.where(in_dom, codes, 0)
     w_base = w if all_in else w * in_dom
     finest = struct.finest
     nu = finest.n_units
-    adjust = bool(design._adjustments)
+    adjust = bool(design.calibration)
     est = np.empty((D, V))
     nn = np.empty((D, V))
     s2 = np.empty((D, V))
@@ -136,11 +134,11 @@ def linear_stats(
     shared: dict[str, np.ndarray] = {}
     for v in range(V):
         y = np.asarray(_column(ys, v), dtype=float)
-        ok_v = None if valid is None else _column(valid, v)
-        if ok_v is not None:
-            ok_v = np.asarray(ok_v, dtype=bool) & ~np.isnan(y)
-            if ok_v.all():
-                ok_v = None
+        given = None if valid is None else _column(valid, v)
+        ok_v: np.ndarray | None = None
+        if given is not None:
+            ok_given = np.asarray(given, dtype=bool) & ~np.isnan(y)
+            ok_v = None if ok_given.all() else ok_given
         elif np.isnan(y.sum()):  # one cheap pass; NaN propagates through the sum
             ok_v = ~np.isnan(y)
         if ok_v is None:
@@ -198,7 +196,7 @@ def linear_stats(
                 sel = (c >= d0) & (c < d1)
                 z = np.zeros((struct.n, d1 - d0))
                 z[rows[sel], c[sel] - d0] = row_score[sel]
-                t = adjusted_unit_totals(struct, z, design._adjustments)
+                t = adjusted_unit_totals(struct, z, design.calibration)
                 del z
                 if totals is not None:
                     totals[:, d0:d1, v] = t
@@ -267,7 +265,9 @@ class _PairCache:
 
     def get(self, ok: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """``(pair code per counted row or None if rows are pairs, pair unit, pair domain)``."""
-        if self._value is not None and (ok is self._ok or np.array_equal(ok, self._ok)):
+        if self._value is not None and (
+            ok is self._ok or (self._ok is not None and np.array_equal(ok, self._ok))
+        ):
             return self._value
         rows = self._rows_of(ok)
         unit = self.finest.unit if rows is None else self.finest.unit[rows]
@@ -288,7 +288,7 @@ class _PairCache:
 
 
 def _frame_from_stats(
-    design: SurveyDesign,
+    design: Design,
     stats_: dict[str, np.ndarray],
     doms: Domains,
     labels: list,
@@ -313,15 +313,14 @@ def _frame_from_stats(
     )
     if covmat:
         attach_covmat(frame, stats_["cov"])
-    frame.attrs["n_missing_by"] = doms.n_missing_by
+    annotate(frame, n_missing_by=doms.n_missing_by, by=doms.names)
     if doms.empty:
-        frame.attrs["empty_groups"] = doms.empty
-    frame.attrs["by"] = doms.names
+        annotate(frame, empty_groups=doms.empty)
     return frame
 
 
 def mean_or_total(
-    design: SurveyDesign,
+    design: Design,
     variables: str | list[str],
     kind: str,
     *,
@@ -340,7 +339,7 @@ def mean_or_total(
     data = design.data
     ys = [numeric_column(data, c) for c in names]
     doms = make_domains(data, as_list(by), by_missing)
-    st = design._linear_stats(ys, None, doms, kind, covmat=covmat, deff=deff)
+    st = design.linear_stats(ys, None, doms, kind, covmat=covmat, deff=deff)
     return _frame_from_stats(
         design, st, doms, names, "variable", covmat=covmat, level=level, cv=cv, moe=moe
     )
@@ -354,7 +353,7 @@ def categories(series: pd.Series) -> list:
 
 
 def proportion_stats(
-    design: SurveyDesign,
+    design: Design,
     y: str,
     *,
     by=None,
@@ -373,12 +372,9 @@ def proportion_stats(
     present = s.notna().to_numpy()
     values = s.to_numpy()
     ys = np.column_stack([(values == c) & present for c in cats]).astype(float)
-    valid = np.repeat(present[:, None], len(cats), axis=1)
-    check_domain(design)
-    if design._mask is not None:
-        valid &= design._mask[:, None]
+    valid = np.repeat(design.restrict(present)[:, None], len(cats), axis=1)
     doms = make_domains(data, as_list(by), by_missing)
-    st = design._linear_stats(ys, valid, doms, "mean", covmat=covmat, deff=deff)
+    st = design.linear_stats(ys, valid, doms, "mean", covmat=covmat, deff=deff)
     return st, doms, cats
 
 
@@ -399,13 +395,10 @@ def ratio(
     y = numeric_column(data, numerator)
     x = numeric_column(data, denominator)
     doms = make_domains(data, as_list(by), by_missing)
-    ok = ~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0)
-    check_domain(design)
-    if design._mask is not None:
-        ok &= design._mask
+    ok = design.restrict(~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0))
     D = doms.size
     c = doms.codes[ok]
-    w = design._w[ok]
+    w = design.full_weights[ok]
     sy = np.bincount(c, weights=w * y[ok], minlength=D)
     sx = np.bincount(c, weights=w * x[ok], minlength=D)
     sw = np.bincount(c, weights=w, minlength=D)
@@ -416,11 +409,11 @@ def ratio(
     struct = design.structure
     score = w * resid
     fac, sng = domain_lonely(struct, ok, doms.codes, D)
-    if design._adjustments:
+    if design.calibration:
         z = np.zeros((struct.n, D))
         z[np.flatnonzero(ok), c] = score
-        cov = design_covariance(
-            struct, np.nan_to_num(z), design._adjustments, diag=not covmat, factors=fac, single=sng
+        cov = design.influence_covariance(
+            np.nan_to_num(z), diag=not covmat, factors=fac, single=sng
         )
     elif covmat:
         nu = struct.finest.n_units
@@ -449,6 +442,4 @@ def ratio(
     )
     if covmat:
         attach_covmat(frame, cov)
-    frame.attrs["n_missing_by"] = doms.n_missing_by
-    frame.attrs["by"] = doms.names
-    return frame
+    return annotate(frame, n_missing_by=doms.n_missing_by, by=doms.names)

@@ -27,16 +27,18 @@ treatment-coded against their first level; coefficient names are formulaic's (``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from trustsurvey.design.domains import check_domain
+from trustsurvey.design.metadata import annotate
 from trustsurvey.design.results import t_quantile
-from trustsurvey.design.variance import design_covariance, domain_lonely
 from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.base import Design
 
 FAMILIES = ("gaussian", "binomial", "quasibinomial")
 
@@ -52,12 +54,11 @@ class GlmFit:
     used: np.ndarray
 
 
-def used_degf(design: Any, used: np.ndarray) -> int:
-    """PSUs minus strata among the rows used (R's ``degf`` of the design after ``na.action``)."""
-    st = design.structure.stages[0]
-    return int(
-        len(np.unique(st.unit[used])) - len(np.unique(design.structure.stratum_of_row[used]))
-    )
+def used_degf(design: Design, used: np.ndarray) -> int:
+    """The design df on which a model fitted on rows ``used`` bases its residual df: PSUs
+    minus strata among those rows (R's ``degf`` after ``na.action``) for a linearisation
+    design, the replicate df for a replicate design."""
+    return design.model_degf(used)
 
 
 def _binomial_deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
@@ -113,36 +114,46 @@ def _check_model(X: np.ndarray, yy: np.ndarray, family: str) -> None:
         )
 
 
-def fit_arrays(design: Any, x: np.ndarray, y: np.ndarray, used: np.ndarray, family: str) -> GlmFit:
-    """Fit on rows ``used`` (boolean, data order) of model matrix ``x`` and response ``y``."""
-    w_all = design._w
+def fit_arrays(
+    design: Design, x: np.ndarray, y: np.ndarray, used: np.ndarray, family: str
+) -> GlmFit:
+    """Fit on rows ``used`` (boolean, data order) of model matrix ``x`` and response ``y``;
+    the covariance comes from the design's engine (:meth:`Design.model_covariance`)."""
+    w_all = design.full_weights
     w = w_all[used] / w_all.mean()  # R rescales weights to mean 1; it cancels in the sandwich
     X = x[used]
     yy = y[used]
     p = X.shape[1]
     _check_model(X, yy, family)
-    if family == "gaussian":
+    logit = family != "gaussian"
+    if logit:
+        beta, mu, work_w = _irls_logit(X, yy, w)
+    else:
         sw = np.sqrt(w)
         beta, *_ = np.linalg.lstsq(X * sw[:, None], yy * sw, rcond=None)
         mu = X @ beta
         work_w = w
-    else:
-        beta, mu, work_w = _irls_logit(X, yy, w)
-    info = (X * work_w[:, None]).T @ X
-    ainv = np.linalg.inv(info)
-    scores = np.zeros((len(y), p))
-    # R's estfun: X * working residual * working weight; for the logit link the working
-    # residual is (y - mu) / (mu (1 - mu)) with the final mu, the weight from the last iteration
-    logit = family != "gaussian"
-    resid_w = work_w * (yy - mu) / (mu * (1 - mu)) if logit else w * (yy - mu)
-    scores[used] = (X * resid_w[:, None]) @ ainv
-    # back to the design's weights scale: w was rescaled by 1/mean(w), which cancels
-    fac, sng = domain_lonely(design.structure, used, np.zeros(len(y), dtype=np.int64), 1)
-    if fac is not None:
-        fac = np.repeat(fac, p)
-    if sng is not None:
-        sng = np.repeat(sng, p, axis=1)
-    cov = design_covariance(design.structure, scores, design._adjustments, factors=fac, single=sng)
+
+    def influence() -> np.ndarray:
+        # R's estfun: X * working residual * working weight; for the logit link the working
+        # residual is (y - mu) / (mu (1 - mu)) with the final mu, the weight from the last
+        # iteration; back on the design's weights scale (the 1/mean(w) cancels)
+        info = (X * work_w[:, None]).T @ X
+        resid_w = work_w * (yy - mu) / (mu * (1 - mu)) if logit else w * (yy - mu)
+        scores = np.zeros((len(y), p))
+        scores[used] = (X * resid_w[:, None]) @ np.linalg.inv(info)
+        return scores
+
+    def refit(wr: np.ndarray) -> np.ndarray:
+        # R's svyglm.svyrep.design: the model again with a replicate's weights, converged
+        # tightly so that the replicate spread is not convergence noise
+        wr = wr / wr.mean()
+        if logit:
+            return _irls_logit(X, yy, wr, epsilon=1e-14, max_iter=100)[0]
+        swr = np.sqrt(wr)
+        return np.linalg.lstsq(X * swr[:, None], yy * swr, rcond=None)[0]
+
+    cov = design.model_covariance(beta, used, influence=influence, refit=refit)
     df = used_degf(design, used) + 1 - p
     return GlmFit(beta=beta, cov=cov, df_residual=float(df), n=int(used.sum()), used=used)
 
@@ -170,10 +181,7 @@ def coefficient_frame(names: list[str], fit: GlmFit, level: float = 0.95) -> pd.
         },
         index=pd.Index(names, name="term"),
     )
-    frame.attrs["covmat"] = pd.DataFrame(fit.cov, index=names, columns=names)
-    frame.attrs["df_residual"] = df
-    frame.attrs["n"] = fit.n
-    frame.attrs["level"] = level
+    annotate(frame, covmat=fit.cov, df_residual=df, n=fit.n, level=level)
     return frame
 
 
@@ -188,7 +196,7 @@ class ModelArrays:
     terms: dict[str, list[str]]
 
 
-def model_arrays(design: Any, formula: str) -> ModelArrays:
+def model_arrays(design: Design, formula: str) -> ModelArrays:
     """Build ``x``/``y`` with formulaic; rows with a missing model variable are unused."""
     import formulaic
 
@@ -216,9 +224,7 @@ def model_arrays(design: Any, formula: str) -> ModelArrays:
     n = len(frame)
     used = np.zeros(n, dtype=bool)
     used[rows] = True
-    check_domain(design)
-    if design._mask is not None:
-        used &= design._mask
+    used = design.restrict(used)
     x = np.zeros((n, rhs.shape[1]))
     x[rows] = rhs.to_numpy(dtype=float)
     y = np.zeros(n)
@@ -238,49 +244,19 @@ def family_name(family: str) -> str:
     return "gaussian" if family == "gaussian" else "binomial"
 
 
-def glm(design: Any, formula: str, family: str = "gaussian", level: float = 0.95) -> pd.DataFrame:
-    """Fit ``formula`` on the design (see module docstring); one row per coefficient."""
+def glm(
+    design: Design, formula: str, family: str = "gaussian", level: float = 0.95
+) -> pd.DataFrame:
+    """Fit ``formula`` on the design (see module docstring); one row per coefficient. On a
+    replicate design the model is refitted with every replicate's weights and the variance is
+    R's ``svrVar`` of the replicate coefficients (``svyglm.svyrep.design``); residual df =
+    replicate df + 1 - number of coefficients."""
     fam = family_name(family)
     arrays = model_arrays(design, formula)
     fit = fit_arrays(design, arrays.x, arrays.y, arrays.used, fam)
     out = coefficient_frame(arrays.names, fit, level)
-    out.attrs["terms"] = arrays.terms
-    out.attrs["formula"] = formula
-    out.attrs["family"] = family
+    annotate(out, terms=arrays.terms, formula=formula, family=family)
     return out
 
 
-def replicate_glm(
-    design: Any, formula: str, family: str = "gaussian", level: float = 0.95
-) -> pd.DataFrame:
-    """``svyglm`` on a replicate design: the model is refitted with every replicate's weights
-    (from the full-sample coefficients) and the variance is R's ``svrVar`` of the replicate
-    coefficients; residual df = replicate df + 1 - number of coefficients."""
-    fam = family_name(family)
-    arrays = model_arrays(design, formula)
-    used = arrays.used
-    X, yy = arrays.x[used], arrays.y[used]
-    p = X.shape[1]
-    _check_model(X, yy, fam)
-
-    def fit(w: np.ndarray) -> np.ndarray:
-        w = w / w.mean()
-        if fam == "gaussian":
-            sw = np.sqrt(w)
-            return np.linalg.lstsq(X * sw[:, None], yy * sw, rcond=None)[0]
-        return _irls_logit(X, yy, w, epsilon=1e-14, max_iter=100)[0]
-
-    beta = fit(design._w[used])
-    rep_w = design.replicate_weights().to_numpy()[used]
-    betas = np.vstack([fit(rep_w[:, r]) for r in range(rep_w.shape[1])])
-    cov = design._variance(betas, beta, cov=True)
-    df = design.degf + 1 - p
-    out = coefficient_frame(
-        arrays.names,
-        GlmFit(beta=beta, cov=cov, df_residual=float(df), n=int(used.sum()), used=used),
-        level,
-    )
-    out.attrs["terms"] = arrays.terms
-    out.attrs["formula"] = formula
-    out.attrs["family"] = family
-    return out
+replicate_glm = glm  # the name of earlier releases

@@ -8,8 +8,11 @@ variance ``1 / sum(W p (1 - p))``:
 
 * ``lambda = se^2 / V0``, ``alpha = Phi(t_{(1-level)/2, df} sqrt(lambda)) / 2``;
 * profile ``z(b_k) = sign * sqrt((D(b_k) - D(b)) / phi)`` on the grid
-  ``b_k = b ± k (zmax/5) se``, ``k = 1..9`` while ``|z| < zmax = sqrt(F^{-1}_{1, n-1}(1 - alpha))``,
-  ``phi`` the design-weighted variance of the Pearson residuals (R's ``summary.svyglm``);
+  ``b_k = b ± k (zmax/5) se``, ``k = 1..9`` while ``|z| < zmax = sqrt(F^{-1}_{1, n-1}(1 - alpha))``
+  (computed as the t quantile ``t^{-1}_{n-1}(1 - alpha/2)``, finite for the tiny ``alpha`` of
+  a large design effect), ``phi`` the design-weighted variance (R's ``svyvar``) of the
+  Pearson residuals ``(y - p) / sqrt(p (1 - p))``, whose weights R's ``residuals.svyglm``
+  divides back out;
 * an FMM cubic spline through ``(b_k, z_k)`` at ``3K`` equally spaced points, inverted by
   linear interpolation at ``z = ± Phi^{-1}(2 alpha)`` (R's ``spline`` and ``approx``).
 
@@ -123,10 +126,14 @@ def likelihood_interval(
     lam = se_b**2 / naive
     tq = stats.t.ppf((1 - level) / 2, df) if np.isfinite(df) else stats.norm.ppf((1 - level) / 2)
     alpha = stats.norm.cdf(tq * np.sqrt(lam)) / 2
-    zmax = np.sqrt(stats.f.isf(alpha, 1, n - 1))
+    # the F(1, n-1) upper quantile is the square of the t(n-1) one at alpha/2; the t form
+    # stays finite where f.isf underflows (tiny alpha: large design effects)
+    zmax = abs(float(stats.t.isf(alpha / 2, n - 1)))
     step_size = zmax / 5
     dev0 = _deviance(y, W, p)
-    r = (y - p) * np.sqrt(W) / np.sqrt(p * (1 - p))
+    # R's Pearson residuals of svyglm divide the prior weights back out (residuals.svyglm:
+    # sqrt(prior weights / design weights) = 1); the dispersion is their svyvar
+    r = (y - p) / np.sqrt(p * (1 - p))
     rbar = np.sum(w * r) / np.sum(w)
     disp = np.sum(w * (r - rbar) ** 2) / np.sum(w) * n / (n - 1)
     zs, bs = [0.0], [b0]

@@ -23,24 +23,32 @@ full design's degrees of freedom):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from trustsurvey.design.domains import Domains, check_domain
+from trustsurvey.design.domains import Domains
 from trustsurvey.design.estimators import _frame_from_stats, proportion_stats
+from trustsurvey.design.metadata import annotate
 from trustsurvey.errors import DesignError
 
 if TYPE_CHECKING:
-    from trustsurvey.design.core import SurveyDesign
+    from trustsurvey.design.base import Design
 
 METHODS = ("wald", "mean", "logit", "xlogit", "asin", "beta", "likelihood")
 
 
-def domain_degf(design: SurveyDesign, doms: Domains, valid: np.ndarray) -> np.ndarray:
-    """R's ``degf`` of each domain's subset design: PSUs minus strata with rows in it."""
+def domain_degf(design: Design, doms: Domains, valid: np.ndarray) -> np.ndarray:
+    """R's ``degf`` of each domain's subset design: PSUs minus strata with rows in it
+    (linearisation designs only)."""
+    from trustsurvey.design.core import SurveyDesign
+
+    if not isinstance(design, SurveyDesign):
+        raise DesignError(
+            "df='domain' needs a linearisation design", item="df", hint="give a number"
+        )
     st = design.structure.stages[0]
     ok = valid & (doms.codes >= 0)
     D = doms.size
@@ -90,7 +98,16 @@ def proportion_intervals(
     )
 
 
-def _likelihood_limits(design, y, doms, cats, frame, dfs, present, level):
+def _likelihood_limits(
+    design: Design,
+    y: str,
+    doms: Domains,
+    cats: list[Any],
+    frame: pd.DataFrame,
+    dfs: np.ndarray,
+    present: np.ndarray,
+    level: float,
+) -> tuple[np.ndarray, np.ndarray]:
     from trustsurvey.design.profile import likelihood_interval
 
     values = design.data[y].to_numpy()
@@ -101,7 +118,7 @@ def _likelihood_limits(design, y, doms, cats, frame, dfs, present, level):
     hi = np.full(len(frame), np.nan)
     for d in range(doms.size):
         rows = present & (doms.codes == d)
-        w = design._w[rows]
+        w = design.full_weights[rows]
         for j, c in enumerate(cats):
             i = d * k + j
             ind = (values[rows] == c).astype(float)
@@ -110,10 +127,10 @@ def _likelihood_limits(design, y, doms, cats, frame, dfs, present, level):
 
 
 def proportion(
-    design: SurveyDesign,
+    design: Design,
     y: str,
     *,
-    by=None,
+    by: str | list[str] | None = None,
     method: str = "wald",
     by_missing: str = "drop",
     covmat: bool = False,
@@ -146,10 +163,7 @@ def proportion(
     else:
         frame.index = frame.index.set_names([*doms.names, y])
     k = len(cats)
-    present = design.data[y].notna().to_numpy()
-    check_domain(design)
-    if design._mask is not None:
-        present = present & design._mask
+    present = design.restrict(design.data[y].notna().to_numpy())
     if df == "domain":
         dfs = np.repeat(domain_degf(design, doms, present), k)
     elif df is None:
@@ -168,5 +182,4 @@ def proportion(
     frame["df"] = dfs
     if moe:
         frame["moe"] = (hi - lo) / 2
-    frame.attrs["method"] = method
-    return frame
+    return annotate(frame, method=method)

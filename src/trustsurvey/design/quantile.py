@@ -25,15 +25,19 @@ vectorised.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from trustsurvey.design.domains import as_list, check_domain, make_domains
+from trustsurvey.design.domains import Domains, as_list, make_domains
 from trustsurvey.design.estimators import numeric_column
+from trustsurvey.design.metadata import annotate
 from trustsurvey.design.results import group_index, t_quantile
 from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.base import Design
 
 
 def _cumulative(ws: np.ndarray) -> tuple[np.ndarray, float]:
@@ -55,18 +59,18 @@ def qrule_math(xs: np.ndarray, cumw: np.ndarray, total: float, p: float) -> floa
     return float(xs[min(pos + 1, n - 1)])
 
 
-def _degf_per_domain(design: Any, doms: Any, valid: np.ndarray) -> np.ndarray:
+def _degf_per_domain(design: Design, doms: Domains, valid: np.ndarray) -> np.ndarray:
     from trustsurvey.design.proportion import domain_degf
 
     return domain_degf(design, doms, valid)
 
 
 def quantile(
-    design: Any,
+    design: Design,
     y: str,
     q: float | Sequence[float] = (0.5,),
     *,
-    by=None,
+    by: str | list[str] | None = None,
     by_missing: str = "drop",
     level: float = 0.95,
     cv: bool = False,
@@ -85,12 +89,9 @@ def quantile(
             hint="e.g. q=(0.25, 0.5, 0.75)",
         )
     doms = make_domains(data, as_list(by), by_missing)
-    valid = ~np.isnan(x) & (doms.codes >= 0)
-    check_domain(design)
-    if design._mask is not None:
-        valid &= design._mask
+    valid = design.restrict(~np.isnan(x) & (doms.codes >= 0))
     D, Q = doms.size, len(qs)
-    w = design._w
+    w = design.full_weights
     idx = np.flatnonzero(valid)
     order = idx[np.lexsort((x[idx], doms.codes[idx]))]
     seg = np.searchsorted(doms.codes[order], np.arange(D + 1))
@@ -107,7 +108,7 @@ def quantile(
     # Woodruff: the mean of 1[x <= qhat] in each domain, with its SE
     thr = np.where(doms.codes[:, None] >= 0, qhat[np.maximum(doms.codes, 0)], np.nan)
     ind = (np.nan_to_num(x)[:, None] <= thr).astype(float)
-    st = design._linear_stats(ind, np.repeat(valid[:, None], Q, axis=1), doms, "mean")
+    st = design.linear_stats(ind, np.repeat(valid[:, None], Q, axis=1), doms, "mean")
     m, se_m = st["estimate"], np.sqrt(st["var"])
     if df == "domain":
         dfs = _degf_per_domain(design, doms, valid)
@@ -148,7 +149,4 @@ def quantile(
             frame["cv"] = frame["se"] / frame["estimate"].abs()
     if moe:
         frame["moe"] = (frame["ci_high"] - frame["ci_low"]) / 2
-    frame.attrs.update(
-        {"level": level, "n_missing_by": doms.n_missing_by, "by": doms.names, "variable": y}
-    )
-    return frame
+    return annotate(frame, level=level, n_missing_by=doms.n_missing_by, by=doms.names, variable=y)

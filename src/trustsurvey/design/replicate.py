@@ -33,19 +33,24 @@ np.float64(3.5)
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from trustsurvey.design import estimators
-from trustsurvey.design.domains import Domains, as_list, check_domain, make_domains
+from trustsurvey.design.base import Design, Reweight
+from trustsurvey.design.domains import Domains, as_list, make_domains
+from trustsurvey.design.metadata import annotate
 from trustsurvey.design.results import attach_covmat, group_index, result_frame
 from trustsurvey.design.rows import row_ref
+from trustsurvey.design.variance import InfluenceAdjustment
 from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.core import SurveyDesign
 
 TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 
@@ -63,14 +68,18 @@ def sylvester(order: int) -> np.ndarray:
     return 1 - parity
 
 
-class ReplicateDesign:
+class ReplicateDesign(Design):
     """A design whose variances come from replicate weights.
 
     Build it with :meth:`SurveyDesign.replicate` or
-    :meth:`SurveyDesign.from_replicate_weights`. It has the estimators ``mean``, ``total``,
-    ``proportion``, ``ratio``, ``quantile`` and ``contrast``/``wald_test`` of
-    :class:`~trustsurvey.design.SurveyDesign`, with the same result frames.
+    :meth:`SurveyDesign.from_replicate_weights`. It has the interface of
+    :class:`~trustsurvey.design.base.Design` (every estimator, test and weighting verb of
+    :class:`~trustsurvey.design.SurveyDesign`, with the same result frames); weighting it
+    weights every replicate the same way (R's ``calibrate.svyrep.design``,
+    ``postStratify.svyrep.design``, ``trimWeights.svyrep.design``).
     """
+
+    variance_method = "replicate"
 
     def __init__(
         self,
@@ -86,8 +95,7 @@ class ReplicateDesign:
         repweights: np.ndarray | None = None,
         degf: int | None = None,
     ) -> None:
-        self._data = data
-        self._w = np.asarray(weights, dtype=float)
+        self._init_state(data, np.asarray(weights, dtype=float))
         self.type = type
         self.scale = float(scale)
         self.rscales = np.asarray(rscales, dtype=float)
@@ -95,9 +103,6 @@ class ReplicateDesign:
         self._factors = factors
         self._unit = unit
         self._repw = repweights
-        self._mask: np.ndarray | None = None
-        self._domain: str | None = None  # what subset() selected, for messages
-        self._adjustments: tuple = ()
         self._degf = degf if degf is not None else self._rank_degf()
 
     # ------------------------------------------------------------------ construction
@@ -182,15 +187,6 @@ class ReplicateDesign:
 
     # ------------------------------------------------------------------ properties
     @property
-    def data(self) -> pd.DataFrame:
-        return self._data
-
-    @property
-    def weights(self) -> pd.Series:
-        w = self._w if self._mask is None else np.where(self._mask, self._w, 0.0)
-        return pd.Series(w, index=self._data.index, name="weight")
-
-    @property
     def degf(self) -> int:
         """Rank of the replicate weights minus one (R's ``degf.svyrep.design``)."""
         return self._degf
@@ -209,57 +205,16 @@ class ReplicateDesign:
         cols = [f"rep{i + 1}" for i in range(m.shape[1])]
         return pd.DataFrame(m, index=self._data.index, columns=cols)
 
-    def __len__(self) -> int:
-        return len(self._data)
-
     def __repr__(self) -> str:
         return (
             f"ReplicateDesign(type={self.type!r}, n={len(self._data)}, "
             f"replicates={self.n_replicates}, scale={self.scale:.6g}, degf={self.degf})"
         )
 
-    def with_columns(self, **columns: Any) -> ReplicateDesign:
-        out = copy.copy(self)
-        new = {}
-        for name, value in columns.items():
-            if callable(value):
-                value = value(self._data)
-            if isinstance(value, pd.Series):
-                value = value.reindex(self._data.index)
-            new[name] = value
-        out._data = self._data.assign(**new)
-        return out
-
-    def subset(self, mask: Any, *, name: str | None = None) -> ReplicateDesign:
-        """A domain (see :meth:`SurveyDesign.subset`); an empty one errors when estimated."""
-        values = (
-            mask.reindex(self._data.index).to_numpy()
-            if isinstance(mask, pd.Series)
-            else np.asarray(mask)
-        )
-        if values.shape != (len(self._data),) or pd.isna(values).any():
-            raise DesignError(
-                "subset mask must have one non-missing boolean per row",
-                item="subset",
-                hint="give a boolean Series aligned on design.data.index",
-            )
-        out = copy.copy(self)
-        m = values.astype(bool)
-        out._mask = m if self._mask is None else (self._mask & m)
-        label = (
-            repr(name)
-            if name
-            else (
-                f"(subset on {mask.name!r})" if isinstance(mask, pd.Series) and mask.name else None
-            )
-        )
-        label = label or "subset(mask)"
-        prev = getattr(self, "_domain", None) or "subset(mask)"
-        out._domain = label if self._mask is None else f"{prev} & {label}"
-        return out
-
     # ------------------------------------------------------------------ engine
-    def _rep_sums(self, values: np.ndarray, ok: np.ndarray, codes: np.ndarray, D: int):
+    def _rep_sums(
+        self, values: np.ndarray, ok: np.ndarray, codes: np.ndarray, D: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Full-sample and replicate weighted sums of ``values`` per domain: ``(D,), (R, D)``."""
         c = codes[ok]
         full = np.bincount(c, weights=self._w[ok] * values[ok], minlength=D)
@@ -276,8 +231,11 @@ class ReplicateDesign:
             reps = np.asarray((m.T @ self._repw).T)
         return full, reps
 
-    def _variance(self, thetas: np.ndarray, full: np.ndarray, *, cov: bool) -> np.ndarray:
-        """R's ``svrVar``: ``thetas`` is ``(R, k)``."""
+    def replicate_variance(
+        self, thetas: np.ndarray, full: np.ndarray, *, cov: bool = True
+    ) -> np.ndarray:
+        """R's ``svrVar``: the (co)variance of estimates ``full`` (``k``) from their replicates
+        ``thetas`` (``R x k``); the diagonal only with ``cov=False``."""
         keep = self.rscales > 0
         centre = full if self.mse else thetas[keep].mean(axis=0)
         dev = (thetas - centre) * np.sqrt(self.rscales)[:, None]
@@ -285,18 +243,61 @@ class ReplicateDesign:
             return self.scale * dev.T @ dev
         return self.scale * np.einsum("ij,ij->j", dev, dev)
 
-    def _linear_stats(
+    def replace_weights(
         self,
-        ys: np.ndarray | list,
-        valid: np.ndarray | list | None,
+        new_weights: np.ndarray | pd.Series | Sequence[float],
+        calibration: InfluenceAdjustment | Sequence[InfluenceAdjustment] | None = None,
+        *,
+        keep_calibration: bool = True,
+        reweight: Reweight | None = None,
+    ) -> ReplicateDesign:
+        """The design with new full-sample weights and every replicate's weights reweighted
+        by ``reweight`` (see :meth:`Design.replace_weights`); ``calibration`` is not needed:
+        the replicates carry the calibration into the variance."""
+        w = self._checked_weights(new_weights)
+        old = self.replicate_weights().to_numpy()
+        if reweight is None:
+            rep = old * (w / self._w)[:, None]
+        else:
+            rep = np.column_stack([reweight(old[:, r]) for r in range(old.shape[1])])
+        out = self._copy()
+        out._w = w
+        out._factors = None
+        out._unit = None
+        out._repw = rep
+        return out
+
+    def model_covariance(
+        self,
+        estimate: np.ndarray,
+        used: np.ndarray,
+        *,
+        influence: Callable[[], np.ndarray],
+        refit: Callable[[np.ndarray], np.ndarray],
+    ) -> np.ndarray:
+        """The estimator refitted with every replicate's weights of the used rows, its
+        covariance R's ``svrVar`` of the replicate estimates."""
+        rep_w = self.replicate_weights().to_numpy()[used]
+        thetas = np.vstack([refit(rep_w[:, r]) for r in range(rep_w.shape[1])])
+        return self.replicate_variance(thetas, estimate, cov=True)
+
+    def model_degf(self, used: np.ndarray) -> int:
+        """The replicate df (R's ``degf.svyrep.design``), whatever rows are used."""
+        return self.degf
+
+    def linear_stats(
+        self,
+        ys: np.ndarray | Sequence[np.ndarray],
+        valid: np.ndarray | Sequence[np.ndarray | None] | None,
         doms: Domains,
         kind: str,
         *,
         covmat: bool = False,
         deff: str = "wor",
     ) -> dict[str, np.ndarray]:
+        """Full-sample and replicate means or totals per domain; variance R's ``svrVar``."""
         D = doms.size
-        V = len(ys) if isinstance(ys, list | tuple) else ys.shape[1]
+        V = ys.shape[1] if isinstance(ys, np.ndarray) else len(ys)
         codes = doms.codes
         est = np.empty((D, V))
         nn = np.empty((D, V))
@@ -308,9 +309,7 @@ class ReplicateDesign:
             ok = ~np.isnan(y) & (codes >= 0)
             if valid is not None:
                 ok &= np.asarray(estimators._column(valid, v), dtype=bool)
-            check_domain(self)
-            if self._mask is not None:
-                ok &= self._mask
+            ok = self.restrict(ok)
             y = np.where(ok, y, 0.0)
             sy, ry = self._rep_sums(y, ok, codes, D)
             sw, rw = self._rep_sums(np.ones(len(y)), ok, codes, D)
@@ -330,7 +329,7 @@ class ReplicateDesign:
             nn[:, v] = n_d
             sws[:, v] = sw
         flat = thetas.reshape(self.n_replicates, D * V)
-        cov = self._variance(flat, est.ravel(), cov=covmat)
+        cov = self.replicate_variance(flat, est.ravel(), cov=covmat)
         var = (np.diag(cov) if covmat else cov).reshape(D, V)
         var = np.where(nn == 0, np.nan, var)
         out = {
@@ -345,82 +344,28 @@ class ReplicateDesign:
         return out
 
     # ------------------------------------------------------------------ estimators
-    def mean(
-        self,
-        variables,
-        by=None,
-        *,
-        by_missing="drop",
-        covmat=False,
-        level=0.95,
-        cv=False,
-        moe=False,
-        deff="wor",
-    ) -> pd.DataFrame:
-        """Replicate-variance means (R's ``svymean.svyrep.design``)."""
-        return estimators.mean_or_total(
-            self,
-            variables,
-            "mean",
-            by=by,
-            by_missing=by_missing,
-            covmat=covmat,
-            level=level,
-            cv=cv,
-            moe=moe,
-            deff=deff,
-        )
-
-    def total(
-        self,
-        variables,
-        by=None,
-        *,
-        by_missing="drop",
-        covmat=False,
-        level=0.95,
-        cv=False,
-        moe=False,
-        deff="wor",
-    ) -> pd.DataFrame:
-        """Replicate-variance totals (R's ``svytotal.svyrep.design``)."""
-        return estimators.mean_or_total(
-            self,
-            variables,
-            "total",
-            by=by,
-            by_missing=by_missing,
-            covmat=covmat,
-            level=level,
-            cv=cv,
-            moe=moe,
-            deff=deff,
-        )
-
     def proportion(
         self,
-        y,
-        by=None,
+        y: str,
+        by: str | list[str] | None = None,
         *,
-        method="wald",
-        by_missing="drop",
-        covmat=False,
-        level=0.95,
-        cv=False,
-        moe=False,
-        df=None,
+        method: str = "wald",
+        by_missing: str = "drop",
+        covmat: bool = False,
+        level: float = 0.95,
+        cv: bool = False,
+        moe: bool = False,
+        df: float | str | None = None,
     ) -> pd.DataFrame:
-        """Category shares with replicate variances."""
-        from trustsurvey.design.proportion import proportion
-
+        """Category shares with replicate variances (``df="domain"`` is for linearisation
+        designs only)."""
         if df == "domain":
             raise DesignError(
                 "df='domain' needs a linearisation design", item="df", hint="give a number"
             )
-        return proportion(
-            self,
+        return super().proportion(
             y,
-            by=by,
+            by,
             method=method,
             by_missing=by_missing,
             covmat=covmat,
@@ -430,80 +375,42 @@ class ReplicateDesign:
             df=df,
         )
 
-    def quantile(
-        self, y, q=(0.5,), by=None, *, by_missing="drop", level=0.95, cv=False, moe=False, df=None
-    ) -> pd.DataFrame:
-        """Quantiles with Woodruff intervals from the replicate SE of ``1[x <= q]``."""
-        from trustsurvey.design.quantile import quantile
-
-        return quantile(
-            self, y, q, by=by, by_missing=by_missing, level=level, cv=cv, moe=moe, df=df
-        )
-
     def ratio(
         self,
-        numerator,
-        denominator,
-        by=None,
+        numerator: str,
+        denominator: str,
+        by: str | list[str] | None = None,
         *,
-        by_missing="drop",
-        covmat=False,
-        level=0.95,
-        cv=False,
-        moe=False,
+        by_missing: str = "drop",
+        covmat: bool = False,
+        level: float = 0.95,
+        cv: bool = False,
+        moe: bool = False,
     ) -> pd.DataFrame:
         """Ratio of totals with replicate variance (R's ``svyratio.svyrep.design``)."""
         data = self._data
         y = estimators.numeric_column(data, numerator)
         x = estimators.numeric_column(data, denominator)
         doms = make_domains(data, as_list(by), by_missing)
-        ok = ~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0)
-        check_domain(self)
-        if self._mask is not None:
-            ok &= self._mask
+        ok = self.restrict(~np.isnan(y) & ~np.isnan(x) & (doms.codes >= 0))
         D = doms.size
         sy, ry = self._rep_sums(np.nan_to_num(y), ok, doms.codes, D)
         sx, rx = self._rep_sums(np.nan_to_num(x), ok, doms.codes, D)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = sy / sx
-            cov = self._variance(ry / rx, r, cov=covmat)
+            cov = self.replicate_variance(ry / rx, r, cov=covmat)
         var = np.diag(cov) if covmat else cov
         n_d = np.bincount(doms.codes[ok], minlength=D)
         index = group_index(doms.keys, [f"{numerator}/{denominator}"], "variable")
         frame = result_frame(r, var, df=self.degf, n=n_d, index=index, level=level, cv=cv, moe=moe)
         if covmat:
             attach_covmat(frame, cov)
-        frame.attrs["n_missing_by"] = doms.n_missing_by
-        return frame
-
-    def glm(self, formula: str, family: str = "gaussian", *, level: float = 0.95) -> pd.DataFrame:
-        """Replicate-variance GLM (R's ``svyglm.svyrep.design``)."""
-        from trustsurvey.design.models import replicate_glm
-
-        return replicate_glm(self, formula, family=family, level=level)
-
-    def ttest(self, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
-        """Two-group t test from the replicate GLM ``y ~ group`` (R's ``svyttest``)."""
-        from trustsurvey.design.tests import ttest
-
-        return ttest(self, y, group, level=level)
-
-    def contrast(self, result, weights, *, level=0.95, df=None) -> pd.DataFrame:
-        """Linear combinations of a result's rows (R's ``svycontrast``)."""
-        from trustsurvey.design.contrast import contrast
-
-        return contrast(result, weights, level=level, df=df if df is not None else self.degf)
-
-    def wald_test(self, result, contrasts=None, *, terms=None, null=None, df=None):
-        """Joint Wald test (R's ``regTermTest``)."""
-        from trustsurvey.design.contrast import wald_test
-
-        return wald_test(result, contrasts, terms=terms, null=null, df=df, default_df=self.degf)
+        return annotate(frame, n_missing_by=doms.n_missing_by, by=doms.names)
 
 
 # ---------------------------------------------------------------------- as.svrepdesign
 def as_replicate(
-    design: Any,
+    design: SurveyDesign,
     type: str = "JK1",
     *,
     replicates: int | None = None,
@@ -518,7 +425,7 @@ def as_replicate(
     n_h = st.n_sampled
     N_h = st.popsize
     has_strata = design.structure.has_strata
-    if design._adjustments:
+    if design.calibration:
         raise DesignError(
             "replicate weights from a calibrated design are not supported",
             item="type",
@@ -554,7 +461,7 @@ def as_replicate(
         )
     out = ReplicateDesign(
         design.data,
-        design._w,
+        design.full_weights.copy(),
         type=type,
         scale=scale,
         rscales=rscales,
@@ -562,12 +469,13 @@ def as_replicate(
         factors=f,
         unit=unit,
     )
-    out._mask = design._mask
-    out._domain = getattr(design, "_domain", None)
+    out._mask = design.domain_mask
+    out._domain = design.domain_label
+    out._history = design.history
     return out
 
 
-def _jkn(design: Any, strata: np.ndarray, n_h: np.ndarray, N_h: np.ndarray):
+def _jkn(design: SurveyDesign, strata: np.ndarray, n_h: np.ndarray, N_h: np.ndarray):
     lonely = design.structure.lonely_psu
     n_units = len(strata)
     nstrat = len(n_h)
@@ -627,7 +535,7 @@ def _bootstrap(strata, n_h, N_h, replicates: int, seed: int | None):
     return f, m / ((m - 1) * (replicates - 1))
 
 
-def _brr(design: Any, strata: np.ndarray, n_h: np.ndarray, rho: float) -> np.ndarray:
+def _brr(design: SurveyDesign, strata: np.ndarray, n_h: np.ndarray, rho: float) -> np.ndarray:
     if np.any(n_h != 2):
         bad = [design.structure.stages[0].stratum_labels[h] for h in np.flatnonzero(n_h != 2)]
         raise DesignError(

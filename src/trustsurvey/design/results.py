@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trustsurvey.design.metadata import annotate
+
 COLUMNS = ["estimate", "se", "ci_low", "ci_high", "df", "deff", "n"]
 
 
@@ -61,8 +63,7 @@ def result_frame(
             out["cv"] = se / np.abs(est)
     if moe:
         out["moe"] = half
-    out.attrs["level"] = level
-    return out
+    return annotate(out, level=level)
 
 
 def group_index(keys: pd.Index | None, labels: list, label_name: str) -> pd.Index:
@@ -78,5 +79,6 @@ def group_index(keys: pd.Index | None, labels: list, label_name: str) -> pd.Inde
 
 
 def attach_covmat(frame: pd.DataFrame, cov: np.ndarray) -> None:
-    """Store the covariance of the rows as ``frame.attrs["covmat"]`` labelled like the rows."""
-    frame.attrs["covmat"] = pd.DataFrame(cov, index=frame.index, columns=frame.index)
+    """Record the covariance of the rows, labelled like the rows (read with
+    :func:`~trustsurvey.design.metadata.vcov`)."""
+    annotate(frame, covmat=cov)

@@ -35,9 +35,11 @@ class RowRef(str):
 
     positions: tuple[int, ...]
     labels: tuple
-    count: int
+    count: int  # type: ignore[assignment]  # shadows str.count on purpose
 
-    def __new__(cls, text: str, positions: Sequence[int], labels: Sequence, count: int) -> RowRef:
+    def __new__(
+        cls, text: str, positions: Sequence[int] | np.ndarray, labels: Sequence, count: int
+    ) -> RowRef:
         obj = super().__new__(cls, text)
         obj.positions = tuple(int(p) for p in positions)
         obj.labels = tuple(_plain(v) for v in labels)

@@ -22,21 +22,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trustsurvey.design.domains import check_columns, check_domain
+from trustsurvey.design.domains import Domains, check_columns
 from trustsurvey.design.estimators import categories, numeric_column
 from trustsurvey.design.models import fit_arrays
 from trustsurvey.design.results import t_quantile
-from trustsurvey.design.variance import design_covariance
 from trustsurvey.errors import DesignError
 
+if TYPE_CHECKING:
+    from trustsurvey.design.base import Design
 
-def ttest(design: Any, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
+
+def ttest(design: Design, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
     """Difference of the two groups' means with its design-based t test."""
     yv = numeric_column(design.data, y)
     check_columns(design.data, [group], "group")
@@ -49,21 +51,11 @@ def ttest(design: Any, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
             hint="recode the group into two levels, or use design.glm() / design.chisq()",
         )
     gv = g.to_numpy()
-    used = ~np.isnan(yv) & g.notna().to_numpy()
-    check_domain(design)
-    if design._mask is not None:
-        used &= design._mask
-    if hasattr(design, "structure"):
-        x = np.column_stack([np.ones(len(yv)), (gv == levels[1]).astype(float)])
-        fit = fit_arrays(design, x, np.nan_to_num(yv), used, "gaussian")
-        diff, se, df = fit.beta[1], float(np.sqrt(fit.cov[1, 1])), fit.df_residual
-    else:  # replicate design: refit per replicate
-        from trustsurvey.design.models import replicate_glm
-
-        g = np.where(g.notna().to_numpy(), (gv == levels[1]).astype(float), np.nan)
-        tmp = design.with_columns(tt_y=yv, tt_g=g)
-        fit = replicate_glm(tmp, "tt_y ~ tt_g", level=level)
-        diff, se, df = fit["estimate"].iloc[1], fit["se"].iloc[1], fit["df"].iloc[1]
+    used = design.restrict(~np.isnan(yv) & g.notna().to_numpy())
+    # svyglm(y ~ group): linearised, or refitted per replicate, by the design's engine
+    x = np.column_stack([np.ones(len(yv)), (gv == levels[1]).astype(float)])
+    fit = fit_arrays(design, x, np.nan_to_num(yv), used, "gaussian")
+    diff, se, df = float(fit.beta[1]), float(np.sqrt(fit.cov[1, 1])), fit.df_residual
     t = diff / se
     half = t_quantile(level, df) * se
     return pd.DataFrame(
@@ -80,7 +72,7 @@ def ttest(design: Any, y: str, group: str, level: float = 0.95) -> pd.DataFrame:
     )
 
 
-def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
+def chisq(design: Design, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     """Rao-Scott test of independence of ``a`` and ``b`` (see module docstring)."""
     if statistic not in ("F", "Chisq", "Wald", "adjWald"):
         raise DesignError(
@@ -98,8 +90,7 @@ def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
             item=[a, b],
             hint="a test of association needs variation in both items",
         )
-    check_domain(design)
-    in_dom = np.ones(len(data), dtype=bool) if design._mask is None else design._mask
+    in_dom = design.restrict(np.ones(len(data), dtype=bool))
     av, bv = data[a].to_numpy(), data[b].to_numpy()
     ok = data[a].notna().to_numpy() & data[b].notna().to_numpy() & in_dom
     ia = np.full(len(data), -1)
@@ -109,7 +100,7 @@ def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     for j, lev in enumerate(cb):
         ib[(bv == lev) & ok] = j
     cell = np.where(ok, ia + nr * ib, -1)  # rows vary fastest, as R's interaction()
-    w = design._w
+    w = design.full_weights
     N = int(in_dom.sum())
     nu = design.degf
     k = nr * nc
@@ -129,8 +120,8 @@ def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
         cb_ind = np.zeros((len(data), nc))
         cb_ind[np.flatnonzero(ok), ib[ok]] = 1.0
         allx = np.column_stack([onehot, ra_ind, cb_ind, ok.astype(float)])
-        tot = (allx * w[:, None]).sum(0)
-        vt = design_covariance(design.structure, allx * okw[:, None], design._adjustments)
+        tot = (allx * okw[:, None]).sum(0)
+        vt = _covariance(design, allx, ok, "total")
         rows_of = np.tile(np.arange(nr), nc)
         cols_of = np.repeat(np.arange(nc), nr)
         grand = tot[-1]
@@ -158,8 +149,7 @@ def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
         return _one_row(f, ndf, ddf, float(stats.f.sf(f, ndf, ddf)), statistic)
     # second-order Rao-Scott
     mean2 = counts / W
-    z = (onehot - mean2[None, :]) * (okw / W)[:, None]
-    V = design_covariance(design.structure, z, design._adjustments)
+    V = _covariance(design, onehot, ok, "mean")
     rows_of = np.tile(np.arange(nr), nc)
     cols_of = np.repeat(np.arange(nc), nr)
     x1 = np.column_stack(
@@ -192,6 +182,14 @@ def chisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     d0 = tr**2 / float(np.trace(delta @ delta))
     f = x2 / tr
     return _one_row(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), "F")
+
+
+def _covariance(design: Design, x: np.ndarray, ok: np.ndarray, kind: str) -> np.ndarray:
+    """Covariance of the means or totals of the columns of ``x`` over rows ``ok`` (R's
+    ``svymean``/``svytotal`` with ``na.rm=TRUE``), from the design's variance engine."""
+    doms = Domains(codes=np.zeros(len(ok), dtype=np.int64), keys=None, names=[])
+    valid = np.repeat(ok[:, None], x.shape[1], axis=1)
+    return design.linear_stats(x, valid, doms, kind, covmat=True)["cov"]
 
 
 def _one_row(f: float, ndf: float, ddf: float, p: float, name: str) -> pd.DataFrame:

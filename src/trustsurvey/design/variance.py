@@ -286,7 +286,9 @@ def pair_variances(
     for s in range(len(stages) - 1, -1, -1):
         st = stages[s]
         if s < len(stages) - 1:  # sum the child pairs to this stage's (unit, domain) pairs
-            code, u, d = pair_codes(stages[s].child_parent[u], d, st.n_units, n_dom)
+            parent = stages[s].child_parent
+            assert parent is not None  # every stage but the last has children
+            code, u, d = pair_codes(parent[u], d, st.n_units, n_dom)
             t = _sum_pairs(code, t, len(u))
         coef_h = st.coef_by_stratum
         if not np.any(coef_h):

@@ -14,6 +14,7 @@ from __future__ import annotations
 # Submodules named like their main function (convert, inspect): the names bound here
 # are the functions, not the modules.
 from trustsurvey.io.convert import convert
+from trustsurvey.io.form_export import FormExport, read_form_export, validate_form_export
 from trustsurvey.io.inspect import inspect_file
 from trustsurvey.io.kobo import expand_multiple
 from trustsurvey.io.metadata import FileMetadata
@@ -23,11 +24,14 @@ from trustsurvey.io.write import write_survey
 
 __all__ = [
     "FileMetadata",
+    "FormExport",
     "SurveyData",
     "convert",
     "expand_multiple",
     "inspect_file",
     "normalise_missing_codes",
+    "read_form_export",
     "read_survey",
+    "validate_form_export",
     "write_survey",
 ]

@@ -1,21 +1,21 @@
 """KoboToolbox / ODK exports: select-multiple answers, label exports, meta columns.
 
-Kobo writes a select-multiple question ``problems`` either as split 0/1 columns
-``problems/theft``, ``problems/drugs`` or as one column ``problems = "theft drugs"``
+Kobo writes a select-multiple question ``q15_issues`` either as split 0/1 columns
+``q15_issues/theft``, ``q15_issues/drugs`` or as one column ``q15_issues = "theft drugs"``
 (space-separated option names; ODK XForms spec, "select multiple"). We normalise the first
-to ``problems_theft`` (the questionnaire's ``columns_for``) and expand the second with
+to ``q15_issues_theft`` (the questionnaire's ``columns_for``) and expand the second with
 :func:`expand_multiple`. Kobo meta columns ``start``/``end`` give the interview duration.
 
 Examples
 --------
 >>> import pandas as pd
->>> frame = pd.DataFrame({"problems": ["theft drugs", "", None, "drugs"]})
->>> expand_multiple(frame, "problems", ["theft", "drugs"])[["problems_theft", "problems_drugs"]]
-   problems_theft  problems_drugs
-0             1.0             1.0
-1             NaN             NaN
-2             NaN             NaN
-3             0.0             1.0
+>>> frame = pd.DataFrame({"q15": ["theft drugs", "", None, "drugs"]})
+>>> expand_multiple(frame, "q15", ["theft", "drugs"])[["q15_theft", "q15_drugs"]]
+   q15_theft  q15_drugs
+0        1.0        1.0
+1        NaN        NaN
+2        NaN        NaN
+3        0.0        1.0
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ _NON_NAME = re.compile(r"[^\w]+", re.UNICODE)
 def normalise_names(columns: Iterable[str], *, file: str | None = None) -> dict[str, str]:
     """Original → normalised column name, for the names that change.
 
-    ``problems/theft`` → ``problems_theft``; ``group/q1`` → ``group_q1``; spaces, dashes and
+    ``q15_issues/theft`` → ``q15_issues_theft``; ``group/q1`` → ``group_q1``; spaces, dashes and
     dots become ``_``. Kobo meta columns (``_id``, ``_uuid``…) are kept as they are.
 
-    >>> normalise_names(["problems/theft", "age", "Q 1"])
-    {'problems/theft': 'problems_theft', 'Q 1': 'Q_1'}
+    >>> normalise_names(["q15_issues/theft", "age", "Q 1"])
+    {'q15_issues/theft': 'q15_issues_theft', 'Q 1': 'Q_1'}
     """
     columns = [str(c) for c in columns]
     renamed: dict[str, str] = {}
@@ -146,9 +146,9 @@ def labels_to_codes(
     labels, cells equal to a label become its code. Returns the frame and the renaming.
 
     >>> f = pd.DataFrame({"Стать": ["Жінка", "Чоловік"]})
-    >>> out, ren = labels_to_codes(f, {"sex": {1: "Чоловік", 2: "Жінка"}}, {"sex": "Стать"})
-    >>> out["sex"].tolist(), ren
-    ([2.0, 1.0], {'Стать': 'sex'})
+    >>> out, ren = labels_to_codes(f, {"q2": {1: "Чоловік", 2: "Жінка"}}, {"q2": "Стать"})
+    >>> out["q2"].tolist(), ren
+    ([2.0, 1.0], {'Стать': 'q2'})
     """
     renamed: dict[str, str] = {}
     if variable_labels:

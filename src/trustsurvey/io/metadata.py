@@ -44,7 +44,9 @@ class FileMetadata:
         Column → list of ``(lo, hi)`` user-missing ranges (inclusive).
     measure, formats
         Column → SPSS measure level (``nominal``, ``ordinal``, ``scale``) and display format
-        (e.g. ``F8.2``, ``DATETIME20``).
+        (e.g. ``F8.2``, ``DATETIME20``, ``TIME8``).
+    display_width
+        Column → SPSS display width ("Columns" in Variable View).
     mr_sets
         SPSS multiple-response sets as pyreadstat reports them.
     file_label, notes
@@ -57,6 +59,9 @@ class FileMetadata:
     issues
         Things a reader should know that did not stop reading (e.g. out-of-range dates set
         to NaT, with the variable and rows).
+    form_columns
+        Columns the data collection form or server wrote that are not questionnaire items
+        (Kobo/ODK ``_id``, ``_submission_time``, geopoint parts, notes…) → what they are.
     """
 
     file: str = ""
@@ -70,12 +75,14 @@ class FileMetadata:
     missing_ranges: dict[str, list[tuple[Code, Code]]] = field(default_factory=dict)
     measure: dict[str, str] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
+    display_width: dict[str, int] = field(default_factory=dict)
     mr_sets: dict[str, dict] = field(default_factory=dict)
     file_label: str = ""
     notes: list[str] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)
     issues: list[str] = field(default_factory=list)
+    form_columns: dict[str, str] = field(default_factory=dict)
 
     # -- JSON -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -140,12 +147,14 @@ class FileMetadata:
             missing_ranges=sub(self.missing_ranges),
             measure=sub(self.measure),
             formats=sub(self.formats),
+            display_width=sub(self.display_width),
             mr_sets=dict(self.mr_sets),
             file_label=self.file_label,
             notes=list(self.notes),
             renamed=dict(self.renamed),
             derived=sub(self.derived),
             issues=list(self.issues),
+            form_columns=sub(self.form_columns),
         )
 
 

@@ -6,8 +6,9 @@ while the raw share of "difficult to answer" remains available. pyreadstat repor
 missing codes as ranges with ``lo == hi``; they are normalised to discrete codes here.
 
 SPSS dates are seconds since 1582-10-14 (IBM SPSS Statistics, "Date and time functions");
-they are converted to ``datetime64[us]``; values outside 1582-10-15 … 9999-12-31 become NaT
-and are listed in ``meta.issues``.
+they are converted to ``datetime64[us]``; a column with a value outside 1582-10-15 … 9999-12-31
+(or finer than a microsecond) keeps its SPSS numbers instead, listed in ``meta.issues``;
+nothing becomes NaT.
 
 Examples
 --------
@@ -33,7 +34,9 @@ import pyreadstat
 from trustsurvey.errors import InputFileError
 from trustsurvey.io.encoding import check_mojibake, normalise_encoding
 from trustsurvey.io.files import foreign_kind
+from trustsurvey.io.isolated import ChildReadError, ChildReadFailed, read_in_child
 from trustsurvey.io.metadata import FileMetadata
+from trustsurvey.io.sav_check import check_sav_file
 from trustsurvey.io.survey_data import SurveyData
 from trustsurvey.io.write import MR_NOTE_PREFIX
 
@@ -47,7 +50,8 @@ SPSS_EPOCH = pd.Timestamp("1582-10-14")
 _MIN_SECONDS = 86_400.0  # 1582-10-15
 _MAX_SECONDS = (pd.Timestamp("9999-12-31 23:59:59") - SPSS_EPOCH).total_seconds()
 
-_READSTAT_ERRORS = (pyreadstat.ReadstatError, pyreadstat.PyreadstatError)
+#: seconds the isolated reader may take for a file whose dictionary failed the check
+ISOLATED_TIMEOUT = 300.0
 
 
 def _read_por(path: str, **kwargs: Any) -> tuple[pd.DataFrame, Any]:
@@ -162,6 +166,9 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
         missing_values=values,
         missing_ranges=ranges,
         measure={k: v for k, v in (meta.variable_measure or {}).items() if v != "unknown"},
+        display_width={
+            k: int(v) for k, v in (getattr(meta, "variable_display_width", None) or {}).items() if v
+        },
         formats=dict(meta.original_variable_types or {}),
         mr_sets=mr_sets,
         file_label=meta.file_label or "",
@@ -175,6 +182,50 @@ def _progress_on(progress: bool | None, n_rows: int) -> bool:
     return n_rows >= CHUNK_THRESHOLD and sys.stderr.isatty()
 
 
+def _reader_error(
+    err: BaseException, path: Path, fmt: str, encoding: str | None, problem: Any = None
+) -> InputFileError:
+    """Any exception of the C reader (ReadStat errors, and the ``IndexError``,
+    ``UnicodeDecodeError``, ``ValueError`` … it lets through on damaged files) as one error."""
+    if isinstance(err, ChildReadError):
+        name, text = err.type_name, err.message
+    else:
+        name, text = type(err).__name__, str(err)
+    if problem is not None:
+        text = f"{text.strip()}; dictionary damaged at {problem}"
+    if name in ("ReadstatError", "PyreadstatError"):
+        return _wrap_error(Exception(text), path, fmt, encoding)
+    if name == "UnicodeDecodeError" or "codec" in text:
+        return InputFileError(
+            f"cannot decode the text in this SPSS file ({name}: {text.strip()})"
+            + (f" with encoding {encoding!r}" if encoding else ""),
+            file=str(path),
+            hint="pass the right encoding, e.g. encoding='cp1251' (Windows Cyrillic), "
+            "'cp866' (DOS) or 'koi8-u'; if that fails the file is damaged: export it again",
+        )
+    return InputFileError(
+        f"cannot read this SPSS file; it is damaged ({name}: {text.strip() or 'no message'})",
+        file=str(path),
+        hint="copy or export the file again from the source and check its size",
+    )
+
+
+def _read_isolated(
+    path: Path, fmt: str, encoding: str | None, problem: Any
+) -> tuple[pd.DataFrame, Any]:
+    try:
+        return read_in_child(fmt, str(path), _kwargs(fmt, encoding), timeout=ISOLATED_TIMEOUT)
+    except ChildReadError as err:
+        raise _reader_error(err, path, fmt, encoding, problem) from None
+    except ChildReadFailed as err:
+        where = f"its dictionary is damaged ({problem})" if problem else "it is damaged"
+        raise InputFileError(
+            f"cannot read this SPSS file: {where}; {err}",
+            file=str(path),
+            hint="copy or export the file again from the source and check its size",
+        ) from None
+
+
 def _read_frame(
     path: Path,
     fmt: str,
@@ -182,12 +233,25 @@ def _read_frame(
     chunksize: int | None,
     progress: bool | None,
 ) -> tuple[pd.DataFrame, Any]:
+    if fmt in ("sav", "zsav"):
+        try:
+            problem = check_sav_file(path, encoding)
+        except OSError as err:
+            raise InputFileError(f"cannot open the file ({err})", file=str(path)) from err
+        if problem is not None and problem.fatal:
+            raise InputFileError(
+                f"cannot read this SPSS file: {problem}",
+                file=str(path),
+                hint="copy or export the file again from the source and check its size",
+            )
+        if problem is not None:
+            return _read_isolated(path, fmt, encoding, problem)
     reader = _readers(fmt)
     kw = _kwargs(fmt, encoding)
     try:
         _, head = reader(str(path), metadataonly=True, **kw)
-    except _READSTAT_ERRORS as err:
-        raise _wrap_error(err, path, fmt, encoding) from err
+    except Exception as err:  # the C reader's exceptions are not documented
+        raise _reader_error(err, path, fmt, encoding) from err
     n_rows = int(head.number_rows) if head.number_rows not in (None, -1) else -1
     if fmt == "por":
         chunksize = None  # ReadStat cannot seek in portable files; read in one go
@@ -216,8 +280,8 @@ def _read_frame(
             frame = pd.concat(parts, ignore_index=True) if parts else reader(str(path), **kw)[0]
         else:
             frame, meta = reader(str(path), **kw)
-    except _READSTAT_ERRORS as err:
-        raise _wrap_error(err, path, fmt, encoding) from err
+    except Exception as err:  # the C reader's exceptions are not documented
+        raise _reader_error(err, path, fmt, encoding) from err
     if n_rows >= 0 and len(frame) != n_rows:
         raise InputFileError(
             f"the file is truncated: its header declares {n_rows} rows but only "
@@ -228,27 +292,45 @@ def _read_frame(
     return frame, meta
 
 
+def seconds_to_stamps(seconds: pd.Series) -> pd.Series:
+    """SPSS date-time numbers (seconds since 1582-10-14) as ``datetime64[us]``."""
+    micro = (seconds * 1_000_000).round()
+    stamps = pd.Series(pd.NaT, index=seconds.index, dtype="datetime64[us]")
+    ok = micro.notna()
+    stamps[ok] = SPSS_EPOCH + pd.to_timedelta(micro[ok].astype("int64"), unit="us")
+    return stamps
+
+
 def _convert_dates(frame: pd.DataFrame, meta: FileMetadata) -> pd.DataFrame:
+    """Date and date-time variables become ``datetime64[us]`` when every value lies in
+    1582-10-15 … 9999-12-31 and converts exactly (to the microsecond); otherwise the column
+    keeps its SPSS numbers (seconds since 1582-10-14) and its format, and ``meta.issues`` says
+    why. Nothing becomes NaT."""
     for col, fmt in meta.formats.items():
         if col not in frame.columns or not DATE_FORMATS.match(fmt or ""):
             continue
         seconds = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-        bad = seconds.notna() & ((seconds < _MIN_SECONDS) | (seconds > _MAX_SECONDS))
+        if seconds.isna().sum() > frame[col].isna().sum():
+            continue  # not numbers (a damaged or odd file): leave the column as read
+        outside = seconds.notna() & ((seconds < _MIN_SECONDS) | (seconds > _MAX_SECONDS))
+        inexact = pd.Series(False, index=seconds.index)
+        if not outside.any():
+            micro = (seconds * 1_000_000).round()
+            inexact = seconds.notna() & (micro / 1_000_000 != seconds)
+        bad = outside | inexact
         if bad.any():
             rows = (np.flatnonzero(bad.to_numpy()) + 1).tolist()
             shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+            why = "outside 1582-10-15…9999-12-31" if outside.any() else "finer than 1 µs"
             message = (
-                f"{col}: {len(rows)} date value(s) outside 1582-10-15…9999-12-31 "
-                f"set to NaT (rows {shown})"
+                f"{col}: {len(rows)} date value(s) {why} (rows {shown}); the column is kept "
+                f"as SPSS numbers (seconds since 1582-10-14, format {fmt})"
             )
             meta.issues.append(message)
             warnings.warn(f"{meta.file}: {message}", stacklevel=3)
-            seconds = seconds.mask(bad)
-        micro = (seconds * 1_000_000).round()
-        stamps = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
-        ok = micro.notna()
-        stamps[ok] = SPSS_EPOCH + pd.to_timedelta(micro[ok].astype("int64"), unit="us")
-        frame[col] = stamps
+            frame[col] = seconds
+            continue
+        frame[col] = seconds_to_stamps(seconds)
     return frame
 
 

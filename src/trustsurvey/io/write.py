@@ -7,11 +7,16 @@ What each format keeps:
 
 - ``.sav``/``.zsav`` (pyreadstat): variable and value labels, user-missing codes (SPSS allows
   up to three discrete codes, or one range plus one code), measure levels, display formats,
-  file label and notes. Multiple-response sets cannot be written by ReadStat; they are
-  stored as a note ``trustsurvey:mr_sets=…`` that :func:`~trustsurvey.io.read_survey` restores.
+  file label, notes and multiple-response sets (ReadStat cannot write the MRSETS record;
+  :mod:`trustsurvey.io.sav_patch` adds it, so SPSS and pyreadstat see the sets; files
+  written earlier with the sets in a note ``trustsurvey:mr_sets=…`` are still read).
   Known SPSS limits (each warned about, never silent): text has no empty cell (NaN → ``""``);
-  names SPSS rejects (Kobo ``_id``) are renamed (``v_id``, old name as label); time-zone aware
-  times are written in UTC; string display widths follow the longest value.
+  names SPSS rejects (Kobo ``_id``) are renamed (``v_id``, old name as label); names starting
+  with ``@`` (ODK's ``@_id``), which SPSS allows but pyreadstat refuses, are kept (written
+  under a placeholder and patched, :mod:`trustsurvey.io.sav_patch`); time-zone aware
+  times are written in UTC; variable labels are cut at 256 bytes. Dates and times are
+  written as SPSS numbers with their format (``DATE11``, ``DATETIME20``, ``TIME8``), so
+  values round-trip to the microsecond.
 - ``.parquet``: everything, as JSON in the schema metadata (key ``trustsurvey``).
 - ``.csv``: values only; everything else goes to a sidecar ``NAME.dictionary.json`` that
   ``read_survey`` picks up again.
@@ -51,10 +56,16 @@ PARQUET_KEY = b"trustsurvey"
 MR_NOTE_PREFIX = "trustsurvey:mr_sets="
 SIDECAR_SUFFIX = ".dictionary.json"
 MEASURES = {"nominal", "ordinal", "scale"}
-_SPSS_NAME = re.compile(r"^[A-Za-z@\u0400-\u04FF][\w.@#$\u0400-\u04FF]*$")
-_NUMERIC_FORMAT = re.compile(r"^(F|COMMA|DOT|DOLLAR|PCT|E|N|Z|CC[A-E])\d", re.I)
+#: SPSS reserved words, which cannot be variable names (IBM SPSS Statistics, "Variable names")
+_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+_NAME_CHARS = set("._@#$")
+#: any SPSS numeric display format (F8.2, COMMA9.2, PCT6.1, TIME8, DTIME11, DATETIME20, …)
+_NUMERIC_FORMAT = re.compile(r"^(?!A\d|AHEX)[A-Z]+\d+(\.\d+)?$", re.I)
 _DATE_FORMAT = re.compile(r"^(DATE|ADATE|EDATE|JDATE|SDATE|QYR|MOYR|WKYR|DATETIME|YMDHMS)", re.I)
 _STRING_FORMAT = re.compile(r"^A(\d+)$", re.I)
+SPSS_EPOCH = pd.Timestamp("1582-10-14")
+#: bytes SPSS keeps of a variable label (longer ones are cut by the writer)
+VARIABLE_LABEL_BYTES = 256
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -92,15 +103,6 @@ def _plain(value: Any) -> Any:
 
 
 # -- SPSS --------------------------------------------------------------------------------
-def mr_sets_note(mr_sets: dict[str, dict]) -> list[str]:
-    """Multiple-response sets as SPSS document lines (≤ 80 bytes each) ``trustsurvey:mr_sets=…``;
-    ReadStat cannot write MRSETS records, so they travel as a note."""
-    # ASCII only, and no spaces: SPSS pads document lines with blanks and trims them again
-    text = json.dumps(mr_sets, ensure_ascii=True, separators=(",", ":")).replace(" ", "\\u0020")
-    width = 80 - len(MR_NOTE_PREFIX)
-    return [MR_NOTE_PREFIX + text[i : i + width] for i in range(0, len(text), width)]
-
-
 def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
     frame = sd.data.copy()
     losses: list[str] = []
@@ -118,7 +120,7 @@ def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
             if getattr(s.dt, "tz", None) is not None:
                 s = s.dt.tz_convert("UTC").dt.tz_localize(None)
                 losses.append(f"{col}: times written in UTC (SPSS has no time zones)")
-            frame[col] = s.astype("datetime64[us]")
+            frame[col] = stamps_to_seconds(s)
         elif pd.api.types.is_bool_dtype(s):
             frame[col] = s.astype("float64")
         elif pd.api.types.is_numeric_dtype(s):
@@ -130,6 +132,17 @@ def _spss_frame(sd: SurveyData, target: Path) -> tuple[pd.DataFrame, list[str]]:
                 losses.append(f"{col}: {n_null} empty text cell(s) written as ''")
             frame[col] = values.where(values.notna(), "").map(str)
     return frame, losses
+
+
+def stamps_to_seconds(stamps: pd.Series) -> pd.Series:
+    """``datetime64`` values as SPSS numbers (seconds since 1582-10-14), exact to the µs.
+
+    >>> stamps_to_seconds(pd.Series(pd.to_datetime(["1582-10-15", None]))).tolist()
+    [86400.0, nan]
+    """
+    micro = (stamps.astype("datetime64[us]") - SPSS_EPOCH).to_numpy().astype("int64")
+    seconds = micro.astype("float64") / 1_000_000
+    return pd.Series(np.where(stamps.isna().to_numpy(), np.nan, seconds), index=stamps.index)
 
 
 def _spss_missing(sd: SurveyData, frame: pd.DataFrame, target: Path) -> dict[str, list[Any]]:
@@ -171,18 +184,26 @@ def _is_number(value: Any) -> bool:
 
 
 def _spss_formats(sd: SurveyData, frame: pd.DataFrame) -> dict[str, str]:
+    """The file's display formats where they fit the column; text columns are padded so the
+    declared width (``A20``) is kept, as SPSS pads every string to its width."""
     formats: dict[str, str] = {}
     for col in frame.columns:
         fmt = str(sd.meta.formats.get(col, "") or "")
         s = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
+        if pd.api.types.is_datetime64_any_dtype(sd.data[col]):
             formats[col] = fmt if _DATE_FORMAT.match(fmt) else "DATETIME20"
         elif pd.api.types.is_numeric_dtype(s):
             if _NUMERIC_FORMAT.match(fmt):
                 formats[col] = fmt
         else:
             m = _STRING_FORMAT.match(fmt)
-            longest = int(s.map(lambda v: len(v.encode("utf-8"))).max() or 1) if len(s) else 1
+            sizes = s.map(lambda v: len(v.encode("utf-8")))
+            longest = int(sizes.max() or 0) if len(s) else 0
+            if m and longest < int(m.group(1)) <= 32_767 and len(s):
+                width = int(m.group(1))
+                at = int(np.argmax(sizes.to_numpy()))
+                padded = s.iloc[at] + " " * (width - int(sizes.iloc[at]))
+                frame.iloc[at, frame.columns.get_loc(col)] = padded
             if m and int(m.group(1)) >= longest:
                 formats[col] = fmt
     return formats
@@ -202,24 +223,64 @@ def _spss_value_labels(sd: SurveyData, frame: pd.DataFrame) -> dict[str, dict[An
     return out
 
 
-def spss_names(columns: list[str]) -> dict[str, str]:
-    """Original → valid SPSS name for columns SPSS would reject (Kobo's ``_id`` → ``v_id``).
+def valid_spss_name(name: str) -> bool:
+    """Whether SPSS accepts ``name`` for a saved variable (IBM SPSS Statistics, "Variable
+    names"): it starts with a letter of any script or ``@``, goes on with letters, digits,
+    ``.``, ``_``, ``@``, ``#`` or ``$``, is at most 64 bytes (UTF-8), does not end with a period
+    and is no reserved word. ``#`` and ``$`` cannot start a name (scratch and system
+    variables).
 
-    >>> spss_names(["_id", "age", "q 1"])
-    {'_id': 'v_id', 'q 1': 'q_1'}
+    >>> [valid_spss_name(n) for n in ["שם", "Область", "@_id", "_id", "#x", "q.1", "ALL"]]
+    [True, True, True, False, False, True, False]
+    """
+    if not name or len(name.encode("utf-8")) > 64 or name.upper() in _RESERVED:
+        return False
+    first, rest = name[0], name[1:]
+    if not (first.isalpha() or first == "@"):
+        return False
+    return not name.endswith(".") and all(ch.isalnum() or ch in _NAME_CHARS for ch in rest)
+
+
+def spss_names(columns: list[str]) -> dict[str, str]:
+    """Original → valid SPSS name, only for columns SPSS would reject.
+
+    Names equal to another but for letter case collide in SPSS and get a suffix.
+
+    >>> spss_names(["_id", "age", "q 1", "שם", "@_id", "Age"])
+    {'_id': 'v_id', 'q 1': 'q_1', 'Age': 'Age_'}
     """
     out: dict[str, str] = {}
-    taken = set(columns)
+    taken = {c.upper() for c in columns if valid_spss_name(c)}
+    seen: set[str] = set()
     for col in columns:
-        if _SPSS_NAME.match(col):
+        if valid_spss_name(col) and col.upper() not in seen:
+            seen.add(col.upper())
             continue
-        new = re.sub(r"[^\w.@#$]", "_", col)
-        if not _SPSS_NAME.match(new):
-            new = "v" + new
-        while new in taken:
+        new = col
+        if not valid_spss_name(new):
+            new = re.sub(r"[^\w.@#$]", "_", col).rstrip(".") or "v"
+            if not valid_spss_name(new):
+                new = "v" + new
+            new = new.encode("utf-8")[:60].decode("utf-8", "ignore")
+        while new.upper() in taken or new.upper() in seen:
             new += "_"
-        taken.add(new)
+        taken.add(new.upper())
+        seen.add(new.upper())
         out[col] = new
+    return out
+
+
+def _placeholders(columns: list[str]) -> dict[str, str]:
+    """``@name`` → a name of the same byte length pyreadstat accepts (``A…``, ``B…``, …)."""
+    taken = {c.upper() for c in columns}
+    out = {}
+    for col in columns:
+        if col.startswith("@"):
+            for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+                if (letter + col[1:]).upper() not in taken:
+                    out[col] = letter + col[1:]
+                    taken.add(out[col].upper())
+                    break
     return out
 
 
@@ -241,11 +302,24 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
             + ", ".join(f"{old} → {new}" for old, new in names.items()),
             stacklevel=2,
         )
+    at_names = _placeholders([str(c) for c in sd.data.columns])
+    if at_names:  # valid in SPSS, refused by pyreadstat: written as a placeholder, then patched
+        meta = FileMetadata.from_dict(sd.meta.to_dict())
+        sd = _renamed(SurveyData(sd.data, meta, sd.extra_missing), at_names, label=False)
     zsav = compress if compress is not None else target.suffix.lower() == ".zsav"
     frame, losses = _spss_frame(sd, target)
     notes = list(sd.meta.notes)
-    if sd.meta.mr_sets:
-        notes.extend(mr_sets_note(sd.meta.mr_sets))
+    mr_sets = {
+        k: v
+        for k, v in sd.meta.mr_sets.items()
+        if v.get("variable_list") and all(c in sd.data.columns for c in v["variable_list"])
+    }
+    if len(mr_sets) < len(sd.meta.mr_sets):
+        warnings.warn(
+            f"{target}: multiple-response sets naming columns that are not in the data are "
+            "not written: " + ", ".join(k for k in sd.meta.mr_sets if k not in mr_sets),
+            stacklevel=2,
+        )
     if names:
         notes.append(
             "trustsurvey: renamed for SPSS: " + ", ".join(f"{o}={n}" for o, n in names.items())
@@ -253,7 +327,20 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
     if losses:
         warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
     labels = {c: sd.meta.variable_labels.get(c) for c in frame.columns}
+    long_labels = [
+        c for c, v in labels.items() if v and len(v.encode("utf-8")) > VARIABLE_LABEL_BYTES
+    ]
+    if long_labels:
+        warnings.warn(
+            f"{target}: SPSS keeps {VARIABLE_LABEL_BYTES} bytes of a variable label; cut for "
+            + ", ".join(long_labels),
+            stacklevel=2,
+        )
     measure = {c: m for c, m in sd.meta.measure.items() if c in frame.columns and m in MEASURES}
+    widths = {
+        c: int(w) for c, w in sd.meta.display_width.items() if c in frame.columns and int(w) > 0
+    }
+    formats = _spss_formats(sd, frame)
 
     def writer(tmp: Path) -> None:
         try:
@@ -267,7 +354,8 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 variable_value_labels=_spss_value_labels(sd, frame) or None,
                 missing_ranges=_spss_missing(sd, frame, target) or None,
                 variable_measure=measure or None,
-                variable_format=_spss_formats(sd, frame) or None,
+                variable_display_width=widths or None,
+                variable_format=formats or None,
             )
         except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as err:
             raise TrustSurveyError(
@@ -275,6 +363,12 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 file=str(target),
                 hint="check the column names, labels and missing codes named in the message",
             ) from err
+        from trustsurvey.io.sav_patch import add_mr_sets, rename_in_place
+
+        if at_names:
+            rename_in_place(tmp, {new: old for old, new in at_names.items()})
+        if mr_sets:
+            add_mr_sets(tmp, mr_sets)
 
     return write_atomic(target, writer)
 
@@ -294,7 +388,7 @@ def _note_lines(notes: list[str], width: int = 80) -> list[str]:
     return lines
 
 
-def _renamed(sd: SurveyData, names: dict[str, str]) -> SurveyData:
+def _renamed(sd: SurveyData, names: dict[str, str], *, label: bool = True) -> SurveyData:
     meta = FileMetadata.from_dict(sd.meta.to_dict())
 
     def move(d: dict) -> dict:
@@ -311,8 +405,13 @@ def _renamed(sd: SurveyData, names: dict[str, str]) -> SurveyData:
     ):
         setattr(meta, key, move(getattr(meta, key)))
     for old, new in names.items():
-        meta.variable_labels.setdefault(new, old)
+        if label:
+            meta.variable_labels.setdefault(new, old)
     meta.column_names = [names.get(c, c) for c in meta.column_names]
+    meta.mr_sets = {
+        k: {**v, "variable_list": [names.get(c, c) for c in v.get("variable_list", [])]}
+        for k, v in meta.mr_sets.items()
+    }
     extra = {names.get(k, k): v for k, v in sd.extra_missing.items()}
     return SurveyData(sd.data.rename(columns=names), meta, extra)
 

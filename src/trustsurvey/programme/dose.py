@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trustsurvey.design.metadata import annotate, vcov
 from trustsurvey.errors import AnalysisError
 
 NOTE = {
@@ -137,8 +138,7 @@ def meta_regression(
             "q_e": q_e,
         }
     )
-    fit.attrs["cov"] = cov
-    return fit
+    return annotate(fit, covmat=cov)
 
 
 def dose_response(
@@ -192,7 +192,7 @@ def dose_response(
     b0, b1 = fit["estimate"].to_numpy()
     table["fitted"] = b0 + b1 * table[x]
     X = np.column_stack([np.ones(len(table)), table[x].to_numpy(float)])
-    se_fit = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.attrs["cov"], X))
+    se_fit = np.sqrt(np.einsum("ij,jk,ik->i", X, vcov(fit).to_numpy(), X))
     zq = stats.norm.ppf(0.975)
     table["fitted_ci_low"] = table["fitted"] - zq * se_fit
     table["fitted_ci_high"] = table["fitted"] + zq * se_fit

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._files import atomic_path
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.bundle import Bundle, read_bundle
 from trustsurvey.publish.safe import to_xlsx_bytes
@@ -109,10 +110,19 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
         f"{html.escape(str((b.manifest.get('software') or {}).get('trustsurvey', '')))}</p>"
     )
     parts.append("</body></html>")
-    html_path = out / "report.html"
-    html_path.write_text("".join(parts), encoding="utf-8")
-    xlsx_path = out / "tables.xlsx"
-    xlsx_path.write_bytes(to_xlsx_bytes(workbook_tables(b)))
+    html_path, xlsx_path = out / "report.html", out / "tables.xlsx"
+    workbook = to_xlsx_bytes(workbook_tables(b))  # made before anything is replaced
+    for path, data in ((html_path, "".join(parts).encode("utf-8")), (xlsx_path, workbook)):
+        try:
+            with atomic_path(path, mkdir=False) as tmp:
+                tmp.write_bytes(data)
+        except OSError as err:
+            raise PublishError(
+                f"cannot write {path.name} ({err.strerror or err})",
+                file=path,
+                hint="free disk space, or check that the folder is writable and the path is "
+                "not a folder; the previous report was kept",
+            ) from err
     return html_path, xlsx_path
 
 

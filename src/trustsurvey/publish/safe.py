@@ -17,11 +17,17 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey._text import clean_text
+
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: Any) -> Any:
-    """``value`` with a leading apostrophe if it is text starting like a formula."""
+    """``value`` cleaned, with a leading apostrophe if it is text starting like a formula."""
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        value = clean_text(value, max_length=None)
+        return "'" + value
+    value = clean_text(value, max_length=None)
     if isinstance(value, str) and value.startswith(DANGEROUS):
         return "'" + value
     return value

@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from trustsurvey._yaml import index_lines
+from trustsurvey._yaml import YamlLimitError, check_limits, index_lines
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
 from trustsurvey.questionnaire.missing_kinds import MISSING_KINDS, kind_hint
@@ -146,6 +146,16 @@ class _Context:
 
 
 def _parse_yaml(text: str, ctx: _Context) -> Any:
+    try:
+        check_limits(text)
+    except YamlLimitError as err:
+        raise QuestionnaireError(
+            f"{err} (line {err.line})",
+            file=ctx.file,
+            hint="write the structure out plainly (no deep nesting, no alias chains)",
+        ) from None
+    except yaml.YAMLError:
+        pass  # reported with its line below
     try:
         loader = yaml.SafeLoader(text)  # rejects control characters before parsing
     except yaml.YAMLError as err:

@@ -224,6 +224,10 @@ class Questionnaire:
     source: str | None = None
     #: what a reader noticed while building it (XLSForm/SPSS drafts); not written to YAML
     notes: list[str] = field(default_factory=list, compare=False)
+    #: form rule kept verbatim but not checked on data (XLSForm ``regex()``, ``pulldata()``…)
+    not_enforced: list[str] = field(default_factory=list, compare=False)
+    #: fields of the source form that are not items (XLSForm notes, start/end…) → their type
+    form_fields: dict[str, str] = field(default_factory=dict, compare=False)
 
     # ------------------------------------------------------------------ look-ups
     def item(self, name: str) -> Item:
@@ -370,6 +374,15 @@ class Questionnaire:
                 return (values.fillna(0) != 0).astype(bool)
         return expressions.default_selected(frame, item, option)
 
+    def _count_selected(self, frame: pd.DataFrame, item: str) -> pd.Series:
+        it = self.items.get(item)
+        if it is not None and it.type == "multiple":
+            columns = [c for c in self.columns_for(item) if c in frame.columns]
+            if columns:
+                ticked = frame[columns].apply(pd.to_numeric, errors="coerce").fillna(0) != 0
+                return ticked.sum(axis=1).astype("float64")
+        return expressions.default_count(frame, item)
+
     def relevant_mask(self, name: str, frame: pd.DataFrame) -> pd.Series:
         """Boolean Series: rows where item ``name`` should have been asked (NaN-safe).
 
@@ -392,7 +405,7 @@ class Questionnaire:
         if not item.relevant:
             return pd.Series(True, index=frame.index, dtype=bool)
         try:
-            return expressions.evaluate(item.relevant, frame, self._selected)
+            return expressions.evaluate(item.relevant, frame, self._selected, self._count_selected)
         except KeyError as err:
             raise QuestionnaireError(
                 f"the data have no column {err.args[0]!r} needed by relevant: {item.relevant}",

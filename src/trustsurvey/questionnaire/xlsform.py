@@ -5,15 +5,24 @@ accepts, trustsurvey accepts, and pyxform's own checks (unknown list names, dupl
 choices, bad references) apply. This module maps pyxform's JSON form to a
 :class:`~trustsurvey.questionnaire.Questionnaire`:
 
-- ``select_one`` → single, ``select_multiple`` → multiple, ``integer``/``decimal`` → numeric,
-  ``text`` → text, ``date``/``datetime`` → date; notes, ``calculate`` and metadata are left
-  out (listed in ``q.notes``).
-- labels per language: ``label::Ukrainian (uk)`` and the older ``label:Ukrainian`` both work.
+- ``select_one`` → single, ``select_multiple`` → multiple (also ``*_from_file`` with the
+  CSV/XML/GeoJSON beside the form), ``integer``/``decimal``/``range`` → numeric,
+  ``date``/``datetime`` → date, every other question type (``time``, ``geopoint``,
+  media, ``calculate``, ``hidden``, ``rank`` …) → text with its XLSForm type in
+  ``item.note`` (:func:`~trustsurvey.questionnaire.xlsform_parts.item_kind`); notes and
+  device metadata (``start``, ``end``, ``deviceid`` …) are listed in ``q.form_fields``.
+- labels per language: ``label::Ukrainian (uk)``, ``label::uk`` and the older
+  ``label:Ukrainian`` all work; a form in other languages keeps its first language.
 - groups are flattened (``item.group`` keeps the path, group relevance is combined with the
   item's); items inside a repeat are kept with ``item.repeat`` and a note, since survey data
-  are one row per respondent and repeat data come in a separate table.
-- ``relevant`` is translated to the questionnaire's expression language; a simple
-  ``constraint`` like ``. >= 18 and . <= 99`` becomes min/max.
+  are one row per respondent and repeat data come in a separate table; questions of a
+  ``begin loop over`` are repeated per choice. A name used in several groups is named by its
+  group path (``child/age`` → ``child_age``).
+- ``relevant`` is translated to the questionnaire's expression language part by part (its
+  top-level ``and``); a part that cannot be (``regex()``, ``pulldata()``…) is kept verbatim in
+  ``q.not_enforced`` and the item is then not required; a simple ``constraint`` like
+  ``. >= 18 and . <= 99`` becomes min/max, other constraints, choice filters and
+  calculations are listed in ``q.not_enforced``. Only what pyxform refuses is refused.
 - optional extra columns written by :func:`to_xlsform` (``trustsurvey_type``,
   ``trustsurvey_roles``, ``trustsurvey_pii``, ``trustsurvey_reverse``, ``trustsurvey_grid``,
   ``trustsurvey_exclusive`` on *survey*; ``trustsurvey_missing`` on *choices*) carry what an
@@ -29,17 +38,21 @@ choices, bad references) apply. This module maps pyxform's JSON form to a
 
 from __future__ import annotations
 
+import ast
 import re
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trustsurvey.errors import QuestionnaireError
 from trustsurvey.questionnaire import expressions
+from trustsurvey.questionnaire.expressions import RESERVED
 from trustsurvey.questionnaire.missing_kinds import MISSING_KINDS, split_missing_codes
 from trustsurvey.questionnaire.model import Code, Item, Questionnaire, Scale, numeric_codes
 from trustsurvey.questionnaire.text import Text
+from trustsurvey.questionnaire.xlsform_parts import clean_name, conjuncts, file_choices, item_kind
 
 EXTRA = "trustsurvey_"
 _TYPE_MAP = {
@@ -52,7 +65,6 @@ _TYPE_MAP = {
     "date": "date",
     "datetime": "date",
 }
-_SKIPPED = {"note", "calculate", "start", "end", "today", "deviceid", "username", "audit"}
 _LANG_NAMES = {
     "ukrainian": "uk",
     "українська": "uk",
@@ -75,7 +87,11 @@ def _lang(key: str) -> str | None:
     if match:
         code = match.group(1).lower().split("-")[0]
         return {"ua": "uk"}.get(code, code)
-    return _LANG_NAMES.get(key.strip().lower(), None if key != "default" else "default")
+    bare = key.strip().lower()
+    if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)?", bare) and bare not in _LANG_NAMES:
+        code = bare.split("-")[0]  # label::uk, label::en-GB
+        return {"ua": "uk"}.get(code, code)
+    return _LANG_NAMES.get(bare, None if key != "default" else "default")
 
 
 def _text(label: Any) -> Text:
@@ -85,14 +101,17 @@ def _text(label: Any) -> Text:
         return Text.same(label)
     values: dict[str, str] = {}
     default = None
+    others: list[str] = []
     for key, value in label.items():
         code = _lang(str(key))
         if code in ("uk", "en") and value:
             values[code] = str(value)
-        elif code == "default":
+        elif code == "default" and value:
             default = str(value)
-    if not values and default is not None:
-        return Text.same(default)
+        elif value:
+            others.append(str(value))  # a language other than Ukrainian and English
+    if not values and (default is not None or others):
+        return Text.same(default if default is not None else others[0])
     return Text(uk=values.get("uk"), en=values.get("en"))
 
 
@@ -131,6 +150,16 @@ def _raw_rows(path: Path) -> dict[str, dict[str, Any]]:
     """Sheet rows (1-based, header = row 1) of survey names and (list, choice) pairs,
     and the raw ``type`` cell of each survey name (pyxform's JSON drops ``or_other``)."""
     rows: dict[str, dict[str, Any]] = {"survey": {}, "choices": {}, "types": {}}
+    if path.suffix.lower() == ".xls":  # types only: pyxform's reader drops blank rows
+        from pyxform.xls2json_backends import xls_to_dict
+
+        try:
+            for record in xls_to_dict(str(path)).get("survey", []):
+                if record.get("name") is not None:
+                    rows["types"].setdefault(str(record["name"]), str(record.get("type") or ""))
+        except Exception:  # pyxform has read it already; only the types are missing
+            pass
+        return rows
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return rows
     import openpyxl
@@ -184,7 +213,11 @@ def _pyxform_error(err: Exception, path: Path) -> QuestionnaireError:
 def from_xlsform(path: str | Path, *, name: str | None = None) -> Questionnaire:
     """Read an XLSForm (.xlsx/.xls/.csv/.md as pyxform reads them) into a questionnaire.
 
-    Raises :class:`~trustsurvey.errors.QuestionnaireError` naming the file, sheet and row.
+    Every form pyxform accepts is read: what the questionnaire cannot check (``regex()``,
+    ``pulldata()``, dynamic ``required``, other constraints, choice filters) is kept in
+    ``q.not_enforced``; fields without an answer (notes, ``start``/``end``…) are listed in
+    ``q.form_fields``. Raises :class:`~trustsurvey.errors.QuestionnaireError` naming the
+    file, sheet and row only where pyxform itself refuses the form.
 
     >>> import tempfile, pathlib
     >>> from trustsurvey.questionnaire import load_questionnaire, instrument_path, to_xlsform
@@ -216,17 +249,33 @@ def from_xlsform(path: str | Path, *, name: str | None = None) -> Questionnaire:
     return _FormReader(form, path, name).build(warnings)
 
 
+@dataclass
+class _Field:
+    """One answer-bearing question of the form, before it becomes an item."""
+
+    xml: str  # name in the form
+    child: dict
+    kind: str  # item type
+    group: str | None
+    repeat: str | None
+    conditions: list[str]  # raw XPath relevant of enclosing groups, then its own
+    name: str = ""
+
+
 class _FormReader:
     def __init__(self, form: dict, path: Path, name: str | None) -> None:
         self.form = form
         self.path = path
         self.name = name
         self.rows = _raw_rows(path)
+        self.fields: list[_Field] = []
         self.items: dict[str, Item] = {}
         self.scales: dict[str, Scale] = {}
         self.notes: list[str] = []
+        self.not_enforced: list[str] = []
+        self.form_fields: dict[str, str] = {}
         self.grids: dict[str, Text] = {}
-        self.renamed: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # XML name → item name (when unambiguous)
         # a form written by to_xlsform says which choices are missing codes
         self.flags_missing = any(
             f"{EXTRA}missing" in choice
@@ -236,7 +285,7 @@ class _FormReader:
         )
 
     def error(self, name: str, message: str, column: str | None = None) -> QuestionnaireError:
-        original = {v: k for k, v in self.renamed.items()}.get(name, name)
+        original = next((f.xml for f in self.fields if f.name == name), name)
         row = self.rows["survey"].get(original)
         where = "sheet 'survey'" + (f", row {row}" if row else "")
         where += f", column '{column}'" if column else ""
@@ -247,26 +296,122 @@ class _FormReader:
             hint="fix that cell in the form and export it again",
         )
 
-    def _collect_renames(self, children: list[dict]) -> None:
-        """XML names may hold ``.`` and ``-`` (``Q1.2``); questionnaire names may not."""
-        for child in children:
-            name = str(child.get("name", ""))
-            if name and not _NAME.fullmatch(name):
-                # as trustsurvey.io normalises Kobo column names: runs of other characters → _
-                clean = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
-                clean = clean if clean[:1].isalpha() else f"q_{clean}"
-                self.renamed[name] = clean
-                self.notes.append(f"question {name!r} is named {clean!r} in the questionnaire")
-            self._collect_renames(child.get("children", []) or [])
+    def skip(self, name: str, what: str, verbatim: str) -> None:
+        """Record a form rule kept verbatim and not checked on the data."""
+        self.not_enforced.append(f"{name}: {what} {verbatim!r} not enforced")
 
+    # ------------------------------------------------------------------ pass 1: fields
+    def _collect(
+        self,
+        children: list[dict],
+        group: str | None,
+        repeat: str | None,
+        conditions: list[str],
+    ) -> None:
+        for child in children:
+            kind = str(child.get("type", ""))
+            xml = str(child.get("name", ""))
+            own = str((child.get("bind") or {}).get("relevant") or "").strip()
+            inner = [*conditions, own] if own else conditions
+            path = f"{group}/{xml}" if group else xml
+            if kind == "group":
+                if (child.get("control") or {}).get("bodyless"):
+                    for meta in child.get("children", []) or []:
+                        self.form_fields[f"{path}/{meta.get('name')}"] = str(meta.get("type"))
+                    continue  # the form's meta block (instanceID)
+                self._collect(child.get("children", []) or [], path, repeat, inner)
+            elif kind == "repeat":
+                self.notes.append(
+                    f"repeat {xml!r}: its items are listed with repeat: {xml}; their answers "
+                    "come in a separate table (one row per repeat instance), not in the "
+                    "respondent-level data"
+                )
+                self._collect(child.get("children", []) or [], path, xml, inner)
+            elif kind == "loop":
+                for column in child.get("columns", []) or []:
+                    step = f"{path}/{column.get('name')}"
+                    self._collect(child.get("children", []) or [], step, repeat, inner)
+                self.notes.append(
+                    f"loop {xml!r}: its questions are asked once per choice and named "
+                    f"{xml}_<choice>_<question>"
+                )
+            elif kind.startswith("select") or kind == "rank":
+                self._select_field(child, kind, xml, group, repeat, inner)
+            else:
+                item_type = item_kind(kind)
+                if item_type is None:
+                    self.form_fields[path] = kind
+                    if kind != "note":
+                        self.notes.append(f"{kind} {xml!r} kept as form metadata (not an item)")
+                    continue
+                self.fields.append(_Field(xml, child, item_type, group, repeat, inner))
+
+    def _select_field(
+        self,
+        child: dict,
+        kind: str,
+        xml: str,
+        group: str | None,
+        repeat: str | None,
+        conditions: list[str],
+    ) -> None:
+        itemset = str(child.get("itemset") or child.get("list_name") or "")
+        choices = child.get("choices")
+        if choices is None and itemset:
+            choices = (self.form.get("choices") or {}).get(itemset)
+        if choices is None and "." in itemset:  # select_*_from_file
+            choices = file_choices(self.path, itemset)
+            if choices is None:
+                self.notes.append(
+                    f"{xml}: choices come from {itemset!r}, which is not next to the form; "
+                    "answers are kept as text and not checked"
+                )
+        if kind == "rank" or choices is None or kind == "select one external":
+            if kind == "select one external":
+                self.notes.append(f"{xml}: choices on the external_choices sheet, kept as text")
+            if kind == "rank":
+                self.notes.append(f"{xml}: a ranking (ordered option names), kept as text")
+            self.fields.append(_Field(xml, child, "text", group, repeat, conditions))
+            return
+        item_type = "multiple" if "all that apply" in kind or "multiple" in kind else "single"
+        child = {**child, "choices": choices}
+        self.fields.append(_Field(xml, child, item_type, group, repeat, conditions))
+
+    def _name_fields(self) -> None:
+        """Unique XML names keep their (cleaned) name; a name used in several groups is
+        named by its group path, as exports with group names name the column."""
+        counts: dict[str, int] = {}
+        for f in self.fields:
+            counts[f.xml] = counts.get(f.xml, 0) + 1
+        taken: set[str] = set()
+        for f in self.fields:
+            if counts[f.xml] > 1 and f.group:
+                base = clean_name("_".join([*f.group.split("/"), f.xml]))
+            else:
+                base = clean_name(f.xml)
+            name, n = base, 2
+            while name in taken or name in RESERVED:
+                name, n = f"{base}_{n}", n + 1
+            taken.add(name)
+            f.name = name
+            if name != f.xml:
+                why = "used in several groups" if counts[f.xml] > 1 else "not a plain name"
+                self.notes.append(f"question {f.xml!r} is named {name!r} ({why})")
+            if counts[f.xml] == 1:
+                self.names[f.xml] = name
+
+    # ------------------------------------------------------------------ build
     def build(self, warnings: list[str]) -> Questionnaire:
         self.notes.extend(f"pyxform: {w}" for w in warnings)
-        self._collect_renames(self.form.get("children", []))
-        self._walk(self.form.get("children", []), group=None, repeat=None, relevant=None)
+        self._collect(self.form.get("children", []) or [], None, None, [])
+        self._name_fields()
+        for f in self.fields:
+            self._item(f)
+        self._relevance()
         self._unused_lists()
         if not self.items:
             raise QuestionnaireError(
-                "the form has no questions",
+                "the form has no questions with answers (only notes or device metadata)",
                 file=self.path,
                 item="survey",
                 hint="add the questions to the survey sheet (one row per question)",
@@ -285,71 +430,107 @@ class _FormReader:
             grids=self.grids,
             source=str(self.path),
         )
-        # check what we built with the YAML checks (unknown names in relevance etc.)
-        from trustsurvey.questionnaire.loader import questionnaire_from_data
-
-        try:
-            checked = questionnaire_from_data(q.to_data(), file=self.path)
-        except QuestionnaireError as err:
-            item = err.item if isinstance(err.item, str) else None
-            name = None
-            if item and item.startswith("items["):
-                index = int(item[6 : item.index("]")])
-                name = list(self.items)[index]
-            if name:
-                raise self.error(name, err.message) from None
-            raise
+        checked = self._check(q)
         checked.source = str(self.path)
         checked.notes = self.notes
+        checked.not_enforced = self.not_enforced
+        checked.form_fields = self.form_fields
         return checked
 
-    def _walk(
-        self, children: list[dict], group: str | None, repeat: str | None, relevant: str | None
-    ) -> None:
-        for child in children:
-            kind = child.get("type", "")
-            name = str(child.get("name", ""))
-            bind = child.get("bind", {}) or {}
-            own = self._relevant(name, bind.get("relevant"))
-            combined = own
-            if relevant and own:
-                combined = f"({relevant}) and ({own})"
-            elif relevant:
-                combined = relevant
-            if kind == "group":
-                if child.get("control", {}).get("bodyless"):
-                    continue  # the form's meta block (instanceID)
-                path = f"{group}/{name}" if group else name
-                self._walk(child.get("children", []), path, repeat, combined)
-            elif kind == "repeat":
-                path = f"{group}/{name}" if group else name
-                self.notes.append(
-                    f"repeat {name!r}: its items are listed with repeat: {name}; their answers "
-                    "come in a separate table (one row per repeat instance), not in the "
-                    "respondent-level data"
-                )
-                self._walk(child.get("children", []), path, name, combined)
-            elif kind in _TYPE_MAP:
-                self._item(child, _TYPE_MAP[kind], group, repeat, combined)
-            elif kind in _SKIPPED or not kind:
-                if kind not in ("note",):
-                    self.notes.append(f"{kind} {name!r} left out (no survey answer)")
-            else:
-                self.notes.append(f"{kind} {name!r} left out (type not used in survey analysis)")
+    def _check(self, q: Questionnaire) -> Questionnaire:
+        """Check with the YAML loader; a relevant it refuses (e.g. it compares a code the
+        list lacks) is kept verbatim as not enforced instead of refusing the form."""
+        from dataclasses import replace
 
-    def _relevant(self, name: str, text: str | None) -> str | None:
-        if not text:
-            return None
-        # or_other's generated question refers to its parent as ../name
-        text = re.sub(r"\.\./([\w.-]+)", r"${\1}", text)
-        text = re.sub(
-            r"\$\{\s*([\w.-]+)\s*\}", lambda m: "${" + self.renamed.get(m[1], m[1]) + "}", text
-        )
+        from trustsurvey.questionnaire.loader import questionnaire_from_data
+
+        for _ in range(len(q.items) + 1):
+            try:
+                return questionnaire_from_data(q.to_data(), file=self.path)
+            except QuestionnaireError as err:
+                item = err.item if isinstance(err.item, str) else ""
+                match = re.match(r"items\[(\d+)\]\.relevant", item or "")
+                if not match:
+                    name = None
+                    if item.startswith("items["):
+                        name = list(q.items)[int(item[6 : item.index("]")])]
+                    if name:
+                        raise self.error(name, err.message) from None
+                    raise
+                name = list(q.items)[int(match.group(1))]
+                old = q.items[name]
+                self.skip(name, f"relevant ({err.message})", str(old.relevant))
+                q.items[name] = replace(old, relevant=None, required=False)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ------------------------------------------------------------------ relevance
+    def _relevance(self) -> None:
+        """Translate each field's conditions; keep what translates, list the rest."""
+        from dataclasses import replace
+
+        by_name = {f.name: f for f in self.fields}
+        for name, item in list(self.items.items()):
+            f = by_name.get(name)
+            if f is None or not f.conditions:
+                continue
+            kept: list[str] = []
+            dropped = False
+            for condition in f.conditions:
+                for part in conjuncts(condition):
+                    ours = self._translate(f, part)
+                    if ours is None:
+                        dropped = True
+                    else:
+                        kept.append(ours)
+            relevant = " and ".join(f"({k})" if len(kept) > 1 else k for k in kept) or None
+            if item.relevant and relevant:  # or_other's "specify" question
+                relevant = f"({relevant}) and ({item.relevant})"
+            elif item.relevant:
+                relevant = item.relevant
+            required = item.required and not dropped
+            if dropped and item.required:
+                self.notes.append(f"{name}: required only where its full relevant holds")
+            self.items[name] = replace(item, relevant=relevant, required=required)
+
+    def _names_for(self, f: _Field) -> dict[str, str]:
+        """XML name → item name as seen from ``f``: a name used in several groups means
+        the one sharing most of ``f``'s group path (XPath's nearest ``${}`` reference)."""
+        names = dict(self.names)
+        here = (f.group or "").split("/")
+        best: dict[str, tuple[int, str]] = {}
+        for other in self.fields:
+            if other.xml in self.names:
+                continue
+            there = (other.group or "").split("/")
+            shared = 0
+            while shared < min(len(here), len(there)) and here[shared] == there[shared]:
+                shared += 1
+            if other.xml not in best or shared > best[other.xml][0]:
+                best[other.xml] = (shared, other.name)
+        names.update({xml: name for xml, (_, name) in best.items()})
+        return names
+
+    def _translate(self, f: _Field, xpath: str) -> str | None:
+        name, repeat = f.name, f.repeat
+        text = re.sub(r"\.\./([\w.-]+)", r"${\1}", xpath)
         try:
-            return expressions.from_xlsform_expression(text)
+            ours = expressions.from_xlsform_expression(text, self._names_for(f))
+            body = expressions.parse_expression(ours)
         except expressions.ExpressionError as err:
-            raise self.error(name, f"relevant {text!r}: {err}", "relevant") from None
+            self.skip(name, f"relevant part ({err})", xpath)
+            return None
+        refs = expressions.expression_names(ours)
+        for ref in sorted(refs):
+            target = self.items.get(ref)
+            if target is None or ref == name:
+                self.skip(name, f"relevant part (names {ref!r}, no item)", xpath)
+                return None
+            if target.repeat and target.repeat != repeat:
+                self.skip(name, f"relevant part (names {ref!r} inside a repeat)", xpath)
+                return None
+        return _single_selected(ours, body, self.items)
 
+    # ------------------------------------------------------------------ items
     def _choices(
         self, child: dict, list_name: str, recognise: bool = False
     ) -> tuple[dict, dict, dict]:
@@ -375,23 +556,19 @@ class _FormReader:
             text_codes=True,
         )
 
-    def _item(
-        self, child: dict, kind: str, group: str | None, repeat: str | None, relevant: str | None
-    ) -> None:
-        name = self.renamed.get(str(child["name"]), str(child["name"]))
-        if name.endswith("_other") and name[: -len("_other")] in self.items:
-            parent = self.items[name[: -len("_other")]]
-            if parent.other:
-                relevant = (
-                    f"selected({parent.name}, 'other')"
-                    if parent.type == "multiple"
-                    else f"{parent.name} == 'other'"
-                )
-                if relevant and parent.relevant:
-                    relevant = f"({parent.relevant}) and ({relevant})"
-                child = {**child, "label": None, "trustsurvey_generated_label": True}
-        if name in self.items:
-            raise self.error(name, f"the name {name!r} is used twice (in different groups)")
+    def _item(self, f: _Field) -> None:
+        child, kind, name = f.child, f.kind, f.name
+        relevant = None
+        text = _label_of(child)
+        parent = self.items.get(name[: -len("_other")]) if name.endswith("_other") else None
+        if parent is not None and parent.other:
+            relevant = (
+                f"selected({parent.name}, 'other')"
+                if parent.type == "multiple"
+                else f"{parent.name} == 'other'"
+            )
+            text = SPECIFY_OTHER
+            f.conditions = [c for c in f.conditions if "../" not in c or "'other'" not in c]
         bind = child.get("bind", {}) or {}
         declared = str(child.get(f"{EXTRA}type", "") or "").strip()
         if declared:
@@ -403,11 +580,16 @@ class _FormReader:
         options: dict = {}
         other = False
         scale = None
+        option_columns: dict[Code, str] = {}
         if kind in ("single", "likert", "multiple"):
             codes, missing, kinds = self._choices(child, str(list_name), kind != "multiple")
             other = self._or_other(child)
             if kind == "multiple":
                 options, codes = codes, {}
+                taken = {g.name for g in self.fields}
+                for option in options:  # e.g. or_other's "specify" question name_other
+                    if f"{name}_{option}" in taken:
+                        option_columns[option] = f"{name}_{option}_chosen"
             elif list_name and list_name != name:
                 scale = self._scale(str(list_name), codes, missing, kind, kinds)
             declared_scale = str(child.get(f"{EXTRA}scale", "") or "")
@@ -416,10 +598,22 @@ class _FormReader:
                 scale = declared_scale
         low = high = None
         constraint = bind.get("constraint")
-        if constraint and kind == "numeric":
-            low, high = self._range(str(constraint))
-        elif constraint and kind != "multiple":
-            self.notes.append(f"{name}: constraint {constraint!r} kept only in the form")
+        if child.get("type") == "range":
+            params = child.get("parameters") or {}
+            low, high = _num(str(params.get("start", 1))), _num(str(params.get("end", 10)))
+            low, high = min(low, high), max(low, high)
+        elif constraint and kind == "numeric":
+            low, high = self._range(name, str(constraint))
+        elif constraint and not (kind == "multiple" and "count-selected(.)" in constraint):
+            self.skip(name, "constraint", str(constraint))
+        if bind.get("calculate"):  # the value the form computed is read from the data
+            self.skip(name, "calculation (not recomputed)", str(bind["calculate"]))
+        required_raw = str(bind.get("required", "") or "").strip()
+        if required_raw and not _truthy(required_raw) and required_raw.lower() not in _FALSE:
+            self.skip(name, "required", required_raw)
+        if child.get("choice_filter"):
+            self.skip(name, "choice_filter (answers checked against the whole list)", "")
+            self.not_enforced[-1] = f"{name}: choice_filter {child['choice_filter']!r} not enforced"
         roles = str(child.get(f"{EXTRA}roles", "") or "").split()
         exclusive = child.get(f"{EXTRA}exclusive") or None
         ordered = kind == "likert" or (kind == "single" and _truthy(child.get(f"{EXTRA}ordered")))
@@ -431,7 +625,7 @@ class _FormReader:
         self.items[name] = Item(
             name=name,
             type=kind,
-            text=SPECIFY_OTHER if child.get("trustsurvey_generated_label") else _label_of(child),
+            text=text,
             scale=scale,
             codes=codes,
             missing=missing,
@@ -439,7 +633,7 @@ class _FormReader:
             reverse=_truthy(child.get(f"{EXTRA}reverse", "")),
             min=low,
             max=high,
-            required=_truthy(bind.get("required", "")),
+            required=_truthy(required_raw),
             relevant=relevant,
             pii=_truthy(child.get(f"{EXTRA}pii", "")),
             roles=frozenset(roles),
@@ -447,20 +641,18 @@ class _FormReader:
             options=options,
             exclusive=_code(exclusive) if exclusive is not None else None,
             ordered=ordered,
-            group=group,
-            repeat=repeat,
-            note=(
-                f"inside repeat {repeat!r}: one answer per repeat instance, not per respondent"
-                if repeat
-                else None
-            ),
+            group=f.group,
+            repeat=f.repeat,
+            note=_item_note(child, f.repeat, self.rows["types"].get(f.xml)),
             choice_filter=child.get("choice_filter") or None,
             other=other,
+            option_columns=option_columns,
         )
 
     def _unused_lists(self) -> None:
         """Choice lists no question uses (e.g. a valence scale) are kept as scales."""
         used = {str(i.scale) for i in self.items.values() if i.scale} | set(self.items)
+        used |= {str(f.child.get("itemset") or f.child.get("list_name")) for f in self.fields}
         for list_name, choices in (self.form.get("choices") or {}).items():
             if list_name in used or list_name in self.scales:
                 continue
@@ -477,14 +669,14 @@ class _FormReader:
         """Was the question written with ``or_other``? (pyxform adds an "other" choice.)"""
         raw = self.rows["types"].get(str(child["name"]))
         if raw is not None:
-            return "or_other" in raw.split()
+            return " ".join(raw.split()).endswith(("or_other", "or specify other"))
         last = (child.get("choices") or [{}])[-1]
         return last.get("name") == "other" and _text(last.get("label")) == Text.same("Other")
 
     def _scale(
         self, list_name: str, codes: dict, missing: dict, kind: str, kinds: dict
     ) -> str | None:
-        if not re.fullmatch(r"[A-Za-z]\w*", list_name):
+        if not re.fullmatch(r"[A-Za-z]\w*", list_name) or list_name in self.items:
             return None
         ordered = numeric_codes(codes) is not None  # the YAML loader's default
         known = self.scales.get(list_name)
@@ -496,7 +688,7 @@ class _FormReader:
             return None
         return list_name
 
-    def _range(self, constraint: str) -> tuple[float | None, float | None]:
+    def _range(self, name: str, constraint: str) -> tuple[float | None, float | None]:
         match = _RANGE.match(constraint)
         if match:
             return _num(match.group(2)), _num(match.group(4))
@@ -504,8 +696,51 @@ class _FormReader:
         if match:
             value = _num(match.group(2))
             return (value, None) if match.group(1) == ">=" else (None, value)
-        self.notes.append(f"constraint {constraint!r} kept only in the form")
+        self.skip(name, "constraint", constraint)
         return None, None
+
+
+_FALSE = {"no", "false", "false()", "0", "n", ""}
+
+
+def _item_note(child: dict, repeat: str | None, raw: str | None) -> str | None:
+    parts = []
+    kind = str(child.get("type", ""))
+    plain = kind in _TYPE_MAP or kind in ("string", "text") or item_kind(kind) != "text"
+    if not plain and not kind.startswith("select"):
+        written = raw.split()[0] if raw and raw.split() else kind
+        parts.append(f"XLSForm type {written}")
+    calculation = (child.get("bind") or {}).get("calculate")
+    if calculation:
+        parts.append(f"calculated by the form: {calculation}")
+    if repeat:
+        parts.append(
+            f"inside repeat {repeat!r}: one answer per repeat instance, not per respondent"
+        )
+    return "; ".join(parts) or None
+
+
+def _single_selected(text: str, body: ast.expr, items: dict[str, Item]) -> str:
+    """``selected(x, 'v')`` on a single-choice ``x`` (as ODK allows) → ``x == v``."""
+
+    changed = []
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            if isinstance(node.func, ast.Name) and node.func.id == "selected":
+                target = items.get(node.args[0].id)  # type: ignore[attr-defined]
+                if target is not None and target.type != "multiple":
+                    value = _code(node.args[1].value)  # type: ignore[attr-defined]
+                    if str(value) not in map(str, target.codes) and target.codes:
+                        value = node.args[1].value  # type: ignore[attr-defined]
+                    changed.append(node)
+                    return ast.Compare(
+                        left=node.args[0], ops=[ast.Eq()], comparators=[ast.Constant(value)]
+                    )
+            return self.generic_visit(node)
+
+    rewritten = Rewrite().visit(body)
+    return ast.unparse(rewritten) if changed else text
 
 
 def _num(text: str) -> int | float:
@@ -547,6 +782,21 @@ def _switch_groups(sheet: Any, old: str | None, new: str | None, repeats: set[st
         sheet.append([kind, part, part, part])
 
 
+def _source_type(item: Item, kind: str) -> tuple[str, str]:
+    """The XLSForm type a text item was read from (``geopoint``, ``calculate``…, kept in its
+    note) and its calculation, so a form read and written again keeps its question types."""
+    match = re.search(r"XLSForm type (\S+?)(?:;|$)", item.note or "")
+    if item.type != "text" or not match or item_kind(match.group(1)) != "text":
+        return kind, ""
+    found = re.search(r"calculated by the form: (.*?)(?:; inside repeat|$)", item.note or "")
+    calculation = found.group(1) if found else ""
+    if match.group(1) in ("calculate", "hidden") and not calculation:
+        return kind, ""  # pyxform wants a calculation for a calculate
+    if match.group(1) == "rank" or match.group(1).startswith("select"):
+        return kind, ""  # a choice list would be needed
+    return match.group(1), calculation
+
+
 def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
     """Write ``q`` as an XLSForm workbook (survey, choices, settings) that Kobo accepts.
 
@@ -581,6 +831,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
         "constraint",
         "choice_filter",
         *[f"{EXTRA}{e}" for e in extra],
+        "calculation",
     ]
     survey.append(header)
     choices = book.create_sheet("choices")
@@ -630,6 +881,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
             constraint = f"not(selected(., '{item.exclusive}') and count-selected(.) > 1)"
         if item.missing and item.type == "numeric":
             constraint = ""  # a missing code such as 999 lies outside the range
+        kind, calculation = _source_type(item, kind)
         survey.append(
             [
                 kind,
@@ -648,6 +900,7 @@ def to_xlsform(q: Questionnaire, path: str | Path) -> Path:
                 item.grid or "",
                 "" if item.exclusive is None else str(item.exclusive),
                 "yes" if item.ordered and item.type == "single" else "",
+                calculation,
             ]
         )
     _switch_groups(survey, group, None, repeats)

@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from trustsurvey.design.base import Design
+from trustsurvey.design.metadata import result_info
 from trustsurvey.errors import AnalysisError
 from trustsurvey.run.context import RunContext, shared_design
 from trustsurvey.run.frame import dont_know_codes, kept_answers
@@ -72,7 +74,7 @@ def write_figure(out_dir: Path, name: str, fig: Any, ctx: RunContext) -> None:
     ctx.outputs[f"figure_{name}"] = target
 
 
-def kept_design(design: Any, q: Any, items: list[str]) -> Any:
+def kept_design(design: Design, q: Any, items: list[str]) -> Design:
     """``design`` with the ``items``' "difficult to answer" codes (kind ``dont_know``) put
     back as answers from the analysis frame's ``<item>__missing`` columns
     (:func:`~trustsurvey.run.frame.kept_answers`): the weights and the calibration of
@@ -82,18 +84,19 @@ def kept_design(design: Any, q: Any, items: list[str]) -> Any:
 
 
 def _did_table(
-    design: Any, outcomes: list[str], treated: str, covs: list[str], q: Any
+    design: Design, outcomes: list[str], treated: str, covs: list[str], q: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unadjusted and covariate-adjusted DiD of every outcome, and the 2 x 2 tables
     (covariates with answer codes enter as categories, numeric ones as they are)."""
     from trustsurvey.analysis.did import did_table
 
-    parts = [did_table(design, outcomes, treated=treated).assign(model="unadjusted")]
+    first = did_table(design, outcomes, treated=treated)
+    parts = [first.assign(model="unadjusted")]
     if covs:
         categorical = [c for c in covs if c in q.items and q.items[c].codes]
         adj = did_table(design, outcomes, treated=treated, covariates=covs, categorical=categorical)
         parts.append(adj.assign(model="adjusted"))
-    cells = parts[0].attrs["cells"]
+    cells = result_info(first)["cells"]
     table = _concat(parts).drop(columns=["p_holm", "p_bh"])
     lead = ["outcome", "model", "estimate", "se", "ci_low", "ci_high", "df", "p", "n"]
     return table[[*lead, *[c for c in table.columns if c not in lead]]], cells
@@ -168,7 +171,7 @@ def run_analysis(ctx: RunContext) -> None:
 
 def _contrasts(
     ctx: RunContext,
-    design: Any,
+    design: Design,
     frame: pd.DataFrame,
     outcomes: list[str],
     treated: str,
@@ -217,7 +220,7 @@ def _contrasts(
 
 
 def _trends(
-    ctx: RunContext, design: Any, outcomes: list[str], out_dir: Path, *, by_arm: bool
+    ctx: RunContext, design: Design, outcomes: list[str], out_dir: Path, *, by_arm: bool
 ) -> None:
     """A trend figure per outcome: by arm and wave, or (no arms) by wave."""
     from trustsurvey.analysis import figures
@@ -231,7 +234,7 @@ def _trends(
 
 def _distributions(
     ctx: RunContext,
-    design: Any,
+    design: Design,
     frame: pd.DataFrame,
     treated: str,
     out_dir: Path,
@@ -287,7 +290,7 @@ def _distributions(
 
 def _multiple(
     ctx: RunContext,
-    design: Any,
+    design: Design,
     frame: pd.DataFrame,
     treated: str,
     out_dir: Path,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design
 from trustsurvey.run.context import RunContext, shared_design
 
 #: weight statistics published per arm x wave (no single respondent's weight)
@@ -39,7 +40,7 @@ def _code(value: Any) -> str:
     return str(value)
 
 
-def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[pd.DataFrame]:
+def estimates_table(ctx: RunContext, design: Design, frame: pd.DataFrame) -> list[pd.DataFrame]:
     """Weighted means with CIs and unweighted n of the plan's outcomes (in its order) by arm,
     community and the plan's subgroups per wave (no arm rows in a study without arms)."""
     plan = ctx.study.plan
@@ -71,7 +72,9 @@ def estimates_table(ctx: RunContext, design: Any, frame: pd.DataFrame) -> list[p
     return parts
 
 
-def likert_table(ctx: RunContext, frame: pd.DataFrame, design: Any = None) -> list[pd.DataFrame]:
+def likert_table(
+    ctx: RunContext, frame: pd.DataFrame, design: Design | None = None
+) -> list[pd.DataFrame]:
     """Answer shares per Likert item, arm and wave, "difficult to answer" kept as a category.
 
     Shares and SEs are design-based (:func:`trustsurvey.analysis.compare.likert_distribution`)
@@ -218,7 +221,7 @@ def sample_size_table(
     return parts
 
 
-def weighting_table(ctx: RunContext, design: Any) -> pd.DataFrame | None:
+def weighting_table(ctx: RunContext, design: Design) -> pd.DataFrame | None:
     """Diagnostics of the weights the estimates use (the ``weight`` step's final weights if
     it ran, else the design weights), per wave and arm x wave: Kish (1965) deff
     ``1 + CV^2``, effective sample size, CV and max/min ratio — never one respondent's weight.

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design
 from trustsurvey.errors import AnalysisError
 from trustsurvey.run.context import RunContext
 
@@ -62,7 +63,7 @@ def _key(value: Any) -> Any:
     return value
 
 
-def staggered_tables(ctx: RunContext, design: Any, outcomes: list[str], out_dir: Path) -> None:
+def staggered_tables(ctx: RunContext, design: Design, outcomes: list[str], out_dir: Path) -> None:
     """Write ``did_staggered`` and the overall effects as ``did`` (see the module doc)."""
     from trustsurvey.analysis.staggered import did_staggered
     from trustsurvey.run.steps_analysis import write_table

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey._files import write_atomic
+from trustsurvey.design.base import Design
 from trustsurvey.errors import WeightingError
 from trustsurvey.weighting.diagnostics import WeightingDiagnostics, weighting_diagnostics
 from trustsurvey.weighting.groups import weight_by_group
@@ -41,7 +42,7 @@ WEIGHT_LABEL = "Підсумкова вага (зважено до населе�
 class WeightStudyResult:
     """The weighted design, its data with the weight column, diagnostics and files written."""
 
-    design: Any
+    design: Design
     data: pd.DataFrame
     diagnostics: WeightingDiagnostics
     files: dict[str, Path] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from trustsurvey._yaml import index_lines
+from trustsurvey._yaml import YamlLimitError, load_checked
 from trustsurvey.errors import StudyError
 
 
@@ -39,9 +39,22 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[str, int]]:
             file=path,
             hint="save study.yaml as UTF-8",
         ) from err
+
+    def duplicate(key_path: str, key: str, line: int, first: int) -> None:
+        raise StudyError(
+            f"{key_path}: the key {key!r} is repeated (line {line}; first at line {first})",
+            file=path,
+            hint="keep one of the two entries: YAML would silently keep the last",
+        )
+
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, lines = load_checked(text, on_duplicate=duplicate)
+    except YamlLimitError as err:
+        raise StudyError(
+            f"{err} (line {err.line})",
+            file=path,
+            hint="write the structure out plainly (no deep nesting, no alias chains)",
+        ) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
@@ -54,5 +67,4 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[str, int]]:
         ) from err
     except yaml.YAMLError as err:
         raise StudyError(f"YAML syntax error: {err}", file=path, hint="fix the YAML") from err
-    lines = index_lines(node, root=False) if node is not None else {}
     return data, lines

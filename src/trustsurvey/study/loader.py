@@ -26,7 +26,7 @@ import pandas as pd
 from trustsurvey._settings import setting_problem, settings_from
 from trustsurvey.errors import StudyError
 from trustsurvey.study._yaml import load_yaml_with_lines
-from trustsurvey.study.instruments import resolve_questionnaire
+from trustsurvey.study.instruments import bundled_dirs, resolve_questionnaire
 from trustsurvey.study.model import (
     ArmsSpec,
     DesignSpec,
@@ -63,6 +63,7 @@ class _Loader:
         self.folder = folder
         self.file = folder / STUDY_FILE
         self.lines: dict[str, int] = {}
+        self.outside_allowed = False
 
     def fail(self, path: str, message: str, hint: str) -> StudyError:
         return fail_at(self.file, self.lines, path, message, hint)
@@ -77,7 +78,24 @@ class _Loader:
                 f"file '{value}' does not exist (looked for {path})",
                 f"put the file there or correct {key} (paths are relative to the study folder)",
             )
+        self.inside(path, value, key)
         return path
+
+    def inside(self, path: Path, value: str, key: str) -> None:
+        """Refuse a file outside the study folder (after resolving symlinks) unless the
+        study sets ``files_outside_folder: true``: a stray absolute path or symlink must not
+        make the pipeline read, and publish from, a file nobody meant to give it."""
+        if self.outside_allowed:
+            return
+        real, home = path.resolve(), self.folder.resolve()
+        if not real.is_relative_to(home):
+            link = " (through a symbolic link)" if path.absolute() != real else ""
+            raise self.fail(
+                key,
+                f"'{value}' lies outside the study folder{link}: {real}",
+                "copy the file into the study folder, or set files_outside_folder: true in "
+                "study.yaml if reading it from there is intended",
+            )
 
     def read_table(self, path: Path, key: str) -> pd.DataFrame:
         """A CSV named at ``key``; unreadable or malformed files raise StudyError."""
@@ -114,7 +132,10 @@ class _Loader:
         if data is None:
             raise StudyError("is empty", file=self.file, hint="write the study definition")
         check_against_spec(data, STUDY_SPEC, self.file, self.lines)
+        self.outside_allowed = bool(data.get("files_outside_folder", False))
         qpath = resolve_questionnaire(data["questionnaire"], self.folder, study_file=self.file)
+        if not any(qpath.is_relative_to(d) for d in bundled_dirs()):
+            self.inside(qpath, data["questionnaire"], "questionnaire")
         study = Study(
             folder=self.folder,
             file=self.file,

@@ -73,6 +73,12 @@ STUDY_SPEC: dict[str, Key] = {
     "title": Key("text", False, TEXT_DOC),
     "description": Key("text", False, TEXT_DOC),
     "questionnaire": Key("str", True, "a path relative to the study or a bundled instrument name"),
+    "files_outside_folder": Key(
+        "bool",
+        False,
+        "allow files named here to lie outside the study folder (symlinks are resolved first; "
+        "default false)",
+    ),
     "waves": Key("list", True, "the data files, one per wave", children=WAVE),
     "design": Key(
         "mapping",

@@ -1,7 +1,8 @@
 """Cross-field checks: skip logic and multiple-choice consistency.
 
-* ``not_relevant``: an item answered (a valid or missing code) where its ``relevant``
-  expression is false, e.g. ``contact_satisfaction`` answered although ``contact_police`` is 0.
+* ``not_relevant``: an item answered (a valid or missing code; for multiple choice, an
+  option ticked or a missing code) where its ``relevant`` expression is false, e.g.
+  ``contact_satisfaction`` answered although ``contact_police`` is 0.
 * ``relevant_missing``: a required item left empty (system-missing) where it is relevant.
 * ``exclusive_option``: the exclusive option of a multiple-choice item ("none") ticked
   together with another option.
@@ -39,16 +40,22 @@ def skip_logic_issues(
     id_column = id_column if id_column in frame.columns else None
     parts = []
     for name, item in q.items.items():
-        if not item.relevant or item.type == "multiple" or name not in frame.columns:
+        # a multiple-choice item is answered where any of its option columns is filled
+        columns = [c for c in q.columns_for(name) if c in frame.columns]
+        if not item.relevant or not columns or (item.type != "multiple" and name not in frame):
             continue
         try:
             relevant = q.relevant_mask(name, frame).to_numpy(bool)
         except QuestionnaireError:
             continue  # the filter question is not in this file; reported as missing_column
-        answered = frame[name].notna().to_numpy()
-        rows = (answered & ~relevant).nonzero()[0]
+        answered = frame[columns].notna().any(axis=1).to_numpy()
+        given = answered
+        if item.type == "multiple":  # 0 everywhere also stands for "not asked" in many files
+            ticked = frame[columns].apply(pd.to_numeric, errors="coerce")
+            given = (ticked.notna() & (ticked != 0)).any(axis=1).to_numpy()
+        rows = (given & ~relevant).nonzero()[0]
         if len(rows):
-            values = frame[name].iloc[rows].tolist()
+            values = [_shown(frame, columns, item.type, row) for row in rows]
             parts.append(
                 issues(
                     file,
@@ -77,6 +84,14 @@ def skip_logic_issues(
                     )
                 )
     return pd.concat(parts, ignore_index=True) if parts else empty_table()
+
+
+def _shown(frame: pd.DataFrame, columns: list[str], kind: str, row: int) -> object:
+    """The answer of one row: the value, or the ticked option columns of a multiple."""
+    if kind != "multiple":
+        return frame[columns[0]].iloc[row]
+    values = pd.to_numeric(frame[columns].iloc[row], errors="coerce")
+    return " ".join(c for c, v in zip(columns, values, strict=True) if v == 1) or "0"
 
 
 def multiple_choice_issues(

@@ -2,7 +2,10 @@
 
 * ``missing_column``: an item of the questionnaire is not in the file (error if the item is
   required, else warning);
-* ``extra_column``: a column the questionnaire does not define (warning);
+* ``extra_column``: a column the questionnaire does not define (warning); columns the
+  reader knows as the form's or server's own (``meta.form_columns``: Kobo ``_id``,
+  geopoint parts…) are not reported, nor are items of a repeat missing from the
+  respondent-level table (their answers come in a table of their own);
 * ``unlabelled_code``: the file labels a code the questionnaire does not know (warning);
 * ``label_mismatch``: the file's label of a code differs from the questionnaire's Ukrainian
   and English labels (warning; compared after trimming and case-folding);
@@ -52,7 +55,7 @@ def metadata_issues(
         cols = q.columns_for(name)
         known.update(cols)
         absent = [c for c in cols if c not in columns]
-        if absent and not only_present:
+        if absent and not only_present and not item.repeat:
             severity = "error" if item.required else "warning"
             parts.append(
                 issues(
@@ -123,6 +126,7 @@ def metadata_issues(
                             f"код {code} не оголошено пропущеним значенням у файлі",
                         )
                     )
+    known.update(getattr(meta, "form_columns", None) or {})
     extra = [c for c in columns if c not in known]
     if extra:
         parts.append(

@@ -69,7 +69,8 @@ def _date_check() -> pa.Check:
     def ok(s: pd.Series) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(s):
             return pd.Series(True, index=s.index)
-        parsed = pd.to_datetime(s, errors="coerce")
+        # utc: interviews on both sides of a daylight-saving change carry two offsets
+        parsed = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
         return parsed.notna()
 
     return pa.Check(ok, name="wrong_type")

@@ -217,9 +217,18 @@ def _study_issues(study: Study, wave: Wave, frame: pd.DataFrame, file: str) -> p
 def validate_file(
     path: str | Path, q: Questionnaire, *, only_present: bool = True
 ) -> ValidationReport:
-    """Validate one data file against a questionnaire (no study folder needed)."""
+    """Validate one data file against a questionnaire (no study folder needed).
+
+    With a questionnaire read from an XLSForm (it lists the form's own fields), a CSV or XLSX
+    file is read as that form's Kobo/ODK export, repeat tables included
+    (:func:`trustsurvey.io.form_export.read_form_export`).
+    """
     from trustsurvey.io import read_survey
 
+    if q.form_fields and Path(path).suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+        from trustsurvey.io.form_export import read_form_export, validate_form_export
+
+        return validate_form_export(read_form_export(path, q), q)
     sd = read_survey(path, missing_codes=q.missing_codes())
     table = validate_data(sd.data, q, meta=sd.meta, file=str(path), only_present=only_present)
     return ValidationReport(table, files=[str(path)], n_rows={str(path): len(sd.data)})

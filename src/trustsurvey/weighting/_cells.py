@@ -47,27 +47,34 @@ class Cells:
         return self.margin_maps[m][self.row_cell]
 
 
+def _codes(f: Factor) -> np.ndarray:
+    if f.codes is None:
+        raise ValueError(f"column {f.column!r} was not coded")  # a bug, not bad input
+    return f.codes
+
+
 def build_cells(columns: Sequence[str], factors: Mapping[str, Factor]) -> Cells:
     """Group rows by all ``columns`` at once (a dense grid, or hashed when it is large)."""
     fs = [factors[c] for c in columns]
+    codes = [_codes(f) for f in fs]
     dims = tuple(f.nlevels for f in fs)
     size = 1
     for d in dims:
         size *= d
     if size <= _DENSE_LIMIT:
-        code = fs[0].codes.astype(np.intp)
-        for f in fs[1:]:
+        code = codes[0].astype(np.intp)
+        for f, fc in zip(fs[1:], codes[1:], strict=True):
             code *= f.nlevels
-            code += f.codes
+            code += fc
         counts = np.bincount(code, minlength=size)
         coords = tuple(np.unravel_index(np.arange(size), dims))
         return Cells(code, size, counts, np.flatnonzero(counts), list(columns), coords)
-    frame = pd.DataFrame({c: f.codes for c, f in zip(columns, fs, strict=True)})
+    frame = pd.DataFrame(dict(zip(columns, codes, strict=True)))
     row_cell = frame.groupby(list(columns), sort=False).ngroup().to_numpy(dtype=np.intp)
     ncells = int(row_cell.max()) + 1 if row_cell.size else 0
     first = np.full(ncells, -1, dtype=np.intp)
     first[row_cell[::-1]] = np.arange(row_cell.size - 1, -1, -1)
-    coords = tuple(f.codes[first].astype(np.intp) for f in fs)
+    coords = tuple(fc[first].astype(np.intp) for fc in codes)
     counts = np.bincount(row_cell, minlength=ncells)
     return Cells(row_cell, ncells, counts, np.arange(ncells), list(columns), coords)
 

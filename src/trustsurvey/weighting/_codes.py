@@ -97,7 +97,7 @@ def factorize(series: pd.Series, column: str) -> Factor:
                     remap = np.full(counts.size, -1, dtype=np.int64)
                     remap[present] = np.arange(present.size)
                     codes = remap[iv]
-                levels = [float(v + lo) for v in present]
+                levels: list[Hashable] = [float(v + lo) for v in present]
                 return Factor(column, codes.astype(_small(len(levels))), levels, True)
         uniq, codes = np.unique(values, return_inverse=True)
         return Factor(column, codes.astype(_small(uniq.size)), [float(v) for v in uniq], True)

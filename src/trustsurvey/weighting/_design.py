@@ -1,28 +1,34 @@
-"""The weighting room's only contact with :class:`trustsurvey.design.SurveyDesign`.
+"""The weighting package's only contact with a design (:class:`trustsurvey.design.Design`).
 
-Reads a design's data and weights, and builds the new design through the design room's
-documented hook ``design._replace_weights(new_weights, calibration=...)``.
+Reads a design's data and weights, and builds the new design through the documented hook
+:meth:`~trustsurvey.design.Design.replace_weights`; the step joins the design's
+:attr:`~trustsurvey.design.Design.history`.
 """
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design, Reweight
+from trustsurvey.design.variance import InfluenceAdjustment
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting.history import WeightingStep, history, record
+from trustsurvey.weighting.history import WeightingStep
+
+D = TypeVar("D", bound=Design)
 
 
-def frame_and_weights(design: object) -> tuple[pd.DataFrame, np.ndarray]:
+def frame_and_weights(design: Design) -> tuple[pd.DataFrame, np.ndarray]:
     """The design's data frame and its weights as floats, checked positive and finite."""
-    data = getattr(design, "data", None)
-    weights = getattr(design, "weights", None)
-    if not isinstance(data, pd.DataFrame) or weights is None:
+    if not isinstance(design, Design):
         raise WeightingError(
             f"expected a SurveyDesign, got {type(design).__name__}",
             hint="build one first: SurveyDesign(frame, ids=..., strata=..., weights=...)",
         )
-    w = np.asarray(weights, dtype=float)
+    data = design.data
+    w = np.asarray(design.weights, dtype=float)
     if w.size and w.min() > 0 and np.isfinite(w.max()):
         return data, w
     bad = ~np.isfinite(w) | (w <= 0)
@@ -40,25 +46,21 @@ def frame_and_weights(design: object) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def derive(
-    design: object,
+    design: D,
     weights: np.ndarray,
-    adjustment: object | None,
+    adjustment: InfluenceAdjustment | None,
     step: WeightingStep,
     *,
     fixed_weights: bool,
-) -> object:
-    """A new design with ``weights``; its SEs use ``adjustment`` unless ``fixed_weights``."""
-    replace = getattr(design, "_replace_weights", None)
-    if replace is None:
-        raise WeightingError(
-            "this SurveyDesign has no _replace_weights hook, so weights cannot be replaced",
-            hint="update trustsurvey (the design room provides the hook)",
-        )
+    reweight: Reweight | None = None,
+) -> D:
+    """A new design with ``weights``; its SEs use ``adjustment`` (linearisation) or
+    ``reweight`` applied to every replicate's weights (replicates) unless ``fixed_weights``."""
     # fixed weights: as R's svydesign(weights = new weights), no calibration residuals at all
-    new = replace(
+    new = design.replace_weights(
         weights,
         calibration=None if fixed_weights else adjustment,
         keep_calibration=not fixed_weights,
+        reweight=None if fixed_weights else reweight,
     )
-    record(new, [*history(design), step])
-    return new
+    return new.with_history([*design.history, step])

@@ -28,6 +28,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from trustsurvey.design.variance import InfluenceAdjustment
+
 
 def _as_matrix(scores: np.ndarray) -> tuple[np.ndarray, bool]:
     arr = np.asarray(scores, dtype=float)
@@ -186,7 +188,7 @@ class GregAdjustment:
 class RowSubsetAdjustment:
     """Apply ``inner`` to the rows ``rows`` only (weighting done within one group)."""
 
-    inner: PostStratAdjustment | RakingAdjustment | GregAdjustment
+    inner: InfluenceAdjustment
     rows: np.ndarray
     name: str = "within-group"
 

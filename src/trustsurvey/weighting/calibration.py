@@ -56,7 +56,7 @@ def _bounds(method: str, bounds: object) -> tuple[float, float]:
         lo, hi = -np.inf, np.inf
     else:
         try:
-            lo, hi = (float(b) for b in bounds)  # type: ignore[union-attr]
+            lo, hi = (float(b) for b in bounds)  # type: ignore[attr-defined]
         except (TypeError, ValueError) as err:
             raise WeightingError(
                 f"bounds={bounds!r} must be a pair (lower, upper)",

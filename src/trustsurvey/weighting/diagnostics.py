@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.base import Design
 from trustsurvey.errors import WeightingError
 from trustsurvey.weighting.history import WeightingStep, history
 
@@ -148,7 +149,7 @@ def _steps_frames(
 
 
 def weighting_diagnostics(
-    design: object, by: str | Sequence[str] | None = None
+    design: Design, by: str | Sequence[str] | None = None
 ) -> WeightingDiagnostics:
     """Diagnostics of a weighted design, overall and per group (e.g. ``by=["wave"]``).
 
@@ -156,10 +157,10 @@ def weighting_diagnostics(
     made ``design`` (achieved as at the end of that step); the weights table summarises the
     final weights per group.
     """
-    data = getattr(design, "data", None)
-    if not isinstance(data, pd.DataFrame):
+    if not isinstance(design, Design):
         raise WeightingError(f"expected a SurveyDesign, got {type(design).__name__}")
-    w = np.asarray(design.weights, dtype=float)  # type: ignore[attr-defined]
+    data = design.data
+    w = np.asarray(design.weights, dtype=float)
     by_cols = [by] if isinstance(by, str) else list(by or [])
     for c in by_cols:
         if c not in data.columns:

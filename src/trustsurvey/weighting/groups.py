@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.variance import InfluenceAdjustment
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._design import derive, frame_and_weights
+from trustsurvey.weighting._design import D, derive, frame_and_weights
 from trustsurvey.weighting.adjustments import (
     CompositeAdjustment,
     GregAdjustment,
@@ -64,7 +65,7 @@ def _group_margins(
 
 
 def weight_by_group(
-    design: object,
+    design: D,
     group_col: str | Sequence[str],
     targets_per_group: Targets | Mapping[Any, Any],
     method: str = "rake",
@@ -75,7 +76,7 @@ def weight_by_group(
     calibration_method: str = "linear",
     bounds: tuple[float, float] | None = None,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Weight each ``group_col`` group to its own targets; return one new design.
 
     ``group_col`` is a column or a list of columns (e.g. ``["wave", "raion"]``).
@@ -120,7 +121,7 @@ def weight_by_group(
     new_w = w.copy()
     parts: list[object] = []
     frames: list[pd.DataFrame] = []
-    specs: list[tuple[np.ndarray, tuple, object]] = []
+    specs: list[tuple[Any, ...]] = []
     iterations, worst = 0, 0.0
     for gi, value in enumerate(values):
         rows = np.flatnonzero(ids == gi)
@@ -129,7 +130,9 @@ def weight_by_group(
         margins = _group_margins(targets_per_group, cols, value, total)
         if method == "rake":
             res = rake_arrays(sub, wg, margins, tol=tol, max_iter=max_iter)
-            inner = RakingAdjustment(res.cells.row_cell, res.cells.margin_maps, res.weights)
+            inner: InfluenceAdjustment = RakingAdjustment(
+                res.cells.row_cell, res.cells.margin_maps, res.weights
+            )
             gw, it, err = res.weights, res.iterations, res.max_rel_error
             cells = [
                 (m.label, m.level_label(i), float(t), float(a))

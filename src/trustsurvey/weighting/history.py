@@ -1,18 +1,20 @@
 """What weighting did to a design: one :class:`WeightingStep` per operation.
 
-Designs returned by the weighting functions remember their steps (margins with targets and
-achieved totals, iterations, final discrepancy) for :func:`weighting_diagnostics`, without
-adding anything to the design object itself.
+Designs returned by the weighting functions carry their steps (margins with targets and
+achieved totals, iterations, final discrepancy) in
+:attr:`trustsurvey.design.Design.history`, kept through ``subset`` and ``with_columns``, for
+:func:`weighting_diagnostics`.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-_HISTORY: dict[int, list[WeightingStep]] = {}
+if TYPE_CHECKING:
+    from trustsurvey.design.base import Design
 
 
 @dataclass(frozen=True)
@@ -28,23 +30,9 @@ class WeightingStep:
     iterations: int = 0
     max_rel_error: float = 0.0
     fixed_weights: bool = False
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
-def _forget(key: int) -> None:
-    _HISTORY.pop(key, None)
-
-
-def record(design: object, steps: list[WeightingStep]) -> None:
-    """Attach ``steps`` to ``design`` for as long as it lives."""
-    key = id(design)
-    try:
-        weakref.finalize(design, _forget, key)
-    except TypeError:  # cannot track its lifetime: keep no history rather than a stale one
-        return
-    _HISTORY[key] = list(steps)
-
-
-def history(design: object) -> list[WeightingStep]:
+def history(design: Design) -> list[WeightingStep]:
     """Weighting steps that produced ``design`` (empty for an unweighted design)."""
-    return list(_HISTORY.get(id(design), []))
+    return list(design.history)

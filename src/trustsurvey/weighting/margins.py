@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -125,7 +126,7 @@ def _cell_names(fs: Sequence, mask: np.ndarray) -> list[str]:
 
 def prepare_margins(
     data: pd.DataFrame,
-    margins: Mapping[object, object],
+    margins: Mapping[Any, Any],
     *,
     total: float | None = None,
     check_agreement: bool = True,
@@ -234,9 +235,9 @@ def prepare_margins(
         in_sample = counts > 0
         missing = in_sample & ~has_target
         if missing.any():
-            cells = _cell_names(fs, missing)
+            names = _cell_names(fs, missing)
             raise WeightingError(
-                f"sample categories without a population target: {', '.join(cells)}",
+                f"sample categories without a population target: {', '.join(names)}",
                 item=label,
                 hint="add a target for each category in the data, or recode those respondents",
             )

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import WeightingError
-from trustsurvey.weighting._design import derive, frame_and_weights
+from trustsurvey.weighting._design import D, derive, frame_and_weights
 from trustsurvey.weighting.adjustments import (
     GregAdjustment,
     PostStratAdjustment,
@@ -49,12 +49,12 @@ def _raking_adjustment(res: RakeResult) -> RakingAdjustment:
 
 
 def poststratify(
-    design: object,
+    design: D,
     targets: Mapping[object, object],
     *,
     total: float | None = None,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Post-stratify to the population counts of one (possibly crossed) margin.
 
     ``w_i ← w_i · N_h / Σ_{j∈h} w_j`` within each post-stratum ``h`` (R ``postStratify``;
@@ -84,18 +84,24 @@ def poststratify(
         {"spec": ("margins", targets, total)},
     )
     adj = PostStratAdjustment(codes, new_w, w)
-    return derive(design, new_w, adj, step, fixed_weights=fixed_weights)
+
+    def reweight(wr: np.ndarray) -> np.ndarray:  # R's postStratify.svyrep.design
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = m.targets / np.bincount(codes, weights=wr, minlength=len(m.targets))
+        return wr * ratio[codes]
+
+    return derive(design, new_w, adj, step, fixed_weights=fixed_weights, reweight=reweight)
 
 
 def rake(
-    design: object,
+    design: D,
     margins: Mapping[object, object],
     *,
     total: float | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Rake to several margins by iterative proportional fitting (R ``rake``).
 
     Iterates until the largest relative margin error is at most ``tol``; raises
@@ -113,11 +119,15 @@ def rake(
         {"spec": ("margins", margins, total)},
     )
     adj = None if fixed_weights else _raking_adjustment(res)
-    return derive(design, res.weights, adj, step, fixed_weights=fixed_weights)
+
+    def reweight(wr: np.ndarray) -> np.ndarray:  # every replicate raked to the same margins
+        return rake_arrays(data, wr, margins, total=total, tol=tol, max_iter=max_iter).weights
+
+    return derive(design, res.weights, adj, step, fixed_weights=fixed_weights, reweight=reweight)
 
 
 def calibrate(
-    design: object,
+    design: D,
     totals: Mapping[object, object],
     method: str = "linear",
     bounds: tuple[float, float] | None = None,
@@ -125,7 +135,7 @@ def calibrate(
     tol: float = 1e-10,
     max_iter: int = 100,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Calibrate to population totals (R ``calibrate``; Deville and Särndal 1992).
 
     ``totals`` maps a categorical column to ``{code: count}``, a numeric column to its
@@ -159,17 +169,23 @@ def calibrate(
         },
     )
     adj = GregAdjustment(res.basis, res.g * np.sqrt(w))
-    return derive(design, res.weights, adj, step, fixed_weights=fixed_weights)
+
+    def reweight(wr: np.ndarray) -> np.ndarray:  # R's calibrate.svyrep.design
+        return calibrate_arrays(
+            data, wr, totals, method=method, bounds=bounds, tol=tol, max_iter=max_iter
+        ).weights
+
+    return derive(design, res.weights, adj, step, fixed_weights=fixed_weights, reweight=reweight)
 
 
 def trim(
-    design: object,
+    design: D,
     lower: float | None = None,
     upper: float | None = None,
     *,
     strict: bool = False,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Trim weights to ``[lower, upper]`` and share the excess equally (R ``trimWeights``).
 
     Earlier calibration adjustments of the SEs are kept unchanged, as in R.
@@ -185,11 +201,15 @@ def trim(
         fixed_weights,
         {"lower": lower, "upper": upper, "strict": strict, "changed": changed},
     )
-    return derive(design, new_w, None, step, fixed_weights=fixed_weights)
+
+    def reweight(wr: np.ndarray) -> np.ndarray:  # every replicate trimmed the same way
+        return trim_array(wr, lower, upper, strict=strict)
+
+    return derive(design, new_w, None, step, fixed_weights=fixed_weights, reweight=reweight)
 
 
 def rake_trim(
-    design: object,
+    design: D,
     margins: Mapping[object, object],
     *,
     lower: float | None = None,
@@ -200,7 +220,7 @@ def rake_trim(
     max_iter: int = 1000,
     max_rounds: int = 200,
     fixed_weights: bool = False,
-) -> object:
+) -> D:
     """Alternate raking and trimming until the margins and the weight bounds both hold.
 
     Each round rakes to ``margins`` (to ``tol``), then clips the weights to
@@ -209,6 +229,12 @@ def rake_trim(
     fitting (raking)", Stata J. 14). SEs use the raking residuals of the final raking.
     """
     data, w0 = frame_and_weights(design)
+    if design.variance_method != "linearisation":
+        raise WeightingError(
+            "rake_trim needs a linearisation design",
+            item="design",
+            hint="on a replicate design call design.rake(...) and then design.trim(...)",
+        )
     lo = -np.inf if lower is None else float(lower)
     hi = np.inf if upper is None else float(upper)
     prepared, cells = prepare_margins(data, margins, total=total)

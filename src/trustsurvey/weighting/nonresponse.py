@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.design.metadata import annotate
 from trustsurvey.errors import WeightingError
 
 GROUPS = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
@@ -127,12 +128,12 @@ def aapor_rates(
         groups = frame[column].map(_group_of)
         bad = groups.isna()
         if bad.any():
-            rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
+            bad_rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
             shown = sorted({str(v) for v in frame.loc[bad, column]})[:5]
             raise WeightingError(
                 f"unknown disposition code(s) {', '.join(shown)}",
                 item=column,
-                row=rows,
+                row=bad_rows,
                 hint=f"use AAPOR groups {', '.join(GROUPS)} or AAPOR numeric codes",
             )
         tab = pd.crosstab(
@@ -149,7 +150,7 @@ def aapor_rates(
             item=column,
             hint="give one row per case with a disposition column, or counts per group",
         )
-    rows = []
+    rows: list[dict[Hashable, Any]] = []
     for key, c in counts.iterrows():
         c = c.to_dict()
         elig = sum(c[k] for k in ("I", "P", "R", "NC", "O"))
@@ -262,7 +263,8 @@ def propensity_classes(
 
     Text covariates are dummy-coded against their first level. Returns integer classes
     ``1..n_classes`` aligned with ``frame`` (name ``propensity_class``), with the fitted
-    propensities in ``.attrs["propensity"]``; use with :func:`nonresponse_adjust`.
+    propensities in ``result_info(classes)["propensity"]``
+    (:func:`trustsurvey.design.result_info`); use with :func:`nonresponse_adjust`.
     """
     resp = _resolve(frame, responded, "responded")
     if resp.isna().any():
@@ -297,5 +299,5 @@ def propensity_classes(
     ranks = pd.Series(prop).rank(method="first").to_numpy()
     classes = np.ceil(ranks * n_classes / len(prop)).astype(int)
     out = pd.Series(classes, index=frame.index, name="propensity_class")
-    out.attrs["propensity"] = pd.Series(prop, index=frame.index, name="propensity")
+    annotate(out, propensity=pd.Series(prop, index=frame.index, name="propensity"))
     return out

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from trustsurvey._yaml import load_checked
 from trustsurvey.errors import QuestionnaireError, WeightingError
 
 SHARE_TOL = 1e-6
@@ -220,9 +221,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _from_yaml(path: Path) -> tuple[pd.DataFrame, str | None, tuple[str, ...]]:
+    def duplicate(key_path: str, key: str, line: int, first: int) -> None:
+        raise WeightingError(
+            f"{key_path}: the key {key!r} is repeated (line {line}; first at line {first})",
+            file=path,
+            hint="keep one of the two entries",
+        )
+
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+        raw, _ = load_checked(path.read_text(encoding="utf-8"), on_duplicate=duplicate)
+    except (OSError, ValueError, yaml.YAMLError) as err:
         raise WeightingError(f"cannot read {path.name}: {err}", file=path) from err
     if not isinstance(raw, Mapping):
         raise WeightingError("not a mapping", file=path, hint="see the study.yaml format")
@@ -366,12 +374,14 @@ def load_targets(
     if kind is not None and kind not in ("counts", "shares"):
         raise WeightingError(f"kind={kind!r}", item="kind", hint="use 'counts' or 'shares'")
     src: str | None = None
+    spec_kind: str | None
     spec_by: tuple[str, ...] = ()
     if isinstance(source, Targets):
         table, spec_kind, spec_by, src = source.table, source.kind, source.by, source.source
     elif hasattr(source, "table") and hasattr(source, "by"):  # a study's MarginsSpec
         table, spec_kind, spec_by = source.table, getattr(source, "kind", None), tuple(source.by)
-        src = str(source.file) if getattr(source, "file", None) else None
+        file = getattr(source, "file", None)
+        src = str(file) if file else None
     elif isinstance(source, pd.DataFrame):
         table, spec_kind = source, None
     elif isinstance(source, Mapping):

@@ -1,0 +1,189 @@
+"""Give variables of a freshly written ``.sav``/``.zsav`` names the writer refuses.
+
+SPSS allows a variable name to start with ``@`` (ODK Central's SPSS exports have ``@_id``),
+but pyreadstat's writer refuses it. :func:`write_spss` writes such a column under a
+placeholder of the same byte length (``@_id`` → ``A_id``) and this module puts the real name
+into the records that carry long names (GNU PSPP, "System File Format": long variable names,
+extension record 13; long string value labels, 21; long string missing values, 22). The
+lengths do not change, so nothing else in the file moves.
+
+Examples
+--------
+>>> import tempfile, pathlib, pandas as pd, pyreadstat
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "x.sav"
+>>> pyreadstat.write_sav(pd.DataFrame({"A_id": [1.0]}), str(path))
+>>> rename_in_place(path, {"A_id": "@_id"})
+>>> pyreadstat.read_sav(str(path))[1].column_names
+['@_id']
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+
+def _records(data: bytes, endian: str) -> list[tuple[int, int, int]]:
+    """(subtype, body offset, body length) of every extension record of a valid dictionary."""
+    out = []
+    pos = 176
+    while True:
+        (rec,) = struct.unpack_from(endian + "i", data, pos)
+        pos += 4
+        if rec == 2:
+            _width, has_label, n_missing = struct.unpack_from(endian + "3i", data, pos)
+            pos += 20 + 8
+            if has_label:
+                (length,) = struct.unpack_from(endian + "i", data, pos)
+                pos += 4 + (length + 3) // 4 * 4
+            pos += 8 * abs(n_missing)
+        elif rec == 3:
+            (count,) = struct.unpack_from(endian + "i", data, pos)
+            pos += 4
+            for _ in range(count):
+                pos += 8 + (data[pos + 8] + 8) // 8 * 8
+            (n_vars,) = struct.unpack_from(endian + "i", data, pos + 4)
+            pos += 8 + 4 * n_vars
+        elif rec == 6:
+            (n_lines,) = struct.unpack_from(endian + "i", data, pos)
+            pos += 4 + 80 * n_lines
+        elif rec == 7:
+            subtype, size, count = struct.unpack_from(endian + "3i", data, pos)
+            pos += 12
+            out.append((subtype, pos, size * count))
+            pos += size * count
+        elif rec == 999:
+            return out
+        else:
+            raise ValueError(f"unexpected dictionary record {rec} at {pos - 4}")
+
+
+def _patch_long_names(body: bytearray, names: dict[bytes, bytes]) -> None:
+    entries = bytes(body).split(b"\t")
+    for i, entry in enumerate(entries):
+        short, sep, long = entry.partition(b"=")
+        if sep and long in names:
+            entries[i] = short + b"=" + names[long]
+    body[:] = b"\t".join(entries)
+
+
+def _patch_prefixed(body: bytearray, names: dict[bytes, bytes], endian: str, kind: int) -> None:
+    pos = 0
+    while pos + 4 <= len(body):
+        (length,) = struct.unpack_from(endian + "i", body, pos)
+        name = bytes(body[pos + 4 : pos + 4 + length])
+        if name in names:
+            body[pos + 4 : pos + 4 + length] = names[name]
+        pos += 4 + length
+        if kind == 21:  # var_width, n_labels, then (value_len, value, label_len, label)…
+            _width, n_labels = struct.unpack_from(endian + "2i", body, pos)
+            pos += 8
+            for _ in range(n_labels):
+                for _part in range(2):
+                    (size,) = struct.unpack_from(endian + "i", body, pos)
+                    pos += 4 + size
+        else:  # n_missing (1 byte), value_len, values
+            n_missing = body[pos]
+            (value_len,) = struct.unpack_from(endian + "i", body, pos + 1)
+            pos += 5 + n_missing * value_len
+
+
+def rename_in_place(path: str | Path, names: dict[str, str]) -> None:
+    """Rename variables ``{written: wanted}`` of a valid ``.sav``/``.zsav`` in place.
+
+    Each wanted name must have the same UTF-8 byte length as the written one.
+    """
+    raw = {old.encode("utf-8"): new.encode("utf-8") for old, new in names.items()}
+    if any(len(old) != len(new) for old, new in raw.items()):
+        raise ValueError("a new name must have the byte length of the old one")
+    with Path(path).open("r+b") as fh:
+        head = fh.read(176)
+        endian = "<" if struct.unpack_from("<i", head, 64)[0] in (2, 3) else ">"
+        fh.seek(0)
+        data = bytearray(fh.read(64 * 1024 * 1024))
+        for subtype, start, length in _records(bytes(data), endian):
+            if subtype not in (13, 21, 22):
+                continue
+            body = bytearray(data[start : start + length])
+            if subtype == 13:
+                _patch_long_names(body, raw)
+            else:
+                _patch_prefixed(body, raw, endian, subtype)
+            if len(body) != length:  # pragma: no cover - guarded by the length check above
+                raise ValueError("record length changed")
+            fh.seek(start)
+            fh.write(body)
+
+
+def _short_names(data: bytes, endian: str) -> dict[str, str]:
+    """Long name → short name (the 8-byte name of the variable record)."""
+    shorts: list[str] = []
+    pos = 176
+    while True:
+        (rec,) = struct.unpack_from(endian + "i", data, pos)
+        if rec != 2:
+            break
+        width, has_label, n_missing = struct.unpack_from(endian + "3i", data, pos + 4)
+        if width != -1:
+            shorts.append(data[pos + 24 : pos + 32].decode("utf-8", "replace").rstrip())
+        pos += 32
+        if has_label:
+            (length,) = struct.unpack_from(endian + "i", data, pos)
+            pos += 4 + (length + 3) // 4 * 4
+        pos += 8 * abs(n_missing)
+    out = {s: s for s in shorts}
+    for subtype, start, length in _records(data, endian):
+        if subtype == 13:
+            for entry in data[start : start + length].split(b"\t"):
+                short, _, long = entry.partition(b"=")
+                out[long.decode("utf-8")] = short.decode("utf-8")
+    return out
+
+
+def mr_sets_record(mr_sets: dict[str, dict], shorts: dict[str, str]) -> bytes:
+    """The text of a multiple-response sets record (extension record 7): one line per set,
+    ``$name=C <label length> <label> <variables>`` or ``$name=D<n> <counted value> …``."""
+    lines = []
+    for name, spec in mr_sets.items():
+        label = str(spec.get("label") or "").encode("utf-8")
+        if spec.get("is_dichotomy") or spec.get("type") == "D":
+            counted = spec.get("counted_value")
+            if isinstance(counted, float) and counted.is_integer():
+                counted = int(counted)
+            value = str(counted).encode("utf-8")
+            kind = b"D" + str(len(value)).encode() + b" " + value
+        else:
+            kind = b"C"
+        members = b" ".join(shorts[v].lower().encode("utf-8") for v in spec["variable_list"])
+        head = b"$" + name.lstrip("$").encode("utf-8") + b"=" + kind
+        lines.append(head + b" " + str(len(label)).encode() + b" " + label + b" " + members)
+    return b"".join(line + b"\n" for line in lines)
+
+
+def add_mr_sets(path: str | Path, mr_sets: dict[str, dict]) -> None:
+    """Insert a multiple-response sets record before the end of a valid file's dictionary
+    (shifting the ``.zsav`` header and trailer offsets by its length)."""
+    p = Path(path)
+    data = bytearray(p.read_bytes())
+    endian = "<" if struct.unpack_from("<i", data, 64)[0] in (2, 3) else ">"
+    shorts = _short_names(bytes(data), endian)
+    body = mr_sets_record(mr_sets, shorts)
+    record = struct.pack(endian + "4i", 7, 7, 1, len(body)) + body
+    pos = 176
+    for _subtype, start, length in _records(bytes(data), endian):
+        pos = max(pos, start + length)
+    end = bytes(data).index(struct.pack(endian + "2i", 999, 0), pos)
+    shift = len(record)
+    if data[:4] == b"$FL3":
+        zheader = end + 8
+        zheader_ofs, ztrailer_ofs, ztrailer_len = struct.unpack_from(endian + "3q", data, zheader)
+        struct.pack_into(
+            endian + "3q", data, zheader, zheader_ofs + shift, ztrailer_ofs + shift, ztrailer_len
+        )
+        (n_blocks,) = struct.unpack_from(endian + "i", data, ztrailer_ofs + 20)
+        for i in range(n_blocks):
+            at = ztrailer_ofs + 24 + 24 * i
+            plain_ofs, packed_ofs = struct.unpack_from(endian + "2q", data, at)
+            struct.pack_into(endian + "2q", data, at, plain_ofs + shift, packed_ofs + shift)
+    data[end:end] = record
+    p.write_bytes(bytes(data))
