@@ -319,3 +319,35 @@ def test_kobo_wave_reads_back_as_the_generated_answers(studies) -> None:
             )
         else:
             assert read[col].astype(str).tolist() == frame[col].astype(str).tolist(), col
+
+
+def test_generator_benchmark_runs(tmp_path) -> None:
+    """benchmarks/bench_example.py (smoke size): one row per size, the JSON beside it."""
+    import json
+    import subprocess
+    import sys
+
+    bench = REPO / "benchmarks" / "bench_example.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--sizes", "12", "--waves", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "example_latest.json").read_text(encoding="utf-8"))
+    (row,) = data["results"]
+    assert row["communities"] == 12 and row["waves"] == 1 and row["rows"] > 12 * 15
+
+
+@pytest.mark.parametrize("communities, waves", [(2, 1), (3, 2)])
+def test_smallest_national_studies_load(tmp_path, communities, waves) -> None:
+    folder = generate_example(
+        tmp_path / "s", seed=1, communities=communities, waves=waves, progress=False
+    )
+    study = load_study(folder)
+    assert len(study.waves) == waves
+    assert len(pd.read_csv(folder / "communities.csv")) == communities
+    planted = pd.read_csv(folder / "programme" / "deliberate_errors.csv")
+    trainings = pd.read_csv(folder / "programme" / "trainings.csv")
+    assert len(planted) == 7 + int(len(trainings) > 0)

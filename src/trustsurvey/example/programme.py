@@ -276,6 +276,8 @@ def _plant(f: ProgrammeFrames, rng: np.random.Generator, plan: Schedule) -> None
         & (acts["date"] > plan.start[plan.pilot])
         & (acts["date"] < plan.follow[plan.pilot])
     ]
+    if len(pilot_between) < 5:  # a small generated study: plant in any community
+        pilot_between = acts.index
     picks = [int(i) for i in rng.choice(pilot_between, size=4, replace=False)]
     # 1. a community outside the study
     acts.at[picks[0], "community"] = "kupianska"
@@ -318,6 +320,8 @@ def _plant(f: ProgrammeFrames, rng: np.random.Generator, plan: Schedule) -> None
     )
     # 6. a hotline category not in the vocabulary
     pilot = hot.index[(hot["community"] == plan.pilot) & (hot["resolved"] == "yes")]
+    if len(pilot) < 2:
+        pilot = hot.index[hot["resolved"] == "yes"]
     h = [int(i) for i in rng.choice(pilot, size=2, replace=False)]
     hot.at[h[0], "category"] = "threats"
     log.append(("hotline", hot.at[h[0], "appeal_id"], "unknown_code", "category", "threats"))
@@ -334,14 +338,21 @@ def _plant(f: ProgrammeFrames, rng: np.random.Generator, plan: Schedule) -> None
     )
     # 8. a participant code present only in the post-test (mistyped code)
     post = tr.index[tr["phase"] == "post"]
-    i = int(rng.choice(post))
-    code = tr.at[i, "participant"]
-    tr.at[i, "participant"] = code + "X"
-    tr = tr.drop(index=tr.index[(tr["participant"] == code) & (tr["phase"] == "pre")])
-    f.trainings = tr.reset_index(drop=True)
-    log.append(
-        ("trainings", code + "X", "post_only", "participant", f"mistyped {code}; its pre-test lost")
-    )
+    if len(post):  # a small generated study may hold no training
+        i = int(rng.choice(post))
+        code = tr.at[i, "participant"]
+        tr.at[i, "participant"] = code + "X"
+        tr = tr.drop(index=tr.index[(tr["participant"] == code) & (tr["phase"] == "pre")])
+        f.trainings = tr.reset_index(drop=True)
+        log.append(
+            (
+                "trainings",
+                code + "X",
+                "post_only",
+                "participant",
+                f"mistyped {code}; its pre-test lost",
+            )
+        )
     counts = ["participants", "female", "male", "police", "residents", "officials", "ngo"]
     f.activities = acts.astype({c: "Int64" for c in counts})
     f.errors = pd.DataFrame(log, columns=["file", "id", "check", "item", "description"])

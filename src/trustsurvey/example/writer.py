@@ -319,6 +319,11 @@ def plan_study_yaml(plan: StudyPlan, seed: int, *, prefix: str = "") -> str:
             f"    period: {plan.period(w)}\n"
             f"    fieldwork: {{start: {start}, end: {end}}}\n"
         )
+    outside = (
+        "# the ready variant reads the firm's files one folder up\nfiles_outside_folder: true\n"
+        if prefix
+        else ""
+    )
     programme = ""
     if plan.programme:
         from trustsurvey.example.programme import STUDY_YAML

@@ -642,7 +642,34 @@ def draft_study(
             out.add(f"  {key}: {_q(_rel(path, target))}", g)
     _analysis(out, q, guesses)
     notes = list(q.notes or [])
-    return StudyDraft(target, q, out.text(), guesses, notes)
+    return StudyDraft(target, q, _outside(out, guesses, target), guesses, notes)
+
+
+def _outside(out: _Yaml, guesses: list[Guess], folder: Path) -> str:
+    """The study.yaml text, with ``files_outside_folder: true`` when a file it names lies
+    outside the study folder (the loader refuses such files otherwise)."""
+    from trustsurvey.study.spec import STUDY_SPEC
+
+    text = out.text()
+    outside = [
+        g.value
+        for g in guesses
+        if isinstance(g.value, str)
+        and g.key.split(".")[0] in ("margins", "arms", "programme")
+        and g.value.startswith("../")
+    ]
+    outside += re.findall(r"^    file: \"?(\.\./[^\"\n]*)", text, flags=re.MULTILINE)
+    if not outside or "files_outside_folder" not in STUDY_SPEC:
+        return text
+    g = Guess(
+        "files_outside_folder",
+        True,
+        f"{len(outside)} file(s) outside the study folder, e.g. {outside[0]}",
+        "reading them from there is intended (or copy them into the folder)",
+    )
+    guesses.append(g)
+    line = f"questionnaire: {QUESTIONNAIRE_FILE}\n"
+    return text.replace(line, f"{line}{g.comment()}\nfiles_outside_folder: true\n", 1)
 
 
 def _nest(reads: Sequence[SurveyData], psu: str | None, strata: str | None) -> bool | None:
