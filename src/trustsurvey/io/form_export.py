@@ -277,6 +277,15 @@ class _Resolver:
         return hit
 
 
+def server_column(header: str, form_fields: Mapping[str, str] | None = None) -> str | None:
+    """What a Kobo/ODK server, meta or device column is (``_id``: "server column"), or None.
+
+    >>> server_column("_submission_time") is not None, server_column("q7_trust")
+    (True, None)
+    """
+    return _server_column(header, form_fields or {})
+
+
 def _server_column(header: str, form_fields: Mapping[str, str]) -> str | None:
     """What a server/meta/form-field column is, or None."""
     if header in SERVER_COLUMNS:

@@ -114,10 +114,26 @@ def read_wave(study: Study, wave: Wave) -> SurveyData:
 
     q = study.questionnaire
     sd = read_survey(wave.file, encoding=wave.encoding, missing_codes=q.missing_codes())
+    from trustsurvey.io.form_export import server_column
+
     data = questionnaire_names(sd.data, q, file=str(wave.file))
-    if data is sd.data:
+    # a Kobo/ODK export's own columns (_id, _uuid, start, …) are known, not extra
+    known = {c for name in q.items for c in q.columns_for(name)}
+    server = {
+        c: kind
+        for c in data.columns
+        if c not in known and (kind := server_column(str(c))) is not None
+    }
+    if data is sd.data and not server:
         return sd
-    return dataclasses.replace(sd, data=data, extra_missing=q.missing_codes())
+    # the file's dictionary names the renamed columns too, so the metadata check compares
+    # the questionnaire with the columns the data now have
+    meta = dataclasses.replace(
+        sd.meta,
+        column_names=list(data.columns),
+        form_columns={**sd.meta.form_columns, **server},
+    )
+    return dataclasses.replace(sd, data=data, meta=meta, extra_missing=q.missing_codes())
 
 
 def questionnaire_names(
