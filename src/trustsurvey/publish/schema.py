@@ -232,6 +232,9 @@ KINDS: dict[str, TableKind] = {
             doc="Staggered-adoption DiD (Callaway & Sant'Anna 2021): group-time effects of each "
             "cohort (first treated wave), and their overall, per-cohort and event-time "
             "aggregates with the event study's simultaneous band.",
+            links=(),
+            unrelated="its n counts the respondents of whole community-waves (a cohort and its "
+            "comparison communities in two waves): sums of the published sample sizes",
         ),
         TableKind(
             "problems",
