@@ -87,6 +87,8 @@ def run_hypothesis(target: str, examples: int) -> None:
     from test_fuzz_readers import mutated
 
     feed = one_input(target)
+    done = [0]
+    started = time.perf_counter()
 
     @settings(
         max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
@@ -94,10 +96,13 @@ def run_hypothesis(target: str, examples: int) -> None:
     @given(data=st.one_of(st.binary(max_size=4096), mutated(seed(target))))
     def fuzz(data: bytes) -> None:
         feed(data)
+        done[0] += 1
+        if done[0] % 500 == 0:  # a partial figure survives an interrupted run
+            seconds = time.perf_counter() - started
+            print(f"{target}: {done[0]} examples so far, no escape, {seconds:.0f} s", flush=True)
 
-    started = time.perf_counter()
     fuzz()
-    print(f"{target}: {examples} examples, no escape, {time.perf_counter() - started:.0f} s")
+    print(f"{target}: {done[0]} examples, no escape, {time.perf_counter() - started:.0f} s")
 
 
 def main() -> None:

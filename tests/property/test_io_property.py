@@ -32,6 +32,11 @@ def _survey(values: list[float | None], missing: list[float], rng: list) -> Surv
     return SurveyData(frame, meta)
 
 
+#: derandomised (the same examples every run) and no deadline: reading is I/O
+STEADY = settings(deadline=None, derandomize=True, database=None)
+
+
+@STEADY
 @given(codes, missing_sets, ranges)
 def test_analysis_only_blanks_declared_codes(values, missing, rng) -> None:
     sd = _survey(values, missing, rng)
@@ -49,6 +54,7 @@ def test_analysis_only_blanks_declared_codes(values, missing, rng) -> None:
     assert raw.equals(pd.Series(values, dtype="float64", name="q"))
 
 
+@STEADY
 @given(codes, missing_sets)
 def test_keep_is_the_inverse_for_kept_codes(values, missing) -> None:
     sd = _survey(values, missing, [])
@@ -56,7 +62,7 @@ def test_keep_is_the_inverse_for_kept_codes(values, missing) -> None:
     pd.testing.assert_series_equal(kept, sd.data["q"])
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(STEADY, max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(codes, missing_sets, ranges, st.sampled_from([".sav", ".parquet", ".csv"]))
 def test_round_trip_keeps_values_and_missing_codes(values, missing, rng, ext) -> None:
     if rng and len(missing) > 1:
