@@ -322,6 +322,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "suppressed cells are left out of the charts, and the tables say why.",
     },
     # --- findings in words: the sentence templates of the headline of each outcome ---
+    "summary.community_vs_all": {
+        "uk": "{community} і всі громади, з 95% довірчими інтервалами",
+        "en": "{community} and all communities, with 95% confidence intervals",
+    },
+    "summary.community_problems": {
+        "uk": "Проблеми безпеки, які називають мешканці громади",
+        "en": "Local security problems named in the community",
+    },
+    "summary.not_published": {
+        "uk": "Не опубліковано: замало респондентів у громаді.",
+        "en": "Not published: too few respondents in the community.",
+    },
+    "summary.community_note": {
+        "uk": "Сторінка громади. Висновки щодо програми стосуються всіх пілотних і контрольних "
+        "громад разом (див. підсумок дослідження).",
+        "en": "A community's page. Findings about the programme concern all pilot and control "
+        "communities together (see the study summary).",
+    },
     "findings.title": {"uk": "Головні висновки", "en": "Key findings"},
     "finding.up": {
         "uk": "У пілотних громадах показник «{outcome}» зріс більше, ніж у контрольних: "

@@ -4,7 +4,10 @@ The page holds the headline findings in words, the first outcome over the waves 
 arm with 95% CIs (an SVG chart drawn here, no JavaScript), every community against the
 average of all communities in the last wave, the local security problems named most often,
 and the programme's activity; a footnote says what is suppressed. ``trustsurvey run`` writes
-``out/summary_uk.pdf`` and ``out/summary_en.pdf`` beside the report.
+``out/summary_uk.pdf`` and ``out/summary_en.pdf`` beside the report, and
+``out/summary_communities_uk.pdf`` / ``_en.pdf`` with one page per community: the community's
+figure over the waves against all communities, its place among the communities, and the
+problems its residents name (a partner prints their own page).
 
 >>> import tempfile
 >>> from trustsurvey.publish.fixture import demo_bundle
@@ -45,17 +48,25 @@ def _e(text: Any) -> str:
     return _html.escape(str(text))
 
 
-def trend_svg(bundle: Bundle, outcome: str, lang: str) -> str:
-    """The outcome over the waves for each arm, 95% CIs as whiskers, y from the scale's
-    minimum (0–100 % for a yes/no outcome)."""
+def trend_svg(bundle: Bundle, outcome: str, lang: str, community: Any = None) -> str:
+    """The outcome over the waves for each arm (or, given ``community``, for that community
+    and for all communities), 95% CIs as whiskers, y from the scale's minimum (0–100 % for a
+    yes/no outcome)."""
     from trustsurvey.dashboard import views
     from trustsurvey.dashboard.numbers import fmt_number
+    from trustsurvey.dashboard.translations import t
 
     est = bundle.tables.get("estimates")
     if est is None:
         return ""
-    sel = est[(est["outcome"] == outcome) & (est["subgroup"] == ALL) & (est["community"] == ALL)]
-    sel = views.scaled(bundle, outcome, sel[sel["arm"] != ALL])
+    sel = est[(est["outcome"] == outcome) & (est["subgroup"] == ALL)]
+    if community is None:
+        sel = sel[(sel["community"] == ALL) & (sel["arm"] != ALL)].assign(series=sel["arm"])
+    else:
+        mine = sel[sel["community"].astype(str) == str(community)]
+        every = sel[(sel["community"] == ALL) & (sel["arm"] == ALL)]
+        sel = pd.concat([mine.assign(series="community"), every.assign(series=ALL)])
+    sel = views.scaled(bundle, outcome, sel)
     waves = sorted(int(w) for w in sel["wave"].unique())
     if sel.empty or not waves:
         return ""
@@ -87,8 +98,20 @@ def trend_svg(bundle: Bundle, outcome: str, lang: str) -> str:
             f"{_e(views.wave_label(bundle, w, lang))}</text>"
         )
     legend_y = H - 4
-    for j, (arm, part) in enumerate(sel.groupby("arm", sort=True)):
-        colour = views.ARM_COLOURS.get(arm, views.PALETTE[2])
+    groups = list(sel.groupby("series", sort=True))
+    if community is not None:  # the community first, in the pilot colour
+        groups.sort(key=lambda g: g[0] != "community")
+    for j, (arm, part) in enumerate(groups):
+        if community is None:
+            colour, name = (
+                views.ARM_COLOURS.get(arm, views.PALETTE[2]),
+                views.label(bundle, "arm", arm, lang),
+            )
+        elif arm == "community":
+            colour = views.PALETTE[0]
+            name = views.label(bundle, "community", community, lang)
+        else:
+            colour, name = views.PALETTE[2], t("label.all_communities", lang)
         dash = "" if j == 0 else ' stroke-dasharray="4 2"'
         part = part.set_index("wave")
         pts = [(x(i), y(float(part.at[w, "estimate"]))) for i, w in enumerate(waves)
@@ -110,13 +133,13 @@ def trend_svg(bundle: Bundle, outcome: str, lang: str) -> str:
         parts.append(
             f'<line x1="{lx}" x2="{lx + 14}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
             f'stroke="{colour}"{dash}/><text x="{lx + 18}" y="{legend_y}" font-size="8">'
-            f"{_e(views.label(bundle, 'arm', arm, lang))}</text>"
+            f"{_e(name)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _communities(bundle: Bundle, outcome: str, lang: str) -> str:
+def _communities(bundle: Bundle, outcome: str, lang: str, highlight: Any = None) -> str:
     from trustsurvey.dashboard import views
     from trustsurvey.dashboard.numbers import fmt_number
     from trustsurvey.dashboard.translations import t
@@ -132,10 +155,11 @@ def _communities(bundle: Bundle, outcome: str, lang: str) -> str:
     rows = []
     for r in sel[sel["community"] != ALL].to_dict("records"):
         value = "—" if pd.isna(r["estimate"]) else fmt_number(r["estimate"], lang, digits)
-        rows.append(
-            f"<tr><td>{_e(views.label(bundle, 'community', r['community'], lang))}</td>"
-            f"<td class='num'>{_e(value)}</td></tr>"
-        )
+        name = _e(views.label(bundle, "community", r["community"], lang))
+        cell = f"<td class='num'>{_e(value)}</td>"
+        if highlight is not None and str(r["community"]) == str(highlight):
+            name, cell = f"<b>▶ {name}</b>", f"<td class='num'><b>{_e(value)}</b></td>"
+        rows.append(f"<tr><td>{name}</td>{cell}</tr>")
     if len(avg):
         rows.append(
             f"<tr><td><b>{_e(t('label.all_communities', lang))}</b></td>"
@@ -148,13 +172,29 @@ def _communities(bundle: Bundle, outcome: str, lang: str) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _problems(bundle: Bundle, lang: str, top: int = 5) -> str:
+def _problems(bundle: Bundle, lang: str, top: int = 5, community: Any = None) -> str:
     from trustsurvey.dashboard import views
     from trustsurvey.dashboard.numbers import fmt_number
+    from trustsurvey.dashboard.translations import t
 
     pr = bundle.tables.get("problems")
     if pr is None:
         return ""
+    if community is not None:
+        mine = pr[
+            (pr["community"].astype(str) == str(community)) & (pr["wave"] == pr["wave"].max())
+        ]
+        mine = mine[mine["share"].notna()].sort_values(
+            ["share", "problem"], ascending=[False, True]
+        )
+        if mine.empty:
+            return f"<p class='note'>{_e(t('summary.not_published', lang))}</p>"
+        items = "".join(
+            f"<li>{_e(views.label(bundle, 'problem', r['problem'], lang))}: "
+            f"{_e(fmt_number(100 * r['share'], lang, 0))} %</li>"
+            for r in mine.head(top).to_dict("records")
+        )
+        return f"<ol>{items}</ol>"
     rows = pr[(pr["community"] == ALL) & (pr["wave"] == pr["wave"].max())]
     arms = [ALL] if (rows["arm"] == ALL).any() else sorted(set(rows["arm"]))
     out = []
@@ -235,15 +275,69 @@ def summary_html(bundle: Bundle, lang: str) -> str:
     )
 
 
+def communities_of(bundle: Bundle) -> list[Any]:
+    """The communities with rows of their own in the estimates, in the bundle's order."""
+    est = bundle.tables.get("estimates")
+    if est is None or "community" not in est.columns:
+        return []
+    return [c for c in dict.fromkeys(est["community"]) if c != ALL]
+
+
+def community_pages_html(bundle: Bundle, lang: str) -> str:
+    """One printable page per community (A4): the community's first outcome over the waves
+    against all communities, its place among the communities in the last wave, and the
+    problems its residents name most often (suppressed shares are not shown)."""
+    from trustsurvey.dashboard import views
+    from trustsurvey.dashboard.translations import t
+
+    title = bundle.manifest.get("title") or {}
+    study = title.get(lang) or title.get("uk") or bundle.study if isinstance(title, dict) else title
+    outcomes = [o["value"] for o in views.outcome_options(bundle, lang)]
+    first = outcomes[0] if outcomes else None
+    pages = []
+    for community in communities_of(bundle):
+        name = views.label(bundle, "community", community, lang)
+        body = [
+            f"<h1>{_e(name)}</h1><p class='note'>{_e(study)} · {_e(t('app.subtitle', lang))}</p>"
+        ]
+        if first:
+            body.append(
+                "<div class='row'><div class='col'>"
+                f"<h2>{_e(views.label(bundle, 'outcome', first, lang))}</h2>"
+                f"<p class='note'>{_e(t('summary.community_vs_all', lang, community=name))}</p>"
+                f"{trend_svg(bundle, first, lang, community=community)}</div><div class='col'>"
+                f"<h2>{_e(t('communities.title', lang))}</h2>"
+                f"{_communities(bundle, first, lang, highlight=community)}</div></div>"
+            )
+        if "problems" in bundle.tables:
+            body.append(
+                f"<h2>{_e(t('summary.community_problems', lang))}</h2>"
+                f"{_problems(bundle, lang, community=community)}"
+            )
+        body.append(f"<p class='note'>{_e(t('summary.community_note', lang))}</p>")
+        pages.append(f"<section class='page'>{''.join(body)}</section>")
+    css = CSS + ".page { page-break-after: always; } .page:last-child { page-break-after: auto; }"
+    return (
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
+        f"<title>{_e(study)}</title><style>{css}</style></head><body>{''.join(pages)}</body></html>"
+    )
+
+
 def write_summaries(bundle: Bundle | str | Path, out_dir: str | Path) -> list[Path]:
-    """Write ``summary_uk.pdf`` and ``summary_en.pdf`` into ``out_dir`` (atomically)."""
+    """Write ``summary_uk.pdf`` and ``summary_en.pdf`` into ``out_dir`` (atomically), and,
+    for a study with communities, ``summary_communities_uk.pdf`` / ``_en.pdf`` (a page each)."""
     import weasyprint
 
     b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
+    jobs = [(f"summary_{lang}.pdf", lang, summary_html) for lang in ("uk", "en")]
+    if communities_of(b):
+        jobs += [
+            (f"summary_communities_{lang}.pdf", lang, community_pages_html) for lang in ("uk", "en")
+        ]
     paths = []
-    for lang in ("uk", "en"):
-        path = Path(out_dir) / f"summary_{lang}.pdf"
-        data = weasyprint.HTML(string=summary_html(b, lang)).write_pdf()
+    for filename, lang, make in jobs:
+        path = Path(out_dir) / filename
+        data = weasyprint.HTML(string=make(b, lang)).write_pdf()
         try:
             with atomic_path(path, mkdir=False) as tmp:
                 tmp.write_bytes(data)
