@@ -387,7 +387,8 @@ def callback_body(dep: dict[str, Any], inputs: list[Any], lang: str) -> dict[str
     }
 
 
-def download_body(page: str, shown: dict[str, Any], fmt: str) -> dict[str, Any]:
+def download_body(page: str, shown: dict[str, Any], fmt: str, lang: str = "uk") -> dict[str, Any]:
+    """A download request as the page sends it: the table shown and the page's language."""
     ids = [{"type": "dl-csv", "page": page}, {"type": "dl-xlsx", "page": page}]
     pick = 0 if fmt == "csv" else 1
     return {
@@ -397,7 +398,10 @@ def download_body(page: str, shown: dict[str, Any], fmt: str) -> dict[str, Any]:
             {"id": ids[0], "property": "n_clicks", "value": 1 - pick},
             {"id": ids[1], "property": "n_clicks", "value": pick},
         ],
-        "state": [{"id": {"type": "shown", "page": page}, "property": "data", "value": shown}],
+        "state": [
+            {"id": {"type": "shown", "page": page}, "property": "data", "value": shown},
+            {"id": "lang-switch", "property": "value", "value": lang},
+        ],
         "changedPropIds": [json.dumps(ids[pick], separators=(",", ":")) + ".n_clicks"],
     }
 

@@ -192,7 +192,7 @@ def test_expression_that_does_not_parse(tmp_path):
         tmp_path,
         HEAD + "  - {name: q3, type: text, relevant: \"__import__('os')\"}\n",
         "items[3].relevant",
-        "only function allowed",
+        "functions allowed",
     )
 
 

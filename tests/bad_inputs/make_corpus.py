@@ -55,7 +55,7 @@ items:
     type: single
     codes: {1: 18-39, 2: 40-59, 3: 60+}
     roles: [grouping, weighting]
-  - {name: trust_police, type: likert, scale: trust5}
+  - {name: trust_police, type: likert, scale: trust5, roles: [outcome]}
 """
 
 STUDY = """\
@@ -438,8 +438,8 @@ STUDY_BUILDERS: dict[str, Callable[[Path], Path]] = {
     "study_out_is_a_file": _study(_out_is_a_file),
     "study_control_characters_in_labels": _study(
         _q(
-            "{name: trust_police, type: likert, scale: trust5}",
-            "{name: trust_police, type: likert, scale: trust5, "
+            "{name: trust_police, type: likert, scale: trust5, roles: [outcome]}",
+            "{name: trust_police, type: likert, scale: trust5, roles: [outcome], "
             'text: {uk: "Дові\\x07ра\\u202e", en: "Tru\\x1bst\\x0b in police"}}',
         ),
     ),

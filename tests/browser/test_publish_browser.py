@@ -389,7 +389,7 @@ def test_groups_chart_filters_downloads_and_flags(server, browser, downloads, ou
 # --- other study shapes: the dashboard opens on the study's own first outcome ---------------
 
 
-@pytest.fixture(scope="module", params=["renamed", "one-wave"])
+@pytest.fixture(scope="module", params=["renamed", "one-wave", "no-arms", "staggered"])
 def shape_server(request, study_bundle, serve) -> tuple[str, object]:
     """A study of another shape (``trustsurvey example --shape``) run (once per session) and
     served."""

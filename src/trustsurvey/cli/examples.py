@@ -85,6 +85,13 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("trustsurvey questionnaire from-spss wave1.sav -o q.yaml", "from an SPSS dictionary"),
         ("trustsurvey questionnaire from-spss wave1.sav -o q.yaml -l en", "English labels"),
     ],
+    "questionnaire validate-export": [
+        (
+            "trustsurvey questionnaire validate-export form.xlsx export.xlsx -o checks",
+            "a Kobo/ODK export with its form",
+        ),
+        ("trustsurvey questionnaire validate-export form.xlsx data.csv", "a CSV export"),
+    ],
     "publish audit": [
         ("trustsurvey publish audit my-study/out/bundle", "check a bundle's disclosure rules"),
     ],

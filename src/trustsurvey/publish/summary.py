@@ -67,6 +67,7 @@ def trend_svg(bundle: Bundle, outcome: str, lang: str, community: Any = None) ->
         every = sel[(sel["community"] == ALL) & (sel["arm"] == ALL)]
         sel = pd.concat([mine.assign(series="community"), every.assign(series=ALL)])
     sel = views.scaled(bundle, outcome, sel)
+    sel = sel[sel["wave"].notna()]
     waves = sorted(int(w) for w in sel["wave"].unique())
     if sel.empty or not waves:
         return ""
@@ -147,7 +148,9 @@ def _communities(bundle: Bundle, outcome: str, lang: str, highlight: Any = None)
     est = bundle.tables.get("estimates")
     if est is None:
         return ""
-    sel = est[(est["outcome"] == outcome) & (est["subgroup"] == ALL)]
+    sel = est[(est["outcome"] == outcome) & (est["subgroup"] == ALL) & est["wave"].notna()]
+    if sel.empty:
+        return ""
     last = int(sel["wave"].max())
     sel = views.scaled(bundle, outcome, sel[sel["wave"] == last])
     avg = sel[(sel["community"] == ALL) & (sel["arm"] == ALL)]["estimate"]

@@ -153,7 +153,12 @@ def run_analysis(ctx: RunContext) -> None:
     outcomes = plan.present("outcomes", frame.columns)
     reason = did_unavailable(frame)
     staggered = study.arms.first_treated is not None
-    if reason is None and staggered:
+    if not outcomes:
+        ctx.echo(
+            "      no outcomes to compare: name them under analysis.outcomes in study.yaml, "
+            "or give items the role outcome in the questionnaire"
+        )
+    elif reason is None and staggered:
         from trustsurvey.run.steps_staggered import staggered_tables
 
         ctx.echo("      staggered adoption: group-time DiD (Callaway & Sant'Anna 2021)")
@@ -163,7 +168,8 @@ def run_analysis(ctx: RunContext) -> None:
     else:
         ctx.echo(f"      no DiD: {DID_REASONS[reason]['en']}")
     contrasts = reason is None and not staggered  # 2 x 2 comparisons of pilot and control
-    _trends(ctx, design, outcomes, out_dir, by_arm=reason is None)
+    if outcomes:
+        _trends(ctx, design, outcomes, out_dir, by_arm=reason is None)
     _distributions(ctx, design, frame, treated, out_dir, contrasts=contrasts)
     _multiple(ctx, design, frame, treated, out_dir, contrasts=contrasts)
     ctx.echo(f"      tables and figures in {out_dir}")
