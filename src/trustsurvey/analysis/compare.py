@@ -6,7 +6,7 @@ the difference's SE is ``sqrt(L V L')`` (R's ``svyby(..., covmat=TRUE)`` + ``svy
 Lumley 2010, 2.3 and 3.4), so arms sharing strata or PSUs are handled. Shares are means of
 0/1 indicators. Distributions of Likert items keep the "difficult to answer" code as its own
 category when the design is built on data where it is kept
-(``read_survey(path).analysis(keep={"trust_police": [8]})``); their association with the
+(``read_survey(path).analysis(keep={"q7_trust": [8]})``); their association with the
 arm is tested with the Rao-Scott F test (R's ``svychisq``; Rao & Scott 1984).
 """
 

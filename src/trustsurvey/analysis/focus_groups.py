@@ -750,7 +750,7 @@ def compare_with_survey(
         per community, e.g. ``SurveyDesign.mean(item, by="community")`` (community as
         a column or as the index).
     item : str
-        The participants' item on the survey's scale (default ``trust_police``).
+        The participants' item on the survey's scale (an outcome of the study's analysis plan).
     groups : DataFrame, optional
         ``FocusGroupData.groups``, used when participants lack a community column.
     phase : str

@@ -142,7 +142,7 @@ def proportional_odds(design: Design, formula: str, *, level: float = 0.95) -> p
         The full design (domains are rows with every model variable valid).
     formula : str
         ``"item ~ terms"`` in formulaic syntax; the response's ordered categories are its
-        sorted codes (or the categories of an ordered Categorical). E.g. ``"trust_police ~
+        sorted codes (or the categories of an ordered Categorical). E.g. ``"q7_trust ~
         pilot * wave + C(sex)"``.
     level : float
         Confidence level of the t intervals.

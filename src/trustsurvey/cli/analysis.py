@@ -27,7 +27,7 @@ PLAN_HELP = "\n\n".join(
         "trustsurvey plan --n 400 --icc 0.05 --cluster-size 10",
         "ICC and cluster size estimated from an earlier wave:",
         "trustsurvey plan --effect 0.3 --sd 1.18 --icc-from waves.sav --subset 'wave == 1' "
-        "--item trust_police,safe_night --cluster psu",
+        "--item q7_trust,q12_safety --cluster psu",
     ]
 )
 
@@ -118,9 +118,7 @@ def plan(
         from trustsurvey.io import read_survey
 
         if not item:
-            raise AnalysisError(
-                "--icc-from needs --item", item="item", hint="e.g. --item trust_police"
-            )
+            raise AnalysisError("--icc-from needs --item", item="item", hint="e.g. --item q7_trust")
         data = read_survey(icc_from).analysis()
         if subset:
             try:
@@ -278,11 +276,11 @@ DID_HELP = "\n\n".join(
         "an outcome that cannot be estimated is listed with its reason.",
         "Settlements revisited in both waves: declare the PSU across waves (--strata raion, not "
         "wave x raion) so their correlation enters the SE.",
-        "trustsurvey did trust.sav trust_police aware_officer --ids psu --strata stratum "
+        "trustsurvey did trust.sav q7_trust q15_know_officer --ids psu --strata stratum "
         "--weights pw --nest",
         "Adjusted for sex and age group (treatment-coded dummies), written to a CSV:",
-        "trustsurvey did trust.sav trust_police --ids psu --strata stratum --weights pw --nest "
-        "--covariate sex --covariate agegrp -o did.csv",
+        "trustsurvey did trust.sav q7_trust --ids psu --strata stratum --weights pw --nest "
+        "--covariate gender --covariate age_cat -o did.csv",
     ]
 )
 

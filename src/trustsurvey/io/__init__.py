@@ -5,7 +5,7 @@ modified.
 
 >>> from trustsurvey.io import read_survey
 >>> sd = read_survey("tests/fixtures/trust/trust_two_waves.sav")      # doctest: +SKIP
->>> sd.data["trust_police"].isin([8, 9]).sum() > 0                     # doctest: +SKIP
+>>> sd.data["q7_trust"].isin([8, 9]).sum() > 0                     # doctest: +SKIP
 True
 """
 

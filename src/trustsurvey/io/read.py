@@ -3,7 +3,7 @@
 Examples
 --------
 >>> sd = read_survey("tests/fixtures/trust/trust_two_waves.sav")   # doctest: +SKIP
->>> sd.analysis()["trust_police"].isna().sum()                      # doctest: +SKIP
+>>> sd.analysis()["q7_trust"].isna().sum()                      # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Examples
 --------
 >>> from pathlib import Path
 >>> sd = read_spss(Path("tests/fixtures/trust/trust_two_waves.sav"))  # doctest: +SKIP
->>> sd.meta.missing_values["trust_police"]                           # doctest: +SKIP
+>>> sd.meta.missing_values["q7_trust"]                           # doctest: +SKIP
 [8.0, 9.0]
 """
 

@@ -127,7 +127,7 @@ class SurveyData:
     def missing_mask(self, keep: MissingSpec | None = None) -> pd.DataFrame:
         """True where a cell holds a declared missing code (not system-missing NaN).
 
-        ``keep`` lists codes to treat as substantive (``{"trust_police": [8]}``).
+        ``keep`` lists codes to treat as substantive (``{"q7_trust": [8]}``).
         """
         keep_codes = normalise_missing_codes(keep)
         mask = pd.DataFrame(False, index=self.data.index, columns=self.data.columns)

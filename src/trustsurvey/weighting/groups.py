@@ -4,7 +4,7 @@ Within each group the design weights are raked, post-stratified or calibrated to
 group's targets; shares are turned into counts with the group's design-weight total (the
 group keeps its estimated population size) unless ``totals`` gives population sizes. The
 calibration adjustment of the SEs is made within each group, which is R's
-``rake(design, list(~wave + sex, ~wave + agegrp, ...))`` with every margin crossed with the group.
+``rake(design, list(~wave + sex, ~wave + age_cat, ...))`` with every margin crossed with the group.
 
 Examples
 --------

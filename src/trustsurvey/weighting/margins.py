@@ -67,7 +67,7 @@ def _key_columns(key: object) -> tuple[str, ...]:
     raise WeightingError(
         f"margin key {key!r} is neither a column name nor a tuple of column names",
         item=str(key),
-        hint='write {"sex": {...}} or {("sex", "agegrp"): {(1, 1): ..., ...}}',
+        hint='write {"gender": {...}} or {("gender", "age_cat"): {(1, 1): ..., ...}}',
     )
 
 

@@ -59,14 +59,14 @@ def poststratify(
 
     ``w_i ← w_i · N_h / Σ_{j∈h} w_j`` within each post-stratum ``h`` (R ``postStratify``;
     Lumley 2010, 7.2). ``targets`` is ``{"sex": {1: 480, 2: 520}}`` or, for crossed cells,
-    ``{("sex", "agegrp"): {(1, 1): ..., ...}}``; shares with ``total=``.
+    ``{("gender", "age_cat"): {(1, 1): ..., ...}}``; shares with ``total=``.
     """
     data, w = frame_and_weights(design)
     if not isinstance(targets, Mapping) or len(targets) != 1:
         raise WeightingError(
             "post-stratification takes exactly one margin (a column or a tuple of columns)",
             item=[str(k) for k in targets] if isinstance(targets, Mapping) else None,
-            hint="cross the variables in one key, e.g. {('sex', 'agegrp'): {...}}, or use rake()",
+            hint="cross the variables in one key, e.g. {('gender', 'age_cat'): {...}}, or rake()",
         )
     prepared, cells = prepare_margins(data, targets, total=total)
     codes = cells.margin_codes(0)

@@ -2,7 +2,7 @@
 
 The tidy form (the same as a study's ``margins:``) has one row per cell: optional group
 columns (``by``, e.g. ``wave``, ``raion``), ``margin`` naming the variables of the margin joined
-by ``*`` (``sex*agegrp``, ``settlement``), one column per variable holding the cell's code
+by ``*`` (``gender*age_cat``, ``settl_type``), one column per variable holding the cell's code
 (blank where a margin does not use it), and ``target``, a population count or share.
 
 Checked on load (:class:`~trustsurvey.errors.WeightingError` naming the file, the margin and
