@@ -18,6 +18,10 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 - :mod:`~trustsurvey.analysis.choices` — multiple-choice items (local problems)
 - :mod:`~trustsurvey.analysis.effects` — standardised mean differences with design-based CIs
 - :mod:`~trustsurvey.analysis.ordinal` — proportional-odds model (R's ``svyolr``)
+- :mod:`~trustsurvey.analysis.imputation` — multiple imputation (chained equations, PMM)
+  within the design; :mod:`~trustsurvey.analysis.rubin` — Rubin's rules
+- :mod:`~trustsurvey.analysis.nonresponse` — worst-case bounds and delta-adjusted bands for
+  item non-response ("difficult to answer")
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
 - :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
 
@@ -92,6 +96,9 @@ _EXPORTS.update(
         "ordinal": ("proportional_odds", "svyolr"),
         "multiplicity": ("adjust_pvalues",),
         "figures": ("forest_figure", "likert_figure", "problems_figure", "trend_figure"),
+        "imputation": ("ImputedDesigns", "impute", "mi_analyse"),
+        "rubin": ("mi_combine",),
+        "nonresponse": ("delta_band", "imbens_manski", "nonresponse_bounds"),
     }
 )
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
