@@ -33,7 +33,7 @@ population and the domain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -138,13 +138,16 @@ def delta_band(
     if low is not None or high is not None:
         low, high = _scale(y, low, high)
     rows = []
-    for key, d, n, n_ans in _cells(design, y, by, nonresponse, low, high):
+    for key, d, n, _ in _cells(design, y, by, nonresponse, low, high):
         a, p, cov, df = _moments(d)
         crit = stats.t.isf((1 - level) / 2, df)
         for delta in values:
             est, se = _delta(a, p, cov, float(delta), low, high)
-            mu0 = float(np.clip(a / p + delta, -np.inf if low is None else low,
-                                np.inf if high is None else high))
+            mu0 = float(
+                np.clip(
+                    a / p + delta, -np.inf if low is None else low, np.inf if high is None else high
+                )
+            )
             rows.append(
                 {
                     **key,
@@ -224,7 +227,7 @@ def _cells(
     nonresponse: pd.Series | None,
     low: float | None,
     high: float | None,
-):  # type: ignore[no-untyped-def]
+) -> Iterator[tuple[dict[str, object], Design, int, int]]:
     """(by values, domain design with the answered columns, n, n answered) per cell."""
     data = design.data
     if y not in data.columns:
@@ -258,9 +261,7 @@ def _cells(
             "give the scale's real ends",
         )
     population = answered | missing
-    d = design.with_columns(
-        **{_R: answered.astype(float), _RY: values.where(answered, 0.0)}
-    )
+    d = design.with_columns(**{_R: answered.astype(float), _RY: values.where(answered, 0.0)})
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if by_cols:
         cells = data.loc[population, by_cols].drop_duplicates().sort_values(by_cols)
