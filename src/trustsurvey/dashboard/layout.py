@@ -171,18 +171,40 @@ def finding_block(found: dict[str, Any], lang: str, cid: str | None = None) -> A
 
 
 def findings_list(bundle: Bundle, lang: str) -> list[Any]:
-    """Every outcome's headline finding, in the outcome order, and what "significant" means."""
+    """Every outcome's headline finding, in the outcome order, and what "significant" means;
+    then what the non-answerers could change (:mod:`~trustsurvey.dashboard.nonresponse`)."""
     found = outcome_findings(bundle, lang)
+    bounds = bounds_block(bundle, lang)
     if not found:
-        return []
+        return bounds
     return [
         html.Section(
             [
                 html.H2(t("findings.title", lang)),
                 html.Div([finding_block(f, lang) for f in found], className="ts-findings"),
                 _note("findings.note", lang),
+                *bounds,
             ],
             id="findings",
+        )
+    ]
+
+
+def bounds_block(bundle: Bundle, lang: str) -> list[Any]:
+    """One sentence per outcome with published non-response bounds, and what they mean."""
+    from trustsurvey.dashboard.nonresponse import bounds_sentences
+
+    found = bounds_sentences(bundle, lang)
+    if not found:
+        return []
+    return [
+        html.Div(
+            [
+                html.H3(t("bounds.title", lang)),
+                *[html.P(f["sentence"], className="ts-bounds") for f in found],
+                _note("bounds.note", lang),
+            ],
+            id="nonresponse-bounds",
         )
     ]
 

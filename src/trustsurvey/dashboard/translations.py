@@ -250,6 +250,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "table.programme_intensity": {"uk": "Інтенсивність програми", "en": "Programme intensity"},
     "table.dose_response": {"uk": "Інтенсивність і зміна довіри", "en": "Intensity and change"},
     "table.dose_fit": {"uk": "Метарегресія", "en": "Meta-regression"},
+    "table.nonresponse_bounds": {
+        "uk": "Межі з урахуванням тих, хто не відповів",
+        "en": "Bounds allowing for non-answerers",
+    },
     "comparison.post-pre": {
         "uk": "Одразу після навчання проти до нього",
         "en": "Right after the training vs before",
@@ -378,6 +382,28 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "axis.score": {"uk": "Середній бал ({lo}–{hi})", "en": "Mean score ({lo}–{hi})"},
     "axis.percent": {"uk": "Частка, %", "en": "Share, %"},
+    # --- "difficult to answer": worst-case bounds in words ---
+    "bounds.title": {
+        "uk": "Якби ті, хто не відповів, думали інакше",
+        "en": "If those who did not answer think otherwise",
+    },
+    "bounds.sentence": {
+        "uk": "Показник «{outcome}» лежить між {lo} і {hi}, хоч би що думали ті, хто не "
+        "відповів ({wave}: {share}% відповіли «важко відповісти», відмовилися або не "
+        "відповіли; серед тих, хто відповів, — {est}{scale}).",
+        "en": "“{outcome}” lies between {lo} and {hi} whatever the non-answerers think "
+        "({wave}: {share}% said “difficult to answer”, refused or gave no answer; among "
+        "those who answered, {est}{scale}).",
+    },
+    "bounds.scale": {"uk": " за шкалою {lo}–{hi}", "en": " on the {lo}–{hi} scale"},
+    "bounds.note": {
+        "uk": "Межі — найменше й найбільше можливе значення, якби всі, хто не відповів, "
+        "обрали найнижчу чи найвищу відповідь шкали (межі Манскі); це не довірчий інтервал.",
+        "en": "The bounds are the lowest and highest possible value if everyone who did not "
+        "answer had chosen the lowest or the highest answer on the scale (Manski bounds); "
+        "they are not a confidence interval.",
+    },
+    "unit.percent": {"uk": "{x}%", "en": "{x}%"},
     "axis.value": {"uk": "Середнє значення", "en": "Mean value"},
     "findings.note": {
         "uk": "«Статистично значуще»: 95% довірчий інтервал не включає нуль, а p-значення з "

@@ -98,6 +98,11 @@ class TableKind:
         analysis may order by value, so that no row order follows a hidden value (a
         suppressed problem's share): keys and published values only. Kinds without it keep
         the order they were given in (the study's order of subgroups and levels).
+    follows
+        A kind whose values are derived from another kind's whole-domain rows (bounds
+        around an estimate): a row is hidden (``complementary``) whenever the row of
+        ``follows`` with the same keys (subgroup and level ``all``) is suppressed, has its
+        ``n`` withheld, or is not published at all.
     """
 
     name: str
@@ -118,6 +123,7 @@ class TableKind:
     unrelated: str = ""
     derived: tuple[str, ...] = ()
     order: tuple[str, ...] = ()
+    follows: str | None = None
 
     @property
     def declared(self) -> bool:
@@ -138,6 +144,19 @@ class TableKind:
 
 
 _EST_VALUES = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+_BOUND_VALUES = (
+    "answered",
+    "lower",
+    "upper",
+    "lower_se",
+    "upper_se",
+    "ci_low",
+    "ci_high",
+    "share_missing",
+    "scale_low",
+    "scale_high",
+    "n_missing",
+)
 _PROG_COUNTS = (
     "activities",
     "participants",
@@ -209,6 +228,29 @@ KINDS: dict[str, TableKind] = {
                 ),
             ),
             order=("outcome", "community", "arm", "wave", "order", "category"),
+        ),
+        TableKind(
+            "nonresponse_bounds",
+            keys=("outcome", "community", "arm", "wave"),
+            values=_BOUND_VALUES,
+            required=("outcome", "wave", "lower", "upper", "n_missing"),
+            count="n_missing",
+            dims=(("community",), ("arm",)),
+            blank=_BOUND_VALUES,
+            doc="Worst-case bounds on a mean when the non-answerers ('difficult to answer', "
+            "refused, no answer) could have given any answer on the scale (Manski), with "
+            "the mean of the answerers and the weighted share not answering; n_missing = "
+            "unweighted non-answerers.",
+            links=(
+                Link(
+                    "sample_sizes",
+                    on=_CAW,
+                    sense="le",
+                    group=("outcome", *_CAW),
+                    label="nonresponse_bounds: non-answerers within sample size",
+                ),
+            ),
+            follows="estimates",
         ),
         TableKind(
             "did",

@@ -69,6 +69,7 @@ def protect_tables(
     if policy.suppression_method == "optimal":
         _withhold_answer_n(index, true, reasons)
         _withhold_did_n(index, true, reasons)
+        _follow(index, true, reasons)
         _optimal(index, true, reasons, policy)
     # the greedy method, and the safety net of the optimal one: the exact audit decides
     for _ in range(MAX_ROUNDS):
@@ -76,6 +77,7 @@ def protect_tables(
         if policy.suppression_method == "greedy":
             _singletons(index, true, reasons, policy)
         _withhold_did_n(index, true, reasons)
+        _follow(index, true, reasons)
         published = {k: _blank(k, df) for k, df in true.items()}
         audit = audit_tables(
             published,
@@ -363,6 +365,32 @@ def _withhold_did_n(
     open_rows = ~did["suppressed"] & did["suppression_reason"].isna()
     for row in np.flatnonzero(open_rows & did["outcome"].isin(outcomes)):
         _withhold_n(int(row), index, true, reasons, kind="did")
+
+
+def _follow(index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]) -> None:
+    """Hide each open row of a kind that ``follows`` another (schema) whose row with the same
+    keys (whole domain) is suppressed, has its n withheld or is absent."""
+    for kind, df in true.items():
+        parent_kind = KINDS[kind].follows
+        if parent_kind is None:
+            continue
+        parent = true.get(parent_kind)
+        keys = [k for k in KINDS[kind].keys if k in KINDS[parent_kind].keys]
+        open_rows = ~df["suppressed"].to_numpy(dtype=bool) & df["suppression_reason"].isna()
+        if parent is None:
+            shown = pd.DataFrame(columns=keys)
+        else:
+            whole = np.ones(len(parent), dtype=bool)
+            for extra in ("subgroup", "level"):
+                if extra in parent.columns and extra not in keys:
+                    whole &= (parent[extra] == ALL).to_numpy()
+            fine = ~parent["suppressed"].to_numpy(dtype=bool) & parent["suppression_reason"].isna()
+            shown = parent.loc[whole & fine.to_numpy(), keys].drop_duplicates()
+        ok = df[keys].merge(shown.assign(_shown=True), on=keys, how="left")["_shown"]
+        for row in np.flatnonzero(open_rows.to_numpy() & ok.isna().to_numpy()):
+            df.loc[df.index[row], ["suppressed", "suppression_reason"]] = [True, COMPLEMENTARY]
+            reasons[kind].iat[row] = COMPLEMENTARY
+            _mark(index, index.cells_of(kind, int(row)), COMPLEMENTARY)
 
 
 def _withhold_n(

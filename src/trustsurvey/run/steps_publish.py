@@ -2,7 +2,9 @@
 
 The last step. Gathers the aggregates of the run, following the study's analysis plan —
 design-based estimates of its outcomes by community, arm, wave and subgroup; answer shares of
-its distributions with "difficult to answer" (codes of kind ``dont_know``); the DiD table (and
+its distributions with "difficult to answer" (codes of kind ``dont_know``); worst-case
+bounds on the outcomes' means whatever the non-answerers think
+(:mod:`~trustsurvey.run.nonresponse`); the DiD table (and
 ``did_staggered`` for staggered adoption); shares per option of its first multiple-choice
 item (``problems``); focus-group theme matrices; sample sizes; weight diagnostics; the
 validation summary; and the programme-monitoring tables of ``out/programme/`` — and writes
@@ -24,6 +26,7 @@ import pandas as pd
 
 from trustsurvey.design.base import Design
 from trustsurvey.run.context import RunContext, shared_design
+from trustsurvey.run.nonresponse import nonresponse_table
 
 #: weight statistics published per arm x wave (no single respondent's weight)
 WEIGHT_STATS = ("deff_kish", "n_eff", "cv", "ratio")
@@ -528,6 +531,7 @@ def collect_tables(ctx: RunContext) -> dict[str, Any]:
         design = shared_design(ctx)  # the weighted design of the weight step: final weights
         tables["estimates"] = estimates_table(ctx, design, frame)
         tables["likert"] = likert_table(ctx, frame, design) or None
+        tables["nonresponse_bounds"] = nonresponse_table(study, design, frame) or None
         sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
         tables["sample_sizes"] = sample_size_table(ctx, sized, design.weights)
         tables["weighting"] = weighting_table(ctx, design)
