@@ -40,6 +40,7 @@ def test_bundle_holds_every_kind_the_run_produces(run, bundle):
         "estimates", "likert", "did", "problems", "focus_groups", "sample_sizes", "weighting",
         "quality", "programme_activities", "programme_timeline", "programme_intensity",
         "appeals", "appeals_monthly", "resolution", "training", "dose_response", "dose_fit",
+        "nonresponse_bounds",
     }  # fmt: skip
     assert set(bundle.tables) == expected
     assert (run.study.out_dir / "report.html").stat().st_size > 0
@@ -223,3 +224,45 @@ def test_problem_shares_are_hand_computed_with_the_final_weights(run, bundle):
         assert r.share == pytest.approx((part[col] * part["_w"]).sum() / part["_w"].sum()), r
         checked += 1
     assert checked >= 10
+
+
+def test_nonresponse_bounds_are_the_library_bounds_with_the_final_weights(run, bundle):
+    """Overall rows per wave: ``nonresponse_bounds`` on the run's weighted design, the
+    non-answerers those whose answer is a dont_know / refused / missing code."""
+    from trustsurvey.analysis import nonresponse_bounds
+    from trustsurvey.run.nonresponse import NONANSWER_KINDS, scale_ends
+
+    nb = bundle.tables["nonresponse_bounds"]
+    q = run.study.questionnaire
+    frame = run.design.data
+    overall = nb[(nb["community"] == ALL) & (nb["arm"] == ALL) & ~nb["suppressed"]]
+    assert set(overall["outcome"]) == {
+        o for o in run.study.plan.outcomes if scale_ends(q, o) and f"{o}__missing" in frame.columns
+    }
+    for outcome, rows in overall.groupby("outcome"):
+        low, high = scale_ends(q, outcome)
+        codes = q.missing_codes_of_kind(outcome, *NONANSWER_KINDS)
+        mine = nonresponse_bounds(
+            run.design, outcome, low=low, high=high, by="wave",
+            nonresponse=frame[f"{outcome}__missing"].isin(codes),
+        ).set_index("wave")  # fmt: skip
+        for row in rows.itertuples():
+            expected = mine.loc[row.wave]
+            for col in ("answered", "lower", "upper", "lower_se", "upper_se", "share_missing"):
+                assert getattr(row, col) == pytest.approx(expected[col], rel=1e-9), col
+            assert row.n_missing == expected["n"] - expected["n_answered"]
+            assert row.lower < row.answered < row.upper
+            assert (row.scale_low, row.scale_high) == (low, high)
+
+
+def test_nonresponse_bounds_stand_only_beside_a_published_estimate(run, bundle):
+    nb, est = bundle.tables["nonresponse_bounds"], bundle.tables["estimates"]
+    keys = ["outcome", "community", "arm", "wave"]
+    whole = est[(est["subgroup"] == ALL) & (est["level"] == ALL)]
+    open_est = whole[~whole["suppressed"] & whole["suppression_reason"].isna()]
+    shown = nb[~nb["suppressed"]]
+    assert len(shown) > 0
+    both = shown[keys].merge(open_est[keys], on=keys, how="left", indicator=True)
+    assert (both["_merge"] == "both").all()
+    assert (shown["n_missing"] >= run.study.publish.min_cell).all()
+    assert nb.loc[nb["suppressed"], ["lower", "upper", "share_missing"]].isna().all().all()
