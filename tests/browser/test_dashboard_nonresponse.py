@@ -14,6 +14,7 @@ from test_dashboard_real import LANGS, SHAPES, _open  # noqa: E402
 from trustsurvey.dashboard import views  # noqa: E402
 from trustsurvey.dashboard.nonresponse import overall_rows  # noqa: E402
 from trustsurvey.dashboard.numbers import fmt_number  # noqa: E402
+from trustsurvey.dashboard.translations import t  # noqa: E402
 from trustsurvey.publish.bundle import read_bundle  # noqa: E402
 
 PHRASE = {
@@ -47,6 +48,8 @@ def test_overview_says_where_each_outcome_lies_whatever_the_non_answerers_think(
         scale = views.scale_of(bundle, row["outcome"]) or {}
         k, digits = (100.0, 0) if scale.get("binary") else (1.0, 2)
         lo, hi = (fmt_number(row[c] * k, lang, digits) for c in ("lower", "upper"))
+        if scale.get("binary"):
+            lo, hi = (t("unit.percent", lang, x=v) for v in (lo, hi))
         want = PHRASE[lang].format(lo=lo, hi=hi)
         hits = [s for s in sentences if label in s and want in s]
         assert hits, (label, want, sentences)

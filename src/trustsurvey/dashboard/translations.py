@@ -403,7 +403,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "answer had chosen the lowest or the highest answer on the scale (Manski bounds); "
         "they are not a confidence interval.",
     },
-    "unit.percent": {"uk": "{x}%", "en": "{x}%"},
+    "unit.percent": {"uk": "{x}\u00a0%", "en": "{x}%"},  # uk: a space before %
     "axis.value": {"uk": "Середнє значення", "en": "Mean value"},
     "findings.note": {
         "uk": "«Статистично значуще»: 95% довірчий інтервал не включає нуль, а p-значення з "
