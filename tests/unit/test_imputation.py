@@ -177,3 +177,13 @@ def test_imputed_designs_is_what_mi_analyse_reads():
     df = sample()
     imp = impute(design(df), "y", m=2, seed=9, iterations=2)
     assert isinstance(imp, ImputedDesigns) and imp.items == ("y",) and imp.seed == 9
+
+
+def test_replicate_designs_are_imputed_and_combined_with_their_own_variance():
+    df = sample()
+    rep = design(df).replicate("JKn")
+    imp = impute(rep, "y", predictors=["x"], m=3, seed=4, iterations=3)
+    assert all(type(d) is type(rep) for d in imp.designs)
+    out = imp.analyse(lambda d: d.mean("y")).iloc[0]
+    assert np.isin(imp.completed(0)["y"], df["y"].dropna()).all()
+    assert out["se"] > 0 and out["df"] <= rep.degf + 1e-9

@@ -12,7 +12,9 @@ completed values), the ``predictors`` given, and the design: indicators of the s
 log of the weight, and the cluster (first-stage unit) mean of the item over the other
 members of the cluster (``cluster="means"``; ``"indicators"`` for cluster fixed effects,
 ``None`` for neither). Including the design variables keeps the imputation model congenial
-with the design-based analysis (Reiter, Raghunathan & Kinney 2006). The predictive mean
+with the design-based analysis (Reiter, Raghunathan & Kinney 2006). A replicate design has
+no strata or clusters to read: its log weight is used, and its strata or cluster columns
+can be given as ``predictors``. The predictive mean
 matching step is ``mice.impute.pmm`` (van Buuren & Groothuis-Oudshoorn 2011; type-1
 matching): draw ``σ*² = RSS/χ²(n_obs - p)`` and ``β* ~ N(β̂, σ*² (X'X + κ diag X'X)⁻¹)``
 (ridge ``κ = 1e-5``), predict the observed rows with ``β̂`` and the missing ones with ``β*``,
