@@ -57,3 +57,14 @@ def test_only_dont_know_refused_and_missing_codes_count_as_not_answering(ctx):
 def test_a_study_without_missing_codes_gets_no_bounds(ctx):
     frame = ctx.analysis.drop(columns=[c for c in ctx.analysis.columns if c.endswith("__missing")])
     assert nonresponse_table(ctx.study, design_of(ctx, frame), frame) == []
+
+
+def test_an_outcome_with_answers_off_its_scale_gets_no_bounds_and_a_line_saying_why(ctx):
+    frame = ctx.analysis.copy()
+    parts = nonresponse_table(ctx.study, design_of(ctx, frame), frame)
+    first = parts[0]["outcome"].iloc[0]
+    frame.loc[frame[first].notna().idxmax(), first] = 77.0  # an undeclared code
+    said: list[str] = []
+    again = nonresponse_table(ctx.study, design_of(ctx, frame), frame, said.append)
+    assert first not in {o for p in again for o in p["outcome"]}
+    assert len(said) == 1 and first in said[0] and "outside the scale" in said[0]

@@ -12,6 +12,7 @@ gets no table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,11 +37,18 @@ def scale_ends(q: Any, name: str) -> tuple[float, float] | None:
     return float(min(codes)), float(max(codes))
 
 
-def nonresponse_table(study: Any, design: Design, frame: pd.DataFrame) -> list[pd.DataFrame]:
+def nonresponse_table(
+    study: Any,
+    design: Design,
+    frame: pd.DataFrame,
+    echo: Callable[[str], None] | None = None,
+) -> list[pd.DataFrame]:
     """Bounds rows per outcome and cell (``outcome, [community, arm,] wave, answered, lower,
     upper, lower_se, upper_se, ci_low, ci_high, share_missing, scale_low, scale_high,
-    n_missing``); an empty list when no outcome qualifies."""
+    n_missing``); an empty list when no outcome qualifies. An outcome whose answers leave
+    its scale (validation reports them) gets no bounds; ``echo`` says why."""
     from trustsurvey.analysis.nonresponse import nonresponse_bounds
+    from trustsurvey.errors import AnalysisError
 
     q = study.questionnaire
     com = study.arms.community
@@ -63,9 +71,14 @@ def nonresponse_table(study: Any, design: Design, frame: pd.DataFrame) -> list[p
             population = nonanswer & has_answer.astype(bool)
             if not (answered | population).any():
                 continue
-            table = nonresponse_bounds(
-                design, outcome, low=ends[0], high=ends[1], by=by, nonresponse=population
-            )
+            try:
+                table = nonresponse_bounds(
+                    design, outcome, low=ends[0], high=ends[1], by=by, nonresponse=population
+                )
+            except AnalysisError as err:
+                if echo is not None:
+                    echo(f"      no non-response bounds for {outcome}: {err}")
+                break
             if table.empty:
                 continue
             table = table.dropna(subset=by)

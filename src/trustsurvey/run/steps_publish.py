@@ -531,7 +531,7 @@ def collect_tables(ctx: RunContext) -> dict[str, Any]:
         design = shared_design(ctx)  # the weighted design of the weight step: final weights
         tables["estimates"] = estimates_table(ctx, design, frame)
         tables["likert"] = likert_table(ctx, frame, design) or None
-        tables["nonresponse_bounds"] = nonresponse_table(study, design, frame) or None
+        tables["nonresponse_bounds"] = nonresponse_table(study, design, frame, ctx.echo) or None
         sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
         tables["sample_sizes"] = sample_size_table(ctx, sized, design.weights)
         tables["weighting"] = weighting_table(ctx, design)
