@@ -7,12 +7,12 @@ gave no answer are like the rest. With ``p`` the (weighted) share answering and
 
 - :func:`nonresponse_bounds`: ``μ₀`` anywhere on the scale ``[low, high]`` gives the
   worst-case (identification) bounds ``[A + (1-p)·low, A + (1-p)·high]`` (Manski 1989;
-  Manski 2003, §1.2), with design-based SEs of each bound, and the Imbens & Manski (2004)
+  Manski 2003, ch. 1), with design-based SEs of each bound, and the Imbens & Manski (2004)
   interval for the identified set: ``[L - C·σ_L, U + C·σ_U]`` where ``C`` solves
   ``Φ(C + (U - L)/max(σ_L, σ_U)) - Φ(-C) = level`` (the design's Student ``t_ν`` in place
   of ``Φ``, as its other intervals).
 - :func:`delta_band`: the pattern-mixture model ``μ₀ = μ₁ + δ`` (non-answerers differ from
-  answerers by ``δ`` on the scale; Little & Rubin 2019, §15.5; National Research Council
+  answerers by ``δ`` on the scale; Little & Rubin 2019, ch. 15; National Research Council
   2010, ch. 5), for a range of ``δ``: ``θ(δ) = μ₁ + (1 - p)·δ`` with ``μ₁ = A/p``, ``μ₀``
   kept on the scale when it is given.
 
@@ -175,7 +175,7 @@ def imbens_manski(
     level: float = 0.95,
     df: float = np.inf,
 ) -> tuple[float, float]:
-    """Imbens & Manski (2004, eq. 6) interval covering the true value with probability
+    """Imbens & Manski (2004) interval covering the true value with probability
     ``level`` whatever its place in the identified set ``[lower, upper]``.
 
     >>> lo, hi = imbens_manski(0.4, 0.6, 0.02, 0.02)

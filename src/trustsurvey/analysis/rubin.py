@@ -1,11 +1,11 @@
 """Rubin's rules: one estimate from the analyses of m completed (imputed) data sets.
 
 For each estimate ``Q`` with ``m`` completed-data estimates ``Q_i`` and variances ``U_i``
-(Rubin 1987, §3.1): ``Q̄ = mean(Q_i)``, within ``Ū = mean(U_i)``, between
+(Rubin 1987, ch. 3): ``Q̄ = mean(Q_i)``, within ``Ū = mean(U_i)``, between
 ``B = var(Q_i)`` (divisor ``m - 1``), total ``T = Ū + (1 + 1/m) B``, relative increase in
 variance ``r = (1 + 1/m) B / Ū``. Degrees of freedom:
 
-- ``rule="barnard-rubin"`` (Barnard & Rubin 1999, eq. 3; as R's ``mice::pool``):
+- ``rule="barnard-rubin"`` (Barnard & Rubin 1999; as R's ``mice::pool``):
   ``λ = (1 + 1/m) B / T``, ``ν_old = (m - 1) / λ²``,
   ``ν_obs = (ν_com + 1) / (ν_com + 3) · ν_com · (1 - λ)``,
   ``ν = ν_old ν_obs / (ν_old + ν_obs)`` (``ν_old`` when ``ν_com`` is infinite);
