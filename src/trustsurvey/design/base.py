@@ -462,13 +462,22 @@ class Design(ABC):
 
         return chisq(self, a, b, statistic=statistic)
 
-    def glm(self, formula: str, family: str = "gaussian", *, level: float = 0.95) -> pd.DataFrame:
+    def glm(
+        self,
+        formula: str,
+        family: str = "gaussian",
+        *,
+        level: float = 0.95,
+        offset: str | None = None,
+    ) -> pd.DataFrame:
         """Design-based generalised linear model (R's ``svyglm``); formulas in formulaic
-        syntax, e.g. ``"y ~ x * wave + C(group)"``. The covariance of the coefficients:
-        :func:`trustsurvey.design.vcov`; the model: :func:`trustsurvey.design.result_info`."""
+        syntax, e.g. ``"y ~ x * wave + C(group)"``; families gaussian, (quasi)binomial and
+        (quasi)poisson, with an ``offset`` (or an ``offset(log(pop))`` term). The covariance
+        of the coefficients: :func:`trustsurvey.design.vcov`; the model:
+        :func:`trustsurvey.design.result_info`."""
         from trustsurvey.design.models import glm
 
-        return glm(self, formula, family=family, level=level)
+        return glm(self, formula, family=family, level=level, offset=offset)
 
     # ------------------------------------------------------------------ weighting (delegates)
     def poststratify(
