@@ -36,9 +36,9 @@ def design(kind: str = "dmar"):
 
 def _names(names):
     return [
-        "Intercept" if n == "(Intercept)" else n.replace("grpv", "grp[T.v]").replace(
-            "grpz", "grp[T.z]"
-        )
+        "Intercept"
+        if n == "(Intercept)"
+        else n.replace("grpv", "grp[T.v]").replace("grpz", "grp[T.z]")
         for n in names
     ]
 

@@ -192,12 +192,22 @@ def _check_variable(model: _Model, variable: str) -> pd.Series:
 
 
 def _values(column: pd.Series, used: np.ndarray, at: Sequence[Any] | None) -> list[Any]:
-    if at is not None:
-        return list(at)
     present = column[used]
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return [c for c in column.cat.categories if (present == c).any()]
-    return sorted(present.dropna().unique().tolist())
+        seen = [c for c in column.cat.categories if (present == c).any()]
+    else:
+        seen = sorted(present.dropna().unique().tolist())
+    if at is None:
+        return seen
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    unseen = [v for v in at if v not in seen] if not numeric else []
+    if unseen:
+        raise AnalysisError(
+            f"cannot predict with {column.name} = {unseen[0]!r}: the model saw no such level",
+            item=str(column.name),
+            hint="give levels among: " + ", ".join(map(str, seen[:20])),
+        )
+    return list(at)
 
 
 def _combine(

@@ -93,13 +93,15 @@ def parse(text: str) -> Expression:
         tree = ast.parse(src.strip(), mode="eval").body
     except SyntaxError as exc:
         raise _problem(text, f"not an arithmetic expression ({exc.msg})") from exc
-    names: list[str] = []
+    used = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FUNCTIONS),
+        key=lambda n: n.col_offset,
+    )
+    names = list(dict.fromkeys(aliases.get(n.id, n.id) for n in used))
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            nm = aliases.get(node.id, node.id)
-            if node.id not in FUNCTIONS and nm not in names:
-                names.append(nm)
-        elif isinstance(node, ast.Call):
+            continue
+        if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 raise _problem(text, f"unknown function {ast.unparse(node.func)!r}")
             if len(node.args) != 1 or node.keywords:

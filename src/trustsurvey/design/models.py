@@ -6,10 +6,11 @@ R's ``quasibinomial``; IRLS with the log link for ``poisson`` and ``quasipoisson
 the same coefficients and design-based SEs, as in R's ``svyglm``). A Poisson model of counts
 per exposure takes an offset (``log`` of the population, of the months observed): the
 ``offset=`` argument or an ``offset(...)`` term of the formula, as R's
-``svyglm(y ~ x + offset(log(pop)), family = quasipoisson)``. Their covariance is the sandwich ``A^-1 V(U) A^-1`` with ``A`` the
-weighted information ``X' W X`` and ``V(U)`` the design covariance of the score totals: the
-influence values ``w_i x_i (y_i - mu_i) A^-1`` go through the design's variance routine
-(R's ``svy.varcoef``), so calibration adjustments apply too.
+``svyglm(y ~ x + offset(log(pop)), family = quasipoisson)``. Their covariance is the
+sandwich ``A^-1 V(U) A^-1`` with ``A`` the weighted information ``X' W X`` and ``V(U)`` the
+design covariance of the score totals: the influence values ``w_i x_i (y_i - mu_i) A^-1`` go
+through the design's variance routine (R's ``svy.varcoef``), so calibration adjustments apply
+too.
 
 Rows with a missing value in any model variable are out of the domain (zero influence, the
 design kept whole). Residual df = design df of the rows used + 1 - number of coefficients
