@@ -205,6 +205,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "ненадійна оцінка (коефіцієнт варіації > {max_cv})",
         "en": "unreliable estimate (coefficient of variation > {max_cv})",
     },
+    "status.unreliable_nchs": {
+        "uk": "ненадійна оцінка (коефіцієнт варіації > {max_cv} або частка, яку стандарт NCHS "
+        "відсилає на перевірку)",
+        "en": "unreliable estimate (coefficient of variation > {max_cv}, or a proportion the "
+        "NCHS standard sends to review)",
+    },
+    "status.unreliable_hidden": {
+        "uk": "приховано: ненадійна частка за стандартом NCHS (замалий ефективний розмір "
+        "вибірки або заширокий інтервал)",
+        "en": "suppressed: unreliable proportion by the NCHS standard (effective sample size "
+        "too small or interval too wide)",
+    },
     "status.ok": {"uk": "", "en": ""},
     "label.all_communities": {"uk": "Усі громади", "en": "All communities"},
     "label.all": {"uk": "Усі", "en": "All"},
