@@ -132,13 +132,14 @@ def test_factor_effect_is_the_contrast_of_margins():
     "key,formula,family",
     [
         ("ame_binomial_x", "ybin ~ x + grp", "binomial"),
+        ("jkn_ame_binomial_x", "ybin ~ x + grp", "binomial"),
         ("ame_gaussian_x", "ycont ~ x + grp", "gaussian"),
         ("ame_poisson_x", "count ~ x + grp + offset(log(pop))", "quasipoisson"),
     ],
 )
 def test_continuous_effect(key, formula, family):
     r = ref()[key]
-    res = marginal_effects(design(), formula, "x", family=family, per_exposure=False)
+    res = marginal_effects(design(r["design"]), formula, "x", family=family, per_exposure=False)
     close(res["estimate"], r["estimate"])
     close(res["se"], r["se"])
 
