@@ -103,3 +103,26 @@ def test_expression_of_an_ordinal_fit_uses_its_terms():
     assert out["estimate"].iloc[0] == pytest.approx(fit["odds_ratio"].iloc[0])
     se = np.exp(fit["estimate"].iloc[0]) * fit["se"].iloc[0]
     assert out["se"].iloc[0] == pytest.approx(se)
+
+
+def test_rows_of_a_two_way_domain_result_in_backticks():
+    from trustsurvey.design import SurveyDesign
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(
+        {
+            "psu": np.arange(120) // 4,
+            "a": rng.integers(0, 2, 120),
+            "b": rng.integers(1, 3, 120),
+            "y": rng.normal(5, 1, 120),
+            "w": 1.0,
+        }
+    )
+    d = SurveyDesign(df, ids="psu", weights="w")
+    by = d.mean("y", by=["a", "b"], covmat=True)
+    out = d.contrast(by, "`1:2` / `0:2`")
+    lin = d.contrast(by, {(1, 2): 1.0})
+    assert out["estimate"].iloc[0] == pytest.approx(
+        by["estimate"].iloc[3] / by["estimate"].iloc[1]
+    )
+    assert lin["estimate"].iloc[0] == pytest.approx(by["estimate"].iloc[3])

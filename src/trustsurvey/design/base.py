@@ -430,8 +430,9 @@ class Design(ABC):
     def contrast(
         self, result: pd.DataFrame, weights: Any, *, level: float = 0.95, df: float | None = None
     ) -> pd.DataFrame:
-        """Linear combinations of a result's rows with SEs (R's ``svycontrast``); the result
-        needs its covariance (``covmat=True``, or any ``glm``)."""
+        """Linear combinations of a result's rows, or expressions of them (``"a / b"``,
+        ``{"rr": "exp(x)"}``), with SEs (R's ``svycontrast``); the result needs its
+        covariance (``covmat=True``, or any ``glm``)."""
         from trustsurvey.design.contrast import contrast
 
         return contrast(result, weights, level=level, df=df if df is not None else self.degf)
