@@ -122,7 +122,5 @@ def test_rows_of_a_two_way_domain_result_in_backticks():
     by = d.mean("y", by=["a", "b"], covmat=True)
     out = d.contrast(by, "`1:2` / `0:2`")
     lin = d.contrast(by, {(1, 2): 1.0})
-    assert out["estimate"].iloc[0] == pytest.approx(
-        by["estimate"].iloc[3] / by["estimate"].iloc[1]
-    )
+    assert out["estimate"].iloc[0] == pytest.approx(by["estimate"].iloc[3] / by["estimate"].iloc[1])
     assert lin["estimate"].iloc[0] == pytest.approx(by["estimate"].iloc[3])
