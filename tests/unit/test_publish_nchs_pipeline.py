@@ -17,7 +17,7 @@ from trustsurvey.run import run_study
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory):  # type: ignore[no-untyped-def]
+def run(tmp_path_factory):  # type: ignore[no-untyped-def]
     folder = Path(generate_example(tmp_path_factory.mktemp("nchs") / "study", shape="one-wave"))
     yaml = folder / "study.yaml"
     text = yaml.read_text(encoding="utf-8")
@@ -26,8 +26,12 @@ def bundle(tmp_path_factory):  # type: ignore[no-untyped-def]
         text.replace("\n  max_cv: 0.3\n", "\n  max_cv: 0.3\n  reliability_rule: nchs\n"),
         encoding="utf-8",
     )
-    ctx = run_study(folder, echo=lambda s: None)
-    return read_bundle(ctx.outputs["bundle"])
+    return run_study(folder, echo=lambda s: None)
+
+
+@pytest.fixture(scope="module")
+def bundle(run):  # type: ignore[no-untyped-def]
+    return read_bundle(run.outputs["bundle"])
 
 
 def _binary(bundle) -> set[str]:  # type: ignore[no-untyped-def]
@@ -69,3 +73,10 @@ def test_the_manifest_and_the_dashboard_say_why(bundle) -> None:  # type: ignore
     row = est[est["suppression_reason"] == "unreliable"].iloc[0].to_dict()
     assert "NCHS" in status_text(row, bundle, "en")
     assert "NCHS" in status_text(row, bundle, "uk")
+
+
+def test_methodology_states_the_rule(run, bundle) -> None:  # type: ignore[no-untyped-def]
+    from trustsurvey.dashboard.methodology import methodology_paragraphs
+
+    assert "Korn-Graubard" in run.outputs["report"].read_text(encoding="utf-8")
+    assert any("NCHS" in p for p in methodology_paragraphs(bundle, "en"))
