@@ -150,3 +150,9 @@ def test_offset_given_twice_or_missing_is_refused_or_out():
 
     assert result_info(fit)["n"] == len(df) - 2
     assert result_info(fit)["offset"] == "log(pop)"
+
+
+def test_a_numeric_variable_is_not_taken_for_a_coded_one_with_a_longer_name():
+    df = _data().assign(xx=lambda f: (f["x"] > 0).astype(int))
+    ame = marginal_effects(_design(df), "y ~ x + C(xx)", ["x", "xx"])
+    assert ame["level"].tolist() == ["", "1"]

@@ -39,6 +39,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -377,11 +378,9 @@ def predictive_margins(
 
 
 def _is_categorical(column: pd.Series, formula: str, variable: str) -> bool:
-    return (
-        not pd.api.types.is_numeric_dtype(column)
-        or pd.api.types.is_bool_dtype(column)
-        or f"C({variable}" in formula.replace(" ", "")
-    )
+    """Text, categorical or boolean, or written ``C(variable)`` (``C(variable, ...)``)."""
+    coded = re.search(rf"\bC\(\s*{re.escape(variable)}\s*[,)]", formula) is not None
+    return not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column) or coded
 
 
 def marginal_effects(
