@@ -121,3 +121,12 @@ def test_binary_outcomes_from_the_scales():
     meta = {"labels": {"scale": {"a": {"binary": True}, "b": {"binary": False}}}}
     assert binary_outcomes(meta) == {"a"}
     assert binary_outcomes({}) == set()
+
+
+def test_docstring_examples():
+    import doctest
+
+    import trustsurvey.publish.nchs as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
