@@ -130,3 +130,17 @@ def test_docstring_examples():
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_rows_hidden_as_unreliable_before_are_not_kept_hidden_as_complements():
+    from trustsurvey.publish.nchs import without_unreliable
+
+    before = _published()
+    before.loc[1, ["suppressed", "suppression_reason"]] = [True, "unreliable"]
+    before.loc[4, ["suppressed", "suppression_reason"]] = [True, "small_cell"]
+    out = without_unreliable({"estimates": before})
+    assert out is not None
+    est = out["estimates"]
+    assert est["suppression_reason"].tolist()[1] is None and not est.at[1, "suppressed"]
+    assert est.at[4, "suppression_reason"] == "small_cell" and est.at[4, "suppressed"]
+    assert without_unreliable(None) is None

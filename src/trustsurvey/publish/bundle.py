@@ -110,7 +110,11 @@ def write_bundle(
         difference of the two releases would narrow it (see
         :func:`trustsurvey.publish.suppression.protect_tables`).
     """
-    from trustsurvey.publish.nchs import apply_reliability_rule, binary_outcomes
+    from trustsurvey.publish.nchs import (
+        apply_reliability_rule,
+        binary_outcomes,
+        without_unreliable,
+    )
     from trustsurvey.publish.normalize import normalize_table
     from trustsurvey.publish.scan import scan_tables
     from trustsurvey.publish.suppression import protect_tables
@@ -149,7 +153,7 @@ def write_bundle(
         "free_text_items": study_meta.get("free_text_items") or (),
     }
     scan_tables(normal, **scan_args)
-    before = _previous_tables(previous, str(study_meta["study"]))
+    before = without_unreliable(_previous_tables(previous, str(study_meta["study"])))
     published, audit = protect_tables(normal, pol, previous=before)
     published = apply_reliability_rule(published, pol, binary_outcomes(study_meta))
     scan_tables(published, **scan_args)

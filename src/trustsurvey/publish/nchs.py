@@ -187,3 +187,28 @@ def apply_reliability_rule(
             table.loc[hide, "suppression_reason"] = UNRELIABLE
         out[kind] = table
     return out
+
+
+def without_unreliable(
+    tables: Mapping[str, pd.DataFrame] | None,
+) -> dict[str, pd.DataFrame] | None:
+    """Tables of a previous release with the rows hidden by the reliability rule shown again
+    (reason cleared): they hid nothing for confidentiality, so an update need not keep them
+    hidden (:func:`trustsurvey.publish.suppression.protect_tables` keeps hidden what a
+    previous release hid for disclosure control)."""
+    if tables is None:
+        return None
+    out = dict(tables)
+    for kind, df in tables.items():
+        if "suppression_reason" not in df.columns:
+            continue
+        mine = (df["suppression_reason"] == UNRELIABLE).to_numpy(dtype=bool)
+        if not mine.any():
+            continue
+        table = df.copy()
+        table["suppression_reason"] = table["suppression_reason"].astype(object)
+        table.loc[mine, "suppression_reason"] = None
+        if "suppressed" in table.columns:
+            table.loc[mine, "suppressed"] = False
+        out[kind] = table
+    return out
