@@ -48,15 +48,63 @@ def test_the_covariate_distribution_adds_variance():
     d = _design(_data())
     m = predictive_margins(d, "y ~ g + x", "g")
     # the model part alone, G' V G, is smaller than the whole
-    from trustsurvey.analysis.margins import _counterfactual, _model
+    from trustsurvey.analysis.margins import _counterfactual, _evaluate, _model
 
     model = _model(d, "y ~ g + x", "gaussian", None)
     rows = np.flatnonzero(model.used)
-    _, grads = _counterfactual(model, "g", ["a", "b", "c"], rows)
+    mats = _counterfactual(model, "g", ["a", "b", "c"], rows)
+    _, grads = _evaluate(model, [[(1.0, x)] for x in mats], rows, model.params)
     w = d.full_weights[rows]
     G = np.einsum("i,ijk->jk", w, grads) / w.sum()
     model_part = np.diag(G @ model.cov @ G.T)
     assert (m["se"].to_numpy() ** 2 > model_part * 1.01).all()
+
+
+@pytest.mark.parametrize("engine", ["linearisation", "JKn"])
+@pytest.mark.parametrize(
+    "formula,family",
+    [
+        ("y ~ g + x", "gaussian"),
+        ("yb ~ g + x", "binomial"),
+        ("k ~ g + x + offset(log(pop))", "poisson"),
+    ],
+)
+def test_joint_variance_of_the_mean_prediction_is_the_mean_s(engine, formula, family):
+    # with an intercept and the canonical link the fitted values average to the mean of the
+    # response, and their joint influence values are the mean's: the joint variance of the
+    # margin "as observed" (set a column the model does not use) is the mean's variance.
+    # Adding the two parts, as svypredmeans, ignores their covariance and does not give it.
+    df = _data().assign(one=1.0, pop=lambda f: 50.0 + 10 * (f["psu"] % 7))
+    df["k"] = np.random.default_rng(9).poisson(df["pop"] / 20 * np.exp(0.3 * df["x"]))
+    d = _design(df)
+    d = d if engine == "linearisation" else d.replicate("JKn")
+    y = formula.split("~")[0].strip()
+    kw = {"family": family, "per_exposure": False}
+    joint = predictive_margins(d, formula, "one", variance="joint", **kw)
+    mean = d.mean(y)
+    assert joint["estimate"].iloc[0] == pytest.approx(mean["estimate"].iloc[0], rel=1e-8)
+    assert joint["se"].iloc[0] == pytest.approx(mean["se"].iloc[0], rel=1e-7)
+    summed = predictive_margins(d, formula, "one", **kw)
+    assert summed["se"].iloc[0] != pytest.approx(mean["se"].iloc[0], rel=1e-3)
+
+
+def test_joint_variance_of_olr_margins_on_both_engines():
+    df = _data()
+    df["yo"] = np.digitize(df["y"], [0.0, 1.0, 2.0]) + 1
+    d = _design(df)
+    lin = predictive_margins(d, "yo ~ g + x", "g", family="olr", variance="joint")
+    rep = predictive_margins(d.replicate("JKn"), "yo ~ g + x", "g", family="olr", variance="joint")
+    np.testing.assert_allclose(rep["estimate"], lin["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(rep["se"], lin["se"], rtol=0.3)  # JKn with 40 PSUs
+    # a level's category probabilities add up to 1 in every replicate too: no variance
+    one = np.kron(np.eye(3), np.ones(4))
+    assert np.abs(one @ vcov(lin).to_numpy() @ one.T).max() < 1e-12
+    assert np.abs(one @ vcov(rep).to_numpy() @ one.T).max() < 1e-12
+
+
+def test_unknown_variance_is_refused():
+    with pytest.raises(AnalysisError, match="unknown variance"):
+        predictive_margins(_design(_data()), "y ~ g", "g", variance="bootstrap")
 
 
 def test_rows_with_missing_covariates_are_out_and_the_domain_is_kept():

@@ -19,6 +19,10 @@ first the design variance of the mean of the fitted values taken as data (the va
 the covariate distribution; linearisation or replicates, whichever the design has), the
 second the delta method with ``G = sum_i w_i d f_i / d b / sum_i w_i`` and ``V_b`` the model's
 design-based covariance. As in R, the covariance between the two parts is not added.
+With ``variance="joint"`` it is: each respondent's influence value is
+``w_i (f_i - m) / sum w + G' psi_i`` (``psi_i`` the coefficients' influence value), which the
+design aggregates once (Graubard & Korn 1999; Stata's ``vce(unconditional)``); a replicate
+design refits the model and recomputes the margin with every replicate's weights.
 
 Margins are over the respondents the model used (every model variable valid, in the
 design's domain). Intervals use Student's t on the design df of those rows.
@@ -68,9 +72,12 @@ class _Model:
     used: np.ndarray
     frame: pd.DataFrame  # the design's data, row order, RangeIndex
     matrix: Callable[[pd.DataFrame], np.ndarray]  # model matrix of (modified) rows
-    predict: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    # predictions and gradients of model rows (matrix, row positions, parameters)
+    predict: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
     categories: list[str]  # output columns of a prediction ("" for a glm's mean)
     degf: float
+    influence: Callable[[], np.ndarray]  # the parameters' influence values (n x p)
+    refit: Callable[[np.ndarray], np.ndarray]  # parameters refitted with weights of used rows
 
 
 def _matrix_builder(spec: Any, keep: list[int] | None) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -100,9 +107,10 @@ def _glm_model(
     fit = fit_arrays(design, arrays.x, arrays.y, arrays.used, fam, arrays.offset)
     link = LINKS[fam]
     off_all = None if per_exposure else arrays.offset
+    assert fit.influence is not None and fit.refit is not None
 
-    def predict(x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        eta = x @ fit.beta + (0.0 if off_all is None else off_all[rows])
+    def predict(x: np.ndarray, rows: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        eta = x @ beta + (0.0 if off_all is None else off_all[rows])
         mu = link_inverse(eta, link)
         jac = (mu_eta(eta, link)[:, None] * x)[:, None, :]
         return mu[:, None], jac
@@ -116,11 +124,13 @@ def _glm_model(
         predict=predict,
         categories=[""],
         degf=float(used_degf(design, arrays.used)),
+        influence=fit.influence,
+        refit=fit.refit,
     )
 
 
 def _olr_model(design: Design, formula: str) -> _Model:
-    from trustsurvey.analysis.ordinal import _response_codes, proportional_odds
+    from trustsurvey.analysis.ordinal import _fit, _response_codes, proportional_odds
     from trustsurvey.design.models import model_arrays, used_degf
 
     fit = proportional_odds(design, formula)
@@ -131,9 +141,24 @@ def _olr_model(design: Design, formula: str) -> _Model:
     p = len(keep)
     est = fit["estimate"].to_numpy(dtype=float)
     q = len(est) - p
+    used = arrays.used
+    X = arrays.x[used][:, keep]
+    y = arrays.y[used].astype(int)
 
-    def predict(x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        beta, zeta = est[:p], est[p:]
+    def influence() -> np.ndarray:
+        # as proportional_odds: the weighted scores times the inverse Hessian
+        _, _, H, sc, _ = _fit(X, y, design.full_weights[used], q, start=est)
+        out = np.zeros((len(used), p + q))
+        out[used] = sc @ np.linalg.inv(H)
+        return out
+
+    def refit(wr: np.ndarray) -> np.ndarray:
+        return np.concatenate(_fit(X, y, wr, q, start=est)[:2])
+
+    def predict(
+        x: np.ndarray, rows: np.ndarray, params: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        beta, zeta = params[:p], params[p:]
         eta = x @ beta if p else np.zeros(len(x))
         cuts = np.concatenate([[-np.inf], zeta, [np.inf]])
         F = special.expit(cuts[None, :] - eta[:, None])  # n x (q + 2)
@@ -158,6 +183,8 @@ def _olr_model(design: Design, formula: str) -> _Model:
         predict=predict,
         categories=[_text(v) for v in levels],
         degf=float(used_degf(design, arrays.used)),
+        influence=influence,
+        refit=refit,
     )
 
 
@@ -211,14 +238,56 @@ def _values(column: pd.Series, used: np.ndarray, at: Sequence[Any] | None) -> li
     return list(at)
 
 
-def _combine(
-    design: Design, model: _Model, fits: np.ndarray, grads: np.ndarray, rows: np.ndarray
+#: one output block of an estimand: ``sum_k c_k * prediction(X_k)`` over model matrices
+Block = list[tuple[float, np.ndarray]]
+
+VARIANCES = ("svypredmeans", "joint")
+
+
+def _evaluate(
+    model: _Model, blocks: list[Block], rows: np.ndarray, params: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Estimates and covariance of the weighted means of ``fits`` (rows ``rows`` x columns),
-    ``grads`` their parameter gradients (rows x columns x p); see the module docstring."""
+    """Per-row values (rows x columns) and their parameter gradients (rows x columns x p)."""
+    fits, grads = [], []
+    for block in blocks:
+        f_sum: Any = 0.0
+        g_sum: Any = 0.0
+        for c, x in block:
+            f, g = model.predict(x, rows, params)
+            f_sum = f_sum + c * f
+            g_sum = g_sum + c * g
+        fits.append(f_sum)
+        grads.append(g_sum)
+    return np.concatenate(fits, axis=1), np.concatenate(grads, axis=1)
+
+
+def _combine(
+    design: Design, model: _Model, blocks: list[Block], rows: np.ndarray, variance: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and covariance of the weighted means over rows ``rows`` of the blocks'
+    per-row values; see the module docstring."""
+    if variance not in VARIANCES:
+        raise AnalysisError(
+            f"unknown variance {variance!r}", item="variance", hint="svypredmeans or joint"
+        )
+    fits, grads = _evaluate(model, blocks, rows, model.params)
     w = design.full_weights[rows]
     est = w @ fits / w.sum()
     G = np.einsum("i,ijk->jk", w, grads) / w.sum()  # columns x p
+    if variance == "joint":
+
+        def influence() -> np.ndarray:
+            # one influence value per respondent for both sources of variability
+            z = model.influence() @ G.T
+            z[rows] += w[:, None] * (fits - est) / w.sum()
+            return z
+
+        def refit(wr: np.ndarray) -> np.ndarray:
+            f, _ = _evaluate(model, blocks, rows, model.refit(wr))
+            return wr @ f / wr.sum()
+
+        cov = design.model_covariance(est, model.used, influence=influence, refit=refit)
+        return est, np.asarray(cov, dtype=float)
     names = [f"_margin{j}" for j in range(fits.shape[1])]
     n = len(model.frame)
     cols = {}
@@ -263,11 +332,10 @@ def _frame(
 
 def _counterfactual(
     model: _Model, variable: str, values: list[Any], rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and gradients of rows ``rows`` with ``variable`` set to each value:
-    ``(rows x values*K)`` and ``(rows x values*K x p)``, value-major."""
+) -> list[np.ndarray]:
+    """The model matrices of rows ``rows`` with ``variable`` set to each value."""
     base = model.frame.iloc[rows]
-    fits, grads = [], []
+    out = []
     for v in values:
         frame = base.copy()
         column = base[variable]
@@ -276,17 +344,14 @@ def _counterfactual(
         else:
             frame[variable] = v
         try:
-            x = model.matrix(frame)
+            out.append(model.matrix(frame))
         except Exception as exc:  # formulaic raises many kinds
             raise AnalysisError(
                 f"cannot predict with {variable} = {v!r}: {exc}",
                 item=variable,
                 hint="give values the model saw (at=)",
             ) from exc
-        f, g = model.predict(x, rows)
-        fits.append(f)
-        grads.append(g)
-    return np.concatenate(fits, axis=1), np.concatenate(grads, axis=1)
+    return out
 
 
 def predictive_margins(
@@ -298,6 +363,7 @@ def predictive_margins(
     offset: str | None = None,
     at: Sequence[Any] | None = None,
     per_exposure: bool = True,
+    variance: str = "svypredmeans",
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Predictive margins of ``variable`` after the model ``formula`` (R's ``svypredmeans``).
@@ -324,6 +390,12 @@ def predictive_margins(
         out) gives rates per unit of exposure (per person when the offset is ``log`` of the
         population); ``False`` gives mean predicted counts at each row's own exposure
         (Stata's ``margins``).
+    variance : str
+        ``"svypredmeans"`` (R's: the two parts added, see the module docstring) or
+        ``"joint"``: one influence value per respondent for both parts, so their covariance
+        counts too (Graubard & Korn 1999; Stata's ``vce(unconditional)``); on a replicate
+        design the model is refitted and the margin recomputed with every replicate's
+        weights.
     level : float
         Confidence level.
 
@@ -355,8 +427,8 @@ def predictive_margins(
     column = _check_variable(model, variable)
     values = _values(column, model.used, at)
     rows = np.flatnonzero(model.used)
-    fits, grads = _counterfactual(model, variable, values, rows)
-    est, cov = _combine(design, model, fits, grads, rows)
+    mats = _counterfactual(model, variable, values, rows)
+    est, cov = _combine(design, model, [[(1.0, x)] for x in mats], rows, variance)
     cats = model.categories
     levels = [_text(v) for v in values for _ in cats]
     columns: dict[str, list[Any]] = {"term": [variable] * len(levels), "level": levels}
@@ -391,6 +463,7 @@ def marginal_effects(
     family: str = "gaussian",
     offset: str | None = None,
     per_exposure: bool = True,
+    variance: str = "svypredmeans",
     level: float = 0.95,
     step: float = 1e-5,
 ) -> pd.DataFrame:
@@ -402,8 +475,8 @@ def marginal_effects(
     first level's. A numeric one gets the mean derivative ``sum_i w_i d mu_i / d x /
     sum_i w_i``, by central differences of the model matrix (``step`` times the standard
     deviation of ``x``; exact for terms linear or quadratic in ``x``). For ``family="olr"``
-    there is one effect per answer category (on its probability). ``per_exposure`` as in
-    :func:`predictive_margins` (effects on rates, or on counts at the observed exposure).
+    there is one effect per answer category (on its probability). ``per_exposure`` and
+    ``variance`` as in :func:`predictive_margins`.
 
     Returns
     -------
@@ -427,7 +500,7 @@ def marginal_effects(
     names = [variables] if isinstance(variables, str) else list(variables)
     rows = np.flatnonzero(model.used)
     cats = model.categories
-    fits_all, grads_all = [], []
+    blocks: list[Block] = []
     terms: list[str] = []
     levels: list[str] = []
     for var in names:
@@ -440,28 +513,21 @@ def marginal_effects(
                     item=var,
                     hint="an effect needs two levels",
                 )
-            f, g = _counterfactual(model, var, values, rows)
-            k = len(cats)
+            mats = _counterfactual(model, var, values, rows)
             for j in range(1, len(values)):
-                fits_all.append(f[:, j * k : (j + 1) * k] - f[:, :k])
-                grads_all.append(g[:, j * k : (j + 1) * k] - g[:, :k])
-                terms += [var] * k
-                levels += [_text(values[j])] * k
+                blocks.append([(1.0, mats[j]), (-1.0, mats[0])])
+                terms += [var] * len(cats)
+                levels += [_text(values[j])] * len(cats)
         else:
             x0 = pd.to_numeric(column.iloc[rows], errors="coerce").to_numpy(dtype=float)
             h = step * (float(np.std(x0)) or 1.0)
             up, down = model.frame.iloc[rows].copy(), model.frame.iloc[rows].copy()
             up[var] = x0 + h
             down[var] = x0 - h
-            fu, gu = model.predict(model.matrix(up), rows)
-            fd, gd = model.predict(model.matrix(down), rows)
-            fits_all.append((fu - fd) / (2 * h))
-            grads_all.append((gu - gd) / (2 * h))
+            blocks.append([(0.5 / h, model.matrix(up)), (-0.5 / h, model.matrix(down))])
             terms += [var] * len(cats)
             levels += [""] * len(cats)
-    fits = np.concatenate(fits_all, axis=1)
-    grads = np.concatenate(grads_all, axis=1)
-    est, cov = _combine(design, model, fits, grads, rows)
+    est, cov = _combine(design, model, blocks, rows, variance)
     columns: dict[str, list[Any]] = {"term": terms, "level": levels}
     labels = [f"{t}:{lv}" if lv else t for t, lv in zip(terms, levels, strict=True)]
     if family == "olr":

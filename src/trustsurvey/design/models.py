@@ -31,6 +31,7 @@ treatment-coded against their first level; coefficient names are formulaic's (``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,10 @@ class GlmFit:
     used: np.ndarray
     family: str = "gaussian"
     offset: np.ndarray | None = None
+    #: the coefficients' influence values (n x p, data order) and a refit with the weights of
+    #: the used rows: what :meth:`Design.model_covariance` took, for estimators built on the fit
+    influence: Callable[[], np.ndarray] | None = None
+    refit: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def used_degf(design: Design, used: np.ndarray) -> int:
@@ -236,6 +241,8 @@ def fit_arrays(
         used=used,
         family=family,
         offset=offset,
+        influence=influence,
+        refit=refit,
     )
 
 
