@@ -8,8 +8,8 @@ may be shown, from its effective sample size and its Korn-Graubard confidence in
    ``n_eff = n`` when ``p`` is 0 or 1: below 30, the proportion is **suppressed**;
 2. the *Korn-Graubard interval* (Korn & Graubard 1998; R's ``svyciprop(method="beta")``,
    :func:`trustsurvey.design.proportion.proportion_intervals`) with ``n_eff`` adjusted for the
-   design's degrees of freedom, ``n_eff (t_{n-1} / t_df)^2``: an *absolute width* of 0.30 or
-   more is **suppressed**;
+   design's degrees of freedom, ``n_eff (t_{n-1} / t_df)^2``: an *absolute width* above 0.30
+   is **suppressed**;
 3. a width of at most 0.05 is shown; a width between 0.05 and 0.30 is shown unless the
    *relative width* ``width / p`` exceeds 130%, when it is **suppressed**;
 4. a shown proportion is **flagged for statistical review** when the design has fewer than
@@ -98,9 +98,9 @@ def nchs_proportions(
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(pa > 0, width / pa, np.inf)
         rel_c = np.where(pa < 1, width / (1 - pa), np.inf)
-    middle = (width > SHOWN_WIDTH) & (width < MAX_WIDTH)
+    middle = (width > SHOWN_WIDTH) & (width <= MAX_WIDTH)
     small = n_eff < MIN_EFFECTIVE_N
-    wide = width >= MAX_WIDTH
+    wide = width > MAX_WIDTH
     relative = middle & (rel > MAX_RELATIVE_WIDTH)
     suppress = small | wide | relative
     few_df = da < MIN_DF
