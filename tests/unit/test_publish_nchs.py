@@ -34,6 +34,24 @@ def test_korn_graubard_interval_is_r_svyciprop_beta():
     np.testing.assert_allclose([lo[0], hi[0]], ref["ci"], rtol=1e-9)
 
 
+def test_the_adjusted_size_is_capped_after_the_df_adjustment():
+    # svyciprop(~I(sch.wide == "Yes"), dclus1, method = "beta"): effective size 265 of 183
+    # rows, 224 after the df adjustment (14 df): NCHS caps it at 183, R does not
+    from scipy import stats
+
+    r = json.loads((FIX / "r_extra" / "extra_reference.json").read_text())
+    ref = r["clus1_ciprop_beta"]
+    p, se = ref["estimate"], ref["se"]
+    lo, hi = korn_graubard(np.array([p]), np.array([se]), np.array([183.0]), np.array([14.0]))
+    m = 183.0
+    want = (
+        stats.beta.ppf(0.025, m * p, m * (1 - p) + 1),
+        stats.beta.ppf(0.975, m * p + 1, m * (1 - p)),
+    )
+    np.testing.assert_allclose([lo[0], hi[0]], want, rtol=1e-12)
+    assert hi[0] - lo[0] > ref["ci"][1] - ref["ci"][0]  # R's larger size gives a narrower one
+
+
 def test_effective_n_is_capped_at_n_and_n_at_the_boundaries():
     p = np.array([0.5, 0.5, 0.0, 1.0])
     se = np.array([0.05, 0.001, 0.0, 0.0])
@@ -56,8 +74,11 @@ def test_effective_n_is_capped_at_n_and_n_at_the_boundaries():
         (0.01, 0.002, 5000, 60, False, False, ""),
         # shown, but the design has fewer than 8 degrees of freedom
         (0.3, 0.02, 800, 5, False, True, "df"),
-        # no respondent said yes: shown, to be reviewed
+        # no respondent said yes: shown, to be reviewed, even where n is small...
         (0.0, 0.0, 400, 60, False, True, "boundary"),
+        (0.0, 0.0, 40, 60, False, True, "boundary"),
+        # ...but not below 30
+        (1.0, 0.0, 25, 60, True, False, "effective_n"),
         # 93%: its complement (7%) has a relative width above 130%
         (0.93, 0.025, 500, 60, False, True, "complement"),
     ],

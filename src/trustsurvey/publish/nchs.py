@@ -7,14 +7,19 @@ may be shown, from its effective sample size and its Korn-Graubard confidence in
    effect against simple random sampling), with ``deff < 1`` taken as 1 (``n_eff <= n``) and
    ``n_eff = n`` when ``p`` is 0 or 1: below 30, the proportion is **suppressed**;
 2. the *Korn-Graubard interval* (Korn & Graubard 1998; R's ``svyciprop(method="beta")``,
-   :func:`trustsurvey.design.proportion.proportion_intervals`) with ``n_eff`` adjusted for the
-   design's degrees of freedom, ``n_eff (t_{n-1} / t_df)^2``: an *absolute width* above 0.30
-   is **suppressed**;
+   :func:`trustsurvey.design.proportion.proportion_intervals`) at the effective sample size
+   adjusted for the design's degrees of freedom, ``n_eff (t_{n-1} / t_df)^2`` capped at
+   ``n`` (as NCHS's adjusted ``svyciprop``): an *absolute width* of 0.30 or more is
+   **suppressed**;
 3. a width of at most 0.05 is shown; a width between 0.05 and 0.30 is shown unless the
    *relative width* ``width / p`` exceeds 130%, when it is **suppressed**;
 4. a shown proportion is **flagged for statistical review** when the design has fewer than
-   8 degrees of freedom, when it is 0 or 1, or when its complement ``1 - p`` has a relative
-   width above 130% (width between 0.05 and 0.30).
+   8 degrees of freedom, when it is 0 or 1 (judged by its effective sample size alone), or
+   when its complement ``1 - p`` has a relative width above 130% (width between 0.05 and
+   0.30).
+
+The decisions follow the standard's flowchart as NCHS's own R package ``surveytable``
+applies it (CDC, ``present_prop``).
 
 Means are outside the standard (it covers proportions only): the coefficient-of-variation
 rule stays for them (:mod:`trustsurvey.publish.suppression`).
@@ -54,22 +59,22 @@ def effective_n(p: np.ndarray, se: np.ndarray, n: np.ndarray) -> np.ndarray:
 def korn_graubard(
     p: np.ndarray, se: np.ndarray, n: np.ndarray, df: np.ndarray, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Korn-Graubard limits with the NCHS effective sample size (Clopper-Pearson limits 0 and
-    1 at the boundaries)."""
+    """Korn-Graubard limits as NCHS computes them: R's ``svyciprop(method="beta")`` (the
+    Clopper-Pearson limits at the effective sample size times ``(t_{n-1} / t_df)^2``), that
+    adjusted size capped at ``n``; at ``p`` = 0 or 1 the Clopper-Pearson limits at ``n``."""
     a = (1 - level) / 2
-    n_eff = effective_n(p, se, n)
-    inner = (p > 0) & (p < 1)
+    inner = (p > 0) & (p < 1) & (se > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = p * (1 - p) / se**2
+        rat2 = np.where(df > 0, (stats.t.ppf(a, n - 1) / stats.t.ppf(a, np.abs(df))) ** 2, 0.0)
+    m = np.where(inner, np.minimum(n, raw * rat2), n)
     pi = np.where(inner, p, 0.5)
-    se_eff = np.sqrt(pi * (1 - pi) / n_eff)
-    lo, hi = proportion_intervals(pi, se_eff, df, "beta", level, n_rows=n)
-    # at p = 0 or 1 the interval is Clopper-Pearson's with x = 0 or x = n_eff
-    with np.errstate(invalid="ignore"):
-        adj = (stats.t.ppf(a, n - 1) / stats.t.ppf(a, df)) ** 2
-    m = np.where(np.isfinite(adj), n_eff * adj, n_eff)
-    upper0 = stats.beta.ppf(1 - a, 1, np.maximum(m, 1e-12))
-    lower1 = stats.beta.ppf(a, np.maximum(m, 1e-12), 1)
-    lo = np.where(inner, lo, np.where(p <= 0, 0.0, lower1))
-    hi = np.where(inner, hi, np.where(p <= 0, upper0, 1.0))
+    se_m = np.sqrt(pi * (1 - pi) * rat2 / np.where(m > 0, m, np.nan))
+    # the interval of proportion_intervals (R's) at that size: p (1 - p) / se_m^2 * rat2 = m
+    lo, hi = proportion_intervals(pi, se_m, df, "beta", level, n_rows=n)
+    mm = np.maximum(m, 1e-12)
+    lo = np.where(inner, lo, np.where(p <= 0, 0.0, stats.beta.ppf(a, mm, 1)))
+    hi = np.where(inner, hi, np.where(p <= 0, stats.beta.ppf(1 - a, 1, mm), 1.0))
     return lo, hi
 
 
@@ -94,17 +99,18 @@ def nchs_proportions(
     da = np.asarray(df, dtype=float)
     n_eff = effective_n(pa, sa, na)
     lo, hi = korn_graubard(pa, sa, na, da, level)
-    width = hi - lo
+    boundary = (pa <= 0) | (pa >= 1)
+    # at 0 or 1 the standard judges the size and flags the estimate, not its interval
+    width = np.where(boundary, 0.0, hi - lo)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(pa > 0, width / pa, np.inf)
         rel_c = np.where(pa < 1, width / (1 - pa), np.inf)
-    middle = (width > SHOWN_WIDTH) & (width <= MAX_WIDTH)
+    middle = (width > SHOWN_WIDTH) & (width < MAX_WIDTH)
     small = n_eff < MIN_EFFECTIVE_N
-    wide = width > MAX_WIDTH
+    wide = width >= MAX_WIDTH
     relative = middle & (rel > MAX_RELATIVE_WIDTH)
     suppress = small | wide | relative
     few_df = da < MIN_DF
-    boundary = (pa <= 0) | (pa >= 1)
     complement = middle & (rel_c > MAX_RELATIVE_WIDTH)
     review = ~suppress & (few_df | boundary | complement)
     reason = np.select(
