@@ -60,7 +60,7 @@ def test_the_covariate_distribution_adds_variance():
     assert (m["se"].to_numpy() ** 2 > model_part * 1.01).all()
 
 
-@pytest.mark.parametrize("engine", ["linearisation", "JKn"])
+@pytest.mark.parametrize("engine", ["linearisation", "JKn", "raked"])
 @pytest.mark.parametrize(
     "formula,family",
     [
@@ -77,7 +77,10 @@ def test_joint_variance_of_the_mean_prediction_is_the_mean_s(engine, formula, fa
     df = _data().assign(one=1.0, pop=lambda f: 50.0 + 10 * (f["psu"] % 7))
     df["k"] = np.random.default_rng(9).poisson(df["pop"] / 20 * np.exp(0.3 * df["x"]))
     d = _design(df)
-    d = d if engine == "linearisation" else d.replicate("JKn")
+    if engine == "JKn":
+        d = d.replicate("JKn")
+    elif engine == "raked":  # calibration-adjusted influence values, as the mean's
+        d = d.rake({"g": {"a": 300.0, "b": 300.0, "c": 400.0}})
     y = formula.split("~")[0].strip()
     kw = {"family": family, "per_exposure": False}
     joint = predictive_margins(d, formula, "one", variance="joint", **kw)
