@@ -406,7 +406,8 @@ def predictive_margins(
         variable), ``level``, [``category``], ``estimate`` (the margin), ``se``,
         ``ci_low``, ``ci_high``, ``df``, ``t``, ``p``; index labels ``level`` (or
         ``level:category``) for :func:`~trustsurvey.design.contrast.contrast`. The
-        covariance: :func:`trustsurvey.design.vcov`.
+        covariance: :func:`trustsurvey.design.vcov`; :func:`trustsurvey.design.result_info`
+        gives ``formula``, ``family``, ``statistic``, ``variance`` and ``level``.
 
     Notes
     -----
@@ -446,6 +447,7 @@ def predictive_margins(
         formula=formula,
         family=family,
         statistic="predictive margin",
+        variance=variance,
     )
 
 
@@ -544,4 +546,5 @@ def marginal_effects(
         formula=formula,
         family=family,
         statistic="average marginal effect",
+        variance=variance,
     )
