@@ -22,6 +22,8 @@ MODULES = [
     "trustsurvey.design.tests",
     "trustsurvey.design.replicate",
     "trustsurvey.design.profile",
+    "trustsurvey.design.pps",
+    "trustsurvey.design.pps_structure",
 ]
 
 

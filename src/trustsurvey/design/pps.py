@@ -1,0 +1,268 @@
+"""Sampling with probability proportional to size, without replacement (R's ``svydesign(pps=)``).
+
+A PPS design names its PSU inclusion probabilities ``pi_i`` in ``fpc`` (R's convention) and a
+method for the variance of the Horvitz-Thompson estimator (Särndal, Swensson & Wretman 1992,
+result 2.8.1; Berger & Tillé 2009; Lumley, ``survey`` ``R/pps.R``):
+
+* ``"brewer"``: Brewer's approximation, the stage-wise formula with unit coefficients
+  ``(1 - pi_i) n_h/(n_h - 1)`` on the stratum-centred PSU totals (any number of stages; the
+  next stage is weighted by ``pi_i``);
+* joint inclusion probabilities ``pi_ij``: with ``Dcheck_ij = (pi_ij - pi_i pi_j) / pi_ij`` and
+  ``x_i`` the weighted PSU totals, the Horvitz-Thompson variance ``sum_ij Dcheck_ij x_i x_j``
+  (``variance="HT"``) or the Yates-Grundy form ``-1/2 sum_ij Dcheck_ij (x_i - x_j)^2``
+  (``variance="YG"``), from
+
+  - :func:`ppsmat`: the joint probabilities themselves (R's ``ppsmat``; entries of ``Dcheck``
+    below ``tolerance`` in absolute value are set to zero, as R does);
+  - ``"overton"``: Overton's approximation ``pi_ij ~ ..., Dcheck_ij = 1 - (n_h - (pi_i +
+    pi_j)/2) / (n_h - 1)`` within a stratum;
+  - ``"hartley-rao"`` or :func:`hartley_rao`: the truncated Hartley-Rao approximation
+    ``Dcheck_ij = 1 - (n_h - pi_i - pi_j + p2_h) / (n_h - 1)``, ``p2_h = sum_U pi^2 / n_h``
+    (given) or the sample mean of ``pi`` (R's ``HR()``).
+
+  The diagonal is ``1 - pi_i``; PSUs of different strata have ``Dcheck_ij = 0``.
+
+>>> import pandas as pd
+>>> from trustsurvey.design import SurveyDesign
+>>> df = pd.DataFrame({"y": [3.0, 5, 4, 10], "pi": [0.2, 0.4, 0.3, 0.9]})
+>>> d = SurveyDesign(df, fpc="pi", pps="overton")
+>>> round(float(d.total("y")["estimate"].iloc[0]), 4)
+51.9444
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from trustsurvey.errors import DesignError
+
+#: named PPS methods of ``SurveyDesign(pps=...)``
+PPS_METHODS = ("brewer", "overton", "hartley-rao")
+#: variance forms of a joint-probability design
+PPS_VARIANCES = ("HT", "YG")
+
+
+@dataclass(frozen=True)
+class JointProbabilities:
+    """Joint inclusion probabilities of the PSUs (R's ``ppsmat``); see :func:`ppsmat`."""
+
+    joint: Any
+    tolerance: float = 1e-4
+
+
+@dataclass(frozen=True)
+class HartleyRao:
+    """The truncated Hartley-Rao approximation (R's ``HR``); see :func:`hartley_rao`."""
+
+    psum: float | Mapping[Any, float] | None = None
+
+
+def ppsmat(joint: np.ndarray | pd.DataFrame, tolerance: float = 1e-4) -> JointProbabilities:
+    """Joint inclusion probabilities for ``SurveyDesign(pps=ppsmat(joint))`` (R's ``ppsmat``).
+
+    ``joint`` is square, one row and column per PSU: a DataFrame whose index and columns are
+    the PSU ids, or an array in the order of the sorted PSU ids (rows in data order when
+    ``ids=None``). Its diagonal holds the ``pi_i``. ``Dcheck`` entries smaller than
+    ``tolerance`` in absolute value count as zero (R's default ``0.0001``).
+
+    >>> ppsmat([[0.5, 0.2], [0.2, 0.5]]).tolerance
+    0.0001
+    """
+    return JointProbabilities(joint=joint, tolerance=float(tolerance))
+
+
+def hartley_rao(psum: float | Mapping[Any, float] | None = None) -> HartleyRao:
+    """The Hartley-Rao approximation for ``SurveyDesign(pps=hartley_rao(...))`` (R's ``HR``).
+
+    ``psum`` is ``sum_U pi_k^2 / n`` over the population (one number, or one per stratum
+    label); without it the sample mean of ``pi`` in the stratum is used, as R's ``HR()`` and
+    ``pps="hartley-rao"``.
+
+    >>> hartley_rao(0.05).psum
+    0.05
+    """
+    return HartleyRao(psum=psum)
+
+
+def pps_method(pps: Any) -> str | None:
+    """The name of a ``pps`` argument: ``None``, ``"brewer"``, ``"overton"``,
+    ``"hartley-rao"`` or ``"joint"`` (a :func:`ppsmat`); a :class:`DesignError` otherwise."""
+    if pps is None or pps is False:
+        return None
+    if isinstance(pps, JointProbabilities):
+        return "joint"
+    if isinstance(pps, HartleyRao):
+        return "hartley-rao"
+    if isinstance(pps, str):
+        name = pps.lower().replace("_", "-")
+        if name in ("hr", "hartleyrao"):
+            name = "hartley-rao"
+        if name in PPS_METHODS:
+            return name
+    raise DesignError(
+        f"unknown pps={pps!r}",
+        item="pps",
+        hint="use 'brewer', 'overton', 'hartley-rao', hartley_rao(psum) or ppsmat(joint)",
+    )
+
+
+@dataclass(frozen=True)
+class JointVariance:
+    """The variance of a PPS design from ``Dcheck`` (``n_psu x n_psu``, PSUs in code order).
+
+    ``kind="HT"``: ``x' Dcheck x``; ``"YG"``: ``x' (Dcheck - diag(1' Dcheck)) x`` (R's
+    ``htvar.matrix`` and ``ygvar.matrix``), for PSU totals ``x`` of weighted influence values.
+    """
+
+    dcheck: sp.csr_matrix
+    kind: str = "HT"
+
+    def quadratic(self, totals: np.ndarray, *, diag: bool = False) -> np.ndarray:
+        """Covariance (``k x k``) or variances (``k``) of the totals of ``totals`` columns."""
+        t = np.asarray(totals, dtype=float)
+        if t.ndim == 1:
+            t = t[:, None]
+        dt = np.asarray(self.dcheck @ t)
+        if self.kind == "YG":
+            dt = dt - np.asarray(self.dcheck.sum(axis=0)).ravel()[:, None] * t
+        if diag:
+            return np.einsum("ij,ij->j", t, dt)
+        out = t.T @ dt
+        return (out + out.T) / 2
+
+
+def _within(strat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    same = strat[:, None] == strat[None, :]
+    n = np.bincount(strat)[strat].astype(float)
+    return same, n
+
+
+def overton_dcheck(prob: np.ndarray, strat: np.ndarray) -> sp.csr_matrix:
+    """Overton's approximation (R's ``overton2Dcheck``)."""
+    fbar = (prob[:, None] + prob[None, :]) / 2
+    same, n = _within(strat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = 1 - (n[:, None] - fbar) / (n[:, None] - 1)
+    d[~same | (fbar == 1)] = 0.0
+    np.fill_diagonal(d, 1 - prob)
+    return sp.csr_matrix(d)
+
+
+def hartley_rao_dcheck(prob: np.ndarray, strat: np.ndarray, p2bar: np.ndarray) -> sp.csr_matrix:
+    """The truncated Hartley-Rao approximation (R's ``HRDcheck``); ``p2bar`` per PSU."""
+    fbar = prob[:, None] + prob[None, :]
+    same, n = _within(strat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = 1 - (n[:, None] - fbar + p2bar[:, None]) / (n[:, None] - 1)
+    d[~same | (fbar == 1)] = 0.0
+    np.fill_diagonal(d, 1 - prob)
+    return sp.csr_matrix(d)
+
+
+def joint_dcheck(pij: np.ndarray, tolerance: float) -> sp.csr_matrix:
+    """``(pi_ij - pi_i pi_j) / pi_ij`` with small entries zeroed (R's ``pi2Dcheck``)."""
+    p = np.diag(pij)
+    d = (pij - np.outer(p, p)) / pij
+    d[np.abs(d) < tolerance] = 0.0
+    return sp.csr_matrix(d)
+
+
+def check_joint(joint: Any, labels: np.ndarray, item: str = "pps") -> np.ndarray:
+    """The joint probability matrix in PSU code order, checked: square with one row per PSU,
+    symmetric, in (0, 1], ``pi_ij <= min(pi_i, pi_j)``."""
+    if isinstance(joint, pd.DataFrame):
+        missing = [x for x in labels if x not in joint.index or x not in joint.columns]
+        if missing:
+            raise DesignError(
+                f"the joint probabilities have no row or column for PSU {missing[0]!r}"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                item=item,
+                hint="label rows and columns by the PSU ids of the ids column",
+            )
+        m = joint.loc[list(labels), list(labels)].to_numpy(dtype=float)
+        names = [str(x) for x in labels]
+    else:
+        m = np.asarray(joint, dtype=float)
+        names = [str(x) for x in labels]
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise DesignError(
+                f"the joint probabilities must be a square matrix, not shape {m.shape}",
+                item=item,
+                hint="one row and one column per PSU",
+            )
+        if m.shape[0] != len(labels):
+            raise DesignError(
+                f"the joint probabilities have {m.shape[0]} rows for {len(labels)} PSUs",
+                item=item,
+                hint="one row and one column per PSU, in the order of the sorted PSU ids "
+                "(rows in data order when every row is a PSU)",
+            )
+    bad = ~np.isfinite(m) | (m <= 0) | (m > 1)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DesignError(
+            f"joint probability of PSUs {names[i]} and {names[j]} is {m[i, j]!r}, not in (0, 1]"
+            + (f" ({int(bad.sum())} such entries)" if bad.sum() > 1 else ""),
+            item=item,
+            row=names[i],
+            hint="every pair of PSUs needs a positive joint inclusion probability for the "
+            "Horvitz-Thompson variance; use pps='brewer' or 'overton' for a design (e.g. "
+            "systematic) where some pairs cannot be drawn together",
+        )
+    asym = ~np.isclose(m, m.T, rtol=1e-9, atol=1e-12)
+    if asym.any():
+        i, j = np.argwhere(asym)[0]
+        raise DesignError(
+            f"the joint probabilities are not symmetric: PSUs {names[i]}, {names[j]} give "
+            f"{m[i, j]!r} and {m[j, i]!r}",
+            item=item,
+            row=names[i],
+            hint="pi_ij is the probability that PSUs i and j are both drawn: the same for (j, i)",
+        )
+    p = np.diag(m)
+    over = m > np.minimum(p[:, None], p[None, :]) * (1 + 1e-9)
+    if over.any():
+        i, j = np.argwhere(over)[0]
+        raise DesignError(
+            f"joint probability of PSUs {names[i]} and {names[j]} ({m[i, j]!r}) exceeds an "
+            "inclusion probability on the diagonal",
+            item=item,
+            row=names[i],
+            hint="the diagonal must hold each PSU's inclusion probability pi_i, and pi_ij <= "
+            "min(pi_i, pi_j)",
+        )
+    return m
+
+
+def hartley_rao_p2bar(
+    spec: HartleyRao | None, prob: np.ndarray, strat: np.ndarray, labels: list
+) -> np.ndarray:
+    """``p2bar`` per PSU: the given ``psum`` (of the PSU's stratum) or the stratum mean of
+    the sampled ``pi`` (R's ``HR()``)."""
+    psum = None if spec is None else spec.psum
+    if psum is None:
+        means = np.bincount(strat, prob) / np.bincount(strat)
+        return means[strat]
+    if isinstance(psum, Mapping):
+        missing = [lab for lab in labels if lab not in psum]
+        if missing:
+            raise DesignError(
+                f"hartley_rao(psum) has no value for stratum {missing[0]!r}",
+                item="pps",
+                hint="give sum(pi^2)/n of every stratum, keyed by the stratum label",
+            )
+        values = np.array([float(psum[lab]) for lab in labels])
+        return values[strat]
+    if len(labels) > 1:
+        raise DesignError(
+            "hartley_rao(psum) with one number needs an unstratified design",
+            item="pps",
+            hint="give a mapping stratum -> sum(pi^2)/n, or hartley_rao() to estimate it",
+        )
+    return np.full(len(prob), float(psum))
