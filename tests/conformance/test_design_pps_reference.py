@@ -64,9 +64,7 @@ def pps_design(name: str):
         "drawn_hr1": lambda: SurveyDesign(
             drawn, ids="settlement_id", strata="region", fpc="pi1", pps="hartley-rao"
         ),
-        "dsurv": lambda: SurveyDesign(
-            frame("survival.csv"), ids="clus", strata="str", weights="w"
-        ),
+        "dsurv": lambda: SurveyDesign(frame("survival.csv"), ids="clus", strata="str", weights="w"),
         "dclus1": lambda: design("dclus1"),
         "dclus1_jk1": lambda: design("dclus1").replicate("JK1"),
         "dstrat_jkn": lambda: design("dstrat_nofpc").replicate("JKn"),
@@ -153,3 +151,50 @@ def test_svyvar_one_and_subset(d):
     _check(x.var("api00"), ref()[f"{d}_svyvar_one"])
     sub = x.subset(x.data["stype"] == "E")
     _check(sub.var(["api00", "enroll"]), ref()[f"{d}_svyvar_subset_E"])
+
+
+# ---------------------------------------------------------------- svykm
+def _km_at_event_times(r_group: dict, times) -> tuple[np.ndarray, np.ndarray | None]:
+    """R's values at each event time: the last entry of tied times (``confint.svykm``)."""
+    rt = np.asarray(r_group["time"], dtype=float)
+    idx = [np.flatnonzero(rt == t)[-1] for t in times]
+    surv = np.asarray(r_group["surv"])[idx]
+    varlog = np.asarray(r_group["varlog"])[idx] if "varlog" in r_group else None
+    return surv, varlog
+
+
+@pytest.mark.parametrize(
+    "key,d,time,status,by",
+    [
+        ("dsurv_km_se", "dsurv", "time", "status", None),
+        ("dsurv_km_grp_se", "dsurv", "time", "status", "grp"),
+        ("drawn_km_se", "drawn", "y", "z", "grp"),
+    ],
+)
+def test_svykm_se(key, d, time, status, by):
+    from trustsurvey.design import kaplan_meier
+
+    r = ref()[key]["groups"]
+    km = kaplan_meier(pps_design(d), time, status, by=by)
+    for g, rg in r.items():
+        sub = km if by is None else km[km[by] == g]
+        surv, varlog = _km_at_event_times(rg, sub["time"])
+        assert len(sub) == len(rg["ci_time"])
+        close(sub["time"], rg["ci_time"])
+        close(sub["survival"], surv)
+        close(sub["se_log"] ** 2, varlog)
+        close(sub["se"], surv * np.sqrt(varlog))
+        close(sub["ci_low"], rg["ci_low"])
+        close(sub["ci_high"], rg["ci_high"])
+
+
+def test_svykm_product_limit():
+    from trustsurvey.design import kaplan_meier
+
+    r = ref()["dsurv_km_grp"]["groups"]
+    km = kaplan_meier(pps_design("dsurv"), "time", "status", by="grp", se=False)
+    for g, rg in r.items():
+        sub = km[km["grp"] == g]
+        surv, _ = _km_at_event_times(rg, sub["time"])
+        close(sub["survival"], surv)
+        assert sub["se"].isna().all()

@@ -24,6 +24,8 @@ MODULES = [
     "trustsurvey.design.profile",
     "trustsurvey.design.pps",
     "trustsurvey.design.pps_structure",
+    "trustsurvey.design.svyvar",
+    "trustsurvey.design.survival",
 ]
 
 

@@ -52,6 +52,8 @@ from __future__ import annotations
 from trustsurvey.design.base import Design
 from trustsurvey.design.core import SurveyDesign
 from trustsurvey.design.metadata import result_info, vcov
+from trustsurvey.design.pps import hartley_rao, ppsmat
+from trustsurvey.design.survival import kaplan_meier
 from trustsurvey.design.variance import InfluenceAdjustment, design_covariance
 
 __all__ = [
@@ -60,6 +62,9 @@ __all__ = [
     "ReplicateDesign",
     "SurveyDesign",
     "design_covariance",
+    "hartley_rao",
+    "kaplan_meier",
+    "ppsmat",
     "result_info",
     "vcov",
 ]
