@@ -180,7 +180,7 @@ def check_joint(joint: Any, labels: np.ndarray, item: str = "pps") -> np.ndarray
         missing = [x for x in labels if x not in joint.index or x not in joint.columns]
         if missing:
             raise DesignError(
-                f"the joint probabilities have no row or column for PSU {missing[0]!r}"
+                f"the joint probabilities have no row or column for PSU {missing[0]}"
                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
                 item=item,
                 hint="label rows and columns by the PSU ids of the ids column",

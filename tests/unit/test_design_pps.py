@@ -1,0 +1,203 @@
+"""PPS designs: a sample drawn by the library declared as drawn, the engine's paths agreeing,
+replicate-design checks in the Design base, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trustsurvey.analysis.sampling import complete_weights, draw_sample
+from trustsurvey.design import SurveyDesign, hartley_rao, kaplan_meier, ppsmat
+from trustsurvey.errors import DesignError
+
+
+@pytest.fixture(scope="module")
+def drawn() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    sizes = np.round(np.exp(rng.normal(7, 1, 60))) + 30
+    frame = pd.DataFrame(
+        {"region": np.repeat(["e", "w"], 30), "pop": sizes, "hh": np.maximum(sizes // 3, 10)}
+    )
+    s = draw_sample(frame, strata="region", size="pop", n_psu=12, take=5, households="hh", seed=3)
+    sheets = s.households.assign(adults=rng.integers(1, 4, len(s.households)))
+    out = complete_weights(sheets)
+    code = pd.factorize(out["settlement_id"])[0]
+    out["y"] = rng.normal(0, 3, code.max() + 1)[code] + rng.normal(0, 1, len(out))
+    out["z"] = (out["y"] > 0).astype(int)
+    out["t"] = np.round(out["y"] - out["y"].min() + 1, 1)
+    return out
+
+
+def _declare(sheets: pd.DataFrame, **kw) -> SurveyDesign:
+    return SurveyDesign(
+        sheets,
+        ids=["settlement_id", "household_no"],
+        strata="region",
+        fpc=["pi1", "pi2"],
+        pps="brewer",
+        **kw,
+    )
+
+
+def test_drawn_sample_declared_as_drawn(drawn):
+    """Draw, declare, estimate: the fpc of the draw give the sampler's household weights, the
+    estimate is the Horvitz-Thompson total and the variance has both stages."""
+    hh = _declare(drawn)
+    np.testing.assert_allclose(hh.full_weights, drawn["weight_household"], rtol=1e-12)
+    d = _declare(drawn, weights="weight")
+    tot = d.total("y")
+    assert tot["estimate"].iloc[0] == pytest.approx((drawn["y"] * drawn["weight"]).sum())
+    assert tot["se"].iloc[0] > 0
+    # a design of only its certainty settlements has stage-2 variance only (multiplier pi = 1)
+    cert = drawn[drawn["pi1"] >= 1]
+    if len(cert["settlement_id"].unique()) > 1:
+        c = _declare(cert, weights="weight")
+        assert np.isfinite(c.total("y")["se"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    "pps", ["brewer", "overton", "hartley-rao", "joint"], ids=lambda p: f"pps={p}"
+)
+def test_domain_paths_agree(drawn, pps):
+    """Domain variances from the sparse (unit, domain) pairs equal the dense covariance."""
+    if pps == "joint":
+        psu = np.sort(drawn["settlement_id"].unique())
+        p = drawn.groupby("settlement_id")["pi1"].first().loc[psu].to_numpy()
+        strat = drawn.groupby("settlement_id")["region"].first().loc[psu].to_numpy()
+        same = strat[:, None] == strat[None, :]
+        joint = np.where(same, np.outer(p, p) * 0.97, np.outer(p, p))
+        np.fill_diagonal(joint, p)
+        joint = np.minimum(joint, np.minimum(p[:, None], p[None, :]))
+        spec = ppsmat(pd.DataFrame(joint, index=psu, columns=psu))
+        d = SurveyDesign(drawn, ids="settlement_id", strata="region", fpc="pi1", pps=spec)
+    elif pps == "brewer":
+        d = _declare(drawn, weights="weight")
+    else:
+        d = SurveyDesign(drawn, ids="settlement_id", strata="region", fpc="pi1", pps=pps)
+    sparse = d.mean(["y", "z"], by="household_no")
+    dense = d.mean(["y", "z"], by="household_no", covmat=True)
+    np.testing.assert_allclose(sparse["se"], dense["se"], rtol=1e-10)
+    assert (sparse["se"] > 0).all()
+
+
+def test_yates_grundy_differs_and_is_symmetric():
+    df = pd.DataFrame({"y": [3.0, 5, 4, 10, 7], "pi": [0.2, 0.4, 0.3, 0.9, 0.2]})
+    ht = SurveyDesign(df, fpc="pi", pps=hartley_rao(0.3))
+    yg = SurveyDesign(df, fpc="pi", pps=hartley_rao(0.3), variance="YG")
+    assert ht.total("y")["estimate"].iloc[0] == yg.total("y")["estimate"].iloc[0]
+    assert ht.total("y")["se"].iloc[0] != yg.total("y")["se"].iloc[0]
+    assert "pps='hartley-rao'" in repr(yg)
+
+
+def test_replicate_design_checks_domain_df_in_the_base():
+    df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3], "y": [1.0, 2, 3, 4, 5, 6], "c": list("ababab")})
+    rep = SurveyDesign(df, ids="psu", weights=np.ones(6)).replicate("JK1")
+    with pytest.raises(DesignError, match="df='domain' needs a linearisation design, not a rep"):
+        rep.proportion("c", df="domain")
+    with pytest.raises(DesignError, match="df='domain'"):
+        rep.quantile("y", df="domain")
+    assert "proportion" not in type(rep).__dict__
+
+
+def test_replicate_kaplan_meier_refits(drawn):
+    d = _declare(drawn, weights="weight")
+    flat = SurveyDesign(drawn, ids="settlement_id", strata="region", weights="weight")
+    rep = flat.replicate("JKn")
+    a = kaplan_meier(flat, "t", "z")
+    b = kaplan_meier(rep, "t", "z")
+    np.testing.assert_allclose(a["survival"], b["survival"], rtol=1e-12)
+    assert b["se"].notna().all() and (b["se"] >= 0).all()
+    # the replicate and linearisation SEs estimate the same thing
+    ratio = b["se"].iloc[5:].to_numpy() / a["se"].iloc[5:].to_numpy()
+    assert 0.5 < np.median(ratio) < 2
+    by = kaplan_meier(d, "t", "z", by="region")
+    events = drawn.groupby("region")["z"].sum()
+    assert by.groupby("region")["n_event"].sum().to_dict() == events.to_dict()
+
+
+# ---------------------------------------------------------------- bad input
+def _el() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"psu": [1, 2, 3, 4], "y": [1.0, 2, 3, 4], "pi": [0.2, 0.4, 0.5, 0.9], "s": list("aabb")}
+    )
+
+
+def _err(**kw) -> DesignError:
+    with pytest.raises(DesignError) as info:
+        SurveyDesign(**kw)
+    return info.value
+
+
+def test_probabilities_outside_unit_interval():
+    df = _el().assign(pi=[0.2, 1.5, 0.5, 0.9])
+    e = _err(data=df, ids="psu", fpc="pi", pps="overton")
+    assert "'pi'" in str(e) and "inclusion probabilities in (0, 1]" in str(e)
+    assert e.item == "pi" and "2" in str(e.row)
+    e = _err(data=df.assign(pi=[0.2, 0.0, 0.5, 0.9]), ids="psu", fpc="pi", pps="brewer")
+    assert e.item == "pi"
+
+
+def test_probability_varies_within_psu():
+    df = pd.concat([_el(), _el().assign(pi=[0.2, 0.4, 0.6, 0.9])], ignore_index=True)
+    e = _err(data=df, ids="psu", fpc="pi", pps="brewer")
+    assert "varies within a sampling unit" in str(e) and e.item == "pi"
+
+
+def test_joint_matrix_errors():
+    p = np.array([0.2, 0.4, 0.5, 0.9])
+    good = np.outer(p, p)
+    np.fill_diagonal(good, p)
+    asym = good.copy()
+    asym[0, 1] = 0.07
+    e = _err(data=_el(), ids="psu", pps=ppsmat(asym))
+    assert "not symmetric" in str(e) and "PSUs 1, 2" in str(e)
+    zero = good.copy()
+    zero[2, 3] = zero[3, 2] = 0.0
+    e = _err(data=_el(), ids="psu", pps=ppsmat(zero))
+    assert "PSUs 3 and 4" in str(e) and "not in (0, 1]" in str(e)
+    e = _err(data=_el(), ids="psu", pps=ppsmat(good[:3, :3]))
+    assert "3 rows for 4 PSUs" in str(e)
+    big = good.copy()
+    big[0, 1] = big[1, 0] = 0.3
+    e = _err(data=_el(), ids="psu", pps=ppsmat(big))
+    assert "exceeds an inclusion probability" in str(e)
+    e = _err(data=_el(), ids="psu", fpc="pi", pps=ppsmat(good * 0.99 + np.eye(4) * 0.0))
+    assert "diagonal" in str(e)
+    labelled = pd.DataFrame(good, index=[1, 2, 3, 5], columns=[1, 2, 3, 5])
+    e = _err(data=_el(), ids="psu", pps=ppsmat(labelled))
+    assert "PSU 4" in str(e)
+
+
+def test_pps_argument_errors():
+    df = _el()
+    assert "needs the PSU inclusion probabilities in fpc" in str(_err(data=df, pps="brewer"))
+    assert "needs the PSU inclusion probabilities" in str(_err(data=df, pps="overton"))
+    assert "unknown pps" in str(_err(data=df, fpc="pi", pps="sampford"))
+    e = _err(data=df, fpc="pi", pps="brewer", variance="YG")
+    assert "variance='YG' needs joint inclusion probabilities" in str(e)
+    assert "unknown variance" in str(_err(data=df, fpc="pi", pps="overton", variance="XX"))
+    e = _err(data=df.assign(h=1), ids=["psu", "h"], fpc="pi", pps="overton")
+    assert "single sampling stage" in str(e)
+    e = _err(data=df, ids="cluster", fpc="pi", pps="brewer")
+    assert "cluster id column 'cluster' is not in the data" in str(e) and e.item == "cluster"
+    e = _err(data=df, ids="psu", strata="s", fpc="pi", pps=hartley_rao(0.2))
+    assert "needs an unstratified design" in str(e)
+    e = _err(data=df, ids="psu", strata="s", fpc="pi", pps=hartley_rao({"a": 0.2}))
+    assert "no value for stratum 'b'" in str(e)
+    d = SurveyDesign(df, ids="psu", fpc="pi", pps="brewer")
+    with pytest.raises(DesignError, match="not made from a PPS design"):
+        d.replicate("JK1")
+
+
+def test_kaplan_meier_bad_input():
+    df = pd.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 2, 0, 1], "w": [1.0] * 4})
+    d = SurveyDesign(df, weights="w")
+    with pytest.raises(DesignError, match="must be 0 \\(censored\\) or 1") as info:
+        kaplan_meier(d, "t", "e")
+    assert info.value.item == "e" and "2" in str(info.value.row)
+    with pytest.raises(DesignError, match="negative or infinite") as info:
+        kaplan_meier(d.with_columns(e=[1, 0, 0, 1], t=[1.0, 2, -1, 4]), "t", "e")
+    assert info.value.item == "t"
+    with pytest.raises(DesignError, match="not in the data"):
+        kaplan_meier(d, "time", "e")
