@@ -420,10 +420,10 @@ def build_structure(
         if unit_prob is not None:  # R's onestrat: f = (N - n)/N with N = n / pi per unit
             n_u = n_sampled[unit_stratum]
             pop_u = n_u / unit_prob
-            f_unit = (pop_u - n_u) / pop_u
+            f_raw = (pop_u - n_u) / pop_u
             f_max = np.full(n_strata, -np.inf)
-            np.maximum.at(f_max, unit_stratum, f_unit)
-            f_unit = np.where((f_max < 1e-7)[unit_stratum], 0.0, f_unit)  # all certainty
+            np.maximum.at(f_max, unit_stratum, f_raw)
+            f_unit = np.where((f_max < 1e-7)[unit_stratum], 0.0, f_raw)  # all certainty
             f = np.where(f_max < 1e-7, 0.0, f_max)
         # multiplier of a stage stratum: product of sampling fractions of its ancestors
         if s == 0:
