@@ -198,3 +198,12 @@ def test_svykm_product_limit():
         surv, _ = _km_at_event_times(rg, sub["time"])
         close(sub["survival"], surv)
         assert sub["se"].isna().all()
+
+
+def test_drawn_calibrated():
+    """GREG calibration of a Brewer design: the residuals go through the same PPS engine."""
+    n, south, west, adults = ref()["drawn_cal_pop"]["estimate"]
+    totals = {"region": {"north": n - south - west, "south": south, "west": west}}
+    x = pps_design("drawn").calibrate({**totals, "adults": adults})
+    _check(x.mean(["y", "x"], covmat=True), ref()["drawn_cal_mean"])
+    _check(x.mean("y", by="grp"), ref()["drawn_cal_by_grp"], cov=False)
