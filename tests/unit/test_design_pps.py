@@ -201,3 +201,51 @@ def test_kaplan_meier_bad_input():
     assert info.value.item == "t"
     with pytest.raises(DesignError, match="not in the data"):
         kaplan_meier(d, "time", "e")
+
+
+# ---------------------------------------------------------------- Overton / Hartley-Rao forms
+def _r_dcheck(prob, strat, kind, p2bar=None):
+    """R's overton2Dcheck / HRDcheck written out literally (dense)."""
+    if kind == "overton":
+        fbar = np.add.outer(prob, prob) / 2
+        n = np.bincount(strat)[strat].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = 1 - (n[:, None] - fbar) / (n[:, None] - 1)
+    else:
+        fbar = np.add.outer(prob, prob)
+        n = np.bincount(strat)[strat].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = 1 - (n[:, None] - fbar + p2bar[:, None]) / (n[:, None] - 1)
+    d[(strat[:, None] != strat[None, :]) | (fbar == 1)] = 0.0
+    np.fill_diagonal(d, 1 - prob)
+    return d
+
+
+@pytest.mark.parametrize("variance", ["HT", "YG"])
+@pytest.mark.parametrize("method", ["overton", "hartley-rao"])
+def test_structured_forms_equal_the_matrix(method, variance):
+    """The O(n) quadratic forms equal R's matrices, including the pairs R zeroes (two
+    certainty PSUs of a stratum for Overton, pi_i + pi_j == 1 for Hartley-Rao) and a
+    single-PSU stratum."""
+    from trustsurvey.design.pps import hartley_rao_variance, overton_variance
+
+    rng = np.random.default_rng(3)
+    strat = np.repeat([0, 1, 2, 3], [7, 5, 6, 1])
+    prob = rng.uniform(0.05, 0.8, len(strat))
+    prob[[0, 2]] = 1.0  # two certainty PSUs in stratum 0
+    prob[8], prob[9] = 0.25, 0.75  # a pair summing to one in stratum 1
+    t = rng.normal(0, 5, (len(strat), 3))
+    if method == "overton":
+        form = overton_variance(prob, strat, variance)
+        d = _r_dcheck(prob, strat, "overton")
+    else:
+        p2 = (np.bincount(strat, prob) / np.bincount(strat))[strat]
+        form = hartley_rao_variance(prob, strat, p2, variance)
+        d = _r_dcheck(prob, strat, "hr", p2)
+    assert len(form.zero_pairs) == 1
+    want = t.T @ d @ t
+    if variance == "YG":
+        want = want - t.T @ (d.sum(axis=0)[:, None] * t)
+    np.testing.assert_allclose(form.quadratic(t), want, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(form.quadratic(t, diag=True), np.diag(want), rtol=1e-12)
+    np.testing.assert_allclose(form.dcheck.toarray(), d, rtol=1e-14, atol=1e-15)

@@ -33,7 +33,7 @@ result 2.8.1; Berger & Tillé 2009; Lumley, ``survey`` ``R/pps.R``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -137,32 +137,131 @@ class JointVariance:
         return (out + out.T) / 2
 
 
-def _within(strat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    same = strat[:, None] == strat[None, :]
-    n = np.bincount(strat)[strat].astype(float)
-    return same, n
+@dataclass(frozen=True)
+class StratumJointVariance:
+    """Overton's and the Hartley-Rao ``Dcheck`` without the ``n_psu x n_psu`` matrix.
+
+    Within stratum ``h`` (``i != j``): ``Dcheck_ij = a_h + b_h (pi_i + pi_j)``, the diagonal
+    ``1 - pi_i``, zero across strata and for the pairs R zeroes (``fbar == 1``:
+    ``zero_pairs``, each once with ``i < j``). The quadratic form needs the stratum sums of
+    the totals and of ``pi`` times the totals only: time and memory ``O(n_psu k)``.
+    """
+
+    prob: np.ndarray
+    stratum: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    kind: str = "HT"
+    zero_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.intp))
+
+    def _pair_coef(self) -> np.ndarray:
+        i, j = self.zero_pairs[:, 0], self.zero_pairs[:, 1]
+        h = self.stratum[i]
+        return self.a[h] + self.b[h] * (self.prob[i] + self.prob[j])
+
+    def quadratic(self, totals: np.ndarray, *, diag: bool = False) -> np.ndarray:
+        """Covariance (``k x k``) or variances (``k``) of the totals of ``totals`` columns."""
+        t = np.asarray(totals, dtype=float)
+        if t.ndim == 1:
+            t = t[:, None]
+        h, p = self.stratum, self.prob
+        n_h = len(self.a)
+        ind = sp.csr_matrix((np.ones(len(h)), (h, np.arange(len(h)))), shape=(n_h, len(h)))
+        S = np.asarray(ind @ t)
+        P = np.asarray(ind @ (p[:, None] * t))
+        # per unit: diagonal 1 - pi minus what the stratum sums count for i == j
+        own = (1 - p) - self.a[h] - 2 * self.b[h] * p
+        if self.kind == "YG":
+            n = np.bincount(h, minlength=n_h).astype(float)
+            psum = np.bincount(h, weights=p, minlength=n_h)
+            col = (1 - p) + self.a[h] * (n[h] - 1) + self.b[h] * ((psum[h] - p) + (n[h] - 1) * p)
+            if len(self.zero_pairs):
+                c = self._pair_coef()
+                col = col - np.bincount(self.zero_pairs[:, 0], c, len(p))
+                col = col - np.bincount(self.zero_pairs[:, 1], c, len(p))
+            own = own - col
+        a, b = self.a[:, None], self.b[:, None]
+        if diag:
+            out = (a * S * S).sum(0) + 2 * (b * P * S).sum(0)
+            out = out + np.einsum("ij,ij->j", own[:, None] * t, t)
+        else:
+            out = S.T @ (a * S) + P.T @ (b * S) + S.T @ (b * P) + t.T @ (own[:, None] * t)
+        if len(self.zero_pairs):
+            c = self._pair_coef()[:, None]
+            ti, tj = t[self.zero_pairs[:, 0]], t[self.zero_pairs[:, 1]]
+            if diag:
+                out = out - 2 * (c * ti * tj).sum(0)
+            else:
+                cross = (c * ti).T @ tj
+                out = out - cross - cross.T
+        return out if diag else (out + out.T) / 2
+
+    @property
+    def dcheck(self) -> sp.csr_matrix:
+        """The matrix itself (for inspection; the variance never builds it)."""
+        h, p = self.stratum, self.prob
+        same = h[:, None] == h[None, :]
+        d = self.a[h][:, None] + self.b[h][:, None] * (p[:, None] + p[None, :])
+        d[~same] = 0.0
+        i, j = self.zero_pairs[:, 0], self.zero_pairs[:, 1]
+        d[i, j] = d[j, i] = 0.0
+        np.fill_diagonal(d, 1 - p)
+        return sp.csr_matrix(d)
 
 
-def overton_dcheck(prob: np.ndarray, strat: np.ndarray) -> sp.csr_matrix:
-    """Overton's approximation (R's ``overton2Dcheck``)."""
-    fbar = (prob[:, None] + prob[None, :]) / 2
-    same, n = _within(strat)
+def _stratum_sizes(strat: np.ndarray) -> np.ndarray:
+    return np.bincount(strat).astype(float)
+
+
+def _zero_pairs(prob: np.ndarray, strat: np.ndarray, fbar_is_one) -> np.ndarray:
+    """Pairs ``i < j`` of a stratum whose ``fbar`` is exactly 1 (R zeroes their ``Dcheck``)."""
+    frame = pd.DataFrame({"i": np.arange(len(prob)), "h": strat, "key": np.round(prob, 9)})
+    want = frame.assign(key=np.round(fbar_is_one(prob), 9)).dropna(subset=["key"])
+    pairs = frame.merge(want, on=["h", "key"], suffixes=("", "_j"))
+    i, j = pairs["i"].to_numpy(), pairs["i_j"].to_numpy()
+    keep = (i < j) & _fbar_one(prob[i], prob[j], fbar_is_one)
+    return np.column_stack([i[keep], j[keep]]).astype(np.intp)
+
+
+def _fbar_one(pi: np.ndarray, pj: np.ndarray, partner) -> np.ndarray:
+    # the exact float test R makes: (pi + pj)/2 == 1 (Overton) or pi + pj == 1 (Hartley-Rao)
+    if partner is _overton_partner:
+        return (pi + pj) / 2 == 1
+    return pi + pj == 1
+
+
+def _overton_partner(p: np.ndarray) -> np.ndarray:
+    return np.where(p == 1, 1.0, np.nan)
+
+
+def _hr_partner(p: np.ndarray) -> np.ndarray:
+    return 1 - p
+
+
+def overton_variance(prob: np.ndarray, strat: np.ndarray, kind: str) -> StratumJointVariance:
+    """Overton's approximation (R's ``overton2Dcheck``): ``1 - (n_h - (pi_i + pi_j)/2) /
+    (n_h - 1)`` within a stratum."""
+    n = _stratum_sizes(strat)
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = 1 - (n[:, None] - fbar) / (n[:, None] - 1)
-    d[~same | (fbar == 1)] = 0.0
-    np.fill_diagonal(d, 1 - prob)
-    return sp.csr_matrix(d)
+        a = np.where(n > 1, -1 / (n - 1), 0.0)
+        b = np.where(n > 1, 1 / (2 * (n - 1)), 0.0)
+    pairs = _zero_pairs(prob, strat, _overton_partner)
+    return StratumJointVariance(prob, strat, a, b, kind, pairs)
 
 
-def hartley_rao_dcheck(prob: np.ndarray, strat: np.ndarray, p2bar: np.ndarray) -> sp.csr_matrix:
-    """The truncated Hartley-Rao approximation (R's ``HRDcheck``); ``p2bar`` per PSU."""
-    fbar = prob[:, None] + prob[None, :]
-    same, n = _within(strat)
+def hartley_rao_variance(
+    prob: np.ndarray, strat: np.ndarray, p2bar: np.ndarray, kind: str
+) -> StratumJointVariance:
+    """The truncated Hartley-Rao approximation (R's ``HRDcheck``): ``1 - (n_h - pi_i - pi_j +
+    p2_h) / (n_h - 1)`` within a stratum; ``p2bar`` per PSU (constant in a stratum)."""
+    n = _stratum_sizes(strat)
+    p2 = np.zeros(len(n))
+    p2[strat] = p2bar
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = 1 - (n[:, None] - fbar + p2bar[:, None]) / (n[:, None] - 1)
-    d[~same | (fbar == 1)] = 0.0
-    np.fill_diagonal(d, 1 - prob)
-    return sp.csr_matrix(d)
+        a = np.where(n > 1, -(1 + p2) / (n - 1), 0.0)
+        b = np.where(n > 1, 1 / (n - 1), 0.0)
+    pairs = _zero_pairs(prob, strat, _hr_partner)
+    return StratumJointVariance(prob, strat, a, b, kind, pairs)
 
 
 def joint_dcheck(pij: np.ndarray, tolerance: float) -> sp.csr_matrix:

@@ -24,11 +24,12 @@ from trustsurvey.design.pps import (
     HartleyRao,
     JointProbabilities,
     JointVariance,
+    StratumJointVariance,
     check_joint,
-    hartley_rao_dcheck,
     hartley_rao_p2bar,
+    hartley_rao_variance,
     joint_dcheck,
-    overton_dcheck,
+    overton_variance,
 )
 from trustsurvey.design.rows import row_ref
 from trustsurvey.design.structure import DesignStructure
@@ -145,15 +146,16 @@ def joint_structure(
                     "probabilities in fpc",
                 )
         prob = diag
-        dcheck = joint_dcheck(pij, pps.tolerance)
+        joint: JointVariance | StratumJointVariance = JointVariance(
+            dcheck=joint_dcheck(pij, pps.tolerance), kind=variance
+        )
     else:
         assert prob is not None
         strat = st.unit_stratum
         if method == "overton":
-            dcheck = overton_dcheck(prob, strat)
+            joint = overton_variance(prob, strat, variance)
         else:
             spec = pps if isinstance(pps, HartleyRao) else None
             p2bar = hartley_rao_p2bar(spec, prob, strat, st.stratum_labels)
-            dcheck = hartley_rao_dcheck(prob, strat, p2bar)
-    out = replace(structure, joint=JointVariance(dcheck=dcheck, kind=variance))
-    return out, 1.0 / prob[st.unit]
+            joint = hartley_rao_variance(prob, strat, p2bar, variance)
+    return replace(structure, joint=joint), 1.0 / prob[st.unit]

@@ -37,7 +37,7 @@ from trustsurvey.design.rows import row_ref
 from trustsurvey.errors import DesignError
 
 if TYPE_CHECKING:
-    from trustsurvey.design.pps import JointVariance
+    from trustsurvey.design.pps import JointVariance, StratumJointVariance
 
 LONELY_OPTIONS = ("fail", "adjust", "average", "certainty", "remove")
 
@@ -152,7 +152,7 @@ class DesignStructure:
     pps: str | None = None
     #: the Horvitz-Thompson (or Yates-Grundy) quadratic form of a PPS design given by its
     #: (approximate) joint inclusion probabilities; replaces the stage-wise formula
-    joint: JointVariance | None = field(repr=False, default=None)
+    joint: JointVariance | StratumJointVariance | None = field(repr=False, default=None)
 
     @property
     def finest(self) -> Stage:
