@@ -153,6 +153,14 @@ def test_svyvar_one_and_subset(d):
     _check(sub.var(["api00", "enroll"]), ref()[f"{d}_svyvar_subset_E"])
 
 
+@pytest.mark.parametrize("d", ["dclus1", "dclus1_jk1"])
+def test_svyvar_by(d):
+    r = ref()[f"{d}_svyvar_by_stype"]
+    res = pps_design(d).var("api00", by="stype")
+    assert [k[0] for k in res.index] == r["names"]
+    _check(res, r, cov=False)
+
+
 # ---------------------------------------------------------------- svykm
 def _km_at_event_times(r_group: dict, times) -> tuple[np.ndarray, np.ndarray | None]:
     """R's values at each event time: the last entry of tied times (``confint.svykm``)."""

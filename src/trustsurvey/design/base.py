@@ -2,8 +2,8 @@
 
 A design is data, weights, an optional domain (``subset``), the calibration adjustments and
 weighting history that made its weights, and a *variance engine*. The estimators (``mean``,
-``total``, ``proportion``, ``ratio``, ``quantile``, ``glm``, ``ttest``, ``chisq``,
-``contrast``, ``wald_test``) and the weighting verbs (``poststratify``, ``rake``,
+``total``, ``proportion``, ``ratio``, ``quantile``, ``var``, ``glm``, ``ttest``,
+``chisq``, ``contrast``, ``wald_test``) and the weighting verbs (``poststratify``, ``rake``,
 ``calibrate``, ``trim``) are the same on both; only the engine differs, as R's ``survey``
 dispatches ``svymean.survey.design2`` (Taylor linearisation) and ``svymean.svyrep.design``
 (replicate weights):

@@ -14,13 +14,15 @@ result 2.8.1; Berger & Tillé 2009; Lumley, ``survey`` ``R/pps.R``):
 
   - :func:`ppsmat`: the joint probabilities themselves (R's ``ppsmat``; entries of ``Dcheck``
     below ``tolerance`` in absolute value are set to zero, as R does);
-  - ``"overton"``: Overton's approximation ``pi_ij ~ ..., Dcheck_ij = 1 - (n_h - (pi_i +
-    pi_j)/2) / (n_h - 1)`` within a stratum;
+  - ``"overton"``: Overton's approximation, within a stratum ``Dcheck_ij = 1 - (n_h -
+    (pi_i + pi_j)/2) / (n_h - 1)``;
   - ``"hartley-rao"`` or :func:`hartley_rao`: the truncated Hartley-Rao approximation
     ``Dcheck_ij = 1 - (n_h - pi_i - pi_j + p2_h) / (n_h - 1)``, ``p2_h = sum_U pi^2 / n_h``
     (given) or the sample mean of ``pi`` (R's ``HR()``).
 
-  The diagonal is ``1 - pi_i``; PSUs of different strata have ``Dcheck_ij = 0``.
+  These two are linear in ``pi_i + pi_j`` within a stratum, so their quadratic forms are
+  computed from stratum sums in ``O(n_psu)`` (:class:`StratumJointVariance`), never as a
+  matrix. The diagonal is ``1 - pi_i``; PSUs of different strata have ``Dcheck_ij = 0``.
 
 >>> import pandas as pd
 >>> from trustsurvey.design import SurveyDesign
