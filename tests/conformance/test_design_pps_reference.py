@@ -215,3 +215,20 @@ def test_drawn_calibrated():
     x = pps_design("drawn").calibrate({**totals, "adults": adults})
     _check(x.mean(["y", "x"], covmat=True), ref()["drawn_cal_mean"])
     _check(x.mean("y", by="grp"), ref()["drawn_cal_by_grp"], cov=False)
+
+
+def test_drawn_ttest_chisq():
+    x = pps_design("drawn")
+    r = ref()["drawn_ttest"]
+    res = x.ttest("y", group="grp")
+    close(res["difference"], r["difference"])
+    close(res["t"], r["t"])
+    close(res["df"], r["df"])
+    close(res["p"], r["p"])
+    close(res[["ci_low", "ci_high"]].to_numpy(), r["ci"])
+    r = ref()["drawn_chisq_F"]
+    res = x.chisq("z", "grp")
+    close(res["F"], r["statistic"])
+    close(res["ndf"], r["ndf"])
+    close(res["ddf"], r["ddf"])
+    close(res["p"], r["p"])
