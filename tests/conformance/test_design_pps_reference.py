@@ -232,3 +232,21 @@ def test_drawn_ttest_chisq():
     close(res["ndf"], r["ndf"])
     close(res["ddf"], r["ddf"])
     close(res["p"], r["p"])
+
+
+@pytest.mark.parametrize("lonely", ["adjust", "average", "certainty", "remove"])
+def test_drawn_lonely_settlement(lonely):
+    """One settlement alone in its stratum, under each of R's lonely-PSU rules."""
+    drawn = frame("drawn.csv")
+    alone = ref()["drawn_lonely_settlement"]["estimate"]
+    df = drawn.assign(region=np.where(drawn["settlement_id"] == alone, "alone", drawn["region"]))
+    x = SurveyDesign(
+        df,
+        ids=["settlement_id", "hh"],
+        strata="region",
+        fpc=["pi1", "pi2"],
+        weights="weight",
+        pps="brewer",
+        lonely_psu=lonely,
+    )
+    _check(x.mean(["y", "x"], covmat=True), ref()[f"drawn_lonely_{lonely}"])

@@ -249,3 +249,26 @@ def test_structured_forms_equal_the_matrix(method, variance):
     np.testing.assert_allclose(form.quadratic(t), want, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(form.quadratic(t, diag=True), np.diag(want), rtol=1e-12)
     np.testing.assert_allclose(form.dcheck.toarray(), d, rtol=1e-14, atol=1e-15)
+
+
+class _Unchanged:
+    """A calibration adjustment that changes nothing: forces the row-level path."""
+
+    def adjust(self, scores: np.ndarray) -> np.ndarray:
+        return scores
+
+
+@pytest.mark.parametrize("lonely", ["adjust", "average", "certainty", "remove"])
+def test_brewer_lonely_psu_paths_agree(drawn, lonely):
+    """A stratum with one settlement under each lonely-PSU rule: the sparse domain path, the
+    dense covariance and the calibrated (row-level) path give the same variances."""
+    alone = drawn["settlement_id"].iloc[int(drawn["pi1"].argmin())]  # not a certainty unit
+    df = drawn.assign(region=np.where(drawn["settlement_id"] == alone, "alone", drawn["region"]))
+    d = _declare(df, weights="weight", lonely_psu=lonely)
+    sparse = d.mean(["y", "z"], by="household_no")
+    dense = d.mean(["y", "z"], by="household_no", covmat=True)
+    np.testing.assert_allclose(sparse["se"], dense["se"], rtol=1e-10)
+    rows = d.replace_weights(d.full_weights, calibration=_Unchanged())
+    np.testing.assert_allclose(rows.mean(["y", "z"], by="household_no")["se"], sparse["se"])
+    with pytest.raises(DesignError, match="only one PSU"):
+        _declare(df, weights="weight")
