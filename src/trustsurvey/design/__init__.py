@@ -2,12 +2,12 @@
 
 Both designs are a :class:`~trustsurvey.design.base.Design` (one interface; the variance
 engine, linearisation or replicates, is what differs). Conformant with R's ``survey``
-package (Lumley) to a relative 1e-6: ``svydesign`` (multistage, strata, fpc, lonely PSUs),
+package (Lumley) to a relative 1e-6: ``svydesign`` (multistage, strata, fpc, lonely PSUs,
+PPS: ``pps=`` with :func:`ppsmat`, :func:`hartley_rao`),
 ``svymean/svytotal/svyratio/svyquantile/svyciprop``, ``svyby`` domains (variance from the
-full design), ``svycontrast``, ``regTermTest``, ``svyttest``, ``svychisq``, ``svyglm``, ``svyvar``,
-``svykm`` (:func:`kaplan_meier`), PPS designs (``svydesign(pps=)``: :func:`ppsmat`,
-:func:`hartley_rao`) and ``as.svrepdesign``/``svrepdesign``. Result metadata (covariance matrix, model): :func:`vcov`
-and :func:`result_info` (:mod:`.metadata`).
+full design), ``svycontrast``, ``regTermTest``, ``svyttest``, ``svychisq``, ``svyglm``,
+``svyvar``, ``svykm`` (:func:`kaplan_meier`) and ``as.svrepdesign``/``svrepdesign``. Result
+metadata (covariance matrix, model): :func:`vcov` and :func:`result_info` (:mod:`.metadata`).
 
 Modules: :mod:`.base` (the ``Design`` interface), :mod:`.structure` (factorised stages),
 :mod:`.variance` (the one variance routine), :mod:`.estimators`, :mod:`.proportion`,
