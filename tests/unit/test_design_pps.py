@@ -272,3 +272,14 @@ def test_brewer_lonely_psu_paths_agree(drawn, lonely):
     np.testing.assert_allclose(rows.mean(["y", "z"], by="household_no")["se"], sparse["se"])
     with pytest.raises(DesignError, match="only one PSU"):
         _declare(df, weights="weight")
+
+
+def test_kaplan_meier_blocks_give_the_same_curve(drawn, monkeypatch):
+    """The event times are taken in blocks to bound memory; the blocks change nothing."""
+    import trustsurvey.design.survival as survival
+
+    d = _declare(drawn, weights="weight")
+    whole = kaplan_meier(d, "t", "z", by="region")
+    monkeypatch.setattr(survival, "BLOCK_ELEMENTS", 3 * len(drawn))
+    blocks = kaplan_meier(d, "t", "z", by="region")
+    pd.testing.assert_frame_equal(whole, blocks, rtol=1e-12)

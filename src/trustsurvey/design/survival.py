@@ -42,6 +42,9 @@ from trustsurvey.errors import DesignError
 if TYPE_CHECKING:
     from trustsurvey.design.base import Design
 
+#: influence values computed at a time (the curve's event times are taken in blocks)
+BLOCK_ELEMENTS = 2**22
+
 COLUMNS = ["time", "survival", "se", "se_log", "ci_low", "ci_high", "n_risk", "n_event"]
 
 
@@ -89,26 +92,31 @@ def _curve(
         return pd.DataFrame(out)[COLUMNS]
     h = np.cumsum(events / risk)
 
-    def influence() -> np.ndarray:
-        g = np.concatenate([[0.0], np.cumsum(events / risk**2)])
-        last = np.searchsorted(taus, tu, side="right")  # event times <= t_i
-        cols = np.arange(1, len(taus) + 1)
-        own = np.where(du == 1, 1.0 / risk[np.maximum(last - 1, 0)], 0.0)
-        z_used = wu[:, None] * (
-            own[:, None] * (last[:, None] <= cols[None, :])
-            - g[np.minimum(last[:, None], cols[None, :])]
-        )
-        z = np.zeros((len(used), len(taus)))
-        z[used] = z_used
-        return z
+    g = np.concatenate([[0.0], np.cumsum(events / risk**2)])
+    last = np.searchsorted(taus, tu, side="right")  # event times <= t_i
+    own = np.where(du == 1, 1.0 / risk[np.maximum(last - 1, 0)], 0.0)
+    var_log = np.empty(len(taus))
+    # the curve's times in blocks, so that at most BLOCK_ELEMENTS influence values exist
+    step = max(1, BLOCK_ELEMENTS // max(len(used), 1))
+    for j0 in range(0, len(taus), step):
+        cols = np.arange(j0 + 1, min(len(taus), j0 + step) + 1)
 
-    def refit(w: np.ndarray) -> np.ndarray:
-        r, e = _hazard(tu, du, np.asarray(w, dtype=float), taus)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.cumsum(np.where(e > 0, e / r, 0.0))
+        def influence(cols: np.ndarray = cols) -> np.ndarray:
+            z = np.zeros((len(used), len(cols)))
+            z[used] = wu[:, None] * (
+                own[:, None] * (last[:, None] <= cols[None, :])
+                - g[np.minimum(last[:, None], cols[None, :])]
+            )
+            return z
 
-    cov = design.model_covariance(h, used, influence=influence, refit=refit)
-    var_log = np.clip(np.diag(cov), 0, None)
+        def refit(w: np.ndarray, cols: np.ndarray = cols) -> np.ndarray:
+            r, e = _hazard(tu, du, np.asarray(w, dtype=float), taus)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.cumsum(np.where(e > 0, e / r, 0.0))[cols - 1]
+
+        cov = design.model_covariance(h[cols - 1], used, influence=influence, refit=refit)
+        var_log[cols - 1] = np.diag(cov)
+    var_log = np.clip(var_log, 0, None)
     surv = np.exp(-h)
     z = stats.norm.ppf(1 - (1 - level) / 2)
     sd = np.sqrt(var_log)
