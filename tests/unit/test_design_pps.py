@@ -249,6 +249,15 @@ def test_structured_forms_equal_the_matrix(method, variance):
     np.testing.assert_allclose(form.quadratic(t), want, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(form.quadratic(t, diag=True), np.diag(want), rtol=1e-12)
     np.testing.assert_allclose(form.dcheck.toarray(), d, rtol=1e-14, atol=1e-15)
+    # the sparse (unit, estimate) path of domain estimates: absent pairs are zero totals
+    keep = rng.uniform(size=t.shape) < 0.6
+    keep[[0, 2], 1] = True  # the zero pair meets in estimate 1
+    unit, col = np.nonzero(keep)
+    np.testing.assert_allclose(
+        form.pair_variances(unit, col, t[unit, col], 3),
+        form.quadratic(np.where(keep, t, 0.0), diag=True),
+        rtol=1e-12,
+    )
 
 
 class _Unchanged:
@@ -283,3 +292,19 @@ def test_kaplan_meier_blocks_give_the_same_curve(drawn, monkeypatch):
     monkeypatch.setattr(survival, "BLOCK_ELEMENTS", 3 * len(drawn))
     blocks = kaplan_meier(d, "t", "z", by="region")
     pd.testing.assert_frame_equal(whole, blocks, rtol=1e-12)
+
+
+def test_joint_matrix_pair_blocks(monkeypatch):
+    """ppsmat's domain variances in blocks of estimates equal the one-block answer."""
+    import trustsurvey.design.pps as pps
+
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0.1, 0.6, 12)
+    joint = np.outer(p, p) * 0.95
+    np.fill_diagonal(joint, p)
+    df = pd.DataFrame({"y": rng.normal(size=12), "g": np.arange(12) % 4, "pi": p})
+    d = SurveyDesign(df, fpc="pi", pps=ppsmat(joint))
+    whole = d.mean("y", by="g")["se"].to_numpy()
+    monkeypatch.setattr(pps, "PAIR_BLOCK", 12)
+    np.testing.assert_allclose(d.mean("y", by="g")["se"], whole, rtol=1e-12)
+    np.testing.assert_allclose(d.mean("y", by="g", covmat=True)["se"], whole, rtol=1e-12)

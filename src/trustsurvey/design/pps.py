@@ -48,6 +48,8 @@ from trustsurvey.errors import DesignError
 PPS_METHODS = ("brewer", "overton", "hartley-rao")
 #: variance forms of a joint-probability design
 PPS_VARIANCES = ("HT", "YG")
+#: unit totals held at a time when a joint-probability matrix meets many domain estimates
+PAIR_BLOCK = 2**22
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,24 @@ class JointVariance:
         out = t.T @ dt
         return (out + out.T) / 2
 
+    def pair_variances(
+        self, unit: np.ndarray, col: np.ndarray, values: np.ndarray, k: int
+    ) -> np.ndarray:
+        """Variances of ``k`` estimates from their (unit, estimate) totals ``values`` (absent
+        pairs are zero), building dense unit totals for blocks of estimates at a time."""
+        n_units = self.dcheck.shape[0]
+        out = np.zeros(k)
+        step = max(1, PAIR_BLOCK // max(n_units, 1))
+        order = np.argsort(col, kind="stable")
+        col, unit, values = col[order], unit[order], values[order]
+        for c0 in range(0, k, step):
+            c1 = min(k, c0 + step)
+            lo, hi = np.searchsorted(col, [c0, c1])
+            dense = np.zeros((n_units, c1 - c0))
+            np.add.at(dense, (unit[lo:hi], col[lo:hi] - c0), values[lo:hi])
+            out[c0:c1] = self.quadratic(dense, diag=True)
+        return out
+
 
 @dataclass(frozen=True)
 class StratumJointVariance:
@@ -161,6 +181,23 @@ class StratumJointVariance:
         h = self.stratum[i]
         return self.a[h] + self.b[h] * (self.prob[i] + self.prob[j])
 
+    def _own(self) -> np.ndarray:
+        """Per unit: the diagonal ``1 - pi`` minus what the stratum sums count for ``i == j``
+        (and, for Yates-Grundy, minus the column sum of ``Dcheck``)."""
+        h, p = self.stratum, self.prob
+        own = (1 - p) - self.a[h] - 2 * self.b[h] * p
+        if self.kind == "YG":
+            n_h = len(self.a)
+            n = np.bincount(h, minlength=n_h).astype(float)
+            psum = np.bincount(h, weights=p, minlength=n_h)
+            col = (1 - p) + self.a[h] * (n[h] - 1) + self.b[h] * ((psum[h] - p) + (n[h] - 1) * p)
+            if len(self.zero_pairs):
+                c = self._pair_coef()
+                col = col - np.bincount(self.zero_pairs[:, 0], c, len(p))
+                col = col - np.bincount(self.zero_pairs[:, 1], c, len(p))
+            own = own - col
+        return own
+
     def quadratic(self, totals: np.ndarray, *, diag: bool = False) -> np.ndarray:
         """Covariance (``k x k``) or variances (``k``) of the totals of ``totals`` columns."""
         t = np.asarray(totals, dtype=float)
@@ -171,17 +208,7 @@ class StratumJointVariance:
         ind = sp.csr_matrix((np.ones(len(h)), (h, np.arange(len(h)))), shape=(n_h, len(h)))
         S = np.asarray(ind @ t)
         P = np.asarray(ind @ (p[:, None] * t))
-        # per unit: diagonal 1 - pi minus what the stratum sums count for i == j
-        own = (1 - p) - self.a[h] - 2 * self.b[h] * p
-        if self.kind == "YG":
-            n = np.bincount(h, minlength=n_h).astype(float)
-            psum = np.bincount(h, weights=p, minlength=n_h)
-            col = (1 - p) + self.a[h] * (n[h] - 1) + self.b[h] * ((psum[h] - p) + (n[h] - 1) * p)
-            if len(self.zero_pairs):
-                c = self._pair_coef()
-                col = col - np.bincount(self.zero_pairs[:, 0], c, len(p))
-                col = col - np.bincount(self.zero_pairs[:, 1], c, len(p))
-            own = own - col
+        own = self._own()
         a, b = self.a[:, None], self.b[:, None]
         if diag:
             out = (a * S * S).sum(0) + 2 * (b * P * S).sum(0)
@@ -197,6 +224,29 @@ class StratumJointVariance:
                 cross = (c * ti).T @ tj
                 out = out - cross - cross.T
         return out if diag else (out + out.T) / 2
+
+    def pair_variances(
+        self, unit: np.ndarray, col: np.ndarray, values: np.ndarray, k: int
+    ) -> np.ndarray:
+        """Variances of ``k`` estimates from their (unit, estimate) totals ``values`` (absent
+        pairs are zero): stratum sums per estimate, never units x estimates."""
+        h, p = self.stratum, self.prob
+        n_h = len(self.a)
+        cell = h[unit] * k + col
+        S = np.bincount(cell, weights=values, minlength=n_h * k).reshape(n_h, k)
+        P = np.bincount(cell, weights=p[unit] * values, minlength=n_h * k).reshape(n_h, k)
+        own = self._own()
+        out = (self.a[:, None] * S * S).sum(0) + 2 * (self.b[:, None] * P * S).sum(0)
+        out = out + np.bincount(col, weights=own[unit] * values * values, minlength=k)
+        if len(self.zero_pairs):
+            c = self._pair_coef()
+            frame = pd.DataFrame({"u": unit, "col": col, "v": values})
+            pairs = pd.DataFrame({"u": self.zero_pairs[:, 0], "u_j": self.zero_pairs[:, 1], "c": c})
+            left = frame.merge(pairs, on="u")
+            both = left.merge(frame, left_on=["u_j", "col"], right_on=["u", "col"])
+            prod = both["c"].to_numpy() * both["v_x"].to_numpy() * both["v_y"].to_numpy()
+            out = out - 2 * np.bincount(both["col"].to_numpy(), weights=prod, minlength=k)
+        return out
 
     @property
     def dcheck(self) -> sp.csr_matrix:

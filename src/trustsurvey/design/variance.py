@@ -286,11 +286,10 @@ def pair_variances(
     k = n_dom * n_var
     u = np.asarray(unit, dtype=np.intp)
     d = np.asarray(dom, dtype=np.intp)
-    if structure.joint is not None:  # PPS with joint probabilities: dense unit totals
-        dense = np.zeros((structure.finest.n_units, k))
-        cols = d[:, None] * n_var + np.arange(n_var)[None, :]
-        np.add.at(dense, (np.repeat(u[:, None], n_var, axis=1), cols), t)
-        return structure.joint.quadratic(dense, diag=True)
+    if structure.joint is not None:  # PPS with joint probabilities
+        cols = (d[:, None] * n_var + np.arange(n_var)[None, :]).ravel()
+        units = np.repeat(u, n_var)
+        return structure.joint.pair_variances(units, cols, t.ravel(), k)
     out = np.zeros(k)
     stages = structure.stages
     for s in range(len(stages) - 1, -1, -1):
