@@ -64,6 +64,13 @@ def pps_design(name: str):
         "drawn_hr1": lambda: SurveyDesign(
             drawn, ids="settlement_id", strata="region", fpc="pi1", pps="hartley-rao"
         ),
+        "drawn_hr": lambda: SurveyDesign(
+            drawn,
+            ids="settlement_id",
+            strata="region",
+            fpc="pi1",
+            pps=hartley_rao({"north": 0.21, "south": 0.17, "west": 0.33}),
+        ),
         "dsurv": lambda: SurveyDesign(frame("survival.csv"), ids="clus", strata="str", weights="w"),
         "dclus1": lambda: design("dclus1"),
         "dclus1_jk1": lambda: design("dclus1").replicate("JK1"),
@@ -73,7 +80,7 @@ def pps_design(name: str):
 
 
 EL = ["el_brewer", "el_overton", "el_hr", "el_hr1", "el_ht", "el_yg", "el_hryg"]
-DRAWN = ["drawn", "drawn_ov", "drawn_hr1"]
+DRAWN = ["drawn", "drawn_ov", "drawn_hr1", "drawn_hr"]
 
 
 def _check(res, r, *, cov=True):
