@@ -23,6 +23,10 @@ MODULES = [
     "trustsurvey.design.tests",
     "trustsurvey.design.replicate",
     "trustsurvey.design.profile",
+    "trustsurvey.design.pps",
+    "trustsurvey.design.pps_structure",
+    "trustsurvey.design.svyvar",
+    "trustsurvey.design.survival",
 ]
 
 

@@ -2,8 +2,8 @@
 
 A design is data, weights, an optional domain (``subset``), the calibration adjustments and
 weighting history that made its weights, and a *variance engine*. The estimators (``mean``,
-``total``, ``proportion``, ``ratio``, ``quantile``, ``glm``, ``ttest``, ``chisq``,
-``contrast``, ``wald_test``) and the weighting verbs (``poststratify``, ``rake``,
+``total``, ``proportion``, ``ratio``, ``quantile``, ``var``, ``glm``, ``ttest``,
+``chisq``, ``contrast``, ``wald_test``) and the weighting verbs (``poststratify``, ``rake``,
 ``calibrate``, ``trim``) are the same on both; only the engine differs, as R's ``survey``
 dispatches ``svymean.survey.design2`` (Taylor linearisation) and ``svymean.svyrep.design``
 (replicate weights):
@@ -380,6 +380,7 @@ class Design(ABC):
         "likelihood")."""
         from trustsurvey.design.proportion import proportion
 
+        self._check_df(df)
         return proportion(
             self,
             y,
@@ -423,9 +424,33 @@ class Design(ABC):
         """Quantiles with Woodruff intervals, as R's ``svyquantile`` (survey 4.x defaults)."""
         from trustsurvey.design.quantile import quantile
 
+        self._check_df(df)
         return quantile(
             self, y, q, by=by, by_missing=by_missing, level=level, cv=cv, moe=moe, df=df
         )
+
+    def _check_df(self, df: float | str | None) -> None:
+        """``df="domain"`` (each domain's PSUs minus strata) exists for linearisation only."""
+        if df == "domain" and self.variance_method != "linearisation":
+            raise DesignError(
+                f"df='domain' needs a linearisation design, not a {self.variance_method} one",
+                item="df",
+                hint="give a number, or leave df out for the replicate degrees of freedom",
+            )
+
+    def var(
+        self,
+        variables: str | list[str],
+        by: str | list[str] | None = None,
+        *,
+        by_missing: str = "drop",
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """Design-based population variances and covariances of ``variables`` with SEs (R's
+        ``svyvar``); see :func:`trustsurvey.design.svyvar.svyvar`."""
+        from trustsurvey.design.svyvar import svyvar
+
+        return svyvar(self, variables, by=by, by_missing=by_missing, level=level)
 
     def contrast(
         self, result: pd.DataFrame, weights: Any, *, level: float = 0.95, df: float | None = None
