@@ -18,10 +18,15 @@ MODULES = [
     "trustsurvey.design.proportion",
     "trustsurvey.design.quantile",
     "trustsurvey.design.contrast",
+    "trustsurvey.design.expression",
     "trustsurvey.design.models",
     "trustsurvey.design.tests",
     "trustsurvey.design.replicate",
     "trustsurvey.design.profile",
+    "trustsurvey.design.pps",
+    "trustsurvey.design.pps_structure",
+    "trustsurvey.design.svyvar",
+    "trustsurvey.design.survival",
 ]
 
 

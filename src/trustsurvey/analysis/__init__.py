@@ -22,6 +22,7 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
   within the design; :mod:`~trustsurvey.analysis.rubin` — Rubin's rules
 - :mod:`~trustsurvey.analysis.nonresponse` — worst-case bounds and delta-adjusted bands for
   item non-response ("difficult to answer")
+- :mod:`~trustsurvey.analysis.margins` — predictive margins and average marginal effects
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
 - :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
 
@@ -94,6 +95,7 @@ _EXPORTS.update(
         "choices": ("multiple_choice", "multiple_choice_difference", "option_columns"),
         "effects": ("standardized_difference",),
         "ordinal": ("proportional_odds", "svyolr"),
+        "margins": ("marginal_effects", "predictive_margins"),
         "multiplicity": ("adjust_pvalues",),
         "figures": ("forest_figure", "likert_figure", "problems_figure", "trend_figure"),
         "imputation": ("ImputedDesigns", "impute", "mi_analyse"),

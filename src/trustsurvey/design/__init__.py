@@ -2,16 +2,19 @@
 
 Both designs are a :class:`~trustsurvey.design.base.Design` (one interface; the variance
 engine, linearisation or replicates, is what differs). Conformant with R's ``survey``
-package (Lumley) to a relative 1e-6: ``svydesign`` (multistage, strata, fpc, lonely PSUs),
+package (Lumley) to a relative 1e-6: ``svydesign`` (multistage, strata, fpc, lonely PSUs,
+PPS: ``pps=`` with :func:`ppsmat`, :func:`hartley_rao`),
 ``svymean/svytotal/svyratio/svyquantile/svyciprop``, ``svyby`` domains (variance from the
-full design), ``svycontrast``, ``regTermTest``, ``svyttest``, ``svychisq``, ``svyglm`` and
-``as.svrepdesign``/``svrepdesign``. Result metadata (covariance matrix, model): :func:`vcov`
-and :func:`result_info` (:mod:`.metadata`).
+full design), ``svycontrast``, ``regTermTest``, ``svyttest``, ``svychisq``, ``svyglm``,
+``svyvar``, ``svykm`` (:func:`kaplan_meier`) and ``as.svrepdesign``/``svrepdesign``. Result
+metadata (covariance matrix, model): :func:`vcov` and :func:`result_info` (:mod:`.metadata`).
 
 Modules: :mod:`.base` (the ``Design`` interface), :mod:`.structure` (factorised stages),
 :mod:`.variance` (the one variance routine), :mod:`.estimators`, :mod:`.proportion`,
-:mod:`.quantile`, :mod:`.contrast`, :mod:`.models`, :mod:`.tests`, :mod:`.replicate`,
-:mod:`.metadata`, :mod:`.core` (the thin ``SurveyDesign`` class).
+:mod:`.quantile`, :mod:`.contrast` (with :mod:`.expression`, the safe parser of non-linear
+contrasts), :mod:`.models`, :mod:`.tests`, :mod:`.replicate`, :mod:`.metadata`, :mod:`.core`
+(the thin ``SurveyDesign`` class), :mod:`.pps` and :mod:`.pps_structure` (PPS variances),
+:mod:`.svyvar`, :mod:`.survival`.
 
 Calibration hook (for :mod:`trustsurvey.weighting`)
 ----------------------------------------------------
@@ -26,7 +29,8 @@ order, zero outside the domain) and hands them to
    means of ``Z/w`` (times ``w``), raking repeats such sweeps over the margins, GREG
    calibration takes ``qr.resid(qr(X * sqrt(w)), Z / w) * w`` style residuals;
 2. sums ``Z`` to the sampling units and aggregates stage by stage (strata centring, fpc,
-   lonely-PSU rules).
+   lonely-PSU rules; PPS: Brewer's per-unit coefficients), or, for a PPS design with joint
+   inclusion probabilities, takes the Horvitz-Thompson/Yates-Grundy quadratic form.
 
 A weighting function builds a calibrated design with
 ``design.replace_weights(new_weights, calibration=adjustment_or_list, reweight=step)``
@@ -52,6 +56,8 @@ from __future__ import annotations
 from trustsurvey.design.base import Design
 from trustsurvey.design.core import SurveyDesign
 from trustsurvey.design.metadata import result_info, vcov
+from trustsurvey.design.pps import hartley_rao, ppsmat
+from trustsurvey.design.survival import kaplan_meier
 from trustsurvey.design.variance import InfluenceAdjustment, design_covariance
 
 __all__ = [
@@ -60,6 +66,9 @@ __all__ = [
     "ReplicateDesign",
     "SurveyDesign",
     "design_covariance",
+    "hartley_rao",
+    "kaplan_meier",
+    "ppsmat",
     "result_info",
     "vcov",
 ]

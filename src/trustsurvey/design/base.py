@@ -2,8 +2,8 @@
 
 A design is data, weights, an optional domain (``subset``), the calibration adjustments and
 weighting history that made its weights, and a *variance engine*. The estimators (``mean``,
-``total``, ``proportion``, ``ratio``, ``quantile``, ``glm``, ``ttest``, ``chisq``,
-``contrast``, ``wald_test``) and the weighting verbs (``poststratify``, ``rake``,
+``total``, ``proportion``, ``ratio``, ``quantile``, ``var``, ``glm``, ``ttest``,
+``chisq``, ``contrast``, ``wald_test``) and the weighting verbs (``poststratify``, ``rake``,
 ``calibrate``, ``trim``) are the same on both; only the engine differs, as R's ``survey``
 dispatches ``svymean.survey.design2`` (Taylor linearisation) and ``svymean.svyrep.design``
 (replicate weights):
@@ -380,6 +380,7 @@ class Design(ABC):
         "likelihood")."""
         from trustsurvey.design.proportion import proportion
 
+        self._check_df(df)
         return proportion(
             self,
             y,
@@ -423,15 +424,40 @@ class Design(ABC):
         """Quantiles with Woodruff intervals, as R's ``svyquantile`` (survey 4.x defaults)."""
         from trustsurvey.design.quantile import quantile
 
+        self._check_df(df)
         return quantile(
             self, y, q, by=by, by_missing=by_missing, level=level, cv=cv, moe=moe, df=df
         )
 
+    def _check_df(self, df: float | str | None) -> None:
+        """``df="domain"`` (each domain's PSUs minus strata) exists for linearisation only."""
+        if df == "domain" and self.variance_method != "linearisation":
+            raise DesignError(
+                f"df='domain' needs a linearisation design, not a {self.variance_method} one",
+                item="df",
+                hint="give a number, or leave df out for the replicate degrees of freedom",
+            )
+
+    def var(
+        self,
+        variables: str | list[str],
+        by: str | list[str] | None = None,
+        *,
+        by_missing: str = "drop",
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """Design-based population variances and covariances of ``variables`` with SEs (R's
+        ``svyvar``); see :func:`trustsurvey.design.svyvar.svyvar`."""
+        from trustsurvey.design.svyvar import svyvar
+
+        return svyvar(self, variables, by=by, by_missing=by_missing, level=level)
+
     def contrast(
         self, result: pd.DataFrame, weights: Any, *, level: float = 0.95, df: float | None = None
     ) -> pd.DataFrame:
-        """Linear combinations of a result's rows with SEs (R's ``svycontrast``); the result
-        needs its covariance (``covmat=True``, or any ``glm``)."""
+        """Linear combinations of a result's rows, or expressions of them (``"a / b"``,
+        ``{"rr": "exp(x)"}``), with SEs (R's ``svycontrast``); the result needs its
+        covariance (``covmat=True``, or any ``glm``)."""
         from trustsurvey.design.contrast import contrast
 
         return contrast(result, weights, level=level, df=df if df is not None else self.degf)
@@ -462,13 +488,22 @@ class Design(ABC):
 
         return chisq(self, a, b, statistic=statistic)
 
-    def glm(self, formula: str, family: str = "gaussian", *, level: float = 0.95) -> pd.DataFrame:
+    def glm(
+        self,
+        formula: str,
+        family: str = "gaussian",
+        *,
+        level: float = 0.95,
+        offset: str | None = None,
+    ) -> pd.DataFrame:
         """Design-based generalised linear model (R's ``svyglm``); formulas in formulaic
-        syntax, e.g. ``"y ~ x * wave + C(group)"``. The covariance of the coefficients:
-        :func:`trustsurvey.design.vcov`; the model: :func:`trustsurvey.design.result_info`."""
+        syntax, e.g. ``"y ~ x * wave + C(group)"``; families gaussian, (quasi)binomial and
+        (quasi)poisson, with an ``offset`` (or an ``offset(log(pop))`` term). The covariance
+        of the coefficients: :func:`trustsurvey.design.vcov`; the model:
+        :func:`trustsurvey.design.result_info`."""
         from trustsurvey.design.models import glm
 
-        return glm(self, formula, family=family, level=level)
+        return glm(self, formula, family=family, level=level, offset=offset)
 
     # ------------------------------------------------------------------ weighting (delegates)
     def poststratify(

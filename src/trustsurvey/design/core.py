@@ -28,6 +28,8 @@ import pandas as pd
 
 from trustsurvey.design import estimators
 from trustsurvey.design.base import Design, Reweight, check_positive
+from trustsurvey.design.pps import HartleyRao, JointProbabilities, pps_method
+from trustsurvey.design.pps_structure import check_pps_arguments, joint_structure
 from trustsurvey.design.rows import row_ref
 from trustsurvey.design.structure import DesignStructure, build_structure
 from trustsurvey.design.variance import InfluenceAdjustment, design_covariance, domain_lonely
@@ -83,6 +85,17 @@ class SurveyDesign(Design):
         R's ``options(survey.adjust.domain.lonely=TRUE)``: with ``"adjust"`` such a domain PSU
         is not centred, with ``"average"`` its stratum is left out and the others scaled up
         (first stage only).
+    pps
+        Sampling with probability proportional to size without replacement, as R's
+        ``svydesign(pps=)``: ``"brewer"`` (Brewer's approximation, any number of stages),
+        ``"overton"``, ``"hartley-rao"`` (or :func:`~trustsurvey.design.pps.hartley_rao`)
+        or :func:`~trustsurvey.design.pps.ppsmat` (the joint inclusion probabilities of the
+        PSUs). ``fpc`` then gives each unit's inclusion probability (in (0, 1], constant
+        within a unit); without weights or probs the weights are ``1 / prod(fpc)``. See
+        :mod:`trustsurvey.design.pps`.
+    variance
+        ``"HT"`` (Horvitz-Thompson) or ``"YG"`` (Yates-Grundy) form of the variance of a
+        joint-probability PPS design (R's ``svydesign(variance=)``).
 
     With neither weights nor probs, weights are the product over stages of ``N_h/n_h`` from the
     fpc (R's behaviour), or 1 with a warning if there is no fpc. The variance is full
@@ -101,6 +114,8 @@ class SurveyDesign(Design):
         lonely_psu: str = "fail",
         *,
         adjust_domain_lonely: bool = False,
+        pps: str | JointProbabilities | HartleyRao | None = None,
+        variance: str = "HT",
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(
@@ -114,6 +129,8 @@ class SurveyDesign(Design):
         fpc_list: list[str | None] | None = (
             None if fpc is None else ([fpc] if isinstance(fpc, str) else list(fpc))
         )
+        method = pps_method(pps)
+        check_pps_arguments(method, variance, fpc_list, probs)
         self.structure: DesignStructure = build_structure(
             data,
             ids=id_list,
@@ -122,7 +139,14 @@ class SurveyDesign(Design):
             nest=nest,
             lonely_psu=lonely_psu,
             adjust_domain_lonely=adjust_domain_lonely,
+            pps=method,
         )
+        if method is not None and method != "brewer":
+            self.structure, unit_weights = joint_structure(
+                self.structure, data, pps, method, variance, id_list, strata_list, nest, probs
+            )
+            if weights is None and probs is None and fpc_list is None:
+                weights = unit_weights
         self._init_state(data, self._make_weights(data, weights, probs))
         self._spec: dict[str, Any] = {
             "ids": id_list,
@@ -132,6 +156,8 @@ class SurveyDesign(Design):
             "nest": nest,
             "probs": probs,
             "lonely_psu": lonely_psu,
+            "pps": method,
+            "variance": variance,
         }
 
     # ------------------------------------------------------------------ construction helpers
@@ -206,6 +232,7 @@ class SurveyDesign(Design):
             f"SurveyDesign(n={s.n}, stages={len(self._spec['ids'])}, "
             f"psu={s.stages[0].n_units}, strata={s.stages[0].n_strata}, degf={s.degf}, "
             f"fpc={s.has_fpc}, lonely_psu={s.lonely_psu!r}"
+            + (f", pps={s.pps!r}" if s.pps else "")
             + (", subset" if self._mask is not None else "")
             + (f", calibrated x{len(self._adjustments)}" if self._adjustments else "")
             + ")"
@@ -339,6 +366,14 @@ class SurveyDesign(Design):
     ) -> ReplicateDesign:
         """A replicate-weight version of this design (R's ``as.svrepdesign``)."""
         from trustsurvey.design.replicate import as_replicate
+
+        if self.structure.pps is not None:
+            raise DesignError(
+                f"replicate weights are not made from a PPS design (pps={self.structure.pps!r})",
+                item="pps",
+                hint="estimate with the PPS design itself; its variance is the "
+                "Horvitz-Thompson (or Brewer) linearisation",
+            )
 
         return as_replicate(self, type, replicates=replicates, seed=seed, fay_rho=fay_rho, mse=mse)
 

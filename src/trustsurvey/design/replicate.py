@@ -344,37 +344,6 @@ class ReplicateDesign(Design):
         return out
 
     # ------------------------------------------------------------------ estimators
-    def proportion(
-        self,
-        y: str,
-        by: str | list[str] | None = None,
-        *,
-        method: str = "wald",
-        by_missing: str = "drop",
-        covmat: bool = False,
-        level: float = 0.95,
-        cv: bool = False,
-        moe: bool = False,
-        df: float | str | None = None,
-    ) -> pd.DataFrame:
-        """Category shares with replicate variances (``df="domain"`` is for linearisation
-        designs only)."""
-        if df == "domain":
-            raise DesignError(
-                "df='domain' needs a linearisation design", item="df", hint="give a number"
-            )
-        return super().proportion(
-            y,
-            by,
-            method=method,
-            by_missing=by_missing,
-            covmat=covmat,
-            level=level,
-            cv=cv,
-            moe=moe,
-            df=df,
-        )
-
     def ratio(
         self,
         numerator: str,

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ import scipy.sparse as sp
 
 from trustsurvey.design.rows import row_ref
 from trustsurvey.errors import DesignError
+
+if TYPE_CHECKING:
+    from trustsurvey.design.pps import JointVariance, StratumJointVariance
 
 LONELY_OPTIONS = ("fail", "adjust", "average", "certainty", "remove")
 
@@ -71,6 +75,12 @@ class Stage:
         next stage (``None`` at the finest stage).
     unit_is_row
         Every row is its own unit and ``unit`` is ``0..n-1`` (e.g. ``ids=None``).
+    unit_coef
+        ``(n_units,)`` variance coefficient of each unit when it differs within a stratum
+        (PPS with Brewer's approximation: ``multiplier (1 - pi_u) n_h/(n_h - 1)``, R's
+        ``svydesign(pps="brewer")``); ``None`` when :attr:`coef_by_stratum` says it all.
+    unit_prob
+        ``(n_units,)`` inclusion probability of each unit of a PPS stage (``None`` otherwise).
     """
 
     unit: np.ndarray
@@ -86,12 +96,17 @@ class Stage:
     stratum_labels: list = field(repr=False, default_factory=list)
     child_parent: np.ndarray | None = field(repr=False, default=None)
     unit_is_row: bool = False
+    unit_coef: np.ndarray | None = field(repr=False, default=None)
+    unit_prob: np.ndarray | None = field(repr=False, default=None)
 
     # the per-unit and indicator views are built on first use only: a respondent-level design
     # (ids=None) of a million rows never needs them for means, totals or raking
     @cached_property
     def coef(self) -> np.ndarray:
-        """``(n_units,)`` variance coefficient of each unit (``coef_by_stratum[unit_stratum]``)."""
+        """``(n_units,)`` variance coefficient of each unit (``coef_by_stratum[unit_stratum]``,
+        or :attr:`unit_coef` of a PPS stage)."""
+        if self.unit_coef is not None:
+            return self.unit_coef
         return self.coef_by_stratum[self.unit_stratum]
 
     @cached_property
@@ -132,6 +147,12 @@ class DesignStructure:
     stratum_of_row: np.ndarray = field(repr=False)  # stage-1 stratum code per row
     sampling_weights_from_fpc: np.ndarray | None = field(repr=False, default=None)
     adjust_domain_lonely: bool = False
+    #: ``None``, ``"brewer"`` or the name of a joint-probability method (``"overton"``,
+    #: ``"hartley-rao"``, ``"joint"``): see :mod:`trustsurvey.design.pps`
+    pps: str | None = None
+    #: the Horvitz-Thompson (or Yates-Grundy) quadratic form of a PPS design given by its
+    #: (approximate) joint inclusion probabilities; replaces the stage-wise formula
+    joint: JointVariance | StratumJointVariance | None = field(repr=False, default=None)
 
     @property
     def finest(self) -> Stage:
@@ -188,6 +209,7 @@ def build_structure(
     nest: bool,
     lonely_psu: str,
     adjust_domain_lonely: bool = False,
+    pps: str | None = None,
 ) -> DesignStructure:
     """Factorise the design columns of ``data`` into a :class:`DesignStructure`.
 
@@ -195,6 +217,13 @@ def build_structure(
     per stage or a single column used for every stage; ``fpc`` one column (or ``None``) per
     stage. Raises :class:`DesignError` on missing ids/strata/fpc, PSUs not nested in strata
     without ``nest=True``, fpc smaller than the sample, or a lonely PSU with ``"fail"``.
+
+    ``pps`` (``"brewer"`` or a joint-probability method, see :mod:`trustsurvey.design.pps`):
+    the fpc are the inclusion probabilities of each unit (constant within a unit, free within
+    a stratum), as R's ``svydesign(pps=)``. Brewer's approximation gives unit ``u`` of
+    stratum ``h`` the coefficient ``(1 - pi_u) n_h/(n_h - 1)`` and the next stage the
+    multiplier ``pi_u``; a joint-probability design has a single stage and no lonely-PSU
+    rule (its variance is the quadratic form of :class:`~trustsurvey.design.pps.JointVariance`).
     """
     n = len(data)
     if n == 0:
@@ -206,6 +235,13 @@ def build_structure(
             hint=f"use one of {', '.join(LONELY_OPTIONS)}",
         )
     n_stages = len(ids)
+    joint_pps = pps is not None and pps != "brewer"
+    if joint_pps and n_stages > 1:
+        raise DesignError(
+            f"pps={pps!r} has a single sampling stage, but ids name {n_stages}",
+            item="ids",
+            hint="give the PSU column only, or use pps='brewer' for several stages",
+        )
     # --- raw codes per stage -------------------------------------------------------------
     raw_ids: list[np.ndarray] = []
     for col in ids:
@@ -307,6 +343,14 @@ def build_structure(
                 row=row_ref(data.index, bad),
                 hint="give population counts (> 1) or sampling fractions (0 < f <= 1)",
             )
+        if pps is not None and (v > 1).any():
+            raise DesignError(
+                f"fpc column {col!r} must hold inclusion probabilities in (0, 1] with pps={pps!r}",
+                item=col,
+                row=row_ref(data.index, v > 1),
+                hint="give each unit's probability of selection (R's svydesign(pps=) takes "
+                "fpc as probabilities), not the population count",
+            )
         fpc_values.append(v)
         all_vals.append(v)
     is_popsize = bool(all_vals) and any((v > 1).any() for v in all_vals)
@@ -319,6 +363,7 @@ def build_structure(
 
     stages: list[Stage] = []
     multiplier_prev: np.ndarray | None = None  # per unit of previous stage
+    unit_probs: list[np.ndarray | None] = []
     weights_from_fpc = np.ones(n) if has_fpc else None
     for s in range(n_stages):
         row_stratum = stage_strata[s]
@@ -330,7 +375,14 @@ def build_structure(
         else:
             n_strata = int(row_stratum.max()) + 1
             n_sampled = np.bincount(unit_stratum, minlength=n_strata).astype(float)
-        if fpc_values[s] is not None:
+        unit_prob: np.ndarray | None = None
+        if fpc_values[s] is not None and pps is not None:
+            v = fpc_values[s]
+            unit_prob = _unit_probabilities(data, v, unit, k, fpc_cols[s], s)
+            popsize = np.full(n_strata, np.inf)
+            if weights_from_fpc is not None:
+                weights_from_fpc = weights_from_fpc / v
+        elif fpc_values[s] is not None:
             v = fpc_values[s]
             col = fpc_cols[s]
             vmin = np.full(n_strata, np.inf)
@@ -364,6 +416,15 @@ def build_structure(
         with np.errstate(divide="ignore", invalid="ignore"):
             f = np.where(np.isfinite(popsize), (popsize - n_sampled) / popsize, 1.0)
         f = np.where(f < 1e-7, 0.0, f)
+        f_unit: np.ndarray | None = None
+        if unit_prob is not None:  # R's onestrat: f = (N - n)/N with N = n / pi per unit
+            n_u = n_sampled[unit_stratum]
+            pop_u = n_u / unit_prob
+            f_raw = (pop_u - n_u) / pop_u
+            f_max = np.full(n_strata, -np.inf)
+            np.maximum.at(f_max, unit_stratum, f_raw)
+            f_unit = np.where((f_max < 1e-7)[unit_stratum], 0.0, f_raw)  # all certainty
+            f = np.where(f_max < 1e-7, 0.0, f_max)
         # multiplier of a stage stratum: product of sampling fractions of its ancestors
         if s == 0:
             stratum_parent = np.full(n_strata, -1, dtype=np.int64)
@@ -377,6 +438,8 @@ def build_structure(
         lonely = (n_sampled == 1) & (f > 0)
         centre = np.ones(n_strata, dtype=bool)
         coef_h = mult * scale
+        if joint_pps:  # the quadratic form of the joint probabilities needs no lonely rule
+            lonely = np.zeros(n_strata, dtype=bool)
         if lonely.any():
             label_src = labels_strata[0] if s == 0 else None
             if lonely_psu == "fail":
@@ -419,7 +482,16 @@ def build_structure(
                     with np.errstate(divide="ignore", invalid="ignore"):
                         factor = np.where(g_ok > 0, g_all / g_ok, 0.0)
                     coef_h = coef_h * factor[group]
-        # next stage multiplier per unit of this stage: mult_h * n_h / N_h
+        unit_coef: np.ndarray | None = None
+        if f_unit is not None and unit_prob is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                n_u = n_sampled[unit_stratum]
+                scale_u = np.where(n_u > 1, f_unit * n_u / (n_u - 1), f_unit)
+            # the stratum coefficient carries the lonely-PSU rule; the unit its own (1 - pi)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(scale > 0, coef_h / np.where(scale > 0, scale, 1.0), 0.0)
+            unit_coef = ratio[unit_stratum] * scale_u
+        # next stage multiplier per unit of this stage: mult_h * n_h / N_h (pi_u with PPS)
         frac = np.where(np.isfinite(popsize), n_sampled / popsize, 0.0)
         stages.append(
             Stage(
@@ -435,8 +507,14 @@ def build_structure(
                 lonely=lonely,
                 stratum_labels=list(labels_strata[0]) if s == 0 else [],
                 unit_is_row=unit_is_row[s],
+                unit_coef=unit_coef,
+                unit_prob=unit_prob,
             )
         )
+        unit_probs.append(unit_prob)
+        if unit_prob is not None:
+            multiplier_prev = mult[unit_stratum] * unit_prob
+            continue
         # later stages only matter when this stage samples a fraction of a known population
         if not has_fpc or not np.any(frac > 0):
             break
@@ -460,7 +538,28 @@ def build_structure(
         stratum_of_row=stage_strata[0],
         sampling_weights_from_fpc=weights_from_fpc,
         adjust_domain_lonely=adjust_domain_lonely,
+        pps=pps,
     )
+
+
+def _unit_probabilities(
+    data: pd.DataFrame, v: np.ndarray, unit: np.ndarray, k: int, col: str | None, s: int
+) -> np.ndarray:
+    """The inclusion probability of each unit of a PPS stage: the fpc, constant in a unit."""
+    lo = np.full(k, np.inf)
+    hi = np.full(k, -np.inf)
+    np.minimum.at(lo, unit, v)
+    np.maximum.at(hi, unit, v)
+    varies = ~np.isclose(lo, hi, rtol=1e-12, atol=0)
+    if varies.any():
+        raise DesignError(
+            f"fpc column {col!r} varies within a sampling unit at stage {s + 1}",
+            item=col,
+            row=row_ref(data.index, np.isin(unit, np.flatnonzero(varies))),
+            hint="the inclusion probability belongs to the unit: give every row of a PSU "
+            "the same value",
+        )
+    return lo
 
 
 def _checked_column(data: pd.DataFrame, col: str, role: str) -> pd.Series:

@@ -136,6 +136,8 @@ def covariance_from_totals(
     t = np.asarray(totals, dtype=float)
     if t.ndim == 1:
         t = t[:, None]
+    if structure.joint is not None:  # PPS with joint probabilities: one quadratic form
+        return structure.joint.quadratic(t, diag=diag)
     k = t.shape[1]
     out = np.zeros(k) if diag else np.zeros((k, k))
     stages = structure.stages
@@ -160,7 +162,10 @@ def covariance_from_totals(
             if factors is None and st.lonely.any():
                 factors = np.full(k, st.n_strata / (st.n_strata - st.lonely.sum()))
             scale = factors
-        if diag:  # sum_h coef_h sum_{u in h} c_u^2, without scaling every unit
+        if diag and st.unit_coef is not None:  # PPS (Brewer): sum_u coef_u c_u^2
+            contrib = np.einsum("ij,ij->j", c * st.unit_coef[:, None], c)
+            out += contrib if scale is None else contrib * scale
+        elif diag:  # sum_h coef_h sum_{u in h} c_u^2, without scaling every unit
             if one:
                 per = np.einsum("ij,ij->j", c, c)[None, :]
             else:
@@ -279,9 +284,13 @@ def pair_variances(
         t = t[:, None]
     n_var = t.shape[1]
     k = n_dom * n_var
-    out = np.zeros(k)
     u = np.asarray(unit, dtype=np.intp)
     d = np.asarray(dom, dtype=np.intp)
+    if structure.joint is not None:  # PPS with joint probabilities
+        cols = (d[:, None] * n_var + np.arange(n_var)[None, :]).ravel()
+        units = np.repeat(u, n_var)
+        return structure.joint.pair_variances(units, cols, t.ravel(), k)
+    out = np.zeros(k)
     stages = structure.stages
     for s in range(len(stages) - 1, -1, -1):
         st = stages[s]
@@ -307,8 +316,18 @@ def pair_variances(
             means = np.where(single, 0.0, means)
         means = means.reshape(size, n_var)
         dev = t - means[cell]
-        ss = _sum_pairs(cell, dev * dev, size) + (n_h - count)[:, None] * means**2
-        ss = ss.reshape(n_strata, k) * coef_h[:, None]
+        if st.unit_coef is not None:  # PPS (Brewer): each unit its own coefficient
+            cu = st.unit_coef[u]
+            c_all = np.repeat(np.bincount(st.unit_stratum, st.unit_coef, n_strata), n_dom)
+            c_occ = np.bincount(cell, weights=cu, minlength=size)
+            ss = (
+                _sum_pairs(cell, cu[:, None] * dev * dev, size)
+                + (c_all - c_occ)[:, None] * means**2
+            )
+            ss = ss.reshape(n_strata, k)
+        else:
+            ss = _sum_pairs(cell, dev * dev, size) + (n_h - count)[:, None] * means**2
+            ss = ss.reshape(n_strata, k) * coef_h[:, None]
         if s == 0 and single is not None and structure.lonely_psu == "average":
             ss = np.where(single, 0.0, ss)
         contrib = ss.sum(axis=0)

@@ -41,7 +41,7 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
     """Write ``report.html`` and ``tables.xlsx`` into ``out_dir``; return their paths."""
     from trustsurvey.dashboard import views
     from trustsurvey.dashboard.findings import outcome_findings
-    from trustsurvey.dashboard.translations import t
+    from trustsurvey.dashboard.translations import policy_key, t
 
     b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
     out = Path(out_dir)
@@ -102,7 +102,7 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
         parts.append(f"<h2>{html.escape(t('method.title', lang))}</h2>")
         pol = b.policy
         parts.append(
-            f"<p>{html.escape(t('method.policy', lang, min_cell=pol.min_cell, max_cv=pol.max_cv))}"
+            f"<p>{html.escape(t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=pol.max_cv))}"
             "</p>"
         )
         for key, table in views.methodology_view(b, lang).items():
