@@ -225,6 +225,10 @@ def test_security_headers_and_offline_assets(bundle):
     assert page.headers["X-Frame-Options"] == "DENY"
     csp = page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    script_src = next(d for d in csp.split("; ") if d.startswith("script-src "))
+    # no string-to-code and no inline script but Dash's own, by hash
+    assert "'unsafe-eval'" not in script_src and "'unsafe-inline'" not in script_src
+    assert "'wasm-unsafe-eval'" not in script_src
     body = page.get_data(as_text=True)
     assert not re.search(r"(src|href)=\"https?://", body)
     assert app.config.serve_locally and not app.config.external_stylesheets
