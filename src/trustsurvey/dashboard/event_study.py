@@ -248,6 +248,21 @@ def _cells(row: Mapping[str, Any], bundle: Bundle, lang: str) -> dict[str, Any]:
     }
 
 
+def sentences(bundle: Bundle, outcome: str, lang: str) -> list[dict[str, str]]:
+    """The overall finding and the event-study verdicts as ``{mark, sentence}`` (the words
+    the report prints before each sentence)."""
+    out = []
+    found = overall_finding(bundle, outcome, lang)
+    if found is not None:
+        mark = t("finding.sig" if found["significant"] else "finding.not_sig", lang)
+        out.append({"mark": mark, "sentence": found["sentence"]})
+    out += [
+        {"mark": v["badge"], "sentence": v["sentence"]}
+        for v in event_verdicts(bundle, outcome, lang)
+    ]
+    return out
+
+
 def verdict_blocks(bundle: Bundle, outcome: str | None, lang: str) -> list[Any]:
     """The overall finding and the two event-study verdicts as marked sentences."""
     if not outcome:

@@ -95,7 +95,7 @@ def _template() -> jinja2.Template:
 
 def _language(b: Bundle, lang: str) -> dict[str, Any]:
     """What the report says in ``lang``: findings, one section per figure, methodology."""
-    from trustsurvey.dashboard import views
+    from trustsurvey.dashboard import event_study, views
     from trustsurvey.dashboard.findings import outcome_findings
     from trustsurvey.dashboard.translations import t
 
@@ -103,6 +103,13 @@ def _language(b: Bundle, lang: str) -> dict[str, Any]:
     groups = [o["value"] for o in views.group_options(b, lang) if o["value"].startswith("arm:")]
     waves = [o["value"] for o in views.wave_options(b, lang)]
     sections: list[tuple[str, Any, pd.DataFrame]] = []
+    said: dict[int, list[dict[str, str]]] = {}  # sentences above a section's figure
+    if event_study.has_event_study(b):  # a staggered roll-out: the effect over time
+        for outcome in views.ordered_outcomes(b, event_study.TABLE):
+            said[len(sections)] = event_study.sentences(b, outcome, lang)
+            fig, table = event_study.event_view(b, outcome, lang)
+            heading = f"{t('es.title', lang)}: {views.label(b, 'outcome', outcome, lang)}"
+            sections.append((heading, fig, table))
     for outcome in outcomes:
         fig, table = views.overview_view(b, outcome, groups, lang)
         sections.append((views.label(b, "outcome", outcome, lang), fig, table))
@@ -136,8 +143,8 @@ def _language(b: Bundle, lang: str) -> dict[str, Any]:
         "findings_note": t("findings.note", lang),
         "did_note": str(note.get(lang) or note.get("en") or note.get("uk") or ""),
         "sections": [
-            {"heading": heading, "fig": fig, "table": _table(table)}
-            for heading, fig, table in sections
+            {"heading": heading, "fig": fig, "table": _table(table), "sentences": said.get(i, [])}
+            for i, (heading, fig, table) in enumerate(sections)
         ],
         "method_title": t("method.title", lang),
         "policy": t("method.policy", lang, min_cell=pol.min_cell, max_cv=pol.max_cv),
