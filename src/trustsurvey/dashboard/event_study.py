@@ -76,6 +76,15 @@ def _excludes_zero(lo: Any, hi: Any) -> bool:
     return pd.notna(lo) and pd.notna(hi) and (float(lo) > 0 or float(hi) < 0)
 
 
+def _band_excludes_zero(part: pd.DataFrame) -> list[int]:
+    """The waves since adoption of ``part`` whose simultaneous band excludes zero."""
+    return [
+        int(k)
+        for k, lo, hi in zip(part["_k"], part["band_low"], part["band_high"], strict=True)
+        if _excludes_zero(lo, hi)
+    ]
+
+
 def _times(ks: list[int], lang: str) -> str:
     key = "es.time" if len(ks) == 1 else "es.times"
     return t(key, lang, k=", ".join(fmt_number(k, lang, 0, sign=k != 0) for k in ks))
@@ -126,9 +135,7 @@ def event_verdicts(bundle: Bundle, outcome: str, lang: str) -> list[dict[str, An
         out.append({"sentence": t("es.pre_none", lang), "flagged": False,
                     "badge": t("finding.not_sig", lang)})  # fmt: skip
     else:
-        bad = [
-            int(r["_k"]) for _, r in pre.iterrows() if _excludes_zero(r["band_low"], r["band_high"])
-        ]
+        bad = _band_excludes_zero(pre)
         ks = [int(k) for k in pre["_k"]]
         out.append(
             {
@@ -139,11 +146,7 @@ def event_verdicts(bundle: Bundle, outcome: str, lang: str) -> list[dict[str, An
             }
         )  # fmt: skip
     if not post.empty:
-        sig = [
-            int(r["_k"])
-            for _, r in post.iterrows()
-            if _excludes_zero(r["band_low"], r["band_high"])
-        ]
+        sig = _band_excludes_zero(post)
         out.append(
             {
                 "sentence": t("es.post_sig", lang, times=_times(sig, lang)) if sig
@@ -327,5 +330,5 @@ def register(app: Dash, bundle: Bundle, lang_state: State) -> None:
         lang_state,
         prevent_initial_call=True,
     )
-    def _update(outcome, lang):  # type: ignore[no-untyped-def]
+    def _update(outcome: str | None, lang: str) -> tuple[Any, ...]:
         return update(bundle, outcome, lang)
