@@ -35,8 +35,11 @@ constraints: $(BIN)/python
 		> constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' >> constraints.txt
 
+# one worker per core (pytest-xdist); each test file stays on one worker (module fixtures are
+# built once) and the browser tests share one worker (their bundles are built once)
+JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)

@@ -1,4 +1,4 @@
-"""The runnable examples in the DiD / comparison / ordinal modules' docstrings."""
+"""The runnable examples in the DiD / comparison / ordinal / margins modules' docstrings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["did", "compare", "choices", "effects", "ordinal", "multiplicity", "figures"]
+MODULES = ["did", "compare", "choices", "effects", "ordinal", "margins", "multiplicity", "figures"]
 
 
 @pytest.mark.parametrize("name", MODULES)

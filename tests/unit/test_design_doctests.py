@@ -18,6 +18,7 @@ MODULES = [
     "trustsurvey.design.proportion",
     "trustsurvey.design.quantile",
     "trustsurvey.design.contrast",
+    "trustsurvey.design.expression",
     "trustsurvey.design.models",
     "trustsurvey.design.tests",
     "trustsurvey.design.replicate",

@@ -18,6 +18,7 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 - :mod:`~trustsurvey.analysis.choices` — multiple-choice items (local problems)
 - :mod:`~trustsurvey.analysis.effects` — standardised mean differences with design-based CIs
 - :mod:`~trustsurvey.analysis.ordinal` — proportional-odds model (R's ``svyolr``)
+- :mod:`~trustsurvey.analysis.margins` — predictive margins and average marginal effects
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
 - :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
 
@@ -90,6 +91,7 @@ _EXPORTS.update(
         "choices": ("multiple_choice", "multiple_choice_difference", "option_columns"),
         "effects": ("standardized_difference",),
         "ordinal": ("proportional_odds", "svyolr"),
+        "margins": ("marginal_effects", "predictive_margins"),
         "multiplicity": ("adjust_pvalues",),
         "figures": ("forest_figure", "likert_figure", "problems_figure", "trend_figure"),
     }

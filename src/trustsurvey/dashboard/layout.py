@@ -18,7 +18,7 @@ from trustsurvey.dashboard import views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
 from trustsurvey.dashboard.findings import finding_of, outcome_findings
 from trustsurvey.dashboard.numbers import fmt_cell
-from trustsurvey.dashboard.translations import TEXTS, t
+from trustsurvey.dashboard.translations import TEXTS, policy_key, t
 from trustsurvey.publish.bundle import Bundle
 
 LANG_NAMES = {"uk": "Українська", "en": "English"}
@@ -470,7 +470,7 @@ def methodology_page(bundle: Bundle, lang: str) -> list[Any]:
         if key == "method.moe":
             out.append(html.P(t("method.moe_note", lang), className="ts-note"))
         if key == "method.suppression":
-            out.append(html.P(t("method.policy", lang, min_cell=pol.min_cell, max_cv=pol.max_cv)))
+            out.append(html.P(t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=pol.max_cv)))
             out.append(html.P(t("method.audit", lang, small=small, comp=comp)))
         out.append(html.Div(html_table(table, lang), id=f"methodology-{key.split('.')[1]}"))
     created = bundle.manifest.get("created", "")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from trustsurvey.dashboard import views
 from trustsurvey.dashboard.numbers import fmt_count, fmt_number
-from trustsurvey.dashboard.translations import t
+from trustsurvey.dashboard.translations import policy_key, t
 from trustsurvey.publish.bundle import Bundle
 from trustsurvey.publish.schema import ALL
 
@@ -120,7 +120,7 @@ def methodology_paragraphs(bundle: Bundle, lang: str) -> list[str]:
         response_paragraph(bundle, lang),
         weighting_paragraph(bundle, lang),
         moe_paragraph(bundle, lang),
-        t("method.policy", lang, min_cell=pol.min_cell, max_cv=f"{pol.max_cv:g}".replace(".", dec))
+        t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=f"{pol.max_cv:g}".replace(".", dec))
         + " "
         + t("method.p_unreliable", lang),
     ]

@@ -222,6 +222,24 @@ TEXTS: dict[str, dict[str, str]] = {
             "variation above {max_cv} are flagged as unreliable."
         ),
     },
+    "method.policy_nchs": {
+        "uk": (
+            "Клітинки, де менше ніж {min_cell} респондентів, приховано; також приховано "
+            "додаткові клітинки, з яких їх можна було б обчислити. Частки (так/ні) оцінено за "
+            "стандартом NCHS (Parker et al. 2017): частку приховано, якщо ефективний розмір "
+            "вибірки менший за 30 або інтервал Корна-Грауберда надто широкий, і позначено як "
+            "ненадійну, якщо стандарт відсилає її на перевірку. Середні з коефіцієнтом "
+            "варіації понад {max_cv} позначено як ненадійні."
+        ),
+        "en": (
+            "Cells with fewer than {min_cell} respondents are suppressed, together with the "
+            "cells from which they could be recomputed. Shares (yes/no) are judged by the "
+            "NCHS standard (Parker et al. 2017): a share is suppressed when its effective "
+            "sample size is below 30 or its Korn-Graubard interval is too wide, and flagged "
+            "as unreliable when the standard sends it to review. Means with a coefficient of "
+            "variation above {max_cv} are flagged as unreliable."
+        ),
+    },
     "method.audit": {
         "uk": "Приховані клітинки: {small} малих, {comp} додаткових.",
         "en": "Suppressed cells: {small} small, {comp} complementary.",
@@ -291,6 +309,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "status.unreliable": {
         "uk": "ненадійна оцінка (коефіцієнт варіації > {max_cv})",
         "en": "unreliable estimate (coefficient of variation > {max_cv})",
+    },
+    "status.unreliable_nchs": {
+        "uk": "ненадійна оцінка (коефіцієнт варіації > {max_cv} або частка, яку стандарт NCHS "
+        "відсилає на перевірку)",
+        "en": "unreliable estimate (coefficient of variation > {max_cv}, or a proportion the "
+        "NCHS standard sends to review)",
+    },
+    "status.unreliable_hidden": {
+        "uk": "приховано: ненадійна частка за стандартом NCHS (замалий ефективний розмір "
+        "вибірки або заширокий інтервал)",
+        "en": "suppressed: unreliable proportion by the NCHS standard (effective sample size "
+        "too small or interval too wide)",
     },
     "status.ok": {"uk": "", "en": ""},
     "label.all_communities": {"uk": "Усі громади", "en": "All communities"},
@@ -483,6 +513,13 @@ def t(key: str, lang: str = "uk", **values: object) -> str:
     entry = TEXTS[key]
     text = entry.get(lang) or entry["uk"]
     return text.format(**values) if values else text
+
+
+def policy_key(policy: object) -> str:
+    """The key of the methodology sentence on suppression and reliability for ``policy``
+    (a :class:`~trustsurvey.publish.policy.DisclosurePolicy`)."""
+    nchs = getattr(policy, "reliability_rule", "cv") == "nchs"
+    return "method.policy_nchs" if nchs else "method.policy"
 
 
 def named(prefix: str, name: object, lang: str = "uk") -> str:

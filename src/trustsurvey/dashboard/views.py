@@ -155,12 +155,15 @@ def status_text(row: Mapping[str, Any], bundle: Bundle, lang: str, kind: str = "
     reason = row.get("suppression_reason")
     if bool(row.get("suppressed", False)) and isinstance(reason, str):
         key = "status.small_records" if reason == "small_cell" and kind == "appeals" else None
+        key = "status.unreliable_hidden" if reason == "unreliable" else key
         return t(key or f"status.{reason}", lang, min_cell=pol.threshold(kind))
     notes = []
     if reason == "n_withheld":  # the estimate is published, its n alone is not
         notes.append(t("status.n_withheld", lang))
     if bool(row.get("unreliable", False)):
-        notes.append(t("status.unreliable", lang, max_cv=pol.max_cv))
+        nchs = getattr(pol, "reliability_rule", "cv") == "nchs"
+        key = "status.unreliable_nchs" if nchs else "status.unreliable"
+        notes.append(t(key, lang, max_cv=pol.max_cv))
     return "; ".join(notes)
 
 

@@ -10,8 +10,9 @@ and :func:`result_info` (:mod:`.metadata`).
 
 Modules: :mod:`.base` (the ``Design`` interface), :mod:`.structure` (factorised stages),
 :mod:`.variance` (the one variance routine), :mod:`.estimators`, :mod:`.proportion`,
-:mod:`.quantile`, :mod:`.contrast`, :mod:`.models`, :mod:`.tests`, :mod:`.replicate`,
-:mod:`.metadata`, :mod:`.core` (the thin ``SurveyDesign`` class).
+:mod:`.quantile`, :mod:`.contrast` (with :mod:`.expression`, the safe parser of non-linear
+contrasts), :mod:`.models`, :mod:`.tests`, :mod:`.replicate`, :mod:`.metadata`, :mod:`.core`
+(the thin ``SurveyDesign`` class).
 
 Calibration hook (for :mod:`trustsurvey.weighting`)
 ----------------------------------------------------

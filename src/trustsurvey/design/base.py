@@ -430,8 +430,9 @@ class Design(ABC):
     def contrast(
         self, result: pd.DataFrame, weights: Any, *, level: float = 0.95, df: float | None = None
     ) -> pd.DataFrame:
-        """Linear combinations of a result's rows with SEs (R's ``svycontrast``); the result
-        needs its covariance (``covmat=True``, or any ``glm``)."""
+        """Linear combinations of a result's rows, or expressions of them (``"a / b"``,
+        ``{"rr": "exp(x)"}``), with SEs (R's ``svycontrast``); the result needs its
+        covariance (``covmat=True``, or any ``glm``)."""
         from trustsurvey.design.contrast import contrast
 
         return contrast(result, weights, level=level, df=df if df is not None else self.degf)
@@ -462,13 +463,22 @@ class Design(ABC):
 
         return chisq(self, a, b, statistic=statistic)
 
-    def glm(self, formula: str, family: str = "gaussian", *, level: float = 0.95) -> pd.DataFrame:
+    def glm(
+        self,
+        formula: str,
+        family: str = "gaussian",
+        *,
+        level: float = 0.95,
+        offset: str | None = None,
+    ) -> pd.DataFrame:
         """Design-based generalised linear model (R's ``svyglm``); formulas in formulaic
-        syntax, e.g. ``"y ~ x * wave + C(group)"``. The covariance of the coefficients:
-        :func:`trustsurvey.design.vcov`; the model: :func:`trustsurvey.design.result_info`."""
+        syntax, e.g. ``"y ~ x * wave + C(group)"``; families gaussian, (quasi)binomial and
+        (quasi)poisson, with an ``offset`` (or an ``offset(log(pop))`` term). The covariance
+        of the coefficients: :func:`trustsurvey.design.vcov`; the model:
+        :func:`trustsurvey.design.result_info`."""
         from trustsurvey.design.models import glm
 
-        return glm(self, formula, family=family, level=level)
+        return glm(self, formula, family=family, level=level, offset=offset)
 
     # ------------------------------------------------------------------ weighting (delegates)
     def poststratify(

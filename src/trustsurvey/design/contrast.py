@@ -1,8 +1,11 @@
-"""Linear contrasts of estimates and joint Wald tests.
+"""Linear and non-linear contrasts of estimates and joint Wald tests.
 
-* :func:`contrast` is R's ``svycontrast`` for linear combinations: ``L b`` with covariance
+* :func:`contrast` is R's ``svycontrast``: for linear combinations ``L b`` with covariance
   ``L V L'``, ``V`` the result's covariance (:func:`~trustsurvey.design.metadata.vcov`, from
-  ``covmat=True`` or a model fit).
+  ``covmat=True`` or a model fit); for expressions (``"a / b"``, ``"exp(x)"``, a dict of
+  named expressions, as R's ``svycontrast(est, quote(a/b))``) the delta method ``f(b)`` with
+  covariance ``G V G'``, ``G`` the exact gradient (:mod:`trustsurvey.design.expression`; the
+  expression is parsed against a whitelist, never evaluated by Python).
 * :func:`wald_test` is R's ``regTermTest`` (method "Wald"): ``X^2 = (L b - c)' (L V L')^-1
   (L b - c)``; ``F = X^2 / q`` on ``(q, df)`` degrees of freedom, ``df`` the model's residual df
   (or the design df), and the chi-square p-value on ``q`` df (Lumley 2010, 5.2).
@@ -13,6 +16,8 @@
 >>> res = annotate(res, covmat=[[1.0, 0.5], [0.5, 2.0]])
 >>> contrast(res, {"a": 1, "b": -1}, df=10)["se"].round(6).tolist()
 [1.414214]
+>>> contrast(res, "a / b", df=10)[["estimate", "se"]].round(6).values.tolist()
+[[2.0, 2.645751]]
 """
 
 from __future__ import annotations
@@ -83,15 +88,55 @@ def _covmat(result: pd.DataFrame) -> np.ndarray:
     return np.asarray(vcov(result), dtype=float)
 
 
+def _is_expression(weights: Any) -> bool:
+    return isinstance(weights, str) or (
+        isinstance(weights, Mapping)
+        and bool(weights)
+        and all(isinstance(v, str) for v in weights.values())
+    )
+
+
+def _labels(result: pd.DataFrame) -> list:
+    """Row labels of a result: its index, or its ``term`` column (``olr``)."""
+    if "term" in result.columns and isinstance(result.index, pd.RangeIndex):
+        return result["term"].tolist()
+    return list(result.index)
+
+
+def expression_rows(
+    weights: str | Mapping[str, str], labels: list, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Values, gradients (one row per expression) and names of expressions of the estimates
+    ``b`` whose rows are ``labels``."""
+    from trustsurvey.design.expression import evaluate, parse
+
+    items = {"contrast": weights} if isinstance(weights, str) else dict(weights)
+    values, grads = [], []
+    for text in items.values():
+        expr = parse(text)
+        order = [str(n) for n in expr.names]
+        at = [_label_position(labels, n) for n in expr.names]
+        v, g = evaluate(expr, {n: float(b[i]) for n, i in zip(order, at, strict=True)}, order)
+        full = np.zeros(len(labels))
+        np.add.at(full, at, g)
+        values.append(v)
+        grads.append(full)
+    return np.asarray(values), np.vstack(grads), [str(n) for n in items]
+
+
 def contrast(
     result: pd.DataFrame, weights: Any, *, level: float = 0.95, df: float | None = None
 ) -> pd.DataFrame:
-    """Linear combinations of ``result``'s estimates with design-based SEs."""
-    labels = list(result.index)
+    """Linear combinations of ``result``'s estimates, or expressions of them (a string or a
+    dict name -> string, e.g. ``{"ratio": "a / b"}``), with design-based SEs."""
+    labels = _labels(result)
     V = _covmat(result)
-    L, names = contrast_matrix(weights, labels)
     b = result["estimate"].to_numpy(dtype=float)
-    est = L @ b
+    if _is_expression(weights):
+        est, L, names = expression_rows(weights, labels, b)
+    else:
+        L, names = contrast_matrix(weights, labels)
+        est = L @ b
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", L, V, L), 0, None))
     if df is None:
         df = float(result["df"].iloc[0]) if "df" in result else np.inf

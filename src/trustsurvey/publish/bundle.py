@@ -110,6 +110,11 @@ def write_bundle(
         difference of the two releases would narrow it (see
         :func:`trustsurvey.publish.suppression.protect_tables`).
     """
+    from trustsurvey.publish.nchs import (
+        apply_reliability_rule,
+        binary_outcomes,
+        without_unreliable,
+    )
     from trustsurvey.publish.normalize import normalize_table
     from trustsurvey.publish.scan import scan_tables
     from trustsurvey.publish.suppression import protect_tables
@@ -148,8 +153,9 @@ def write_bundle(
         "free_text_items": study_meta.get("free_text_items") or (),
     }
     scan_tables(normal, **scan_args)
-    before = _previous_tables(previous, str(study_meta["study"]))
+    before = without_unreliable(_previous_tables(previous, str(study_meta["study"])))
     published, audit = protect_tables(normal, pol, previous=before)
+    published = apply_reliability_rule(published, pol, binary_outcomes(study_meta))
     scan_tables(published, **scan_args)
     manifest = _manifest(study_meta, pol, published, audit)
     return _write_atomically(Path(out_dir), published, manifest)
@@ -195,6 +201,7 @@ def _manifest(
             "small_cell": int((df["suppression_reason"] == "small_cell").sum()),
             "complementary": int((df["suppression_reason"] == "complementary").sum()),
             "n_withheld": int((df["suppression_reason"] == "n_withheld").sum()),
+            "unreliable": int((df["suppression_reason"] == "unreliable").sum()),
         }
         for k, df in tables.items()
         if "suppressed" in df

@@ -38,6 +38,13 @@ class DisclosurePolicy:
     max_cv
         Estimates with a coefficient of variation ``se / |estimate|`` above this are flagged
         ``unreliable`` (kept, flagged).
+    reliability_rule
+        ``"cv"`` (the default): every estimate is judged by ``max_cv``. ``"nchs"``: the
+        estimates of yes/no (0/1) outcomes are judged by the NCHS Data Presentation
+        Standards for Proportions (Parker et al. 2017; :mod:`trustsurvey.publish.nchs`):
+        suppressed (reason ``unreliable``) when the effective sample size is below 30 or
+        the Korn-Graubard interval is too wide, flagged ``unreliable`` when the standard asks
+        for statistical review; means keep the ``max_cv`` rule.
     protection_interval
         Smallest width, in respondents, of the interval an intruder may derive for a
         suppressed count from everything published (linear-programming audit).
@@ -65,6 +72,15 @@ class DisclosurePolicy:
         "largest coefficient of variation shown",
         rule=lambda v: v > 0,
         hint="a positive number, e.g. 0.3",
+    )
+    reliability_rule: str = setting(
+        "cv",
+        "str",
+        "how unreliable estimates are found: cv (max_cv) or nchs (the NCHS standard for "
+        "proportions)",
+        choices=("cv", "nchs"),
+        rule=lambda v: v in ("cv", "nchs"),
+        hint="cv or nchs",
     )
     min_records: int = setting(
         10,

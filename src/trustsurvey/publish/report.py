@@ -97,7 +97,7 @@ def _language(b: Bundle, lang: str) -> dict[str, Any]:
     """What the report says in ``lang``: findings, one section per figure, methodology."""
     from trustsurvey.dashboard import event_study, views
     from trustsurvey.dashboard.findings import outcome_findings
-    from trustsurvey.dashboard.translations import t
+    from trustsurvey.dashboard.translations import policy_key, t
 
     outcomes = [o["value"] for o in views.outcome_options(b, lang)]
     groups = [o["value"] for o in views.group_options(b, lang) if o["value"].startswith("arm:")]
@@ -147,7 +147,7 @@ def _language(b: Bundle, lang: str) -> dict[str, Any]:
             for i, (heading, fig, table) in enumerate(sections)
         ],
         "method_title": t("method.title", lang),
-        "policy": t("method.policy", lang, min_cell=pol.min_cell, max_cv=pol.max_cv),
+        "policy": t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=pol.max_cv),
         "method": [
             {"heading": t(key, lang), "table": _table(table)}
             for key, table in views.methodology_view(b, lang).items()

@@ -233,7 +233,7 @@ def summary_html(bundle: Bundle, lang: str) -> str:
     from trustsurvey.dashboard import views
     from trustsurvey.dashboard.findings import outcome_findings
     from trustsurvey.dashboard.numbers import fmt_number
-    from trustsurvey.dashboard.translations import t
+    from trustsurvey.dashboard.translations import policy_key, t
 
     title = bundle.manifest.get("title") or {}
     name = title.get(lang) or title.get("uk") or bundle.study if isinstance(title, dict) else title
@@ -270,7 +270,7 @@ def summary_html(bundle: Bundle, lang: str) -> str:
                     f"{_programme(bundle, lang)}</div>")  # fmt: skip
     if side:
         body.append(f"<div class='row'>{''.join(side)}</div>")
-    policy = t("method.policy", lang, min_cell=pol.min_cell, max_cv=fmt_number(pol.max_cv, lang, 2))
+    policy = t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=fmt_number(pol.max_cv, lang, 2))
     body.append(f"<p class='note'>{_e(t('findings.note', lang))} {_e(policy)}</p>")
     return (
         f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
