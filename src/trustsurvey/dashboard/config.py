@@ -6,7 +6,8 @@ Keys (all optional)::
     languages: [uk, en]                  # languages offered by the switch
     default_language: uk
     pages: [overview, indicators, communities, problems, focus_groups, programme,
-           methodology]
+           methodology]              # event_study: added after the overview whenever the
+                                     # bundle has a staggered roll-out's event study
     default_outcome: q7_trust            # outcome selected on first load (default: the
                                          # first outcome of the study's analysis plan)
     thresholds: {min_cell: 30, max_cv: 0.3}   # shown in the methodology text; the bundle's
