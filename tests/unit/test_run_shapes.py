@@ -178,3 +178,23 @@ def test_staggered_publishes_the_callaway_santanna_estimates(runs) -> None:  # t
     assert set(ctx.analysis["wave"].unique()) == {1, 2, 3}  # wave 3 read from the Kobo CSV
     wave3 = ctx.analysis[ctx.analysis["wave"] == 3]
     assert wave3[outcome].notna().mean() > 0.8
+
+
+def test_staggered_run_states_the_effect_over_time_in_report_and_dashboard(runs) -> None:  # type: ignore[no-untyped-def]
+    from markupsafe import escape
+
+    from trustsurvey.dashboard import callbacks, event_study
+
+    ctx = runs["staggered"]
+    bundle = _bundle(ctx)
+    outcome = ctx.study.plan.present("outcomes", ctx.analysis.columns)[0]
+    report = (ctx.study.out_dir / "report.html").read_text(encoding="utf-8")
+    config = event_study.with_page(DashboardConfig(), bundle)
+    assert "event_study" in config.pages
+    for lang in ("uk", "en"):
+        said = event_study.sentences(bundle, outcome, lang)
+        assert len(said) == 3  # the overall effect, the check before adoption, the effect since
+        for s in said:
+            assert str(escape(s["sentence"])) in report
+        page = str(callbacks.render_shell(bundle, config, "/event-study", lang)[4])
+        assert said[0]["sentence"] in page and said[2]["sentence"] in page

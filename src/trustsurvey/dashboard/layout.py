@@ -370,6 +370,10 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
         )
     if name == "methodology":
         return methodology_page(bundle, lang)
+    if name == "event_study":
+        from trustsurvey.dashboard import event_study
+
+        return event_study.page(bundle, config, lang)
     return [html.P(t("label.not_found", lang))]
 
 

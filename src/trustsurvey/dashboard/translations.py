@@ -32,6 +32,93 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "Узагальнені записи програми; нотатки та дані заявників не публікуються.",
         "en": "Aggregated programme records; notes and callers' details are never published.",
     },
+    # the event study of a staggered roll-out (dashboard/event_study.py)
+    "nav.event_study": {"uk": "Ефект у часі", "en": "Effect over time"},
+    "es.title": {
+        "uk": "Ефект програми залежно від часу після її запровадження",
+        "en": "The programme's effect by time since it began",
+    },
+    "es.intro": {
+        "uk": "Громади приєднувалися до програми в різних хвилях. Кожну громаду порівнюємо з "
+        "громадами, які ще не приєдналися (метод Каллавей і Сант'Анни, 2021).",
+        "en": "Communities joined the programme in different waves. Each is compared with the "
+        "communities that had not joined yet (Callaway & Sant'Anna 2021).",
+    },
+    "es.up": {
+        "uk": "Після запровадження програми показник «{outcome}» зріс більше, ніж у громадах, "
+        "які ще не приєдналися: на {size} в середньому ({ci}).",
+        "en": "Once the programme began, “{outcome}” rose more than in the communities not yet "
+        "in it: by {size} on average ({ci}).",
+    },
+    "es.down": {
+        "uk": "Після запровадження програми показник «{outcome}» зріс менше, ніж у громадах, "
+        "які ще не приєдналися: на {size} в середньому ({ci}).",
+        "en": "Once the programme began, “{outcome}” rose less than in the communities not yet "
+        "in it: by {size} on average ({ci}).",
+    },
+    "es.ns": {
+        "uk": "Зміну показника «{outcome}» після запровадження програми порівняно з громадами, "
+        "які ще не приєдналися, статистично не підтверджено: {size} в середньому ({ci}).",
+        "en": "A change in “{outcome}” once the programme began, compared with the communities "
+        "not yet in it, is not statistically confirmed: {size} on average ({ci}).",
+    },
+    "es.pre_ok": {
+        "uk": "До запровадження громади, що згодом приєдналися, змінювалися так само, як інші: "
+        "одночасна 95% смуга містить нуль для кожної попередньої хвилі ({times}).",
+        "en": "Before the programme, the communities that later joined moved like the others: "
+        "the simultaneous 95% band contains zero in every earlier wave ({times}).",
+    },
+    "es.pre_bad": {
+        "uk": "Ще до запровадження громади, що згодом приєдналися, відрізнялися від інших "
+        "({times}): ефект вище може частково відображати попередні тенденції.",
+        "en": "Before the programme, the communities that later joined already differed from "
+        "the others ({times}): the effect above may partly reflect earlier trends.",
+    },
+    "es.pre_none": {
+        "uk": "Жодної хвилі до запровадження програми порівняти не можна: припущення про "
+        "паралельні тенденції перевірити неможливо.",
+        "en": "No wave before the programme can be compared: the parallel-trends assumption "
+        "cannot be checked.",
+    },
+    "es.post_sig": {
+        "uk": "Після запровадження ефект підтверджено (одночасна смуга не містить нуля): {times}.",
+        "en": "Since the programme began, the effect is confirmed (the simultaneous band "
+        "excludes zero): {times}.",
+    },
+    "es.post_ns": {
+        "uk": "Після запровадження одночасна смуга містить нуль у кожній хвилі: ефект у "
+        "жодній окремій хвилі не підтверджено.",
+        "en": "Since the programme began, the simultaneous band contains zero in every wave: "
+        "the effect is not confirmed at any single time.",
+    },
+    "es.pre_badge_ok": {"uk": "Тенденції до програми збігалися", "en": "Trends alike before"},
+    "es.pre_badge_bad": {
+        "uk": "Тенденції до програми відрізнялися",
+        "en": "Trends differed before",
+    },
+    "es.times": {"uk": "хвилі {k}", "en": "waves {k}"},
+    "es.time": {"uk": "хвиля {k}", "en": "wave {k}"},
+    "es.axis_x": {
+        "uk": "Хвиль від запровадження (0 — перша хвиля з програмою)",
+        "en": "Waves since the programme began (0 = its first wave)",
+    },
+    "es.before": {"uk": "До запровадження", "en": "Before the programme"},
+    "es.after": {"uk": "Після запровадження", "en": "Since the programme began"},
+    "es.band": {"uk": "Одночасна 95% смуга", "en": "Simultaneous 95% band"},
+    "es.note": {
+        "uk": "Порожні кола — хвилі до запровадження (перевірка паралельних тенденцій), "
+        "заповнені — після. Вуса — 95% ДІ кожної оцінки; смуга охоплює всі хвилі разом з "
+        "імовірністю 95%.",
+        "en": "Hollow circles are waves before the programme (the parallel-trends check), "
+        "filled ones since. Whiskers are each estimate's 95% CI; the band covers all waves "
+        "together with 95% probability.",
+    },
+    "es.effect": {"uk": "Ефект", "en": "Effect"},
+    "es.overall": {"uk": "Загальний", "en": "Overall"},
+    "es.event": {"uk": "Хвиль від запровадження: {k}", "en": "Waves since it began: {k}"},
+    "es.cohort": {"uk": "Громади, що приєдналися: {wave}", "en": "Communities joining: {wave}"},
+    "col.band_low": {"uk": "Нижня межа смуги", "en": "Band low"},
+    "col.band_high": {"uk": "Верхня межа смуги", "en": "Band high"},
     "ctl.view": {"uk": "Розріз", "en": "View"},
     "prog.timeline": {
         "uk": "Заходи за місяцями (хвилі опитування позначено)",
