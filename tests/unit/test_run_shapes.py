@@ -198,3 +198,19 @@ def test_staggered_run_states_the_effect_over_time_in_report_and_dashboard(runs)
             assert str(escape(s["sentence"])) in report
         page = str(callbacks.render_shell(bundle, config, "/event-study", lang)[4])
         assert said[0]["sentence"] in page and said[2]["sentence"] in page
+
+
+def test_staggered_n_is_withheld_where_a_community_wave_n_is_hidden(runs) -> None:  # type: ignore[no-untyped-def]
+    """The n of a staggered result sums the answers of whole community-waves, different ones
+    per cohort and wave: published beside a hidden community-wave n, two of them differenced
+    would give it back, so every n of that outcome is withheld."""
+    tables = _bundle(runs["staggered"]).tables
+    est, stag = tables["estimates"], tables["did_staggered"]
+    whole = est[(est["subgroup"] == "all") & (est["level"] == "all")]
+    hidden = whole["n"].isna()
+    hit = set(whole.loc[hidden, "outcome"])
+    assert hit, "the staggered example hides no community-wave n: the test shows nothing"
+    rows = stag[stag["outcome"].isin(hit)]
+    assert len(rows) and rows["n"].isna().all()
+    assert (rows["suppression_reason"] == "n_withheld").all()
+    assert rows["estimate"].notna().any()  # the effects themselves stay published

@@ -233,8 +233,9 @@ KINDS: dict[str, TableKind] = {
             "cohort (first treated wave), and their overall, per-cohort and event-time "
             "aggregates with the event study's simultaneous band.",
             links=(),
-            unrelated="its n counts the respondents of whole community-waves (a cohort and its "
-            "comparison communities in two waves): sums of the published sample sizes",
+            unrelated="its n counts the answers of whole community-waves (a cohort and its "
+            "comparison communities in two waves): withheld for every row of an outcome "
+            "whenever the n of any community-wave estimate of that outcome is hidden",
         ),
         TableKind(
             "problems",
