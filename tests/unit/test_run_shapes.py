@@ -214,3 +214,13 @@ def test_staggered_n_is_withheld_where_a_community_wave_n_is_hidden(runs) -> Non
     assert len(rows) and rows["n"].isna().all()
     assert (rows["suppression_reason"] == "n_withheld").all()
     assert rows["estimate"].notna().any()  # the effects themselves stay published
+
+
+def test_staggered_headline_speaks_of_joining_not_of_pilot_and_control(runs) -> None:  # type: ignore[no-untyped-def]
+    from trustsurvey.dashboard.findings import outcome_findings
+
+    staggered = outcome_findings(_bundle(runs["staggered"]), "en")
+    assert staggered and all("joined" in f["sentence"] for f in staggered if f["estimate"])
+    assert not any("pilot" in f["sentence"].lower() for f in staggered)
+    for f in outcome_findings(_bundle(runs["staggered"]), "uk"):
+        assert "пілотн" not in f["sentence"]

@@ -476,6 +476,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "A difference between pilot and control communities in “{outcome}” is not "
         "statistically confirmed: {size} ({ci}{p}).",
     },
+    "finding.staggered.up": {
+        "uk": "Після запровадження програми показник «{outcome}» у громадах, що до неї "
+        "приєдналися, зріс більше, ніж у громадах, які ще не приєдналися: на {size} ({ci}{p}).",
+        "en": "After joining the programme, “{outcome}” rose more in the communities that "
+        "joined than in those not yet taking part: by {size} ({ci}{p}).",
+    },
+    "finding.staggered.down": {
+        "uk": "Після запровадження програми показник «{outcome}» у громадах, що до неї "
+        "приєдналися, зріс менше, ніж у громадах, які ще не приєдналися: на {size} ({ci}{p}).",
+        "en": "After joining the programme, “{outcome}” rose less in the communities that "
+        "joined than in those not yet taking part: by {size} ({ci}{p}).",
+    },
+    "finding.staggered.ns": {
+        "uk": "Вплив програми на показник «{outcome}» у громадах, що до неї приєдналися, "
+        "статистично не підтверджено: {size} ({ci}{p}).",
+        "en": "An effect of the programme on “{outcome}” in the communities that joined it "
+        "is not statistically confirmed: {size} ({ci}{p}).",
+    },
     "finding.suppressed": {
         "uk": "Результат за показником «{outcome}» не опубліковано: {status}.",
         "en": "The result for “{outcome}” is not published: {status}.",
