@@ -18,6 +18,7 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 - :mod:`~trustsurvey.analysis.choices` — multiple-choice items (local problems)
 - :mod:`~trustsurvey.analysis.effects` — standardised mean differences with design-based CIs
 - :mod:`~trustsurvey.analysis.ordinal` — proportional-odds model (R's ``svyolr``)
+- :mod:`~trustsurvey.analysis.small_area` — small-area estimates (Fay-Herriot, BHF EBLUP)
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
 - :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
 
@@ -91,6 +92,7 @@ _EXPORTS.update(
         "effects": ("standardized_difference",),
         "ordinal": ("proportional_odds", "svyolr"),
         "multiplicity": ("adjust_pvalues",),
+        "small_area": ("small_area",),
         "figures": ("forest_figure", "likert_figure", "problems_figure", "trend_figure"),
     }
 )
