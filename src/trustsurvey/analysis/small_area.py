@@ -79,12 +79,13 @@ def _covariate_frame(
             hint=f"give a frame with a column {area!r} and numeric covariate columns",
         )
     require_columns(covariates, [area, *([population] if population else [])], what="covariates")
-    dup = covariates[area][covariates[area].duplicated()]
+    repeated = covariates[area].duplicated().to_numpy()
+    dup = covariates[area][repeated]
     if len(dup):
         raise AnalysisError(
             "an area has more than one row of covariates",
             item=area,
-            row=[int(i) + 1 for i in dup.index[:10]] if dup.index.is_integer() else None,
+            row=[int(i) + 1 for i in np.flatnonzero(repeated)],
             hint=f"keep one row per area (repeated: {', '.join(map(str, dup.unique()[:5]))})",
         )
     names = [c for c in covariates.columns if c not in (area, population)]
