@@ -206,6 +206,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "unreliable estimate (coefficient of variation > {max_cv})",
     },
     "status.ok": {"uk": "", "en": ""},
+    "col.model_estimate": {
+        "uk": "Модельна оцінка (малі території)",
+        "en": "Model-based estimate (small-area)",
+    },
+    "col.model_ci": {"uk": "Модельний 95% інтервал", "en": "Model-based 95% interval"},
+    "label.model_based": {
+        "uk": "Модельна оцінка (малі території)",
+        "en": "Model-based estimate (small-area)",
+    },
+    "label.model_note": {
+        "uk": "Ромби: модельні оцінки для громад, чия пряма оцінка ненадійна або прихована "
+        "(модель Фея-Геррiота за показниками громад; не пряме вимірювання).",
+        "en": "Diamonds: model-based estimates for communities whose direct estimate is "
+        "unreliable or suppressed (Fay-Herriot model on community indicators; not a direct "
+        "measurement).",
+    },
     "label.all_communities": {"uk": "Усі громади", "en": "All communities"},
     "label.all": {"uk": "Усі", "en": "All"},
     "label.no_data": {
