@@ -92,7 +92,6 @@ _EXPORTS.update(
         "effects": ("standardized_difference",),
         "ordinal": ("proportional_odds", "svyolr"),
         "multiplicity": ("adjust_pvalues",),
-        "small_area": ("small_area",),
         "figures": ("forest_figure", "likert_figure", "problems_figure", "trend_figure"),
     }
 )
