@@ -206,3 +206,13 @@ def test_unknown_method() -> None:
     design, cov = _survey()
     with pytest.raises(AnalysisError, match="unknown small-area method"):
         small_area(design, "y", area="hromada", covariates=cov, method="spatial")
+
+
+def test_a_replicate_design_gives_its_own_direct_variances() -> None:
+    design, cov = _survey()
+    rep = design.replicate("JK1")
+    res = small_area(rep, "y", area="hromada", covariates=cov).set_index("hromada")
+    direct = rep.mean("y", by="hromada")
+    np.testing.assert_allclose(res.loc[direct.index, "direct_se"], direct["se"], rtol=1e-12)
+    lin = small_area(design, "y", area="hromada", covariates=cov).set_index("hromada")
+    assert not np.allclose(res["direct_se"], lin["direct_se"])  # the engines differ
