@@ -210,7 +210,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "Модельна оцінка (малі території)",
         "en": "Model-based estimate (small-area)",
     },
-    "col.model_ci": {"uk": "Модельний 95% інтервал", "en": "Model-based 95% interval"},
+    "col.model_ci_low": {
+        "uk": "Нижня межа модельного 95% ДІ",
+        "en": "Model-based 95% CI low",
+    },
+    "col.model_ci_high": {
+        "uk": "Верхня межа модельного 95% ДІ",
+        "en": "Model-based 95% CI high",
+    },
     "label.model_based": {
         "uk": "Модельна оцінка (малі території)",
         "en": "Model-based estimate (small-area)",

@@ -566,10 +566,12 @@ def communities_view(
             }
             if model:
                 m = model.get(str(r["community"]))
-                row[t("col.model_estimate", lang)] = _round(m["estimate"]) if m else None
-                row[t("col.model_ci", lang)] = (
-                    f"{_round(m['ci_low'])} – {_round(m['ci_high'])}" if m else None
-                )
+                for key, col in (
+                    ("estimate", "col.model_estimate"),
+                    ("ci_low", "col.model_ci_low"),
+                    ("ci_high", "col.model_ci_high"),
+                ):
+                    row[t(col, lang)] = _round(m[key]) if m else None  # fmt: skip
                 if m:
                     shown.append((nm, m))
             rows.append(row)
