@@ -38,6 +38,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -307,6 +308,13 @@ def small_area(
         out, info = _fay_herriot_rows(direct, cov, names, fit.upper())
     else:
         out, info = _bhf_rows(design, outcome, area, direct, cov, names, fit.upper(), population)
+    if not info.get("converged", True):
+        warnings.warn(
+            f"small_area: the Fay-Herriot fit of {outcome!r} did not converge in "
+            f"{info['iterations']} Fisher-scoring steps; its variance is the last iterate",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     plain = out["source"].eq("direct").to_numpy()
     out.loc[plain, "estimate"] = out.loc[plain, "direct"]
     out.loc[plain, "mse"] = out.loc[plain, "direct_se"] ** 2

@@ -106,6 +106,14 @@ def small_area_deriver(
     outcomes = study.plan.present("outcomes", frame.columns)
     numeric = [o for o in outcomes if pd.api.types.is_numeric_dtype(frame[o])]
 
+    known = set(cov["community"].map(_key))
+    missing = sorted({_key(c) for c in frame[com].dropna().unique()} - known)
+    if missing:
+        ctx.echo(
+            f"      small-area estimates: no area covariates for {', '.join(missing[:10])} "
+            "(add them to the area covariates file to model them)"
+        )
+
     def derive(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         shown = published_directs(tables.get("estimates"))
         table = small_area_table(design, com, cov, numeric, shown, ctx.echo)
