@@ -216,3 +216,16 @@ def test_a_replicate_design_gives_its_own_direct_variances() -> None:
     np.testing.assert_allclose(res.loc[direct.index, "direct_se"], direct["se"], rtol=1e-12)
     lin = small_area(design, "y", area="hromada", covariates=cov).set_index("hromada")
     assert not np.allclose(res["direct_se"], lin["direct_se"])  # the engines differ
+
+
+def test_a_fit_that_does_not_converge_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from functools import partial
+
+    from trustsurvey.analysis import _fay_herriot
+
+    design, cov = _survey()
+    monkeypatch.setattr(
+        _fay_herriot, "fit_fay_herriot", partial(_fay_herriot.fit_fay_herriot, maxiter=1)
+    )
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        small_area(design, "y", area="hromada", covariates=cov)
