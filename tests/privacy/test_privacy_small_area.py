@@ -20,14 +20,14 @@ from trustsurvey.run.small_area import published_directs, small_area_table
 COMS = [f"c{i:02d}" for i in range(14)]
 
 
-def _design(shift_hidden: float = 0.0, hidden: str = "c03") -> SurveyDesign:
+def _design(shift_hidden: float = 0.0, hidden: str = "c03", base: float = 0.35) -> SurveyDesign:
     rng = np.random.default_rng(5)
     rows = []
     x = np.linspace(-1, 1, len(COMS))
     for i, c in enumerate(COMS):
         for wave in (1, 2):
             n = 12 if c == hidden else int(rng.integers(35, 80))
-            y = (rng.random(n) < 0.35 + 0.15 * x[i] + rng.normal(scale=0.08)).astype(float)
+            y = (rng.random(n) < base + 0.15 * x[i] + rng.normal(scale=0.08)).astype(float)
             if c == hidden:
                 y = np.clip(y + shift_hidden, 0, 1)
             psu = [f"{c}{wave}{k % 3}" for k in range(n)]
@@ -84,3 +84,11 @@ def test_published_directs_reads_suppressed_and_blank_rows_as_hidden() -> None:
 def test_the_kind_has_no_count_and_declares_why() -> None:
     kind = KINDS["small_area"]
     assert kind.count is None and kind.declared
+
+
+def test_shares_stay_between_0_and_1() -> None:
+    rare = _design(base=0.12)  # a rare answer: normal intervals reach below 0
+    table = small_area_table(rare, "hromada", COV, ["yes"], _published({"c03"}))
+    cols = ["estimate", "ci_low", "ci_high"]
+    assert ((table[cols] >= 0) & (table[cols] <= 1)).all().all()
+    assert (table["ci_low"] == 0).any()  # clipped, not merely inside

@@ -8,6 +8,9 @@ suppressed (small cell or complement) enters with no direct estimate, so its pub
 is the synthetic (regression) estimate of a model that never saw its respondents, and no
 other community's EBLUP depends on them either: nothing published lets an intruder undo the
 shrinkage and recover the hidden direct estimate.
+
+For a 0/1 outcome (a share) the estimate and its normal-approximation interval are clipped to
+[0, 1].
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ def small_area_table(
                 echo(f"      small-area estimates of {outcome}, wave {wave} skipped: {err.message}")
                 continue
             res = res[res["source"] == "model"]
+            if set(data[outcome].dropna().unique()) <= {0, 1}:  # a share: keep it in [0, 1]
+                res = res.assign(
+                    **{c: res[c].clip(0, 1) for c in ("estimate", "ci_low", "ci_high")}
+                )
             parts.append(
                 pd.DataFrame(
                     {
