@@ -100,3 +100,18 @@ def test_bhf_variance_components(fit: str) -> None:
     assert info["s2u"] == pytest.approx(ref["s2u"], rel=RTOL)
     assert info["s2e"] == pytest.approx(ref["s2e"], rel=RTOL)
     np.testing.assert_allclose(list(info["beta"].values()), ref["beta"], rtol=RTOL)
+
+
+def test_direct_estimates_and_fay_herriot_on_a_weighted_clustered_survey() -> None:
+    """The whole chain: direct domain means and SEs of a clustered sample with unequal weights
+    (samplics' Taylor linearisation) and the REML EBLUP and MSE on them."""
+    ref = REF["survey_reml"]
+    survey = pd.read_csv(HERE / "survey.csv")
+    areas = pd.read_csv(HERE / "survey_areas.csv")
+    design = SurveyDesign(survey, ids="psu", weights="w")
+    res = small_area(design, "y", area="area", covariates=areas).set_index("area")
+    res = res.loc[ref["area"]]
+    np.testing.assert_allclose(res["direct"], ref["direct"], rtol=RTOL)
+    np.testing.assert_allclose(res["direct_se"], ref["direct_se"], rtol=RTOL)
+    np.testing.assert_allclose(res["estimate"], ref["estimate"], rtol=RTOL)
+    np.testing.assert_allclose(res["mse"], ref["mse"], rtol=RTOL)
