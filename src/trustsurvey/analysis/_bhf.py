@@ -8,13 +8,13 @@ With ``gamma_i = s2u / (s2u + s2e / n_i)`` the EBLUP of the area mean is
 ``Xbar_i' beta_hat + (f_i + (1 - f_i) gamma_i) (ybar_i - xbar_i' beta_hat)`` where ``Xbar_i``
 is the population mean of the covariates, ``xbar_i``/``ybar_i`` the (unweighted) sample means
 and ``f_i = n_i / N_i`` the sampling fraction (0 when the population size is not given):
-Rao & Molina (2015), eq. 7.1.6 and §7.2; as R's ``sae::eblupBHF``. The model ignores the
+Rao & Molina (2015), §7.1-7.2; as R's ``sae::eblupBHF``. The model ignores the
 sampling weights (non-informative sampling within areas, as in ``eblupBHF``).
 
 - ``s2u``/``s2e`` by REML (default) or ML: the likelihood is profiled over ``s2e`` and
   maximised in ``lambda = s2u / s2e`` (closed forms of the block-diagonal ``V`` per area).
 - MSE: the analytic Prasad-Rao approximation ``g1 + g2 + 2 g3`` of Rao & Molina (2015),
-  §7.2.2 (Prasad & Rao 1990), with the asymptotic covariance of the variance components
+  §7.2 (Prasad & Rao 1990), with the asymptotic covariance of the variance components
   from their Fisher information — not ``sae::pbmseBHF``'s parametric bootstrap; it treats
   the target as the superpopulation area mean (sampling fractions near zero).
 - An area without respondents gets ``Xbar_i' beta_hat`` with MSE
@@ -150,7 +150,7 @@ def bhf_predict(
 ) -> dict[str, np.ndarray]:
     """EBLUP of the mean of the sampled areas (``fit.areas`` order) from the population means
     ``Xbar`` of their covariates (rows in the same order, with the intercept column) and
-    optional population sizes; MSE ``g1 + g2 + 2 g3`` (Rao & Molina 2015, §7.2.2)."""
+    optional population sizes; MSE ``g1 + g2 + 2 g3`` (Rao & Molina 2015, §7.2)."""
     Xbar = np.asarray(Xbar, float)
     s2u, s2e, n = fit.s2u, fit.s2e, fit.n
     gamma = s2u / (s2u + s2e / n)

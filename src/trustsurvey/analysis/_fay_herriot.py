@@ -6,17 +6,17 @@ The model (Fay & Herriot 1979; Rao & Molina 2015, ch. 6) for ``m`` areas is
 
 where ``y_i`` is the direct estimate of area ``i`` and ``D_i`` its design-based variance.
 With ``V_i = A + D_i`` and ``gamma_i = A / V_i`` the EBLUP is
-``gamma_i y_i + (1 - gamma_i) x_i' beta_hat`` (Rao & Molina 2015, eq. 6.1.9).
+``gamma_i y_i + (1 - gamma_i) x_i' beta_hat`` (Rao & Molina 2015, §6.1).
 
-- ``A`` by REML or ML, Fisher scoring (Rao & Molina 2015, §6.1.2), as R's ``sae::eblupFH``
+- ``A`` by REML or ML, Fisher scoring (Rao & Molina 2015, §6.1), as R's ``sae::eblupFH``
   (which stops at a relative change of 1e-4; here 1e-10 by default).
-- MSE (Rao & Molina 2015, §6.2.1): ``g1 + g2 + 2 g3`` for REML (Prasad & Rao 1990; Datta &
+- MSE (Rao & Molina 2015, §6.2): ``g1 + g2 + 2 g3`` for REML (Prasad & Rao 1990; Datta &
   Lahiri 2000), and for ML the Datta & Lahiri (2000) bias correction
   ``g1 + g2 + 2 g3 - b_ML(A) (D_i / V_i)^2`` with
   ``b_ML(A) = -tr[(X'V^-1 X)^-1 X'V^-2 X] / sum_i V_i^-2``; ``g3`` uses the asymptotic
   variance ``2 / sum_i V_i^-2`` of ``A_hat``. As R's ``sae::mseFH``.
 - An area without a usable direct estimate gets the synthetic ``x_i' beta_hat`` with MSE
-  ``A + x_i'(X'V^-1 X)^-1 x_i`` (Rao & Molina 2015, §6.2.1, non-sampled areas).
+  ``A + x_i'(X'V^-1 X)^-1 x_i`` (Rao & Molina 2015, §6.2, non-sampled areas).
 
 >>> import numpy as np
 >>> y = np.array([1.0, 1.4, 0.8, 1.2, 1.9, 0.7])
@@ -113,11 +113,11 @@ def fit_fay_herriot(
     tol: float = 1e-10,
     maxiter: int = 200,
 ) -> FayHerriotFit:
-    """Fit the Fay-Herriot model by Fisher scoring (Rao & Molina 2015, §6.1.2).
+    """Fit the Fay-Herriot model by Fisher scoring (Rao & Molina 2015, §6.1).
 
     Starts at ``median(D)`` as ``sae::eblupFH``; an iterate below zero is set to zero and the
     search stops there if the score at zero points down (the estimate is truncated at 0,
-    Rao & Molina 2015, eq. 6.1.16).
+    Rao & Molina 2015, §6.1).
     """
     y, D, X = np.asarray(y, float), np.asarray(D, float), np.asarray(X, float)
     method = method.upper()
@@ -182,7 +182,7 @@ def fay_herriot_predict(
 
 def fay_herriot_synthetic(fit: FayHerriotFit, X: np.ndarray) -> dict[str, np.ndarray]:
     """Synthetic estimate ``x' beta_hat`` of areas without a usable direct estimate, with MSE
-    ``A + x'(X'V^-1 X)^-1 x`` (Rao & Molina 2015, §6.2.1)."""
+    ``A + x'(X'V^-1 X)^-1 x`` (Rao & Molina 2015, §6.2)."""
     X = np.asarray(X, float)
     synthetic = X @ fit.beta
     mse = fit.A + np.einsum("ij,jk,ik->i", X, fit.beta_cov, X)

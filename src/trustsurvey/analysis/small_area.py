@@ -16,8 +16,8 @@ Optional benchmarking (``benchmark=`` a column of larger domains, e.g. arm or ra
 ``True`` for the whole population) shifts the model estimates of a domain's areas so that
 their population-weighted mean equals the domain's direct estimate: the difference
 ("raking") benchmark ``theta_i + (t_D - sum_k phi_k theta_k)``, the benchmarked Bayes
-estimator of Datta, Ghosh, Steorts & Maples (2011, TEST 20:574-588, Theorem 1 with weights
-``xi_k = phi_k``), whose MSE grows by ``(t_D - sum_k phi_k theta_k)^2``; ``phi_k`` are the
+estimator of Datta, Ghosh, Steorts & Maples (2011, TEST 20:574-588) with loss weights
+``xi_k = phi_k``, whose MSE grows by ``(t_D - sum_k phi_k theta_k)^2``; ``phi_k`` are the
 areas' shares of the domain's population (``population=`` column of ``covariates``, else the
 weighted respondent counts).
 
