@@ -229,3 +229,21 @@ def test_a_fit_that_does_not_converge_warns(monkeypatch: pytest.MonkeyPatch) -> 
     )
     with pytest.warns(RuntimeWarning, match="did not converge"):
         small_area(design, "y", area="hromada", covariates=cov)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "trustsurvey.analysis.small_area",
+        "trustsurvey.analysis._fay_herriot",
+        "trustsurvey.analysis._bhf",
+        "trustsurvey.example.areas",
+        "trustsurvey.study.tables",
+    ],
+)
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
