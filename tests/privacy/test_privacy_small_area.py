@@ -92,3 +92,18 @@ def test_shares_stay_between_0_and_1() -> None:
     cols = ["estimate", "ci_low", "ci_high"]
     assert ((table[cols] >= 0) & (table[cols] <= 1)).all().all()
     assert (table["ci_low"] == 0).any()  # clipped, not merely inside
+
+
+def test_numeric_community_codes_keep_the_published_spelling() -> None:
+    """Codes read from SPSS are floats (1.0), the covariate file has integers (1); the table
+    names each community as the estimates table does, and hides what it hides."""
+    design = _design()
+    codes = {c: float(i + 1) for i, c in enumerate(COMS)}
+    numeric = design.with_columns(hromada=design.data["hromada"].map(codes))
+    cov = COV.assign(community=COV["community"].map(codes).astype(int))
+    published = {("yes", str(codes[c]), w) for _, c, w in _published({"c03"})}
+    table = small_area_table(numeric, "hromada", cov, ["yes"], published)
+    assert set(table["community"]) == {str(v) for v in codes.values()}  # "1.0", as published
+    hidden = table[table["community"] == str(codes["c03"])]
+    assert (hidden["basis"] == "synthetic").all()
+    assert (table[table["community"] != str(codes["c03"])]["basis"] == "eblup").any()

@@ -104,7 +104,7 @@ def _covariate_frame(
                 row=[int(i) + 1 for i in bad],
                 hint="give a value for every area (or drop the area's row)",
             )
-    frame = covariates.set_index(covariates[area].astype(str))
+    frame = covariates.set_index(covariates[area].map(_key).astype(str))
     return frame, names
 
 

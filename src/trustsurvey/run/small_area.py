@@ -27,6 +27,13 @@ from trustsurvey.run.context import RunContext
 
 
 def _key(value: object) -> str:
+    """One spelling per code: ``1``, ``1.0`` and ``"1.0"`` are all ``"1"``."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return str(int(number)) if number.is_integer() else value
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
@@ -39,7 +46,7 @@ def published_directs(estimates: pd.DataFrame | None) -> set[tuple[str, str, int
     rows = estimates[(estimates["community"] != ALL) & (estimates["subgroup"] == ALL)]
     shown = rows[~rows["suppressed"].astype(bool) & rows["estimate"].notna()]
     return {
-        (str(o), str(c), int(w))
+        (str(o), _key(c), int(w))
         for o, c, w in zip(shown["outcome"], shown["community"], shown["wave"], strict=True)
     }
 
@@ -60,14 +67,17 @@ def small_area_table(
     cov[community] = cov[community].map(_key)
     data = design.data
     keys = data[community].map(lambda v: _key(v) if pd.notna(v) else v)
+    # the published spelling of each community code (as the estimates table writes it)
+    spelling = {_key(v): str(v) for v in data[community].dropna().unique()}
     parts = []
     waves = sorted(int(w) for w in pd.to_numeric(data["wave"], errors="coerce").dropna().unique())
     for outcome in outcomes:
         for wave in waves:
-            shown = {c for o, c, w in published if o == outcome and w == wave}
+            shown = {_key(c) for o, c, w in published if o == outcome and w == wave}
             in_wave = pd.to_numeric(data["wave"], errors="coerce").eq(wave).fillna(False)
             masked = data[outcome].where(keys.isin(shown))
-            part = design.with_columns(**{outcome: masked}).subset(in_wave.to_numpy())
+            part = design.with_columns(**{outcome: masked, community: keys})
+            part = part.subset(in_wave.to_numpy())
             try:
                 res = small_area(part, outcome, area=community, covariates=cov)
             except AnalysisError as err:
@@ -82,7 +92,7 @@ def small_area_table(
                 pd.DataFrame(
                     {
                         "outcome": outcome,
-                        "community": res[community].astype(str),
+                        "community": res[community].map(lambda k: spelling.get(k, k)),
                         "wave": wave,
                         "method": "fay_herriot",
                         "basis": np.where(res["gamma"] > 0, "eblup", "synthetic"),
