@@ -19,6 +19,7 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 - :mod:`~trustsurvey.analysis.effects` — standardised mean differences with design-based CIs
 - :mod:`~trustsurvey.analysis.ordinal` — proportional-odds model (R's ``svyolr``)
 - :mod:`~trustsurvey.analysis.margins` — predictive margins and average marginal effects
+- :mod:`~trustsurvey.analysis.small_area` — small-area estimates (Fay-Herriot, BHF EBLUP)
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
 - :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
 

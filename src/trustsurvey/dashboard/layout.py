@@ -344,7 +344,8 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
             lang,
             heading,
             controls,
-            notes=["label.suppressed_note"],
+            notes=["label.suppressed_note"]
+            + (["label.model_note"] if "small_area" in bundle.tables else []),
         )
     if name == "problems":
         controls = [_place(name, bundle, lang, "problems"), _wave(name, bundle, lang, "problems")]

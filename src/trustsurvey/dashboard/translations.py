@@ -323,6 +323,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "too small or interval too wide)",
     },
     "status.ok": {"uk": "", "en": ""},
+    "col.model_estimate": {
+        "uk": "Модельна оцінка (малі території)",
+        "en": "Model-based estimate (small-area)",
+    },
+    "col.model_ci_low": {
+        "uk": "Нижня межа модельного 95% ДІ",
+        "en": "Model-based 95% CI low",
+    },
+    "col.model_ci_high": {
+        "uk": "Верхня межа модельного 95% ДІ",
+        "en": "Model-based 95% CI high",
+    },
+    "label.model_based": {
+        "uk": "Модельна оцінка (малі території)",
+        "en": "Model-based estimate (small-area)",
+    },
+    "label.model_note": {
+        "uk": "Ромби: модельні оцінки для громад, чия пряма оцінка ненадійна або прихована "
+        "(модель Фея–Герріота за показниками громад; не пряме вимірювання).",
+        "en": "Diamonds: model-based estimates for communities whose direct estimate is "
+        "unreliable or suppressed (Fay-Herriot model on community indicators; not a direct "
+        "measurement).",
+    },
     "label.all_communities": {"uk": "Усі громади", "en": "All communities"},
     "label.all": {"uk": "Усі", "en": "All"},
     "label.no_data": {
@@ -431,6 +454,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "the true value 95 times in 100. For example, for “{outcome}” in wave “{wave}” (all "
         "communities) it is ±{moe} {unit}. The table below gives it for every outcome, arm "
         "and wave.",
+    },
+    "method.p_small_area": {
+        "uk": "Для громад, чия пряма оцінка ненадійна або прихована, сторінка «Громади» показує "
+        "модельну оцінку для малих територій (модель Фея–Герріота): вона поєднує пряму оцінку "
+        "громади з прогнозом за показниками громад (населення, звернення до поліції тощо), "
+        "тим більше покладаючись на прогноз, чим менш точна пряма оцінка. Це оцінка моделі, а "
+        "не пряме вимірювання; її інтервал спирається на припущення моделі. Для громади з "
+        "прихованою прямою оцінкою показано лише прогноз моделі, побудованої без її "
+        "респондентів.",
+        "en": "For communities whose direct estimate is unreliable or suppressed, the "
+        "Communities page shows a model-based small-area estimate (Fay-Herriot model): it "
+        "combines the community's direct estimate with a prediction from community indicators "
+        "(population, calls to police and so on), leaning on the prediction the less precise "
+        "the direct estimate is. It is a model estimate, not a direct measurement; its interval "
+        "rests on the model's assumptions. A community whose direct estimate is suppressed gets "
+        "only the prediction of a model fitted without its respondents.",
     },
     "method.p_unreliable": {
         "uk": "Ненадійні оцінки на графіках заштриховано або показано порожніми маркерами; "

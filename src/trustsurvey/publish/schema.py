@@ -457,6 +457,20 @@ KINDS: dict[str, TableKind] = {
             links=(),
             unrelated="one fit over the communities with a published change",
         ),
+        TableKind(
+            "small_area",
+            keys=("outcome", "community", "wave", "method", "basis"),
+            values=("estimate", "rmse", "ci_low", "ci_high", "gamma"),
+            required=("outcome", "community", "wave", "basis", "estimate"),
+            doc="Model-based small-area estimates per community (Fay-Herriot EBLUP on the "
+            "area covariates of the study): basis 'eblup' mixes the community's published "
+            "direct estimate with the regression (weight gamma); basis 'synthetic' is the "
+            "regression alone, for a community whose direct estimate is not published.",
+            links=(),
+            unrelated="derived only from published direct estimates: a community whose direct "
+            "estimate is suppressed is left out of the model fit and gets the synthetic "
+            "estimate, which does not depend on its respondents",
+        ),
     )
 }
 
