@@ -41,6 +41,7 @@ def test_bundle_holds_every_kind_the_run_produces(run, bundle):
         "quality", "programme_activities", "programme_timeline", "programme_intensity",
         "appeals", "appeals_monthly", "resolution", "training", "dose_response", "dose_fit",
         "nonresponse_bounds",
+        "small_area",
     }  # fmt: skip
     assert set(bundle.tables) == expected
     assert (run.study.out_dir / "report.html").stat().st_size > 0

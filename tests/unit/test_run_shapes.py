@@ -178,3 +178,49 @@ def test_staggered_publishes_the_callaway_santanna_estimates(runs) -> None:  # t
     assert set(ctx.analysis["wave"].unique()) == {1, 2, 3}  # wave 3 read from the Kobo CSV
     wave3 = ctx.analysis[ctx.analysis["wave"] == 3]
     assert wave3[outcome].notna().mean() > 0.8
+
+
+def test_staggered_run_states_the_effect_over_time_in_report_and_dashboard(runs) -> None:  # type: ignore[no-untyped-def]
+    from markupsafe import escape
+
+    from trustsurvey.dashboard import callbacks, event_study
+
+    ctx = runs["staggered"]
+    bundle = _bundle(ctx)
+    outcome = ctx.study.plan.present("outcomes", ctx.analysis.columns)[0]
+    report = (ctx.study.out_dir / "report.html").read_text(encoding="utf-8")
+    config = event_study.with_page(DashboardConfig(), bundle)
+    assert "event_study" in config.pages
+    for lang in ("uk", "en"):
+        said = event_study.sentences(bundle, outcome, lang)
+        assert len(said) == 3  # the overall effect, the check before adoption, the effect since
+        for s in said:
+            assert str(escape(s["sentence"])) in report
+        page = str(callbacks.render_shell(bundle, config, "/event-study", lang)[4])
+        assert said[0]["sentence"] in page and said[2]["sentence"] in page
+
+
+def test_staggered_n_is_withheld_where_a_community_wave_n_is_hidden(runs) -> None:  # type: ignore[no-untyped-def]
+    """The n of a staggered result sums the answers of whole community-waves, different ones
+    per cohort and wave: published beside a hidden community-wave n, two of them differenced
+    would give it back, so every n of that outcome is withheld."""
+    tables = _bundle(runs["staggered"]).tables
+    est, stag = tables["estimates"], tables["did_staggered"]
+    whole = est[(est["subgroup"] == "all") & (est["level"] == "all")]
+    hidden = whole["n"].isna()
+    hit = set(whole.loc[hidden, "outcome"])
+    assert hit, "the staggered example hides no community-wave n: the test shows nothing"
+    rows = stag[stag["outcome"].isin(hit)]
+    assert len(rows) and rows["n"].isna().all()
+    assert (rows["suppression_reason"] == "n_withheld").all()
+    assert rows["estimate"].notna().any()  # the effects themselves stay published
+
+
+def test_staggered_headline_speaks_of_joining_not_of_pilot_and_control(runs) -> None:  # type: ignore[no-untyped-def]
+    from trustsurvey.dashboard.findings import outcome_findings
+
+    staggered = outcome_findings(_bundle(runs["staggered"]), "en")
+    assert staggered and all("joined" in f["sentence"] for f in staggered if f["estimate"])
+    assert not any("pilot" in f["sentence"].lower() for f in staggered)
+    for f in outcome_findings(_bundle(runs["staggered"]), "uk"):
+        assert "пілотн" not in f["sentence"]

@@ -23,6 +23,7 @@ On a ``SurveyDesign`` (design-based, R ``survey`` conformant):
 - :mod:`~trustsurvey.analysis.nonresponse` — worst-case bounds and delta-adjusted bands for
   item non-response ("difficult to answer")
 - :mod:`~trustsurvey.analysis.margins` — predictive margins and average marginal effects
+- :mod:`~trustsurvey.analysis.small_area` — small-area estimates (Fay-Herriot, BHF EBLUP)
 - :mod:`~trustsurvey.analysis.multiplicity` — Holm and Benjamini-Hochberg p-values
 - :mod:`~trustsurvey.analysis.figures` — plotly figures of these tables
 

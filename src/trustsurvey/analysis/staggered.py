@@ -563,11 +563,29 @@ def _used_df(design: Design, used: np.ndarray) -> float:
     return float(n_psu - n_strata)
 
 
-def _linearised(design: Design, z: np.ndarray) -> np.ndarray:
-    from trustsurvey.design.variance import design_covariance
+def _unit_totals(design: Design, z: np.ndarray) -> np.ndarray:
+    """The influence values ``z`` after the design's calibration adjustments, summed to the
+    units of the finest stage: the one pass over the respondents that both the covariance
+    (:func:`_linearised`) and the band's multiplier bootstrap (:func:`_band_crit`) use."""
+    from trustsurvey.design.variance import adjusted_unit_totals
 
     lin = _linear(design)
-    return np.asarray(design_covariance(lin.structure, z, lin.calibration))
+    return np.asarray(adjusted_unit_totals(lin.structure, z, lin.calibration))
+
+
+def _linearised(design: Design, totals: np.ndarray) -> np.ndarray:
+    """R's ``svyrecvar`` from :func:`_unit_totals` (as ``Design.influence_covariance``)."""
+    from trustsurvey.design.variance import covariance_from_totals
+
+    return np.asarray(covariance_from_totals(_linear(design).structure, totals))
+
+
+def _psu_totals(design: Design, totals: np.ndarray) -> np.ndarray:
+    """:func:`_unit_totals` summed up to the first-stage units (PSUs)."""
+    stages = _linear(design).structure.stages
+    for st in stages[-2::-1]:  # from the finest stage up, as the covariance does
+        totals = np.asarray(st.parent_indicator @ totals)
+    return totals
 
 
 def _replicated(design: Design, p: Problem, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -590,7 +608,7 @@ def replicate_covariance(design: Design, thetas: np.ndarray, full: np.ndarray) -
 
 def _band_crit(
     design: Design,
-    z: np.ndarray | None,
+    totals: np.ndarray | None,
     cov: np.ndarray,
     se: np.ndarray,
     level: float,
@@ -602,25 +620,19 @@ def _band_crit(
     if not ok.any():
         return float("nan")
     rng = np.random.default_rng(seed)
-    if z is None:  # replicate design: Gaussian draws with the replicate covariance
+    if totals is None:  # replicate design: Gaussian draws with the replicate covariance
         c = cov[np.ix_(ok, ok)]
         vals, vecs = np.linalg.eigh(c)
         root = vecs * np.sqrt(np.clip(vals, 0, None))
         sims = rng.standard_normal((draws, root.shape[0])) @ root.T
     else:
-        design = _linear(design)
-        st = design.structure.stages[0]
-        zz = z[:, ok]
-        for adj in design.calibration:
-            zz = np.asarray(adj.adjust(zz), dtype=float)
-        totals = np.zeros((st.n_units, zz.shape[1]))
-        np.add.at(totals, st.unit, zz)
-        sums = np.zeros((st.n_strata, zz.shape[1]))
-        np.add.at(sums, st.unit_stratum, totals)
-        centred = totals - sums[st.unit_stratum] / st.n_sampled[st.unit_stratum, None]
+        st = _linear(design).structure.stages[0]
+        psu = _psu_totals(design, totals[:, ok])
+        sums = np.asarray(st.strata_indicator @ psu)
+        centred = psu - sums[st.unit_stratum] / st.n_sampled[st.unit_stratum, None]
         if not st.centre.all():
             keep = st.centre[st.unit_stratum]
-            centred = np.where(keep[:, None], centred, totals)
+            centred = np.where(keep[:, None], centred, psu)
         centred *= np.sqrt(st.coef)[:, None]
         v = rng.choice([-1.0, 1.0], size=(draws, st.n_units))
         sims = v @ centred
@@ -743,8 +755,9 @@ def staggered_effects(
             "survey more communities, or use wild_bootstrap_did / randomisation_inference, "
             "which are made for few treated communities",
         )
-    if fit.scores is not None:
-        cov = _linearised(design, fit.scores)
+    totals = None if fit.scores is None else _unit_totals(design, fit.scores)
+    if totals is not None:
+        cov = _linearised(design, totals)
     else:
         cov, _ = _replicated(design, p, fit.estimates)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -762,7 +775,7 @@ def staggered_effects(
     ev = (out["type"] == "event").to_numpy()
     crit = _band_crit(
         design,
-        None if fit.scores is None else fit.scores[:, ev],
+        None if totals is None else totals[:, ev],
         cov[np.ix_(ev, ev)],
         se[ev],
         level,

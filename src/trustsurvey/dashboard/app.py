@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from trustsurvey.dashboard import callbacks, layout, security
+from trustsurvey.dashboard import callbacks, event_study, layout, security
 from trustsurvey.dashboard.config import DashboardConfig, load_config
 from trustsurvey.publish.bundle import Bundle, read_bundle
 
@@ -38,6 +38,7 @@ def create_app(
     """
     b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
     cfg = config if isinstance(config, DashboardConfig) else load_config(config, study=b.study)
+    cfg = event_study.with_page(cfg, b)  # "Effect over time" for a staggered roll-out
     start = lang if lang in cfg.languages else cfg.default_language
     title = cfg.title or b.manifest.get("title") or {}
     app = Dash(

@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from trustsurvey.dashboard import layout, views
+from trustsurvey.dashboard import event_study, layout, views
 from trustsurvey.dashboard.config import PATHS, DashboardConfig
 from trustsurvey.dashboard.downloads import csv_bytes, file_stem, xlsx_bytes
 from trustsurvey.dashboard.layout import (
@@ -148,6 +148,7 @@ def register(
 
     for page, (fn, inputs) in CHART_PAGES.items():
         _register_simple(app, bundle, page, fn, inputs, lang_state)
+    event_study.register(app, bundle, lang_state)
 
     @app.callback(
         Output({"type": "shown", "page": "methodology"}, "data"),

@@ -6,7 +6,8 @@ Keys (all optional)::
     languages: [uk, en]                  # languages offered by the switch
     default_language: uk
     pages: [overview, indicators, communities, problems, focus_groups, programme,
-           methodology]
+           methodology]              # event_study: added after the overview whenever the
+                                     # bundle has a staggered roll-out's event study
     default_outcome: q7_trust            # outcome selected on first load (default: the
                                          # first outcome of the study's analysis plan)
     thresholds: {min_cell: 30, max_cv: 0.3}   # shown in the methodology text; the bundle's
@@ -42,7 +43,11 @@ PATHS: dict[str, str] = {
     "focus_groups": "/focus-groups",
     "programme": "/programme",
     "methodology": "/methodology",
+    "event_study": "/event-study",
 }
+#: pages a configuration may list that are not shown by default: "event_study" is added
+#: after the overview whenever the bundle has a staggered roll-out's event study
+OPTIONAL_PAGES: tuple[str, ...] = ("event_study",)
 
 
 @dataclass(frozen=True)
@@ -105,13 +110,13 @@ def config_from_mapping(raw: Any, *, file: str | None = None) -> DashboardConfig
             hint=f"use {', '.join(sorted(known))}",
         )
     pages = tuple(raw.get("pages") or PAGES)
-    bad = [p for p in pages if p not in PAGES]
+    bad = [p for p in pages if p not in PAGES + OPTIONAL_PAGES]
     if bad:
         raise PublishError(
             f"unknown dashboard page(s): {', '.join(map(str, bad))}",
             file=file,
             item="pages",
-            hint=f"pages are {', '.join(PAGES)}",
+            hint=f"pages are {', '.join(PAGES + OPTIONAL_PAGES)}",
         )
     langs = tuple(raw.get("languages") or ("uk", "en"))
     if any(lang not in ("uk", "en") for lang in langs):

@@ -1,8 +1,9 @@
 """The headline finding of each outcome as a sentence, in Ukrainian and English.
 
-Built from the published difference-in-differences (pilot minus control change), its 95%
-CI, the outcome's scale (``labels.scale`` of the bundle) and the Holm-adjusted p-value over
-the outcomes tested (Holm 1979, "A simple sequentially rejective multiple test procedure").
+Built from the published difference-in-differences (pilot minus control change; for a
+staggered roll-out, the overall effect on the communities after they joined), its 95% CI,
+the outcome's scale (``labels.scale`` of the bundle) and the Holm-adjusted p-value over the
+outcomes tested (Holm 1979, "A simple sequentially rejective multiple test procedure").
 A result is called significant when its CI excludes zero and its adjusted p is below 0.05;
 yes/no outcomes are stated in percentage points. Templates live in
 :mod:`trustsurvey.dashboard.translations`.
@@ -85,6 +86,8 @@ def sentence(
     else:
         key = "finding.ns"
         x = fmt_number(est, lang, digits, sign=True)
+    if "did_staggered" in bundle.tables:  # the overall effect of a staggered roll-out
+        key = key.replace("finding.", "finding.staggered.")
     if binary:
         size = t("unit.pp", lang, x=x)
     elif scale:

@@ -366,7 +366,8 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
             lang,
             heading,
             controls,
-            notes=["label.suppressed_note"],
+            notes=["label.suppressed_note"]
+            + (["label.model_note"] if "small_area" in bundle.tables else []),
         )
     if name == "problems":
         controls = [_place(name, bundle, lang, "problems"), _wave(name, bundle, lang, "problems")]
@@ -392,6 +393,10 @@ def page(name: str, bundle: Bundle, config: DashboardConfig, lang: str) -> list[
         )
     if name == "methodology":
         return methodology_page(bundle, lang)
+    if name == "event_study":
+        from trustsurvey.dashboard import event_study
+
+        return event_study.page(bundle, config, lang)
     return [html.P(t("label.not_found", lang))]
 
 

@@ -123,5 +123,6 @@ def methodology_paragraphs(bundle: Bundle, lang: str) -> list[str]:
         t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=f"{pol.max_cv:g}".replace(".", dec))
         + " "
         + t("method.p_unreliable", lang),
+        t("method.p_small_area", lang) if "small_area" in bundle.tables else None,
     ]
     return [p for p in paras if p]

@@ -32,6 +32,93 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "Узагальнені записи програми; нотатки та дані заявників не публікуються.",
         "en": "Aggregated programme records; notes and callers' details are never published.",
     },
+    # the event study of a staggered roll-out (dashboard/event_study.py)
+    "nav.event_study": {"uk": "Ефект у часі", "en": "Effect over time"},
+    "es.title": {
+        "uk": "Ефект програми залежно від часу після її запровадження",
+        "en": "The programme's effect by time since it began",
+    },
+    "es.intro": {
+        "uk": "Громади приєднувалися до програми в різних хвилях. Кожну громаду порівнюємо з "
+        "громадами, які ще не приєдналися (метод Каллавей і Сант'Анни, 2021).",
+        "en": "Communities joined the programme in different waves. Each is compared with the "
+        "communities that had not joined yet (Callaway & Sant'Anna 2021).",
+    },
+    "es.up": {
+        "uk": "Після запровадження програми показник «{outcome}» зріс більше, ніж у громадах, "
+        "які ще не приєдналися: на {size} в середньому ({ci}).",
+        "en": "Once the programme began, “{outcome}” rose more than in the communities not yet "
+        "in it: by {size} on average ({ci}).",
+    },
+    "es.down": {
+        "uk": "Після запровадження програми показник «{outcome}» зріс менше, ніж у громадах, "
+        "які ще не приєдналися: на {size} в середньому ({ci}).",
+        "en": "Once the programme began, “{outcome}” rose less than in the communities not yet "
+        "in it: by {size} on average ({ci}).",
+    },
+    "es.ns": {
+        "uk": "Зміну показника «{outcome}» після запровадження програми порівняно з громадами, "
+        "які ще не приєдналися, статистично не підтверджено: {size} в середньому ({ci}).",
+        "en": "A change in “{outcome}” once the programme began, compared with the communities "
+        "not yet in it, is not statistically confirmed: {size} on average ({ci}).",
+    },
+    "es.pre_ok": {
+        "uk": "До запровадження громади, що згодом приєдналися, змінювалися так само, як інші: "
+        "одночасна 95% смуга містить нуль для кожної попередньої хвилі ({times}).",
+        "en": "Before the programme, the communities that later joined moved like the others: "
+        "the simultaneous 95% band contains zero in every earlier wave ({times}).",
+    },
+    "es.pre_bad": {
+        "uk": "Ще до запровадження громади, що згодом приєдналися, відрізнялися від інших "
+        "({times}): ефект вище може частково відображати попередні тенденції.",
+        "en": "Before the programme, the communities that later joined already differed from "
+        "the others ({times}): the effect above may partly reflect earlier trends.",
+    },
+    "es.pre_none": {
+        "uk": "Жодної хвилі до запровадження програми порівняти не можна: припущення про "
+        "паралельні тенденції перевірити неможливо.",
+        "en": "No wave before the programme can be compared: the parallel-trends assumption "
+        "cannot be checked.",
+    },
+    "es.post_sig": {
+        "uk": "Після запровадження ефект підтверджено (одночасна смуга не містить нуля): {times}.",
+        "en": "Since the programme began, the effect is confirmed (the simultaneous band "
+        "excludes zero): {times}.",
+    },
+    "es.post_ns": {
+        "uk": "Після запровадження одночасна смуга містить нуль у кожній хвилі: ефект у "
+        "жодній окремій хвилі не підтверджено.",
+        "en": "Since the programme began, the simultaneous band contains zero in every wave: "
+        "the effect is not confirmed at any single time.",
+    },
+    "es.pre_badge_ok": {"uk": "Тенденції до програми збігалися", "en": "Trends alike before"},
+    "es.pre_badge_bad": {
+        "uk": "Тенденції до програми відрізнялися",
+        "en": "Trends differed before",
+    },
+    "es.times": {"uk": "хвилі {k}", "en": "waves {k}"},
+    "es.time": {"uk": "хвиля {k}", "en": "wave {k}"},
+    "es.axis_x": {
+        "uk": "Хвиль від запровадження (0 — перша хвиля з програмою)",
+        "en": "Waves since the programme began (0 = its first wave)",
+    },
+    "es.before": {"uk": "До запровадження", "en": "Before the programme"},
+    "es.after": {"uk": "Після запровадження", "en": "Since the programme began"},
+    "es.band": {"uk": "Одночасна 95% смуга", "en": "Simultaneous 95% band"},
+    "es.note": {
+        "uk": "Порожні кола — хвилі до запровадження (перевірка паралельних тенденцій), "
+        "заповнені — після. Вуса — 95% ДІ кожної оцінки; смуга охоплює всі хвилі разом з "
+        "імовірністю 95%.",
+        "en": "Hollow circles are waves before the programme (the parallel-trends check), "
+        "filled ones since. Whiskers are each estimate's 95% CI; the band covers all waves "
+        "together with 95% probability.",
+    },
+    "es.effect": {"uk": "Ефект", "en": "Effect"},
+    "es.overall": {"uk": "Загальний", "en": "Overall"},
+    "es.event": {"uk": "Хвиль від запровадження: {k}", "en": "Waves since it began: {k}"},
+    "es.cohort": {"uk": "Громади, що приєдналися: {wave}", "en": "Communities joining: {wave}"},
+    "col.band_low": {"uk": "Нижня межа смуги", "en": "Band low"},
+    "col.band_high": {"uk": "Верхня межа смуги", "en": "Band high"},
     "ctl.view": {"uk": "Розріз", "en": "View"},
     "prog.timeline": {
         "uk": "Заходи за місяцями (хвилі опитування позначено)",
@@ -236,6 +323,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "too small or interval too wide)",
     },
     "status.ok": {"uk": "", "en": ""},
+    "col.model_estimate": {
+        "uk": "Модельна оцінка (малі території)",
+        "en": "Model-based estimate (small-area)",
+    },
+    "col.model_ci_low": {
+        "uk": "Нижня межа модельного 95% ДІ",
+        "en": "Model-based 95% CI low",
+    },
+    "col.model_ci_high": {
+        "uk": "Верхня межа модельного 95% ДІ",
+        "en": "Model-based 95% CI high",
+    },
+    "label.model_based": {
+        "uk": "Модельна оцінка (малі території)",
+        "en": "Model-based estimate (small-area)",
+    },
+    "label.model_note": {
+        "uk": "Ромби: модельні оцінки для громад, чия пряма оцінка ненадійна або прихована "
+        "(модель Фея–Герріота за показниками громад; не пряме вимірювання).",
+        "en": "Diamonds: model-based estimates for communities whose direct estimate is "
+        "unreliable or suppressed (Fay-Herriot model on community indicators; not a direct "
+        "measurement).",
+    },
     "label.all_communities": {"uk": "Усі громади", "en": "All communities"},
     "label.all": {"uk": "Усі", "en": "All"},
     "label.no_data": {
@@ -349,6 +459,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "communities) it is ±{moe} {unit}. The table below gives it for every outcome, arm "
         "and wave.",
     },
+    "method.p_small_area": {
+        "uk": "Для громад, чия пряма оцінка ненадійна або прихована, сторінка «Громади» показує "
+        "модельну оцінку для малих територій (модель Фея–Герріота): вона поєднує пряму оцінку "
+        "громади з прогнозом за показниками громад (населення, звернення до поліції тощо), "
+        "тим більше покладаючись на прогноз, чим менш точна пряма оцінка. Це оцінка моделі, а "
+        "не пряме вимірювання; її інтервал спирається на припущення моделі. Для громади з "
+        "прихованою прямою оцінкою показано лише прогноз моделі, побудованої без її "
+        "респондентів.",
+        "en": "For communities whose direct estimate is unreliable or suppressed, the "
+        "Communities page shows a model-based small-area estimate (Fay-Herriot model): it "
+        "combines the community's direct estimate with a prediction from community indicators "
+        "(population, calls to police and so on), leaning on the prediction the less precise "
+        "the direct estimate is. It is a model estimate, not a direct measurement; its interval "
+        "rests on the model's assumptions. A community whose direct estimate is suppressed gets "
+        "only the prediction of a model fitted without its respondents.",
+    },
     "method.p_unreliable": {
         "uk": "Ненадійні оцінки на графіках заштриховано або показано порожніми маркерами; "
         "приховані клітинки на графіках не показано, а в таблицях пояснено, чому.",
@@ -392,6 +518,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "статистично не підтверджена: {size} ({ci}{p}).",
         "en": "A difference between pilot and control communities in “{outcome}” is not "
         "statistically confirmed: {size} ({ci}{p}).",
+    },
+    "finding.staggered.up": {
+        "uk": "Після запровадження програми показник «{outcome}» у громадах, що до неї "
+        "приєдналися, зріс більше, ніж у громадах, які ще не приєдналися: на {size} ({ci}{p}).",
+        "en": "After joining the programme, “{outcome}” rose more in the communities that "
+        "joined than in those not yet taking part: by {size} ({ci}{p}).",
+    },
+    "finding.staggered.down": {
+        "uk": "Після запровадження програми показник «{outcome}» у громадах, що до неї "
+        "приєдналися, зріс менше, ніж у громадах, які ще не приєдналися: на {size} ({ci}{p}).",
+        "en": "After joining the programme, “{outcome}” rose less in the communities that "
+        "joined than in those not yet taking part: by {size} ({ci}{p}).",
+    },
+    "finding.staggered.ns": {
+        "uk": "Вплив програми на показник «{outcome}» у громадах, що до неї приєдналися, "
+        "статистично не підтверджено: {size} ({ci}{p}).",
+        "en": "An effect of the programme on “{outcome}” in the communities that joined it "
+        "is not statistically confirmed: {size} ({ci}{p}).",
     },
     "finding.suppressed": {
         "uk": "Результат за показником «{outcome}» не опубліковано: {status}.",

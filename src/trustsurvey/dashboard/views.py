@@ -554,21 +554,33 @@ def communities_view(
     sel = _part(bundle, "estimates", ("outcome", "subgroup", "wave"), (outcome, ALL, int(wave)))
     sel = scaled(bundle, outcome, sel[sel["community"] != ALL])
     traces, rows = [], []
+    model = small_area_rows(bundle, outcome, int(wave), sel)
+    shown: list[tuple[str, Mapping[str, Any]]] = []
     for arm, part in sel.groupby("arm", sort=True):
         names = [label(bundle, "community", c, lang) for c in part["community"]]
         arm_name = label(bundle, "arm", arm, lang)
         bars = estimate_bars(arm_name, names, part, ARM_COLOURS.get(arm, PALETTE[2]))
         traces.append(horizontal(bars))
         for r, nm in zip(part.to_dict("records"), names, strict=True):
-            rows.append(
-                {
-                    t("col.community", lang): nm,
-                    t("col.arm", lang): arm_name,
-                    **estimate_cells(r, bundle, lang),
-                }
-            )
+            row = {
+                t("col.community", lang): nm,
+                t("col.arm", lang): arm_name,
+                **estimate_cells(r, bundle, lang),
+            }
+            if model:
+                m = model.get(str(r["community"]))
+                for key, col in (
+                    ("estimate", "col.model_estimate"),
+                    ("ci_low", "col.model_ci_low"),
+                    ("ci_high", "col.model_ci_high"),
+                ):
+                    row[t(col, lang)] = _round(m[key]) if m else None  # fmt: skip
+                if m:
+                    shown.append((nm, m))
+            rows.append(row)
+    extra = [model_markers(shown, lang)] if shown else []
     fig = {
-        "data": traces + legend_entries(traces, lang),
+        "data": traces + extra + legend_entries(traces, lang),
         "layout": _layout(
             # one row per community (names wrapped beside the bars: readable on a phone)
             xaxis=value_axis(bundle, outcome, lang),
@@ -578,6 +590,43 @@ def communities_view(
         ),
     }
     return fig, _frame(rows, lang)
+
+
+def small_area_rows(
+    bundle: Bundle, outcome: str, wave: int, direct: pd.DataFrame
+) -> dict[str, Mapping[str, Any]]:
+    """Model-based (small-area) estimates of the communities whose direct estimate in
+    ``direct`` is suppressed or unreliable, by community code (scaled like ``direct``)."""
+    sa = bundle.tables.get("small_area")
+    if sa is None or sa.empty or direct.empty:
+        return {}
+    weak = direct["suppressed"].astype(bool) | direct["estimate"].isna()
+    if "unreliable" in direct.columns:
+        weak = weak | direct["unreliable"].fillna(False).astype(bool)
+    wanted = set(direct.loc[weak, "community"].astype(str))
+    part = sa[(sa["outcome"] == outcome) & (sa["wave"] == wave) & sa["community"].isin(wanted)]
+    part = scaled(bundle, outcome, part)
+    return {str(r["community"]): r for r in part.to_dict("records")}
+
+
+def model_markers(shown: list[tuple[str, Mapping[str, Any]]], lang: str) -> dict[str, Any]:
+    """Diamonds with intervals for the model-based estimates beside the bars."""
+    x = [_round(m["estimate"]) for _, m in shown]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": esc(t("label.model_based", lang)),
+        "y": [wrap(nm) for nm, _ in shown],
+        "x": x,
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": [_round(m["ci_high"] - m["estimate"]) for _, m in shown],
+            "arrayminus": [_round(m["estimate"] - m["ci_low"]) for _, m in shown],
+        },
+        "marker": {"symbol": "diamond-open", "size": 11, "color": "#333333"},
+        "showlegend": True,
+    }
 
 
 def subgroup_options(bundle: Bundle, lang: str) -> list[dict[str, str]]:

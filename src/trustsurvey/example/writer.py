@@ -123,6 +123,7 @@ arms:
   pilot_code: 1
   community: community
   communities: communities.csv
+area_covariates: area_covariates.csv
 margins:
   file: margins.csv
   kind: counts
@@ -212,7 +213,8 @@ and interview durations are at least 12 minutes, so only the planted cases are f
 
 ## Files
 - `study.yaml`; `data/wave1_baseline.sav`, `data/wave2_followup.sav`
-- `communities.csv` (community -> raion, names, arm), `margins.csv` (population counts)
+- `communities.csv` (community -> raion, names, arm), `margins.csv` (population counts),
+  `area_covariates.csv` (adults and police records per community, for small-area estimates)
 - `focus_groups/groups.csv` (id, community, arm, date, participants, composition) and
   `focus_groups/segments.csv` (group, segment, coder, theme, valence); coder B double-codes
   four groups for inter-coder agreement; themes from `focus_group_protocol`.
@@ -221,6 +223,7 @@ and interview durations are at least 12 minutes, so only the planted cases are f
 
 def write_example(frames: ExampleFrames, folder: Path, seed: int = DEFAULT_SEED) -> Path:
     """Write every file of the example study into ``folder`` (each file atomically)."""
+    from trustsurvey.example.areas import area_covariates
     from trustsurvey.questionnaire import instrument_path, load_questionnaire
 
     q = load_questionnaire(instrument_path("police_trust_core"))
@@ -228,6 +231,7 @@ def write_example(frames: ExampleFrames, folder: Path, seed: int = DEFAULT_SEED)
     for wave, frame in frames.waves.items():
         write_sav(frame, folder / WAVE_FILES[wave], q)
     write_csv(folder / "communities.csv", frames.communities)
+    write_csv(folder / "area_covariates.csv", area_covariates())
     write_csv(folder / "margins.csv", frames.margins)
     write_csv(folder / "focus_groups" / "groups.csv", frames.groups)
     write_csv(folder / "focus_groups" / "segments.csv", frames.segments)

@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,8 @@ def write_bundle(
     study_meta: Mapping[str, Any],
     policy: DisclosurePolicy | Mapping[str, Any] | None = None,
     previous: str | Path | None = None,
+    derived: Callable[[Mapping[str, pd.DataFrame]], Mapping[str, pd.DataFrame | None]]
+    | None = None,
 ) -> Path:
     """Write ``out_dir/bundle`` atomically and return its path.
 
@@ -109,6 +111,10 @@ def write_bundle(
         unless its sample changed by at least the protection interval: otherwise the
         difference of the two releases would narrow it (see
         :func:`trustsurvey.publish.suppression.protect_tables`).
+    derived
+        Called with the protected tables (suppressed values blanked); returns more tables of
+        kinds without a count of respondents, computed only from what is published (e.g.
+        small-area estimates that leave suppressed communities out of their fit).
     """
     from trustsurvey.publish.nchs import (
         apply_reliability_rule,
@@ -156,9 +162,43 @@ def write_bundle(
     before = without_unreliable(_previous_tables(previous, str(study_meta["study"])))
     published, audit = protect_tables(normal, pol, previous=before)
     published = apply_reliability_rule(published, pol, binary_outcomes(study_meta))
+    if derived is not None:
+        published, audit = _with_derived(derived(published), published, audit, pol, scan_args)
     scan_tables(published, **scan_args)
     manifest = _manifest(study_meta, pol, published, audit)
     return _write_atomically(Path(out_dir), published, manifest)
+
+
+def _with_derived(
+    extra: Mapping[str, pd.DataFrame | None],
+    published: dict[str, pd.DataFrame],
+    audit: pd.DataFrame,
+    pol: DisclosurePolicy,
+    scan_args: Mapping[str, Any],
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Add tables computed from the protected ones (kinds without a count of respondents)."""
+    from trustsurvey.publish.normalize import normalize_table
+    from trustsurvey.publish.scan import scan_tables
+    from trustsurvey.publish.suppression import protect_tables
+
+    normal = {}
+    for kind, frame in extra.items():
+        if frame is None or frame.empty:
+            continue
+        if kind not in KINDS or KINDS[kind].count is not None:
+            raise PublishError(
+                f"derived table kind {kind!r} is unknown or counts respondents",
+                item=kind,
+                hint="derive only kinds without a count column",
+            )
+        normal[kind] = normalize_table(kind, _without_attrs(frame))
+    if not normal:
+        return published, audit
+    scan_tables(normal, **scan_args)
+    more, more_audit = protect_tables(normal, pol)
+    merged = {**published, **more}
+    ordered = {k: merged[k] for k in KIND_ORDER if k in merged}
+    return ordered, pd.concat([audit, more_audit], ignore_index=True)
 
 
 def _previous_tables(previous: str | Path | None, study: str) -> dict[str, pd.DataFrame] | None:

@@ -28,6 +28,7 @@ def publish_study_results(
     policy: Any = None,
     report: bool = False,
     previous: str | Path | None = None,
+    derived: Any = None,
 ) -> Path:
     """Write ``out_dir/bundle`` (and optionally the HTML and Excel report) from tidy tables.
 
@@ -67,6 +68,8 @@ def publish_study_results(
     previous
         The last released bundle of the study, when this run updates it
         (:func:`~trustsurvey.publish.bundle.write_bundle`).
+    derived
+        Tables computed from the protected ones (``write_bundle``'s ``derived``).
 
     Returns
     -------
@@ -78,6 +81,7 @@ def publish_study_results(
         study_meta=study_meta,
         policy=policy,
         previous=previous,
+        derived=derived,
     )
     if report:
         from trustsurvey.publish.report import write_report

@@ -15,10 +15,11 @@ neutralised (:mod:`trustsurvey.publish.safe`).
 
 from __future__ import annotations
 
-import html
+import functools
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pandas as pd
 
 from trustsurvey._files import atomic_path
@@ -29,20 +30,10 @@ from trustsurvey.publish.schema import ALL
 
 LABELLED = ("outcome", "community", "arm", "problem", "theme", "subgroup", "level")
 
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:1000px;margin:0 auto;padding:1rem;color:#1b1b1b}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
-nav a{margin-right:1rem} .note{color:#555;font-size:.85rem}
-"""
-
 
 def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``tables.xlsx`` into ``out_dir``; return their paths."""
-    from trustsurvey.dashboard import views
-    from trustsurvey.dashboard.findings import outcome_findings
-    from trustsurvey.dashboard.translations import policy_key, t
-
+    """Write ``report.html`` and ``tables.xlsx`` into ``out_dir`` (each whole or not at all:
+    a failed write keeps the previous file); return their paths."""
     b = bundle if isinstance(bundle, Bundle) else read_bundle(bundle)
     out = Path(out_dir)
     try:
@@ -51,71 +42,10 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
         raise PublishError(
             f"cannot create the report folder ({err.strerror})", file=out, hint="check the path"
         ) from err
-    parts = [
-        "<!DOCTYPE html><html lang='uk'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{html.escape(_title(b, 'uk'))}</title><style>{CSS}</style></head><body>",
-        "<nav><a href='#uk'>Українська</a><a href='#en'>English</a></nav>",
-    ]
-    first = True
-    for lang in ("uk", "en"):
-        parts.append(f"<section id='{lang}' lang='{lang}'><h1>{html.escape(_title(b, lang))}</h1>")
-        parts.append(f"<p class='note'>{html.escape(t('app.subtitle', lang))}</p>")
-        outcomes = [o["value"] for o in views.outcome_options(b, lang)]
-        groups = [o["value"] for o in views.group_options(b, lang) if o["value"].startswith("arm:")]
-        waves = [o["value"] for o in views.wave_options(b, lang)]
-        sections: list[tuple[str, Any, pd.DataFrame]] = []
-        for outcome in outcomes:
-            fig, table = views.overview_view(b, outcome, groups, lang)
-            sections.append((views.label(b, "outcome", outcome, lang), fig, table))
-            if waves:
-                fig, table = views.communities_view(b, outcome, waves[-1], lang)
-                sections.append((t("communities.title", lang), fig, table))
-        if "likert" in b.tables:
-            for outcome in sorted(b.tables["likert"]["outcome"].unique()):
-                fig, table = views.indicators_view(b, outcome, "all", lang)
-                sections.append((t("indicators.title", lang), fig, table))
-        if "problems" in b.tables and waves:
-            fig, table = views.problems_view(b, "all", waves[-1], lang)
-            sections.append((t("problems.title", lang), fig, table))
-        if "focus_groups" in b.tables:
-            fig, table = views.focus_view(b, "all", lang)
-            sections.append((t("focus.title", lang), fig, table))
-        found = outcome_findings(b, lang)
-        if found:
-            parts.append(f"<h2>{html.escape(t('findings.title', lang))}</h2><ul>")
-            for f in found:
-                mark = t("finding.sig" if f["significant"] else "finding.not_sig", lang)
-                parts.append(
-                    f"<li><strong>{html.escape(mark)}.</strong> {html.escape(f['sentence'])}</li>"
-                )
-            parts.append(f"</ul><p class='note'>{html.escape(t('findings.note', lang))}</p>")
-        elif b.plan.get("did_note"):  # why the study has no DiD (one wave, no arms)
-            note = b.plan["did_note"]
-            text = note.get(lang) or note.get("en") or note.get("uk") or ""
-            parts.append(f"<p class='note'>{html.escape(str(text))}</p>")
-        for heading, fig, table in sections:
-            parts.append(f"<h2>{html.escape(heading)}</h2>")
-            parts.append(_figure_html(fig, include_js=first))
-            first = False
-            parts.append(_table_html(table))
-        parts.append(f"<h2>{html.escape(t('method.title', lang))}</h2>")
-        pol = b.policy
-        parts.append(
-            f"<p>{html.escape(t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=pol.max_cv))}"
-            "</p>"
-        )
-        for key, table in views.methodology_view(b, lang).items():
-            parts.append(f"<h3>{html.escape(t(key, lang))}</h3>{_table_html(table)}")
-        parts.append("</section>")
-    parts.append(
-        f"<p class='note'>{html.escape(str(b.manifest.get('created', '')))} · trustsurvey "
-        f"{html.escape(str((b.manifest.get('software') or {}).get('trustsurvey', '')))}</p>"
-    )
-    parts.append("</body></html>")
+    page = render_report(b)
     html_path, xlsx_path = out / "report.html", out / "tables.xlsx"
     workbook = to_xlsx_bytes(workbook_tables(b))  # made before anything is replaced
-    for path, data in ((html_path, "".join(parts).encode("utf-8")), (xlsx_path, workbook)):
+    for path, data in ((html_path, page.encode("utf-8")), (xlsx_path, workbook)):
         try:
             with atomic_path(path, mkdir=False) as tmp:
                 tmp.write_bytes(data)
@@ -130,6 +60,99 @@ def write_report(bundle: Bundle | str | Path, out_dir: str | Path) -> tuple[Path
 
     write_summaries(b, out)  # the one-page summaries: summary_uk.pdf, summary_en.pdf
     return html_path, xlsx_path
+
+
+def render_report(b: Bundle) -> str:
+    """The report's HTML: ``templates/report.html.j2`` rendered with autoescape, so every
+    label, sentence and cell is text; only the Plotly figures the report makes are markup."""
+    languages = [_language(b, lang) for lang in ("uk", "en")]
+    first = True
+    for part in languages:  # Plotly.js is embedded once, before the first figure
+        for section in part["sections"]:
+            section["figure"] = _figure_html(section.pop("fig"), include_js=first)  # "| safe"
+            first = False
+    software = b.manifest.get("software") or {}
+    return _template().render(
+        title=_title(b, "uk"),
+        languages=languages,
+        created=str(b.manifest.get("created", "")),
+        version=str(software.get("trustsurvey", "")),
+    )
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("trustsurvey.publish", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("report.html.j2")
+
+
+def _language(b: Bundle, lang: str) -> dict[str, Any]:
+    """What the report says in ``lang``: findings, one section per figure, methodology."""
+    from trustsurvey.dashboard import event_study, views
+    from trustsurvey.dashboard.findings import outcome_findings
+    from trustsurvey.dashboard.translations import policy_key, t
+
+    outcomes = [o["value"] for o in views.outcome_options(b, lang)]
+    groups = [o["value"] for o in views.group_options(b, lang) if o["value"].startswith("arm:")]
+    waves = [o["value"] for o in views.wave_options(b, lang)]
+    sections: list[tuple[str, Any, pd.DataFrame]] = []
+    said: dict[int, list[dict[str, str]]] = {}  # sentences above a section's figure
+    if event_study.has_event_study(b):  # a staggered roll-out: the effect over time
+        for outcome in views.ordered_outcomes(b, event_study.TABLE):
+            said[len(sections)] = event_study.sentences(b, outcome, lang)
+            fig, table = event_study.event_view(b, outcome, lang)
+            heading = f"{t('es.title', lang)}: {views.label(b, 'outcome', outcome, lang)}"
+            sections.append((heading, fig, table))
+    for outcome in outcomes:
+        fig, table = views.overview_view(b, outcome, groups, lang)
+        sections.append((views.label(b, "outcome", outcome, lang), fig, table))
+        if waves:
+            fig, table = views.communities_view(b, outcome, waves[-1], lang)
+            sections.append((t("communities.title", lang), fig, table))
+    if "likert" in b.tables:
+        for outcome in sorted(b.tables["likert"]["outcome"].unique()):
+            fig, table = views.indicators_view(b, outcome, "all", lang)
+            sections.append((t("indicators.title", lang), fig, table))
+    if "problems" in b.tables and waves:
+        fig, table = views.problems_view(b, "all", waves[-1], lang)
+        sections.append((t("problems.title", lang), fig, table))
+    if "focus_groups" in b.tables:
+        fig, table = views.focus_view(b, "all", lang)
+        sections.append((t("focus.title", lang), fig, table))
+    note = b.plan.get("did_note") or {}  # why the study has no DiD (one wave, no arms)
+    pol = b.policy
+    return {
+        "lang": lang,
+        "title": _title(b, lang),
+        "subtitle": t("app.subtitle", lang),
+        "findings_title": t("findings.title", lang),
+        "findings": [
+            {
+                "mark": t("finding.sig" if f["significant"] else "finding.not_sig", lang),
+                "sentence": f["sentence"],
+            }
+            for f in outcome_findings(b, lang)
+        ],
+        "findings_note": t("findings.note", lang),
+        "did_note": str(note.get(lang) or note.get("en") or note.get("uk") or ""),
+        "sections": [
+            {"heading": heading, "fig": fig, "table": _table(table), "sentences": said.get(i, [])}
+            for i, (heading, fig, table) in enumerate(sections)
+        ],
+        "method_title": t("method.title", lang),
+        "policy": t(policy_key(pol), lang, min_cell=pol.min_cell, max_cv=pol.max_cv),
+        "method": [
+            {"heading": t(key, lang), "table": _table(table)}
+            for key, table in views.methodology_view(b, lang).items()
+        ],
+    }
 
 
 def workbook_tables(b: Bundle) -> dict[str, pd.DataFrame]:
@@ -176,17 +199,12 @@ def _figure_html(fig: dict[str, Any], *, include_js: bool) -> str:
     )
 
 
-def _table_html(table: pd.DataFrame) -> str:
+def _table(table: pd.DataFrame) -> dict[str, list[Any]]:
+    """Column names and rows of cells as text (missing values empty) for the template."""
     if table.empty:
-        return ""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{'' if _missing(v) else html.escape(str(v))}</td>" for v in row)
-        + "</tr>"
-        for row in table.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return {"columns": [], "rows": []}
+    rows = [["" if _missing(v) else str(v) for v in row] for row in table.itertuples(index=False)]
+    return {"columns": [str(c) for c in table.columns], "rows": rows}
 
 
 def _missing(v: object) -> bool:

@@ -275,8 +275,9 @@ KINDS: dict[str, TableKind] = {
             "cohort (first treated wave), and their overall, per-cohort and event-time "
             "aggregates with the event study's simultaneous band.",
             links=(),
-            unrelated="its n counts the respondents of whole community-waves (a cohort and its "
-            "comparison communities in two waves): sums of the published sample sizes",
+            unrelated="its n counts the answers of whole community-waves (a cohort and its "
+            "comparison communities in two waves): withheld for every row of an outcome "
+            "whenever the n of any community-wave estimate of that outcome is hidden",
         ),
         TableKind(
             "problems",
@@ -497,6 +498,20 @@ KINDS: dict[str, TableKind] = {
             doc="Observational meta-regression of the change in trust on programme intensity.",
             links=(),
             unrelated="one fit over the communities with a published change",
+        ),
+        TableKind(
+            "small_area",
+            keys=("outcome", "community", "wave", "method", "basis"),
+            values=("estimate", "rmse", "ci_low", "ci_high", "gamma"),
+            required=("outcome", "community", "wave", "basis", "estimate"),
+            doc="Model-based small-area estimates per community (Fay-Herriot EBLUP on the "
+            "area covariates of the study): basis 'eblup' mixes the community's published "
+            "direct estimate with the regression (weight gamma); basis 'synthetic' is the "
+            "regression alone, for a community whose direct estimate is not published.",
+            links=(),
+            unrelated="derived only from published direct estimates: a community whose direct "
+            "estimate is suppressed is left out of the model fit and gets the synthetic "
+            "estimate, which does not depend on its respondents",
         ),
     )
 }

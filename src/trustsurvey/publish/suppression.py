@@ -355,16 +355,28 @@ def _withhold_did_n(
     index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]
 ) -> None:
     """Withhold the n of a DiD result (the respondents of both arms in its waves) when the n
-    of an overall estimate of its outcome is hidden: their difference would give it back."""
-    if "did" not in true or "estimates" not in true:
+    of an overall estimate of its outcome is hidden: their difference would give it back.
+
+    The n of a staggered-adoption result (``did_staggered``) sums the answers of whole
+    community-waves, different ones for each cohort and wave, so differences of two of them
+    can isolate one community-wave: every n of an outcome is withheld there as soon as the n
+    of any of its community-wave estimates is hidden."""
+    if "estimates" not in true:
         return
-    est, did = true["estimates"], true["did"]
-    overall = (est["community"] == ALL) & (est["subgroup"] == ALL) & (est["level"] == ALL)
+    est = true["estimates"]
+    whole = (est["subgroup"] == ALL) & (est["level"] == ALL)
     hidden = est["suppressed"] | (est["suppression_reason"] == N_WITHHELD)
-    outcomes = set(est.loc[overall & hidden, "outcome"])
-    open_rows = ~did["suppressed"] & did["suppression_reason"].isna()
-    for row in np.flatnonzero(open_rows & did["outcome"].isin(outcomes)):
-        _withhold_n(int(row), index, true, reasons, kind="did")
+    withheld = {
+        "did": set(est.loc[whole & (est["community"] == ALL) & hidden, "outcome"]),
+        "did_staggered": set(est.loc[whole & hidden, "outcome"]),
+    }
+    for kind, outcomes in withheld.items():
+        if kind not in true:
+            continue
+        table = true[kind]
+        open_rows = ~table["suppressed"] & table["suppression_reason"].isna()
+        for row in np.flatnonzero(open_rows & table["outcome"].isin(outcomes)):
+            _withhold_n(int(row), index, true, reasons, kind=kind)
 
 
 def _follow(index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]) -> None:

@@ -563,6 +563,12 @@ def run_publish(ctx: RunContext) -> None:
     policy = DisclosurePolicy.from_settings(pub)  # every publish: setting of study.yaml
     meta = study_meta(ctx, ctx.analysis)
     meta["languages"] = list(pub.languages)
+    derived = None
+    frame = ctx.analysis
+    if frame is not None and all(c in frame.columns for c in study.design.columns()):
+        from trustsurvey.run.small_area import small_area_deriver
+
+        derived = small_area_deriver(ctx, shared_design(ctx))
     path = publish_study_results(
         tables,
         study.out_dir,
@@ -570,6 +576,7 @@ def run_publish(ctx: RunContext) -> None:
         policy=policy,
         report=True,
         previous=pub.previous_bundle,
+        derived=derived,
     )
     ctx.outputs["bundle"] = path
     ctx.outputs["report"] = study.out_dir / "report.html"

@@ -41,7 +41,7 @@ from trustsurvey.study.model import (
     WeightingSpec,
 )
 from trustsurvey.study.spec import STUDY_SPEC, check_against_spec, fail_at
-from trustsurvey.study.tables import check_files, check_table
+from trustsurvey.study.tables import check_area_covariates, check_files, check_table
 
 STUDY_FILE = "study.yaml"
 
@@ -156,6 +156,7 @@ class _Loader:
             weighting=self.weighting(data.get("weighting") or {}),
             focus_groups=self.focus_groups(data.get("focus_groups")),
             programme=self.programme(data.get("programme")),
+            **self.area_covariates(data.get("area_covariates")),
             validation=self.validation(data.get("validation") or {}),
             publish=self.publish(data.get("publish") or {}),
             raw=data,
@@ -389,6 +390,15 @@ class _Loader:
         )
         check_files(spec)
         return spec
+
+    def area_covariates(self, value: str | None) -> dict[str, Any]:
+        """``area_covariates:``: the checked table (``community`` + numeric columns)."""
+        if value is None:
+            return {}
+        file = self.existing(value, "area_covariates")
+        table = self.read_table(file, "area_covariates")
+        check_area_covariates(table, file=file)
+        return {"area_covariates": table, "area_covariates_file": file}
 
     def settings(self, cls: type, section: str, raw: dict[str, Any]) -> dict[str, Any]:
         """The values ``raw`` gives for the settings of ``cls`` (``section:`` of study.yaml),

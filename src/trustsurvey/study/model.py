@@ -231,6 +231,9 @@ class Study:
     weighting: WeightingSpec = field(default_factory=WeightingSpec)
     focus_groups: FocusGroupSpec | None = None
     programme: ProgrammeSpec | None = None
+    #: area-level covariates (``area_covariates:``): a ``community`` column and numeric ones
+    area_covariates: pd.DataFrame | None = None
+    area_covariates_file: Path | None = None
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     publish: PublishSpec = field(default_factory=PublishSpec)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -110,6 +110,12 @@ STUDY_SPEC: dict[str, Key] = {
             ),
         },
     ),
+    "area_covariates": Key(
+        "str",
+        False,
+        "area-level covariates for small-area estimates: a CSV with a community column and "
+        "numeric columns (population, registered crime, calls to police, ...)",
+    ),
     "margins": Key(
         "mapping",
         False,

@@ -62,6 +62,14 @@ def _number(what: str) -> Rule:
     return Rule("number", ok, "not a non-negative number in {table}", what)
 
 
+def _finite(what: str) -> Rule:
+    def ok(s: pd.Series) -> pd.Series:
+        values = pd.to_numeric(s, errors="coerce")
+        return values.notna() & values.abs().lt(float("inf"))
+
+    return Rule("finite", ok, "blank or not a number in {table}", what)
+
+
 def _unique(what: str) -> Rule:
     def ok(s: pd.Series) -> pd.Series:
         key = s.map(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)
@@ -116,6 +124,15 @@ TABLES: dict[str, tuple[str, dict[str, list[Rule]]]] = {
         "the coded segments",
         {"group": [_not_blank("name the focus group (its id in groups.csv) of every segment")]},
     ),
+    "area_covariates": (
+        "the area covariates",
+        {
+            "community": [
+                _not_blank("fill in the community code or delete the row"),
+                _unique("list each community once"),
+            ],
+        },
+    ),
     "programme.population": (
         "the population table",
         {
@@ -135,7 +152,10 @@ def schema(kind: str) -> pa.DataFrameSchema:
     >>> sorted(schema("communities").columns)
     ['arm', 'community']
     """
-    label, columns = TABLES[kind]
+    return _schema(*TABLES[kind])
+
+
+def _schema(label: str, columns: dict[str, list[Rule]]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             name: pa.Column(
@@ -149,6 +169,31 @@ def schema(kind: str) -> pa.DataFrameSchema:
     )
 
 
+def check_area_covariates(frame: pd.DataFrame, *, file: str | Path) -> None:
+    """Check an ``area_covariates:`` table: a ``community`` column (filled, each community
+    once) and at least one other column, every cell of which is a number.
+
+    >>> table = pd.DataFrame({"community": ["A", "B"], "calls": ["12", "x"]})
+    >>> try:
+    ...     check_area_covariates(table, file="areas.csv")
+    ... except StudyError as err:
+    ...     print(err.item, err.row, err.message)
+    calls [3] blank or not a number in the area covariates: x
+    """
+    others = [c for c in frame.columns if c != "community"]
+    if "community" not in frame.columns or not others:
+        raise StudyError(
+            "the area covariates need a 'community' column and at least one numeric column",
+            file=file,
+            item="community" if "community" not in frame.columns else "columns",
+            hint="give one row per community: community, then numeric columns such as "
+            "population or calls to police",
+        )
+    rule = _finite("give a number for every community (no blanks or text)")
+    extra = {c: [rule] for c in others}
+    _check(frame, *TABLES["area_covariates"], file=file, key=None, extra=extra)
+
+
 def check_table(
     frame: pd.DataFrame, kind: str, *, file: str | Path, key: str | None = None
 ) -> None:
@@ -157,9 +202,21 @@ def check_table(
     ``file`` is the table's file (or ``study.yaml`` for rows given inline, then ``key`` names
     the key path and the rows are the list positions, 1-based).
     """
-    label, columns = TABLES[kind]
+    _check(frame, *TABLES[kind], file=file, key=key)
+
+
+def _check(
+    frame: pd.DataFrame,
+    label: str,
+    columns: dict[str, list[Rule]],
+    *,
+    file: str | Path,
+    key: str | None,
+    extra: dict[str, list[Rule]] | None = None,
+) -> None:
+    columns = {**columns, **(extra or {})}
     try:
-        schema(kind).validate(frame.reset_index(drop=True), lazy=True)
+        _schema(label, columns).validate(frame.reset_index(drop=True), lazy=True)
     except SchemaErrors as err:
         cases = err.failure_cases
         for column, rules in columns.items():
