@@ -10,6 +10,7 @@ alarm, every skipped question "not relevant", the server columns kept out of the
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,11 +29,12 @@ from trustsurvey.validation.validate import read_wave
 
 CORE = "police_trust_core"
 PILOT = {1, 2, 3}
+N_PER_WAVE = int(os.environ.get("TRUSTSURVEY_EXPORT_STUDY_ROWS", "120"))
 
 
 def _wave(q, code: int, seed: int) -> pd.DataFrame:
     """Answers that follow the form's skip logic, with a sound design and community."""
-    truth = answers(q, 60, seed=seed)
+    truth = answers(q, N_PER_WAVE, seed=seed)
     n = len(truth)
     raion = np.resize(np.arange(1, 7), n)
     truth["resp_id"] = [f"w{code}-{i:03d}" for i in range(n)]
@@ -40,7 +42,7 @@ def _wave(q, code: int, seed: int) -> pd.DataFrame:
     truth["raion"] = raion
     truth["pilot"] = [1 if r in PILOT else 0 for r in raion]
     truth["stratum"] = [f"s{r}" for r in raion]
-    truth["psu"] = [f"p{r}-{i % 2}" for i, r in enumerate(raion)]
+    truth["psu"] = [f"p{r}-{(i // 6) % 2}" for i, r in enumerate(raion)]
     truth["pw"] = 1.0
     return truth
 
@@ -145,3 +147,22 @@ def test_a_form_for_an_spss_file_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(StudyError, match=r"waves\[0\]\.form"):
         load_study(folder, check_columns=False)
+
+
+def test_sample_sizes_with_an_item_named_community_beside_the_community_column() -> None:
+    """The core questionnaire has a text item ``community`` beside the study's community
+    column (``raion``): the published sample sizes count by the study's column."""
+    from types import SimpleNamespace
+
+    from trustsurvey.run.steps_publish import sample_size_table
+
+    study = SimpleNamespace(
+        arms=SimpleNamespace(community="raion"), design=SimpleNamespace(weights=None)
+    )
+    frame = pd.DataFrame(
+        {"raion": [1, 1, 2], "community": ["a", "b", "c"], "wave": [1, 1, 1], "arm": "x"}
+    )
+    parts = sample_size_table(SimpleNamespace(study=study), frame)
+    by_community = next(p for p in parts if "community" in p.columns)
+    assert by_community["community"].tolist() == [1, 2]
+    assert by_community["n"].tolist() == [2, 1]
