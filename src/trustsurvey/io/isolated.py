@@ -41,7 +41,7 @@ from typing import Any
 
 from trustsurvey.io import _sav_worker as worker
 
-#: seconds the child may take before it is stopped (override per call)
+#: seconds a read may take before its reader process is stopped (override per call)
 DEFAULT_TIMEOUT = 300.0
 #: seconds the helper may take to start, or to answer beyond the read's own time limit
 HELPER_GRACE = 60.0
@@ -81,7 +81,8 @@ class _Helper:
         self.owner = os.getpid()
         self.hung = False
         self.process = subprocess.Popen(
-            [sys.executable, "-c", launcher, str(Path(worker.__file__))],
+            # -P: the current folder is not put on the path (no stray pandas.py is imported)
+            [sys.executable, "-P", "-c", launcher, str(Path(worker.__file__))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
