@@ -14,6 +14,9 @@ nothing and let other exceptions propagate, so any harness (hypothesis, atheris)
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,24 @@ SEED_FILES = {
 }
 READ_SUFFIXES = (".sav", ".zsav", ".por", ".csv", ".xlsx", ".parquet")
 
+#: order-free digest of every input fed in this process: (sum of SHA-256 mod 2**256, count)
+_DIGEST = [0, 0]
+
+
+def _record(*parts: object) -> None:
+    """Add one input to the digest that ``benchmarks/fuzz_repeat.py`` compares across runs."""
+    blob = b"\x00".join(p if isinstance(p, bytes) else repr(p).encode() for p in parts)
+    _DIGEST[0] = (_DIGEST[0] + int.from_bytes(hashlib.sha256(blob).digest(), "big")) % (1 << 256)
+    _DIGEST[1] += 1
+
+
+@atexit.register
+def _write_digest() -> None:
+    target = os.environ.get("TRUSTSURVEY_FUZZ_DIGEST")
+    if target and _DIGEST[1]:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(f"{_DIGEST[1]} {_DIGEST[0]:064x}\n")
+
 
 def seed_bytes(suffix: str) -> bytes:
     """Bytes of a valid file of this kind, to mutate."""
@@ -42,7 +63,11 @@ def seed_bytes(suffix: str) -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "seed.zsav"
             pyreadstat.write_sav(frame, str(path), compress=True)
-            return path.read_bytes()
+            data = bytearray(path.read_bytes())
+        # the header's creation date and time (offsets 92 and 101) are the clock's: fix them,
+        # so every run mutates the same bytes
+        data[92:109] = b"01 Jan 2600:00:00"
+        return bytes(data)
     if suffix == ".csv":
         return 'resp_id,wave,trust_police,comment\n1,1,4,Київ\n2,1,8,\n3,2,5,"a,b"\n'.encode()
     if suffix == ".parquet":
@@ -69,6 +94,7 @@ def read_bytes_as(data: bytes, suffix: str, folder: Path, **kwargs: Any) -> None
     """``read_survey`` on ``data`` saved as ``fuzz{suffix}``, then its analysis view."""
     from trustsurvey.io import read_survey
 
+    _record(data, suffix, sorted(kwargs.items()))
     path = folder / f"fuzz{suffix}"
     path.write_bytes(data)
     sd = _documented(read_survey, path, **kwargs)
@@ -88,6 +114,7 @@ def load_yaml_text(text: str | bytes, folder: Path) -> None:
     """``load_questionnaire`` on a YAML document saved as ``q.yaml``."""
     from trustsurvey.questionnaire import load_questionnaire
 
+    _record(text)
     path = folder / "q.yaml"
     if isinstance(text, str):
         path.write_text(text, encoding="utf-8")
@@ -100,6 +127,7 @@ def load_study_text(text: str | bytes, folder: Path) -> None:
     """``load_study`` on a study.yaml document in a folder holding the mini study's files."""
     from trustsurvey.study import load_study
 
+    _record(text)
     path = folder / "study.yaml"
     if isinstance(text, str):
         path.write_text(text, encoding="utf-8")
@@ -112,6 +140,7 @@ def read_xlsform_bytes(data: bytes, folder: Path) -> None:
     """``from_xlsform`` on ``data`` saved as ``form.xlsx``."""
     from trustsurvey.questionnaire import from_xlsform
 
+    _record(data)
     path = folder / "form.xlsx"
     path.write_bytes(data)
     _documented(from_xlsform, path)
@@ -124,6 +153,7 @@ def build_xlsform(sheets: dict[str, list[list[Any]]], folder: Path) -> None:
 
     from trustsurvey.questionnaire import from_xlsform
 
+    _record(sheets)
     book = openpyxl.Workbook()
     book.remove(book.active)
     for title, rows in sheets.items():

@@ -60,6 +60,29 @@ def test_corpus_input_ends_in_documented_error(path: Path) -> None:
     assert "What to do:" in text
 
 
+OTHER = sorted((CORPUS / "parquet").glob("*.parquet"))
+
+
+@pytest.mark.parametrize("path", OTHER, ids=_id)
+def test_other_corpus_input_ends_in_documented_error(path: Path) -> None:
+    with pytest.raises(InputFileError) as info:
+        read_survey(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+FORMS = sorted((CORPUS / "xlsform").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("path", FORMS, ids=_id)
+def test_damaged_xlsform_ends_in_documented_error(path: Path) -> None:
+    from trustsurvey.errors import QuestionnaireError
+    from trustsurvey.questionnaire import from_xlsform
+
+    with pytest.raises(QuestionnaireError) as info:
+        from_xlsform(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
 def test_inspect_of_a_crasher_is_the_same_error() -> None:
     path = next(p for p in CRASHERS if p.suffix == ".sav")
     with pytest.raises(InputFileError, match="dictionary is damaged"):

@@ -119,3 +119,96 @@ def test_watchdog_stops_a_reader_that_never_returns() -> None:
     with pytest.raises(ChildReadFailed) as info:
         read_in_child("sav", "x.sav", {}, timeout=3, reader=_never_returns)
     assert info.value.timed_out == 3
+
+
+def _prints_and_reads(fmt: str, path: str, kwargs: dict) -> tuple:
+    import os
+    import sys
+
+    print("noise on stdout")
+    sys.stdout.flush()
+    os.write(1, b"\x00raw noise\n")
+    return pyreadstat.read_sav(path, **kwargs)
+
+
+def test_what_the_reader_prints_does_not_corrupt_the_answer() -> None:
+    frame, _ = read_in_child(
+        "sav", str(FIXTURES / "utf8_mrsets.sav"), {}, timeout=300, reader=_prints_and_reads
+    )
+    pd.testing.assert_frame_equal(frame, pyreadstat.read_sav(str(FIXTURES / "utf8_mrsets.sav"))[0])
+
+
+def test_the_helper_survives_a_crash_and_reads_the_next_file(tmp_path: Path) -> None:
+    from trustsurvey.io import isolated
+
+    crash = tmp_path / "crash.sav"
+    crash.write_bytes(_with(1000, 0x80))
+    good = str(FIXTURES / "utf8_mrsets.sav")
+    read_in_child("sav", good, {}, timeout=300)
+    assert isolated._HELPER is not None
+    helper_pid = isolated._HELPER.process.pid
+    for _ in range(3):
+        with pytest.raises(ChildReadFailed, match="SIGSEGV"):
+            read_in_child("sav", str(crash), {}, timeout=300)
+        frame, _ = read_in_child("sav", good, {}, timeout=300)
+        assert len(frame) == len(pyreadstat.read_sav(good)[0])
+    assert isolated._HELPER.process.pid == helper_pid  # one helper, new readers
+
+
+def test_a_killed_helper_is_replaced() -> None:
+    import os
+    import signal
+
+    from trustsurvey.io import isolated
+
+    good = str(FIXTURES / "utf8_mrsets.sav")
+    read_in_child("sav", good, {}, timeout=300)
+    assert isolated._HELPER is not None
+    old = isolated._HELPER.process
+    os.killpg(old.pid, signal.SIGKILL)
+    old.wait()
+    frame, _ = read_in_child("sav", good, {}, timeout=300)
+    assert len(frame) > 0 and isolated._HELPER.process.pid != old.pid
+
+
+SCRIPT = """
+import sys
+from trustsurvey.errors import InputFileError
+from trustsurvey.io import isolated, read_survey
+try:
+    read_survey(sys.argv[1])
+except InputFileError as err:
+    print(isolated._HELPER.process.pid)
+    print(err)
+"""
+
+
+def test_a_script_without_a_main_guard_reads_a_damaged_file(tmp_path: Path) -> None:
+    """The helper never imports the caller's ``__main__`` (multiprocessing's spawn and
+    forkserver would run this script again in the child); it exits with its caller."""
+    import os
+    import subprocess
+    import sys
+
+    crash = tmp_path / "crash.sav"
+    crash.write_bytes(_with(1000, 0x80))
+    script = tmp_path / "no_guard.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run(
+        [sys.executable, str(script), str(crash)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    pid_line, message = result.stdout.strip().splitlines()
+    assert "SIGSEGV" in message and str(crash) in message
+    assert result.stderr.count("Traceback") == 0
+    try:  # the helper has exited with its caller (it is gone or a zombie being reaped)
+        state = Path(f"/proc/{int(pid_line)}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        state = "gone"
+    assert state in ("gone", "Z")

@@ -30,7 +30,16 @@ def read_parquet(path: str | Path) -> SurveyData:
             file=str(p),
             hint="check that it is a complete Parquet file; copy or export it again",
         ) from err
-    frame = table.to_pandas().reset_index(drop=True)
+    try:
+        frame = table.to_pandas().reset_index(drop=True)
+    except (pa.ArrowException, ValueError, TypeError, KeyError, IndexError) as err:
+        # e.g. the pandas metadata in the schema is not valid JSON (a damaged file)
+        raise InputFileError(
+            f"cannot turn this Parquet file into a table; its pandas metadata is damaged "
+            f"({type(err).__name__}: {err})",
+            file=str(p),
+            hint="check that it is a complete Parquet file; copy or export it again",
+        ) from err
     raw = (table.schema.metadata or {}).get(PARQUET_KEY)
     if raw:
         try:

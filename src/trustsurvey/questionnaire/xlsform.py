@@ -240,7 +240,15 @@ def from_xlsform(path: str | Path, *, name: str | None = None) -> Questionnaire:
         form = parse_file_to_json(str(path), warnings=warnings)
     except PyXFormError as err:
         raise _pyxform_error(err, path) from None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        NotImplementedError,  # zipfile: a damaged header naming an unknown zip version
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as err:
         raise QuestionnaireError(
             f"cannot read the form: {err}",
             file=path,

@@ -214,7 +214,8 @@ def sample_size_table(
         w = frame[name] if name and name in frame.columns else pd.Series(1.0, frame.index)
     base = frame.assign(_w=w)
     if com and com in base.columns and com != "community":
-        base = base.rename(columns={com: "community"})
+        # an item named "community" that is not the study's community column gives way
+        base = base.drop(columns="community", errors="ignore").rename(columns={com: "community"})
     parts = []
     for by in (["wave"], ["arm", "wave"], ["community", "wave"]):
         if not all(c in base.columns for c in by):
@@ -532,7 +533,11 @@ def collect_tables(ctx: RunContext) -> dict[str, Any]:
         tables["estimates"] = estimates_table(ctx, design, frame)
         tables["likert"] = likert_table(ctx, frame, design) or None
         tables["nonresponse_bounds"] = nonresponse_table(study, design, frame, ctx.echo) or None
-        sized = frame if not com or com == "community" else frame.rename(columns={com: "community"})
+        sized = (
+            frame
+            if not com or com == "community"
+            else frame.drop(columns="community", errors="ignore").rename(columns={com: "community"})
+        )
         tables["sample_sizes"] = sample_size_table(ctx, sized, design.weights)
         tables["weighting"] = weighting_table(ctx, design)
     first = study.plan.multiple[0] if study.plan.multiple else None

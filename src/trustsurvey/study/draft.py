@@ -33,6 +33,7 @@ import pandas as pd
 
 from trustsurvey.errors import StudyError
 from trustsurvey.study import guess as rules
+from trustsurvey.study.loader import EXPORT_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.io import SurveyData
@@ -468,6 +469,19 @@ class _Yaml:
         return "\n".join(self.lines) + "\n"
 
 
+def _read(path: Path, form: Path | None) -> SurveyData:
+    """A data file; a CSV/XLSX export with its form is read with the form (its columns are
+    then the questionnaire's, as ``waves[i].form`` makes validate and run read it)."""
+    from trustsurvey.io import read_survey
+
+    if form is None or path.suffix.lower() not in EXPORT_SUFFIXES:
+        return read_survey(path)
+    from trustsurvey.io.form_export import read_form_export
+    from trustsurvey.questionnaire import from_xlsform
+
+    return read_form_export(path, from_xlsform(form)).data
+
+
 def draft_study(
     folder: str | Path,
     data: Sequence[str | Path],
@@ -493,7 +507,6 @@ def draft_study(
     StudyDraft
         ``questionnaire``, ``study_yaml`` and ``guesses`` (key, value, source, check).
     """
-    from trustsurvey.io import read_survey
     from trustsurvey.questionnaire.spss import _clean_name
 
     target = Path(folder)
@@ -502,7 +515,7 @@ def draft_study(
             "no data files given", file=target, hint="give each wave's file with --data FILE"
         )
     files = [_resolve(target, p) for p in data]
-    reads = [read_survey(p) for p in files]
+    reads = [_read(p, Path(form) if form else None) for p in files]
     metas = [sd.meta for sd in reads]
     study_name = _clean_name(name or target.resolve().name).lower()
     lang = _language(metas)
@@ -553,6 +566,8 @@ def draft_study(
         guesses.append(g)
         out.add(f"  - code: {code}", g)
         out.add(f"    file: {_q(_rel(path, target))}")
+        if form and path.suffix.lower() in EXPORT_SUFFIXES:  # a Kobo/ODK export: read with it
+            out.add(f"    form: {_q(_rel(Path(form).resolve(), target))}")
         label = wave_item.codes.get(code) if wave_item is not None else None
         text = (label.own("uk") or label.own("en")) if label is not None else None
         out.add(f"    label: {_q(text or f'Хвиля {code}')}")
@@ -658,7 +673,7 @@ def _outside(out: _Yaml, guesses: list[Guess], folder: Path) -> str:
         and g.key.split(".")[0] in ("margins", "arms", "programme")
         and g.value.startswith("../")
     ]
-    outside += re.findall(r"^    file: \"?(\.\./[^\"\n]*)", text, flags=re.MULTILINE)
+    outside += re.findall(r"^    (?:file|form): \"?(\.\./[^\"\n]*)", text, flags=re.MULTILINE)
     if not outside or "files_outside_folder" not in STUDY_SPEC:
         return text
     g = Guess(

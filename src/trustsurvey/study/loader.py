@@ -45,6 +45,9 @@ from trustsurvey.study.tables import check_area_covariates, check_files, check_t
 
 STUDY_FILE = "study.yaml"
 
+#: files a wave's ``form:`` can read (Kobo/ODK/Ona exports)
+EXPORT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
 
 def _text(value: Any) -> dict[str, str]:
     if value is None:
@@ -196,9 +199,23 @@ class _Loader:
                     fieldwork_start=start,
                     fieldwork_end=end,
                     encoding=w.get("encoding"),
+                    form=self.form(w, i),
                 )
             )
         return waves
+
+    def form(self, wave: dict[str, Any], i: int) -> Path | None:
+        """``waves[i].form``: the XLSForm of a CSV/XLSX export."""
+        if not wave.get("form"):
+            return None
+        if Path(str(wave["file"])).suffix.lower() not in EXPORT_SUFFIXES:
+            raise self.fail(
+                f"waves[{i}].form",
+                f"a form applies to a CSV or XLSX export, not to {wave['file']}",
+                "remove form: (an SPSS export carries its own labels), or give the CSV/XLSX "
+                "export as the file",
+            )
+        return self.existing(str(wave["form"]), f"waves[{i}].form")
 
     def design(self, raw: dict[str, Any]) -> DesignSpec:
         ids = raw["ids"]

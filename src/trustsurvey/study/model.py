@@ -29,6 +29,8 @@ class Wave:
     fieldwork_start: dt.date | None = None
     fieldwork_end: dt.date | None = None
     encoding: str | None = None
+    #: the XLSForm of a Kobo/ODK/Ona export (the file is read with it)
+    form: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,14 @@ WAVE = {
         children={"start": Key("date", True), "end": Key("date", True)},
     ),
     "encoding": Key("str", False, "text encoding of the file when it does not declare one"),
+    "form": Key(
+        "str",
+        False,
+        "the XLSForm the file was collected with, when the file is a KoboToolbox, ODK "
+        "Central or Ona export (CSV or XLSX): it is read with the form (group-path and label "
+        "headers, split multiple-choice columns, n/a = not asked, server columns kept "
+        "apart), relative",
+    ),
 }
 
 STUDY_SPEC: dict[str, Key] = {

@@ -6,6 +6,7 @@ that, separately, with a log.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,13 +107,16 @@ def read_wave(study: Study, wave: Wave) -> SurveyData:
     A KoboToolbox export names questions inside groups with their group path
     (``demography/sex``, read as ``demography_sex``) and writes multiple-choice answers
     space-separated in one column: such columns get the questionnaire's names and
-    ``<item>_<option>`` 0/1 columns (:func:`questionnaire_names`).
+    ``<item>_<option>`` 0/1 columns (:func:`questionnaire_names`). A wave with ``form:``
+    (the export's XLSForm) is read with the form (:func:`read_export_wave`).
     """
     import dataclasses
 
     from trustsurvey.io import read_survey
 
     q = study.questionnaire
+    if wave.form is not None:
+        return read_export_wave(study, wave)
     sd = read_survey(wave.file, encoding=wave.encoding, missing_codes=q.missing_codes())
     from trustsurvey.io.form_export import server_column
 
@@ -134,6 +138,34 @@ def read_wave(study: Study, wave: Wave) -> SurveyData:
         form_columns={**sd.meta.form_columns, **server},
     )
     return dataclasses.replace(sd, data=data, meta=meta, extra_missing=q.missing_codes())
+
+
+@functools.lru_cache(maxsize=8)
+def _form(path: str, mtime_ns: int) -> Questionnaire:
+    from trustsurvey.questionnaire import from_xlsform
+
+    del mtime_ns  # part of the cache key only: an edited form is read again
+    return from_xlsform(path)
+
+
+def read_export_wave(study: Study, wave: Wave) -> SurveyData:
+    """A Kobo/ODK Central/Ona export read with its XLSForm (``waves[i].form``).
+
+    :func:`~trustsurvey.io.form_export.read_form_export` matches group-path, bare and label
+    headers, turns split ``q/option`` columns and space-separated answers into the
+    questionnaire's 0/1 option columns, reads ``n/a`` as "not asked" and lists the server's
+    columns (``_id``, ``KEY``, ``start`` …) in ``meta.form_columns``, so the metadata check
+    knows them. The respondent table only: repeat groups are checked by
+    ``trustsurvey questionnaire validate-export``.
+    """
+    import dataclasses
+
+    from trustsurvey.io.form_export import read_form_export
+
+    assert wave.form is not None
+    form = _form(str(wave.form), wave.form.stat().st_mtime_ns)
+    sd = read_form_export(wave.file, form).data
+    return dataclasses.replace(sd, extra_missing=study.questionnaire.missing_codes())
 
 
 def questionnaire_names(
