@@ -98,16 +98,16 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     import trustsurvey.publish.suppression as suppression
 
     suppression.optimal_complements = recorded  # type: ignore[assignment]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     row: dict[str, Any] = {"communities": communities, "waves": waves, "method": method}
     try:
         out, _ = protect_tables(tables, policy)
     except PublishError as err:
         row.update(status="gave up", seconds=time.perf_counter() - start, error=str(err)[:200])
         return row
-    protected = time.perf_counter()
+    protected, cpu_protected = time.perf_counter(), time.process_time()
     audit = audit_tables(out, policy, exact=True)
-    done = time.perf_counter()
+    done, cpu_done = time.perf_counter(), time.process_time()
     hidden = lost = total = 0.0
     complements = withheld = 0
     for kind, w in weight.items():
@@ -131,6 +131,8 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         seconds=done - start,
         protect_seconds=protected - start,
         audit_seconds=done - protected,
+        cpu_seconds=cpu_done - cpu,
+        protect_cpu_seconds=cpu_protected - cpu,
         peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         cells=sum(len(tables[k]) for k in weight),
         suppressed=int(hidden),

@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -37,12 +38,16 @@ import pandas as pd
 
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, _required, audit_tables
+from trustsurvey.publish.modular import block_groups, protect_by_groups
 from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
 
 MAX_ROUNDS = 50
+#: systems of more cells than this are protected group by group
+#: (:func:`trustsurvey.publish.modular.protect_by_groups`)
+MODULAR_CELLS = 0
 
 
 def protect_tables(
@@ -71,6 +76,7 @@ def protect_tables(
         _withhold_did_n(index, true, reasons)
         _optimal(index, true, reasons, policy)
     # the greedy method, and the safety net of the optimal one: the exact audit decides
+    base = np.nan_to_num(index.cells["value"].to_numpy(dtype=float))
     for _ in range(MAX_ROUNDS):
         _withhold_answer_n(index, true, reasons)
         if policy.suppression_method == "greedy":
@@ -82,8 +88,8 @@ def protect_tables(
             policy,
             true_values=_published_index(index, published),
             cache=cache,
-            stop_early=True,
             exact=False,
+            base=base,
         )
         exposed = audit[audit["exposed"]]
         if exposed.empty:
@@ -163,6 +169,14 @@ def _optimal(
         index.cells.loc[hidden, "suppressed"] = False
         index.cells.loc[hidden, "reason"] = ""
 
+    groups = block_groups(true, index)
+    if len(index.cells) > MODULAR_CELLS and groups.groups > 1:
+        opt = Optimiser(index, true, policy, required, blocks=False)
+        stats = Stats()
+        start = time.perf_counter()
+        protect_by_groups(opt, groups, sup, reason, hide, mean_hidden, stats)
+        stats.seconds = time.perf_counter() - start
+        return stats
     opt = Optimiser(index, true, policy, required)
     return optimal_complements(opt, sup, reason, hide, mean_hidden, unhide)
 
