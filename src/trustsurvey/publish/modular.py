@@ -41,6 +41,8 @@ from trustsurvey.publish.schema import ALL
 BLOCK_KEYS = ("community", "arm", "wave")
 #: blocks per group (a pair; the last group of an arm and wave takes the odd one)
 GROUP_BLOCKS = 2
+#: neighbourhoods tried before the whole system: pairs, then 2, 4, ... pairs together
+LEVELS = 3
 
 
 @dataclass
@@ -98,21 +100,6 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
     cut = np.searchsorted(group[order], np.arange(g + 1))
     cells = [order[cut[i] : cut[i + 1]] for i in range(g)]
     return Groups(group, cells)
-
-
-def neighbourhood(
-    groups: Groups, g: int, a_csr: sparse.csr_matrix, a_csc: sparse.csc_matrix, hidden: np.ndarray
-) -> np.ndarray:
-    """Hidden cells of group ``g`` and the hidden top cells in a relation with them."""
-    own = groups.cells[g]
-    own = own[hidden[own]]
-    if len(own) == 0:
-        return own
-    rels = np.unique(a_csc[:, own].indices)
-    sub = a_csr[rels]
-    near = np.unique(sub.indices)
-    top = near[(groups.group[near] == -1) & hidden[near]]
-    return np.union1d(own, top)
 
 
 def _highs():  # type: ignore[no-untyped-def]
@@ -182,6 +169,15 @@ class Model:
             return float(sign * y[j]), y
         finally:
             self.h.changeColCost(int(j), 0.0)
+
+    def point(self, cost: np.ndarray) -> np.ndarray | None:
+        """The optimal point of ``min cost @ y`` (``None``: infeasible or unbounded)."""
+        idx = np.arange(self.k, dtype=np.int32)
+        self.h.changeColsCost(self.k, idx, np.asarray(cost, dtype=float))
+        try:
+            return self._run()
+        finally:
+            self.h.changeColsCost(self.k, idx, np.zeros(self.k))
 
     def _run(self) -> np.ndarray | None:
         self.h.run()
@@ -298,43 +294,53 @@ def witness_bounds(
     slack = np.where(eq, 0.0, np.maximum(b - a @ x0, 0.0))
     a_csc = a.tocsc()
     need = required > 0
-    order = np.argsort(group, kind="stable")
-    cut = np.flatnonzero(np.diff(group[order])) + 1
-    for members in np.split(order, cut):
-        if len(members) == 0 or group[members[0]] < 0:
-            continue
-        todo = members[need[members] & (hi[members] - lo[members] < required[members] - 1e-9)]
-        if len(todo) == 0:
-            continue
-        rels = np.unique(a_csc[:, members].indices)
-        near = np.unique(a[rels].indices)
-        cells = np.union1d(members, near[group[near] < 0])
-        rels = np.unique(a_csc[:, cells].indices)
-        sub = a[rels][:, cells]
-        model = Model(
-            sub,
-            np.where(eq[rels], 0.0, -np.inf),
-            slack[rels],
-            lb[cells] - x0[cells],
-            ub[cells] - x0[cells],
-        )
-        local = np.searchsorted(cells, todo)
-        for j, v in zip(local, todo, strict=True):
-            for sign in (1.0, -1.0):
-                if hi[v] - lo[v] >= required[v] - 1e-9:
-                    break
-                got = model.optimum(j, sign)
-                if got is None:
-                    continue
-                if got[1] is None:  # unbounded: the range of the cell is infinite
-                    if sign > 0:
-                        lo[v] = -np.inf
-                    else:
-                        hi[v] = np.inf
-                    continue
-                point = x0[cells] + got[1]
-                lo[cells] = np.minimum(lo[cells], point)
-                hi[cells] = np.maximum(hi[cells], point)
+    a_top, top = _near_top(a, group)
+    for level in range(LEVELS):  # pairs of blocks, then groups of 4, 8, ...
+        wider = np.where(group >= 0, group >> level, -1)
+        order = np.argsort(wider, kind="stable")
+        cut = np.flatnonzero(np.diff(wider[order])) + 1
+        for members in np.split(order, cut):
+            if len(members) == 0 or wider[members[0]] < 0:
+                continue
+            todo = members[need[members] & (hi[members] - lo[members] < required[members] - 1e-9)]
+            if len(todo) == 0:
+                continue
+            cells = _cells_of_group(members, a_csc, a_top, top)
+            rels = np.unique(a_csc[:, cells].indices)
+            model = Model(
+                a[rels][:, cells],
+                np.where(eq[rels], 0.0, -np.inf),
+                slack[rels],
+                lb[cells] - x0[cells],
+                ub[cells] - x0[cells],
+            )
+            local = np.searchsorted(cells, todo)
+            if len(todo) > 1:  # two witnesses moving every open cell at once, each way
+                weight = np.zeros(len(cells))
+                weight[local] = 1.0 / required[todo]
+                for sign in (1.0, -1.0):
+                    got = model.point(-sign * weight)
+                    if got is not None:
+                        lo[cells] = np.minimum(lo[cells], x0[cells] + got)
+                        hi[cells] = np.maximum(hi[cells], x0[cells] + got)
+            for j, v in zip(local, todo, strict=True):
+                for sign in (1.0, -1.0):
+                    if hi[v] - lo[v] >= required[v] - 1e-9:
+                        break
+                    got = model.optimum(j, sign)
+                    if got is None:
+                        continue
+                    if got[1] is None:  # unbounded: the range of the cell is infinite
+                        if sign > 0:
+                            lo[v] = -np.inf
+                        else:
+                            hi[v] = np.inf
+                        continue
+                    point = x0[cells] + got[1]
+                    lo[cells] = np.minimum(lo[cells], point)
+                    hi[cells] = np.maximum(hi[cells], point)
+        if not (need & (hi - lo < required - 1e-9)).any():
+            break
     rest = np.arange(k) if exact else np.flatnonzero(need & (hi - lo < required - 1e-9))
     if len(rest):
         model = Model(a, np.where(eq, b, -np.inf), b, lb, ub)
@@ -440,7 +446,6 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
     cost over the room it gives). ``hide(cell, protected_cell)`` hides a row and returns its
     cells; a hidden count that needs an interval itself joins the group's queue. Cells left
     unproven go to ``stats.failed`` (the writer's audit and greedy complements decide)."""
-    from trustsurvey.publish.optimal import N_WITHHELD_KIND, WITHHELD_COST
 
     seen_lo, seen_hi = opt.x.copy(), opt.x.copy()  # the true table is a witness
     req = np.zeros(opt.n)
@@ -454,77 +459,101 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
     def proven(v: int) -> bool:
         return bool(seen_hi[v] - seen_lo[v] >= req[v] - 1e-6)
 
-    for g in range(groups.groups):
-        members = groups.cells[g]
-        queue = [int(v) for v in members[suppressed[members]] if needs(int(v))]
-        if not queue:
-            continue
+    units: list[np.ndarray] = list(groups.cells)
+    for level in range(LEVELS):  # pairs of blocks, then 2, 4 pairs for what is left
+        if level:
+            left = np.asarray([v for v in sorted(set(stats.failed)) if not proven(v)], dtype=int)
+            left = left[groups.group[left] >= 0] if len(left) else left
+            if len(left) == 0:
+                break
+            stats.failed.clear()
+            wide = groups.group >> level
+            units = [np.flatnonzero(wide == w) for w in np.unique(wide[left])]
+        for members in units:
+            _protect_unit(
+                opt, members, suppressed, reason, hide, mean_hidden, stats, a_top, top,
+                seen_lo, seen_hi, needs, proven, scale_of, req, first=level == 0,
+            )  # fmt: skip
+
+
+def _protect_unit(  # type: ignore[no-untyped-def]
+    opt, members, suppressed, reason, hide, mean_hidden, stats, a_top, top,
+    seen_lo, seen_hi, needs, proven, scale_of, req, *, first,
+) -> None:  # fmt: skip
+    """:func:`protect_by_groups` for the blocks ``members`` (cells) of one neighbourhood."""
+    from trustsurvey.publish.optimal import N_WITHHELD_KIND, WITHHELD_COST
+
+    queue = [int(v) for v in members[suppressed[members]] if needs(int(v))]
+    queue = [v for v in queue if not proven(v)] if not first else queue
+    if not queue:
+        return
+    if first:
         stats.cells += len(queue)
-        cells = _cells_of_group(members, opt.a_csc, a_top, top)
-        lp = _GroupLP(opt, cells)
-        where = {int(c): j for j, c in enumerate(cells)}
-        queue.sort(key=lambda v: (opt.x[v], v), reverse=True)
-        while queue:
-            v = queue.pop()
-            if proven(v):
-                stats.proven += 1
-                continue
-            j = where[v]
-            lo, hi = lp.set_bounds(suppressed, reason, free=True)
-            cap_lo, cap_hi = lo.copy(), hi.copy()
-            cap_hi[j], cap_lo[j] = min(hi[j], req[v]), max(lo[j], -req[v])
-            lp._apply(cap_lo, cap_hi)
-            for sign in (1.0, -1.0):
-                c = np.zeros(2 * lp.k)
-                c[j], c[lp.k + j] = -sign, sign
-                lp.set_cost(c)
-                stats.programmes += 1
-                y = lp.solve()
-                if y is not None:
-                    point = opt.x[cells] + y
-                    seen_lo[cells] = np.minimum(seen_lo[cells], point)
-                    seen_hi[cells] = np.maximum(seen_hi[cells], point)
-            if proven(v):
-                continue
-            lb, ub = opt.bounds(v, suppressed, reason)
-            rooms = {1.0: ub - opt.x[v], -1.0: opt.x[v] - lb}
-            withhold = not mean_hidden(v)
-            for sign in sorted(rooms, key=lambda d: -rooms[d]):
-                other = (opt.x[v] - seen_lo[v]) if sign > 0 else (seen_hi[v] - opt.x[v])
-                target = min(req[v] - other, rooms[sign])
-                if target <= 1e-9 or proven(v):
-                    continue
-                lo, hi = lp.set_bounds(suppressed, reason, free=False)
-                if sign > 0:
-                    lo[j] = max(lo[j], target)
-                else:
-                    hi[j] = min(hi[j], -target)
-                if lo[j] > hi[j] + 1e-9:
-                    continue
-                lp._apply(lo, hi)
-                pub = ~suppressed[cells]
-                cost = opt.cost[cells]
-                if withhold:
-                    cost = np.where(opt.kind[cells] == N_WITHHELD_KIND, cost * WITHHELD_COST, cost)
-                scale = np.maximum(scale_of[cells], 1e-9)
-                up = cost / np.minimum(np.clip(hi, 1e-9, None), scale)
-                down = cost / np.minimum(np.clip(-lo, 1e-9, None), scale)
-                lp.set_cost(np.concatenate([np.where(pub, up, 1e-6), np.where(pub, down, 1e-6)]))
-                stats.programmes += 1
-                y = lp.solve()
-                if y is None:
-                    continue
-                for jj in np.flatnonzero((y != 0) & pub):
-                    c_id = int(cells[jj])
-                    if suppressed[c_id]:
-                        continue
-                    for h in hide(c_id, v):
-                        if h in where and needs(h):
-                            stats.cells += 1
-                            queue.append(int(h))
+    cells = _cells_of_group(members, opt.a_csc, a_top, top)
+    lp = _GroupLP(opt, cells)
+    where = {int(c): j for j, c in enumerate(cells)}
+    queue.sort(key=lambda v: (opt.x[v], v), reverse=True)
+    while queue:
+        v = queue.pop()
+        if proven(v):
+            stats.proven += 1
+            continue
+        j = where[v]
+        lo, hi = lp.set_bounds(suppressed, reason, free=True)
+        cap_lo, cap_hi = lo.copy(), hi.copy()
+        cap_hi[j], cap_lo[j] = min(hi[j], req[v]), max(lo[j], -req[v])
+        lp._apply(cap_lo, cap_hi)
+        for sign in (1.0, -1.0):
+            c = np.zeros(2 * lp.k)
+            c[j], c[lp.k + j] = -sign, sign
+            lp.set_cost(c)
+            stats.programmes += 1
+            y = lp.solve()
+            if y is not None:
                 point = opt.x[cells] + y
                 seen_lo[cells] = np.minimum(seen_lo[cells], point)
                 seen_hi[cells] = np.maximum(seen_hi[cells], point)
-            if not proven(v):
-                stats.fallback += 1
-                stats.failed.append(v)
+        if proven(v):
+            continue
+        lb, ub = opt.bounds(v, suppressed, reason)
+        rooms = {1.0: ub - opt.x[v], -1.0: opt.x[v] - lb}
+        withhold = not mean_hidden(v)
+        for sign in sorted(rooms, key=lambda d: -rooms[d]):
+            other = (opt.x[v] - seen_lo[v]) if sign > 0 else (seen_hi[v] - opt.x[v])
+            target = min(req[v] - other, rooms[sign])
+            if target <= 1e-9 or proven(v):
+                continue
+            lo, hi = lp.set_bounds(suppressed, reason, free=False)
+            if sign > 0:
+                lo[j] = max(lo[j], target)
+            else:
+                hi[j] = min(hi[j], -target)
+            if lo[j] > hi[j] + 1e-9:
+                continue
+            lp._apply(lo, hi)
+            pub = ~suppressed[cells]
+            cost = opt.cost[cells]
+            if withhold:
+                cost = np.where(opt.kind[cells] == N_WITHHELD_KIND, cost * WITHHELD_COST, cost)
+            scale = np.maximum(scale_of[cells], 1e-9)
+            up = cost / np.minimum(np.clip(hi, 1e-9, None), scale)
+            down = cost / np.minimum(np.clip(-lo, 1e-9, None), scale)
+            lp.set_cost(np.concatenate([np.where(pub, up, 1e-6), np.where(pub, down, 1e-6)]))
+            stats.programmes += 1
+            y = lp.solve()
+            if y is None:
+                continue
+            for jj in np.flatnonzero((y != 0) & pub):
+                c_id = int(cells[jj])
+                if suppressed[c_id]:
+                    continue
+                for h in hide(c_id, v):
+                    if h in where and needs(h):
+                        stats.cells += 1
+                        queue.append(int(h))
+            point = opt.x[cells] + y
+            seen_lo[cells] = np.minimum(seen_lo[cells], point)
+            seen_hi[cells] = np.maximum(seen_hi[cells], point)
+        if not proven(v):
+            stats.fallback += 1
+            stats.failed.append(v)
