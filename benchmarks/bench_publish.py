@@ -76,6 +76,40 @@ def weights_of(tables: dict[str, Any]) -> dict[str, np.ndarray]:
     return out
 
 
+def loss(
+    tables: dict[str, Any], out: dict[str, Any], weight: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
+    """Rows suppressed, complements, n withheld and the share of information lost (weighted
+    count of the suppressed rows over that of all rows) of ``out``, the protected
+    ``tables``."""
+    from trustsurvey.publish.schema import KINDS
+
+    weight = weights_of(tables) if weight is None else weight
+    hidden = lost = total = 0.0
+    complements = withheld = 0
+    for kind, w in weight.items():
+        df = out[kind]
+        sup = df["suppressed"].to_numpy(dtype=bool)
+        why = df["suppression_reason"].astype(object)
+        # rows of the published tables are in their declared order: match by key
+        keys = list(KINDS[kind].keys)
+        pos = tables[kind][keys].reset_index().merge(df[keys].reset_index(), on=keys)
+        order = np.empty(len(df), dtype=int)
+        order[pos["index_y"].to_numpy()] = pos["index_x"].to_numpy()
+        lost += float(w[order][sup].sum())
+        total += float(w.sum())
+        hidden += int(sup.sum())
+        complements += int((why == "complementary").sum())
+        withheld += int((why == "n_withheld").sum())
+    return {
+        "cells": sum(len(tables[k]) for k in weight),
+        "suppressed": int(hidden),
+        "complementary": complements,
+        "n_withheld": withheld,
+        "info_lost": lost / total if total else 0.0,
+    }
+
+
 def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     """One method on one study, in this process."""
     from trustsurvey.errors import PublishError
@@ -108,24 +142,7 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     protected, cpu_protected = time.perf_counter(), time.process_time()
     audit = audit_tables(out, policy, exact=True)
     done, cpu_done = time.perf_counter(), time.process_time()
-    hidden = lost = total = 0.0
-    complements = withheld = 0
-    for kind, w in weight.items():
-        df = out[kind]
-        sup = df["suppressed"].to_numpy(dtype=bool)
-        why = df["suppression_reason"].astype(object)
-        # rows of the published tables are in their declared order: match by key
-        from trustsurvey.publish.schema import KINDS
-
-        keys = list(KINDS[kind].keys)
-        pos = tables[kind][keys].reset_index().merge(df[keys].reset_index(), on=keys)
-        order = np.empty(len(df), dtype=int)
-        order[pos["index_y"].to_numpy()] = pos["index_x"].to_numpy()
-        lost += float(w[order][sup].sum())
-        total += float(w.sum())
-        hidden += int(sup.sum())
-        complements += int((why == "complementary").sum())
-        withheld += int((why == "n_withheld").sum())
+    row.update(loss(tables, out, weight))
     row.update(
         status="ok",
         seconds=done - start,
@@ -134,11 +151,6 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         cpu_seconds=cpu_done - cpu,
         protect_cpu_seconds=cpu_protected - cpu,
         peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        cells=sum(len(tables[k]) for k in weight),
-        suppressed=int(hidden),
-        complementary=complements,
-        n_withheld=withheld,
-        info_lost=lost / total if total else 0.0,
         audited=len(audit),
         recoverable=int(audit["exposed"].sum()),
     )

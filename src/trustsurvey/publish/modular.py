@@ -306,9 +306,9 @@ def witness_bounds(
             if len(todo) == 0:
                 continue
             cells = _cells_of_group(members, a_csc, a_top, top)
-            rels = np.unique(a_csc[:, cells].indices)
+            sub, rels = columns(a_csc, cells)
             model = Model(
-                a[rels][:, cells],
+                sub,
                 np.where(eq[rels], 0.0, -np.inf),
                 slack[rels],
                 lb[cells] - x0[cells],
@@ -357,6 +357,24 @@ def witness_bounds(
     return lo, hi, solved
 
 
+def columns(
+    a_csc: sparse.csc_matrix, cells: np.ndarray, keep: np.ndarray | None = None
+) -> tuple[sparse.csc_matrix, np.ndarray]:
+    """The rows of ``a`` touching columns ``cells`` (those with ``keep``), restricted to those
+    columns, and the rows' numbers: in time of the columns' nonzeros, not of the rows'."""
+    sub = a_csc[:, cells]
+    rels = np.unique(sub.indices)
+    if keep is not None:
+        rels = rels[keep[rels]]
+    inside = np.zeros(a_csc.shape[0], dtype=bool)
+    inside[rels] = True
+    mask = inside[sub.indices]
+    indptr = np.concatenate([[0], np.cumsum(mask)])[sub.indptr].astype(np.int64)
+    rows = np.searchsorted(rels, sub.indices[mask])
+    out = sparse.csc_matrix((sub.data[mask], rows, indptr), shape=(len(rels), len(cells)))
+    return out, rels
+
+
 def _near_top(a: sparse.csr_matrix, group: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
     """The columns of top variables of ``a`` (rows: relations), and their variable ids."""
     top = np.flatnonzero(group < 0)
@@ -380,9 +398,7 @@ class _GroupLP:
 
     def __init__(self, opt, cells: np.ndarray) -> None:  # type: ignore[no-untyped-def]
         self.opt, self.cells = opt, cells
-        rels = np.unique(opt.a_csc[:, cells].indices)
-        rels = rels[opt.active[rels]]
-        sub = opt.a[rels][:, cells]
+        sub, rels = columns(opt.a_csc, cells, opt.active)
         self.k = len(cells)
         a2 = sparse.hstack([sub, -sub]).tocsc()
         zero = np.zeros(2 * self.k)
