@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -113,7 +114,6 @@ def loss(
 def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     """One method on one study, in this process."""
     from trustsurvey.errors import PublishError
-    from trustsurvey.publish import optimal
     from trustsurvey.publish.audit import audit_tables
     from trustsurvey.publish.policy import DisclosurePolicy
     from trustsurvey.publish.suppression import protect_tables
@@ -122,16 +122,15 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     weight = weights_of(tables)
     policy = DisclosurePolicy(suppression_method=method)
     stats: list[Any] = []
-    original = optimal.optimal_complements
+    import trustsurvey.publish.suppression as suppression
+
+    original = suppression._optimal
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
         stats.append(original(*args, **kwargs))
         return stats[-1]
 
-    optimal.optimal_complements = recorded  # type: ignore[assignment]
-    import trustsurvey.publish.suppression as suppression
-
-    suppression.optimal_complements = recorded  # type: ignore[assignment]
+    suppression._optimal = recorded  # type: ignore[assignment]
     start, cpu = time.perf_counter(), time.process_time()
     row: dict[str, Any] = {"communities": communities, "waves": waves, "method": method}
     try:
@@ -178,36 +177,47 @@ def run_isolated(communities: int, waves: int, method: str, timeout: float) -> d
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
-        "| N | waves | method | status | seconds | peak MiB | rows suppressed | complements "
-        "| n withheld | information lost | recoverable |\n" + "|---" * 11 + "|\n"
+        "| N | waves | method | status | seconds | CPU seconds | load | peak MiB "
+        "| rows suppressed | complements | n withheld | information lost | recoverable |\n"
+        + "|---" * 13
+        + "|\n"
     )
     out = []
     for r in rows:
         ok = r.get("status") == "ok"
+        load = f"{r['load']:.1f}" if "load" in r else ""
         out.append(
             f"| {r['communities']} | {r['waves']} | {r['method']} | {r['status']} | "
             + (
-                f"{r['seconds']:.1f} | {r['peak_mib']:.0f} | {r['suppressed']} | "
-                f"{r['complementary']} | {r['n_withheld']} | {100 * r['info_lost']:.1f}% | "
-                f"{r['recoverable']} |"
+                f"{r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {load} | {r['peak_mib']:.0f} | "
+                f"{r['suppressed']} | {r['complementary']} | {r['n_withheld']} | "
+                f"{100 * r['info_lost']:.2f}% | {r['recoverable']} |"
                 if ok
-                else f"{r.get('seconds', float('nan')):.1f} | | | | | | |"
+                else f"{r.get('seconds', float('nan')):.1f} | | {load} | | | | | | |"
             )
         )
     return head + "\n".join(out) + "\n"
 
 
-def growth(rows: list[dict[str, Any]]) -> str:
-    """Exponent of time in N between the smallest and largest N the optimal method did."""
+def growth(rows: list[dict[str, Any]], method: str = "optimal") -> str:
+    """Exponent of time in N from N = 100 (else the smallest N) to the largest N the method
+    did, for wall-clock and CPU seconds."""
     ok = sorted(
-        (r["communities"], r["seconds"])
+        (r["communities"], r["seconds"], r["cpu_seconds"])
         for r in rows
-        if r["method"] == "optimal" and r.get("status") == "ok"
+        if r["method"] == method and r.get("status") == "ok"
     )
-    if len(ok) < 2 or ok[0][0] == ok[-1][0]:
+    if len(ok) < 2:
         return ""
-    (n0, t0), (n1, t1) = ok[0], ok[-1]
-    return f"time ~ N^{np.log(t1 / t0) / np.log(n1 / n0):.2f} from N={n0} to N={n1}\n"
+    first = next((o for o in ok if o[0] >= 100), ok[0]) if ok[-1][0] > 100 else ok[0]
+    (n0, t0, c0), (n1, t1, c1) = first, ok[-1]
+    if n0 == n1:
+        return ""
+    e_wall = np.log(t1 / t0) / np.log(n1 / n0)
+    e_cpu = np.log(c1 / c0) / np.log(n1 / n0)
+    return (
+        f"{method}: time ~ N^{e_wall:.2f} (wall clock), N^{e_cpu:.2f} (CPU) from N={n0} to N={n1}\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,9 +235,17 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n in args.communities:
         for method in args.methods:
+            load = os.getloadavg()[0]
             rows.append(run_isolated(n, args.waves, method, args.timeout))
+            rows[-1]["load"] = max(load, os.getloadavg()[0])
             print(json.dumps(rows[-1]), flush=True)
-    md = table(rows) + growth(rows)
+    md = (
+        table(rows)
+        + "".join(growth(rows, m) for m in args.methods)
+        + f"machine: {os.cpu_count()} cores; load = the 1-minute load average before or "
+        "after the run, whichever is higher (the wall clock is an upper bound when it "
+        "exceeds the cores)\n"
+    )
     print(md)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -43,6 +43,8 @@ BLOCK_KEYS = ("community", "arm", "wave")
 GROUP_BLOCKS = 2
 #: neighbourhoods tried before the whole system: pairs, then 2, 4, ... pairs together
 LEVELS = 3
+#: groups that join the top cells' neighbourhood
+TOP_PARTNERS = 8
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Groups:
 
     group: np.ndarray
     cells: list[np.ndarray]
+    blocks: int = 0
 
     @property
     def groups(self) -> int:
@@ -58,10 +61,12 @@ class Groups:
 
 
 def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups:
-    """Pair the community-arm-wave blocks of ``tables`` (see the module doc).
+    """Pair the community-arm-wave blocks of ``tables`` (see the module doc): within an arm
+    and wave, in order of the block's largest published count (its sample size, as a rule),
+    so that partners are alike in size and in which of their cells are small.
 
-    Depends on the key columns only, so the writer and an auditor of the published tables
-    find the same groups.
+    An auditor of the published tables finds the same groups as the writer, unless a
+    complement hid a block's largest count.
     """
     n = len(index.cells)
     key = np.empty(n, dtype=object)
@@ -80,7 +85,14 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
         for r in np.flatnonzero(own):
             vals[r] = block[r]
         key[start : start + len(df)] = vals
-    blocks = sorted({k for k in key if k is not None})
+    cells = index.cells
+    shown = ~cells["suppressed"].to_numpy(dtype=bool) & ~cells["is_share"].to_numpy(dtype=bool)
+    value = np.where(shown, np.nan_to_num(cells["value"].to_numpy(dtype=float)), 0.0)
+    size: dict[tuple, float] = {}
+    for k, v in zip(key, value, strict=True):
+        if k is not None and v > size.get(k, -1.0):
+            size[k] = v
+    blocks = sorted(size, key=lambda b: (b[1:], -size[b], b))
     by_stratum: dict[tuple, list[tuple]] = {}
     for b in blocks:
         by_stratum.setdefault(b[1:], []).append(b)
@@ -99,7 +111,7 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
     order = np.argsort(group, kind="stable")
     cut = np.searchsorted(group[order], np.arange(g + 1))
     cells = [order[cut[i] : cut[i + 1]] for i in range(g)]
-    return Groups(group, cells)
+    return Groups(group, cells, len(size))
 
 
 def _highs():  # type: ignore[no-untyped-def]
@@ -477,6 +489,13 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
 
     units: list[np.ndarray] = list(groups.cells)
     for level in range(LEVELS):  # pairs of blocks, then 2, 4 pairs for what is left
+        if level == 1:  # the top cells, with the groups most tied to them
+            unit = _top_unit(opt, groups, suppressed, needs)
+            if len(unit):
+                _protect_unit(
+                    opt, unit, suppressed, reason, hide, mean_hidden, stats, a_top, top,
+                    seen_lo, seen_hi, needs, proven, scale_of, req, first=True,
+                )  # fmt: skip
         if level:
             left = np.asarray([v for v in sorted(set(stats.failed)) if not proven(v)], dtype=int)
             left = left[groups.group[left] >= 0] if len(left) else left
@@ -490,6 +509,23 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
                 opt, members, suppressed, reason, hide, mean_hidden, stats, a_top, top,
                 seen_lo, seen_hi, needs, proven, scale_of, req, first=level == 0,
             )  # fmt: skip
+    stats.failed = sorted({v for v in stats.failed if not proven(v)})
+    stats.fallback = len(stats.failed)
+
+
+def _top_unit(opt, groups: Groups, suppressed: np.ndarray, needs) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The top cells and the :data:`TOP_PARTNERS` groups with the most hidden cells in the
+    relations of the sensitive top cells (empty: no sensitive top cell)."""
+    top = np.flatnonzero(groups.group < 0)
+    sens = np.array([v for v in top[suppressed[top]] if needs(int(v))], dtype=int)
+    if len(sens) == 0:
+        return sens
+    rels = np.unique(opt.a_csc[:, sens].indices)
+    near = opt.a[rels].indices
+    near = near[suppressed[near] & (groups.group[near] >= 0)]
+    ids, counts = np.unique(groups.group[near], return_counts=True)
+    best = ids[np.argsort(-counts, kind="stable")[:TOP_PARTNERS]]
+    return np.union1d(top, np.concatenate([groups.cells[g] for g in best] + [top[:0]]))
 
 
 def _protect_unit(  # type: ignore[no-untyped-def]

@@ -45,9 +45,11 @@ from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build
 from trustsurvey.publish.schema import ALL, KINDS
 
 MAX_ROUNDS = 50
-#: systems of more cells than this are protected group by group
-#: (:func:`trustsurvey.publish.modular.protect_by_groups`)
-MODULAR_CELLS = 0
+#: studies of more community-arm-wave blocks than this are protected group by group
+#: (:func:`trustsurvey.publish.modular.protect_by_groups`); smaller ones by the programmes
+#: of :func:`trustsurvey.publish.optimal.optimal_complements` (partners chosen per cell,
+#: fixed charges, redundant complements published again: fewer cells hidden, slower)
+WHOLE_BLOCKS = 24
 
 
 def protect_tables(
@@ -170,7 +172,7 @@ def _optimal(
         index.cells.loc[hidden, "reason"] = ""
 
     groups = block_groups(true, index)
-    if len(index.cells) > MODULAR_CELLS and groups.groups > 1:
+    if groups.blocks > WHOLE_BLOCKS:
         return _modular(index, true, reasons, policy, groups, required, sup, reason)
     opt = Optimiser(index, true, policy, required)
     return optimal_complements(opt, sup, reason, hide, mean_hidden, unhide)
