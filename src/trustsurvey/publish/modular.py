@@ -102,7 +102,8 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
         members = by_stratum[stratum]
         chunks = [members[i : i + GROUP_BLOCKS] for i in range(0, len(members), GROUP_BLOCKS)]
         if len(chunks) > 1 and len(chunks[-1]) < GROUP_BLOCKS:
-            chunks[-2] += chunks.pop()
+            last = chunks.pop()
+            chunks[-1] = chunks[-1] + last
         for chunk in chunks:
             for b in chunk:
                 block_group[b] = g
