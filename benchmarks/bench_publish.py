@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--waves", type=int, default=4)
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    p.add_argument(
+        "--greedy-timeout", type=float, default=None, help="seconds per greedy run (--timeout)"
+    )
     p.add_argument("--out", type=Path, default=RESULTS, help="folder of the results")
     p.add_argument("--one", nargs=3, metavar=("N", "WAVES", "METHOD"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -236,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.communities:
         for method in args.methods:
             load = os.getloadavg()[0]
-            rows.append(run_isolated(n, args.waves, method, args.timeout))
+            limit = args.greedy_timeout if method == "greedy" and args.greedy_timeout else None
+            rows.append(run_isolated(n, args.waves, method, limit or args.timeout))
             rows[-1]["load"] = max(load, os.getloadavg()[0])
             print(json.dumps(rows[-1]), flush=True)
     md = (

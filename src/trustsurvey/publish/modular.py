@@ -39,9 +39,9 @@ from trustsurvey.publish.schema import ALL
 
 #: the key columns that make a block (a missing column reads as one value)
 BLOCK_KEYS = ("community", "arm", "wave")
-#: blocks per group (a pair; the last group of an arm and wave takes the odd one)
-GROUP_BLOCKS = 2
-#: neighbourhoods tried before the whole system: pairs, then 2, 4, ... pairs together
+#: blocks per group (the last group of an arm and wave takes the rest)
+GROUP_BLOCKS = 8
+#: neighbourhoods tried before the whole system: groups, then 2, 4, ... groups together
 LEVELS = 3
 #: groups that join the top cells' neighbourhood
 TOP_PARTNERS = 8
