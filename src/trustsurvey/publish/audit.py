@@ -86,7 +86,7 @@ def audit_tables(
     over communities tie every community of an arm and wave) is solved by neighbourhoods
     (:func:`trustsurvey.publish.modular.witness_bounds`): witnesses around a feasible point
     (``base``, the true values of every cell when the writer knows them, else an interior
-    point), each cell moved within its pair of communities, and the whole group's programmes
+    point), each cell moved within its group of communities, and the whole programmes
     only for cells those witnesses do not prove. The verdict is still exact; ``lower`` and
     ``upper`` are witnessed values (inside the intruder's interval) for the cells proven by
     witnesses, the exact bounds for the others.

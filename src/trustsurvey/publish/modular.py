@@ -3,18 +3,21 @@
 A bundle's cells fall into *blocks*, one per community, arm and wave (every row about that
 community-arm-wave, in every table), and *top* cells (margins over communities, tables
 without a community). Relations within a block are small; the margins over communities link
-the blocks of one arm and wave. Blocks are grouped in pairs (the last group of an arm and
-wave a triple) in community order: a group's *neighbourhood* is its blocks' cells and the
-hidden top cells sharing a relation with them.
+the blocks of one arm and wave. Within an arm and wave, blocks are grouped by
+:data:`GROUP_BLOCKS` in order of size (the last group takes the rest): a group's
+*neighbourhood* is its blocks' cells and the top cells sharing a relation with them.
 
 A feasible point of the whole system (the true values, or any point the intruder's system
 admits) moved only inside one neighbourhood, every other cell held, is again feasible when
 the move satisfies every relation touching the neighbourhood: a *witness*. Two witnesses
 that differ in a cell by its protection interval prove the cell protected, without solving
 over the whole system (the hypercube and modular methods of τ-Argus, de Wolf 2002; Hundepool
-et al. 2012, sec. 4.4). A pair suffices for a cell in a margin over communities: what one
-community gains, its partner loses. Each neighbourhood's programmes are solved with one
-HiGHS model whose objective alone changes between cells (warm starts).
+et al. 2012, sec. 4.4). Two communities suffice for a cell in a margin over communities:
+what one gains, the other loses; a group of several offers the cheapest partner. What a
+group cannot prove is tried with 2, 4, ... groups together, and the audit solves what is
+left over the whole system, so its verdict is exact. Each neighbourhood's programmes are
+solved with one HiGHS model whose objective or bounds alone change between cells (warm
+starts).
 
 >>> import numpy as np
 >>> from trustsurvey.publish.fixture import synthetic_tables
@@ -61,7 +64,7 @@ class Groups:
 
 
 def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups:
-    """Pair the community-arm-wave blocks of ``tables`` (see the module doc): within an arm
+    """Group the community-arm-wave blocks of ``tables`` (see the module doc): within an arm
     and wave, in order of the block's largest published count (its sample size, as a rule),
     so that partners are alike in size and in which of their cells are small.
 
@@ -308,7 +311,7 @@ def witness_bounds(
     a_csc = a.tocsc()
     need = required > 0
     a_top, top = _near_top(a, group)
-    for level in range(LEVELS):  # pairs of blocks, then groups of 4, 8, ...
+    for level in range(LEVELS):  # groups, then 2, 4 groups together
         wider = np.where(group >= 0, group >> level, -1)
         order = np.argsort(wider, kind="stable")
         cut = np.flatnonzero(np.diff(wider[order])) + 1
@@ -489,7 +492,7 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
         return bool(seen_hi[v] - seen_lo[v] >= req[v] - 1e-6)
 
     units: list[np.ndarray] = list(groups.cells)
-    for level in range(LEVELS):  # pairs of blocks, then 2, 4 pairs for what is left
+    for level in range(LEVELS):  # groups, then 2, 4 groups together for what is left
         if level == 1:  # the top cells, with the groups most tied to them
             unit = _top_unit(opt, groups, suppressed, needs)
             if len(unit):

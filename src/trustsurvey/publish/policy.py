@@ -45,7 +45,7 @@ class DisclosurePolicy:
         Same for a suppressed share (0-1 scale).
     suppression_method
         How complements are chosen: ``"optimal"`` (the default: programmes minimising the
-        information lost, :mod:`trustsurvey.publish.optimal`, by neighbourhoods of paired
+        information lost, :mod:`trustsurvey.publish.optimal`, by neighbourhoods of grouped
         communities in large studies, :mod:`trustsurvey.publish.modular`; it protects
         studies the greedy method gives up on) or ``"greedy"`` (one complement per exposed
         relation).
