@@ -549,6 +549,19 @@ def _protect_unit(  # type: ignore[no-untyped-def]
     lp = _GroupLP(opt, cells)
     where = {int(c): j for j, c in enumerate(cells)}
     queue.sort(key=lambda v: (opt.x[v], v), reverse=True)
+    if len(queue) > 1:  # two witnesses moving every open cell at once, each way (free)
+        lp.set_bounds(suppressed, reason, free=True)
+        weight = np.zeros(lp.k)
+        local = np.array([where[v] for v in queue])
+        weight[local] = 1.0 / req[np.asarray(queue)]
+        for sign in (1.0, -1.0):
+            lp.set_cost(np.concatenate([-sign * weight, sign * weight]))
+            stats.programmes += 1
+            y = lp.solve()
+            if y is not None:
+                point = opt.x[cells] + y
+                seen_lo[cells] = np.minimum(seen_lo[cells], point)
+                seen_hi[cells] = np.maximum(seen_hi[cells], point)
     while queue:
         v = queue.pop()
         if proven(v):
