@@ -45,7 +45,8 @@ from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build
 from trustsurvey.publish.schema import ALL, KINDS
 
 MAX_ROUNDS = 50
-#: studies of more community-arm-wave blocks than this are protected group by group
+#: studies of more blocks (community-arm-waves; communities of tables without arms and
+#: waves) than this are protected group by group
 #: (:func:`trustsurvey.publish.modular.protect_by_groups`); smaller ones by the programmes
 #: of :func:`trustsurvey.publish.optimal.optimal_complements` (partners chosen per cell,
 #: fixed charges, redundant complements published again: fewer cells hidden, slower)
