@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -76,38 +77,15 @@ def weights_of(tables: dict[str, Any]) -> dict[str, np.ndarray]:
     return out
 
 
-def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
-    """One method on one study, in this process."""
-    from trustsurvey.errors import PublishError
-    from trustsurvey.publish import optimal
-    from trustsurvey.publish.audit import audit_tables
-    from trustsurvey.publish.policy import DisclosurePolicy
-    from trustsurvey.publish.suppression import protect_tables
+def loss(
+    tables: dict[str, Any], out: dict[str, Any], weight: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
+    """Rows suppressed, complements, n withheld and the share of information lost (weighted
+    count of the suppressed rows over that of all rows) of ``out``, the protected
+    ``tables``."""
+    from trustsurvey.publish.schema import KINDS
 
-    tables = make_tables(communities, waves)
-    weight = weights_of(tables)
-    policy = DisclosurePolicy(suppression_method=method)
-    stats: list[Any] = []
-    original = optimal.optimal_complements
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        stats.append(original(*args, **kwargs))
-        return stats[-1]
-
-    optimal.optimal_complements = recorded  # type: ignore[assignment]
-    import trustsurvey.publish.suppression as suppression
-
-    suppression.optimal_complements = recorded  # type: ignore[assignment]
-    start = time.perf_counter()
-    row: dict[str, Any] = {"communities": communities, "waves": waves, "method": method}
-    try:
-        out, _ = protect_tables(tables, policy)
-    except PublishError as err:
-        row.update(status="gave up", seconds=time.perf_counter() - start, error=str(err)[:200])
-        return row
-    protected = time.perf_counter()
-    audit = audit_tables(out, policy, exact=True)
-    done = time.perf_counter()
+    weight = weights_of(tables) if weight is None else weight
     hidden = lost = total = 0.0
     complements = withheld = 0
     for kind, w in weight.items():
@@ -115,8 +93,6 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         sup = df["suppressed"].to_numpy(dtype=bool)
         why = df["suppression_reason"].astype(object)
         # rows of the published tables are in their declared order: match by key
-        from trustsurvey.publish.schema import KINDS
-
         keys = list(KINDS[kind].keys)
         pos = tables[kind][keys].reset_index().merge(df[keys].reset_index(), on=keys)
         order = np.empty(len(df), dtype=int)
@@ -126,17 +102,54 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         hidden += int(sup.sum())
         complements += int((why == "complementary").sum())
         withheld += int((why == "n_withheld").sum())
+    return {
+        "cells": sum(len(tables[k]) for k in weight),
+        "suppressed": int(hidden),
+        "complementary": complements,
+        "n_withheld": withheld,
+        "info_lost": lost / total if total else 0.0,
+    }
+
+
+def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
+    """One method on one study, in this process."""
+    from trustsurvey.errors import PublishError
+    from trustsurvey.publish.audit import audit_tables
+    from trustsurvey.publish.policy import DisclosurePolicy
+    from trustsurvey.publish.suppression import protect_tables
+
+    tables = make_tables(communities, waves)
+    weight = weights_of(tables)
+    policy = DisclosurePolicy(suppression_method=method)
+    stats: list[Any] = []
+    import trustsurvey.publish.suppression as suppression
+
+    original = suppression._optimal
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        stats.append(original(*args, **kwargs))
+        return stats[-1]
+
+    suppression._optimal = recorded  # type: ignore[assignment]
+    start, cpu = time.perf_counter(), time.process_time()
+    row: dict[str, Any] = {"communities": communities, "waves": waves, "method": method}
+    try:
+        out, _ = protect_tables(tables, policy)
+    except PublishError as err:
+        row.update(status="gave up", seconds=time.perf_counter() - start, error=str(err)[:200])
+        return row
+    protected, cpu_protected = time.perf_counter(), time.process_time()
+    audit = audit_tables(out, policy, exact=True)
+    done, cpu_done = time.perf_counter(), time.process_time()
+    row.update(loss(tables, out, weight))
     row.update(
         status="ok",
         seconds=done - start,
         protect_seconds=protected - start,
         audit_seconds=done - protected,
+        cpu_seconds=cpu_done - cpu,
+        protect_cpu_seconds=cpu_protected - cpu,
         peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        cells=sum(len(tables[k]) for k in weight),
-        suppressed=int(hidden),
-        complementary=complements,
-        n_withheld=withheld,
-        info_lost=lost / total if total else 0.0,
         audited=len(audit),
         recoverable=int(audit["exposed"].sum()),
     )
@@ -164,36 +177,47 @@ def run_isolated(communities: int, waves: int, method: str, timeout: float) -> d
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
-        "| N | waves | method | status | seconds | peak MiB | rows suppressed | complements "
-        "| n withheld | information lost | recoverable |\n" + "|---" * 11 + "|\n"
+        "| N | waves | method | status | seconds | CPU seconds | load | peak MiB "
+        "| rows suppressed | complements | n withheld | information lost | recoverable |\n"
+        + "|---" * 13
+        + "|\n"
     )
     out = []
     for r in rows:
         ok = r.get("status") == "ok"
+        load = f"{r['load']:.1f}" if "load" in r else ""
         out.append(
             f"| {r['communities']} | {r['waves']} | {r['method']} | {r['status']} | "
             + (
-                f"{r['seconds']:.1f} | {r['peak_mib']:.0f} | {r['suppressed']} | "
-                f"{r['complementary']} | {r['n_withheld']} | {100 * r['info_lost']:.1f}% | "
-                f"{r['recoverable']} |"
+                f"{r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {load} | {r['peak_mib']:.0f} | "
+                f"{r['suppressed']} | {r['complementary']} | {r['n_withheld']} | "
+                f"{100 * r['info_lost']:.2f}% | {r['recoverable']} |"
                 if ok
-                else f"{r.get('seconds', float('nan')):.1f} | | | | | | |"
+                else f"{r.get('seconds', float('nan')):.1f} | | {load} | | | | | | |"
             )
         )
     return head + "\n".join(out) + "\n"
 
 
-def growth(rows: list[dict[str, Any]]) -> str:
-    """Exponent of time in N between the smallest and largest N the optimal method did."""
+def growth(rows: list[dict[str, Any]], method: str = "optimal") -> str:
+    """Exponent of time in N from N = 100 (else the smallest N) to the largest N the method
+    did, for wall-clock and CPU seconds."""
     ok = sorted(
-        (r["communities"], r["seconds"])
+        (r["communities"], r["seconds"], r["cpu_seconds"])
         for r in rows
-        if r["method"] == "optimal" and r.get("status") == "ok"
+        if r["method"] == method and r.get("status") == "ok"
     )
-    if len(ok) < 2 or ok[0][0] == ok[-1][0]:
+    if len(ok) < 2:
         return ""
-    (n0, t0), (n1, t1) = ok[0], ok[-1]
-    return f"time ~ N^{np.log(t1 / t0) / np.log(n1 / n0):.2f} from N={n0} to N={n1}\n"
+    first = next((o for o in ok if o[0] >= 100), ok[0]) if ok[-1][0] > 100 else ok[0]
+    (n0, t0, c0), (n1, t1, c1) = first, ok[-1]
+    if n0 == n1:
+        return ""
+    e_wall = np.log(t1 / t0) / np.log(n1 / n0)
+    e_cpu = np.log(c1 / c0) / np.log(n1 / n0)
+    return (
+        f"{method}: time ~ N^{e_wall:.2f} (wall clock), N^{e_cpu:.2f} (CPU) from N={n0} to N={n1}\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--waves", type=int, default=4)
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    p.add_argument(
+        "--greedy-timeout", type=float, default=None, help="seconds per greedy run (--timeout)"
+    )
     p.add_argument("--out", type=Path, default=RESULTS, help="folder of the results")
     p.add_argument("--one", nargs=3, metavar=("N", "WAVES", "METHOD"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -211,9 +238,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n in args.communities:
         for method in args.methods:
-            rows.append(run_isolated(n, args.waves, method, args.timeout))
+            load = os.getloadavg()[0]
+            limit = args.greedy_timeout if method == "greedy" and args.greedy_timeout else None
+            rows.append(run_isolated(n, args.waves, method, limit or args.timeout))
+            rows[-1]["load"] = max(load, os.getloadavg()[0])
             print(json.dumps(rows[-1]), flush=True)
-    md = table(rows) + growth(rows)
+    md = (
+        table(rows)
+        + "".join(growth(rows, m) for m in args.methods)
+        + f"machine: {os.cpu_count()} cores; load = the 1-minute load average before or "
+        "after the run, whichever is higher (the wall clock is an upper bound when it "
+        "exceeds the cores)\n"
+    )
     print(md)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from trustsurvey.errors import PublishError
+from trustsurvey.publish.modular import block_groups, component_system, witness_bounds
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 
@@ -53,6 +53,8 @@ AUDIT_COLUMNS = (
 )
 
 COMPLEMENTARY = "complementary"
+#: connected groups of more hidden cells than this are solved by neighbourhoods
+LARGE = 300
 SMALL_CELL = "small_cell"
 
 
@@ -62,8 +64,8 @@ def audit_tables(
     *,
     true_values: CellIndex | None = None,
     cache: dict | None = None,
-    stop_early: bool = False,
     exact: bool = True,
+    base: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Bounds an intruder can derive for every suppressed cell of ``tables``.
 
@@ -71,8 +73,7 @@ def audit_tables(
     row in the table), ``column, reason, lower, upper, width`` (``upper - lower``),
     ``required`` (protection interval), ``exposed`` (``width < required``) and ``relations``
     (how many relations involve the cell). ``cache`` (a dict kept between calls) reuses the
-    bounds of connected groups of cells that have not changed. With ``stop_early`` a group
-    stops at its first exposed cell (enough for the writer, which then adds a complement).
+    bounds of connected groups of cells that have not changed.
 
     With ``exact=False`` (the writer) a cell is proven safe without its own two LPs when the
     feasible points already found for its group (each LP's optimum is one) differ in that cell
@@ -80,6 +81,15 @@ def audit_tables(
     wide. ``lower``/``upper`` are then those witnessed values (``width`` a lower bound of the
     true width), and only cells not proven safe this way are solved exactly. The verdict
     (``exposed``) is the same as with ``exact=True``.
+
+    A connected group of more than :data:`LARGE` hidden cells (a national study: margins
+    over communities tie every community of an arm and wave) is solved by neighbourhoods
+    (:func:`trustsurvey.publish.modular.witness_bounds`): witnesses around a feasible point
+    (``base``, the true values of every cell when the writer knows them, else an interior
+    point), each cell moved within its group of communities, and the whole programmes
+    only for cells those witnesses do not prove. The verdict is still exact; ``lower`` and
+    ``upper`` are witnessed values (inside the intruder's interval) for the cells proven by
+    witnesses, the exact bounds for the others.
     """
     index = true_values or build_cells(tables)
     cells = index.cells
@@ -99,6 +109,7 @@ def audit_tables(
         required_of[v] = _required(v, is_share, reason, floor_of, kind_of, policy)
     rels = [r for r in index.relations if _touches(r, suppressed)]
     comps = _components(sup_ids, rels)
+    groups = None
     out = []
     for comp_vars, comp_rels in comps:
         key = None
@@ -121,18 +132,13 @@ def audit_tables(
         if key is not None and key in cache:
             lo, hi = cache[key]
         else:
+            if groups is None and len(comp_vars) > LARGE:
+                groups = block_groups(tables, index).group
+            local = groups is not None and len(comp_vars) > LARGE
             lo, hi = _bounds(
-                comp_vars,
-                comp_rels,
-                value,
-                suppressed,
-                is_share,
-                reason,
-                floor_of,
-                required_of,
-                stop_early,
-                exact,
-            )
+                comp_vars, comp_rels, value, suppressed, is_share, reason, floor_of,
+                required_of, groups if local else None, base, exact=exact and not local,
+            )  # fmt: skip
             if key is not None and len(lo) == len(comp_vars):
                 cache[key] = (lo, hi)
         nrel = {v: 0 for v in comp_vars}
@@ -266,98 +272,31 @@ def _bounds(
     reason: np.ndarray,
     floor_of: np.ndarray,
     required_of: np.ndarray,
-    stop_early: bool = False,
-    exact: bool = True,
+    groups: np.ndarray | None,
+    base: np.ndarray | None,
+    *,
+    exact: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    pos = {v: j for j, v in enumerate(comp_vars)}
+    """Bounds of the hidden cells of one connected group under the intruder's strongest
+    consistent reading: margins add up exactly, then the "auto" relations relaxed (item
+    non-response), then everything (inconsistent inputs). With ``groups`` (the block group of
+    every cell) by neighbourhoods first; with ``exact`` every bound is the exact one."""
+    vars_ = np.asarray(comp_vars)
+    group = np.full(len(vars_), -1) if groups is None else groups[vars_]
+    a, b, sense = component_system(vars_, comp_rels, value, suppressed)
     bounds = [_var_bounds(v, is_share, reason, int(floor_of[v])) for v in comp_vars]
-    k = len(comp_vars)
-    if not comp_rels:  # nothing published relates to it: only its own bounds
-        lo = np.array([b[0] for b in bounds], dtype=float)
-        hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
-        return lo, hi
-    rows, rhs, senses = [], [], []
-    for r in comp_rels:
-        a = np.zeros(k)
-        b = r.const if r.parent < 0 else 0.0
-        if r.parent >= 0:
-            if suppressed[r.parent]:
-                a[pos[r.parent]] -= 1.0
-            else:
-                b = value[r.parent]
-        for c in r.children:
-            if suppressed[c]:
-                a[pos[c]] += 1.0
-            else:
-                b -= value[c]
-        rows.append(a)
-        rhs.append(b)
-        senses.append(r.sense)
-    a_mat, b_vec = np.array(rows), np.array(rhs)
-    sense = np.array(senses)
-    # the intruder's strongest consistent reading: margins add up exactly, then relax the
-    # "auto" relations (item non-response), then everything (inconsistent inputs)
-    readings = [sense != "le", sense == "eq", np.zeros(len(sense), dtype=bool)]
-    lo, hi = np.empty(k), np.empty(k)
-    stage = 0
-    points: list[np.ndarray] = []  # feasible points found so far (witnesses)
-    seen_lo = np.full(k, np.inf)
-    seen_hi = np.full(k, -np.inf)
-    req_of = required_of[comp_vars]
-
-    def solve(c: np.ndarray) -> tuple[float | None, np.ndarray | None]:
-        nonlocal stage
-        res = _solve(c, a_mat, b_vec, bounds, readings[stage])
-        while res[0] is None and stage < len(readings) - 1:
-            stage += 1
-            points.clear()  # points of a stronger reading stay feasible, but keep it simple
-            seen_lo.fill(np.inf)
-            seen_hi.fill(-np.inf)
-            res = _solve(c, a_mat, b_vec, bounds, readings[stage])
-        if res[1] is not None and not exact:
-            np.minimum(seen_lo, res[1], out=seen_lo)
-            np.maximum(seen_hi, res[1], out=seen_hi)
-        return res
-
-    if not exact and k > 1:  # two cheap witnesses for every cell of the group at once
-        for sign in (1.0, -1.0):
-            solve(np.full(k, sign))
-    for j in range(k):
-        if not exact and seen_hi[j] - seen_lo[j] >= req_of[j] - 1e-9:
-            lo[j], hi[j] = seen_lo[j], seen_hi[j]
-            continue
-        for sign, store in ((1.0, lo), (-1.0, hi)):
-            if not exact and sign < 0 and seen_hi[j] - lo[j] >= req_of[j] - 1e-9:
-                store[j] = seen_hi[j]  # witnessed: the maximum is at least this
-                continue
-            c = np.zeros(k)
-            c[j] = sign
-            fun, _x = solve(c)
-            if fun is None:
-                raise PublishError(
-                    "the disclosure audit found published numbers that contradict each "
-                    "other (no feasible value for a suppressed cell)",
-                    item=str(comp_vars[j]),
-                    hint="check that margins (rows with 'all') are not smaller than their parts",
-                )
-            store[j] = sign * fun
-        if stop_early and hi[j] - lo[j] < req_of[j] - 1e-9:
-            return lo[: j + 1], hi[: j + 1]
-    # a cell whose bound is unlimited cannot be pinned down: width is infinite
-    return lo, hi
-
-
-def _solve(c, a_mat, b_vec, bounds, eq: np.ndarray) -> tuple[float | None, np.ndarray | None]:  # type: ignore[no-untyped-def]
-    """Optimum of ``c @ x`` and the optimal point (``-inf, None`` when unbounded below,
-    ``None, None`` when infeasible)."""
-    kwargs = {}
-    if eq.any():
-        kwargs.update(A_eq=a_mat[eq], b_eq=b_vec[eq])
-    if (~eq).any():
-        kwargs.update(A_ub=a_mat[~eq], b_ub=b_vec[~eq])
-    res = linprog(c, bounds=bounds, method="highs", **kwargs)
-    if res.status == 3:  # unbounded
-        return -np.inf, None
-    if res.status != 0:
-        return None, None
-    return float(res.fun), np.asarray(res.x, dtype=float)
+    lb = np.array([lo for lo, _ in bounds], dtype=float)
+    ub = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
+    for eq in (sense != "le", sense == "eq", np.zeros(len(sense), dtype=bool)):
+        lo, hi, _exact = witness_bounds(
+            a, b, eq, lb, ub, required_of[vars_], group,
+            None if base is None else base[vars_], exact=exact,
+        )  # fmt: skip
+        if not np.isnan(lo).any():
+            return lo, hi
+    raise PublishError(
+        "the disclosure audit found published numbers that contradict each "
+        "other (no feasible value for a suppressed cell)",
+        item=str(comp_vars[0]),
+        hint="check that margins (rows with 'all') are not smaller than their parts",
+    )

@@ -139,6 +139,8 @@ class Optimiser:
         true: Mapping[str, pd.DataFrame],
         policy: DisclosurePolicy,
         required: Callable[[int, np.ndarray], float],
+        *,
+        blocks: bool = True,
     ) -> None:
         self.index, self.true, self.policy, self.required = index, true, policy, required
         cells = index.cells
@@ -155,7 +157,8 @@ class Optimiser:
         first[self.row_id[::-1]] = np.arange(self.n)[::-1]
         self.row_first = first  # a cell of each row (for its cost)
         self._matrix()
-        self._blocks()
+        if blocks:  # the local blocks of optimal_complements (not of the modular method)
+            self._blocks()
 
     # -- the system -------------------------------------------------------------------
     def _matrix(self) -> None:

@@ -51,10 +51,11 @@ class DisclosurePolicy:
     protection_share
         Same for a suppressed share (0-1 scale).
     suppression_method
-        How complements are chosen: ``"greedy"`` (one complement per exposed relation, the
-        default) or ``"optimal"`` (programmes minimising the information lost,
-        :mod:`trustsurvey.publish.optimal`; it protects studies the greedy method gives up
-        on).
+        How complements are chosen: ``"optimal"`` (the default: programmes minimising the
+        information lost, :mod:`trustsurvey.publish.optimal`, by neighbourhoods of grouped
+        communities in large studies, :mod:`trustsurvey.publish.modular`; it protects
+        studies the greedy method gives up on) or ``"greedy"`` (one complement per exposed
+        relation).
     suppression_cost
         Information lost by hiding a cell: ``"weighted"`` (its weighted count),
         ``"count"`` (its unweighted count) or ``"rows"`` (every cell alike: fewest cells).
@@ -104,7 +105,7 @@ class DisclosurePolicy:
         hint="a number in [0, 1), e.g. 0.05",
     )
     suppression_method: str = setting(
-        "greedy",
+        "optimal",
         "str",
         "how complements are chosen",
         choices=("greedy", "optimal"),

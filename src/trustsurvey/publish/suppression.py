@@ -30,19 +30,27 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.audit import COMPLEMENTARY, SMALL_CELL, _required, audit_tables
+from trustsurvey.publish.modular import Groups, block_groups, protect_by_groups
 from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
 
 MAX_ROUNDS = 50
+#: studies of more blocks (community-arm-waves; communities of tables without arms and
+#: waves) than this are protected group by group
+#: (:func:`trustsurvey.publish.modular.protect_by_groups`); smaller ones by the programmes
+#: of :func:`trustsurvey.publish.optimal.optimal_complements` (partners chosen per cell,
+#: fixed charges, redundant complements published again: fewer cells hidden, slower)
+WHOLE_BLOCKS = 24
 
 
 def protect_tables(
@@ -72,6 +80,7 @@ def protect_tables(
         _follow(index, true, reasons)
         _optimal(index, true, reasons, policy)
     # the greedy method, and the safety net of the optimal one: the exact audit decides
+    base = np.nan_to_num(index.cells["value"].to_numpy(dtype=float))
     for _ in range(MAX_ROUNDS):
         _withhold_answer_n(index, true, reasons)
         if policy.suppression_method == "greedy":
@@ -84,8 +93,8 @@ def protect_tables(
             policy,
             true_values=_published_index(index, published),
             cache=cache,
-            stop_early=True,
             exact=False,
+            base=base,
         )
         exposed = audit[audit["exposed"]]
         if exposed.empty:
@@ -165,8 +174,59 @@ def _optimal(
         index.cells.loc[hidden, "suppressed"] = False
         index.cells.loc[hidden, "reason"] = ""
 
+    groups = block_groups(true, index)
+    if groups.blocks > WHOLE_BLOCKS:
+        return _modular(index, true, reasons, policy, groups, required, sup, reason)
     opt = Optimiser(index, true, policy, required)
     return optimal_complements(opt, sup, reason, hide, mean_hidden, unhide)
+
+
+def _modular(
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    policy: DisclosurePolicy,
+    groups: Groups,
+    required: Callable[[int, np.ndarray], float],
+    sup: np.ndarray,
+    reason: np.ndarray,
+) -> Stats:
+    """Complements chosen group by group (:func:`trustsurvey.publish.modular.protect_by_groups`);
+    the tables and the index are updated once at the end."""
+    cells = index.cells
+    kind_of = cells["kind"].to_numpy(dtype=object)
+    row_of = cells["row"].to_numpy(dtype=int)
+    hidden_rows: dict[str, dict[int, str]] = {}
+
+    def mean_hidden(v: int) -> bool:
+        """Whether cell ``v`` is the n of a hidden mean (its complements hide whole rows)."""
+        return kind_of[v] == "estimates" and reason[v] != N_WITHHELD
+
+    def hide(j: int, v: int) -> list[int]:
+        kind, row = str(kind_of[j]), int(row_of[j])
+        why = N_WITHHELD if kind == "estimates" and not mean_hidden(v) else COMPLEMENTARY
+        column = KINDS[kind].count if why == N_WITHHELD else None
+        hidden = index.cells_of(kind, row, column)
+        sup[hidden] = True
+        reason[hidden] = why
+        hidden_rows.setdefault(kind, {})[row] = why
+        return hidden
+
+    opt = Optimiser(index, true, policy, required, blocks=False)
+    stats = Stats()
+    start = time.perf_counter()
+    protect_by_groups(opt, groups, sup, reason, hide, mean_hidden, stats)
+    for kind, rows in hidden_rows.items():
+        df, pos = true[kind], np.fromiter(rows, dtype=int)
+        why = np.array([rows[r] for r in pos], dtype=object)
+        full = pos[why == COMPLEMENTARY]
+        df.loc[full, "suppressed"] = True
+        df.loc[pos, "suppression_reason"] = why
+        reasons[kind].iloc[pos] = why
+    cells["suppressed"] = sup
+    cells["reason"] = reason
+    stats.seconds = time.perf_counter() - start
+    return stats
 
 
 def check_declared(tables: Mapping[str, pd.DataFrame]) -> None:
