@@ -36,10 +36,10 @@ constraints: $(BIN)/python
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' >> constraints.txt
 
 # one worker per core (pytest-xdist); each test file stays on one worker (module fixtures are
-# built once) and the browser tests share one worker (their bundles are built once)
+# built once); the browser tests' real-pipeline bundles are built once per run (file lock)
 JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)

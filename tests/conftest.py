@@ -37,13 +37,3 @@ def trust_reference() -> dict:
 # (tested on its own in tests/unit/test_dashboard_limits.py) would answer 429 to the
 # intruder tests and browser tests that send hundreds of requests a second.
 os.environ.setdefault("TRUSTSURVEY_DASHBOARD_RATE", "0")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each test file on one pytest-xdist worker (``make test`` runs ``--dist
-    loadgroup``), so module fixtures are built once, and every browser test on the same
-    worker, so the session's real-pipeline bundles and Chromium are made once."""
-    for item in items:
-        parts = item.path.parts
-        group = "browser" if "browser" in parts else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -3,6 +3,7 @@ session), a dashboard server per bundle, and headless Chromium."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -30,14 +31,24 @@ def study_bundle(tmp_path_factory) -> Callable[[str], Path]:
     """``study_bundle(shape)``: the bundle folder of ``trustsurvey example`` (``shape``
     "example" is the bundled example study) after ``trustsurvey run``; each shape runs once."""
     made: dict[str, Path] = {}
+    # under pytest-xdist every worker has its own basetemp inside the run's one folder: the
+    # bundles are built there once, by the first worker that asks (a file lock makes the
+    # others wait for it), and then only read
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
     def make(shape: str = "example") -> Path:
         if shape not in made:
-            folder = tmp_path_factory.mktemp(f"study-{shape}") / "study"
-            extra = () if shape == "example" else ("--shape", shape)
-            _trustsurvey("example", str(folder), "--force", *extra)
+            folder = shared / f"study-{shape}" / "study"
             ready = folder / "ready" if shape == "renamed" else folder  # after its import
-            _trustsurvey("run", str(ready))
+            with open(shared / f"study-{shape}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not (shared / f"study-{shape}.built").exists():
+                    shutil.rmtree(folder.parent, ignore_errors=True)
+                    extra = () if shape == "example" else ("--shape", shape)
+                    _trustsurvey("example", str(folder), "--force", *extra)
+                    _trustsurvey("run", str(ready))
+                    (shared / f"study-{shape}.built").touch()
             made[shape] = ready / "out" / "bundle"
         return made[shape]
 

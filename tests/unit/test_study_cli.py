@@ -75,7 +75,7 @@ def test_clean_then_validate_exits_0_with_warnings_only(study: Path, tmp_path: P
     text = (study / "study.yaml").read_text(encoding="utf-8")
     clean_study = tmp_path / "cleaned"
     clean_study.mkdir()
-    for name in ("communities.csv", "margins.csv"):
+    for name in ("communities.csv", "margins.csv", "area_covariates.csv"):
         (clean_study / name).write_bytes((study / name).read_bytes())
     text = text.replace(
         "data/wave1_baseline.sav", str(tmp_path / "clean" / "wave1_baseline_clean.sav")
