@@ -12,9 +12,13 @@ identified sets (relative magnitudes and smoothness) and smoothness FLCIs.
   normal quantile (10^6 draws); we minimise the half-length directly with the exact
   quantile. Ours is never longer and within 1% of the port's; the port's optimal weights,
   scored with the exact quantile, give an interval no shorter than ours.
-* The port's conditional(-hybrid) interval for relative magnitudes fails on these inputs
-  (``TypeError`` recorded in the JSON); ours for ``Delta^RM`` is the projection interval,
-  checked to contain the identified set.
+* Relative magnitudes, conditional-least-favourable hybrid (the port's
+  ``computeConditionalCS_DeltaRM`` defaults; the script shims the port's ``float`` for
+  NumPy 2.4): the same grid (1,000 points on ``+/- 20 sd(l' beta_post)``), the same seeded
+  draws for the least-favourable critical value, so the same grid points are accepted:
+  lowest and highest accepted ``theta`` to relative 1e-6 and the same number accepted.
+  The projection interval (``method="projection"``) is checked to contain the identified
+  set.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from trustsurvey.analysis.honest import (
     honest_bounds,
     identified_set,
 )
+from trustsurvey.analysis.honest_rm import rm_grid
 
 REF = json.loads(
     (Path(__file__).parent.parent / "fixtures" / "staggered" / "honest_reference.json").read_text()
@@ -47,8 +52,23 @@ def test_relative_magnitudes_identified_set(row):
     lo, hi = identified_set(BETA, NPRE, "rm", row["m"], LVEC)
     assert lo == pytest.approx(row["id_low"], rel=1e-6, abs=1e-12)
     assert hi == pytest.approx(row["id_high"], rel=1e-6, abs=1e-12)
-    res = honest_bounds(BETA, SIGMA, num_pre=NPRE, restriction="rm", m=[row["m"]]).iloc[0]
+    res = honest_bounds(
+        BETA, SIGMA, num_pre=NPRE, restriction="rm", m=[row["m"]], method="projection"
+    ).iloc[0]
     assert res["ci_low"] < lo <= hi < res["ci_high"]
+
+
+@pytest.mark.parametrize("row", REF["rm"], ids=lambda r: f"Mbar={r['m']}")
+def test_relative_magnitudes_conditional_lf_interval(row):
+    grid, accept = rm_grid(BETA, SIGMA, NPRE, row["m"], LVEC)
+    lb, ub, points = row["LF_grid"]
+    assert len(grid) == points
+    assert (grid[0], grid[-1]) == pytest.approx((lb, ub), rel=1e-12)
+    assert int(accept.sum()) == row["LF_accepted"]
+    assert grid[accept].min() == pytest.approx(row["LF_low"], rel=1e-6)
+    assert grid[accept].max() == pytest.approx(row["LF_high"], rel=1e-6)
+    lo, hi = identified_set(BETA, NPRE, "rm", row["m"], LVEC)
+    assert grid[accept].min() < lo <= hi < grid[accept].max()
 
 
 @pytest.mark.parametrize("row", REF["sd"], ids=lambda r: f"M={r['m']}")
