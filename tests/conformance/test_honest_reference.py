@@ -16,7 +16,9 @@ identified sets (relative magnitudes and smoothness) and smoothness FLCIs.
   ``computeConditionalCS_DeltaRM`` defaults; the script shims the port's ``float`` for
   NumPy 2.4): the same grid (1,000 points on ``+/- 20 sd(l' beta_post)``), the same seeded
   draws for the least-favourable critical value, so the same grid points are accepted:
-  lowest and highest accepted ``theta`` to relative 1e-6 and the same number accepted.
+  lowest and highest accepted ``theta`` to relative 1e-6 and the same number accepted,
+  for the average effect at Mbar = 0, 0.5, 1, 2, and (``rm_cases``) for one post-adoption
+  period (the test without nuisance parameters) and for the effect at event time 1.
   The projection interval (``method="projection"``) is checked to contain the identified
   set.
 """
@@ -91,3 +93,19 @@ def test_smoothness_identified_set_and_flci(row):
     assert exact >= ours["half_length"] * (1 - 1e-9)
     centre = (row["flci_low"] + row["flci_high"]) / 2
     assert centre == pytest.approx(float(v @ BETA), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "case",
+    REF["rm_cases"],
+    ids=lambda c: f"coefs={c['n_coef']}-l={c['l_vec']}-Mbar={c['m']}",
+)
+def test_relative_magnitudes_conditional_lf_other_targets(case):
+    """One post-adoption period (test without nuisance parameters) and event time 1."""
+    n = case["n_coef"]
+    grid, accept = rm_grid(BETA[:n], SIGMA[:n, :n], NPRE, case["m"], np.array(case["l_vec"]))
+    lb, ub, points = case["LF_grid"]
+    assert (grid[0], grid[-1], len(grid)) == pytest.approx((lb, ub, points), rel=1e-12)
+    assert int(accept.sum()) == case["LF_accepted"]
+    assert grid[accept].min() == pytest.approx(case["LF_low"], rel=1e-6)
+    assert grid[accept].max() == pytest.approx(case["LF_high"], rel=1e-6)

@@ -1,6 +1,6 @@
 """Conditional-least-favourable hybrid confidence set under relative magnitudes.
 
-Rambachan & Roth (2023, *Review of Economic Studies* 90, section 5.3) write
+Rambachan & Roth (2023, *Review of Economic Studies* 90) write
 ``Delta^RM(Mbar)`` as a finite union of polyhedra ``Delta^RM_{s,+/-}(Mbar)``: for each
 pre-adoption first difference ``s`` taken as the largest (in sign ``+`` or ``-``), every
 first difference ``|delta_{t+1} - delta_t|`` is at most that one (pre-adoption) or
@@ -8,7 +8,7 @@ first difference ``|delta_{t+1} - delta_t|`` is at most that one (pre-adoption) 
 a grid, the moment inequalities ``E[A_s beta_hat - A_s,post Gamma^-1 (theta, tau~)] <= 0``
 (nuisance ``tau~``) are tested with the conditional-least-favourable hybrid test of
 Andrews, Roth & Pakes (2023, *Review of Economic Studies* 90, "Inference for linear
-conditional moment inequalities", sections 3 and 4): reject when the studentised
+conditional moment inequalities"): reject when the studentised
 statistic ``eta`` (a linear program) exceeds the least-favourable critical value at size
 ``kappa = alpha / 10`` (simulated, 1,000 seeded draws), otherwise compare it with the
 ``1 - (alpha - kappa) / (1 - kappa)`` quantile of the normal truncated to
@@ -16,6 +16,12 @@ statistic ``eta`` (a linear program) exceeds the least-favourable critical value
 the union over ``s`` and the sign of the accepted grid points; as HonestDiD's
 ``computeConditionalCS_DeltaRM`` (defaults ``hybrid_flag = "LF"``,
 ``postPeriodMomentsOnly = TRUE``, 1,000 grid points on ``+/- 20 sd(l' beta_post)``).
+
+The endpoints are grid points, so they are exact only to the grid spacing
+(``40 sd / (grid_points - 1)``); the grid is centred on 0, not on the estimate, so a set
+beyond ``+/- 20 sd`` is cut at the grid's end (a warning) and a set between grid points
+is empty (NaN). The least-favourable critical value is simulated with a fixed seed (0), so
+results are reproducible.
 
 >>> import numpy as np
 >>> beta = np.array([0.02, -0.01, 0.30, 0.35])
@@ -210,7 +216,8 @@ def _lf_test(
         var = float(v_b @ sigma @ v_b)
         sig = np.sqrt(var)
         rho = gam @ sigma @ v_b / var
-        maximand = -(gam @ y) / rho + float(v_b @ y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            maximand = -(gam @ y) / rho + float(v_b @ y)
         v_lo = float(maximand[rho > 0].max()) if (rho > 0).any() else -np.inf
         v_up = float(maximand[rho < 0].min()) if (rho < 0).any() else np.inf
         stat, z_lo, z_up = eta / sig, v_lo / sig, min(v_up, lf_cv) / sig
