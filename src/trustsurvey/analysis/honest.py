@@ -43,7 +43,7 @@ reference is event time -1.
 >>> res = honest_bounds(beta, sigma, num_pre=2, restriction="rm", m=[0, 1], method="projection")
 >>> res[["m", "id_low", "id_high"]].round(4).values.tolist()
 [[0.0, 0.325, 0.325], [1.0, 0.28, 0.37]]
->>> clf = honest_bounds(beta, sigma, num_pre=2, m=[1], grid_points=100)  # C-LF, about 5 s
+>>> clf = honest_bounds(beta, sigma, num_pre=2, m=[1], grid_points=100)  # C-LF
 >>> bool(clf["ci_low"].iloc[0] < 0.28 and clf["ci_high"].iloc[0] > 0.37)
 True
 """
