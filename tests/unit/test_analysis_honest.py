@@ -17,6 +17,7 @@ from trustsurvey.analysis.honest import (
     honest_event_study,
     identified_set,
 )
+from trustsurvey.analysis.honest_rm import rm_conditional_interval
 from trustsurvey.analysis.staggered import staggered_effects
 from trustsurvey.design import SurveyDesign
 from trustsurvey.errors import AnalysisError
@@ -131,3 +132,17 @@ def test_docstring_examples():
     module = importlib.import_module("trustsurvey.analysis.honest_rm")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_conditional_lf_warns_when_the_set_reaches_the_grid_end():
+    beta = np.array([0.02, -0.01, 0.30, 0.35])
+    sigma = np.diag([0.01, 0.01, 0.012, 0.015]) ** 2 * 100
+    lv = np.array([0.5, 0.5])
+    with pytest.warns(UserWarning, match="end of the grid"):
+        lo, hi = rm_conditional_interval(
+            beta, sigma, 2, 1.0, lv, grid_points=11, grid_lb=0.3, grid_ub=0.35
+        )
+    assert (lo, hi) == pytest.approx((0.3, 0.35))
+    # a grid far from the estimate accepts nothing: NaN, not a made-up interval
+    lo, hi = rm_conditional_interval(beta, sigma, 2, 0.0, lv, grid_points=11, grid_lb=5, grid_ub=6)
+    assert np.isnan(lo) and np.isnan(hi)
