@@ -12,9 +12,15 @@ identified sets (relative magnitudes and smoothness) and smoothness FLCIs.
   normal quantile (10^6 draws); we minimise the half-length directly with the exact
   quantile. Ours is never longer and within 1% of the port's; the port's optimal weights,
   scored with the exact quantile, give an interval no shorter than ours.
-* The port's conditional(-hybrid) interval for relative magnitudes fails on these inputs
-  (``TypeError`` recorded in the JSON); ours for ``Delta^RM`` is the projection interval,
-  checked to contain the identified set.
+* Relative magnitudes, conditional-least-favourable hybrid (the port's
+  ``computeConditionalCS_DeltaRM`` defaults; the script shims the port's ``float`` for
+  NumPy 2.4): the same grid (1,000 points on ``+/- 20 sd(l' beta_post)``), the same seeded
+  draws for the least-favourable critical value, so the same grid points are accepted:
+  lowest and highest accepted ``theta`` to relative 1e-6 and the same number accepted,
+  for the average effect at Mbar = 0, 0.5, 1, 2, and (``rm_cases``) for one post-adoption
+  period (the test without nuisance parameters) and for the effect at event time 1.
+  The projection interval (``method="projection"``) is checked to contain the identified
+  set.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from trustsurvey.analysis.honest import (
     honest_bounds,
     identified_set,
 )
+from trustsurvey.analysis.honest_rm import rm_grid
 
 REF = json.loads(
     (Path(__file__).parent.parent / "fixtures" / "staggered" / "honest_reference.json").read_text()
@@ -47,8 +54,23 @@ def test_relative_magnitudes_identified_set(row):
     lo, hi = identified_set(BETA, NPRE, "rm", row["m"], LVEC)
     assert lo == pytest.approx(row["id_low"], rel=1e-6, abs=1e-12)
     assert hi == pytest.approx(row["id_high"], rel=1e-6, abs=1e-12)
-    res = honest_bounds(BETA, SIGMA, num_pre=NPRE, restriction="rm", m=[row["m"]]).iloc[0]
+    res = honest_bounds(
+        BETA, SIGMA, num_pre=NPRE, restriction="rm", m=[row["m"]], method="projection"
+    ).iloc[0]
     assert res["ci_low"] < lo <= hi < res["ci_high"]
+
+
+@pytest.mark.parametrize("row", REF["rm"], ids=lambda r: f"Mbar={r['m']}")
+def test_relative_magnitudes_conditional_lf_interval(row):
+    grid, accept = rm_grid(BETA, SIGMA, NPRE, row["m"], LVEC)
+    lb, ub, points = row["LF_grid"]
+    assert len(grid) == points
+    assert (grid[0], grid[-1]) == pytest.approx((lb, ub), rel=1e-12)
+    assert int(accept.sum()) == row["LF_accepted"]
+    assert grid[accept].min() == pytest.approx(row["LF_low"], rel=1e-6)
+    assert grid[accept].max() == pytest.approx(row["LF_high"], rel=1e-6)
+    lo, hi = identified_set(BETA, NPRE, "rm", row["m"], LVEC)
+    assert grid[accept].min() < lo <= hi < grid[accept].max()
 
 
 @pytest.mark.parametrize("row", REF["sd"], ids=lambda r: f"M={r['m']}")
@@ -71,3 +93,19 @@ def test_smoothness_identified_set_and_flci(row):
     assert exact >= ours["half_length"] * (1 - 1e-9)
     centre = (row["flci_low"] + row["flci_high"]) / 2
     assert centre == pytest.approx(float(v @ BETA), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "case",
+    REF["rm_cases"],
+    ids=lambda c: f"coefs={c['n_coef']}-l={c['l_vec']}-Mbar={c['m']}",
+)
+def test_relative_magnitudes_conditional_lf_other_targets(case):
+    """One post-adoption period (test without nuisance parameters) and event time 1."""
+    n = case["n_coef"]
+    grid, accept = rm_grid(BETA[:n], SIGMA[:n, :n], NPRE, case["m"], np.array(case["l_vec"]))
+    lb, ub, points = case["LF_grid"]
+    assert (grid[0], grid[-1], len(grid)) == pytest.approx((lb, ub, points), rel=1e-12)
+    assert int(accept.sum()) == case["LF_accepted"]
+    assert grid[accept].min() == pytest.approx(case["LF_low"], rel=1e-6)
+    assert grid[accept].max() == pytest.approx(case["LF_high"], rel=1e-6)

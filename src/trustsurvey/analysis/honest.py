@@ -29,17 +29,23 @@ reference is event time -1.
   ``cv(b / s) s``, with ``b`` its worst-case bias over ``Delta^SD(M)`` (``M`` times the L1
   norm of ``v`` in the second-difference parametrisation), ``s = sqrt(v' Sigma v)`` and
   ``cv(t)`` the ``level`` quantile of ``|N(t, 1)|`` (computed exactly; HonestDiD simulates
-  it). For relative magnitudes the interval is the conservative projection of the
-  identified set over the joint Wald ellipsoid of ``beta`` (Scheffé-type; the bounds of
-  ``Delta^RM`` are maxima of linear functions of ``beta``, so the projection is closed
-  form) — valid, wider than HonestDiD's conditional-hybrid interval.
+  it). For relative magnitudes (``method="C-LF"``, the default) the interval is HonestDiD's
+  conditional-least-favourable hybrid confidence set (Andrews, Roth & Pakes 2023 test
+  inverted over a grid of ``theta``, union over the pre-adoption difference that is the
+  largest and its sign; :mod:`trustsurvey.analysis.honest_rm`): its lowest and highest
+  accepted grid points. ``method="projection"`` gives instead the conservative projection
+  of the identified set over the joint Wald ellipsoid of ``beta`` (Scheffé-type, closed
+  form) — valid, wider, and instant.
 
 >>> import numpy as np
 >>> beta = np.array([0.02, -0.01, 0.30, 0.35])  # event times -3, -2 | 0, 1 (reference -1)
 >>> sigma = np.diag([0.01, 0.01, 0.012, 0.015]) ** 2 * 100
->>> res = honest_bounds(beta, sigma, num_pre=2, restriction="rm", m=[0, 1])
+>>> res = honest_bounds(beta, sigma, num_pre=2, restriction="rm", m=[0, 1], method="projection")
 >>> res[["m", "id_low", "id_high"]].round(4).values.tolist()
 [[0.0, 0.325, 0.325], [1.0, 0.28, 0.37]]
+>>> clf = honest_bounds(beta, sigma, num_pre=2, m=[1], grid_points=100)  # C-LF
+>>> bool(clf["ci_low"].iloc[0] < 0.28 and clf["ci_high"].iloc[0] > 0.37)
+True
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from trustsurvey.analysis.honest_rm import rm_conditional_interval
 from trustsurvey.errors import AnalysisError
 
 __all__ = ["flci_sd", "honest_bounds", "honest_event_study", "identified_set"]
@@ -271,6 +278,8 @@ def honest_bounds(
     m: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0),
     l_vec: Sequence[float] | np.ndarray | None = None,
     level: float = 0.95,
+    method: str = "C-LF",
+    grid_points: int = 1000,
 ) -> pd.DataFrame:
     """Identified sets and robust intervals of ``theta = l' tau_post`` for each ``M``.
 
@@ -289,13 +298,25 @@ def honest_bounds(
         Weights of the post-adoption effects (default: their average).
     level
         Confidence level.
+    method : {"C-LF", "projection"}
+        Interval under relative magnitudes: the conditional-least-favourable hybrid set
+        (grid of ``grid_points`` values on ``+/- 20 sd(l' beta_post)``, as HonestDiD) or
+        the conservative projection. Smoothness always uses the FLCI.
+    grid_points
+        Grid size of the C-LF set (its endpoints are grid points).
 
     Returns
     -------
     DataFrame
         ``restriction, m, estimate`` (``l' beta_post``), ``id_low, id_high, ci_low, ci_high,
-        method`` ("FLCI" or "projection").
+        method`` ("FLCI", "C-LF" or "projection").
     """
+    if method not in ("C-LF", "projection"):
+        raise AnalysisError(
+            f"unknown method {method!r}",
+            item="method",
+            hint="use 'C-LF' (conditional-least-favourable hybrid) or 'projection'",
+        )
     b = np.asarray(beta, dtype=float)
     s = np.asarray(sigma, dtype=float)
     lv = _check(b, s, num_pre, l_vec)
@@ -310,9 +331,14 @@ def honest_bounds(
         lo, hi = identified_set(b, num_pre, restriction, float(mv), lv)
         if restriction == "sd":
             f = flci_sd(b, s, num_pre, float(mv), lv, level)
-            ci, method = (f["ci_low"], f["ci_high"]), "FLCI"
+            ci, used = (f["ci_low"], f["ci_high"]), "FLCI"
+        elif restriction == "rm" and method == "C-LF":
+            ci = rm_conditional_interval(
+                b, s, num_pre, float(mv), lv, level=level, grid_points=grid_points
+            )
+            used = "C-LF"
         else:
-            ci, method = _rm_projection(b, s, num_pre, float(mv), lv, level), "projection"
+            ci, used = _rm_projection(b, s, num_pre, float(mv), lv, level), "projection"
         rows.append(
             {
                 "restriction": restriction,
@@ -322,7 +348,7 @@ def honest_bounds(
                 "id_high": hi,
                 "ci_low": ci[0],
                 "ci_high": ci[1],
-                "method": method,
+                "method": used,
             }
         )
     return pd.DataFrame(rows)
@@ -335,11 +361,14 @@ def honest_event_study(
     m: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0),
     target: str | int = "average",
     level: float = 0.95,
+    method: str = "C-LF",
+    grid_points: int = 1000,
 ) -> pd.DataFrame:
     """:func:`honest_bounds` on the event study of a
     :func:`~trustsurvey.analysis.staggered.staggered_effects` result made with
     ``base_period="universal"`` (reference event time -1). ``target`` is "average" (the
-    mean effect over the post-adoption event times) or one event time ``e >= 0``.
+    mean effect over the post-adoption event times) or one event time ``e >= 0``;
+    ``method`` and ``grid_points`` as in :func:`honest_bounds`.
     """
     table, cov = result.event_covariance()
     times = table["event_time"].to_numpy()
@@ -364,6 +393,16 @@ def honest_event_study(
                 hint=f"use 'average' or one of {post_times.astype(int).tolist()}",
             )
         lv = (post_times == int(target)).astype(float)
-    out = honest_bounds(b, s, num_pre=num_pre, restriction=restriction, m=m, l_vec=lv, level=level)
+    out = honest_bounds(
+        b,
+        s,
+        num_pre=num_pre,
+        restriction=restriction,
+        m=m,
+        l_vec=lv,
+        level=level,
+        method=method,
+        grid_points=grid_points,
+    )
     out.insert(0, "target", str(target))
     return out
