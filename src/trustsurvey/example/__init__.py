@@ -9,7 +9,7 @@ The folder's README documents all of it.
 >>> import tempfile
 >>> folder = generate_example(tempfile.mkdtemp() + "/study", seed=1)
 >>> sorted(p.name for p in folder.iterdir())[:3]
-['README.md', 'communities.csv', 'data']
+['README.md', 'area_covariates.csv', 'communities.csv']
 """
 
 from __future__ import annotations

@@ -51,11 +51,12 @@ class DisclosurePolicy:
     protection_share
         Same for a suppressed share (0-1 scale).
     suppression_method
-        How complements are chosen: ``"optimal"`` (the default: programmes minimising the
-        information lost, :mod:`trustsurvey.publish.optimal`, by neighbourhoods of grouped
-        communities in large studies, :mod:`trustsurvey.publish.modular`; it protects
-        studies the greedy method gives up on) or ``"greedy"`` (one complement per exposed
-        relation).
+        How complements are chosen: ``"greedy"`` (the default: one complement per exposed
+        relation) or ``"optimal"`` (programmes minimising the information lost,
+        :mod:`trustsurvey.publish.optimal`, by neighbourhoods of grouped communities in
+        large studies, :mod:`trustsurvey.publish.modular`; it protects studies the greedy
+        method gives up on, but on the example study its neighbourhoods hide the sample
+        sizes of a whole wave, so it is not yet the default).
     suppression_cost
         Information lost by hiding a cell: ``"weighted"`` (its weighted count),
         ``"count"`` (its unweighted count) or ``"rows"`` (every cell alike: fewest cells).
@@ -105,7 +106,7 @@ class DisclosurePolicy:
         hint="a number in [0, 1), e.g. 0.05",
     )
     suppression_method: str = setting(
-        "optimal",
+        "greedy",
         "str",
         "how complements are chosen",
         choices=("greedy", "optimal"),
