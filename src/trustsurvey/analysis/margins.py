@@ -50,11 +50,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from trustsurvey.design.base import Design
-from trustsurvey.design.metadata import annotate, vcov
-from trustsurvey.design.results import t_quantile
+from trustsurvey.design.metadata import vcov
+from trustsurvey.design.results import wald_frame
 from trustsurvey.errors import AnalysisError, DesignError
 
 __all__ = ["marginal_effects", "predictive_margins"]
@@ -300,34 +300,23 @@ def _combine(
     return est, cond + G @ model.cov @ G.T
 
 
-def _frame(
+def _margins_frame(
+    model: _Model,
     labels: list[str],
     columns: dict[str, list[Any]],
     est: np.ndarray,
     cov: np.ndarray,
-    df: float,
     level: float,
     **info: Any,
 ) -> pd.DataFrame:
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
-    half = t_quantile(level, df) * se if df > 0 else np.full(len(se), np.nan)
-    p = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.full(len(se), np.nan)
-    out = pd.DataFrame(
-        {
-            **columns,
-            "estimate": est,
-            "se": se,
-            "ci_low": est - half,
-            "ci_high": est + half,
-            "df": float(df),
-            "t": t,
-            "p": p,
-        },
-        index=pd.Index(labels, name="margin"),
-    )
-    return annotate(out, covmat=cov, level=level, **info)
+    """The result rows; for ``olr`` each label repeats per answer category, which the rows
+    and their labels name."""
+    if info["family"] == "olr":
+        cats = model.categories
+        columns["category"] = cats * (len(labels) // len(cats))
+        labels = [f"{a}:{c}" for a, c in zip(labels, columns["category"], strict=True)]
+    index = pd.Index(labels, name="margin")
+    return wald_frame(est, cov, df=model.degf, index=index, level=level, columns=columns, **info)
 
 
 def _counterfactual(
@@ -433,16 +422,12 @@ def predictive_margins(
     cats = model.categories
     levels = [_text(v) for v in values for _ in cats]
     columns: dict[str, list[Any]] = {"term": [variable] * len(levels), "level": levels}
-    labels = levels
-    if family == "olr":
-        columns["category"] = [c for _ in values for c in cats]
-        labels = [f"{a}:{b}" for a, b in zip(levels, columns["category"], strict=True)]
-    return _frame(
-        labels,
+    return _margins_frame(
+        model,
+        levels,
         columns,
         est,
         cov,
-        model.degf,
         level,
         formula=formula,
         family=family,
@@ -532,16 +517,12 @@ def marginal_effects(
     est, cov = _combine(design, model, blocks, rows, variance)
     columns: dict[str, list[Any]] = {"term": terms, "level": levels}
     labels = [f"{t}:{lv}" if lv else t for t, lv in zip(terms, levels, strict=True)]
-    if family == "olr":
-        reps = len(terms) // len(cats)
-        columns["category"] = cats * reps
-        labels = [f"{a}:{c}" for a, c in zip(labels, columns["category"], strict=True)]
-    return _frame(
+    return _margins_frame(
+        model,
         labels,
         columns,
         est,
         cov,
-        model.degf,
         level,
         formula=formula,
         family=family,

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trustsurvey.design.metadata import annotate, result_info, vcov
-from trustsurvey.design.results import t_quantile
+from trustsurvey.design.metadata import result_info, vcov
+from trustsurvey.design.results import wald_frame
 from trustsurvey.errors import DesignError
 
 
@@ -137,26 +137,9 @@ def contrast(
     else:
         L, names = contrast_matrix(weights, labels)
         est = L @ b
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", L, V, L), 0, None))
     if df is None:
         df = float(result["df"].iloc[0]) if "df" in result else np.inf
-    half = t_quantile(level, df) * se
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
-    p = 2 * (stats.t.sf(np.abs(t), df) if np.isfinite(df) else stats.norm.sf(np.abs(t)))
-    out = pd.DataFrame(
-        {
-            "estimate": est,
-            "se": se,
-            "ci_low": est - half,
-            "ci_high": est + half,
-            "df": float(df),
-            "t": t,
-            "p": p,
-        },
-        index=pd.Index(names, name="contrast"),
-    )
-    return annotate(out, covmat=L @ V @ L.T, level=level)
+    return wald_frame(est, L @ V @ L.T, df=df, index=pd.Index(names, name="contrast"), level=level)
 
 
 def wald_test(

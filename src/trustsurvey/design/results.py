@@ -66,6 +66,52 @@ def result_frame(
     return annotate(out, level=level)
 
 
+def wald_frame(
+    estimate: np.ndarray,
+    cov: np.ndarray,
+    *,
+    df: float,
+    index: pd.Index,
+    level: float = 0.95,
+    columns: dict[str, list] | None = None,
+    **info: object,
+) -> pd.DataFrame:
+    """Estimates with covariance ``cov``: ``estimate, se, ci_low, ci_high, df, t, p``.
+
+    Student's t with ``df`` degrees of freedom (normal for infinite ``df``); no interval or
+    p-value where ``df`` is not positive (R's ``svycontrast``/``svypredmeans`` with
+    ``df=degf(design)``).
+
+    >>> frame = wald_frame(np.array([2.0]), np.array([[1.0]]), df=np.inf,
+    ...                    index=pd.Index(["a"], name="contrast"))
+    >>> round(float(frame["ci_high"].iloc[0]), 4), round(float(frame["p"].iloc[0]), 4)
+    (3.96, 0.0455)
+    """
+    est = np.asarray(estimate, dtype=float)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = est / se
+    if df > 0:
+        half = t_quantile(level, df) * se
+        p = 2 * (stats.t.sf(np.abs(t), df) if np.isfinite(df) else stats.norm.sf(np.abs(t)))
+    else:
+        half = p = np.full(len(se), np.nan)
+    out = pd.DataFrame(
+        {
+            **(columns or {}),
+            "estimate": est,
+            "se": se,
+            "ci_low": est - half,
+            "ci_high": est + half,
+            "df": float(df),
+            "t": t,
+            "p": p,
+        },
+        index=index,
+    )
+    return annotate(out, covmat=cov, level=level, **info)
+
+
 def group_index(keys: pd.Index | None, labels: list, label_name: str) -> pd.Index:
     """Index (by..., label) in group-major order; without groups just the labels."""
     if keys is None:
