@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trustsurvey.analysis.staggered import COLUMNS
 from trustsurvey.design.base import Design
 from trustsurvey.errors import AnalysisError
 from trustsurvey.run.context import RunContext
@@ -25,21 +26,7 @@ from trustsurvey.run.context import RunContext
 #: the cohort column added to the design: first treated wave, 0 = never treated
 COHORT = "cohort"
 #: columns of the published staggered table, in order
-STAGGERED_COLUMNS = (
-    "outcome",
-    "type",
-    "cohort",
-    "wave",
-    "event_time",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "band_low",
-    "band_high",
-    "df",
-    "n",
-)
+STAGGERED_COLUMNS = ("outcome", *COLUMNS)
 
 
 def cohort_of(study: Any, frame: pd.DataFrame) -> pd.Series:
