@@ -115,6 +115,67 @@ def rename_in_place(path: str | Path, names: dict[str, str]) -> None:
             fh.write(body)
 
 
+def _dictionary_names(data: bytes, endian: str) -> list[str]:
+    """The long name of every dictionary variable (the 8-byte slots of the case record), in
+    order; the segments of a very long string (extension record 14) repeat its name."""
+    shorts: list[str] = []
+    pos = 176
+    while True:
+        (rec,) = struct.unpack_from(endian + "i", data, pos)
+        if rec != 2:
+            break
+        width, has_label, n_missing = struct.unpack_from(endian + "3i", data, pos + 4)
+        if width != -1:
+            shorts.append(data[pos + 24 : pos + 32].decode("utf-8", "replace").rstrip())
+        pos += 32
+        if has_label:
+            (length,) = struct.unpack_from(endian + "i", data, pos)
+            pos += 4 + (length + 3) // 4 * 4
+        pos += 8 * abs(n_missing)
+    long_of: dict[str, str] = {}
+    segments: dict[str, int] = {}
+    for subtype, start, length in _records(data, endian):
+        body = data[start : start + length]
+        if subtype == 13:
+            for entry in body.split(b"\t"):
+                short, _, long = entry.partition(b"=")
+                long_of[short.decode("utf-8")] = long.decode("utf-8")
+        elif subtype == 14:
+            for entry in body.split(b"\x00\t"):
+                short, _, width = entry.strip(b"\x00\t").partition(b"=")
+                if width.strip(b"\x00"):
+                    segments[short.decode("utf-8")] = (int(width.strip(b"\x00")) + 251) // 252
+    names: list[str] = []
+    skip = 0
+    for short in shorts:
+        if skip:
+            names.append(names[-1])
+            skip -= 1
+            continue
+        names.append(long_of.get(short, short))
+        skip = segments.get(short, 1) - 1
+    return names
+
+
+def set_alignment(path: str | Path, alignment: dict[str, str]) -> None:
+    """Set the alignment (``left``, ``right``, ``center``) of variables of a valid ``.sav``/
+    ``.zsav`` in place, in its display-parameter record (extension record 11: measure, width,
+    alignment for every dictionary variable), which pyreadstat's writer cannot set."""
+    codes = {"left": 0, "right": 1, "center": 2}
+    p = Path(path)
+    data = bytearray(p.read_bytes())
+    endian = "<" if struct.unpack_from("<i", data, 64)[0] in (2, 3) else ">"
+    names = _dictionary_names(bytes(data), endian)
+    for subtype, start, length in _records(bytes(data), endian):
+        if subtype != 11 or length != 12 * len(names):
+            continue
+        for i, name in enumerate(names):
+            if alignment.get(name) in codes:
+                struct.pack_into(endian + "i", data, start + 12 * i + 8, codes[alignment[name]])
+        p.write_bytes(bytes(data))
+        return
+
+
 def _short_names(data: bytes, endian: str) -> dict[str, str]:
     """Long name → short name (the 8-byte name of the variable record)."""
     shorts: list[str] = []

@@ -38,7 +38,7 @@ from trustsurvey.io.isolated import ChildReadError, ChildReadFailed, read_in_chi
 from trustsurvey.io.metadata import FileMetadata
 from trustsurvey.io.sav_check import check_sav_file
 from trustsurvey.io.survey_data import SurveyData
-from trustsurvey.io.write import MR_NOTE_PREFIX
+from trustsurvey.io.write import ALIGNMENTS, MR_NOTE_PREFIX
 
 #: files with at least this many rows are read in chunks (with a progress bar on a TTY)
 CHUNK_THRESHOLD = 200_000
@@ -143,12 +143,11 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
     mr_sets = {k: dict(v) for k, v in (getattr(meta, "mr_sets", None) or {}).items()}
     kept_notes, pieces = [], []
     for note in notes:
-        for line in note.splitlines():
-            if line.startswith(MR_NOTE_PREFIX):
-                pieces.append(line[len(MR_NOTE_PREFIX) :].rstrip())
-        rest = "\n".join(x for x in note.splitlines() if not x.startswith(MR_NOTE_PREFIX))
-        if rest.strip():
-            kept_notes.append(rest)
+        lines = note.splitlines()
+        mr_lines = [x for x in lines if x.startswith(MR_NOTE_PREFIX)]
+        pieces.extend(x[len(MR_NOTE_PREFIX) :].rstrip() for x in mr_lines)
+        if not mr_lines or len(mr_lines) < len(lines):  # blank document lines are kept
+            kept_notes.append("\n".join(x for x in lines if not x.startswith(MR_NOTE_PREFIX)))
     if pieces and not mr_sets:
         try:
             mr_sets = json.loads("".join(pieces))
@@ -168,6 +167,11 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
         measure={k: v for k, v in (meta.variable_measure or {}).items() if v != "unknown"},
         display_width={
             k: int(v) for k, v in (getattr(meta, "variable_display_width", None) or {}).items() if v
+        },
+        alignment={
+            k: v
+            for k, v in (getattr(meta, "variable_alignment", None) or {}).items()
+            if v in ALIGNMENTS
         },
         formats=dict(meta.original_variable_types or {}),
         mr_sets=mr_sets,
