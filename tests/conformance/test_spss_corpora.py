@@ -107,7 +107,9 @@ def differences(src: Path, out: Path) -> dict[str, Any]:
     cells = [
         (col, row, x, y)
         for col in a.columns
-        for row, (x, y) in enumerate(zip(a[col].tolist(), b.get(col, pd.Series()).tolist()))
+        for row, (x, y) in enumerate(
+            zip(a[col].tolist(), b.get(col, pd.Series()).tolist(), strict=False)
+        )
         if not _same_value(x, y)
     ]
     if cells or len(a) != len(b):
@@ -179,7 +181,7 @@ def test_inspect_command_describes_every_variable(name: str) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1 + frame.shape[1]  # a header, then one line per variable
-    for line, col in zip(lines[1:], frame.columns):
+    for line, col in zip(lines[1:], frame.columns, strict=True):
         assert line.split()[0] == col
 
 
