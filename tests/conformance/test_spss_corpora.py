@@ -65,12 +65,8 @@ META = [
 NOT_IN_POR = {"variable_display_width", "variable_storage_width", "variable_alignment"}
 
 _CODE_PAGE = r"written in UTF-8 \(the source was WINDOWS-125\d\)"
-_VALUE_LABEL = r"SPSS keeps 120 bytes of a value label; cut for trust"
 #: file → {metadata that changes: the warning ``convert`` gives about it}
 CHANGED: dict[str, dict[str, str]] = {
-    "pspp/labels.sav": {"variable_value_labels": _VALUE_LABEL},
-    "pspp/labels.zsav": {"variable_value_labels": _VALUE_LABEL},
-    "pspp/labels_uncompressed.sav": {"variable_value_labels": _VALUE_LABEL},
     "pspp/latin_cp1252.sav": {
         "original_variable_types": r"ville: its text needs 9 bytes in UTF-8, more than its "
         r"format A8 holds; written as A9",

@@ -27,8 +27,6 @@ CASES = [(name, copy) for name in sorted(SAID) for copy in ("copy.sav", "copy.zs
 #: files without measure levels and display widths (no display record, portable files):
 #: PSPP shows its defaults for the original, ReadStat's "unknown" (Nominal) for the copy
 NO_DISPLAY_RECORD = {"r-foreign/electric.sav", "pspp/portable.por"}
-#: value labels longer than SPSS's 120 bytes are cut (with a warning)
-CUT_VALUE_LABELS = {"pspp/labels.sav", "pspp/labels.zsav", "pspp/labels_uncompressed.sav"}
 
 
 def _messages(tables: dict[str, list[list[str]]]) -> list[str]:
@@ -66,8 +64,6 @@ def _normalise(name: str, tables: dict[str, list[list[str]]]) -> dict[str, list]
             if row and (row[0].startswith("warning:") or row[0].startswith("error:")):
                 continue
             row = [cell.rstrip(" ") for cell in row]  # pyreadstat drops trailing blanks
-            if title == "Value Labels" and name in CUT_VALUE_LABELS and len(row) == 3:
-                row[2] = row[2].encode("utf-8")[:120].decode("utf-8", "ignore")
             if title == "Data List" and name == "r-foreign/electric.sav":
                 row = [cell.lower() for cell in row]
             kept.append(row)

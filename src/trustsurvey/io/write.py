@@ -67,7 +67,8 @@ _STRING_FORMAT = re.compile(r"^A(\d+)$", re.I)
 SPSS_EPOCH = pd.Timestamp("1582-10-14")
 #: bytes SPSS keeps of a variable label (longer ones are cut by the writer)
 VARIABLE_LABEL_BYTES = 256
-#: bytes of a value label SPSS keeps (IBM SPSS Statistics, "Value labels"); ReadStat cuts there
+#: bytes of a value label SPSS documents (IBM SPSS Statistics, "Value labels"); ReadStat cuts
+#: there, longer ones (up to the record's 255 bytes, as GNU PSPP writes them) are put back
 VALUE_LABEL_BYTES = 120
 
 
@@ -359,17 +360,6 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
         c: int(w) for c, w in sd.meta.display_width.items() if c in frame.columns and int(w) > 0
     }
     formats = _spss_formats(sd, frame, losses)
-    long_values = [
-        c
-        for c, labels in sd.meta.value_labels.items()
-        if c in frame.columns
-        and any(len(str(v).encode("utf-8")) > VALUE_LABEL_BYTES for v in labels.values())
-    ]
-    if long_values:
-        losses.append(
-            f"SPSS keeps {VALUE_LABEL_BYTES} bytes of a value label; cut for "
-            + ", ".join(long_values)
-        )
     source_encoding = str(sd.meta.encoding or "utf-8")
     if _codec(source_encoding) not in ("utf-8", "utf-8-sig", "ascii"):
         losses.append(f"written in UTF-8 (the source was {source_encoding}); the text is unchanged")
@@ -377,6 +367,13 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
 
     if losses:
         warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
+
+    value_labels = _spss_value_labels(sd, frame)
+    long_values = {
+        c: labels
+        for c, labels in value_labels.items()
+        if any(len(v.encode("utf-8")) > VALUE_LABEL_BYTES for v in labels.values())
+    }
 
     def writer(tmp: Path) -> None:
         try:
@@ -387,7 +384,7 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 column_labels=labels,
                 compress=bool(zsav),
                 note=_note_lines(notes) or None,
-                variable_value_labels=_spss_value_labels(sd, frame) or None,
+                variable_value_labels=value_labels or None,
                 missing_ranges=_spss_missing(sd, frame, target) or None,
                 variable_measure=measure or None,
                 variable_display_width=widths or None,
@@ -399,8 +396,23 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 file=str(target),
                 hint="check the column names, labels and missing codes named in the message",
             ) from err
-        from trustsurvey.io.sav_patch import add_mr_sets, rename_in_place, set_alignment
+        from trustsurvey.io.sav_patch import (
+            add_mr_sets,
+            lengthen_value_labels,
+            rename_in_place,
+            set_alignment,
+        )
 
+        if long_values:
+            lengthen_value_labels(tmp, long_values)
+            _, back = pyreadstat.read_sav(str(tmp), metadataonly=True)
+            cut = [c for c, v in long_values.items() if back.variable_value_labels.get(c) != v]
+            if cut:
+                warnings.warn(
+                    f"{target}: value labels cut to what SPSS holds (120 bytes for long "
+                    "strings, 255 otherwise) for " + ", ".join(cut),
+                    stacklevel=4,
+                )
         if alignment:
             set_alignment(tmp, alignment)
         if at_names:
