@@ -74,17 +74,46 @@ CHANGED: dict[str, dict[str, str]] = {
         "file_encoding": _CODE_PAGE,
     },
     "pspp/cyrillic_cp1251.zsav": {"file_encoding": _CODE_PAGE},
+    "pspp/hebrew_cp1255.sav": {
+        "original_variable_types": r"its text needs 14 bytes in UTF-8, more than its format "
+        r"A12 holds; written as A14",
+        "variable_storage_width": r"written as A14",
+        "file_encoding": _CODE_PAGE,
+    },
     "r-foreign/electric.sav": {"file_encoding": r"the source was WINDOWS-1252"},
 }
 
 
+def _cp1255(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("latin-1").decode("cp1255")
+    if isinstance(value, dict):
+        return {_cp1255(k): _cp1255(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cp1255(v) for v in value]
+    return value
+
+
 def _raw(path: Path) -> tuple[pd.DataFrame, Any]:
+    """What pyreadstat reads. A Windows-1255 file is read byte for byte (ISO-8859-1) and its
+    text decoded by Python: iconv's stateful CP1255 converter makes ReadStat shift letters."""
     kw: dict[str, Any] = {"user_missing": True, "disable_datetime_conversion": True}
     if path.suffix.lower() == ".por":
         from pyreadstat._readstat_parser import parser_entry_point
 
         return parser_entry_point(str(path), parser_format="por", **kw)
-    return pyreadstat.read_sav(str(path), **kw)
+    _, head = pyreadstat.read_sav(str(path), metadataonly=True)
+    if head.file_encoding != "WINDOWS-1255":
+        return pyreadstat.read_sav(str(path), **kw)
+    frame, meta = pyreadstat.read_sav(str(path), encoding="ISO-8859-1", **kw)
+    for attr in META:
+        setattr(meta, attr, _cp1255(getattr(meta, attr)))
+    meta.file_encoding = head.file_encoding
+    frame = frame.rename(columns=_cp1255)
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(_cp1255)
+    return frame, meta
 
 
 def _same_value(x: Any, y: Any) -> bool:
@@ -184,7 +213,7 @@ def test_inspect_command_describes_every_variable(name: str) -> None:
 def test_corpus_is_the_documented_one() -> None:
     """The NOTICE names every file of the corpus (its origin, version and licence)."""
     notice = (CORPUS / "NOTICE").read_text(encoding="utf-8")
-    assert len(FILES) == 16
+    assert len(FILES) == 17
     for name in FILES:
         assert name in notice, name
 
@@ -203,3 +232,13 @@ def test_dates_before_1582_and_times_keep_their_numbers_and_formats(tmp_path: Pa
     assert copy_meta.original_variable_types["tod"] == "TIME8"
     assert copy_meta.original_variable_types["stamp"] == "DATETIME20"
     assert json.dumps(copy["stamp2"].tolist()) == json.dumps(raw["stamp2"].tolist())
+
+
+def test_windows_1255_text_is_read_as_pspp_reads_it() -> None:
+    """ReadStat alone shifts each text's last Hebrew letter into the next text."""
+    sd = read_survey(CORPUS / "pspp" / "hebrew_cp1255.sav")
+    assert list(sd.data.columns) == ["מספר", "עיר", "דירוג"]
+    assert sd.data["עיר"].tolist() == ["ירושלים", "חיפה", ""]
+    assert sd.meta.variable_labels["עיר"] == "שם העיר"
+    assert sd.meta.value_labels["דירוג"] == {1.0: "נמוך", 5.0: "גבוה", 9.0: "לא יודע"}
+    assert sd.meta.file_label == "קובץ בעברית"

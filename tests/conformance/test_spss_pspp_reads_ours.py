@@ -27,6 +27,8 @@ CASES = [(name, copy) for name in sorted(SAID) for copy in ("copy.sav", "copy.zs
 #: files without measure levels and display widths (no display record, portable files):
 #: PSPP shows its defaults for the original, ReadStat's "unknown" (Nominal) for the copy
 NO_DISPLAY_RECORD = {"r-foreign/electric.sav", "pspp/portable.por"}
+#: text that needs more bytes in UTF-8 than its width: widened, with a warning
+WIDENED = {"pspp/latin_cp1252.sav": {"ville": "A8"}, "pspp/hebrew_cp1255.sav": {"עיר": "A12"}}
 
 
 def _messages(tables: dict[str, list[list[str]]]) -> list[str]:
@@ -74,8 +76,8 @@ def _normalise(name: str, tables: dict[str, list[list[str]]]) -> dict[str, list]
         var["Name"] = var["Name"].lower()  # files without long names: PSPP shows them lower
         if name in NO_DISPLAY_RECORD:
             var.pop("Measurement Level"), var.pop("Width")
-        if name == "pspp/latin_cp1252.sav" and var["Name"] == "ville":
-            var["Print Format"] = var["Write Format"] = "A8"  # widened, with a warning
+        if var["Name"] in WIDENED.get(name, {}):
+            var["Print Format"] = var["Write Format"] = WIDENED[name][var["Name"]]
         described.append(var)
     out["Variables"] = described
     return out
