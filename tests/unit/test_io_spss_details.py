@@ -23,6 +23,7 @@ def _data() -> SurveyData:
         value_labels={
             "q": {1.0: " ".join(["Відмова"] * 13), 2.0: "short"},  # 194 bytes
             "s": {"ab": "ї" * 100},
+            "long": {"y": "Відмова " * 30 + "end"},  # 453 bytes, a string of 300 bytes
         },
         alignment={"q": "center", "s": "right", "long": "center", "t": "center"},
         notes=["", "after a blank line"],
@@ -38,6 +39,7 @@ def test_long_value_labels_alignment_and_blank_notes_are_kept(target: str, tmp_p
     assert frame["long"].iloc[0] == "x" * 300  # the data after the patched dictionary
     assert meta.variable_value_labels["q"] == sd.meta.value_labels["q"]
     assert meta.variable_value_labels["s"] == sd.meta.value_labels["s"]
+    assert meta.variable_value_labels["long"] == sd.meta.value_labels["long"]
     assert meta.variable_alignment == {"q": "center", "s": "right", "long": "center", "t": "center"}
     again = read_survey(out)
     assert again.meta.notes == ["", "after a blank line"]
@@ -47,7 +49,7 @@ def test_long_value_labels_alignment_and_blank_notes_are_kept(target: str, tmp_p
 def test_labels_beyond_what_spss_holds_are_cut_with_a_warning(tmp_path: Path) -> None:
     sd = _data()
     sd.meta.value_labels["q"][1.0] = "я" * 200  # 400 bytes: the record holds 255
-    with pytest.warns(UserWarning, match="value labels cut to what SPSS holds.*for q"):
+    with pytest.warns(UserWarning, match="value labels cut to the 255 bytes.*for q"):
         out = write_spss(sd, tmp_path / "o.sav")
     _, meta = pyreadstat.read_sav(str(out))
     assert meta.variable_value_labels["q"][1.0] == "я" * 127

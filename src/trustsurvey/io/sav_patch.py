@@ -335,4 +335,48 @@ def lengthen_value_labels(path: str | Path, labels: dict[str, dict]) -> None:
     if shift:
         _shift_zsav(data, end, shift, endian)
         data[first:pos] = out
+    changed = bool(shift)
+    for subtype, start, length in _records(bytes(data), endian):
+        if subtype != 21:
+            continue
+        body = _long_string_labels(bytes(data[start : start + length]), labels, endian)
+        if body != data[start : start + length]:
+            end = _dictionary_end(bytes(data), endian)
+            _shift_zsav(data, end, len(body) - length, endian)
+            struct.pack_into(endian + "i", data, start - 4, len(body))  # count of 1-byte units
+            data[start : start + length] = body
+            changed = True
+        break
+    if changed:
         p.write_bytes(bytes(data))
+
+
+def _long_string_labels(body: bytes, labels: dict[str, dict], endian: str) -> bytes:
+    """A long-string value-label record (extension record 21) with the cut labels of
+    ``labels`` put back whole (its label lengths are 32-bit)."""
+    out = bytearray()
+    pos = 0
+    while pos + 4 <= len(body):
+        (name_len,) = struct.unpack_from(endian + "i", body, pos)
+        name = body[pos + 4 : pos + 4 + name_len].decode("utf-8", "replace")
+        pos += 4 + name_len
+        _width, n_labels = struct.unpack_from(endian + "2i", body, pos)
+        out += body[pos - 4 - name_len : pos + 8]
+        pos += 8
+        wanted = {
+            str(k).encode("utf-8").rstrip(b" "): str(v).encode("utf-8")
+            for k, v in labels.get(name, {}).items()
+        }
+        for _ in range(n_labels):
+            (value_len,) = struct.unpack_from(endian + "i", body, pos)
+            value = body[pos + 4 : pos + 4 + value_len]
+            pos += 4 + value_len
+            (label_len,) = struct.unpack_from(endian + "i", body, pos)
+            label = body[pos + 4 : pos + 4 + label_len]
+            pos += 4 + label_len
+            full = wanted.get(value.rstrip(b" "), label)
+            if not full.startswith(label):
+                full = label
+            out += struct.pack(endian + "i", value_len) + value
+            out += struct.pack(endian + "i", len(full)) + full
+    return bytes(out)

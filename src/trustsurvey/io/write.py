@@ -68,7 +68,8 @@ SPSS_EPOCH = pd.Timestamp("1582-10-14")
 #: bytes SPSS keeps of a variable label (longer ones are cut by the writer)
 VARIABLE_LABEL_BYTES = 256
 #: bytes of a value label SPSS documents (IBM SPSS Statistics, "Value labels"); ReadStat cuts
-#: there, longer ones (up to the record's 255 bytes, as GNU PSPP writes them) are put back
+#: there, longer ones (up to the record's 255 bytes for numbers and short strings, whole for
+#: strings over 8 bytes, as GNU PSPP writes them) are put back
 VALUE_LABEL_BYTES = 120
 
 
@@ -409,8 +410,8 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
             cut = [c for c, v in long_values.items() if back.variable_value_labels.get(c) != v]
             if cut:
                 warnings.warn(
-                    f"{target}: value labels cut to what SPSS holds (120 bytes for long "
-                    "strings, 255 otherwise) for " + ", ".join(cut),
+                    f"{target}: value labels cut to the 255 bytes SPSS's value-label record "
+                    "holds for " + ", ".join(cut),
                     stacklevel=4,
                 )
         if alignment:
