@@ -138,13 +138,13 @@ def _dictionary_names(data: bytes, endian: str) -> list[str]:
         body = data[start : start + length]
         if subtype == 13:
             for entry in body.split(b"\t"):
-                short, _, long = entry.partition(b"=")
-                long_of[short.decode("utf-8")] = long.decode("utf-8")
+                key, _, long = entry.partition(b"=")
+                long_of[key.decode("utf-8")] = long.decode("utf-8")
         elif subtype == 14:
             for entry in body.split(b"\x00\t"):
-                short, _, width = entry.strip(b"\x00\t").partition(b"=")
+                key, _, width = entry.strip(b"\x00\t").partition(b"=")
                 if width.strip(b"\x00"):
-                    segments[short.decode("utf-8")] = (int(width.strip(b"\x00")) + 251) // 252
+                    segments[key.decode("utf-8")] = (int(width.strip(b"\x00")) + 251) // 252
     names: list[str] = []
     skip = 0
     for short in shorts:

@@ -197,7 +197,8 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
     values, ranges = _normalise_missing(meta)
     notes = list(meta.notes or [])
     mr_sets = {k: dict(v) for k, v in (getattr(meta, "mr_sets", None) or {}).items()}
-    kept_notes, pieces = [], []
+    kept_notes: list[str] = []
+    pieces: list[str] = []
     for note in notes:
         lines = note.splitlines()
         mr_lines = [x for x in lines if x.startswith(MR_NOTE_PREFIX)]
