@@ -112,8 +112,9 @@ def test_every_corpus_file_was_read_by_pspp() -> None:
 
 @pytest.mark.parametrize("name", sorted(SAID))
 def test_the_json_describes_what_the_writer_writes_now(name: str, tmp_path: Path) -> None:
-    """Formats and variable labels PSPP reported for the copy are those of a copy written
-    now (as pyreadstat reads them)."""
+    """Names, labels, formats, alignments and measure levels PSPP reported for the copy are
+    those of a copy written now (as pyreadstat reads them; ReadStat's "unknown" measure is
+    Nominal to PSPP)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = write_spss(read_survey(CORPUS / name), tmp_path / "copy.sav")
@@ -124,3 +125,6 @@ def test_the_json_describes_what_the_writer_writes_now(name: str, tmp_path: Path
         assert row.get("Label", "").rstrip(" ") == (meta.column_names_to_labels.get(col) or "")
         fmt = meta.original_variable_types[col]
         assert row["Print Format"] in (fmt, fmt + ".0")
+        assert row["Alignment"].lower() == meta.variable_alignment[col]
+        measure = meta.variable_measure[col]
+        assert row["Measurement Level"].lower() == ("nominal" if measure == "unknown" else measure)
