@@ -47,6 +47,8 @@ class FileMetadata:
         (e.g. ``F8.2``, ``DATETIME20``, ``TIME8``).
     display_width
         Column → SPSS display width ("Columns" in Variable View).
+    alignment
+        Column → SPSS alignment (``left``, ``right``, ``center``; "Align" in Variable View).
     mr_sets
         SPSS multiple-response sets as pyreadstat reports them.
     file_label, notes
@@ -76,6 +78,7 @@ class FileMetadata:
     measure: dict[str, str] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     display_width: dict[str, int] = field(default_factory=dict)
+    alignment: dict[str, str] = field(default_factory=dict)
     mr_sets: dict[str, dict] = field(default_factory=dict)
     file_label: str = ""
     notes: list[str] = field(default_factory=list)
@@ -148,6 +151,7 @@ class FileMetadata:
             measure=sub(self.measure),
             formats=sub(self.formats),
             display_width=sub(self.display_width),
+            alignment=sub(self.alignment),
             mr_sets=dict(self.mr_sets),
             file_label=self.file_label,
             notes=list(self.notes),

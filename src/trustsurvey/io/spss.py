@@ -38,7 +38,7 @@ from trustsurvey.io.isolated import ChildReadError, ChildReadFailed, read_in_chi
 from trustsurvey.io.metadata import FileMetadata
 from trustsurvey.io.sav_check import check_sav_file
 from trustsurvey.io.survey_data import SurveyData
-from trustsurvey.io.write import MR_NOTE_PREFIX
+from trustsurvey.io.write import ALIGNMENTS, MR_NOTE_PREFIX
 
 #: files with at least this many rows are read in chunks (with a progress bar on a TTY)
 CHUNK_THRESHOLD = 200_000
@@ -71,6 +71,62 @@ def _read_por(path: str, **kwargs: Any) -> tuple[pd.DataFrame, Any]:
     frame, meta = parser_entry_point(path, parser_format="por", **kwargs)
     meta.file_format = "por"
     return frame, meta
+
+
+#: code pages whose iconv converter is stateful (glibc holds a letter back for a following
+#: combining mark); ReadStat converts text piece by piece with it, so each text would get
+#: the previous one's last letter. These files are read byte for byte (ISO-8859-1) and each
+#: text is decoded here, with Python's stateless codec.
+STATEFUL_CODE_PAGES = {"cp1255": "cp1255", "cp1258": "cp1258"}
+_META_TEXT = (
+    "column_names",
+    "column_labels",
+    "column_names_to_labels",
+    "variable_value_labels",
+    "missing_ranges",
+    "missing_user_values",
+    "variable_measure",
+    "variable_display_width",
+    "variable_storage_width",
+    "variable_alignment",
+    "original_variable_types",
+    "readstat_variable_types",
+    "mr_sets",
+    "file_label",
+    "notes",
+)
+
+
+def _stateful(name: str | None) -> str | None:
+    import codecs
+
+    try:
+        return STATEFUL_CODE_PAGES.get(codecs.lookup(name or "").name)
+    except LookupError:
+        return None
+
+
+def _recode(value: Any, codec: str) -> Any:
+    """Texts read as ISO-8859-1 decoded with ``codec`` (in dictionaries, lists and tuples)."""
+    if isinstance(value, str):
+        return value.encode("latin-1").decode(codec, errors="replace")
+    if isinstance(value, dict):
+        return {_recode(k, codec): _recode(v, codec) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_recode(v, codec) for v in value)
+    return value
+
+
+def _recode_read(frame: pd.DataFrame, meta: Any, codec: str, declared: str) -> pd.DataFrame:
+    for attr in _META_TEXT:
+        if hasattr(meta, attr):
+            setattr(meta, attr, _recode(getattr(meta, attr), codec))
+    meta.file_encoding = declared
+    frame = frame.rename(columns=lambda c: _recode(c, codec))
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: _recode(v, codec))
+    return frame
 
 
 def _readers(fmt: str) -> Any:
@@ -141,14 +197,14 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
     values, ranges = _normalise_missing(meta)
     notes = list(meta.notes or [])
     mr_sets = {k: dict(v) for k, v in (getattr(meta, "mr_sets", None) or {}).items()}
-    kept_notes, pieces = [], []
+    kept_notes: list[str] = []
+    pieces: list[str] = []
     for note in notes:
-        for line in note.splitlines():
-            if line.startswith(MR_NOTE_PREFIX):
-                pieces.append(line[len(MR_NOTE_PREFIX) :].rstrip())
-        rest = "\n".join(x for x in note.splitlines() if not x.startswith(MR_NOTE_PREFIX))
-        if rest.strip():
-            kept_notes.append(rest)
+        lines = note.splitlines()
+        mr_lines = [x for x in lines if x.startswith(MR_NOTE_PREFIX)]
+        pieces.extend(x[len(MR_NOTE_PREFIX) :].rstrip() for x in mr_lines)
+        if not mr_lines or len(mr_lines) < len(lines):  # blank document lines are kept
+            kept_notes.append("\n".join(x for x in lines if not x.startswith(MR_NOTE_PREFIX)))
     if pieces and not mr_sets:
         try:
             mr_sets = json.loads("".join(pieces))
@@ -168,6 +224,11 @@ def _metadata(meta: Any, path: Path, fmt: str, encoding: str | None) -> FileMeta
         measure={k: v for k, v in (meta.variable_measure or {}).items() if v != "unknown"},
         display_width={
             k: int(v) for k, v in (getattr(meta, "variable_display_width", None) or {}).items() if v
+        },
+        alignment={
+            k: v
+            for k, v in (getattr(meta, "variable_alignment", None) or {}).items()
+            if v in ALIGNMENTS
         },
         formats=dict(meta.original_variable_types or {}),
         mr_sets=mr_sets,
@@ -253,6 +314,10 @@ def _read_frame(
     except Exception as err:  # the C reader's exceptions are not documented
         raise _reader_error(err, path, fmt, encoding) from err
     n_rows = int(head.number_rows) if head.number_rows not in (None, -1) else -1
+    declared = encoding or getattr(head, "file_encoding", None)
+    codec = _stateful(declared) if fmt != "por" else None
+    if codec:
+        kw["encoding"] = "ISO-8859-1"
     if fmt == "por":
         chunksize = None  # ReadStat cannot seek in portable files; read in one go
     elif chunksize is None and n_rows >= CHUNK_THRESHOLD:
@@ -282,6 +347,8 @@ def _read_frame(
             frame, meta = reader(str(path), **kw)
     except Exception as err:  # the C reader's exceptions are not documented
         raise _reader_error(err, path, fmt, encoding) from err
+    if codec:
+        frame = _recode_read(frame, meta, codec, str(declared))
     if n_rows >= 0 and len(frame) != n_rows:
         raise InputFileError(
             f"the file is truncated: its header declares {n_rows} rows but only "

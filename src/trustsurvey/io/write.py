@@ -56,6 +56,7 @@ PARQUET_KEY = b"trustsurvey"
 MR_NOTE_PREFIX = "trustsurvey:mr_sets="
 SIDECAR_SUFFIX = ".dictionary.json"
 MEASURES = {"nominal", "ordinal", "scale"}
+ALIGNMENTS = {"left", "right", "center"}
 #: SPSS reserved words, which cannot be variable names (IBM SPSS Statistics, "Variable names")
 _RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 _NAME_CHARS = set("._@#$")
@@ -66,6 +67,10 @@ _STRING_FORMAT = re.compile(r"^A(\d+)$", re.I)
 SPSS_EPOCH = pd.Timestamp("1582-10-14")
 #: bytes SPSS keeps of a variable label (longer ones are cut by the writer)
 VARIABLE_LABEL_BYTES = 256
+#: bytes of a value label SPSS documents (IBM SPSS Statistics, "Value labels"); ReadStat cuts
+#: there, longer ones (up to the record's 255 bytes for numbers and short strings, whole for
+#: strings over 8 bytes, as GNU PSPP writes them) are put back
+VALUE_LABEL_BYTES = 120
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -175,6 +180,16 @@ def _spss_missing(sd: SurveyData, frame: pd.DataFrame, target: Path) -> dict[str
     return out
 
 
+def _codec(name: str) -> str:
+    """Python's name of an encoding (``WINDOWS-1251`` → ``cp1251``), or ``name`` itself."""
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
 def _is_number(value: Any) -> bool:
     try:
         float(value)
@@ -183,9 +198,11 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def _spss_formats(sd: SurveyData, frame: pd.DataFrame) -> dict[str, str]:
+def _spss_formats(sd: SurveyData, frame: pd.DataFrame, losses: list[str]) -> dict[str, str]:
     """The file's display formats where they fit the column; text columns are padded so the
-    declared width (``A20``) is kept, as SPSS pads every string to its width."""
+    declared width (``A20``) is kept, as SPSS pads every string to its width. A text that
+    needs more UTF-8 bytes than its width (a file in a one-byte code page) widens the column,
+    noted in ``losses``."""
     formats: dict[str, str] = {}
     for col in frame.columns:
         fmt = str(sd.meta.formats.get(col, "") or "")
@@ -206,6 +223,11 @@ def _spss_formats(sd: SurveyData, frame: pd.DataFrame) -> dict[str, str]:
                 frame.iloc[at, frame.columns.get_loc(col)] = padded
             if m and int(m.group(1)) >= longest:
                 formats[col] = fmt
+            elif m:
+                losses.append(
+                    f"{col}: its text needs {longest} bytes in UTF-8, more than its format "
+                    f"{fmt} holds; written as A{longest}"
+                )
     return formats
 
 
@@ -324,8 +346,6 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
         notes.append(
             "trustsurvey: renamed for SPSS: " + ", ".join(f"{o}={n}" for o, n in names.items())
         )
-    if losses:
-        warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
     labels = {c: sd.meta.variable_labels.get(c) for c in frame.columns}
     long_labels = [
         c for c, v in labels.items() if v and len(v.encode("utf-8")) > VARIABLE_LABEL_BYTES
@@ -340,7 +360,21 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
     widths = {
         c: int(w) for c, w in sd.meta.display_width.items() if c in frame.columns and int(w) > 0
     }
-    formats = _spss_formats(sd, frame)
+    formats = _spss_formats(sd, frame, losses)
+    source_encoding = str(sd.meta.encoding or "utf-8")
+    if _codec(source_encoding) not in ("utf-8", "utf-8-sig", "ascii"):
+        losses.append(f"written in UTF-8 (the source was {source_encoding}); the text is unchanged")
+    alignment = {c: a for c, a in sd.meta.alignment.items() if c in frame.columns}
+
+    if losses:
+        warnings.warn(f"{target}: " + "; ".join(losses), stacklevel=2)
+
+    value_labels = _spss_value_labels(sd, frame)
+    long_values = {
+        c: labels
+        for c, labels in value_labels.items()
+        if any(len(v.encode("utf-8")) > VALUE_LABEL_BYTES for v in labels.values())
+    }
 
     def writer(tmp: Path) -> None:
         try:
@@ -351,7 +385,7 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 column_labels=labels,
                 compress=bool(zsav),
                 note=_note_lines(notes) or None,
-                variable_value_labels=_spss_value_labels(sd, frame) or None,
+                variable_value_labels=value_labels or None,
                 missing_ranges=_spss_missing(sd, frame, target) or None,
                 variable_measure=measure or None,
                 variable_display_width=widths or None,
@@ -363,8 +397,25 @@ def write_spss(sd: SurveyData, path: str | Path, *, compress: bool | None = None
                 file=str(target),
                 hint="check the column names, labels and missing codes named in the message",
             ) from err
-        from trustsurvey.io.sav_patch import add_mr_sets, rename_in_place
+        from trustsurvey.io.sav_patch import (
+            add_mr_sets,
+            lengthen_value_labels,
+            rename_in_place,
+            set_alignment,
+        )
 
+        if long_values:
+            lengthen_value_labels(tmp, long_values)
+            _, back = pyreadstat.read_sav(str(tmp), metadataonly=True)
+            cut = [c for c, v in long_values.items() if back.variable_value_labels.get(c) != v]
+            if cut:
+                warnings.warn(
+                    f"{target}: value labels cut to the 255 bytes SPSS's value-label record "
+                    "holds for " + ", ".join(cut),
+                    stacklevel=4,
+                )
+        if alignment:
+            set_alignment(tmp, alignment)
         if at_names:
             rename_in_place(tmp, {new: old for old, new in at_names.items()})
         if mr_sets:
@@ -401,6 +452,8 @@ def _renamed(sd: SurveyData, names: dict[str, str], *, label: bool = True) -> Su
         "missing_ranges",
         "measure",
         "formats",
+        "display_width",
+        "alignment",
         "derived",
     ):
         setattr(meta, key, move(getattr(meta, key)))
