@@ -266,7 +266,12 @@ def dont_know_labels(bundle) -> set[str]:  # type: ignore[no-untyped-def]
 def _attack(gathered, run, bundle) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     policy = bundle.policy
     bounds = attack_example_counts(gathered, policy.min_cell, dont_know_labels(bundle))
-    assert len(bounds) >= 10  # suppressed answer counts and withheld n were attacked
+    # every hidden trust-in-police answer count of the whole sample and the arms (the
+    # Indicators page shows them all) was attacked, and a withheld n at least
+    lik = bundle.tables["likert"]
+    hidden = lik["suppressed"] & (lik["outcome"] == "trust_police") & (lik["community"] == "all")
+    assert hidden.sum() >= 3
+    assert len(bounds) >= hidden.sum() + 1
     truth = true_counts(run, bundle)
     for r in bounds.itertuples():
         value = truth[(r.g, r.w, None if pd.isna(r.cat) else r.cat)]

@@ -267,3 +267,52 @@ def test_nonresponse_bounds_stand_only_beside_a_published_estimate(run, bundle):
     assert (both["_merge"] == "both").all()
     assert (shown["n_missing"] >= run.study.publish.min_cell).all()
     assert nb.loc[nb["suppressed"], ["lower", "upper", "share_missing"]].isna().all().all()
+
+
+@pytest.fixture(scope="module")
+def protected(run):
+    """The example's tables as the publish step protects them, by each method."""
+    from trustsurvey.publish.bundle import normalized_tables
+    from trustsurvey.publish.policy import DisclosurePolicy
+    from trustsurvey.publish.suppression import protect_tables
+    from trustsurvey.run.steps_publish import collect_tables, study_meta
+
+    arms = study_meta(run, run.analysis).get("arms") or {}
+    tables = normalized_tables(collect_tables(run), arms)
+    out = {}
+    for method in ("greedy", "optimal"):
+        policy = DisclosurePolicy.from_settings(run.study.publish)
+        policy = DisclosurePolicy(**{**policy.to_dict(), "suppression_method": method})
+        out[method] = protect_tables({k: v.copy() for k, v in tables.items()}, policy)[0]
+    return tables, out
+
+
+def test_optimal_complements_are_the_default_and_cost_less_than_greedy(run, bundle, protected):
+    from trustsurvey.publish.audit import audit_tables
+    from trustsurvey.publish.loss import information_lost
+
+    assert bundle.manifest["policy"]["suppression_method"] == "optimal"
+    tables, out = protected
+    greedy = information_lost(tables, out["greedy"])
+    optimal = information_lost(tables, out["optimal"])
+    assert greedy["complementary"] > 0  # the example needs complements at all
+    assert optimal["suppressed"] <= greedy["suppressed"]
+    assert optimal["info_lost"] < greedy["info_lost"]
+    audit = audit_tables(out["optimal"], bundle.policy, exact=True)
+    assert len(audit) and not audit["exposed"].any()
+
+
+def test_optimal_complements_leave_the_sample_sizes_published(bundle, protected):
+    """The greedy method protects every small cell without hiding a sample size, so a
+    sample size hidden as a complement would be information lost for nothing: the totals
+    a reader needs to judge every other table."""
+    _, out = protected
+    keys = ["community", "arm", "wave"]
+
+    def hidden(df: pd.DataFrame) -> set[tuple]:
+        rows = df[df["suppression_reason"] == "complementary"]
+        return set(map(tuple, rows[keys].astype(str).to_numpy().tolist()))
+
+    assert hidden(out["greedy"]["sample_sizes"]) == set()
+    assert hidden(out["optimal"]["sample_sizes"]) == set()
+    assert hidden(bundle.tables["sample_sizes"]) == set()

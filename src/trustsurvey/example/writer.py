@@ -355,7 +355,6 @@ questionnaire: questionnaire.yaml
 publish:
   min_cell: 30
   min_records: 10
-  suppression_method: optimal
   max_cv: 0.3
   languages: [uk, en]
 """

@@ -121,7 +121,6 @@ def write_bundle(
         binary_outcomes,
         without_unreliable,
     )
-    from trustsurvey.publish.normalize import normalize_table
     from trustsurvey.publish.scan import scan_tables
     from trustsurvey.publish.suppression import protect_tables
 
@@ -132,23 +131,7 @@ def write_bundle(
             item="study_meta.study",
             hint="pass study_meta={'study': 'my-study', ...}",
         )
-    arms = study_meta.get("arms") or {}
-    normal: dict[str, pd.DataFrame] = {}
-    for kind in tables:
-        if kind not in KINDS:
-            raise PublishError(
-                f"unknown table kind {kind!r}", item=kind, hint=f"use one of {', '.join(KINDS)}"
-            )
-    for kind in KIND_ORDER:
-        value = tables.get(kind)
-        if value is None:
-            continue
-        frames = [value] if isinstance(value, pd.DataFrame) else list(value)
-        if not frames:
-            continue
-        frames = [_without_attrs(f) if isinstance(f, pd.DataFrame) else f for f in frames]
-        parts = [normalize_table(kind, f, arms=arms) for f in frames]
-        normal[kind] = normalize_table(kind, pd.concat(parts, ignore_index=True))
+    normal = normalized_tables(tables, study_meta.get("arms") or {})
     if not normal:
         raise PublishError(
             "no tables to publish", item="tables", hint="pass at least one table kind"
@@ -167,6 +150,40 @@ def write_bundle(
     scan_tables(published, **scan_args)
     manifest = _manifest(study_meta, pol, published, audit)
     return _write_atomically(Path(out_dir), published, manifest)
+
+
+def normalized_tables(
+    tables: Mapping[str, pd.DataFrame | Sequence[pd.DataFrame] | None],
+    arms: Mapping[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The tables as :func:`write_bundle` protects them: each kind (a frame or a list of
+    frames, concatenated) normalised (:func:`trustsurvey.publish.normalize.normalize_table`),
+    in the bundle's order of kinds; ``arms`` maps communities to their arms.
+
+    >>> from trustsurvey.publish.fixture import synthetic_tables
+    >>> t = synthetic_tables()
+    >>> list(normalized_tables({"sample_sizes": t["sample_sizes"]}))
+    ['sample_sizes']
+    """
+    from trustsurvey.publish.normalize import normalize_table
+
+    for kind in tables:
+        if kind not in KINDS:
+            raise PublishError(
+                f"unknown table kind {kind!r}", item=kind, hint=f"use one of {', '.join(KINDS)}"
+            )
+    normal: dict[str, pd.DataFrame] = {}
+    for kind in KIND_ORDER:
+        value = tables.get(kind)
+        if value is None:
+            continue
+        frames = [value] if isinstance(value, pd.DataFrame) else list(value)
+        if not frames:
+            continue
+        frames = [_without_attrs(f) if isinstance(f, pd.DataFrame) else f for f in frames]
+        parts = [normalize_table(kind, f, arms=arms or {}) for f in frames]
+        normal[kind] = normalize_table(kind, pd.concat(parts, ignore_index=True))
+    return normal
 
 
 def _with_derived(

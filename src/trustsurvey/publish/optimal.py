@@ -180,9 +180,10 @@ class Optimiser:
         b = np.asarray(rhs, dtype=float)
         ax = a @ self.x
         sense = np.array([r.sense for r in self.index.relations], dtype=object)
-        holds = np.abs(ax - b) <= 1e-6 * np.maximum(1.0, np.abs(b))
-        # the intruder's reading: margins add up; "auto" relations add up where they do
-        self.eq = (sense == "eq") | ((sense == "auto") & holds)
+        # the intruder's first reading (the audit's): margins add up, and so do the "auto"
+        # relations, even where the true values leave a gap (item non-response): a witness
+        # keeps the total of every such relation, so that it holds under either reading
+        self.eq = sense != "le"
         self.slack = np.where(self.eq, 0.0, np.maximum(b - ax, 0.0))
         self.active = self.eq | (ax <= b + 1e-6)
         self.size = np.diff(a.indptr)

@@ -51,12 +51,11 @@ class DisclosurePolicy:
     protection_share
         Same for a suppressed share (0-1 scale).
     suppression_method
-        How complements are chosen: ``"greedy"`` (the default: one complement per exposed
-        relation) or ``"optimal"`` (programmes minimising the information lost,
-        :mod:`trustsurvey.publish.optimal`, by neighbourhoods of grouped communities in
-        large studies, :mod:`trustsurvey.publish.modular`; it protects studies the greedy
-        method gives up on, but on the example study its neighbourhoods hide the sample
-        sizes of a whole wave, so it is not yet the default).
+        How complements are chosen: ``"optimal"`` (the default: programmes minimising the
+        information lost, :mod:`trustsurvey.publish.optimal`, by neighbourhoods of grouped
+        communities in large studies, :mod:`trustsurvey.publish.modular`) or ``"greedy"``
+        (one complement per exposed relation until the audit passes; the optimal method's
+        safety net, and a choice of its own).
     suppression_cost
         Information lost by hiding a cell: ``"weighted"`` (its weighted count),
         ``"count"`` (its unweighted count) or ``"rows"`` (every cell alike: fewest cells).
@@ -106,7 +105,7 @@ class DisclosurePolicy:
         hint="a number in [0, 1), e.g. 0.05",
     )
     suppression_method: str = setting(
-        "greedy",
+        "optimal",
         "str",
         "how complements are chosen",
         choices=("greedy", "optimal"),
