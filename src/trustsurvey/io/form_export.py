@@ -562,11 +562,16 @@ def _repeat_tables(
         for repeat in repeats:
             if repeat in found:
                 continue
-            for sibling in sorted(path.parent.glob("*.csv")):
-                stem = sibling.stem
-                if sibling != path and re.search(rf"(^|[-_.]){re.escape(repeat)}$", stem):
-                    found[repeat] = (str(sibling), _read_csv(sibling))
-                    break
+            siblings = [
+                s
+                for s in sorted(path.parent.glob("*.csv"))
+                if s != path and re.search(rf"(^|[-_.]){re.escape(repeat)}$", s.stem)
+            ]
+            # several exports in one folder: the one named after this export first
+            own = [s for s in siblings if s.stem in {f"{path.stem}{c}{repeat}" for c in "-_."}]
+            if own or siblings:
+                sibling = (own or siblings)[0]
+                found[repeat] = (str(sibling), _read_csv(sibling))
     return found
 
 
