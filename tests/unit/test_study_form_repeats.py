@@ -312,3 +312,31 @@ def test_run_validates_counts_and_keeps_the_repeat_rows(study, tmp_path) -> None
     )
     assert joined[REPEAT].notna().all()
     assert (joined["resp_id_x"] == joined["resp_id_y"]).all()
+
+
+def test_init_with_a_form_guesses_no_role_for_a_repeat_item(tmp_path) -> None:
+    """`init --form` on the committed household export: the members' sex (inside the
+    repeat) is not guessed a respondent subgroup, and the draft validates both tables."""
+    import yaml
+
+    from trustsurvey.study.draft import draft_study
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "xlsform"
+    for name in ("household_form.xlsx", "household_export.xlsx"):
+        shutil.copy(fixtures / name, tmp_path / name)
+    draft = draft_study(
+        tmp_path / "s", [tmp_path / "household_export.xlsx"], form=tmp_path / "household_form.xlsx"
+    )
+    draft.write()
+    inside = {n: i for n, i in draft.questionnaire.items.items() if i.repeat}
+    assert set(inside) == {"m_name", "member_age", "sex", "pregnant"}
+    assert not any(i.roles for i in inside.values())
+    plan = yaml.safe_load((tmp_path / "s" / "study.yaml").read_text(encoding="utf-8"))
+    named = [n for names in plan["analysis"].values() for n in names or []]
+    assert not set(named) & set(inside)
+    report = validate_study(load_study(tmp_path / "s"))
+    assert report.table.empty, report.table.head().to_string()
+    assert report.n_rows == {
+        "../household_export.xlsx": 3,
+        "../household_export.xlsx, sheet 'member'": 5,
+    }
