@@ -112,6 +112,10 @@ class FormExport:
     data: SurveyData
     repeats: dict[str, SurveyData] = field(default_factory=dict)
     style: str = "kobo"  # "kobo" (Kobo/Ona: group/q, _index) or "odk" (Central: grp-q, KEY)
+    #: repeat name -> (its link column, the parent's key column), e.g. ("_parent_index", "_index")
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: repeat name -> the repeat (or ``""``, the respondent table) its rows belong to
+    parents: dict[str, str] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ raw tables
@@ -558,20 +562,28 @@ def _repeat_tables(
         for repeat in repeats:
             if repeat in found:
                 continue
-            for sibling in sorted(path.parent.glob("*.csv")):
-                stem = sibling.stem
-                if sibling != path and re.search(rf"(^|[-_.]){re.escape(repeat)}$", stem):
-                    found[repeat] = (str(sibling), _read_csv(sibling))
-                    break
+            siblings = [
+                s
+                for s in sorted(path.parent.glob("*.csv"))
+                if s != path and re.search(rf"(^|[-_.]){re.escape(repeat)}$", s.stem)
+            ]
+            # several exports in one folder: the one named after this export first
+            own = [s for s in siblings if s.stem in {f"{path.stem}{c}{repeat}" for c in "-_."}]
+            if own or siblings:
+                sibling = (own or siblings)[0]
+                found[repeat] = (str(sibling), _read_csv(sibling))
     return found
+
+
+#: a repeat row's link to its parent: (its column, the parent's column), in order of preference
+PARENT_LINKS = (("_parent_index", "_index"), ("PARENT_KEY", "KEY"), ("_submission__uuid", "_uuid"))
 
 
 def _parent_rows(
     child: pd.DataFrame, parent: pd.DataFrame, file: str
-) -> tuple[pd.Series, list[str]]:
+) -> tuple[pd.Series, list[str], tuple[str, str]]:
     """0-based parent row of each repeat row (NaN if its parent is not in the export)."""
-    pairs = [("_parent_index", "_index"), ("PARENT_KEY", "KEY"), ("_submission__uuid", "_uuid")]
-    for own, theirs in pairs:
+    for own, theirs in PARENT_LINKS:
         if own in child.columns and theirs in parent.columns:
             lookup = {_plain_key(v): i for i, v in enumerate(parent[theirs]) if pd.notna(v)}
             keys = [_plain_key(v) for v in child[own]]
@@ -582,7 +594,7 @@ def _parent_rows(
                 if orphans
                 else []
             )
-            return rows, issues
+            return rows, issues, (own, theirs)
     raise InputFileError(
         "a repeat table without a link to its parent (_parent_index or PARENT_KEY)",
         file=file,
@@ -643,7 +655,8 @@ def read_form_export(
             named = sd.data["_parent_table_name"].dropna().astype(str).unique().tolist()
             parent_name = next((n for n in named if n in out.repeats), "")
         parent = parents.get(parent_name, main)
-        rows, issues = _parent_rows(sd.data, parent.data, file)
+        rows, issues, out.links[repeat] = _parent_rows(sd.data, parent.data, file)
+        out.parents[repeat] = parent_name
         sd.data["_parent_row"] = rows.to_numpy()
         sd.meta.form_columns["_parent_row"] = "row of the parent (0-based), from the export's link"
         wanted: set[str] = set()
@@ -674,47 +687,23 @@ def validate_form_export(export: FormExport, q: Questionnaire) -> ValidationRepo
 
     The respondent table is judged on the items outside repeats; each repeat table on its
     own items (skip logic with the parent's answers; no duplicate-interview check, since
-    two repeat instances may well be alike).
+    two repeat instances may well be alike), and each repeat row whose parent is missing is
+    the error ``repeat_parent_missing``
+    (:func:`trustsurvey.validation.repeats.validate_repeats`).
     """
-    from trustsurvey.validation.crossfield import multiple_choice_issues, skip_logic_issues
-    from trustsurvey.validation.metadata import metadata_issues
-    from trustsurvey.validation.report import ValidationReport, empty_table
-    from trustsurvey.validation.schema import schema_issues
+    from trustsurvey.validation.repeats import validate_repeats
+    from trustsurvey.validation.report import ValidationReport
     from trustsurvey.validation.validate import validate_data
 
     main_q = replace(q, items={n: i for n, i in q.items.items() if not i.repeat})
     main_file = export.data.meta.file
-    parts = [validate_data(export.data.data, main_q, meta=export.data.meta, file=main_file)]
-    files, n_rows = [main_file], {main_file: len(export.data.data)}
-    for repeat, sd in export.repeats.items():
-        items = {n: replace(i, repeat=None) for n, i in q.items.items() if i.repeat == repeat}
-        sub = replace(q, items=items, indices={})
-        file = sd.meta.file
-        files.append(file)
-        n_rows[file] = len(sd.data)
-        for check in (schema_issues, skip_logic_issues, multiple_choice_issues):
-            parts.append(check(sd.data, sub, file=file, id_column=None))
-        parts.append(metadata_issues(sd.meta, sub, sd.data, file=file))
-    missing = [r for r in dict.fromkeys(i.repeat for i in q.items.values() if i.repeat)]
-    for repeat in missing:
-        if repeat not in export.repeats:
-            parts.append(_missing_repeat(repeat, main_file))
-    parts = [p for p in parts if not p.empty]
-    table = pd.concat(parts, ignore_index=True) if parts else empty_table()
-    return ValidationReport(table, files=files, n_rows=n_rows)
-
-
-def _missing_repeat(repeat: str, file: str) -> pd.DataFrame:
-    from trustsurvey.validation.report import issues
-
-    return issues(
-        file,
-        "missing_column",
-        repeat,
-        [-1],
-        [repeat],
-        [None],
-        f"no sheet or file for repeat {repeat!r}",
-        f"немає аркуша чи файлу для повторюваної групи {repeat!r}",
-        severity="warning",
+    main = validate_data(export.data.data, main_q, meta=export.data.meta, file=main_file)
+    repeats = validate_repeats(export, q)
+    parts = [p for p in (main, repeats.table) if not p.empty]
+    table = pd.concat(parts, ignore_index=True) if parts else repeats.table
+    return ValidationReport(
+        table,
+        files=[main_file, *repeats.files],
+        n_rows={main_file: len(export.data.data), **repeats.n_rows},
+        repeats=repeats.repeats,
     )

@@ -25,6 +25,7 @@ from trustsurvey.study.model import Study
 
 if TYPE_CHECKING:  # pragma: no cover
     from trustsurvey.design import SurveyDesign
+    from trustsurvey.io.form_export import FormExport
     from trustsurvey.io.survey_data import SurveyData
     from trustsurvey.validation.clean import CleanResult
     from trustsurvey.validation.report import ValidationReport
@@ -39,6 +40,9 @@ class RunContext:
     echo: Callable[[str], None] = print
     #: wave code -> the wave as read (step ``read``)
     data: dict[int, SurveyData] = field(default_factory=dict)
+    #: wave code -> the whole Kobo/ODK export of a wave with ``form:``, repeat tables
+    #: included (step ``read``)
+    exports: dict[int, FormExport] = field(default_factory=dict)
     #: the validation report (step ``validate``)
     report: ValidationReport | None = None
     #: the cleaned waves and the exclusion log (step ``clean``)

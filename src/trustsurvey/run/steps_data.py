@@ -16,6 +16,7 @@ row in its file.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,23 +26,36 @@ from trustsurvey._order import canonical_order
 from trustsurvey.io.survey_data import SurveyData
 from trustsurvey.run.context import RunContext
 from trustsurvey.run.frame import analysis_frame, file_name, respondent_id_column, source_rows_of
+from trustsurvey.run.repeats import write_repeats
 from trustsurvey.validation.clean import CleanResult
 
 
 def read(ctx: RunContext) -> None:
-    """Read every wave (``ctx.data``)."""
-    from trustsurvey.validation.validate import read_wave
+    """Read every wave (``ctx.data``; a Kobo/ODK export with its repeat tables,
+    ``ctx.exports``)."""
+    from trustsurvey.validation.validate import read_export, read_wave
 
     for wave in ctx.study.waves:
-        ctx.data[wave.code] = read_wave(ctx.study, wave)
+        if wave.form is not None:
+            export = read_export(ctx.study, wave)
+            ctx.exports[wave.code] = export
+            ctx.data[wave.code] = export.data
+        else:
+            ctx.data[wave.code] = read_wave(ctx.study, wave)
         ctx.echo(f"      wave {wave.code}: {len(ctx.data[wave.code].data)} rows ({wave.file.name})")
+        if wave.code in ctx.exports:
+            for repeat, sd in ctx.exports[wave.code].repeats.items():
+                ctx.echo(
+                    f"        repeat {repeat}: {len(sd.data)} rows ({Path(sd.meta.file).name})"
+                )
 
 
 def validate(ctx: RunContext) -> None:
-    """Validate the waves against the questionnaire (``ctx.report``, ``out/validation/``)."""
+    """Validate the waves against the questionnaire (``ctx.report``, ``out/validation/``),
+    repeat groups included (their row counts in ``out/validation/repeats.csv``)."""
     from trustsurvey.validation import validate_study
 
-    ctx.report = validate_study(ctx.study, data=dict(ctx.data))
+    ctx.report = validate_study(ctx.study, data=dict(ctx.data), exports=dict(ctx.exports))
     paths = ctx.report.write(ctx.study.out_dir / "validation")
     ctx.outputs.update({f"validation_{k}": v for k, v in paths.items()})
     for line in ctx.report.summary().splitlines():
@@ -92,6 +106,7 @@ def indices(ctx: RunContext) -> None:
     with atomic_path(target) as tmp:
         ctx.analysis.to_parquet(tmp, index=False)
     ctx.outputs["analysis"] = target
+    write_repeats(ctx)  # repeat groups beside it, one row per instance (out/repeats/)
     names = [n for n in ctx.study.questionnaire.indices if n in ctx.analysis.columns]
     for name in names:
         ctx.echo(f"      {name}: {int(ctx.analysis[name].notna().sum())} valid scores")

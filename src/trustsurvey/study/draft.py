@@ -266,7 +266,7 @@ def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[
     for role, rule in rules.RULES.items():
         candidates = []
         for name, item in items.items():
-            if item.type == "multiple" or name in found.values():
+            if item.type == "multiple" or item.repeat or name in found.values():
                 continue
             why = rules.match_role(name, _label(item), role)
             if why is not None:
@@ -286,7 +286,11 @@ def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[
             items[name] = new
             note(name, target if target != role else role, why, rule.check)
     for name, item in items.items():
-        if name in found.values() or item.type not in ("single", "likert", "numeric"):
+        if (
+            name in found.values()
+            or item.repeat
+            or item.type not in ("single", "likert", "numeric")
+        ):
             continue
         if item.codes:
             pick = rules.pilot_code(_code_labels(item))
@@ -299,7 +303,7 @@ def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[
                 note(name, "treatment", why, f"code {code} marks the pilot (treated) communities")
                 break
     for name, item in items.items():
-        if name in found.values() or item.type not in ("single", "likert"):
+        if name in found.values() or item.repeat or item.type not in ("single", "likert"):
             continue
         label = _label(item)
         demo = rules.demographic(name, label)
@@ -328,7 +332,7 @@ def _roles(q: Questionnaire, guesses: list[Guess]) -> tuple[Questionnaire, dict[
                 Guess(f"items.{name}", "personal data (pii)", why, "never published; dropped")
             )
     for name, item in items.items():
-        if item.roles or item.pii:
+        if item.roles or item.pii or item.repeat:  # a repeat's answers are not per respondent
             continue
         if item.type == "likert" or (item.type == "multiple" and item.options):
             items[name] = _with_roles(item, "outcome")

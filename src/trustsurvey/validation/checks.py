@@ -158,6 +158,12 @@ _ALL = [
         row_level=False,
     ),
     Check(
+        "repeat_parent_missing",
+        "error",
+        "repeat-group row whose parent is not in the export",
+        "рядок повторюваної групи, батьківського запису якого немає в експорті",
+    ),
+    Check(
         "extra_column",
         "warning",
         "column not in the questionnaire",

@@ -48,10 +48,18 @@ def excluding_checks(exclude: tuple[str, ...] | list[str]) -> set[str]:
 
 
 def exclusion_log(report: ValidationReport, exclude: tuple[str, ...] | list[str]) -> pd.DataFrame:
-    """One row per excluded respondent: file, row, resp_id, the checks and messages."""
+    """One row per excluded respondent: file, row, resp_id, the checks and messages.
+
+    Rows of repeat-group tables are not respondents: their problems stay in the report and
+    exclude no one.
+    """
     checks = excluding_checks(exclude)
     table = report.table
-    hits = table[table["check"].isin(checks) & table["row"].notna()]
+    hits = table[
+        table["check"].isin(checks)
+        & table["row"].notna()
+        & ~table["file"].isin(sorted(report.repeat_files))
+    ]
     if hits.empty:
         return pd.DataFrame(columns=LOG_COLUMNS)
     log = (

@@ -115,14 +115,30 @@ th{background:#f0f0f0}.error{background:#fde2e2}.warning{background:#fff4d6}
 
 @dataclass
 class ValidationReport:
-    """Every problem found, in questionnaire terms. Validation never drops rows."""
+    """Every problem found, in questionnaire terms. Validation never drops rows.
+
+    ``repeats`` has one row per repeat-group table of a Kobo/ODK export (its file, the
+    respondent file it belongs to, rows, parents with rows, rows without a parent;
+    :func:`trustsurvey.validation.repeats.repeat_rows`); empty without repeat groups.
+    """
 
     table: pd.DataFrame
     files: list[str] = field(default_factory=list)
     n_rows: dict[str, int] = field(default_factory=dict)
+    repeats: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.table = self.table.reindex(columns=COLUMNS).reset_index(drop=True)
+        if self.repeats is None:
+            from trustsurvey.validation.repeats import REPEAT_ROW_COLUMNS
+
+            self.repeats = pd.DataFrame(columns=REPEAT_ROW_COLUMNS)
+
+    @property
+    def repeat_files(self) -> set[str]:
+        """Files (or sheets) of the report that hold repeat-group rows, not respondents."""
+        assert self.repeats is not None
+        return {str(f) for f in self.repeats["file"]}
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -166,6 +182,15 @@ class ValidationReport:
         ]
         for r in self.counts().itertuples():
             lines.append(f"  {r.severity:<7} {r.check:<20} {r.n:>5}  {Path(str(r.file)).name}")
+        assert self.repeats is not None
+        for r in self.repeats.itertuples():
+            line = (
+                f"  repeat {r.repeat}: {r.rows} rows for {r.parents_with_rows} of "
+                f"{r.parent_rows} parent rows ({r.file})"
+            )
+            if r.rows_without_parent:
+                line += f"; {r.rows_without_parent} without a parent (kept, reported)"
+            lines.append(line)
         return "\n".join(lines)
 
     def to_csv(self, path: str | Path) -> Path:
@@ -200,9 +225,15 @@ class ValidationReport:
         return write_text(path, page)
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``validation.csv`` and ``validation.html`` into ``out_dir``."""
+        """Write ``validation.csv`` and ``validation.html`` into ``out_dir`` (and, when the
+        data have repeat groups, their row counts as ``repeats.csv``)."""
         out = Path(out_dir)
-        return {
+        paths = {
             "csv": self.to_csv(out / "validation.csv"),
             "html": self.to_html(out / "validation.html"),
         }
+        if self.repeats is not None and len(self.repeats):
+            with atomic_path(out / "repeats.csv") as tmp:
+                self.repeats.map(_spreadsheet_safe).to_csv(tmp, index=False, encoding="utf-8")
+            paths["repeats"] = out / "repeats.csv"
+        return paths

@@ -10,7 +10,7 @@ import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from trustsurvey.io import FileMetadata, SurveyData
+    from trustsurvey.io import FileMetadata, FormExport, SurveyData
     from trustsurvey.questionnaire import Questionnaire
     from trustsurvey.study.model import Wave
 
@@ -155,17 +155,40 @@ def read_export_wave(study: Study, wave: Wave) -> SurveyData:
     headers, turns split ``q/option`` columns and space-separated answers into the
     questionnaire's 0/1 option columns, reads ``n/a`` as "not asked" and lists the server's
     columns (``_id``, ``KEY``, ``start`` …) in ``meta.form_columns``, so the metadata check
-    knows them. The respondent table only: repeat groups are checked by
-    ``trustsurvey questionnaire validate-export``.
+    knows them. The respondent table; :func:`read_export` gives the repeat tables too.
     """
+    return read_export(study, wave).data
+
+
+def read_export(study: Study, wave: Wave) -> FormExport:
+    """The whole export of a wave with ``form:``: the respondent table (with the
+    questionnaire's missing codes declared) and one table per repeat group."""
     import dataclasses
 
     from trustsurvey.io.form_export import read_form_export
 
     assert wave.form is not None
-    form = _form(str(wave.form), wave.form.stat().st_mtime_ns)
-    sd = read_form_export(wave.file, form).data
-    return dataclasses.replace(sd, extra_missing=study.questionnaire.missing_codes())
+    export = read_form_export(wave.file, wave_form(wave))
+    export.data = dataclasses.replace(
+        export.data, extra_missing=study.questionnaire.missing_codes()
+    )
+    return export
+
+
+def wave_form(wave: Wave) -> Questionnaire:
+    """The questionnaire of a wave's XLSForm (read once per edit of the form)."""
+    assert wave.form is not None
+    return _form(str(wave.form), wave.form.stat().st_mtime_ns)
+
+
+def study_file_name(study: Study, file: str | Path) -> str:
+    """A file (or ``file, sheet 'x'``) named as the report names it: relative to the study
+    folder when inside it."""
+    text = str(file)
+    folder = str(study.folder)
+    if text.startswith(folder + "/") or text.startswith(folder + "\\"):
+        return text[len(folder) + 1 :]
+    return text
 
 
 def questionnaire_names(
@@ -210,10 +233,19 @@ def questionnaire_names(
     return out
 
 
-def validate_study(study: Study, *, data: dict[int, object] | None = None) -> ValidationReport:
+def validate_study(
+    study: Study,
+    *,
+    data: dict[int, object] | None = None,
+    exports: dict[int, FormExport] | None = None,
+) -> ValidationReport:
     """Validate every wave file of ``study`` against its questionnaire.
 
-    ``data`` may hold already read ``SurveyData`` per wave code (to avoid reading twice).
+    ``data`` may hold already read ``SurveyData`` per wave code (to avoid reading twice),
+    ``exports`` the whole export of each wave with ``form:``. The repeat groups of such a
+    wave are validated against the form's repeat items
+    (:func:`~trustsurvey.validation.repeats.validate_repeats`): their problems name the
+    repeat's sheet or file and its row, and ``report.repeats`` counts their rows.
 
     Examples
     --------
@@ -224,10 +256,20 @@ def validate_study(study: Study, *, data: dict[int, object] | None = None) -> Va
     >>> sorted(set(report.errors["check"]))
     ['duplicate', 'exclusive_option', 'invalid_code']
     """
+    from trustsurvey.validation.repeats import REPEAT_ROW_COLUMNS, validate_repeats
+
     q = study.questionnaire
     parts, files, n_rows = [], [], {}
+    WAVE_REPEAT_COLUMNS = ["wave", *REPEAT_ROW_COLUMNS]
+    repeat_counts = [pd.DataFrame(columns=WAVE_REPEAT_COLUMNS)]
     for wave in study.waves:
-        sd = data[wave.code] if data and wave.code in data else read_wave(study, wave)
+        export = (exports or {}).get(wave.code)
+        if wave.form is not None and export is None:
+            export = read_export(study, wave)
+        if data and wave.code in data:
+            sd = data[wave.code]
+        else:
+            sd = export.data if export is not None else read_wave(study, wave)
         name = (
             str(wave.file.relative_to(study.folder))
             if wave.file.is_relative_to(study.folder)
@@ -237,13 +279,24 @@ def validate_study(study: Study, *, data: dict[int, object] | None = None) -> Va
         n_rows[name] = len(sd.data)
         parts.append(validate_data(sd.data, q, meta=sd.meta, file=name, settings=study.validation))
         parts.append(_study_issues(study, wave, sd.data, name))
+        if export is not None:  # the repeat groups (a warning for one missing)
+            sub = validate_repeats(
+                export, wave_form(wave), name=lambda f: study_file_name(study, f)
+            )
+            parts.append(sub.table)
+            files += sub.files
+            n_rows.update(sub.n_rows)
+            assert sub.repeats is not None
+            repeat_counts.append(sub.repeats.assign(wave=wave.code)[WAVE_REPEAT_COLUMNS])
     if study.focus_groups is not None:
         from trustsurvey.validation.focus_groups import focus_group_issues
 
         parts.append(focus_group_issues(study))
     parts = [p for p in parts if not p.empty]
     table = pd.concat(parts, ignore_index=True) if parts else empty_table()
-    return ValidationReport(table, files=files, n_rows=n_rows)
+    counts = [c for c in repeat_counts if len(c)]
+    repeats = pd.concat(counts, ignore_index=True) if counts else repeat_counts[0]
+    return ValidationReport(table, files=files, n_rows=n_rows, repeats=repeats)
 
 
 def _study_issues(study: Study, wave: Wave, frame: pd.DataFrame, file: str) -> pd.DataFrame:
