@@ -80,9 +80,9 @@ def _add_release(model: _Model, r: int, bundle: Any, index: Any) -> None:
     cells = index.cells
     hidden = cells["suppressed"].to_numpy(dtype=bool)
     value = cells["value"].to_numpy(dtype=float)
-    for c in np.flatnonzero(hidden):
-        kind, reason = cells.at[c, "kind"], cells.at[c, "reason"]
-        share = bool(cells.at[c, "is_share"])
+    for h in np.flatnonzero(hidden):
+        kind, reason = cells.at[h, "kind"], cells.at[h, "reason"]
+        share = bool(cells.at[h, "is_share"])
         floor = float(policy.threshold(kind))
         lo, hi, need = 0.0, np.inf, 0.0
         if share:
@@ -93,8 +93,8 @@ def _add_release(model: _Model, r: int, bundle: Any, index: Any) -> None:
             lo, need = floor, min(policy.protection_interval, floor - 1.0)
         elif reason == "n_withheld":
             lo = floor
-        model.var[(r, int(c))] = len(model.info)
-        model.info.append((r, int(c)))
+        model.var[(r, int(h))] = len(model.info)
+        model.info.append((r, int(h)))
         model.lower.append(lo)
         model.upper.append(hi)
         model.required.append(need)
@@ -146,8 +146,9 @@ def _link_releases(model: _Model, a: int, b: int, indexes: list[Any]) -> None:
     growth: dict[tuple, tuple[dict[int, float], float]] = {}  # block -> n_new - n_old
     for key, cb in kb.items():
         if key[0] == "sample_sizes" and key in ka:
-            coef, const = _difference(model, (a, ka[key]), (b, cb), cells)
-            growth[_block_of("sample_sizes", key[2])] = (coef, const)
+            block = _block_of("sample_sizes", key[2])
+            if block is not None:
+                growth[block] = _difference(model, (a, ka[key]), (b, cb), cells)
     for key, cb in kb.items():
         ca = ka.get(key)
         if ca is None:
@@ -273,8 +274,8 @@ def _solve_component(model: _Model, js: list[int], ris: list[int]) -> list[dict[
             lo, hi = ends[0], ends[1]
         else:
             lo, hi = float(seen.min()), float(seen.max())
-        r, c = model.info[j]
-        row = model.cells[r].loc[c]
+        r, cell = model.info[j]
+        row = model.cells[r].loc[cell]
         out.append(
             {
                 "release": r,
