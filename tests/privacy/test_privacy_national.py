@@ -122,13 +122,21 @@ def test_every_count_shown_or_downloaded_is_published_in_the_bundle(gathered, na
     in any download, in either language, is a published count, weighted count or key of the
     bundle, or a figure of its manifest (cells suppressed per table, policy), so the attacks
     on the bundle's numbers are attacks on the union."""
-    published: set[float] = set(_numbers_in(national.manifest))
-    for df in national.tables.values():
+    checked = _counts_published(national, gathered["by_lang"].values())
+    assert checked > 1000
+    record(walk_counts_checked=checked)
+
+
+def _counts_published(bundle: Any, views: Any) -> int:
+    """Check that every whole number of the ``views`` (walked pages and downloads) is a
+    number of ``bundle`` (tables or manifest); return how many were checked."""
+    published: set[float] = set(_numbers_in(bundle.manifest))
+    for df in bundle.tables.values():
         for col in df.columns:
             values = pd.to_numeric(df[col], errors="coerce").dropna().to_numpy(dtype=float)
             published.update(np.round(values, 6).tolist())
     checked = 0
-    for seen in gathered["by_lang"].values():
+    for seen in views:
         for df in shown_frames(seen):
             for col in df.columns:
                 values = pd.to_numeric(df[col], errors="coerce").dropna().to_numpy(dtype=float)
@@ -136,8 +144,7 @@ def test_every_count_shown_or_downloaded_is_published_in_the_bundle(gathered, na
                 unknown = {v for v in np.round(counts, 6).tolist() if v not in published}
                 assert not unknown, (col, sorted(unknown)[:5])
                 checked += len(counts)
-    assert checked > 1000
-    record(walk_counts_checked=checked)
+    return checked
 
 
 def _numbers_in(node: Any) -> list[float]:
@@ -237,6 +244,17 @@ def test_an_intruder_with_both_releases_recovers_no_small_cell(releases) -> None
     assert exposed.empty, exposed.to_string()
     reasons = releases["update"].tables["sample_sizes"]["suppression_reason"]
     assert reasons.eq("previous_release").any()  # the lifted sample stays hidden, unlabelled
+
+
+def test_the_update_dashboard_shows_only_numbers_of_its_bundle(releases) -> None:  # type: ignore[no-untyped-def]
+    """The second release's dashboard (every filter combination, every download) adds
+    nothing to its bundle either, so the joint attack on the two bundles covers both
+    dashboards; its suppressed rows are blank, the carried-over ones too."""
+    update = releases["update"]
+    walked = walk_dashboard(update, langs=("en",))
+    assert _counts_published(update, walked["by_lang"].values()) > 1000
+    assert blank_suppressed_rows(walked, "en") > 0
+    record(update_walk_requests=walked["requests"])
 
 
 def test_without_previous_bundle_the_same_update_gives_old_small_cells_back(releases) -> None:  # type: ignore[no-untyped-def]
