@@ -18,8 +18,10 @@ What the intruder uses:
   n_old`` of that row of ``sample_sizes``, hidden or not); a table of records keeps its
   counts (``x_new = x_old``).
 
-A sensitive cell (a small cell or a complement, not a share and not a withheld ``n``, which
-only protects) is *recoverable* when its interval over all of this is narrower than
+A sensitive cell (a small cell or a complementary count; not a share, not a withheld
+``n`` and not the ``n`` of a mean hidden as a complement: at least the threshold, these only
+protect others, as in the audit's :func:`trustsurvey.publish.audit._required`) is
+*recoverable* when its interval over all of this is narrower than
 ``min(protection_interval, threshold - 1)`` (the audit's criterion). Every cell is decided
 exactly: proven safe by two feasible points of the programme at least that far apart
 (every optimum found is such a point), otherwise by its own two programmes (HiGHS).
@@ -90,7 +92,9 @@ def _add_release(model: _Model, r: int, bundle: Any, index: Any) -> None:
         elif reason == "small_cell":
             hi, need = floor - 1.0, min(policy.protection_interval, floor - 1.0)
         elif reason == "complementary":
-            lo, need = floor, min(policy.protection_interval, floor - 1.0)
+            lo = floor
+            if kind != "estimates":  # the n of a mean hidden as a complement is not sensitive
+                need = min(policy.protection_interval, floor - 1.0)
         elif reason == "n_withheld":
             lo = floor
         model.var[(r, int(h))] = len(model.info)
