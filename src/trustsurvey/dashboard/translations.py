@@ -302,6 +302,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "приховано: захищає іншу приховану клітинку",
         "en": "suppressed: protects another suppressed cell",
     },
+    "status.previous_release": {
+        "uk": "приховано: було приховано в попередньому випуску",
+        "en": "suppressed: hidden in the previous release",
+    },
     "status.n_withheld": {
         "uk": "n не показано: з нього можна було б відновити приховану клітинку",
         "en": "n withheld: it would reveal a suppressed cell",

@@ -256,7 +256,12 @@ def _manifest(
     suppressed = {
         k: {
             "small_cell": int((df["suppression_reason"] == "small_cell").sum()),
-            "complementary": int((df["suppression_reason"] == "complementary").sum()),
+            # hidden to protect another cell: a complement, or a count the previous release
+            # hid (``previous_release``, also counted on its own)
+            "complementary": int(
+                df["suppression_reason"].isin(["complementary", "previous_release"]).sum()
+            ),
+            "previous_release": int((df["suppression_reason"] == "previous_release").sum()),
             "n_withheld": int((df["suppression_reason"] == "n_withheld").sum()),
             "unreliable": int((df["suppression_reason"] == "unreliable").sum()),
         }

@@ -16,7 +16,9 @@
    another withheld n. A mean whose own row is suppressed gets whole-row complements within
    the estimates' margins, so that it cannot be recomputed from the others.
    With ``previous`` (the tables of the study's last released bundle), a row hidden there
-   stays hidden (``complementary``; an n withheld stays withheld) unless the sample of its
+   stays hidden (``complementary``, or ``previous_release`` for a small cell no longer
+   small, which must not reveal that it crossed the threshold; an n withheld stays
+   withheld) unless the sample of its
    community-arm-wave changed by at least the protection interval: otherwise the two
    releases differenced would narrow it to the few respondents that changed.
 3. *Reliability*: ``cv = se / |estimate|``; ``unreliable`` when ``cv > policy.max_cv``
@@ -45,6 +47,10 @@ from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build
 from trustsurvey.publish.schema import ALL, KINDS
 
 MAX_ROUNDS = 50
+#: ``suppression_reason`` of a count hidden because the previous release hid it as a small
+#: cell and the sample barely changed, though it is no longer small: its bounds say nothing
+#: (``0 ..``), unlike a complement's (at least the threshold)
+PREVIOUS_RELEASE = "previous_release"
 #: studies of more blocks (community-arm-waves; communities of tables without arms and
 #: waves) than this are protected group by group
 #: (:func:`trustsurvey.publish.modular.protect_by_groups`); smaller ones by the programmes
@@ -315,7 +321,10 @@ def _carry_over(
                 continue
             if _changed_enough(df.loc[row], moved, policy):
                 continue
-            reason = N_WITHHELD if was == N_WITHHELD else COMPLEMENTARY
+            # a count that was a small cell and has reached the threshold must not say so:
+            # "complementary" (at least the threshold) beside the old "small_cell" (below
+            # it) and the few respondents the update added would pin the old count
+            reason = {N_WITHHELD: N_WITHHELD, SMALL_CELL: PREVIOUS_RELEASE}.get(was, COMPLEMENTARY)
             df.loc[row, "suppression_reason"] = reason
             df.loc[row, "suppressed"] = reason != N_WITHHELD
             reasons[kind].iat[row] = reason

@@ -1,0 +1,305 @@
+"""The exact linear-programming attack of an intruder who holds one or several releases of a
+study (each bundle, and so every dashboard view and download of it), written independently
+of the writer's audit (:mod:`trustsurvey.publish.audit`), so that it checks the audit rather
+than repeats it.
+
+What the intruder uses:
+
+* inside each release, the relations the bundle's tables declare
+  (:func:`trustsurvey.publish.relations.build_cells`: margins over communities and arms,
+  shares adding to 1, counts within a sample size, months within their period, ...), read as
+  the audit reads them: everything adds up exactly where the numbers allow it, else only
+  the margins that always add up, else nothing;
+* the bounds each suppression reason implies: a small cell holds ``0 .. threshold - 1``, a
+  complement and a withheld ``n`` at least ``threshold``; shares lie in ``[0, 1]``;
+* across releases (an update that *adds* respondents, e.g. late interviews; records such as
+  hotline appeals unchanged): the same cell of the same keys in two releases may only grow,
+  and by no more than its community-arm-wave's sample grew (``0 <= x_new - x_old <= n_new -
+  n_old`` of that row of ``sample_sizes``, hidden or not); a table of records keeps its
+  counts (``x_new = x_old``).
+
+A sensitive cell (a small cell or a complementary count; not a share, not a withheld
+``n`` and not the ``n`` of a mean hidden as a complement: at least the threshold, these only
+protect others, as in the audit's :func:`trustsurvey.publish.audit._required`) is
+*recoverable* when its interval over all of this is narrower than
+``min(protection_interval, threshold - 1)`` (the audit's criterion). Every cell is decided
+exactly: proven safe by two feasible points of the programme at least that far apart
+(every optimum found is such a point), otherwise by its own two programmes (HiGHS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+
+from trustsurvey.publish.relations import build_cells
+from trustsurvey.publish.schema import ALL, KINDS
+
+BLOCK = ("community", "arm", "wave")
+COLUMNS = ["release", "table", "row", "column", "reason", "lower", "upper", "required"]
+
+
+@dataclass
+class _Model:
+    """Variables (the hidden cells of every release) and linear rows over them."""
+
+    releases: list[Any]
+    cells: list[pd.DataFrame] = field(default_factory=list)  # each release's cell index
+    var: dict[tuple[int, int], int] = field(default_factory=dict)  # (release, cell) -> j
+    info: list[tuple[int, int]] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    required: list[float] = field(default_factory=list)  # 0: not sensitive
+    rows: list[dict[int, float]] = field(default_factory=list)
+    rhs: list[float] = field(default_factory=list)
+    sense: list[str] = field(default_factory=list)  # eq, le, auto
+
+
+def attack_releases(bundles: Sequence[Any]) -> pd.DataFrame:
+    """Bounds on every sensitive hidden cell of ``bundles`` (oldest first, each the previous
+    release of the next) from all of them jointly. One row per sensitive cell:
+    ``release`` (position in ``bundles``), ``table, row, column, reason, lower, upper,
+    required``, ``exposed`` (``upper - lower < required``) and ``solved`` (whether its own
+    programmes were needed)."""
+    model = _Model(list(bundles))
+    indexes = [build_cells(b.tables) for b in bundles]
+    model.cells = [index.cells for index in indexes]
+    for r, (bundle, index) in enumerate(zip(bundles, indexes, strict=True)):
+        _add_release(model, r, bundle, index)
+    for r in range(1, len(bundles)):
+        _link_releases(model, r - 1, r, indexes)
+    return _solve(model)
+
+
+def _add_release(model: _Model, r: int, bundle: Any, index: Any) -> None:
+    policy = bundle.policy
+    cells = index.cells
+    hidden = cells["suppressed"].to_numpy(dtype=bool)
+    value = cells["value"].to_numpy(dtype=float)
+    for h in np.flatnonzero(hidden):
+        kind, reason = cells.at[h, "kind"], cells.at[h, "reason"]
+        share = bool(cells.at[h, "is_share"])
+        floor = float(policy.threshold(kind))
+        lo, hi, need = 0.0, np.inf, 0.0
+        if share:
+            hi = 1.0
+        elif reason == "small_cell":
+            hi, need = floor - 1.0, min(policy.protection_interval, floor - 1.0)
+        elif reason == "complementary":
+            lo = floor
+            if kind != "estimates":  # the n of a mean hidden as a complement is not sensitive
+                need = min(policy.protection_interval, floor - 1.0)
+        elif reason == "n_withheld":
+            lo = floor
+        model.var[(r, int(h))] = len(model.info)
+        model.info.append((r, int(h)))
+        model.lower.append(lo)
+        model.upper.append(hi)
+        model.required.append(need)
+    for rel in index.relations:
+        members = [(c, 1.0) for c in rel.children]
+        members += [(rel.parent, -1.0)] if rel.parent >= 0 else []
+        coef: dict[int, float] = {}
+        const = rel.const if rel.parent < 0 else 0.0
+        for c, sign in members:
+            if hidden[c]:
+                j = model.var[(r, c)]
+                coef[j] = coef.get(j, 0.0) + sign
+            else:
+                const -= sign * value[c]
+        if coef:
+            model.rows.append(coef)
+            model.rhs.append(const)
+            model.sense.append(rel.sense)
+
+
+def _keyed(bundle: Any, index: Any) -> dict[tuple, int]:
+    """(kind, column, key values) -> cell id, for the count cells of a bundle."""
+    out: dict[tuple, int] = {}
+    for kind, df in bundle.tables.items():
+        spec = KINDS[kind]
+        if not spec.count or (kind, spec.count) not in index.offsets:
+            continue
+        start = index.offsets[(kind, spec.count)]
+        keys = df[list(spec.keys)].astype(str).itertuples(index=False, name=None)
+        for row, key in enumerate(keys):
+            out[(kind, spec.count, key)] = start + row
+    return out
+
+
+def _block_of(kind: str, key: tuple) -> tuple | None:
+    """The community-arm-wave of a row of ``kind`` (None when the kind has no wave: its
+    counts may pool waves, so no sample size bounds their change)."""
+    keys = KINDS[kind].keys
+    if "wave" not in keys:
+        return None
+    values = dict(zip(keys, key, strict=True))
+    return tuple(values.get(k, ALL) for k in BLOCK)
+
+
+def _link_releases(model: _Model, a: int, b: int, indexes: list[Any]) -> None:
+    old, new = model.releases[a], model.releases[b]
+    cells = [indexes[a].cells, indexes[b].cells]
+    ka, kb = _keyed(old, indexes[a]), _keyed(new, indexes[b])
+    growth: dict[tuple, tuple[dict[int, float], float]] = {}  # block -> n_new - n_old
+    for key, cb in kb.items():
+        if key[0] == "sample_sizes" and key in ka:
+            block = _block_of("sample_sizes", key[2])
+            if block is not None:
+                growth[block] = _difference(model, (a, ka[key]), (b, cb), cells)
+    for key, cb in kb.items():
+        ca = ka.get(key)
+        if ca is None:
+            continue
+        kind = key[0]
+        diff, const = _difference(model, (a, ca), (b, cb), cells)
+        if not diff:
+            continue  # published in both: nothing to link
+        if new.policy.threshold(kind) != new.policy.min_cell:  # records: unchanged
+            model.rows.append(diff)
+            model.rhs.append(-const)
+            model.sense.append("eq")
+            continue
+        # x_new - x_old >= 0
+        model.rows.append({j: -v for j, v in diff.items()})
+        model.rhs.append(const)
+        model.sense.append("le")
+        block = _block_of(kind, key[2])
+        if block in growth:  # x_new - x_old <= n_new - n_old
+            g_coef, g_const = growth[block]
+            row = dict(diff)
+            for j, v in g_coef.items():
+                row[j] = row.get(j, 0.0) - v
+            model.rows.append(row)
+            model.rhs.append(g_const - const)
+            model.sense.append("le")
+
+
+def _difference(
+    model: _Model, old: tuple[int, int], new: tuple[int, int], cells: list[pd.DataFrame]
+) -> tuple[dict[int, float], float]:
+    """``x_new - x_old`` as (coefficients on hidden variables, constant)."""
+    coef: dict[int, float] = {}
+    const = 0.0
+    for (r, c), sign in ((new, 1.0), (old, -1.0)):
+        if (r, c) in model.var:
+            coef[model.var[(r, c)]] = coef.get(model.var[(r, c)], 0.0) + sign
+        else:
+            const += sign * float(cells[0 if r == old[0] else 1].at[c, "value"])
+    return coef, const
+
+
+def _components(n: int, rows: list[dict[int, float]]) -> list[tuple[list[int], list[int]]]:
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for row in rows:
+        js = list(row)
+        for j in js[1:]:
+            parent[find(j)] = find(js[0])
+    groups: dict[int, list[int]] = {}
+    for j in range(n):
+        groups.setdefault(find(j), []).append(j)
+    rows_of: dict[int, list[int]] = {}
+    for i, row in enumerate(rows):
+        rows_of.setdefault(find(next(iter(row))), []).append(i)
+    return [(js, rows_of.get(root, [])) for root, js in groups.items()]
+
+
+def _solve(model: _Model) -> pd.DataFrame:
+    out = []
+    required = np.array(model.required)
+    for js, ris in _components(len(model.info), model.rows):
+        if not (required[js] > 0).any():
+            continue
+        out += _solve_component(model, js, ris)
+    frame = pd.DataFrame(out, columns=[*COLUMNS, "solved"])
+    frame["exposed"] = frame["upper"] - frame["lower"] < frame["required"] - 1e-9
+    return frame
+
+
+def _solve_component(model: _Model, js: list[int], ris: list[int]) -> list[dict[str, Any]]:
+    pos = {j: i for i, j in enumerate(js)}
+    data, ri, ci = [], [], []
+    for k, i in enumerate(ris):
+        for j, v in model.rows[i].items():
+            ri.append(k)
+            ci.append(pos[j])
+            data.append(v)
+    mat = csr_matrix((data, (ri, ci)), shape=(len(ris), len(js)))
+    rhs = np.array([model.rhs[i] for i in ris])
+    sense = np.array([model.sense[i] for i in ris])
+    bounds = [(model.lower[j], None if np.isinf(model.upper[j]) else model.upper[j]) for j in js]
+    reading = None
+    for eq in (sense != "le", sense == "eq", np.zeros(len(ris), dtype=bool)):
+        res = _lp(np.zeros(len(js)), mat, rhs, eq, bounds)
+        if res.status == 0:
+            reading = eq
+            break
+    if reading is None:
+        raise AssertionError("the releases contradict each other: the intruder's model is wrong")
+    points = [res.x]
+    rng = np.random.default_rng(len(js))
+    for _ in range(2):  # a few witnesses for many cells at once
+        res = _lp(rng.normal(size=len(js)), mat, rhs, reading, bounds)
+        if res.status == 0:
+            points.append(res.x)
+    out = []
+    for j in js:
+        need = model.required[j]
+        if need <= 0:
+            continue
+        i = pos[j]
+        seen = np.array([p[i] for p in points])
+        solved = bool(seen.max() - seen.min() < need - 1e-9)
+        if solved:
+            ends = []
+            for sign in (1.0, -1.0):
+                c = np.zeros(len(js))
+                c[i] = sign
+                res = _lp(c, mat, rhs, reading, bounds)
+                if res.status == 3:
+                    ends.append(sign * -np.inf)
+                    continue
+                assert res.status == 0, res.message
+                points.append(res.x)
+                ends.append(sign * float(res.fun))
+            lo, hi = ends[0], ends[1]
+        else:
+            lo, hi = float(seen.min()), float(seen.max())
+        r, cell = model.info[j]
+        row = model.cells[r].loc[cell]
+        out.append(
+            {
+                "release": r,
+                "table": row["kind"],
+                "row": int(row["row"]),
+                "column": row["column"],
+                "reason": row["reason"],
+                "lower": lo,
+                "upper": hi,
+                "required": need,
+                "solved": solved,
+            }
+        )
+    return out
+
+
+def _lp(c: np.ndarray, mat: csr_matrix, rhs: np.ndarray, eq: np.ndarray, bounds: list) -> Any:
+    kw: dict[str, Any] = {}
+    if eq.any():
+        kw.update(A_eq=mat[eq], b_eq=rhs[eq])
+    if (~eq).any():
+        kw.update(A_ub=mat[~eq], b_ub=rhs[~eq])
+    return linprog(c, bounds=bounds, method="highs", **kw)
