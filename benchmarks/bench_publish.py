@@ -111,10 +111,28 @@ def loss(
     }
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and of its finished worker processes."""
+    own = time.process_time()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own + kids.ru_utime + kids.ru_stime
+
+
+def peak_mib() -> float:
+    """Peak resident memory: this process's, plus the largest worker's once per worker (an
+    upper bound: forked workers share most of their pages with this process)."""
+    from trustsurvey.publish.parallel import workers
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + (workers() if kids else 0) * kids) / 1024
+
+
 def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     """One method on one study, in this process."""
     from trustsurvey.errors import PublishError
     from trustsurvey.publish.audit import audit_tables
+    from trustsurvey.publish.parallel import workers
     from trustsurvey.publish.policy import DisclosurePolicy
     from trustsurvey.publish.suppression import protect_tables
 
@@ -131,16 +149,16 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         return stats[-1]
 
     suppression._optimal = recorded  # type: ignore[assignment]
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), cpu_time()
     row: dict[str, Any] = {"communities": communities, "waves": waves, "method": method}
     try:
         out, _ = protect_tables(tables, policy)
     except PublishError as err:
         row.update(status="gave up", seconds=time.perf_counter() - start, error=str(err)[:200])
         return row
-    protected, cpu_protected = time.perf_counter(), time.process_time()
+    protected, cpu_protected = time.perf_counter(), cpu_time()
     audit = audit_tables(out, policy, exact=True)
-    done, cpu_done = time.perf_counter(), time.process_time()
+    done, cpu_done = time.perf_counter(), cpu_time()
     row.update(loss(tables, out, weight))
     row.update(
         status="ok",
@@ -149,7 +167,8 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         audit_seconds=done - protected,
         cpu_seconds=cpu_done - cpu,
         protect_cpu_seconds=cpu_protected - cpu,
-        peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_mib=peak_mib(),
+        workers=workers(),
         audited=len(audit),
         recoverable=int(audit["exposed"].sum()),
     )
