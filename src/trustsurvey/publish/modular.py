@@ -296,6 +296,10 @@ def witness_bounds(
     range is solved over the whole system (the bounds are then all exact)."""
     k = len(lb)
     tol = 1e-6
+    if exact and base is None and not (group >= 0).any():
+        got = _exact_bounds(a, b, eq, lb, ub)
+        if got is not None:
+            return got[0], got[1], np.ones(k, dtype=bool)
     x0 = None
     if base is not None:
         ax = a @ base
@@ -341,7 +345,17 @@ def witness_bounds(
     rest = np.arange(k) if exact else np.flatnonzero(need & (hi - lo < required - 1e-9))
     if len(rest):
         model = Model(a, np.where(eq, b, -np.inf), b, lb, ub)
+        if not exact and len(rest) > 1:  # two witnesses moving every open cell at once
+            weight = np.zeros(k)
+            weight[rest] = 1.0 / np.maximum(required[rest], 1e-9)
+            for sign in (1.0, -1.0):
+                got_point = model.point(-sign * weight)
+                if got_point is not None:
+                    np.minimum(lo, got_point, out=lo)
+                    np.maximum(hi, got_point, out=hi)
         for v in rest:
+            if not exact and hi[v] - lo[v] >= required[v] - 1e-9:
+                continue  # proven by a witness found for another cell
             for sign, store in ((1.0, lo), (-1.0, hi)):
                 got = model.optimum(v, sign)
                 if got is None:
@@ -352,6 +366,24 @@ def witness_bounds(
                     np.maximum(hi, got[1], out=hi)
             solved[v] = True
     return lo, hi, solved
+
+
+def _exact_bounds(
+    a: sparse.csr_matrix, b: np.ndarray, eq: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The exact range of every variable of ``A x (=|<=) b``, ``lb <= x <= ub``: two
+    programmes each, on one warm-started model (``None``: a programme without optimum, e.g.
+    an empty system; :func:`witness_bounds` then takes the general way)."""
+    k = len(lb)
+    lo, hi = np.empty(k), np.empty(k)
+    model = Model(a, np.where(eq, b, -np.inf), b, lb, ub)
+    for v in range(k):
+        for sign, store in ((1.0, lo), (-1.0, hi)):
+            got = model.optimum(v, sign)
+            if got is None:
+                return None
+            store[v] = sign * got[0]
+    return lo, hi
 
 
 def _unit_witnesses(
