@@ -119,14 +119,23 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
     return Groups(group, cells, len(size))
 
 
+_bannered = False
+
+
 def _highs():  # type: ignore[no-untyped-def]
-    """A silent HiGHS instance (its banner goes to standard output at construction)."""
+    """A silent HiGHS instance (its banner goes to standard output at the first construction
+    in a process: that one alone is silenced, which costs more than the construction)."""
+    global _bannered
     import highspy
 
-    from trustsurvey.publish.optimal import _quiet
-
-    with _quiet():
+    if _bannered:
         h = highspy.Highs()
+    else:
+        from trustsurvey.publish.optimal import _quiet
+
+        with _quiet():
+            h = highspy.Highs()
+        _bannered = True
     h.setOptionValue("output_flag", False)
     return h
 
@@ -151,6 +160,9 @@ class Model:
         self.k = a.shape[1]
         h = _highs()
         h.setOptionValue("threads", 1)
+        # small programmes solved many times from a warm basis: presolve costs more than
+        # it saves (a quarter of the time of each)
+        h.setOptionValue("presolve", "off")
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         lp = highspy.HighsLp()
