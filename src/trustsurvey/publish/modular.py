@@ -199,6 +199,20 @@ class Model:
         finally:
             self.h.changeColCost(int(j), 0.0)
 
+    def value(self, j: int, sign: float) -> float | None:
+        """Minimum of ``sign * y_j`` alone (``-inf``: unbounded; ``None``: infeasible)."""
+        self.h.changeColCost(int(j), float(sign))
+        try:
+            self.h.run()
+            status = self.h.getModelStatus()
+            if status == self._status.kUnbounded:
+                return -np.inf
+            if status != self._status.kOptimal:
+                return None
+            return float(self.h.getInfo().objective_function_value)
+        finally:
+            self.h.changeColCost(int(j), 0.0)
+
     def point(self, cost: np.ndarray) -> np.ndarray | None:
         """The optimal point of ``min cost @ y`` (``None``: infeasible or unbounded)."""
         idx = np.arange(self.k, dtype=np.int32)
@@ -391,10 +405,10 @@ def _exact_bounds(
     model = Model(a, np.where(eq, b, -np.inf), b, lb, ub)
     for v in range(k):
         for sign, store in ((1.0, lo), (-1.0, hi)):
-            got = model.optimum(v, sign)
+            got = model.value(v, sign)
             if got is None:
                 return None
-            store[v] = sign * got[0]
+            store[v] = sign * got
     return lo, hi
 
 
