@@ -9,9 +9,15 @@ sizes, with margins over communities and arms) and normalised. Building them is 
 
 Timed (wall clock, one run per method in its own process, so peak memory is the method's):
 ``protect_tables`` (primary suppression, complements, the writer's audit) plus an exact LP
-audit of the result (``audit_tables(..., exact=True)``, two linear programmes per hidden cell
-of each connected group). Reported: seconds, peak resident memory (``ru_maxrss``, the whole
-process incl. the tables), rows suppressed, complements, n withheld, the share of
+audit of the result (``audit_tables(..., exact=True)``: the exact range of each hidden cell,
+two linear programmes, in connected groups of up to ``audit.LARGE`` hidden cells; larger ones
+by neighbourhood witnesses and the whole programme for what they leave: an exact verdict,
+from the published tables alone). Independent programmes run on worker processes
+(:mod:`trustsurvey.publish.parallel`; ``TRUSTSURVEY_WORKERS``, default the usable cores, at
+most 2); the result does not depend on their number. Reported: wall-clock seconds, CPU
+seconds (the process and its workers), peak resident memory (``ru_maxrss`` of the process,
+incl. the tables, plus the largest worker's once per worker: an upper bound, forked workers
+share most pages), rows suppressed, complements, n withheld, the share of
 information lost (weighted count of suppressed rows / weighted count of all rows of tables
 with counts), cells the exact audit finds recoverable, and the optimiser's statistics. A
 method that gives up ("could not protect") or passes ``--timeout`` is reported as such.
