@@ -517,6 +517,7 @@ class _GroupLP:
         )
         self.h = self.model.h
         self.idx = np.arange(2 * self.k, dtype=np.int32)
+        self.col_lo, self.col_hi = np.zeros(2 * self.k), np.zeros(2 * self.k)  # as passed
 
     def set_bounds(
         self, suppressed: np.ndarray, reason: np.ndarray, *, free: bool
@@ -541,7 +542,12 @@ class _GroupLP:
         col_lo = np.concatenate([up_lo, dn_lo])
         col_hi = np.concatenate([up_hi, dn_hi])
         col_hi = np.where(np.isfinite(col_hi), col_hi, inf)
-        self.h.changeColsBounds(2 * self.k, self.idx, col_lo, col_hi)
+        # only the columns whose bounds change (most stay between programmes)
+        moved = np.flatnonzero((col_lo != self.col_lo) | (col_hi != self.col_hi))
+        if len(moved):
+            idx = moved.astype(np.int32)
+            self.h.changeColsBounds(len(idx), idx, col_lo[moved], col_hi[moved])
+            self.col_lo, self.col_hi = col_lo, col_hi
 
     def set_cost(self, cost: np.ndarray) -> None:
         self.h.changeColsCost(2 * self.k, self.idx, np.asarray(cost, dtype=float))
