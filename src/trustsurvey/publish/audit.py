@@ -91,6 +91,10 @@ def audit_tables(
     only for cells those witnesses do not prove. The verdict is still exact; ``lower`` and
     ``upper`` are witnessed values (inside the intruder's interval) for the cells proven by
     witnesses, the exact bounds for the others.
+
+    Connected groups are independent: the small ones are solved on worker processes
+    (:func:`trustsurvey.publish.parallel.ordered_map`), the neighbourhoods of the large ones
+    too; the result is the same whatever the number of workers.
     """
     index = true_values or build_cells(tables)
     cells = index.cells

@@ -17,7 +17,8 @@ what one gains, the other loses; a group of several offers the cheapest partner.
 group cannot prove is tried with 2, 4, ... groups together, and the audit solves what is
 left over the whole system, so its verdict is exact. Each neighbourhood's programmes are
 solved with one HiGHS model whose objective or bounds alone change between cells (warm
-starts).
+starts). The neighbourhoods of one level are independent of each other, so they run on
+worker processes (:mod:`trustsurvey.publish.parallel`), with the same result in any order.
 
 >>> import numpy as np
 >>> from trustsurvey.publish.fixture import synthetic_tables
