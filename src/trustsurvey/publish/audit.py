@@ -167,7 +167,7 @@ def audit_tables(
     out = []
     for i, (comp_vars, comp_rels) in enumerate(comps):
         lo, hi = found[i]
-        if keys[i] is not None and len(lo) == len(comp_vars):
+        if cache is not None and keys[i] is not None and len(lo) == len(comp_vars):
             cache[keys[i]] = (lo, hi)
         nrel = {v: 0 for v in comp_vars}
         for r in comp_rels:

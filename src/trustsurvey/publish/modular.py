@@ -324,9 +324,9 @@ def witness_bounds(
     k = len(lb)
     tol = 1e-6
     if exact and base is None and not (group >= 0).any():
-        got = _exact_bounds(a, b, eq, lb, ub)
-        if got is not None:
-            return got[0], got[1], np.ones(k, dtype=bool)
+        ranges = _exact_bounds(a, b, eq, lb, ub)
+        if ranges is not None:
+            return ranges[0], ranges[1], np.ones(k, dtype=bool)
     x0 = None
     if base is not None:
         ax = a @ base
@@ -358,8 +358,9 @@ def witness_bounds(
             break
 
         def unit(i: int, units: list = units) -> tuple[np.ndarray, ...]:
+            members, todo = units[i]
             return _unit_witnesses(
-                *units[i], a_csc, a_top, top, eq, slack, lb, ub, x0, lo, hi, required
+                members, todo, a_csc, a_top, top, eq, slack, lb, ub, x0, lo, hi, required
             )
 
         # a unit's witnesses move its own cells and top cells only, and its open cells are
@@ -384,7 +385,7 @@ def witness_bounds(
             if not exact and hi[v] - lo[v] >= required[v] - 1e-9:
                 continue  # proven by a witness found for another cell
             for sign, store in ((1.0, lo), (-1.0, hi)):
-                got = model.optimum(v, sign)
+                got = model.optimum(int(v), sign)
                 if got is None:
                     continue
                 store[v] = sign * got[0]
@@ -445,10 +446,10 @@ def _unit_witnesses(
         weight = np.zeros(len(cells))
         weight[local] = 1.0 / required[todo]
         for sign in (1.0, -1.0):
-            got = model.point(-sign * weight)
-            if got is not None:
-                np.minimum(lo, x0[cells] + got, out=lo)
-                np.maximum(hi, x0[cells] + got, out=hi)
+            both = model.point(-sign * weight)
+            if both is not None:
+                np.minimum(lo, x0[cells] + both, out=lo)
+                np.maximum(hi, x0[cells] + both, out=hi)
     for j, v in zip(local, todo, strict=True):
         for sign in (1.0, -1.0):
             if hi[j] - lo[j] >= required[v] - 1e-9:
