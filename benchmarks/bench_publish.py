@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -188,15 +189,21 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
 
 def run_isolated(communities: int, waves: int, method: str, timeout: float) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--one", str(communities), str(waves), method]
+    # its own process group, so that a timeout stops its worker processes too
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return {"communities": communities, "waves": waves, "method": method,
                 "status": f"timeout ({timeout:g} s)"}  # fmt: skip
-    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     if not lines:
         return {"communities": communities, "waves": waves, "method": method,
-                "status": "failed", "error": res.stderr[-300:]}  # fmt: skip
+                "status": "failed", "error": stderr[-300:]}  # fmt: skip
     return json.loads(lines[-1])
 
 
