@@ -149,18 +149,24 @@ def audit_tables(
             required_of, groups if local else None, base, exact=exact and not local,
         )  # fmt: skip
 
-    def solve_small(j: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def attempt(i: int) -> tuple[np.ndarray, np.ndarray] | None:
         try:
-            return solve(small[j])
+            return solve(i)
         except PublishError:  # raised again in this process, with its details
             return None
 
-    # connected groups are independent: the small ones on the workers (in order), the
-    # large ones here (their neighbourhoods on the workers)
+    # connected groups are independent: the small ones on the workers (in order); several
+    # large ones each on a worker, one large one here (its neighbourhoods on the workers)
     open_ = [i for i in range(len(comps)) if i not in found]
     small = [i for i in open_ if len(comps[i][0]) <= LARGE]
-    for i, got in zip(small, ordered_map(solve_small, len(small)), strict=True):
+    for i, got in zip(small, ordered_map(lambda j: attempt(small[j]), len(small)), strict=True):
         found[i] = solve(i) if got is None else got
+    large = [i for i in open_ if i not in found]
+    if len(large) > 1:
+        each = ordered_map(lambda j: attempt(large[j]), len(large), chunk=1)
+        for i, got in zip(large, each, strict=True):
+            if got is not None:
+                found[i] = got
     for i in open_:
         if i not in found:
             found[i] = solve(i)

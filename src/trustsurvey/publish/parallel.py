@@ -46,6 +46,10 @@ def workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
+def _can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
 def _init() -> None:
     global _in_worker
     _in_worker = True
@@ -64,7 +68,7 @@ def ordered_map(
     pickled back. ``chunk``: tasks per message (0: a few messages per worker)."""
     global _task
     count = globals()["workers"]() if workers is None else workers
-    if count <= 1 or n < MIN_TASKS or _in_worker or "fork" not in mp.get_all_start_methods():
+    if count <= 1 or n < min(MIN_TASKS, 2 * count) or _in_worker or not _can_fork():
         return [fn(i) for i in range(n)]
     count = min(count, n)
     _task = fn
