@@ -83,3 +83,28 @@ def test_parallel_and_serial_publish_the_same_tables_and_audit(monkeypatch):
     pd.testing.assert_frame_equal(final1, final2)
     assert not final2["exposed"].any()
     assert (final2["reason"] == "complementary").any()
+
+
+def test_one_large_group_is_audited_by_neighbourhoods_on_workers(monkeypatch):
+    from trustsurvey.publish.relations import build_cells
+
+    tables = bp.make_tables(10, 4, seed=3)
+    policy = DisclosurePolicy(suppression_method="optimal")
+    out, _ = protect_tables(tables, policy)
+    index = build_cells(out)
+    sup = index.cells["suppressed"].to_numpy(dtype=bool)
+    rels = [r for r in index.relations if audit_mod._touches(r, sup)]
+    sizes = sorted(len(v) for v, _ in audit_mod._components(np.flatnonzero(sup), rels))
+    assert sizes[-1] > sizes[-2]
+    monkeypatch.setattr(audit_mod, "LARGE", sizes[-2])  # the largest group alone is large
+    results, pools = [], []
+    real = parallel.mp.get_context
+    monkeypatch.setattr(parallel.mp, "get_context", lambda m: pools.append(m) or real(m))
+    for workers in (1, 2):
+        monkeypatch.setenv("TRUSTSURVEY_WORKERS", str(workers))
+        results.append(audit_tables(out, policy, exact=True))
+        results.append(audit_tables(out, policy, exact=False))
+    assert pools  # the second round ran on workers
+    pd.testing.assert_frame_equal(results[0], results[2])
+    pd.testing.assert_frame_equal(results[1], results[3])
+    assert not results[2]["exposed"].any()
