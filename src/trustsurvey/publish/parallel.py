@@ -47,7 +47,9 @@ def workers() -> int:
 
 
 def _can_fork() -> bool:
-    return "fork" in mp.get_all_start_methods()
+    """Whether worker processes can be forked here (not from a daemonic process, which may
+    have no children)."""
+    return "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
 
 
 def _init() -> None:
