@@ -9,9 +9,15 @@ sizes, with margins over communities and arms) and normalised. Building them is 
 
 Timed (wall clock, one run per method in its own process, so peak memory is the method's):
 ``protect_tables`` (primary suppression, complements, the writer's audit) plus an exact LP
-audit of the result (``audit_tables(..., exact=True)``, two linear programmes per hidden cell
-of each connected group). Reported: seconds, peak resident memory (``ru_maxrss``, the whole
-process incl. the tables), rows suppressed, complements, n withheld, the share of
+audit of the result (``audit_tables(..., exact=True)``: the exact range of each hidden cell,
+two linear programmes, in connected groups of up to ``audit.LARGE`` hidden cells; larger ones
+by neighbourhood witnesses and the whole programme for what they leave: an exact verdict,
+from the published tables alone). Independent programmes run on worker processes
+(:mod:`trustsurvey.publish.parallel`; ``TRUSTSURVEY_WORKERS``, default the usable cores, at
+most 2); the result does not depend on their number. Reported: wall-clock seconds, CPU
+seconds (the process and its workers), peak resident memory (``ru_maxrss`` of the process,
+incl. the tables, plus the largest worker's once per worker: an upper bound, forked workers
+share most pages), rows suppressed, complements, n withheld, the share of
 information lost (weighted count of suppressed rows / weighted count of all rows of tables
 with counts), cells the exact audit finds recoverable, and the optimiser's statistics. A
 method that gives up ("could not protect") or passes ``--timeout`` is reported as such.
@@ -31,6 +37,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -111,10 +118,28 @@ def loss(
     }
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and of its finished worker processes."""
+    own = time.process_time()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own + kids.ru_utime + kids.ru_stime
+
+
+def peak_mib() -> float:
+    """Peak resident memory: this process's, plus the largest worker's once per worker (an
+    upper bound: forked workers share most of their pages with this process)."""
+    from trustsurvey.publish.parallel import workers
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + (workers() if kids else 0) * kids) / 1024
+
+
 def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
     """One method on one study, in this process."""
     from trustsurvey.errors import PublishError
     from trustsurvey.publish.audit import audit_tables
+    from trustsurvey.publish.parallel import workers
     from trustsurvey.publish.policy import DisclosurePolicy
     from trustsurvey.publish.suppression import protect_tables
 
@@ -131,16 +156,16 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         return stats[-1]
 
     suppression._optimal = recorded  # type: ignore[assignment]
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), cpu_time()
     row: dict[str, Any] = {"communities": communities, "waves": waves, "method": method}
     try:
         out, _ = protect_tables(tables, policy)
     except PublishError as err:
         row.update(status="gave up", seconds=time.perf_counter() - start, error=str(err)[:200])
         return row
-    protected, cpu_protected = time.perf_counter(), time.process_time()
+    protected, cpu_protected = time.perf_counter(), cpu_time()
     audit = audit_tables(out, policy, exact=True)
-    done, cpu_done = time.perf_counter(), time.process_time()
+    done, cpu_done = time.perf_counter(), cpu_time()
     row.update(loss(tables, out, weight))
     row.update(
         status="ok",
@@ -149,7 +174,8 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
         audit_seconds=done - protected,
         cpu_seconds=cpu_done - cpu,
         protect_cpu_seconds=cpu_protected - cpu,
-        peak_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_mib=peak_mib(),
+        workers=workers(),
         audited=len(audit),
         recoverable=int(audit["exposed"].sum()),
     )
@@ -163,15 +189,21 @@ def run_one(communities: int, waves: int, method: str) -> dict[str, Any]:
 
 def run_isolated(communities: int, waves: int, method: str, timeout: float) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--one", str(communities), str(waves), method]
+    # its own process group, so that a timeout stops its worker processes too
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return {"communities": communities, "waves": waves, "method": method,
                 "status": f"timeout ({timeout:g} s)"}  # fmt: skip
-    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     if not lines:
         return {"communities": communities, "waves": waves, "method": method,
-                "status": "failed", "error": res.stderr[-300:]}  # fmt: skip
+                "status": "failed", "error": stderr[-300:]}  # fmt: skip
     return json.loads(lines[-1])
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.modular import block_groups, component_system, witness_bounds
+from trustsurvey.publish.parallel import ordered_map
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 
@@ -90,6 +91,10 @@ def audit_tables(
     only for cells those witnesses do not prove. The verdict is still exact; ``lower`` and
     ``upper`` are witnessed values (inside the intruder's interval) for the cells proven by
     witnesses, the exact bounds for the others.
+
+    Connected groups are independent: the small ones are solved on worker processes
+    (:func:`trustsurvey.publish.parallel.ordered_map`), the neighbourhoods of the large ones
+    too; the result is the same whatever the number of workers.
     """
     index = true_values or build_cells(tables)
     cells = index.cells
@@ -110,8 +115,11 @@ def audit_tables(
     rels = [r for r in index.relations if _touches(r, suppressed)]
     comps = _components(sup_ids, rels)
     groups = None
-    out = []
-    for comp_vars, comp_rels in comps:
+    if any(len(vs) > LARGE for vs, _ in comps):
+        groups = block_groups(tables, index).group
+    keys: list = []
+    found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for i, (comp_vars, comp_rels) in enumerate(comps):
         key = None
         if cache is not None:
             key = (
@@ -129,18 +137,44 @@ def audit_tables(
                     for r in comp_rels
                 ),
             )
-        if key is not None and key in cache:
-            lo, hi = cache[key]
-        else:
-            if groups is None and len(comp_vars) > LARGE:
-                groups = block_groups(tables, index).group
-            local = groups is not None and len(comp_vars) > LARGE
-            lo, hi = _bounds(
-                comp_vars, comp_rels, value, suppressed, is_share, reason, floor_of,
-                required_of, groups if local else None, base, exact=exact and not local,
-            )  # fmt: skip
-            if key is not None and len(lo) == len(comp_vars):
-                cache[key] = (lo, hi)
+            if key in cache:
+                found[i] = cache[key]
+        keys.append(key)
+
+    def solve(i: int) -> tuple[np.ndarray, np.ndarray]:
+        comp_vars, comp_rels = comps[i]
+        local = groups is not None and len(comp_vars) > LARGE
+        return _bounds(
+            comp_vars, comp_rels, value, suppressed, is_share, reason, floor_of,
+            required_of, groups if local else None, base, exact=exact and not local,
+        )  # fmt: skip
+
+    def attempt(i: int) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            return solve(i)
+        except PublishError:  # raised again in this process, with its details
+            return None
+
+    # connected groups are independent: the small ones on the workers (in order); several
+    # large ones each on a worker, one large one here (its neighbourhoods on the workers)
+    open_ = [i for i in range(len(comps)) if i not in found]
+    small = [i for i in open_ if len(comps[i][0]) <= LARGE]
+    for i, got in zip(small, ordered_map(lambda j: attempt(small[j]), len(small)), strict=True):
+        found[i] = solve(i) if got is None else got
+    large = [i for i in open_ if i not in found]
+    if len(large) > 1:
+        each = ordered_map(lambda j: attempt(large[j]), len(large), chunk=1)
+        for i, got in zip(large, each, strict=True):
+            if got is not None:
+                found[i] = got
+    for i in open_:
+        if i not in found:
+            found[i] = solve(i)
+    out = []
+    for i, (comp_vars, comp_rels) in enumerate(comps):
+        lo, hi = found[i]
+        if cache is not None and keys[i] is not None and len(lo) == len(comp_vars):
+            cache[keys[i]] = (lo, hi)
         nrel = {v: 0 for v in comp_vars}
         for r in comp_rels:
             for m in _members(r):

@@ -17,7 +17,8 @@ what one gains, the other loses; a group of several offers the cheapest partner.
 group cannot prove is tried with 2, 4, ... groups together, and the audit solves what is
 left over the whole system, so its verdict is exact. Each neighbourhood's programmes are
 solved with one HiGHS model whose objective or bounds alone change between cells (warm
-starts).
+starts). The neighbourhoods of one level are independent of each other, so they run on
+worker processes (:mod:`trustsurvey.publish.parallel`), with the same result in any order.
 
 >>> import numpy as np
 >>> from trustsurvey.publish.fixture import synthetic_tables
@@ -37,7 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from trustsurvey.publish.relations import CellIndex
+from trustsurvey.publish.parallel import ordered_map
+from trustsurvey.publish.relations import N_WITHHELD, CellIndex
 from trustsurvey.publish.schema import ALL
 
 #: the key columns that make a block (a missing column reads as one value)
@@ -118,14 +120,23 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
     return Groups(group, cells, len(size))
 
 
+_bannered = False
+
+
 def _highs():  # type: ignore[no-untyped-def]
-    """A silent HiGHS instance (its banner goes to standard output at construction)."""
+    """A silent HiGHS instance (its banner goes to standard output at the first construction
+    in a process: that one alone is silenced, which costs more than the construction)."""
+    global _bannered
     import highspy
 
-    from trustsurvey.publish.optimal import _quiet
-
-    with _quiet():
+    if _bannered:
         h = highspy.Highs()
+    else:
+        from trustsurvey.publish.optimal import _quiet
+
+        with _quiet():
+            h = highspy.Highs()
+        _bannered = True
     h.setOptionValue("output_flag", False)
     return h
 
@@ -150,6 +161,9 @@ class Model:
         self.k = a.shape[1]
         h = _highs()
         h.setOptionValue("threads", 1)
+        # small programmes solved many times from a warm basis: presolve costs more than
+        # it saves (a quarter of the time of each)
+        h.setOptionValue("presolve", "off")
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         lp = highspy.HighsLp()
@@ -183,6 +197,20 @@ class Model:
                 return None
             y = np.asarray(self.h.getSolution().col_value, dtype=float)
             return float(sign * y[j]), y
+        finally:
+            self.h.changeColCost(int(j), 0.0)
+
+    def value(self, j: int, sign: float) -> float | None:
+        """Minimum of ``sign * y_j`` alone (``-inf``: unbounded; ``None``: infeasible)."""
+        self.h.changeColCost(int(j), float(sign))
+        try:
+            self.h.run()
+            status = self.h.getModelStatus()
+            if status == self._status.kUnbounded:
+                return -np.inf
+            if status != self._status.kOptimal:
+                return None
+            return float(self.h.getInfo().objective_function_value)
         finally:
             self.h.changeColCost(int(j), 0.0)
 
@@ -295,6 +323,10 @@ def witness_bounds(
     range is solved over the whole system (the bounds are then all exact)."""
     k = len(lb)
     tol = 1e-6
+    if exact and base is None and not (group >= 0).any():
+        ranges = _exact_bounds(a, b, eq, lb, ub)
+        if ranges is not None:
+            return ranges[0], ranges[1], np.ones(k, dtype=bool)
     x0 = None
     if base is not None:
         ax = a @ base
@@ -315,54 +347,45 @@ def witness_bounds(
         wider = np.where(group >= 0, group >> level, -1)
         order = np.argsort(wider, kind="stable")
         cut = np.flatnonzero(np.diff(wider[order])) + 1
+        units = []
         for members in np.split(order, cut):
             if len(members) == 0 or wider[members[0]] < 0:
                 continue
             todo = members[need[members] & (hi[members] - lo[members] < required[members] - 1e-9)]
-            if len(todo) == 0:
-                continue
-            cells = _cells_of_group(members, a_csc, a_top, top)
-            sub, rels = columns(a_csc, cells)
-            model = Model(
-                sub,
-                np.where(eq[rels], 0.0, -np.inf),
-                slack[rels],
-                lb[cells] - x0[cells],
-                ub[cells] - x0[cells],
+            if len(todo):
+                units.append((members, todo))
+        if not units:
+            break
+
+        def unit(i: int, units: list = units) -> tuple[np.ndarray, ...]:
+            members, todo = units[i]
+            return _unit_witnesses(
+                members, todo, a_csc, a_top, top, eq, slack, lb, ub, x0, lo, hi, required
             )
-            local = np.searchsorted(cells, todo)
-            if len(todo) > 1:  # two witnesses moving every open cell at once, each way
-                weight = np.zeros(len(cells))
-                weight[local] = 1.0 / required[todo]
-                for sign in (1.0, -1.0):
-                    got = model.point(-sign * weight)
-                    if got is not None:
-                        lo[cells] = np.minimum(lo[cells], x0[cells] + got)
-                        hi[cells] = np.maximum(hi[cells], x0[cells] + got)
-            for j, v in zip(local, todo, strict=True):
-                for sign in (1.0, -1.0):
-                    if hi[v] - lo[v] >= required[v] - 1e-9:
-                        break
-                    got = model.optimum(j, sign)
-                    if got is None:
-                        continue
-                    if got[1] is None:  # unbounded: the range of the cell is infinite
-                        if sign > 0:
-                            lo[v] = -np.inf
-                        else:
-                            hi[v] = np.inf
-                        continue
-                    point = x0[cells] + got[1]
-                    lo[cells] = np.minimum(lo[cells], point)
-                    hi[cells] = np.maximum(hi[cells], point)
+
+        # a unit's witnesses move its own cells and top cells only, and its open cells are
+        # its own: the units of a level are independent (any order, any worker)
+        for cells, u_lo, u_hi in ordered_map(unit, len(units)):
+            lo[cells] = np.minimum(lo[cells], u_lo)
+            hi[cells] = np.maximum(hi[cells], u_hi)
         if not (need & (hi - lo < required - 1e-9)).any():
             break
     rest = np.arange(k) if exact else np.flatnonzero(need & (hi - lo < required - 1e-9))
     if len(rest):
         model = Model(a, np.where(eq, b, -np.inf), b, lb, ub)
+        if not exact and len(rest) > 1:  # two witnesses moving every open cell at once
+            weight = np.zeros(k)
+            weight[rest] = 1.0 / np.maximum(required[rest], 1e-9)
+            for sign in (1.0, -1.0):
+                got_point = model.point(-sign * weight)
+                if got_point is not None:
+                    np.minimum(lo, got_point, out=lo)
+                    np.maximum(hi, got_point, out=hi)
         for v in rest:
+            if not exact and hi[v] - lo[v] >= required[v] - 1e-9:
+                continue  # proven by a witness found for another cell
             for sign, store in ((1.0, lo), (-1.0, hi)):
-                got = model.optimum(v, sign)
+                got = model.optimum(int(v), sign)
                 if got is None:
                     continue
                 store[v] = sign * got[0]
@@ -371,6 +394,79 @@ def witness_bounds(
                     np.maximum(hi, got[1], out=hi)
             solved[v] = True
     return lo, hi, solved
+
+
+def _exact_bounds(
+    a: sparse.csr_matrix, b: np.ndarray, eq: np.ndarray, lb: np.ndarray, ub: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The exact range of every variable of ``A x (=|<=) b``, ``lb <= x <= ub``: two
+    programmes each, on one warm-started model (``None``: a programme without optimum, e.g.
+    an empty system; :func:`witness_bounds` then takes the general way)."""
+    k = len(lb)
+    lo, hi = np.empty(k), np.empty(k)
+    model = Model(a, np.where(eq, b, -np.inf), b, lb, ub)
+    for v in range(k):
+        for sign, store in ((1.0, lo), (-1.0, hi)):
+            got = model.value(v, sign)
+            if got is None:
+                return None
+            store[v] = sign * got
+    return lo, hi
+
+
+def _unit_witnesses(
+    members: np.ndarray,
+    todo: np.ndarray,
+    a_csc: sparse.csc_matrix,
+    a_top: sparse.csr_matrix,
+    top: np.ndarray,
+    eq: np.ndarray,
+    slack: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    x0: np.ndarray,
+    lo_all: np.ndarray,
+    hi_all: np.ndarray,
+    required: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Witnesses of the neighbourhood of ``members`` (:func:`witness_bounds`) for its open
+    cells ``todo``: the neighbourhood's cells and their witnessed lowest and highest values."""
+    cells = _cells_of_group(members, a_csc, a_top, top)
+    lo, hi = lo_all[cells].copy(), hi_all[cells].copy()
+    sub, rels = columns(a_csc, cells)
+    model = Model(
+        sub,
+        np.where(eq[rels], 0.0, -np.inf),
+        slack[rels],
+        lb[cells] - x0[cells],
+        ub[cells] - x0[cells],
+    )
+    local = np.searchsorted(cells, todo)
+    if len(todo) > 1:  # two witnesses moving every open cell at once, each way
+        weight = np.zeros(len(cells))
+        weight[local] = 1.0 / required[todo]
+        for sign in (1.0, -1.0):
+            both = model.point(-sign * weight)
+            if both is not None:
+                np.minimum(lo, x0[cells] + both, out=lo)
+                np.maximum(hi, x0[cells] + both, out=hi)
+    for j, v in zip(local, todo, strict=True):
+        for sign in (1.0, -1.0):
+            if hi[j] - lo[j] >= required[v] - 1e-9:
+                break
+            got = model.optimum(j, sign)
+            if got is None:
+                continue
+            if got[1] is None:  # unbounded: the range of the cell is infinite
+                if sign > 0:
+                    lo[j] = -np.inf
+                else:
+                    hi[j] = np.inf
+                continue
+            point = x0[cells] + got[1]
+            np.minimum(lo, point, out=lo)
+            np.maximum(hi, point, out=hi)
+    return cells, lo, hi
 
 
 def columns(
@@ -423,6 +519,7 @@ class _GroupLP:
         )
         self.h = self.model.h
         self.idx = np.arange(2 * self.k, dtype=np.int32)
+        self.col_lo, self.col_hi = np.zeros(2 * self.k), np.zeros(2 * self.k)  # as passed
 
     def set_bounds(
         self, suppressed: np.ndarray, reason: np.ndarray, *, free: bool
@@ -447,7 +544,12 @@ class _GroupLP:
         col_lo = np.concatenate([up_lo, dn_lo])
         col_hi = np.concatenate([up_hi, dn_hi])
         col_hi = np.where(np.isfinite(col_hi), col_hi, inf)
-        self.h.changeColsBounds(2 * self.k, self.idx, col_lo, col_hi)
+        # only the columns whose bounds change (most stay between programmes)
+        moved = np.flatnonzero((col_lo != self.col_lo) | (col_hi != self.col_hi))
+        if len(moved):
+            idx = moved.astype(np.int32)
+            self.h.changeColsBounds(len(idx), idx, col_lo[moved], col_hi[moved])
+            self.col_lo, self.col_hi = col_lo, col_hi
 
     def set_cost(self, cost: np.ndarray) -> None:
         self.h.changeColsCost(2 * self.k, self.idx, np.asarray(cost, dtype=float))
@@ -469,20 +571,32 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
     hide,
     mean_hidden,
     stats,
-) -> None:
+) -> list[tuple[int, str]]:
     """Complements chosen group by group (:func:`block_groups`): for each sensitive cell of
     a group, how far the hidden cells alone move it (witnesses around the true table, every
     cell outside the group's neighbourhood held), then the cheapest published cells of the
     neighbourhood that give the rest of its protection interval (the linear programme of
     :meth:`trustsurvey.publish.optimal.Optimiser.solve`: cost per unit of move is the cell's
-    cost over the room it gives). ``hide(cell, protected_cell)`` hides a row and returns its
-    cells; a hidden count that needs an interval itself joins the group's queue. Cells left
-    unproven go to ``stats.failed`` (the writer's audit and greedy complements decide)."""
+    cost over the room it gives). ``hide(cell, protected_cell)`` tells which cells hiding a
+    row hides, and why (``(cells, reason)``); they are hidden here (``suppressed`` and
+    ``reason`` updated in place) and a hidden count that needs an interval itself joins the
+    group's queue. Cells left unproven go to ``stats.failed`` (the writer's audit and greedy
+    complements decide). Returns the complements, ``(cell, reason)`` in order.
+
+    The groups are first protected each on its own, from the same state (the primary
+    suppression), on :func:`~trustsurvey.publish.parallel.ordered_map`'s workers, and their
+    complements are then joined in the groups' order: the result does not depend on the
+    number of workers. Joining is sound: each group's witnesses hold every cell outside its
+    neighbourhood at its true value, and a cell hidden by another group only widens the
+    intruder's feasible set (its bounds contain its true value), so every witness stays
+    feasible. What is left unproven is then tried with the top cells and with 2, 4 groups
+    together, one neighbourhood after the other."""
 
     seen_lo, seen_hi = opt.x.copy(), opt.x.copy()  # the true table is a witness
     req = np.zeros(opt.n)
     a_top, top = _near_top(opt.a, groups.group)
     scale_of = np.where(opt.is_share, opt.policy.protection_share, opt.policy.protection_interval)
+    log: list[tuple[int, str, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def needs(v: int) -> bool:
         req[v] = opt.required(int(v), reason)
@@ -491,30 +605,72 @@ def protect_by_groups(  # type: ignore[no-untyped-def]
     def proven(v: int) -> bool:
         return bool(seen_hi[v] - seen_lo[v] >= req[v] - 1e-6)
 
-    units: list[np.ndarray] = list(groups.cells)
-    for level in range(LEVELS):  # groups, then 2, 4 groups together for what is left
+    def do_hide(j: int, v: int) -> np.ndarray:
+        cells, why = hide(j, v)
+        cells = np.asarray(cells, dtype=int)
+        log.append((j, why, cells, suppressed[cells].copy(), reason[cells].copy()))
+        suppressed[cells] = True
+        reason[cells] = why
+        return cells
+
+    def alone(i: int) -> tuple:  # type: ignore[type-arg]
+        """Group ``i`` protected from the shared state, which is then restored."""
+        members = groups.cells[i]
+        own = type(stats)()
+        mark = len(log)
+        near = _cells_of_group(members, opt.a_csc, a_top, top)
+        saved = seen_lo[near].copy(), seen_hi[near].copy()
+        _protect_unit(
+            opt, members, suppressed, reason, do_hide, mean_hidden, own, a_top, top,
+            seen_lo, seen_hi, needs, proven, scale_of, req, first=True,
+        )  # fmt: skip
+        found = near, seen_lo[near].copy(), seen_hi[near].copy()
+        hid = [(j, why, cells) for j, why, cells, _, _ in log[mark:]]
+        for _, _, cells, was_sup, was_why in reversed(log[mark:]):
+            suppressed[cells], reason[cells] = was_sup, was_why
+        del log[mark:]
+        seen_lo[near], seen_hi[near] = saved
+        counts = (own.cells, own.proven, own.programmes, own.fallback)
+        return hid, found, counts, own.failed
+
+    for hid, (near, lo, hi), counts, failed in ordered_map(alone, groups.groups):
+        for j, why, cells in hid:  # in the groups' order; a row stays as hidden as it is
+            if suppressed[j] and not (reason[j] == N_WITHHELD and why != N_WITHHELD):
+                continue
+            log.append((j, why, cells, suppressed[cells].copy(), reason[cells].copy()))
+            suppressed[cells] = True
+            reason[cells] = why
+        seen_lo[near] = np.minimum(seen_lo[near], lo)
+        seen_hi[near] = np.maximum(seen_hi[near], hi)
+        stats.cells += counts[0]
+        stats.proven += counts[1]
+        stats.programmes += counts[2]
+        stats.fallback += counts[3]
+        stats.failed.extend(failed)
+    for v in np.flatnonzero(suppressed):  # what each cell needs in the joined state
+        needs(int(v))
+    for level in range(1, LEVELS):  # the top cells, then 2, 4 groups together
         if level == 1:  # the top cells, with the groups most tied to them
             unit = _top_unit(opt, groups, suppressed, needs)
             if len(unit):
                 _protect_unit(
-                    opt, unit, suppressed, reason, hide, mean_hidden, stats, a_top, top,
+                    opt, unit, suppressed, reason, do_hide, mean_hidden, stats, a_top, top,
                     seen_lo, seen_hi, needs, proven, scale_of, req, first=True,
                 )  # fmt: skip
-        if level:
-            left = np.asarray([v for v in sorted(set(stats.failed)) if not proven(v)], dtype=int)
-            left = left[groups.group[left] >= 0] if len(left) else left
-            if len(left) == 0:
-                break
-            stats.failed.clear()
-            wide = groups.group >> level
-            units = [np.flatnonzero(wide == w) for w in np.unique(wide[left])]
-        for members in units:
+        left = np.asarray([v for v in sorted(set(stats.failed)) if not proven(v)], dtype=int)
+        left = left[groups.group[left] >= 0] if len(left) else left
+        if len(left) == 0:
+            break
+        stats.failed.clear()
+        wide = groups.group >> level
+        for w in np.unique(wide[left]):
             _protect_unit(
-                opt, members, suppressed, reason, hide, mean_hidden, stats, a_top, top,
-                seen_lo, seen_hi, needs, proven, scale_of, req, first=level == 0,
+                opt, np.flatnonzero(wide == w), suppressed, reason, do_hide, mean_hidden, stats,
+                a_top, top, seen_lo, seen_hi, needs, proven, scale_of, req, first=False,
             )  # fmt: skip
     stats.failed = sorted({v for v in stats.failed if not proven(v)})
     stats.fallback = len(stats.failed)
+    return [(j, why) for j, why, _, _, _ in log]
 
 
 def _top_unit(opt, groups: Groups, suppressed: np.ndarray, needs) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -616,7 +772,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
                 c_id = int(cells[jj])
                 if suppressed[c_id]:
                     continue
-                for h in hide(c_id, v):
+                for h in hide(c_id, v).tolist():
                     if h in where and needs(h):
                         stats.cells += 1
                         queue.append(int(h))

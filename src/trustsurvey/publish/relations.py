@@ -60,6 +60,16 @@ class CellIndex:
             if k == kind and column in (None, col)
         ]
 
+    def cells_of_rows(self, kind: str, rows: np.ndarray, column: str | None = None) -> np.ndarray:
+        """Cell ids of many rows of ``kind`` (positions), as :meth:`cells_of` of each."""
+        rows = np.asarray(rows, dtype=int)
+        parts = [
+            start + rows
+            for (k, col), start in self.offsets.items()
+            if k == kind and column in (None, col)
+        ]
+        return np.concatenate(parts) if parts else rows[:0]
+
 
 def build_cells(tables: Mapping[str, pd.DataFrame]) -> CellIndex:
     """Index the count and share cells of ``tables`` and derive their relations."""

@@ -208,20 +208,19 @@ def _modular(
         """Whether cell ``v`` is the n of a hidden mean (its complements hide whole rows)."""
         return kind_of[v] == "estimates" and reason[v] != N_WITHHELD
 
-    def hide(j: int, v: int) -> list[int]:
+    def hide(j: int, v: int) -> tuple[list[int], str]:
         kind, row = str(kind_of[j]), int(row_of[j])
         why = N_WITHHELD if kind == "estimates" and not mean_hidden(v) else COMPLEMENTARY
         column = KINDS[kind].count if why == N_WITHHELD else None
-        hidden = index.cells_of(kind, row, column)
-        sup[hidden] = True
-        reason[hidden] = why
-        hidden_rows.setdefault(kind, {})[row] = why
-        return hidden
+        return index.cells_of(kind, row, column), why
 
     opt = Optimiser(index, true, policy, required, blocks=False)
     stats = Stats()
     start = time.perf_counter()
-    protect_by_groups(opt, groups, sup, reason, hide, mean_hidden, stats)
+    for j, why in protect_by_groups(opt, groups, sup, reason, hide, mean_hidden, stats):
+        rows = hidden_rows.setdefault(str(kind_of[j]), {})
+        if rows.get(int(row_of[j])) != COMPLEMENTARY:  # a whole row stays hidden
+            rows[int(row_of[j])] = why
     for kind, rows in hidden_rows.items():
         df, pos = true[kind], np.fromiter(rows, dtype=int)
         why = np.array([rows[r] for r in pos], dtype=object)
@@ -416,8 +415,7 @@ def _withhold_answer_n(
     whole = (est["subgroup"] == ALL) & (est["level"] == ALL) & ~est["suppressed"]
     open_rows = est.loc[whole & est["suppression_reason"].isna(), keys]
     rows = open_rows.reset_index().merge(hit, on=keys, how="inner")["index"].to_numpy()
-    for row in rows:
-        _withhold_n(int(row), index, true, reasons)
+    _withhold_n(rows, index, true, reasons)
 
 
 def _withhold_did_n(
@@ -444,8 +442,8 @@ def _withhold_did_n(
             continue
         table = true[kind]
         open_rows = ~table["suppressed"] & table["suppression_reason"].isna()
-        for row in np.flatnonzero(open_rows & table["outcome"].isin(outcomes)):
-            _withhold_n(int(row), index, true, reasons, kind=kind)
+        rows = np.flatnonzero(open_rows & table["outcome"].isin(outcomes))
+        _withhold_n(rows, index, true, reasons, kind=kind)
 
 
 def _follow(index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]) -> None:
@@ -468,26 +466,35 @@ def _follow(index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, 
             fine = ~parent["suppressed"].to_numpy(dtype=bool) & parent["suppression_reason"].isna()
             shown = parent.loc[whole & fine.to_numpy(), keys].drop_duplicates()
         ok = df[keys].merge(shown.assign(_shown=True), on=keys, how="left")["_shown"]
-        for row in np.flatnonzero(open_rows.to_numpy() & ok.isna().to_numpy()):
-            df.loc[df.index[row], ["suppressed", "suppression_reason"]] = [True, COMPLEMENTARY]
-            reasons[kind].iat[row] = COMPLEMENTARY
-            _mark(index, index.cells_of(kind, int(row)), COMPLEMENTARY)
+        rows = np.flatnonzero(open_rows.to_numpy() & ok.isna().to_numpy())
+        if len(rows) == 0:
+            continue
+        df.loc[df.index[rows], "suppressed"] = True
+        df.loc[df.index[rows], "suppression_reason"] = COMPLEMENTARY
+        reasons[kind].iloc[rows] = COMPLEMENTARY
+        _mark(index, index.cells_of_rows(kind, rows), COMPLEMENTARY)
 
 
 def _withhold_n(
-    row: int,
+    row: int | np.ndarray,
     index: CellIndex,
     true: dict[str, pd.DataFrame],
     reasons: dict[str, pd.Series],
     kind: str = "estimates",
 ) -> None:
-    true[kind].loc[row, "suppression_reason"] = N_WITHHELD
-    reasons[kind].iat[row] = N_WITHHELD
-    _mark(index, index.cells_of(kind, row, KINDS[kind].count), N_WITHHELD)
+    """Withhold the n of one row or of many rows (positions) of ``kind`` at once."""
+    rows = np.atleast_1d(np.asarray(row, dtype=int))
+    if len(rows) == 0:
+        return
+    df = true[kind]
+    df.loc[df.index[rows], "suppression_reason"] = N_WITHHELD
+    reasons[kind].iloc[rows] = N_WITHHELD
+    _mark(index, index.cells_of_rows(kind, rows, KINDS[kind].count), N_WITHHELD)
 
 
-def _mark(index: CellIndex, cells: list[int], reason: str) -> None:
-    """Record cells as suppressed (``index.cells`` is indexed by cell id)."""
+def _mark(index: CellIndex, cells: list[int] | np.ndarray, reason: str) -> None:
+    """Record cells as suppressed (``index.cells`` is indexed by cell id), all at once:
+    each assignment rewrites the whole column, so one per call, not one per cell."""
     index.cells.loc[cells, "suppressed"] = True
     index.cells.loc[cells, "reason"] = reason
 
