@@ -80,11 +80,13 @@ def protect_tables(
         _carry_over(true, reasons, previous, policy)
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
+    index.cells["known"] = _known_cells(index, true, previous or {}, policy)
     if policy.suppression_method == "optimal":
         _withhold_answer_n(index, true, reasons)
         _withhold_did_n(index, true, reasons)
         _follow(index, true, reasons)
         _optimal(index, true, reasons, policy)
+        _publish_known_complements(index, true, reasons)
     # the greedy method, and the safety net of the optimal one: the exact audit decides
     base = np.nan_to_num(index.cells["value"].to_numpy(dtype=float))
     for _ in range(MAX_ROUNDS):
@@ -329,6 +331,54 @@ def _carry_over(
             reasons[kind].iat[row] = reason
 
 
+def _known_cells(
+    index: CellIndex,
+    true: Mapping[str, pd.DataFrame],
+    previous: Mapping[str, pd.DataFrame],
+    policy: DisclosurePolicy,
+) -> np.ndarray:
+    """Cells an intruder already knows from the previous release: the previous release
+    published their row, and their community-arm-wave changed by less than the protection
+    interval (as :func:`_carry_over` reads it). Hiding one of them now protects nothing, so
+    they are never chosen as complements."""
+    known = np.zeros(len(index.cells), dtype=bool)
+    moved = _sample_change(true.get("sample_sizes"), previous.get("sample_sizes"))
+    for kind, df in true.items():
+        spec, old = KINDS[kind], previous.get(kind)
+        if old is None or not spec.count or spec.count not in old:
+            continue
+        shown = old[spec.count].notna()
+        if "suppression_reason" in old:
+            shown &= old["suppression_reason"].isna()
+        keys = [k for k in spec.keys if k in df.columns and k in old.columns]
+        if not keys or not shown.any():
+            continue
+        rows = df[keys].reset_index().merge(old.loc[shown, keys], on=keys)["index"]
+        for row in rows.to_numpy(dtype=int):
+            if not _changed_enough(df.loc[row], moved, policy):
+                known[index.cells_of(kind, int(row))] = True
+    return known
+
+
+def _publish_known_complements(
+    index: CellIndex, true: dict[str, pd.DataFrame], reasons: dict[str, pd.Series]
+) -> None:
+    """Publish again the complementary rows whose cells the previous release showed: they
+    protect nothing (the audit that follows finds complements that do)."""
+    cells = index.cells
+    hit = cells["known"].to_numpy(dtype=bool) & (cells["reason"] == COMPLEMENTARY).to_numpy()
+    for kind, row in set(zip(cells.loc[hit, "kind"], cells.loc[hit, "row"], strict=True)):
+        df = true[kind]
+        if df["suppression_reason"].iat[int(row)] != COMPLEMENTARY:
+            continue
+        df.loc[int(row), "suppressed"] = False
+        df.loc[int(row), "suppression_reason"] = None
+        reasons[kind].iat[int(row)] = None
+        mine = index.cells_of(kind, int(row))
+        index.cells.loc[mine, "suppressed"] = False
+        index.cells.loc[mine, "reason"] = ""
+
+
 def _sample_change(new: pd.DataFrame | None, old: pd.DataFrame | None) -> dict[tuple, float]:
     """|change in respondents| per published (community, arm, wave) of two releases."""
     if new is None or old is None:
@@ -539,7 +589,10 @@ def _complement_in(
 ) -> bool:
     """Suppress one more published member of ``r`` (a part if any, else the margin)."""
     c = index.cells
+    # a cell the previous release showed protects nothing
     sup = c["suppressed"].to_numpy(dtype=bool)
+    if "known" in c:
+        sup = sup | c["known"].to_numpy(dtype=bool)
     candidates = [m for m in r.children if m != cell and not sup[m]]
     if not candidates and r.parent >= 0 and r.parent != cell and not sup[r.parent]:
         candidates = [r.parent]
