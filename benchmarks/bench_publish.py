@@ -68,20 +68,9 @@ def make_tables(communities: int, waves: int, seed: int = 1) -> dict[str, Any]:
 
 def weights_of(tables: dict[str, Any]) -> dict[str, np.ndarray]:
     """Weighted count of every row of the tables with counts (the information measure)."""
-    from trustsurvey.publish.optimal import row_costs
-    from trustsurvey.publish.policy import DisclosurePolicy
-    from trustsurvey.publish.relations import build_cells
-    from trustsurvey.publish.schema import KINDS
+    from trustsurvey.publish.loss import row_weights
 
-    index = build_cells(tables)
-    cost = row_costs(tables, index, DisclosurePolicy(suppression_cost="weighted"))
-    out = {}
-    for kind, df in tables.items():
-        spec = KINDS[kind]
-        if spec.count:
-            start = index.offsets[(kind, spec.count)]
-            out[kind] = cost[start : start + len(df)]
-    return out
+    return row_weights(tables)
 
 
 def loss(

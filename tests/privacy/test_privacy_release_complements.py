@@ -14,20 +14,13 @@ import pytest
 
 from trustsurvey.publish.bundle import read_bundle, write_bundle
 from trustsurvey.publish.fixture import (
+    SIZES,
     simulate_respondents,
     synthetic_meta,
     tables_from_respondents,
 )
 from trustsurvey.publish.schema import KINDS
 
-SIZES = {
-    "bucha": (260, 240),
-    "irpin": (210, 230),
-    "boyarka": (120, 25),
-    "vasylkiv": (240, 220),
-    "fastiv": (190, 200),
-    "obukhiv": (150, 160),
-}
 NEW = "kagarlyk"
 
 

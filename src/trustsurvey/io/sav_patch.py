@@ -115,9 +115,9 @@ def rename_in_place(path: str | Path, names: dict[str, str]) -> None:
             fh.write(body)
 
 
-def _dictionary_names(data: bytes, endian: str) -> list[str]:
-    """The long name of every dictionary variable (the 8-byte slots of the case record), in
-    order; the segments of a very long string (extension record 14) repeat its name."""
+def _variable_names(data: bytes, endian: str) -> list[str]:
+    """The 8-byte names of the variable records (type 2), in order (the continuation records
+    of strings wider than 8 bytes left out)."""
     shorts: list[str] = []
     pos = 176
     while True:
@@ -132,6 +132,13 @@ def _dictionary_names(data: bytes, endian: str) -> list[str]:
             (length,) = struct.unpack_from(endian + "i", data, pos)
             pos += 4 + (length + 3) // 4 * 4
         pos += 8 * abs(n_missing)
+    return shorts
+
+
+def _dictionary_names(data: bytes, endian: str) -> list[str]:
+    """The long name of every dictionary variable (the 8-byte slots of the case record), in
+    order; the segments of a very long string (extension record 14) repeat its name."""
+    shorts = _variable_names(data, endian)
     long_of: dict[str, str] = {}
     segments: dict[str, int] = {}
     for subtype, start, length in _records(data, endian):
@@ -178,20 +185,7 @@ def set_alignment(path: str | Path, alignment: dict[str, str]) -> None:
 
 def _short_names(data: bytes, endian: str) -> dict[str, str]:
     """Long name → short name (the 8-byte name of the variable record)."""
-    shorts: list[str] = []
-    pos = 176
-    while True:
-        (rec,) = struct.unpack_from(endian + "i", data, pos)
-        if rec != 2:
-            break
-        width, has_label, n_missing = struct.unpack_from(endian + "3i", data, pos + 4)
-        if width != -1:
-            shorts.append(data[pos + 24 : pos + 32].decode("utf-8", "replace").rstrip())
-        pos += 32
-        if has_label:
-            (length,) = struct.unpack_from(endian + "i", data, pos)
-            pos += 4 + (length + 3) // 4 * 4
-        pos += 8 * abs(n_missing)
+    shorts = _variable_names(data, endian)
     out = {s: s for s in shorts}
     for subtype, start, length in _records(data, endian):
         if subtype == 13:

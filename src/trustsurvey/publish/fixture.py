@@ -101,6 +101,17 @@ SYNTHETIC_META: dict[str, Any] = {
 }
 
 
+#: respondents per wave of the six synthetic communities
+SIZES: dict[str, tuple[int, ...]] = {
+    "bucha": (260, 240),
+    "irpin": (210, 230),
+    "boyarka": (120, 25),
+    "vasylkiv": (240, 220),
+    "fastiv": (190, 200),
+    "obukhiv": (150, 160),
+}
+
+
 def simulate_respondents(
     sizes: dict[str, tuple[int, ...]] | None = None,
     seed: int = 7,
@@ -112,14 +123,7 @@ def simulate_respondents(
     (default: the six synthetic communities' arms).
     """
     rng = np.random.default_rng(seed)
-    sizes = sizes or {
-        "bucha": (260, 240),
-        "irpin": (210, 230),
-        "boyarka": (120, 25),
-        "vasylkiv": (240, 220),
-        "fastiv": (190, 200),
-        "obukhiv": (150, 160),
-    }
+    sizes = sizes or SIZES
     frames = []
     for community, waves in sizes.items():
         arm = (arms or {}).get(community) or COMMUNITIES.get(community, ("pilot",))[0]
