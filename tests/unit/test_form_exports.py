@@ -96,6 +96,26 @@ def answers(q, n: int, seed: int, repeat: str | None = None) -> pd.DataFrame:
 # ------------------------------------------------------------------ export writers
 
 
+#: communities 1-3 of a study wave (``study_wave``) are the pilot arm
+PILOT = {1, 2, 3}
+
+
+def study_wave(q, code: int, n: int, seed: int) -> pd.DataFrame:
+    """``n`` answers of wave ``code`` that follow the form's skip logic, with a respondent id,
+    a community (``raion`` 1-6), its arm (``pilot``) and a sound design (stratum, PSU,
+    weight)."""
+    truth = answers(q, n, seed=seed)
+    raion = np.resize(np.arange(1, 7), len(truth))
+    truth["resp_id"] = [f"w{code}-{i:03d}" for i in range(len(truth))]
+    truth["wave"] = code
+    truth["raion"] = raion
+    truth["pilot"] = [1 if r in PILOT else 0 for r in raion]
+    truth["stratum"] = [f"s{r}" for r in raion]
+    truth["psu"] = [f"p{r}-{(i // 6) % 2}" for i, r in enumerate(raion)]
+    truth["pw"] = 1.0
+    return truth
+
+
 def _path(item, grouped: bool, sep: str) -> str:
     parts = [*(item.group.split("/") if item.group and grouped else []), item.name]
     return sep.join(parts)

@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_form_exports import FALSE_ALARMS, answers, grouped_form, server_frame, write_xlsx
+from test_form_exports import (
+    FALSE_ALARMS,
+    PILOT,
+    grouped_form,
+    server_frame,
+    study_wave,
+    write_xlsx,
+)
 from typer.testing import CliRunner
 
 from trustsurvey.cli import app
@@ -28,23 +35,7 @@ from trustsurvey.validation import validate_study
 from trustsurvey.validation.validate import read_wave
 
 CORE = "police_trust_core"
-PILOT = {1, 2, 3}
 N_PER_WAVE = int(os.environ.get("TRUSTSURVEY_EXPORT_STUDY_ROWS", "120"))
-
-
-def _wave(q, code: int, seed: int) -> pd.DataFrame:
-    """Answers that follow the form's skip logic, with a sound design and community."""
-    truth = answers(q, N_PER_WAVE, seed=seed)
-    n = len(truth)
-    raion = np.resize(np.arange(1, 7), n)
-    truth["resp_id"] = [f"w{code}-{i:03d}" for i in range(n)]
-    truth["wave"] = code
-    truth["raion"] = raion
-    truth["pilot"] = [1 if r in PILOT else 0 for r in raion]
-    truth["stratum"] = [f"s{r}" for r in raion]
-    truth["psu"] = [f"p{r}-{(i // 6) % 2}" for i, r in enumerate(raion)]
-    truth["pw"] = 1.0
-    return truth
 
 
 STUDY = """\
@@ -65,7 +56,7 @@ def study_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[i
     (folder / "forms").mkdir()
     q, form = grouped_form(CORE, folder / "forms")
     form.rename(folder / "forms" / "core.xlsx")
-    truths = {1: _wave(q, 1, seed=21), 2: _wave(q, 2, seed=22)}
+    truths = {1: study_wave(q, 1, N_PER_WAVE, seed=21), 2: study_wave(q, 2, N_PER_WAVE, seed=22)}
     kobo = server_frame(
         q, truths[1], style="kobo", grouped=True, multiple="split", flags="01", skipped="n/a"
     )

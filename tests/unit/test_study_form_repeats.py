@@ -20,7 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_form_exports import FALSE_ALARMS, answers, server_frame, skip, write_xlsx
+from test_form_exports import (
+    FALSE_ALARMS,
+    PILOT,
+    answers,
+    server_frame,
+    skip,
+    study_wave,
+    write_xlsx,
+)
 from typer.testing import CliRunner
 
 from trustsurvey.cli import app
@@ -31,7 +39,6 @@ from trustsurvey.validation import clean_study, validate_study
 
 CORE = "police_trust_core"
 REPEAT = "member"
-PILOT = {1, 2, 3}
 #: enough respondents that the published tables are aggregates, not row-like
 N_PER_WAVE = int(os.environ.get("TRUSTSURVEY_REPEAT_STUDY_ROWS", "300"))
 KOBO_SHEET = f"data/wave1_kobo.xlsx, sheet '{REPEAT}'"
@@ -68,20 +75,6 @@ def core_with_repeat(folder: Path):
     return from_xlsform(form), form
 
 
-def _respondents(q, code: int, seed: int) -> pd.DataFrame:
-    truth = answers(q, N_PER_WAVE, seed=seed)
-    n = len(truth)
-    raion = np.resize(np.arange(1, 7), n)
-    truth["resp_id"] = [f"w{code}-{i:03d}" for i in range(n)]
-    truth["wave"] = code
-    truth["raion"] = raion
-    truth["pilot"] = [1 if r in PILOT else 0 for r in raion]
-    truth["stratum"] = [f"s{r}" for r in raion]
-    truth["psu"] = [f"p{r}-{(i // 6) % 2}" for i, r in enumerate(raion)]
-    truth["pw"] = 1.0
-    return truth
-
-
 def _members(q, main: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     """0–3 members per respondent, answers following the skip logic (parent's included)."""
     rng = np.random.default_rng(seed)
@@ -114,7 +107,7 @@ def write_study(folder: Path) -> dict:
     )
     truth = {}
     for code, style in ((1, "kobo"), (2, "odk")):
-        main = _respondents(q, code, seed=30 + code)
+        main = study_wave(q, code, N_PER_WAVE, seed=30 + code)
         rows, parents = _members(q, main, seed=40 + code)
         truth[code] = (main, rows, parents)
         multiple = "split" if style == "kobo" else "single"
