@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 OUTPUT = Path(__file__).parent / "_output"
 
 
@@ -21,6 +23,14 @@ def fixtures_dir() -> Path:
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the committed example study, without its outputs (a test may change it)."""
+    target = tmp_path / "study"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("out"))
+    return target
 
 
 @pytest.fixture(scope="session")

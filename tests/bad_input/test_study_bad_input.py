@@ -15,13 +15,6 @@ from trustsurvey.validation import validate_study
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    target = tmp_path / "study"
-    shutil.copytree(REPO / "data" / "example", target, ignore=shutil.ignore_patterns("out"))
-    return target
-
-
 def _edit(folder: Path, old: str, new: str) -> None:
     path = folder / "study.yaml"
     text = path.read_text(encoding="utf-8")

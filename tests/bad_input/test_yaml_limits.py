@@ -8,7 +8,6 @@ the file and the line.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ BOMB = 'lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\
     f"l{i}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(9)
 )
 DEEP = "x:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(500)) + "  " * 501 + "v: 1\n"
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    target = tmp_path / "study"
-    shutil.copytree(REPO / "data" / "example", target, ignore=shutil.ignore_patterns("out"))
-    return target
 
 
 def _append(path: Path, text: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,6 @@ from trustsurvey.errors import StudyError
 from trustsurvey.study import load_study
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    target = tmp_path / "study"
-    shutil.copytree(REPO / "data" / "example", target, ignore=shutil.ignore_patterns("out"))
-    return target
 
 
 def _write(folder: Path, text: str) -> None:

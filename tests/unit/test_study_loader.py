@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,13 +12,6 @@ from trustsurvey.study import Study, load_study
 from trustsurvey.study.instruments import bundled_names, resolve_questionnaire
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    target = tmp_path / "study"
-    shutil.copytree(REPO / "data" / "example", target, ignore=shutil.ignore_patterns("out"))
-    return target
 
 
 @pytest.fixture
