@@ -28,7 +28,7 @@ False
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,10 @@ AUDIT_COLUMNS = (
 )
 
 COMPLEMENTARY = "complementary"
+#: reason of a variable of the audit that is not a published cell to protect: the change of
+#: a count between two releases (:mod:`trustsurvey.publish.update`), or a value a previous
+#: release left out for another reason than disclosure (an unreliable estimate's n)
+UNPUBLISHED = "unpublished"
 #: connected groups of more hidden cells than this are solved by neighbourhoods
 LARGE = 300
 SMALL_CELL = "small_cell"
@@ -97,10 +101,34 @@ def audit_tables(
     too; the result is the same whatever the number of workers.
     """
     index = true_values or build_cells(tables)
+    result = audit_index(
+        index,
+        policy,
+        groups=lambda: block_groups(tables, index).group,
+        cache=cache,
+        exact=exact,
+        base=base,
+    )
+    return result.drop(columns="cell")
+
+
+def audit_index(
+    index: CellIndex,
+    policy: DisclosurePolicy,
+    *,
+    groups: Callable[[], np.ndarray] | None = None,
+    cache: dict | None = None,
+    exact: bool = True,
+    base: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """:func:`audit_tables` of the cells and relations of ``index`` (one release, or
+    several joined as :mod:`trustsurvey.publish.update` joins them), with a ``cell``
+    column (the cell id in ``index``). ``groups`` gives the block group of every cell, for
+    connected groups of more than :data:`LARGE` hidden cells (none: solved whole)."""
     cells = index.cells
     sup_ids = cells.loc[cells["suppressed"], "cell"].to_numpy()
     if len(sup_ids) == 0:
-        return pd.DataFrame({c: [] for c in AUDIT_COLUMNS})
+        return pd.DataFrame({c: [] for c in (*AUDIT_COLUMNS, "cell")})
     value = cells["value"].to_numpy(dtype=float)
     suppressed = cells["suppressed"].to_numpy(dtype=bool)
     is_share = cells["is_share"].to_numpy(dtype=bool)
@@ -114,9 +142,9 @@ def audit_tables(
         required_of[v] = _required(v, is_share, reason, floor_of, kind_of, policy)
     rels = [r for r in index.relations if _touches(r, suppressed)]
     comps = _components(sup_ids, rels)
-    groups = None
-    if any(len(vs) > LARGE for vs, _ in comps):
-        groups = block_groups(tables, index).group
+    group_of = None
+    if groups is not None and any(len(vs) > LARGE for vs, _ in comps):
+        group_of = groups()
     keys: list = []
     found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for i, (comp_vars, comp_rels) in enumerate(comps):
@@ -143,10 +171,10 @@ def audit_tables(
 
     def solve(i: int) -> tuple[np.ndarray, np.ndarray]:
         comp_vars, comp_rels = comps[i]
-        local = groups is not None and len(comp_vars) > LARGE
+        local = group_of is not None and len(comp_vars) > LARGE
         return _bounds(
             comp_vars, comp_rels, value, suppressed, is_share, reason, floor_of,
-            required_of, groups if local else None, base, exact=exact and not local,
+            required_of, group_of if local else None, base, exact=exact and not local,
         )  # fmt: skip
 
     def attempt(i: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -194,9 +222,10 @@ def audit_tables(
                     "required": req,
                     "exposed": bool(hi[j] - lo[j] < req - 1e-9),
                     "relations": nrel[v],
+                    "cell": int(v),
                 }
             )
-    res = pd.DataFrame(out, columns=list(AUDIT_COLUMNS))
+    res = pd.DataFrame(out, columns=[*AUDIT_COLUMNS, "cell"])
     return res.sort_values(["table", "column", "row"], ignore_index=True)
 
 
@@ -278,7 +307,9 @@ def _required(
     hidden only to protect others, whose own bounds the LPs check); for a count, at most
     ``threshold - 1``, the whole range the small-cell rule already reveals
     (``0 .. threshold - 1``), so that a threshold below the interval can still be met."""
-    if reason[v] == N_WITHHELD or (reason[v] == COMPLEMENTARY and kind_of[v] == "estimates"):
+    if reason[v] in (N_WITHHELD, UNPUBLISHED) or (
+        reason[v] == COMPLEMENTARY and kind_of[v] == "estimates"
+    ):
         return 0.0
     if is_share[v]:
         return policy.protection_share

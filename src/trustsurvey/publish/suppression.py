@@ -45,6 +45,7 @@ from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
+from trustsurvey.publish.update import audit_update
 
 MAX_ROUNDS = 50
 #: ``suppression_reason`` of a count hidden because the previous release hid it as a small
@@ -107,6 +108,10 @@ def protect_tables(
             base=base,
         )
         exposed = audit[audit["exposed"]]
+        if exposed.empty and previous:
+            exposed = _exposed_by_both(index, true, reasons, previous, published, policy, cache)
+            if exposed is None:
+                continue  # a count the previous release hid is hidden again
         if exposed.empty:
             return _finish_all(published, audit, policy)
         added = 0
@@ -122,6 +127,50 @@ def protect_tables(
         hint="publish fewer breakdowns (margins or subgroups with small cells), or lower "
         "publish.protection_interval",
     )
+
+
+def _exposed_by_both(
+    index: CellIndex,
+    true: dict[str, pd.DataFrame],
+    reasons: dict[str, pd.Series],
+    previous: Mapping[str, pd.DataFrame],
+    published: Mapping[str, pd.DataFrame],
+    policy: DisclosurePolicy,
+    cache: dict,
+) -> pd.DataFrame | None:
+    """The update's cells to give a complement so that no cell of either release is exposed
+    by the two together (:func:`trustsurvey.publish.update.audit_update`), as rows of the
+    audit's table; None when a count the update publishes had to be hidden instead (a
+    cell of the previous release narrowed by it), to audit again. A cell of the previous
+    release without a hidden count in the update stays in the table as it is (nothing in
+    the update can protect it)."""
+    joint = audit_update(
+        previous,
+        published,
+        policy,
+        update_index=_published_index(index, published),
+        cache=cache.setdefault("update", {}),
+        exact=False,
+    )
+    joint = joint[joint["exposed"]]
+    mine = joint["update_cell"].to_numpy(dtype=int)
+    hidden = index.cells["suppressed"].to_numpy(dtype=bool)
+    shown = [c for c in mine if c >= 0 and not hidden[c]]
+    for c in shown:  # as the carry-over would have: hidden again, saying nothing new
+        kind, row = str(index.cells.at[c, "kind"]), int(index.cells.at[c, "row"])
+        df = true[kind]
+        df.loc[row, "suppressed"] = True
+        df.loc[row, "suppression_reason"] = PREVIOUS_RELEASE
+        reasons[kind].iat[row] = PREVIOUS_RELEASE
+        _mark(index, index.cells_of(kind, row), PREVIOUS_RELEASE)
+    if shown:
+        return None
+    cells = index.cells.loc[[c if c >= 0 else 0 for c in mine]]
+    out = pd.DataFrame(
+        {"table": cells["kind"].to_numpy(), "row": cells["row"].to_numpy(),
+         "column": cells["column"].to_numpy()}
+    )  # fmt: skip
+    return out[mine >= 0].reset_index(drop=True)
 
 
 def _cell_names(exposed: pd.DataFrame, true: Mapping[str, pd.DataFrame]) -> list[str]:

@@ -1,0 +1,263 @@
+"""Audit of an update together with the release before it.
+
+An intruder who kept the previous release of a study reads both: a count hidden in one may
+be published in the other, and the two differ by no more than the respondents the update
+added. The audit of one release (:func:`trustsurvey.publish.audit.audit_tables`) cannot see
+that; this one joins the cells of both releases into one system:
+
+* inside each release, the relations its tables declare
+  (:func:`trustsurvey.publish.relations.build_cells`);
+* between releases, for every count published under the same keys in both (an update adds
+  respondents, as late interviews or a new wave do):
+
+  - a count of respondents may only grow, and by no more than the sample of its
+    community-arm-wave grew: ``x_old + e = x_new``, ``0 <= e <= d`` with
+    ``n_old + d = n_new`` for that row of ``sample_sizes`` (hidden or not);
+  - a count of a table without waves may only grow (``x_old <= x_new``);
+  - a count of records (hotline appeals, programme events) stays the same unless the
+    published numbers show it changed (``x_old = x_new``, read as ``x_old <= x_new`` when
+    that contradicts them).
+
+The change ``e`` and the growth ``d`` are variables of the system (reason
+:data:`~trustsurvey.publish.audit.UNPUBLISHED`, nothing to protect). Every small cell and
+complement of either release must keep its protection interval in the joint system, as in
+the audit of one release (same bounds, same criterion). A block whose published sample
+shrank is not linked (the intruder cannot assume growth there).
+
+References: Hundepool et al. (2012) *Statistical Disclosure Control*, Wiley, sec. 4.3
+(linked tables) and 4.6 (tables published over time).
+
+>>> from trustsurvey.publish.fixture import synthetic_tables
+>>> from trustsurvey.publish.policy import DisclosurePolicy
+>>> from trustsurvey.publish.suppression import protect_tables
+>>> policy = DisclosurePolicy()
+>>> first, _ = protect_tables(synthetic_tables(seed=1), policy)
+>>> second, _ = protect_tables(synthetic_tables(seed=1), policy, previous=first)
+>>> bool(audit_update(first, second, policy)["exposed"].any())
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trustsurvey.errors import PublishError
+from trustsurvey.publish.audit import UNPUBLISHED, audit_index
+from trustsurvey.publish.modular import block_groups
+from trustsurvey.publish.policy import DisclosurePolicy
+from trustsurvey.publish.relations import CellIndex, Relation, build_cells
+from trustsurvey.publish.schema import ALL, KINDS
+
+BLOCK = ("community", "arm", "wave")
+#: value of the ``release`` column of :func:`audit_update`
+PREVIOUS, UPDATE = "previous", "update"
+
+
+@dataclass
+class Joined:
+    """The cells of two releases and their relations, in one :class:`CellIndex`: the
+    previous release's cells first (ids ``0 .. start - 1``), then the update's (its own id
+    plus ``start``), then the variables of the links."""
+
+    index: CellIndex
+    start: int
+    #: previous release's cell id -> the update's cell id of the same count (own ids)
+    counterpart: dict[int, int]
+    groups: np.ndarray
+
+
+def join_releases(
+    previous: Mapping[str, pd.DataFrame],
+    update: Mapping[str, pd.DataFrame],
+    policy: DisclosurePolicy,
+    *,
+    update_index: CellIndex | None = None,
+) -> Joined:
+    """Join the published tables of two releases (``update_index``: the update's cells as
+    :func:`~trustsurvey.publish.relations.build_cells` gives them, when already built)."""
+    old = build_cells(previous)
+    new = update_index or build_cells(update)
+    start = len(old.cells)
+    old_cells = old.cells.copy()
+    unknown = old_cells["value"].isna().to_numpy() & ~old_cells["suppressed"].to_numpy(bool)
+    old_cells.loc[unknown, "suppressed"] = True
+    old_cells.loc[unknown, "reason"] = UNPUBLISHED
+    new_cells = new.cells.drop(columns=["known"], errors="ignore")
+    new_cells["cell"] = new_cells["cell"].to_numpy(dtype=int) + start
+    links = _Links(start + len(new_cells))
+    counterpart = _link(previous, update, old, new, start, policy, links)
+    cells = pd.concat([old_cells, new_cells, links.frame()], ignore_index=True)
+    shifted = [
+        Relation(r.parent + start if r.parent >= 0 else -1,
+                 tuple(c + start for c in r.children), r.const, r.label, r.sense)
+        for r in new.relations
+    ]  # fmt: skip
+    index = CellIndex(cells, [*old.relations, *shifted, *links.relations])
+    group_old = block_groups(previous, old).group
+    group_new = block_groups(update, new).group
+    top = np.full(len(links.value), -1)
+    shift = int(group_old.max()) + 1 if len(group_old) else 0
+    groups = np.concatenate([group_old, np.where(group_new >= 0, group_new + shift, -1), top])
+    return Joined(index, start, counterpart, groups)
+
+
+def audit_update(
+    previous: Mapping[str, pd.DataFrame],
+    update: Mapping[str, pd.DataFrame],
+    policy: DisclosurePolicy,
+    *,
+    update_index: CellIndex | None = None,
+    cache: dict | None = None,
+    exact: bool = True,
+) -> pd.DataFrame:
+    """Bounds of every hidden cell of two releases from both together.
+
+    ``previous`` and ``update`` are published tables (as :func:`read_bundle` gives them, or
+    as :func:`~trustsurvey.publish.suppression.protect_tables` returns them). Returns the
+    audit's table (:data:`~trustsurvey.publish.audit.AUDIT_COLUMNS`) for the cells of both,
+    with ``release`` (``"previous"`` or ``"update"``) and ``cell`` (the cell id in its own
+    release; ``update_cell``: the update's cell of the same count, ``-1`` when none).
+    """
+    joined = join_releases(previous, update, policy, update_index=update_index)
+    try:
+        result = audit_index(
+            joined.index, policy, groups=lambda: joined.groups, cache=cache, exact=exact
+        )
+    except PublishError as err:
+        raise PublishError(
+            "the update contradicts the previous release: a count is smaller than the "
+            "previous release showed, or a sample grew by less than its counts",
+            item=err.item,
+            hint="an update may only add respondents (late interviews, a new wave); to "
+            "publish a different sample, publish it as a new study without "
+            "publish.previous_bundle",
+        ) from err
+    result = result[result["reason"] != UNPUBLISHED].copy()
+    cell = result["cell"].to_numpy(dtype=int)
+    mine = cell >= joined.start
+    result["release"] = np.where(mine, UPDATE, PREVIOUS)
+    result["cell"] = np.where(mine, cell - joined.start, cell)
+    result["update_cell"] = [
+        c if m else joined.counterpart.get(c, -1) for c, m in zip(result["cell"], mine, strict=True)
+    ]
+    return result.reset_index(drop=True)
+
+
+class _Links:
+    """Variables (changes ``e``, growths ``d``) and relations between two releases."""
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.value: list[float] = []
+        self.hidden: list[bool] = []
+        self.relations: list[Relation] = []
+
+    def variable(self) -> int:
+        self.value.append(np.nan)
+        self.hidden.append(True)
+        return self.first + len(self.value) - 1
+
+    def constant(self, value: float) -> int:
+        self.value.append(value)
+        self.hidden.append(False)
+        return self.first + len(self.value) - 1
+
+    def frame(self) -> pd.DataFrame:
+        n = len(self.value)
+        return pd.DataFrame(
+            {
+                "cell": np.arange(self.first, self.first + n),
+                "kind": "release_change",
+                "row": np.arange(n),
+                "column": "change",
+                "value": np.asarray(self.value, dtype=float),
+                "suppressed": np.asarray(self.hidden, dtype=bool),
+                "reason": np.where(self.hidden, UNPUBLISHED, ""),
+                "is_share": False,
+            }
+        )
+
+
+def _keyed(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> dict[tuple, int]:
+    """(kind, key values) -> cell id of the count, for the count cells of ``tables``."""
+    out: dict[tuple, int] = {}
+    for kind, df in tables.items():
+        spec = KINDS[kind]
+        if not spec.count or (kind, spec.count) not in index.offsets:
+            continue
+        start = index.offsets[(kind, spec.count)]
+        keys = df[list(spec.keys)].astype(str).itertuples(index=False, name=None)
+        for row, key in enumerate(keys):
+            out[(kind, key)] = start + row
+    return out
+
+
+def _block_of(kind: str, key: tuple) -> tuple | None:
+    """The community-arm-wave of a row of ``kind`` (None without a wave: its counts pool
+    waves, so no one sample's growth bounds their change)."""
+    keys = KINDS[kind].keys
+    if "wave" not in keys:
+        return None
+    values = dict(zip(keys, key, strict=True))
+    return tuple(values.get(k, ALL) for k in BLOCK)
+
+
+def _link(
+    previous: Mapping[str, pd.DataFrame],
+    update: Mapping[str, pd.DataFrame],
+    old: CellIndex,
+    new: CellIndex,
+    start: int,
+    policy: DisclosurePolicy,
+    links: _Links,
+) -> dict[int, int]:
+    old_value = old.cells["value"].to_numpy(dtype=float)
+    old_hidden = old.cells["suppressed"].to_numpy(dtype=bool) | np.isnan(old_value)
+    new_value = new.cells["value"].to_numpy(dtype=float)
+    new_hidden = new.cells["suppressed"].to_numpy(dtype=bool) | np.isnan(new_value)
+    ka, kb = _keyed(previous, old), _keyed(update, new)
+    pairs = [(key, ka[key], cb) for key, cb in kb.items() if key in ka]
+    growth: dict[tuple, int] = {}  # block -> cell of d
+    shrank = False
+    for key, ca, cb in pairs:
+        if key[0] != "sample_sizes" or (block := _block_of(key[0], key[1])) is None:
+            continue
+        if not (old_hidden[ca] or new_hidden[cb]):
+            if new_value[cb] < old_value[ca]:
+                shrank = True
+                continue
+            growth[block] = links.constant(new_value[cb] - old_value[ca])
+            continue
+        d = growth[block] = links.variable()
+        links.relations.append(
+            Relation(cb + start, (ca, d), label="update: sample growth", sense="eq")
+        )
+    for key, ca, cb in pairs:
+        kind = key[0]
+        if kind == "sample_sizes":
+            continue
+        records = policy.threshold(kind) != policy.min_cell
+        block = _block_of(kind, key[1])
+        if records:
+            if old_hidden[ca] or new_hidden[cb]:
+                links.relations.append(Relation(cb + start, (ca,), label="update: same records"))
+            continue
+        if block is None:
+            if not shrank and (old_hidden[ca] or new_hidden[cb]):
+                links.relations.append(
+                    Relation(cb + start, (ca,), label="update: counts grow", sense="le")
+                )
+            continue
+        d = growth.get(block)
+        if d is None:
+            continue  # no sample size of the block in both, or a sample that shrank
+        if not (old_hidden[ca] or new_hidden[cb] or links.hidden[d - links.first]):
+            continue
+        e = links.variable()
+        links.relations.append(Relation(cb + start, (ca, e), label="update: count change", sense="eq"))
+        links.relations.append(Relation(d, (e,), label="update: within sample growth", sense="le"))
+    return {ca: cb for _, ca, cb in pairs}
