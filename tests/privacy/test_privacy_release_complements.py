@@ -3,7 +3,10 @@
 A community joins between two releases with a small sample: its cells need complements, and
 the rows of the communities that did not change were published by the first release. An
 update that hid one of those as a complement would protect nothing (an intruder reads it in
-the first release), so the writer never chooses them (it chose 14 of them before)."""
+the first release), so the writer never chooses them (it chose 14 of them before). And the
+margins of the two releases differ by the new community's counts: the writer's audit of
+both releases together hides what keeps them in their interval (before it, an intruder with
+both narrowed 10 of its small counts)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from releases import attack_releases
 
 from trustsurvey.publish.bundle import read_bundle, write_bundle
 from trustsurvey.publish.fixture import (
@@ -20,6 +24,7 @@ from trustsurvey.publish.fixture import (
     tables_from_respondents,
 )
 from trustsurvey.publish.schema import KINDS
+from trustsurvey.publish.update import audit_update
 
 NEW = "kagarlyk"
 
@@ -71,3 +76,19 @@ def test_the_unchanged_communities_keep_their_published_numbers(releases: tuple)
     new = second.tables["sample_sizes"].set_index(keys)["n"]
     same = old.index[~old.index.get_level_values("community").isin(["all"])]
     pd.testing.assert_series_equal(new.loc[same], old.loc[same])
+
+
+def test_an_intruder_with_both_releases_narrows_no_count_of_the_new_community(
+    releases: tuple,
+) -> None:
+    bounds = attack_releases(list(releases))
+    assert (bounds["release"] == 1).sum() > 100
+    exposed = bounds[bounds["exposed"]]
+    assert exposed.empty, exposed.to_string()
+
+
+def test_the_writers_audit_of_both_releases_agrees(releases: tuple) -> None:
+    first, second = releases
+    audit = audit_update(first.tables, second.tables, second.policy)
+    assert set(audit["release"]) == {"previous", "update"}
+    assert not audit["exposed"].any()

@@ -84,6 +84,7 @@ def protect_tables(
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
     index.cells["known"] = _known_cells(index, true, previous or {}, policy)
+    index.cells["known_change"] = _known_cells(index, true, previous or {}, policy, change=True)
     if policy.suppression_method == "optimal":
         _withhold_answer_n(index, true, reasons)
         _withhold_did_n(index, true, reasons)
@@ -387,12 +388,16 @@ def _known_cells(
     true: Mapping[str, pd.DataFrame],
     previous: Mapping[str, pd.DataFrame],
     policy: DisclosurePolicy,
+    *,
+    change: bool = False,
 ) -> np.ndarray:
     """Cells an intruder already knows from the previous release: the previous release
     published their row, and their community-arm-wave changed by less than the protection
-    interval (as :func:`_carry_over` reads it). Hiding one of them now protects nothing, so
-    they are never chosen as complements."""
-    known = np.zeros(len(index.cells), dtype=bool)
+    interval (as :func:`_carry_over` reads it). Hiding one of them now protects little (no
+    more than that change), so they are chosen as complements only when nothing else can
+    be. With ``change``, the change of each known cell's sample (NaN: not known; a cell
+    whose sample did not change protects nothing)."""
+    known = np.full(len(index.cells), np.nan) if change else np.zeros(len(index.cells), bool)
     moved = _sample_change(true.get("sample_sizes"), previous.get("sample_sizes"))
     for kind, df in true.items():
         spec, old = KINDS[kind], previous.get(kind)
@@ -407,7 +412,9 @@ def _known_cells(
         rows = df[keys].reset_index().merge(old.loc[shown, keys], on=keys)["index"]
         for row in rows.to_numpy(dtype=int):
             if not _changed_enough(df.loc[row], moved, policy):
-                known[index.cells_of(kind, int(row))] = True
+                known[index.cells_of(kind, int(row))] = (
+                    _change(df.loc[row], moved) if change else True
+                )
     return known
 
 
@@ -439,6 +446,13 @@ def _sample_change(new: pd.DataFrame | None, old: pd.DataFrame | None) -> dict[t
     both = both[both["n_old"].notna()]
     change = (both["n"] - both["n_old"]).abs().to_numpy(dtype=float)
     return dict(zip(map(tuple, both[keys].to_numpy(dtype=object).tolist()), change, strict=True))
+
+
+def _change(row: pd.Series, moved: Mapping[tuple, float]) -> float:
+    """The change of the row's community-arm-wave sample (0 when unknown)."""
+    if not {"community", "arm", "wave"} <= set(row.index):
+        return 0.0
+    return moved.get((row["community"], row["arm"], row["wave"]), 0.0)
 
 
 def _changed_enough(row: pd.Series, moved: Mapping[tuple, float], policy: DisclosurePolicy) -> bool:
@@ -611,22 +625,26 @@ def _add_complement(
 ) -> int:
     """Suppress one more published cell that widens ``cell``'s bounds: in a relation of the
     cell, else (every member already suppressed) in a relation of a suppressed cell linked to
-    it through such relations, nearest first (breadth-first)."""
+    it through such relations, nearest first (breadth-first). A cell the previous release
+    showed is chosen only when no other can be: it widens nothing but the few respondents
+    its sample changed by (enough when those are what must stay hidden)."""
     members_of = [(*r.children, r.parent) if r.parent >= 0 else r.children for r in index.relations]
-    seen, frontier, used = {cell}, [cell], set()
-    while frontier:
-        front, nxt = set(frontier), []
-        for i, members in enumerate(members_of):
-            if i in used or not any(m in front for m in members):
-                continue
-            used.add(i)
-            if _complement_in(index.relations[i], cell, index, true, reasons, policy):
-                return 1
-            for m in members:
-                if m not in seen:
-                    seen.add(m)
-                    nxt.append(m)
-        frontier = nxt
+    for known in (False, True) if "known" in index.cells else (True,):
+        seen, frontier, used = {cell}, [cell], set()
+        while frontier:
+            front, nxt = set(frontier), []
+            for i, members in enumerate(members_of):
+                if i in used or not any(m in front for m in members):
+                    continue
+                used.add(i)
+                r = index.relations[i]
+                if _complement_in(r, cell, index, true, reasons, policy, known=known):
+                    return 1
+                for m in members:
+                    if m not in seen:
+                        seen.add(m)
+                        nxt.append(m)
+            frontier = nxt
     return 0
 
 
@@ -637,13 +655,19 @@ def _complement_in(
     true: dict[str, pd.DataFrame],
     reasons: dict[str, pd.Series],
     policy: DisclosurePolicy,
+    *,
+    known: bool = False,
 ) -> bool:
-    """Suppress one more published member of ``r`` (a part if any, else the margin)."""
+    """Suppress one more published member of ``r`` (a part if any, else the margin); a cell
+    the previous release showed only with ``known`` (it protects little)."""
     c = index.cells
-    # a cell the previous release showed protects nothing
     sup = c["suppressed"].to_numpy(dtype=bool)
     if "known" in c:
-        sup = sup | c["known"].to_numpy(dtype=bool)
+        sup = sup | (
+            (c["known_change"].to_numpy(dtype=float) == 0)
+            if known
+            else c["known"].to_numpy(dtype=bool)
+        )
     candidates = [m for m in r.children if m != cell and not sup[m]]
     if not candidates and r.parent >= 0 and r.parent != cell and not sup[r.parent]:
         candidates = [r.parent]

@@ -258,6 +258,8 @@ def _link(
         if not (old_hidden[ca] or new_hidden[cb] or links.hidden[d - links.first]):
             continue
         e = links.variable()
-        links.relations.append(Relation(cb + start, (ca, e), label="update: count change", sense="eq"))
-        links.relations.append(Relation(d, (e,), label="update: within sample growth", sense="le"))
+        links.relations += [
+            Relation(cb + start, (ca, e), label="update: count change", sense="eq"),
+            Relation(d, (e,), label="update: within sample growth", sense="le"),
+        ]
     return {ca: cb for _, ca, cb in pairs}
