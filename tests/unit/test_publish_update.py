@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from trustsurvey.errors import PublishError
+from trustsurvey.publish import write_bundle
 from trustsurvey.publish.audit import audit_tables
+from trustsurvey.publish.fixture import synthetic_meta
 from trustsurvey.publish.normalize import normalize_table
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.schema import ALL
@@ -15,6 +21,7 @@ from trustsurvey.publish.suppression import protect_tables
 from trustsurvey.publish.update import audit_update
 
 POLICY = DisclosurePolicy()
+META = synthetic_meta()
 ARMS = {"a": "pilot", "b": "pilot", "c": "pilot", "d": "control", "e": "control"}
 
 
@@ -101,3 +108,25 @@ def test_a_published_sample_that_shrank_is_not_linked() -> None:
     update = {"sample_sizes": hide(sizes(dict(a=40, b=60, d=60, e=70)), {})}
     audit = audit_update(FIRST, update, POLICY)
     assert audit.empty
+
+
+def test_the_audit_command_checks_an_update_with_the_release_before_it(tmp_path: Path) -> None:
+    """Written without ``previous``, the update hides a published community as c's
+    complement: alone it passes, with the first release the command exits 2."""
+    first = write_bundle(
+        {"sample_sizes": sizes(dict(a=50, b=60, d=60, e=70))}, tmp_path / "one", study_meta=META
+    )
+    joined = {"sample_sizes": sizes(dict(a=50, b=60, c=5, d=60, e=70))}
+    careless = write_bundle(joined, tmp_path / "careless", study_meta=META)
+    careful = write_bundle(joined, tmp_path / "careful", study_meta=META, previous=first)
+
+    def audit(*args: Path | str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "trustsurvey", "publish", "audit", *map(str, args)]
+        return subprocess.run(command, capture_output=True, text=True)
+
+    assert audit(careless).returncode == 0
+    leak = audit(careless, "--previous", first)
+    assert leak.returncode == 2 and "of the update release" in leak.stderr, leak.stderr
+    ok = audit(careful, "--previous", first)
+    assert ok.returncode == 0, ok.stderr
+    assert "sample_sizes.n (update release)" in ok.stdout

@@ -94,6 +94,10 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
     ],
     "publish audit": [
         ("trustsurvey publish audit my-study/out/bundle", "check a bundle's disclosure rules"),
+        (
+            "trustsurvey publish audit my-study/out/bundle --previous released/2025-bundle",
+            "check an update together with the release before it",
+        ),
     ],
     "publish report": [
         ("trustsurvey publish report my-study/out/bundle --out site", "report.html, tables.xlsx"),

@@ -79,17 +79,26 @@ def dashboard(
 @publish_app.command("audit")
 def audit(
     bundle: Annotated[Path, typer.Argument(help="A results bundle folder.")],
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="The release before BUNDLE (publish.previous_bundle): audit both together, "
+            "as an intruder who kept it would read them."
+        ),
+    ] = None,
 ) -> None:
     """Check checksums and re-run the LP disclosure audit; exit 2 if a cell is exposed."""
     from trustsurvey.publish.audit import audit_bundle
 
-    result = audit_bundle(bundle)
+    result = audit_bundle(bundle, previous=previous)
     if result.empty:
         typer.echo("No suppressed cells; nothing to audit.")
         return
-    for (table, column), g in result.groupby(["table", "column"]):
+    keys = ["release", "table", "column"] if previous is not None else ["table", "column"]
+    for key, g in result.groupby(keys):
+        name = ".".join(map(str, key[-2:])) + (f" ({key[0]} release)" if previous else "")
         typer.echo(
-            f"{table}.{column}: {len(g)} suppressed, smallest interval an intruder can derive "
+            f"{name}: {len(g)} suppressed, smallest interval an intruder can derive "
             f"{g['width'].min():.4g} (required {g['required'].iloc[0]:.4g})"
         )
     typer.echo("OK: no suppressed value can be recomputed or narrowed below the interval.")

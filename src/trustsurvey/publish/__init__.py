@@ -5,6 +5,7 @@ Public API (imported lazily so that the dashboard, which only reads bundles, sta
 - :func:`write_bundle`, :func:`read_bundle`, :class:`Bundle` — the bundle format;
 - :func:`publish_study_results` — the single call of the ``trustsurvey run`` pipeline;
 - :func:`audit_bundle` — LP audit of suppressed cells (raises when one is exposed);
+- :func:`audit_update` — the same audit of an update and the release before it, together;
 - :class:`DisclosurePolicy`, :data:`KINDS` — rules and table schemas;
 - :func:`write_report` — self-contained bilingual HTML report and Excel workbook;
 - :func:`meta_from_questionnaire` — labels, PII and free-text items for ``study_meta``.
@@ -22,6 +23,7 @@ _LAZY = {
     "publish_study_results": "trustsurvey.publish.pipeline",
     "audit_bundle": "trustsurvey.publish.audit",
     "audit_tables": "trustsurvey.publish.audit",
+    "audit_update": "trustsurvey.publish.update",
     "DisclosurePolicy": "trustsurvey.publish.policy",
     "KINDS": "trustsurvey.publish.schema",
     "ALL": "trustsurvey.publish.schema",

@@ -229,8 +229,12 @@ def audit_index(
     return res.sort_values(["table", "column", "row"], ignore_index=True)
 
 
-def audit_bundle(path: str | Path) -> pd.DataFrame:
+def audit_bundle(path: str | Path, *, previous: str | Path | None = None) -> pd.DataFrame:
     """Audit a written bundle; raise :class:`PublishError` when a suppressed cell is exposed.
+
+    With ``previous`` (the release before it), the two are audited together
+    (:func:`trustsurvey.publish.update.audit_update`; the result then has a ``release``
+    column).
 
     >>> import tempfile
     >>> from trustsurvey.publish import write_bundle
@@ -238,21 +242,32 @@ def audit_bundle(path: str | Path) -> pd.DataFrame:
     >>> out = write_bundle(synthetic_tables(), tempfile.mkdtemp(), study_meta=SYNTHETIC_META)
     >>> audit_bundle(out)["exposed"].any()
     np.False_
+    >>> again = write_bundle(synthetic_tables(), tempfile.mkdtemp(), study_meta=SYNTHETIC_META,
+    ...                      previous=out)
+    >>> sorted(set(audit_bundle(again, previous=out)["release"]))
+    ['previous', 'update']
     """
     from trustsurvey.publish.bundle import read_bundle
 
     bundle = read_bundle(path)
-    result = audit_tables(bundle.tables, bundle.policy)
+    if previous is None:
+        result = audit_tables(bundle.tables, bundle.policy)
+    else:
+        from trustsurvey.publish.update import audit_update
+
+        result = audit_update(read_bundle(previous).tables, bundle.tables, bundle.policy)
     exposed = result[result["exposed"]]
     if len(exposed):
         first = exposed.iloc[0]
+        of = f" of the {first['release']} release" if previous is not None else ""
         raise PublishError(
             f"{len(exposed)} suppressed cell(s) can be recomputed or narrowed below the "
-            f"protection interval (e.g. table {first['table']} row {first['row'] + 1}: "
+            f"protection interval (e.g. table {first['table']}{of} row {first['row'] + 1}: "
             f"{first['column']} within [{first['lower']:.4g}, {first['upper']:.4g}])",
             file=path,
             item=[f"{t}:{r + 1}" for t, r in zip(exposed["table"], exposed["row"], strict=True)],
-            hint="write the bundle again with write_bundle, which adds complementary "
+            hint="write the bundle again with write_bundle (with previous= the release "
+            "before it, publish.previous_bundle in study.yaml), which adds complementary "
             "suppression, and do not edit published tables by hand",
         )
     return result
