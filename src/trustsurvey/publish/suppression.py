@@ -143,8 +143,8 @@ def _exposed_by_both(
     by the two together (:func:`trustsurvey.publish.update.audit_update`), as rows of the
     audit's table; None when a count the update publishes had to be hidden instead (a
     cell of the previous release narrowed by it), to audit again. A cell of the previous
-    release without a hidden count in the update stays in the table as it is (nothing in
-    the update can protect it)."""
+    release whose count the update does not publish is refused (nothing in the update
+    names it to protect)."""
     joint = audit_update(
         previous,
         published,
@@ -166,6 +166,17 @@ def _exposed_by_both(
         _mark(index, index.cells_of(kind, row), PREVIOUS_RELEASE)
     if shown:
         return None
+    if len(joint) and (mine < 0).all():
+        names = [f"{t} row {int(r) + 1} {col}" for t, r, col in
+                 zip(joint["table"], joint["row"], joint["column"], strict=True)][:10]  # fmt: skip
+        raise PublishError(
+            f"{len(joint)} hidden cell(s) of the previous release can be narrowed below the "
+            "protection interval with this update, and the update does not publish them; "
+            "nothing was published",
+            item=names,
+            hint="publish the previous release's tables and breakdowns again in the update, "
+            "and keep publish.min_cell, min_records and protection_interval as they were",
+        )
     cells = index.cells.loc[[c if c >= 0 else 0 for c in mine]]
     out = pd.DataFrame(
         {"table": cells["kind"].to_numpy(), "row": cells["row"].to_numpy(),
