@@ -20,7 +20,9 @@
    small, which must not reveal that it crossed the threshold; an n withheld stays
    withheld) unless the sample of its
    community-arm-wave changed by at least the protection interval: otherwise the two
-   releases differenced would narrow it to the few respondents that changed.
+   releases differenced would narrow it to the few respondents that changed. The safety
+   net then audits both releases together (:func:`trustsurvey.publish.update.audit_update`)
+   and adds complements until neither release has a cell narrowed below its interval.
 3. *Reliability*: ``cv = se / |estimate|``; ``unreliable`` when ``cv > policy.max_cv``
    (kept and flagged, not hidden).
 
