@@ -22,7 +22,11 @@ The change ``e`` and the growth ``d`` are variables of the system (reason
 :data:`~trustsurvey.publish.audit.UNPUBLISHED`, nothing to protect). Every small cell and
 complement of either release must keep its protection interval in the joint system, as in
 the audit of one release (same bounds, same criterion). A block whose published sample
-shrank is not linked (the intruder cannot assume growth there).
+shrank is not linked (the intruder cannot assume growth there). When the published
+numbers contradict growth elsewhere (records corrected, respondents removed from a hidden
+count), the intruder cannot use it either: the releases are then read with the counts of
+records unlinked, and if that still contradicts them, with no link at all (each release
+as its own audit saw it).
 
 References: Hundepool et al. (2012) *Statistical Disclosure Control*, Wiley, sec. 4.3
 (linked tables) and 4.6 (tables published over time).
@@ -55,6 +59,7 @@ from trustsurvey.publish.schema import ALL, KINDS
 BLOCK = ("community", "arm", "wave")
 #: value of the ``release`` column of :func:`audit_update`
 PREVIOUS, UPDATE = "previous", "update"
+SAME_RECORDS = "update: same records"
 
 
 @dataclass
@@ -76,9 +81,11 @@ def join_releases(
     policy: DisclosurePolicy,
     *,
     update_index: CellIndex | None = None,
+    links: str = "all",
 ) -> Joined:
     """Join the published tables of two releases (``update_index``: the update's cells as
-    :func:`~trustsurvey.publish.relations.build_cells` gives them, when already built)."""
+    :func:`~trustsurvey.publish.relations.build_cells` gives them, when already built;
+    ``links``: ``"all"``, ``"respondents"`` (counts of records not linked) or ``"none"``)."""
     old = build_cells(previous)
     new = update_index or build_cells(update)
     start = len(old.cells)
@@ -86,20 +93,25 @@ def join_releases(
     unknown = old_cells["value"].isna().to_numpy() & ~old_cells["suppressed"].to_numpy(bool)
     old_cells.loc[unknown, "suppressed"] = True
     old_cells.loc[unknown, "reason"] = UNPUBLISHED
-    new_cells = new.cells.drop(columns=["known"], errors="ignore")
+    new_cells = new.cells.drop(columns=["known", "known_change"], errors="ignore")
     new_cells["cell"] = new_cells["cell"].to_numpy(dtype=int) + start
-    links = _Links(start + len(new_cells))
-    counterpart = _link(previous, update, old, new, start, policy, links)
-    cells = pd.concat([old_cells, new_cells, links.frame()], ignore_index=True)
+    between = _Links(start + len(new_cells))
+    counterpart = _link(previous, update, old, new, start, policy, between)
+    if links != "all":
+        drop_records = links == "respondents"
+        between.relations = [
+            r for r in between.relations if drop_records and r.label != SAME_RECORDS
+        ]
+    cells = pd.concat([old_cells, new_cells, between.frame()], ignore_index=True)
     shifted = [
         Relation(r.parent + start if r.parent >= 0 else -1,
                  tuple(c + start for c in r.children), r.const, r.label, r.sense)
         for r in new.relations
     ]  # fmt: skip
-    index = CellIndex(cells, [*old.relations, *shifted, *links.relations])
+    index = CellIndex(cells, [*old.relations, *shifted, *between.relations])
     group_old = block_groups(previous, old).group
     group_new = block_groups(update, new).group
-    top = np.full(len(links.value), -1)
+    top = np.full(len(between.value), -1)
     shift = int(group_old.max()) + 1 if len(group_old) else 0
     groups = np.concatenate([group_old, np.where(group_new >= 0, group_new + shift, -1), top])
     return Joined(index, start, counterpart, groups)
@@ -122,20 +134,16 @@ def audit_update(
     with ``release`` (``"previous"`` or ``"update"``) and ``cell`` (the cell id in its own
     release; ``update_cell``: the update's cell of the same count, ``-1`` when none).
     """
-    joined = join_releases(previous, update, policy, update_index=update_index)
-    try:
-        result = audit_index(
-            joined.index, policy, groups=lambda: joined.groups, cache=cache, exact=exact
-        )
-    except PublishError as err:
-        raise PublishError(
-            "the update contradicts the previous release: a count is smaller than the "
-            "previous release showed, or a sample grew by less than its counts",
-            item=err.item,
-            hint="an update may only add respondents (late interviews, a new wave); to "
-            "publish a different sample, publish it as a new study without "
-            "publish.previous_bundle",
-        ) from err
+    for links in ("all", "respondents", "none"):
+        joined = join_releases(previous, update, policy, update_index=update_index, links=links)
+        try:
+            result = audit_index(
+                joined.index, policy, groups=lambda j=joined: j.groups, cache=cache, exact=exact
+            )
+            break
+        except PublishError:  # growth contradicts the published numbers: not assumed
+            if links == "none":
+                raise
     result = result[result["reason"] != UNPUBLISHED].copy()
     cell = result["cell"].to_numpy(dtype=int)
     mine = cell >= joined.start
@@ -244,7 +252,7 @@ def _link(
         block = _block_of(kind, key[1])
         if records:
             if old_hidden[ca] or new_hidden[cb]:
-                links.relations.append(Relation(cb + start, (ca,), label="update: same records"))
+                links.relations.append(Relation(cb + start, (ca,), label=SAME_RECORDS))
             continue
         if block is None:
             if not shrank and (old_hidden[ca] or new_hidden[cb]):
