@@ -32,7 +32,7 @@ worker processes (:mod:`trustsurvey.publish.parallel`), with the same result in 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,8 @@ class Groups:
     group: np.ndarray
     cells: list[np.ndarray]
     blocks: int = 0
+    #: group of each block (community, arm, wave)
+    of_block: dict[tuple, int] = field(default_factory=dict)
 
     @property
     def groups(self) -> int:
@@ -73,23 +75,7 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
     An auditor of the published tables finds the same groups as the writer, unless a
     complement hid a block's largest count.
     """
-    n = len(index.cells)
-    key = np.empty(n, dtype=object)
-    key[:] = None
-    for (kind, _col), start in index.offsets.items():
-        df = tables[kind]
-        if "community" not in df.columns or df.empty:
-            continue
-        cols = [df[c].astype(str) if c in df.columns else pd.Series("", index=df.index)
-                for c in BLOCK_KEYS]  # fmt: skip
-        community = cols[0].to_numpy(dtype=object)
-        block = list(zip(*(c.to_numpy(dtype=object) for c in cols), strict=True))
-        own = community != ALL
-        vals = np.empty(len(df), dtype=object)
-        vals[:] = None
-        for r in np.flatnonzero(own):
-            vals[r] = block[r]
-        key[start : start + len(df)] = vals
+    key = block_keys(tables, index)
     cells = index.cells
     shown = ~cells["suppressed"].to_numpy(dtype=bool) & ~cells["is_share"].to_numpy(dtype=bool)
     value = np.where(shown, np.nan_to_num(cells["value"].to_numpy(dtype=float)), 0.0)
@@ -116,8 +102,31 @@ def block_groups(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> Groups
     group = np.array([-1 if k is None else block_group[k] for k in key], dtype=int)
     order = np.argsort(group, kind="stable")
     cut = np.searchsorted(group[order], np.arange(g + 1))
-    cells = [order[cut[i] : cut[i + 1]] for i in range(g)]
-    return Groups(group, cells, len(size))
+    cells_of = [order[cut[i] : cut[i + 1]] for i in range(g)]
+    return Groups(group, cells_of, len(size), block_group)
+
+
+def block_keys(tables: Mapping[str, pd.DataFrame], index: CellIndex) -> np.ndarray:
+    """The block (community, arm, wave; as text) of every cell of ``index``, None for a cell
+    of a margin over communities or of a table without communities."""
+    n = len(index.cells)
+    key = np.empty(n, dtype=object)
+    key[:] = None
+    for (kind, _col), start in index.offsets.items():
+        df = tables[kind]
+        if "community" not in df.columns or df.empty:
+            continue
+        cols = [df[c].astype(str) if c in df.columns else pd.Series("", index=df.index)
+                for c in BLOCK_KEYS]  # fmt: skip
+        community = cols[0].to_numpy(dtype=object)
+        block = list(zip(*(c.to_numpy(dtype=object) for c in cols), strict=True))
+        own = community != ALL
+        vals = np.empty(len(df), dtype=object)
+        vals[:] = None
+        for r in np.flatnonzero(own):
+            vals[r] = block[r]
+        key[start : start + len(df)] = vals
+    return key
 
 
 _bannered = False

@@ -51,7 +51,7 @@ import pandas as pd
 
 from trustsurvey.errors import PublishError
 from trustsurvey.publish.audit import UNPUBLISHED, audit_index
-from trustsurvey.publish.modular import block_groups
+from trustsurvey.publish.modular import block_groups, block_keys
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
@@ -109,11 +109,14 @@ def join_releases(
         for r in new.relations
     ]  # fmt: skip
     index = CellIndex(cells, [*old.relations, *shifted, *between.relations])
-    group_old = block_groups(previous, old).group
-    group_new = block_groups(update, new).group
+    # a block's cells of both releases in one group: a witness moves them together
+    grouped = block_groups(update, new)
+    group_old = np.array(
+        [-1 if k is None else grouped.of_block.get(k, -1) for k in block_keys(previous, old)],
+        dtype=int,
+    )
     top = np.full(len(between.value), -1)
-    shift = int(group_old.max()) + 1 if len(group_old) else 0
-    groups = np.concatenate([group_old, np.where(group_new >= 0, group_new + shift, -1), top])
+    groups = np.concatenate([group_old, grouped.group, top])
     return Joined(index, start, counterpart, groups)
 
 
