@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_publish import RESULTS  # noqa: E402
+RESULTS = Path(__file__).resolve().parent / "_results"
 
 
 def make_releases(communities: int, waves: int, seed: int = 1) -> tuple[dict, dict]:
