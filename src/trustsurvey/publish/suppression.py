@@ -47,7 +47,7 @@ from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
-from trustsurvey.publish.update import audit_update
+from trustsurvey.publish.update import audit_update, relabel_periods
 
 MAX_ROUNDS = 50
 #: ``suppression_reason`` of a count hidden because the previous release hid it as a small
@@ -82,6 +82,7 @@ def protect_tables(
     check_policy(tables, reasons, policy)
     true = {kind: _with_flags(df, reasons[kind]) for kind, df in tables.items()}
     if previous:
+        previous = relabel_periods(previous, tables)
         _carry_over(true, reasons, previous, policy)
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place

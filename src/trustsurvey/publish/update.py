@@ -86,6 +86,7 @@ def join_releases(
     """Join the published tables of two releases (``update_index``: the update's cells as
     :func:`~trustsurvey.publish.relations.build_cells` gives them, when already built;
     ``links``: ``"all"``, ``"respondents"`` (counts of records not linked) or ``"none"``)."""
+    previous = relabel_periods(previous, update)
     old = build_cells(previous)
     new = update_index or build_cells(update)
     start = len(old.cells)
@@ -247,30 +248,181 @@ def _link(
         links.relations.append(
             Relation(cb + start, (ca, d), label="update: sample growth", sense="eq")
         )
+    same_waves = _waves(previous) == _waves(update)
+    whole = [d for block, d in growth.items() if block[:2] == (ALL, ALL)]
+    total = None
+    if same_waves and whole and not shrank:  # what every wave grew together
+        total = links.variable()
+        links.relations.append(Relation(total, tuple(whole), label="update: growth", sense="eq"))
+    time = _Timeline(previous, update)
     for key, ca, cb in pairs:
         kind = key[0]
+        hidden = bool(old_hidden[ca] or new_hidden[cb])
         if kind == "sample_sizes":
             continue
-        records = policy.threshold(kind) != policy.min_cell
-        block = _block_of(kind, key[1])
-        if records:
-            if old_hidden[ca] or new_hidden[cb]:
-                links.relations.append(Relation(cb + start, (ca,), label=SAME_RECORDS))
+        if KINDS[kind].unit == "records":
+            if hidden:
+                row = dict(zip(KINDS[kind].keys, key[1], strict=True))
+                sense = "eq" if time.unchanged(row) else "le"
+                links.relations.append(Relation(cb + start, (ca,), label=SAME_RECORDS, sense=sense))
             continue
-        if block is None:
-            if not shrank and (old_hidden[ca] or new_hidden[cb]):
+        if _within_block(kind):
+            d = growth.get(_block_of(kind, key[1]) or ())
+        elif same_waves and not shrank:  # pooled over the same waves
+            d = total
+        else:  # pooled over waves the releases do not share (a contrast of other waves)
+            continue
+        if d is None:
+            if hidden and not shrank:
                 links.relations.append(
                     Relation(cb + start, (ca,), label="update: counts grow", sense="le")
                 )
             continue
-        d = growth.get(block)
-        if d is None:
-            continue  # no sample size of the block in both, or a sample that shrank
-        if not (old_hidden[ca] or new_hidden[cb] or links.hidden[d - links.first]):
+        if not (hidden or links.hidden[d - links.first]):
             continue
         e = links.variable()
         links.relations += [
             Relation(cb + start, (ca, e), label="update: count change", sense="eq"),
             Relation(d, (e,), label="update: within sample growth", sense="le"),
         ]
+    _link_month_sums(previous, update, old, new, start, links, time, old_hidden, new_hidden)
     return {ca: cb for _, ca, cb in pairs}
+
+
+def _within_block(kind: str) -> bool:
+    """Whether every count of ``kind`` lies within one community-arm-wave's sample (it is
+    ``sample_sizes`` or declares a link to it over the community-arm-wave)."""
+    links = KINDS[kind].links or ()
+    caw = set(BLOCK)
+    return kind == "sample_sizes" or any(
+        link.parent == "sample_sizes" and set(link.on) == caw for link in links
+    )
+
+
+def _waves(tables: Mapping[str, pd.DataFrame]) -> set[str]:
+    """The waves of a release (of its sample sizes)."""
+    ss = tables.get("sample_sizes")
+    if ss is None or "wave" not in ss:
+        return set()
+    return set(ss["wave"].astype(str)) - {ALL}
+
+
+def _monthly(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """The keys (as text) of a release's monthly series of records: the table of records
+    with ``month`` and ``period`` keys."""
+    for kind, df in tables.items():
+        keys = KINDS[kind].keys
+        if KINDS[kind].unit == "records" and {"month", "period"} <= set(keys):
+            return df[list(keys)].astype(str)
+    return None
+
+
+class _Timeline:
+    """What the monthly series of two releases say about their records: the first
+    release's last month (perhaps cut short) and whether the update holds later months."""
+
+    def __init__(
+        self, previous: Mapping[str, pd.DataFrame], update: Mapping[str, pd.DataFrame]
+    ) -> None:
+        self.old, self.new = _monthly(previous), _monthly(update)
+        self.months = sorted(set(self.old["month"])) if self.old is not None else []
+        self.last = self.months[-1] if self.months else None
+        if self.new is not None and self.last is not None:
+            self.extended = bool((self.new["month"] > self.last).any())
+        else:  # no monthly series: records may have been added unless the waves are the same
+            self.extended = _waves(previous) != _waves(update)
+
+    def unchanged(self, row: Mapping[str, str]) -> bool:
+        """Whether the records of ``row`` (keys as text) are the same in both releases: all
+        of them from months the first release held whole."""
+        if not self.extended:
+            return True
+        if self.last is None or self.new is None:
+            return False
+        if "month" in row:
+            return row["month"] < self.last
+        if row.get("period", ALL) == ALL:
+            return False
+        hit = (self.new["period"] == row["period"]).to_numpy()
+        for k in self.new.columns:
+            if k not in ("month", "period") and row.get(k, ALL) != ALL:
+                hit &= (self.new[k] == row[k]).to_numpy()
+        return bool((self.new.loc[hit, "month"] < self.last).all())
+
+
+def _link_month_sums(
+    previous: Mapping[str, pd.DataFrame],
+    update: Mapping[str, pd.DataFrame],
+    old: CellIndex,
+    new: CellIndex,
+    start: int,
+    links: _Links,
+    time: _Timeline,
+    old_hidden: np.ndarray,
+    new_hidden: np.ndarray,
+) -> None:
+    """A month's records over all its periods (a month split by the start of a wave has a
+    row in each): the same in both releases for a month the first release held whole,
+    else at least as many in the update."""
+    kind = next(
+        (k for k, df in update.items() if KINDS[k].unit == "records" and "month" in KINDS[k].keys),
+        None,
+    )
+    if kind is None or kind not in previous or time.last is None:
+        return
+    count = KINDS[kind].count or ""
+    if (kind, count) not in old.offsets or (kind, count) not in new.offsets:
+        return
+    other = [k for k in KINDS[kind].keys if k != "period"]
+
+    def cells(df: pd.DataFrame, offset: int) -> dict[tuple, list[int]]:
+        out: dict[tuple, list[int]] = {}
+        keys = df[other].astype(str).itertuples(index=False, name=None)
+        for row, key in enumerate(keys):
+            out.setdefault(key, []).append(offset + row)
+        return out
+
+    before = cells(previous[kind], old.offsets[(kind, count)])
+    after = cells(update[kind], new.offsets[(kind, count)])
+    at = other.index("month")
+    for key, was in before.items():
+        now = after.get(key, [])
+        if len(was) == len(now) == 1 or not (
+            old_hidden[was].any() or (len(now) and new_hidden[now].any())
+        ):
+            continue  # one row each: linked by its keys; or nothing hidden
+        total = links.variable()
+        whole = not time.extended or key[at] < time.last
+        links.relations += [
+            Relation(total, tuple(c + start for c in now), label="update: month", sense="eq"),
+            Relation(total, tuple(was), label=SAME_RECORDS, sense="eq" if whole else "le"),
+        ]
+
+
+def relabel_periods(
+    previous: Mapping[str, pd.DataFrame], update: Mapping[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The previous release's tables with each period the update no longer has (the open
+    period after the last wave, split by a new wave) named as the update's period that
+    holds all its months (and no other new period does), so that the rows of the same
+    records share their keys. Periods and months are read from the monthly series of
+    records of both releases; without them nothing is renamed."""
+    old_m, new_m = _monthly(previous), _monthly(update)
+    if old_m is None or new_m is None:
+        return dict(previous)
+    old_p, new_p = set(old_m["period"]) - {ALL}, set(new_m["period"]) - {ALL}
+    came = {q: set(new_m.loc[new_m["period"] == q, "month"]) for q in new_p - old_p}
+    rename = {}
+    for p in old_p - new_p:
+        months = set(old_m.loc[old_m["period"] == p, "month"])
+        into = [q for q, held in came.items() if months & held]
+        if len(into) == 1 and months <= came[into[0]]:
+            rename[p] = into[0]
+    if not rename:
+        return dict(previous)
+    out = {}
+    for kind, df in previous.items():
+        if KINDS[kind].unit == "records" and "period" in df.columns:
+            df = df.assign(period=df["period"].astype(object).replace(rename))
+        out[kind] = df
+    return out
