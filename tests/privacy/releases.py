@@ -12,11 +12,26 @@ What the intruder uses:
   the margins that always add up, else nothing;
 * the bounds each suppression reason implies: a small cell holds ``0 .. threshold - 1``, a
   complement and a withheld ``n`` at least ``threshold``; shares lie in ``[0, 1]``;
-* across releases (an update that *adds* respondents, e.g. late interviews; records such as
-  hotline appeals unchanged): the same cell of the same keys in two releases may only grow,
-  and by no more than its community-arm-wave's sample grew (``0 <= x_new - x_old <= n_new -
-  n_old`` of that row of ``sample_sizes``, hidden or not); a table of records keeps its
-  counts (``x_new = x_old``).
+* across releases, what an update that only *adds* respondents and records allows (late
+  interviews, a new wave, new months of hotline appeals):
+
+  - a count of respondents within one community-arm-wave (a kind linked to
+    ``sample_sizes`` over the community-arm-wave) may only grow, and by no more than its
+    block's sample grew (``0 <= x_new - x_old <= n_new - n_old`` of that row of
+    ``sample_sizes``, hidden or not); a wave the first release did not have is new;
+  - a count pooled over waves (the DiD's ``n``) is linked in the same way (bounded by what
+    all waves grew) only when both releases have the same waves: with a new wave the
+    contrast compares other waves, and its ``n`` may shrink;
+  - records (``unit = "records"``): the months each release holds are read from its
+    monthly series. Records of a month the first release held whole (every month before
+    its last) are the same in both; its last month may have been cut, so its records and
+    those of a period or pooled row that touches it may only grow; with no later month in
+    the second release the records are unchanged. A period the first release had and the
+    second has not (the open period after the last wave, split by the new wave) is covered
+    by the periods only the second release has: together they hold at least its records;
+    a new period that holds every month of a vanished one holds at least its records, row
+    by row (community, category); a month's records over all its periods are the same in
+    both releases (or more in the second, for the first release's last month).
 
 A sensitive cell (a small cell or a complementary count; not a share, not a withheld
 ``n`` and not the ``n`` of a mean hidden as a complement: at least the threshold, these only
