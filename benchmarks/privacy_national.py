@@ -124,12 +124,11 @@ def report(bounds: Any, rel: dict[str, Any]) -> int:
     wrong = exact[(exact["true"] < exact["lower"] - 1e-6) | (exact["true"] > exact["upper"] + 1e-6)]
     exposed = bounds[bounds["exposed"]]
     waves = [len(rel[k].manifest["waves"]) for k in ("first", "second")]
-    print(f"  waves {waves[0]} -> {waves[1]}; sensitive cells {len(bounds)} (first release ")
-    print(
-        f"  {int((bounds['release'] == 0).sum())}, second {int((bounds['release'] == 1).sum())}),"
-        f" {int((bounds['reason'] == 'small_cell').sum())} small; decided by their own"
-        f" programmes {len(exact)}; exact bounds missing the true value {len(wrong)}"
-    )
+    per = bounds.groupby("release").size().reindex([0, 1], fill_value=0).tolist()
+    small = int((bounds["reason"] == "small_cell").sum())
+    print(f"  waves {waves[0]} -> {waves[1]}; sensitive cells {len(bounds)} ({small} small;")
+    print(f"  first release {per[0]}, second {per[1]}); decided by their own programmes")
+    print(f"  {len(exact)}, whose exact bounds miss the true value in {len(wrong)}")
     print(f"  recovered: {len(exposed)} ({int((exposed['reason'] == 'small_cell').sum())} small)")
     if len(exposed):
         counts = exposed.groupby(["release", "table", "reason"]).size().rename("cells")

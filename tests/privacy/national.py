@@ -156,8 +156,9 @@ def true_growth(before: Any, after: Any) -> pd.Series:
 def before_last_wave(study: Path, folder: Path, cutoff: str) -> Path:
     """The study at ``study`` as its first release saw it: without its last wave (data file,
     ``study.yaml`` entry, calibration margins) and with the programme records (hotline
-    appeals, activities and their trainings, focus groups) received up to ``cutoff``
-    (``YYYY-MM-DD``); an appeal resolved after ``cutoff`` is still pending then."""
+    appeals, activities and their trainings, focus groups) up to ``cutoff``
+    (``YYYY-MM-DD``); an appeal resolved after ``cutoff`` is still pending then, and a
+    study whose focus groups all came later has none."""
     import yaml
 
     if folder.exists():
@@ -166,6 +167,14 @@ def before_last_wave(study: Path, folder: Path, cutoff: str) -> Path:
     spec = yaml.safe_load((folder / "study.yaml").read_text(encoding="utf-8"))
     last = spec["waves"].pop()
     (folder / last["file"]).unlink()
+    groups = spec.get("focus_groups", {})
+    if "groups" in groups:
+        _keep_rows(folder / groups["groups"], lambda f: f["date"] <= cutoff)
+        ids = set(_read_text_csv(folder / groups["groups"])["id"])
+        if ids:
+            _keep_rows(folder / groups["segments"], lambda f: f["group"].isin(ids))
+        else:  # no focus group held yet
+            del spec["focus_groups"]
     (folder / "study.yaml").write_text(
         yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
@@ -186,11 +195,6 @@ def before_last_wave(study: Path, folder: Path, cutoff: str) -> Path:
         kept = set(_read_text_csv(path)["activity_id"])
         if "trainings" in prog:
             _keep_rows(folder / prog["trainings"], lambda f: f["training_id"].isin(kept))
-    groups = spec.get("focus_groups", {})
-    if "groups" in groups:
-        _keep_rows(folder / groups["groups"], lambda f: f["date"] <= cutoff)
-        ids = set(_read_text_csv(folder / groups["groups"])["id"])
-        _keep_rows(folder / groups["segments"], lambda f: f["group"].isin(ids))
     return folder
 
 
