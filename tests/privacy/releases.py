@@ -236,8 +236,8 @@ class _Timeline:
     def __init__(self, old: Any, new: Any) -> None:
         self.rows = [_monthly(old), _monthly(new)]
         first = self.rows[0]
-        self.last = max(first["month"]) if first is not None and len(first) else None
-        self.months_of_first = sorted(set(first["month"])) if self.last else []
+        self.months_of_first = sorted(set(first["month"])) if first is not None else []
+        self.last = self.months_of_first[-1] if self.months_of_first else None
         self.periods = [_periods(old), _periods(new)]
         if self.rows[1] is not None and self.last is not None:
             self.extended = bool((self.rows[1]["month"] > self.last).any())
