@@ -105,13 +105,7 @@ def with_late_interviews(
         path.unlink()
         write_survey(SurveyData(rows, meta), path)
     if previous is not None:
-        study_yaml = folder / "study.yaml"
-        text = study_yaml.read_text(encoding="utf-8")
-        study_yaml.write_text(
-            text.replace("publish:\n", f"publish:\n  previous_bundle: '{previous}'\n", 1)
-            + "files_outside_folder: true\n",
-            encoding="utf-8",
-        )
+        _set_previous(folder, previous)
     return folder
 
 
@@ -154,3 +148,136 @@ def true_growth(before: Any, after: Any) -> pd.Series:
         f = run.analysis
         out.append(f.groupby([f[com].astype(str), f["wave"].astype(int)]).size())
     return (out[1] - out[0]).fillna(out[1]).astype(int)
+
+
+# --- a release that adds a wave: the first release as it was before the last wave ----------
+
+
+def before_last_wave(study: Path, folder: Path, cutoff: str) -> Path:
+    """The study at ``study`` as its first release saw it: without its last wave (data file,
+    ``study.yaml`` entry, calibration margins) and with the programme records (hotline
+    appeals, activities and their trainings, focus groups) up to ``cutoff``
+    (``YYYY-MM-DD``); an appeal resolved after ``cutoff`` is still pending then, and a
+    study whose focus groups all came later has none."""
+    import yaml
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(study, folder, ignore=shutil.ignore_patterns("out"))
+    spec = yaml.safe_load((folder / "study.yaml").read_text(encoding="utf-8"))
+    last = spec["waves"].pop()
+    (folder / last["file"]).unlink()
+    groups = spec.get("focus_groups", {})
+    if "groups" in groups:
+        _keep_rows(folder / groups["groups"], lambda f: f["date"] <= cutoff)
+        ids = set(_read_text_csv(folder / groups["groups"])["id"])
+        if ids:
+            _keep_rows(folder / groups["segments"], lambda f: f["group"].isin(ids))
+        else:  # no focus group held yet
+            del spec["focus_groups"]
+    (folder / "study.yaml").write_text(
+        yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    if "margins" in spec:
+        _keep_rows(folder / spec["margins"]["file"], lambda f: f["wave"] != str(last["code"]))
+    prog = spec.get("programme", {})
+    if "hotline" in prog:
+        path = folder / prog["hotline"]
+        _keep_rows(path, lambda f: f["date_received"] <= cutoff)
+        log = _read_text_csv(path)
+        later = log["date_resolved"] > cutoff
+        log.loc[later, "resolved"] = "pending"
+        log.loc[later, "date_resolved"] = ""
+        log.to_csv(path, index=False)
+    if "activities" in prog:
+        path = folder / prog["activities"]
+        _keep_rows(path, lambda f: f["date"] <= cutoff)
+        kept = set(_read_text_csv(path)["activity_id"])
+        if "trainings" in prog:
+            _keep_rows(folder / prog["trainings"], lambda f: f["training_id"].isin(kept))
+    return folder
+
+
+def _read_text_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _keep_rows(path: Path, keep: Any) -> None:
+    """Keep the rows of a CSV file (read as text) for which ``keep(frame)`` holds."""
+    frame = _read_text_csv(path)
+    frame[keep(frame)].to_csv(path, index=False)
+
+
+def default_cutoff(study: Path) -> str:
+    """When the first release's records end: the 15th of the month halfway between the end
+    of the last-but-one wave's fieldwork and the start of the last wave's (a partial month,
+    the harder case for the intruder)."""
+    import datetime as dt
+
+    import yaml
+
+    waves = yaml.safe_load((study / "study.yaml").read_text(encoding="utf-8"))["waves"]
+    end = pd.Timestamp(waves[-2]["fieldwork"]["end"])
+    start = pd.Timestamp(waves[-1]["fieldwork"]["start"])
+    mid = end + (start - end) / 2
+    return dt.date(mid.year, mid.month, 15).isoformat()
+
+
+def new_wave_releases(study: Path, root: Path, cutoff: str | None = None) -> dict[str, Any]:
+    """Two releases of ``study`` written by the pipeline: the first of all its waves but the
+    last, with records up to ``cutoff`` (:func:`before_last_wave`; default
+    :func:`default_cutoff`), as it was released; the second of every wave and record, with
+    ``publish.previous_bundle`` the first. Returns both bundles, both runs and the cutoff."""
+    from trustsurvey.publish.bundle import read_bundle
+
+    cutoff = cutoff or default_cutoff(study)
+    run1 = run_bundle_steps(before_last_wave(study, root / "first", cutoff))
+    released = root / "released" / "bundle"
+    if released.exists():
+        shutil.rmtree(released)
+    shutil.copytree(run1.outputs["bundle"], released)
+    second = root / "second"
+    if second.exists():
+        shutil.rmtree(second)
+    shutil.copytree(study, second, ignore=shutil.ignore_patterns("out"))
+    _set_previous(second, released)
+    run2 = run_bundle_steps(second)
+    return {
+        "first": read_bundle(released),
+        "second": read_bundle(run2.outputs["bundle"]),
+        "runs": (run1, run2),
+        "cutoff": cutoff,
+    }
+
+
+def _set_previous(study: Path, previous: Path) -> None:
+    """Make ``study`` an update of the release at ``previous`` (``publish.previous_bundle``)."""
+    study_yaml = study / "study.yaml"
+    text = study_yaml.read_text(encoding="utf-8")
+    study_yaml.write_text(
+        text.replace("publish:\n", f"publish:\n  previous_bundle: '{previous}'\n", 1)
+        + "files_outside_folder: true\n",
+        encoding="utf-8",
+    )
+
+
+def true_tables(run: Any) -> dict[str, pd.DataFrame]:
+    """The tables of ``run`` as the publish step protects them: true values, nothing hidden."""
+    from trustsurvey.publish.bundle import normalized_tables
+    from trustsurvey.run.steps_publish import collect_tables, study_meta
+
+    arms = study_meta(run, run.analysis).get("arms") or {}
+    return normalized_tables(collect_tables(run), arms)
+
+
+def true_counts(true: dict[str, pd.DataFrame], bundle: Any, kind: str, rows: Any) -> list[float]:
+    """The true counts (:func:`true_tables` of the run that wrote ``bundle``) of ``rows`` of
+    ``kind`` in ``bundle``, matched by the kind's keys."""
+    from trustsurvey.publish.schema import KINDS
+
+    spec = KINDS[kind]
+    keys = list(spec.keys)
+    table = true[kind]
+    index = table.set_index(pd.MultiIndex.from_frame(table[keys].astype(str)))[spec.count]
+    wanted = bundle.tables[kind].iloc[list(rows)][keys].astype(str)
+    return [float(index.loc[tuple(k)]) for k in wanted.itertuples(index=False, name=None)]

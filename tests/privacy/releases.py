@@ -12,11 +12,26 @@ What the intruder uses:
   the margins that always add up, else nothing;
 * the bounds each suppression reason implies: a small cell holds ``0 .. threshold - 1``, a
   complement and a withheld ``n`` at least ``threshold``; shares lie in ``[0, 1]``;
-* across releases (an update that *adds* respondents, e.g. late interviews; records such as
-  hotline appeals unchanged): the same cell of the same keys in two releases may only grow,
-  and by no more than its community-arm-wave's sample grew (``0 <= x_new - x_old <= n_new -
-  n_old`` of that row of ``sample_sizes``, hidden or not); a table of records keeps its
-  counts (``x_new = x_old``).
+* across releases, what an update that only *adds* respondents and records allows (late
+  interviews, a new wave, new months of hotline appeals):
+
+  - a count of respondents within one community-arm-wave (a kind linked to
+    ``sample_sizes`` over the community-arm-wave) may only grow, and by no more than its
+    block's sample grew (``0 <= x_new - x_old <= n_new - n_old`` of that row of
+    ``sample_sizes``, hidden or not); a wave the first release did not have is new;
+  - a count pooled over waves (the DiD's ``n``) is linked in the same way (bounded by what
+    all waves grew) only when both releases have the same waves: with a new wave the
+    contrast compares other waves, and its ``n`` may shrink;
+  - records (``unit = "records"``): the months each release holds are read from its
+    monthly series. Records of a month the first release held whole (every month before
+    its last) are the same in both; its last month may have been cut, so its records and
+    those of a period or pooled row that touches it may only grow; with no later month in
+    the second release the records are unchanged. A period the first release had and the
+    second has not (the open period after the last wave, split by the new wave) is covered
+    by the periods only the second release has: together they hold at least its records;
+    a new period that holds every month of a vanished one holds at least its records, row
+    by row (community, category); a month's records over all its periods are the same in
+    both releases (or more in the second, for the first release's last month).
 
 A sensitive cell (a small cell or a complementary count; not a share, not a withheld
 ``n`` and not the ``n`` of a mean hidden as a complement: at least the threshold, these only
@@ -143,56 +158,257 @@ def _block_of(kind: str, key: tuple) -> tuple | None:
     return tuple(values.get(k, ALL) for k in BLOCK)
 
 
+def _waves(bundle: Any) -> list[Any]:
+    return [w.get("code") for w in bundle.manifest.get("waves", [])]
+
+
+def _within_block(kind: str) -> bool:
+    """Whether every count of ``kind`` lies within one community-arm-wave's sample (the
+    kind declares a link to ``sample_sizes`` over the community-arm-wave, or is it)."""
+    links = KINDS[kind].links or ()
+    block = any(link.parent == "sample_sizes" and set(link.on) == set(BLOCK) for link in links)
+    return kind == "sample_sizes" or block
+
+
 def _link_releases(model: _Model, a: int, b: int, indexes: list[Any]) -> None:
     old, new = model.releases[a], model.releases[b]
-    cells = [indexes[a].cells, indexes[b].cells]
     ka, kb = _keyed(old, indexes[a]), _keyed(new, indexes[b])
     growth: dict[tuple, tuple[dict[int, float], float]] = {}  # block -> n_new - n_old
     for key, cb in kb.items():
         if key[0] == "sample_sizes" and key in ka:
             block = _block_of("sample_sizes", key[2])
             if block is not None:
-                growth[block] = _difference(model, (a, ka[key]), (b, cb), cells)
+                growth[block] = _difference(model, (a, ka[key]), (b, cb))
+    # every respondent of a wave both releases hold: what the whole wave grew
+    total = [g for block, g in growth.items() if block[:2] == (ALL, ALL)]
+    same_waves = _waves(old) == _waves(new)
     for key, cb in kb.items():
-        ca = ka.get(key)
-        if ca is None:
+        kind, ca = key[0], ka.get(key)
+        if ca is None or KINDS[kind].unit == "records":
             continue
-        kind = key[0]
-        diff, const = _difference(model, (a, ca), (b, cb), cells)
-        if not diff:
+        diff = _difference(model, (a, ca), (b, cb))
+        if not diff[0]:
             continue  # published in both: nothing to link
-        if new.policy.threshold(kind) != new.policy.min_cell:  # records: unchanged
-            model.rows.append(diff)
-            model.rhs.append(-const)
-            model.sense.append("eq")
+        if _within_block(kind):
+            bound = growth.get(_block_of(kind, key[2]) or ())
+        elif same_waves:  # pooled over the same waves: within what all of them grew
+            bound = _add(*total) if total else None
+        else:  # pooled over waves the releases do not share (a DiD of other waves)
             continue
-        # x_new - x_old >= 0
-        model.rows.append({j: -v for j, v in diff.items()})
-        model.rhs.append(const)
-        model.sense.append("le")
-        block = _block_of(kind, key[2])
-        if block in growth:  # x_new - x_old <= n_new - n_old
-            g_coef, g_const = growth[block]
-            row = dict(diff)
-            for j, v in g_coef.items():
-                row[j] = row.get(j, 0.0) - v
-            model.rows.append(row)
-            model.rhs.append(g_const - const)
-            model.sense.append("le")
+        _relate(model, diff, "ge")  # x_new - x_old >= 0
+        if bound is not None:  # x_new - x_old <= n_new - n_old
+            _relate(model, _add(diff, _scaled(bound, -1.0)), "le")
+    _link_records(model, a, b, indexes, ka, kb)
+
+
+def _link_records(
+    model: _Model, a: int, b: int, indexes: list[Any], ka: dict[tuple, int], kb: dict[tuple, int]
+) -> None:
+    """Relations between two releases' tables of records (appeals): records of a month the
+    first release held whole (any month before its last) are the same in both; records of
+    its last month, and so of any period or pooled row it touches, may only grow; a period
+    of the first release that the second no longer has (the open period after its last
+    wave, split by the new wave) is covered by the periods only the second release has."""
+    time = _Timeline(model.releases[a], model.releases[b])
+    for key, cb in kb.items():
+        kind, ca = key[0], ka.get(key)
+        if ca is None or KINDS[kind].unit != "records":
+            continue
+        diff = _difference(model, (a, ca), (b, cb))
+        if diff[0]:
+            row = dict(zip(KINDS[kind].keys, key[2], strict=True))
+            _relate(model, diff, "eq" if time.unchanged(row) else "ge")
+    for kind in KINDS:
+        spec = KINDS[kind]
+        if spec.unit != "records" or not spec.count or kind not in model.releases[b].tables:
+            continue
+        if "month" in spec.keys:  # a month's records over all its periods
+            _link_sums(model, a, b, ka, kb, kind, "period", time.months_of_first, time)
+        elif "period" in spec.keys:
+            _link_split_periods(model, a, b, ka, kb, kind, time)
+
+
+class _Timeline:
+    """What the monthly series of two releases say about their records: the months each
+    (period, detail) covers in either release, the first release's last month (perhaps
+    partial) and whether the second release holds records of later months."""
+
+    def __init__(self, old: Any, new: Any) -> None:
+        self.rows = [_monthly(old), _monthly(new)]
+        first = self.rows[0]
+        self.months_of_first = sorted(set(first["month"])) if first is not None else []
+        self.last = self.months_of_first[-1] if self.months_of_first else None
+        self.periods = [_periods(old), _periods(new)]
+        if self.rows[1] is not None and self.last is not None:
+            self.extended = bool((self.rows[1]["month"] > self.last).any())
+        else:  # no monthly series: records may have been added unless the waves are the same
+            self.extended = _waves(old) != _waves(new)
+
+    def months(self, release: int, period: str, row: dict[str, str]) -> set[str]:
+        """Months with records of ``period`` (``ALL``: any) matching ``row``'s detail keys."""
+        frame = self.rows[release]
+        if frame is None:
+            return set()
+        hit = np.ones(len(frame), dtype=bool)
+        if period != ALL:
+            hit &= (frame["period"] == period).to_numpy()
+        for k in frame.columns:
+            if k not in ("month", "period") and row.get(k, ALL) != ALL:
+                hit &= (frame[k] == row[k]).to_numpy()
+        return set(frame.loc[hit, "month"])
+
+    def unchanged(self, row: dict[str, str]) -> bool:
+        """Whether the records of ``row`` (same keys in both releases) are the same in both."""
+        if not self.extended:
+            return True
+        if self.last is None:
+            return False
+        if "month" in row:
+            return row["month"] < self.last
+        if "period" not in row:
+            return False
+        return all(m < self.last for m in self.months(1, row["period"], row)) and (
+            row["period"] != ALL
+        )
+
+
+def _monthly(bundle: Any) -> pd.DataFrame | None:
+    """The keys of the rows of the bundle's monthly series of records (a records table with
+    ``month`` and ``period`` keys), as text."""
+    for kind, df in bundle.tables.items():
+        keys = KINDS[kind].keys
+        if KINDS[kind].unit == "records" and {"month", "period"} <= set(keys):
+            return df[list(keys)].astype(str)
+    return None
+
+
+def _periods(bundle: Any) -> set[str]:
+    """The periods the bundle's tables of records name (``ALL`` not one)."""
+    out: set[str] = set()
+    for kind, df in bundle.tables.items():
+        if KINDS[kind].unit == "records" and "period" in df:
+            out |= set(df["period"].astype(str))
+    return out - {ALL}
+
+
+def _grouped(keyed: dict[tuple, int], kind: str, free: str) -> dict[tuple, dict[str, int]]:
+    """The count cells of ``kind`` grouped by every key but ``free``: other keys -> {value
+    of ``free``: cell}."""
+    keys = KINDS[kind].keys
+    at = keys.index(free)
+    out: dict[tuple, dict[str, int]] = {}
+    for (k, _, key), cell in keyed.items():
+        if k == kind:
+            out.setdefault(key[:at] + key[at + 1 :], {})[key[at]] = cell
+    return out
+
+
+def _link_sums(
+    model: _Model,
+    a: int,
+    b: int,
+    ka: dict[tuple, int],
+    kb: dict[tuple, int],
+    kind: str,
+    free: str,
+    months: list[str],
+    time: _Timeline,
+) -> None:
+    """The records of a month over all its periods: the same in both releases (a month the
+    first release held whole), or more in the second (its last month)."""
+    old, new = _grouped(ka, kind, free), _grouped(kb, kind, free)
+    at = [k for k in KINDS[kind].keys if k != free].index("month")
+    for other, cells in old.items():
+        if other[at] not in months:
+            continue
+        diff = _add(
+            _sum(model, b, new.get(other, {}).values()),
+            _scaled(_sum(model, a, cells.values()), -1.0),
+        )
+        if diff[0]:
+            _relate(model, diff, "ge" if time.extended and other[at] >= time.last else "eq")
+
+
+def _link_split_periods(
+    model: _Model,
+    a: int,
+    b: int,
+    ka: dict[tuple, int],
+    kb: dict[tuple, int],
+    kind: str,
+    time: _Timeline,
+) -> None:
+    """Periods the first release has and the second not (split by a new wave) against the
+    periods only the second has: together they cover the same dates, so the second holds
+    at least the first's records (the same when no records were added); and a new period
+    that holds every month of a vanished one holds at least its records."""
+    gone = sorted(time.periods[0] - time.periods[1])
+    came = sorted(time.periods[1] - time.periods[0])
+    if not gone:
+        return
+    old, new = _grouped(ka, kind, "period"), _grouped(kb, kind, "period")
+    names = [k for k in KINDS[kind].keys if k != "period"]
+    for other, cells in old.items():
+        mine = new.get(other, {})
+        was = [cells[p] for p in gone if p in cells]
+        diff = _add(
+            _sum(model, b, [mine[q] for q in came if q in mine]), _scaled(_sum(model, a, was), -1.0)
+        )
+        if was and diff[0]:
+            _relate(model, diff, "ge" if time.extended else "eq")
+        row = dict(zip(names, other, strict=True))
+        for p in gone:
+            if p not in cells:
+                continue
+            into = {q for m in time.months(0, p, row) for q in came if m in time.months(1, q, row)}
+            if len(into) == 1 and (q := into.pop()) in mine:
+                diff = _difference(model, (a, cells[p]), (b, mine[q]))
+                if diff[0]:
+                    _relate(model, diff, "ge")
+
+
+def _sum(model: _Model, r: int, cells: Any) -> tuple[dict[int, float], float]:
+    """``sum(x)`` of cells of release ``r`` as (coefficients on hidden variables, constant)."""
+    coef: dict[int, float] = {}
+    const = 0.0
+    for c in cells:
+        j = model.var.get((r, int(c)))
+        if j is None:
+            const += float(model.cells[r].at[int(c), "value"])
+        else:
+            coef[j] = coef.get(j, 0.0) + 1.0
+    return coef, const
 
 
 def _difference(
-    model: _Model, old: tuple[int, int], new: tuple[int, int], cells: list[pd.DataFrame]
+    model: _Model, old: tuple[int, int], new: tuple[int, int]
 ) -> tuple[dict[int, float], float]:
     """``x_new - x_old`` as (coefficients on hidden variables, constant)."""
+    return _add(_sum(model, new[0], [new[1]]), _scaled(_sum(model, old[0], [old[1]]), -1.0))
+
+
+def _add(*terms: tuple[dict[int, float], float]) -> tuple[dict[int, float], float]:
     coef: dict[int, float] = {}
-    const = 0.0
-    for (r, c), sign in ((new, 1.0), (old, -1.0)):
-        if (r, c) in model.var:
-            coef[model.var[(r, c)]] = coef.get(model.var[(r, c)], 0.0) + sign
-        else:
-            const += sign * float(cells[0 if r == old[0] else 1].at[c, "value"])
-    return coef, const
+    for c, _ in terms:
+        for j, v in c.items():
+            coef[j] = coef.get(j, 0.0) + v
+    return {j: v for j, v in coef.items() if v != 0.0}, sum(k for _, k in terms)
+
+
+def _scaled(term: tuple[dict[int, float], float], by: float) -> tuple[dict[int, float], float]:
+    return {j: by * v for j, v in term[0].items()}, by * term[1]
+
+
+def _relate(model: _Model, term: tuple[dict[int, float], float], sense: str) -> None:
+    """Add ``term (sense) 0``: ``eq``, ``ge`` or ``le``."""
+    coef, const = term
+    if not coef:  # between published numbers only: nothing to learn
+        return
+    if sense == "ge":
+        coef, const = _scaled(term, -1.0)
+    model.rows.append(coef)
+    model.rhs.append(-const)
+    model.sense.append("eq" if sense == "eq" else "le")
 
 
 def _components(n: int, rows: list[dict[int, float]]) -> list[tuple[list[int], list[int]]]:
