@@ -47,7 +47,7 @@ from trustsurvey.publish.optimal import Optimiser, Stats, optimal_complements
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex, Relation, build_cells
 from trustsurvey.publish.schema import ALL, KINDS
-from trustsurvey.publish.update import audit_update, relabel_periods
+from trustsurvey.publish.update import Timeline, audit_update, relabel_periods
 
 MAX_ROUNDS = 50
 #: ``suppression_reason`` of a count hidden because the previous release hid it as a small
@@ -413,6 +413,7 @@ def _known_cells(
     whose sample did not change protects nothing)."""
     known = np.full(len(index.cells), np.nan) if change else np.zeros(len(index.cells), bool)
     moved = _sample_change(true.get("sample_sizes"), previous.get("sample_sizes"))
+    time = Timeline(previous, true)
     for kind, df in true.items():
         spec, old = KINDS[kind], previous.get(kind)
         if old is None or not spec.count or spec.count not in old:
@@ -425,6 +426,11 @@ def _known_cells(
             continue
         rows = df[keys].reset_index().merge(old.loc[shown, keys], on=keys)["index"]
         for row in rows.to_numpy(dtype=int):
+            if spec.unit == "records":  # records of months the previous release held whole
+                text = {k: str(df.at[row, k]) for k in keys}
+                if time.unchanged(text):
+                    known[index.cells_of(kind, int(row))] = 0.0 if change else True
+                continue
             if not _changed_enough(df.loc[row], moved, policy):
                 known[index.cells_of(kind, int(row))] = (
                     _change(df.loc[row], moved) if change else True

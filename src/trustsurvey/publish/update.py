@@ -254,7 +254,7 @@ def _link(
     if same_waves and whole and not shrank:  # what every wave grew together
         total = links.variable()
         links.relations.append(Relation(total, tuple(whole), label="update: growth", sense="eq"))
-    time = _Timeline(previous, update)
+    time = Timeline(previous, update)
     for key, ca, cb in pairs:
         kind = key[0]
         hidden = bool(old_hidden[ca] or new_hidden[cb])
@@ -317,7 +317,7 @@ def _monthly(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
     return None
 
 
-class _Timeline:
+class Timeline:
     """What the monthly series of two releases say about their records: the first
     release's last month (perhaps cut short) and whether the update holds later months."""
 
@@ -343,7 +343,7 @@ class _Timeline:
             return row["month"] < self.last
         if row.get("period", ALL) == ALL:
             return False
-        hit = (self.new["period"] == row["period"]).to_numpy()
+        hit = (self.new["period"] == row["period"]).to_numpy(dtype=bool, copy=True)
         for k in self.new.columns:
             if k not in ("month", "period") and row.get(k, ALL) != ALL:
                 hit &= (self.new[k] == row[k]).to_numpy()
@@ -357,7 +357,7 @@ def _link_month_sums(
     new: CellIndex,
     start: int,
     links: _Links,
-    time: _Timeline,
+    time: Timeline,
     old_hidden: np.ndarray,
     new_hidden: np.ndarray,
 ) -> None:
