@@ -164,8 +164,7 @@ class Model:
         # small programmes solved many times from a warm basis: presolve costs more than
         # it saves (a quarter of the time of each)
         h.setOptionValue("presolve", "off")
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))
+        self._limit = time_limit
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
         lp.col_cost_ = np.zeros(a.shape[1])
@@ -190,7 +189,7 @@ class Model:
         ``None``: infeasible)."""
         self.h.changeColCost(int(j), float(sign))
         try:
-            status = self.h.run() and self.h.getModelStatus()
+            status = self.run()
             if status == self._status.kUnbounded:
                 return -np.inf, None
             if status != self._status.kOptimal:
@@ -204,8 +203,7 @@ class Model:
         """Minimum of ``sign * y_j`` alone (``-inf``: unbounded; ``None``: infeasible)."""
         self.h.changeColCost(int(j), float(sign))
         try:
-            self.h.run()
-            status = self.h.getModelStatus()
+            status = self.run()
             if status == self._status.kUnbounded:
                 return -np.inf
             if status != self._status.kOptimal:
@@ -223,9 +221,16 @@ class Model:
         finally:
             self.h.changeColsCost(self.k, idx, np.zeros(self.k))
 
-    def _run(self) -> np.ndarray | None:
+    def run(self):  # type: ignore[no-untyped-def]
+        """Solve from the current basis; the model's status. HiGHS counts its time limit
+        from the model's first run, so each run gets the limit added to the time so far."""
+        if self._limit is not None:
+            self.h.setOptionValue("time_limit", self.h.getRunTime() + self._limit)
         self.h.run()
-        if self.h.getModelStatus() != self._status.kOptimal:
+        return self.h.getModelStatus()
+
+    def _run(self) -> np.ndarray | None:
+        if self.run() != self._status.kOptimal:
             return None
         return np.asarray(self.h.getSolution().col_value, dtype=float)
 
@@ -508,14 +513,21 @@ class _GroupLP:
     """One group's programme over deviations ``y = y_plus - y_minus`` from the true table:
     ``A y (=|<=) slack`` on every relation touching its cells, the others held."""
 
-    def __init__(self, opt, cells: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, opt, cells: np.ndarray, *, time_limit: float | None = None
+    ) -> None:
         self.opt, self.cells = opt, cells
         sub, rels = columns(opt.a_csc, cells, opt.active)
-        self.k = len(cells)
+        self.sub, self.rels, self.k = sub, rels, len(cells)
         a2 = sparse.hstack([sub, -sub]).tocsc()
         zero = np.zeros(2 * self.k)
         self.model = Model(
-            a2, np.where(opt.eq[rels], 0.0, -np.inf), opt.slack[rels], zero, zero.copy()
+            a2,
+            np.where(opt.eq[rels], 0.0, -np.inf),
+            opt.slack[rels],
+            zero,
+            zero.copy(),
+            time_limit=time_limit,
         )
         self.h = self.model.h
         self.idx = np.arange(2 * self.k, dtype=np.int32)
@@ -532,10 +544,11 @@ class _GroupLP:
             pub = ~suppressed[cells]
             lo, hi = np.where(pub, 0.0, lo), np.where(pub, 0.0, hi)
         self.lo, self.hi = lo, hi
-        self._apply(lo, hi)
+        self.apply(lo, hi)
         return lo, hi
 
-    def _apply(self, lo: np.ndarray, hi: np.ndarray) -> None:
+    def apply(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Column bounds of the moves ``lo <= y <= hi`` (split into ``y_plus``, ``y_minus``)."""
         import highspy
 
         inf = highspy.kHighsInf
@@ -727,7 +740,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
         lo, hi = lp.set_bounds(suppressed, reason, free=True)
         cap_lo, cap_hi = lo.copy(), hi.copy()
         cap_hi[j], cap_lo[j] = min(hi[j], req[v]), max(lo[j], -req[v])
-        lp._apply(cap_lo, cap_hi)
+        lp.apply(cap_lo, cap_hi)
         for sign in (1.0, -1.0):
             c = np.zeros(2 * lp.k)
             c[j], c[lp.k + j] = -sign, sign
@@ -755,7 +768,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
                 hi[j] = min(hi[j], -target)
             if lo[j] > hi[j] + 1e-9:
                 continue
-            lp._apply(lo, hi)
+            lp.apply(lo, hi)
             pub = ~suppressed[cells]
             cost = opt.cost[cells]
             if withhold:
