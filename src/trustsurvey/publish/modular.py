@@ -141,6 +141,46 @@ def _highs():  # type: ignore[no-untyped-def]
     return h
 
 
+def highs_model(  # type: ignore[no-untyped-def]
+    a: sparse.spmatrix,
+    cost: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    *,
+    integer: np.ndarray | None = None,
+    **options: float | int | str,
+):
+    """A silent single-threaded HiGHS instance holding ``min cost @ y`` subject to
+    ``row_lo <= A y <= row_hi`` and ``col_lo <= y <= col_hi`` (infinite bounds allowed;
+    ``integer``: which columns are integer), with HiGHS ``options``."""
+    import highspy
+
+    a = sparse.csc_matrix(a)
+    inf = highspy.kHighsInf
+    h = _highs()
+    h.setOptionValue("threads", 1)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -inf)
+    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
+    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    if integer is not None:
+        kind = highspy.HighsVarType
+        lp.integrality_ = [kind.kInteger if i else kind.kContinuous for i in integer]
+    h.passModel(lp)
+    return h
+
+
 class Model:
     """One HiGHS linear programme ``row_lo <= A y <= row_hi``, ``col_lo <= y <= col_hi``
     whose objective is one variable at a time (warm-started between solves)."""
@@ -157,28 +197,13 @@ class Model:
     ) -> None:
         import highspy
 
-        a = sparse.csc_matrix(a)
         self.k = a.shape[1]
-        h = _highs()
-        h.setOptionValue("threads", 1)
         # small programmes solved many times from a warm basis: presolve costs more than
         # it saves (a quarter of the time of each)
-        h.setOptionValue("presolve", "off")
+        h = highs_model(a, np.zeros(self.k), col_lo, col_hi, row_lo, row_hi, presolve="off")
         self._limit = time_limit
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-        lp.col_cost_ = np.zeros(a.shape[1])
-        lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -highspy.kHighsInf)
-        lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, highspy.kHighsInf)
-        lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -highspy.kHighsInf)
-        lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, highspy.kHighsInf)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(float)
-        h.passModel(lp)
         self.h, self._status = h, highspy.HighsModelStatus
-        self._cost = np.zeros(a.shape[1])
+        self._cost = np.zeros(self.k)
 
     def feasible(self) -> np.ndarray | None:
         """A point of the programme (``None``: infeasible)."""
@@ -243,24 +268,8 @@ def center(
     of the way into the bounds (within the solver's tolerances)."""
     import highspy
 
-    h = _highs()
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "off")
-    a = sparse.csc_matrix(a)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-    lp.col_cost_ = np.zeros(a.shape[1])
-    inf = highspy.kHighsInf
-    lp.col_lower_ = np.where(np.isfinite(lb), lb, -inf)
-    lp.col_upper_ = np.where(np.isfinite(ub), ub, inf)
-    lp.row_lower_ = np.where(eq, b, -inf)
-    lp.row_upper_ = b.astype(float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
-    h.passModel(lp)
+    zero = np.zeros(a.shape[1])
+    h = highs_model(a, zero, lb, ub, np.where(eq, b, -np.inf), b, solver="ipm", run_crossover="off")
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -509,7 +518,7 @@ def _cells_of_group(
     return np.union1d(members, top[np.unique(a_top[rels].indices)])
 
 
-class _GroupLP:
+class GroupLP:
     """One group's programme over deviations ``y = y_plus - y_minus`` from the true table:
     ``A y (=|<=) slack`` on every relation touching its cells, the others held."""
 
@@ -715,7 +724,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
     if first:
         stats.cells += len(queue)
     cells = _cells_of_group(members, opt.a_csc, a_top, top)
-    lp = _GroupLP(opt, cells)
+    lp = GroupLP(opt, cells)
     where = {int(c): j for j, c in enumerate(cells)}
     queue.sort(key=lambda v: (opt.x[v], v), reverse=True)
     if len(queue) > 1:  # two witnesses moving every open cell at once, each way (free)

@@ -27,7 +27,9 @@ the others held at their true values. A witness of the local programme is a witn
 whole system (every relation touching a variable is in it), so this is exact for proving
 protection and only costs optimality; a cell whose local programme fails gets more partners,
 then is left to the greedy complement of :mod:`trustsurvey.publish.suppression` (and the exact
-audit decides in every case). Solved with HiGHS (``scipy.optimize.linprog``).
+audit decides in every case). Solved with HiGHS: one model per neighbourhood, kept between
+the programmes of its cells, whose bounds and objective alone change (warm starts), as the
+groups of :mod:`trustsurvey.publish.modular` are.
 
 >>> from trustsurvey.publish.fixture import synthetic_tables
 >>> from trustsurvey.publish.suppression import protect_tables
@@ -50,7 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from trustsurvey.publish.modular import _GroupLP, _highs
+from trustsurvey.publish.modular import GroupLP, highs_model
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex
 from trustsurvey.publish.schema import KINDS
@@ -158,7 +160,7 @@ class Optimiser:
         first = np.full(int(self.row_id.max()) + 1 if self.n else 0, -1)
         first[self.row_id[::-1]] = np.arange(self.n)[::-1]
         self.row_first = first  # a cell of each row (for its cost)
-        self._models: dict[bytes, _GroupLP] = {}
+        self._models: dict[bytes, GroupLP] = {}
         self._matrix()
         if blocks:  # the local blocks of optimal_complements (not of the modular method)
             self._blocks()
@@ -354,13 +356,13 @@ class Optimiser:
             _stretch(-y, free_lo, free_hi, -ay, slack),
         )
 
-    def _model(self, cells: np.ndarray) -> _GroupLP:
+    def _model(self, cells: np.ndarray) -> GroupLP:
         """The programme over ``cells`` (one HiGHS model per neighbourhood, kept and
         warm-started: only its bounds and objective change between solves)."""
         key = cells.tobytes()
         lp = self._models.pop(key, None)
         if lp is None:
-            lp = _GroupLP(self, cells, time_limit=float(self.policy.block_seconds))
+            lp = GroupLP(self, cells, time_limit=float(self.policy.block_seconds))
             if len(self._models) >= MODELS:
                 self._models.pop(next(iter(self._models)))
         self._models[key] = lp  # the most recently used last
@@ -368,7 +370,7 @@ class Optimiser:
 
     def _fixed_charge(
         self,
-        lp: _GroupLP,
+        lp: GroupLP,
         pub: np.ndarray,
         target: float,
         lo: np.ndarray,
@@ -402,37 +404,25 @@ class Optimiser:
             shape=(2 * k, 2 * nv + nz),
         )
         eq = self.eq[rels]
-        a2 = sparse.hstack([lp.sub, -lp.sub])
-        a_full = sparse.hstack([a2, sparse.csr_matrix((a2.shape[0], nz))]).tocsr()
-        a = sparse.vstack([link, a_full[eq], a_full[~eq]]).tocsc()
-        inf = highspy.kHighsInf
-        row_lo = np.concatenate([np.full(2 * k, -inf), np.zeros(int(eq.sum()))])
-        row_lo = np.concatenate([row_lo, np.full(int((~eq).sum()), -inf)])
-        row_hi = np.concatenate([np.zeros(2 * k + int(eq.sum())), self.slack[rels][~eq]])
-        h = _highs()
-        h.setOptionValue("threads", 1)
-        h.setOptionValue("time_limit", float(self.policy.block_seconds))
-        h.setOptionValue("mip_rel_gap", MIP_GAP)
-        h.setOptionValue("mip_max_nodes", MIP_NODES)
-        model = highspy.HighsLp()
-        model.num_col_, model.num_row_ = a.shape[1], a.shape[0]
-        model.col_cost_ = np.concatenate([np.full(2 * nv, 1e-6), zcost])
-        model.col_lower_ = np.concatenate([col_lo, np.zeros(nz)])
-        model.col_upper_ = np.concatenate([col_hi, np.ones(nz)])
-        model.row_lower_, model.row_upper_ = row_lo, row_hi
-        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = a.indptr.astype(np.int32)
-        model.a_matrix_.index_ = a.indices.astype(np.int32)
-        model.a_matrix_.value_ = a.data.astype(float)
-        model.integrality_ = [highspy.HighsVarType.kContinuous] * (2 * nv) + [
-            highspy.HighsVarType.kInteger
-        ] * nz
-        h.passModel(model)
+        a2 = sparse.hstack([lp.sub, -lp.sub, sparse.csr_matrix((len(rels), nz))]).tocsr()
+        n_eq, n_le = int(eq.sum()), int((~eq).sum())
+        h = highs_model(
+            sparse.vstack([link, a2[eq], a2[~eq]]),
+            np.concatenate([np.full(2 * nv, 1e-6), zcost]),
+            np.concatenate([col_lo, np.zeros(nz)]),
+            np.concatenate([col_hi, np.ones(nz)]),
+            np.concatenate([np.full(2 * k, -np.inf), np.zeros(n_eq), np.full(n_le, -np.inf)]),
+            np.concatenate([np.zeros(2 * k + n_eq), self.slack[rels][~eq]]),
+            integer=np.arange(2 * nv + nz) >= 2 * nv,
+            time_limit=float(self.policy.block_seconds),
+            mip_rel_gap=MIP_GAP,
+            mip_max_nodes=MIP_NODES,
+        )
         h.run()
         status, done = h.getModelStatus(), highspy.HighsModelStatus
         stopped = (done.kTimeLimit, done.kIterationLimit, done.kSolutionLimit)
         if status != done.kOptimal and not (
-            status in stopped and h.getInfo().objective_function_value < inf
+            status in stopped and h.getInfo().objective_function_value < highspy.kHighsInf
         ):
             return None
         x = np.asarray(h.getSolution().col_value, dtype=float)
