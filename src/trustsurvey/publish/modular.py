@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,7 +142,7 @@ def _highs():  # type: ignore[no-untyped-def]
     return h
 
 
-def highs_model(  # type: ignore[no-untyped-def]
+def highs_model(
     a: sparse.spmatrix,
     cost: np.ndarray,
     col_lo: np.ndarray,
@@ -151,7 +152,7 @@ def highs_model(  # type: ignore[no-untyped-def]
     *,
     integer: np.ndarray | None = None,
     **options: float | int | str,
-):
+) -> Any:
     """A silent single-threaded HiGHS instance holding ``min cost @ y`` subject to
     ``row_lo <= A y <= row_hi`` and ``col_lo <= y <= col_hi`` (infinite bounds allowed;
     ``integer``: which columns are integer), with HiGHS ``options``."""
@@ -163,7 +164,7 @@ def highs_model(  # type: ignore[no-untyped-def]
     h.setOptionValue("threads", 1)
     for name, value in options.items():
         h.setOptionValue(name, value)
-    lp = highspy.HighsLp()
+    lp: Any = highspy.HighsLp()  # its stubs say lists; it takes arrays
     lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
     lp.col_cost_ = np.asarray(cost, dtype=float)
     lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -inf)
