@@ -337,9 +337,7 @@ class Optimiser:
             up = cost / np.minimum(np.clip(hi, 1e-9, None), np.maximum(scale, 1e-9))
             down = cost / np.minimum(np.clip(-lo, 1e-9, None), np.maximum(scale, 1e-9))
             c = np.concatenate([np.where(pub, up, 1e-6), np.where(pub, down, 1e-6)])
-        eq = self.eq[rels]
-        le = sub[~eq] if (~eq).any() else None
-        slack = self.slack[rels][~eq]
+        le = ~self.eq[rels]
         y = None
         if not free and 0 < int(pub.sum()) <= MILP_CELLS:
             y = self._fixed_charge(lp, pub, target, lo, hi, cost)
@@ -349,7 +347,7 @@ class Optimiser:
             y = lp.solve()
             if y is None:
                 return None
-        ay = le @ y if le is not None else np.zeros(0)
+        ay, slack = (sub @ y)[le], self.slack[rels][le]
         return (
             y,
             _stretch(y, free_lo, free_hi, ay, slack),
