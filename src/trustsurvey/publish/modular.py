@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,6 +151,46 @@ def _highs():  # type: ignore[no-untyped-def]
     return h
 
 
+def highs_model(
+    a: sparse.spmatrix,
+    cost: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    *,
+    integer: np.ndarray | None = None,
+    **options: float | int | str,
+) -> Any:
+    """A silent single-threaded HiGHS instance holding ``min cost @ y`` subject to
+    ``row_lo <= A y <= row_hi`` and ``col_lo <= y <= col_hi`` (infinite bounds allowed;
+    ``integer``: which columns are integer), with HiGHS ``options``."""
+    import highspy
+
+    a = sparse.csc_matrix(a)
+    inf = highspy.kHighsInf
+    h = _highs()
+    h.setOptionValue("threads", 1)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    lp: Any = highspy.HighsLp()  # its stubs say lists; it takes arrays
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -inf)
+    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
+    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    if integer is not None:
+        kind = highspy.HighsVarType
+        lp.integrality_ = [kind.kInteger if i else kind.kContinuous for i in integer]
+    h.passModel(lp)
+    return h
+
+
 class Model:
     """One HiGHS linear programme ``row_lo <= A y <= row_hi``, ``col_lo <= y <= col_hi``
     whose objective is one variable at a time (warm-started between solves)."""
@@ -166,29 +207,13 @@ class Model:
     ) -> None:
         import highspy
 
-        a = sparse.csc_matrix(a)
         self.k = a.shape[1]
-        h = _highs()
-        h.setOptionValue("threads", 1)
         # small programmes solved many times from a warm basis: presolve costs more than
         # it saves (a quarter of the time of each)
-        h.setOptionValue("presolve", "off")
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-        lp.col_cost_ = np.zeros(a.shape[1])
-        lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -highspy.kHighsInf)
-        lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, highspy.kHighsInf)
-        lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -highspy.kHighsInf)
-        lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, highspy.kHighsInf)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(float)
-        h.passModel(lp)
+        h = highs_model(a, np.zeros(self.k), col_lo, col_hi, row_lo, row_hi, presolve="off")
+        self._limit = time_limit
         self.h, self._status = h, highspy.HighsModelStatus
-        self._cost = np.zeros(a.shape[1])
+        self._cost = np.zeros(self.k)
 
     def feasible(self) -> np.ndarray | None:
         """A point of the programme (``None``: infeasible)."""
@@ -199,7 +224,7 @@ class Model:
         ``None``: infeasible)."""
         self.h.changeColCost(int(j), float(sign))
         try:
-            status = self.h.run() and self.h.getModelStatus()
+            status = self.run()
             if status == self._status.kUnbounded:
                 return -np.inf, None
             if status != self._status.kOptimal:
@@ -213,8 +238,7 @@ class Model:
         """Minimum of ``sign * y_j`` alone (``-inf``: unbounded; ``None``: infeasible)."""
         self.h.changeColCost(int(j), float(sign))
         try:
-            self.h.run()
-            status = self.h.getModelStatus()
+            status = self.run()
             if status == self._status.kUnbounded:
                 return -np.inf
             if status != self._status.kOptimal:
@@ -232,9 +256,16 @@ class Model:
         finally:
             self.h.changeColsCost(self.k, idx, np.zeros(self.k))
 
-    def _run(self) -> np.ndarray | None:
+    def run(self):  # type: ignore[no-untyped-def]
+        """Solve from the current basis; the model's status. HiGHS counts its time limit
+        from the model's first run, so each run gets the limit added to the time so far."""
+        if self._limit is not None:
+            self.h.setOptionValue("time_limit", self.h.getRunTime() + self._limit)
         self.h.run()
-        if self.h.getModelStatus() != self._status.kOptimal:
+        return self.h.getModelStatus()
+
+    def _run(self) -> np.ndarray | None:
+        if self.run() != self._status.kOptimal:
             return None
         return np.asarray(self.h.getSolution().col_value, dtype=float)
 
@@ -247,24 +278,8 @@ def center(
     of the way into the bounds (within the solver's tolerances)."""
     import highspy
 
-    h = _highs()
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "off")
-    a = sparse.csc_matrix(a)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-    lp.col_cost_ = np.zeros(a.shape[1])
-    inf = highspy.kHighsInf
-    lp.col_lower_ = np.where(np.isfinite(lb), lb, -inf)
-    lp.col_upper_ = np.where(np.isfinite(ub), ub, inf)
-    lp.row_lower_ = np.where(eq, b, -inf)
-    lp.row_upper_ = b.astype(float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(float)
-    h.passModel(lp)
+    zero = np.zeros(a.shape[1])
+    h = highs_model(a, zero, lb, ub, np.where(eq, b, -np.inf), b, solver="ipm", run_crossover="off")
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -513,18 +528,25 @@ def _cells_of_group(
     return np.union1d(members, top[np.unique(a_top[rels].indices)])
 
 
-class _GroupLP:
+class GroupLP:
     """One group's programme over deviations ``y = y_plus - y_minus`` from the true table:
     ``A y (=|<=) slack`` on every relation touching its cells, the others held."""
 
-    def __init__(self, opt, cells: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, opt, cells: np.ndarray, *, time_limit: float | None = None
+    ) -> None:
         self.opt, self.cells = opt, cells
         sub, rels = columns(opt.a_csc, cells, opt.active)
-        self.k = len(cells)
+        self.sub, self.rels, self.k = sub, rels, len(cells)
         a2 = sparse.hstack([sub, -sub]).tocsc()
         zero = np.zeros(2 * self.k)
         self.model = Model(
-            a2, np.where(opt.eq[rels], 0.0, -np.inf), opt.slack[rels], zero, zero.copy()
+            a2,
+            np.where(opt.eq[rels], 0.0, -np.inf),
+            opt.slack[rels],
+            zero,
+            zero.copy(),
+            time_limit=time_limit,
         )
         self.h = self.model.h
         self.idx = np.arange(2 * self.k, dtype=np.int32)
@@ -541,10 +563,11 @@ class _GroupLP:
             pub = ~suppressed[cells]
             lo, hi = np.where(pub, 0.0, lo), np.where(pub, 0.0, hi)
         self.lo, self.hi = lo, hi
-        self._apply(lo, hi)
+        self.apply(lo, hi)
         return lo, hi
 
-    def _apply(self, lo: np.ndarray, hi: np.ndarray) -> None:
+    def apply(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Column bounds of the moves ``lo <= y <= hi`` (split into ``y_plus``, ``y_minus``)."""
         import highspy
 
         inf = highspy.kHighsInf
@@ -711,7 +734,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
     if first:
         stats.cells += len(queue)
     cells = _cells_of_group(members, opt.a_csc, a_top, top)
-    lp = _GroupLP(opt, cells)
+    lp = GroupLP(opt, cells)
     where = {int(c): j for j, c in enumerate(cells)}
     queue.sort(key=lambda v: (opt.x[v], v), reverse=True)
     if len(queue) > 1:  # two witnesses moving every open cell at once, each way (free)
@@ -736,7 +759,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
         lo, hi = lp.set_bounds(suppressed, reason, free=True)
         cap_lo, cap_hi = lo.copy(), hi.copy()
         cap_hi[j], cap_lo[j] = min(hi[j], req[v]), max(lo[j], -req[v])
-        lp._apply(cap_lo, cap_hi)
+        lp.apply(cap_lo, cap_hi)
         for sign in (1.0, -1.0):
             c = np.zeros(2 * lp.k)
             c[j], c[lp.k + j] = -sign, sign
@@ -764,7 +787,7 @@ def _protect_unit(  # type: ignore[no-untyped-def]
                 hi[j] = min(hi[j], -target)
             if lo[j] > hi[j] + 1e-9:
                 continue
-            lp._apply(lo, hi)
+            lp.apply(lo, hi)
             pub = ~suppressed[cells]
             cost = opt.cost[cells]
             if withhold:

@@ -27,7 +27,9 @@ the others held at their true values. A witness of the local programme is a witn
 whole system (every relation touching a variable is in it), so this is exact for proving
 protection and only costs optimality; a cell whose local programme fails gets more partners,
 then is left to the greedy complement of :mod:`trustsurvey.publish.suppression` (and the exact
-audit decides in every case). Solved with HiGHS (``scipy.optimize.linprog``).
+audit decides in every case). Solved with HiGHS: one model per neighbourhood, kept between
+the programmes of its cells, whose bounds and objective alone change (warm starts), as the
+groups of :mod:`trustsurvey.publish.modular` are.
 
 >>> from trustsurvey.publish.fixture import synthetic_tables
 >>> from trustsurvey.publish.suppression import protect_tables
@@ -49,8 +51,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from trustsurvey.publish.modular import GroupLP, highs_model
 from trustsurvey.publish.policy import DisclosurePolicy
 from trustsurvey.publish.relations import N_WITHHELD, CellIndex
 from trustsurvey.publish.schema import KINDS
@@ -77,6 +79,8 @@ MIP_NODES = 100
 WIDE_CELLS = 4000
 #: redundant complements are looked for when there are at most this many
 ELIMINATE = 400
+#: HiGHS models of neighbourhoods kept for their next solve (the least recently used go)
+MODELS = 512
 
 
 @dataclass
@@ -156,6 +160,7 @@ class Optimiser:
         first = np.full(int(self.row_id.max()) + 1 if self.n else 0, -1)
         first[self.row_id[::-1]] = np.arange(self.n)[::-1]
         self.row_first = first  # a cell of each row (for its cost)
+        self._models: dict[bytes, GroupLP] = {}
         self._matrix()
         if blocks:  # the local blocks of optimal_complements (not of the modular method)
             self._blocks()
@@ -297,9 +302,8 @@ class Optimiser:
         maximised up to ``|target|`` instead (what is protected without new complements).
         With ``withhold`` a complement among the estimates withholds only its n (the mean
         stays), so it costs :data:`WITHHELD_COST` of its row."""
-        rels = np.unique(self.a_csc[:, cells].indices)
-        rels = rels[self.active[rels]]
-        sub = self.a[rels][:, cells]
+        lp = self._model(cells)
+        rels, sub = lp.rels, lp.sub
         nv = len(cells)
         lb, ub = self.bounds_of(cells, suppressed, reason)
         lo, hi = lb - self.x[cells], ub - self.x[cells]
@@ -333,110 +337,94 @@ class Optimiser:
             up = cost / np.minimum(np.clip(hi, 1e-9, None), np.maximum(scale, 1e-9))
             down = cost / np.minimum(np.clip(-lo, 1e-9, None), np.maximum(scale, 1e-9))
             c = np.concatenate([np.where(pub, up, 1e-6), np.where(pub, down, 1e-6)])
-        bounds = [(max(0.0, a), max(0.0, b)) for a, b in zip(lo, hi, strict=True)]
-        bounds += [(max(0.0, -b), max(0.0, -a)) for a, b in zip(lo, hi, strict=True)]
-        a2 = sparse.hstack([sub, -sub]).tocsr()
-        eq = self.eq[rels]
-        cost = self.cost[cells]
-        if withhold:
-            cost = np.where(self.kind[cells] == N_WITHHELD_KIND, cost * WITHHELD_COST, cost)
+        le = ~self.eq[rels]
+        y = None
         if not free and 0 < int(pub.sum()) <= MILP_CELLS:
-            y = self._fixed_charge(cells, pub, target, a2, eq, rels, bounds, cost)
-            if y is not None:
-                ay = sub[~eq] @ y if (~eq).any() else np.zeros(0)
-                slack = self.slack[rels][~eq]
-                return (
-                    y,
-                    _stretch(y, free_lo, free_hi, ay, slack),
-                    _stretch(-y, free_lo, free_hi, -ay, slack),
-                )
-        kwargs = {}
-        if eq.any():
-            kwargs.update(A_eq=a2[eq], b_eq=np.zeros(int(eq.sum())))
-        if (~eq).any():
-            kwargs.update(A_ub=a2[~eq], b_ub=self.slack[rels][~eq])
-        res = linprog(
-            c,
-            bounds=bounds,
-            method="highs",
-            options={"time_limit": float(self.policy.block_seconds)},
-            **kwargs,
-        )
-        if res.status != 0:
-            return None
-        y = res.x[:nv] - res.x[nv:]
-        y[np.abs(y) <= TOL] = 0.0
-        ay = sub[~eq] @ y if (~eq).any() else np.zeros(0)
-        slack = self.slack[rels][~eq]
+            y = self._fixed_charge(lp, pub, target, lo, hi, cost)
+        if y is None:
+            lp.apply(lo, hi)
+            lp.set_cost(c)
+            y = lp.solve()
+            if y is None:
+                return None
+        ay, slack = (sub @ y)[le], self.slack[rels][le]
         return (
             y,
             _stretch(y, free_lo, free_hi, ay, slack),
             _stretch(-y, free_lo, free_hi, -ay, slack),
         )
 
+    def _model(self, cells: np.ndarray) -> GroupLP:
+        """The programme over ``cells`` (one HiGHS model per neighbourhood, kept and
+        warm-started: only its bounds and objective change between solves)."""
+        key = cells.tobytes()
+        lp = self._models.pop(key, None)
+        if lp is None:
+            lp = GroupLP(self, cells, time_limit=float(self.policy.block_seconds))
+            if len(self._models) >= MODELS:
+                self._models.pop(next(iter(self._models)))
+        self._models[key] = lp  # the most recently used last
+        return lp
+
     def _fixed_charge(
         self,
-        cells: np.ndarray,
+        lp: GroupLP,
         pub: np.ndarray,
         target: float,
-        a2: sparse.csr_matrix,
-        eq: np.ndarray,
-        rels: np.ndarray,
-        bounds: list[tuple[float, float]],
+        lo: np.ndarray,
+        hi: np.ndarray,
         cost: np.ndarray,
     ) -> np.ndarray | None:
         """The programme with its fixed charge: a binary per published row (hidden or
         not, at its cost) bounds the moves of the row's cells (Fischetti & Salazar-González
         1999, the model per sensitive cell and direction); HiGHS branch and bound."""
-        nv = len(cells)
+        import highspy
+
+        cells, rels, nv = lp.cells, lp.rels, lp.k
         rows, zpos = np.unique(self.row_id[cells[pub]], return_inverse=True)
         nz = len(rows)
         zcost = np.zeros(nz)
         np.maximum.at(zcost, zpos, cost[pub])
         big = 4.0 * max(abs(target), self.policy.protection_interval)
-        lo = np.array([b[0] for b in bounds])
-        hi = np.array([min(b[1], big) for b in bounds])
-        c = np.concatenate([np.full(2 * nv, 1e-6), zcost])
+        col_lo = np.concatenate([np.maximum(lo, 0.0), np.maximum(-hi, 0.0)])
+        col_hi = np.minimum(np.concatenate([np.maximum(hi, 0.0), np.maximum(-lo, 0.0)]), big)
         pub_idx = np.flatnonzero(pub)
-        link_rows = []
-        for part in (0, nv):  # y_plus and y_minus of each published cell
-            k = len(pub_idx)
-            link_rows.append(
-                sparse.coo_matrix(
-                    (
-                        np.concatenate([np.ones(k), -hi[part + pub_idx]]),
-                        (
-                            np.concatenate([np.arange(k), np.arange(k)]),
-                            np.concatenate([part + pub_idx, 2 * nv + zpos]),
-                        ),
-                    ),
-                    shape=(k, 2 * nv + nz),
-                )
-            )
-        a_full = sparse.hstack([a2, sparse.csr_matrix((a2.shape[0], nz))]).tocsr()
-        cons = [LinearConstraint(sparse.vstack(link_rows).tocsr(), -np.inf, 0.0)]
-        if eq.any():
-            cons.append(LinearConstraint(a_full[eq], 0.0, 0.0))
-        if (~eq).any():
-            cons.append(LinearConstraint(a_full[~eq], -np.inf, self.slack[rels][~eq]))
-        integrality = np.concatenate([np.zeros(2 * nv), np.ones(nz)])
-        with _quiet():
-            res = milp(
-                c,
-                constraints=cons,
-                integrality=integrality,
-                bounds=Bounds(
-                    np.concatenate([lo, np.zeros(nz)]), np.concatenate([hi, np.ones(nz)])
+        k = len(pub_idx)
+        # y_plus and y_minus of each published cell at most its bound times its row's binary
+        link = sparse.coo_matrix(
+            (
+                np.concatenate([np.ones(2 * k), -col_hi[pub_idx], -col_hi[nv + pub_idx]]),
+                (
+                    np.concatenate([np.arange(2 * k), np.arange(2 * k)]),
+                    np.concatenate([pub_idx, nv + pub_idx, 2 * nv + zpos, 2 * nv + zpos]),
                 ),
-                options={
-                    "time_limit": float(self.policy.block_seconds),
-                    "mip_rel_gap": MIP_GAP,
-                    "node_limit": MIP_NODES,
-                },
-            )
-        if res.x is None:
+            ),
+            shape=(2 * k, 2 * nv + nz),
+        )
+        eq = self.eq[rels]
+        a2 = sparse.hstack([lp.sub, -lp.sub, sparse.csr_matrix((len(rels), nz))]).tocsr()
+        n_eq, n_le = int(eq.sum()), int((~eq).sum())
+        h = highs_model(
+            sparse.vstack([link, a2[eq], a2[~eq]]),
+            np.concatenate([np.full(2 * nv, 1e-6), zcost]),
+            np.concatenate([col_lo, np.zeros(nz)]),
+            np.concatenate([col_hi, np.ones(nz)]),
+            np.concatenate([np.full(2 * k, -np.inf), np.zeros(n_eq), np.full(n_le, -np.inf)]),
+            np.concatenate([np.zeros(2 * k + n_eq), self.slack[rels][~eq]]),
+            integer=np.arange(2 * nv + nz) >= 2 * nv,
+            time_limit=float(self.policy.block_seconds),
+            mip_rel_gap=MIP_GAP,
+            mip_max_nodes=MIP_NODES,
+        )
+        h.run()
+        status, done = h.getModelStatus(), highspy.HighsModelStatus
+        stopped = (done.kTimeLimit, done.kIterationLimit, done.kSolutionLimit)
+        if status != done.kOptimal and not (
+            status in stopped and h.getInfo().objective_function_value < highspy.kHighsInf
+        ):
             return None
-        y = res.x[:nv] - res.x[nv : 2 * nv]
+        x = np.asarray(h.getSolution().col_value, dtype=float)
+        y = x[:nv] - x[nv : 2 * nv]
         y[np.abs(y) <= TOL] = 0.0
         return y
 
@@ -604,10 +592,13 @@ def optimal_complements(
         order = sorted(complements, key=lambda r: -float(opt.cost[r[0]]))
         for row in order:
             row_cells = np.asarray(row)
-            used = {w for w, moved in enumerate(witnesses) if np.isin(moved, row_cells).any()}
+            # the witnesses that moved a cell of the row
+            moved = np.concatenate([*witnesses, np.zeros(0, dtype=int)])
+            owner = np.repeat(np.arange(len(witnesses)), [len(w) for w in witnesses])
+            used = np.unique(owner[np.isin(moved, row_cells)])
             sens = np.flatnonzero(suppressed & (req > 0))
             sens = sens[~np.isin(sens, row_cells)]
-            hit = sens[np.isin(src_up[sens], list(used)) | np.isin(src_down[sens], list(used))]
+            hit = sens[np.isin(src_up[sens], used) | np.isin(src_down[sens], used)]
             saved = (
                 best_up[hit].copy(),
                 best_down[hit].copy(),
