@@ -4,21 +4,15 @@ in both languages, loads with zero CSP violations and draws its charts."""
 
 from __future__ import annotations
 
-import time
 import urllib.request
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
 from trustsurvey.dashboard import event_study  # noqa: E402
 from trustsurvey.dashboard.config import PATHS, load_config  # noqa: E402
-from trustsurvey.publish.bundle import read_bundle  # noqa: E402
 
-WAIT = 20
 #: records every CSP violation of a page (installed before any script of the page runs)
 LISTEN_JS = (
     "window.__csp = [];"
@@ -35,11 +29,10 @@ DRAWN_JS = (
 
 
 @pytest.fixture(scope="module", params=["example", "staggered"])
-def served(request, study_bundle, serve):
-    path = study_bundle(request.param)
-    bundle = read_bundle(path)
+def served(request, served_study):
+    bundle, url, _ = served_study(request.param)
     pages = event_study.with_page(load_config(study=bundle.study), bundle).pages
-    return serve(path), bundle, [p for p in pages if p in PATHS]
+    return url, bundle, [p for p in pages if p in PATHS]
 
 
 @pytest.fixture
@@ -54,15 +47,6 @@ def listening(chromium):
     )
 
 
-def _settle(driver) -> None:
-    WebDriverWait(driver, WAIT).until(
-        lambda d: d.execute_script(
-            "return document.querySelectorAll('[data-dash-is-loading=true]').length === 0"
-        )
-    )
-    time.sleep(0.3)
-
-
 def test_the_policy_forbids_string_evaluation(served):
     base, _, _ = served
     with urllib.request.urlopen(base + "/") as response:
@@ -73,26 +57,19 @@ def test_the_policy_forbids_string_evaluation(served):
 
 
 @pytest.mark.parametrize("lang", ["uk", "en"])
-def test_every_page_loads_without_csp_violations_and_draws_its_charts(served, listening, lang):
+def test_every_page_loads_without_csp_violations_and_draws_its_charts(served, listening, ui, lang):
     base, bundle, pages = served
     driver = listening
     if event_study.has_event_study(bundle):
         assert "event_study" in pages  # the staggered study's page is among those opened
     drawn = 0
     for page in pages:
-        driver.get(base + PATHS[page])
-        WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#page h2"))
-        if driver.execute_script("return document.documentElement.lang") != lang:
-            driver.find_element(By.CSS_SELECTOR, f"#lang-switch input[value='{lang}']").click()
-            WebDriverWait(driver, WAIT).until(
-                lambda d: d.execute_script("return document.documentElement.lang") == lang
-            )
-        if page != "methodology":  # every chart is drawn: its traces, or "no data" said
-            WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(DRAWN_JS))
-        _settle(driver)
+        # every chart is drawn: its traces, or "no data" said
+        charts = None if page == "methodology" else (lambda d: d.execute_script(DRAWN_JS))
+        ui.open(base + PATHS[page], lang, drawn=charts)
         drawn += driver.execute_script(TRACES_JS) > 0
         violations = driver.execute_script("return window.__csp")
         assert violations == [], f"{page} ({lang}): {violations}"
-        logged = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        logged = ui.errors()
         assert logged == [], f"{page} ({lang}): {logged}"
     assert drawn >= len(pages) - 2  # pages with traces: all but "no data" ones and methodology

@@ -6,8 +6,6 @@ questionnaire, no raw code or identifier, the headline sentence, no overlapping 
 from __future__ import annotations
 
 import re
-import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,18 +13,13 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from trustsurvey.dashboard import views  # noqa: E402
 from trustsurvey.dashboard.config import PATHS, DashboardConfig  # noqa: E402
-from trustsurvey.publish.bundle import read_bundle  # noqa: E402
 from trustsurvey.publish.schema import ALL  # noqa: E402
 
-WAIT = 20
 LANGS = ("uk", "en")
 PAGES = [p for p in DashboardConfig().pages if p in PATHS]
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 #: Latin words a Ukrainian page may show: file formats, statistical symbols
 LATIN_OK = {"CSV", "XLSX", "English", "n", "p"}  # "English": the language switch
 
@@ -81,52 +74,19 @@ for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++
 return {bad: bad.slice(0, 10), width: document.documentElement.scrollWidth};
 """
 
-AXE_JS = """
-const done = arguments[arguments.length - 1];
-axe.run(document, {resultTypes: ['violations']}).then(r => done(
-  r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-   .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))
-)).catch(e => done(['axe failed: ' + e]));
-"""
-
-
 #: the example study, and one shaped differently (a fieldwork firm's files, its own names)
 SHAPES = ["example", "renamed"]
 
 
 @pytest.fixture(scope="module", params=SHAPES)
-def example(request, study_bundle, serve):
-    bundle = study_bundle(request.param)
-    return read_bundle(bundle), serve(bundle), bundle.parents[1]
+def example(request, served_study):
+    return served_study(request.param)
 
 
-def _settle(driver) -> None:
-    WebDriverWait(driver, WAIT).until(
-        lambda d: d.execute_script(
-            "return document.querySelectorAll('[data-dash-is-loading=true]').length === 0"
-        )
-    )
-    time.sleep(0.2)
-
-
-def _open(driver, base: str, page: str, lang: str) -> None:
-    driver.get(base + PATHS[page])
-    WebDriverWait(driver, WAIT).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "#page h2, #page p"))
-    )
-    current = driver.execute_script(
-        "return document.querySelector('#lang-switch input:checked').value"
-    )
-    if current != lang:
-        driver.find_element(By.CSS_SELECTOR, f"#lang-switch input[value='{lang}']").click()
-        WebDriverWait(driver, WAIT).until(
-            lambda d: d.execute_script("return document.documentElement.lang") == lang
-        )
-    if page not in ("methodology",):
-        WebDriverWait(driver, WAIT).until(
-            ec.presence_of_element_located((By.CSS_SELECTOR, "#page .main-svg"))
-        )
-    _settle(driver)
+def _open(ui, base: str, page: str, lang: str) -> None:
+    """Open ``page`` in ``lang`` once its heading (or text) and its charts are there."""
+    charts = None if page == "methodology" else "#page .main-svg"
+    ui.open(base + PATHS[page], lang, ready="#page h2, #page p", drawn=charts)
 
 
 def viewport(driver, width: int) -> None:
@@ -167,7 +127,7 @@ def _page_text(driver) -> str:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_page_shows_labels_not_codes(example, chromium, lang):
+def test_every_page_shows_labels_not_codes(example, chromium, ui, lang):
     bundle, base, _ = example
     idents = _identifiers(bundle)
     assert len(idents) > 20  # the check has teeth: outcome, breakdown and community codes
@@ -177,7 +137,7 @@ def test_every_page_shows_labels_not_codes(example, chromium, lang):
     coms = bundle.tables["estimates"]["community"].unique()
     unnamed = {views.humanise(c) for c in coms if bundle.label("community", c, lang) == str(c)}
     for page in PAGES:
-        _open(chromium, base, page, lang)
+        _open(ui, base, page, lang)
         text = _page_text(chromium)
         found = sorted(i for i in idents if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
         assert found == [], f"{page} ({lang}) shows codes: {found}"
@@ -188,12 +148,12 @@ def test_every_page_shows_labels_not_codes(example, chromium, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_breakdowns_are_labelled_with_their_own_values(example, chromium, lang):
+def test_breakdowns_are_labelled_with_their_own_values(example, chromium, ui, lang):
     from trustsurvey.study import load_study
 
     _, base, folder = example
     q = load_study(folder).questionnaire
-    _open(chromium, base, "indicators", lang)
+    _open(ui, base, "indicators", lang)
     values = chromium.execute_script(
         "return [...document.querySelectorAll('#groups-subgroup input')].map(i => i.value)"
     )
@@ -203,7 +163,7 @@ def test_breakdowns_are_labelled_with_their_own_values(example, chromium, lang):
         expected = {str(getattr(t, lang) or t.uk or t.en) for t in item.codes.values()}
         name = getattr(item.text, lang) or item.text.uk
         chromium.find_element(By.CSS_SELECTOR, f"#groups-subgroup input[value='{var}']").click()
-        WebDriverWait(chromium, WAIT).until(
+        ui.until(
             lambda d, n=name: (
                 d.execute_script(
                     "const t = document.querySelector('#groups-graph .g-xtitle text');"
@@ -212,7 +172,7 @@ def test_breakdowns_are_labelled_with_their_own_values(example, chromium, lang):
                 == n
             )
         )
-        _settle(chromium)
+        ui.settle()
         ticks = set(
             chromium.execute_script(
                 "return [...document.querySelectorAll('#groups-graph .xtick text')]"
@@ -225,9 +185,9 @@ def test_breakdowns_are_labelled_with_their_own_values(example, chromium, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_overview_states_the_findings_in_words(example, chromium, lang):
+def test_overview_states_the_findings_in_words(example, chromium, ui, lang):
     bundle, base, _ = example
-    _open(chromium, base, "overview", lang)
+    _open(ui, base, "overview", lang)
     headline = chromium.find_element(By.ID, "did-estimate").text
     if lang == "uk":
         assert re.search(r"бала за шкалою \d–\d|відсоткового пункту", headline)
@@ -254,12 +214,12 @@ def test_overview_states_the_findings_in_words(example, chromium, lang):
 
 @pytest.mark.parametrize("width", [390, 1400])
 @pytest.mark.parametrize("lang", LANGS)
-def test_no_overlapping_text(example, chromium, lang, width):
+def test_no_overlapping_text(example, chromium, ui, lang, width):
     _, base, _ = example
     viewport(chromium, width)
     try:
         for page in PAGES:
-            _open(chromium, base, page, lang)
+            _open(ui, base, page, lang)
             got = chromium.execute_script(OVERLAP_JS)
             assert got["bad"] == [], f"{page} ({lang}, {width} px): {got['bad']}"
             assert got["width"] <= width + 1, f"{page} ({lang}) scrolls sideways at {width} px"
@@ -268,31 +228,24 @@ def test_no_overlapping_text(example, chromium, lang, width):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_axe_finds_no_serious_violation(example, chromium, lang):
+def test_axe_finds_no_serious_violation(example, ui, lang):
     _, base, _ = example
-    chromium.set_script_timeout(60)
     for page in PAGES:
-        _open(chromium, base, page, lang)
-        chromium.execute_script(AXE)
-        found = chromium.execute_async_script(AXE_JS)
+        _open(ui, base, page, lang)
+        found = ui.axe()
         assert found == [], f"{page} ({lang}): {found}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_downloads_are_named_and_formatted_per_language(
-    example, chromium, chromium_downloads, lang
-):
+def test_downloads_are_named_and_formatted_per_language(example, ui, lang):
     bundle, base, _ = example
-    _open(chromium, base, "communities", lang)
-    for f in chromium_downloads.glob("*"):
-        f.unlink()
-    chromium.find_element(By.CSS_SELECTOR, "button[id*='dl-csv'][id*='communities']").click()
+    _open(ui, base, "communities", lang)
     name = f"{bundle.study}-communities-{lang}.csv"
-    WebDriverWait(chromium, WAIT).until(lambda d: (chromium_downloads / name).exists())
-    raw = (chromium_downloads / name).read_bytes()
+    path = ui.download("button[id*='dl-csv'][id*='communities']", name)
+    raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     sep, dec = (";", ",") if lang == "uk" else (",", ".")
-    df = pd.read_csv(chromium_downloads / name, sep=sep, decimal=dec, encoding="utf-8-sig")
+    df = pd.read_csv(path, sep=sep, decimal=dec, encoding="utf-8-sig")
     est = "Оцінка" if lang == "uk" else "Estimate"
     assert df[est].dropna().between(0, 100).all() and len(df.columns) > 3
 

@@ -15,7 +15,6 @@ from trustsurvey.dashboard import views  # noqa: E402
 from trustsurvey.dashboard.nonresponse import overall_rows  # noqa: E402
 from trustsurvey.dashboard.numbers import fmt_number  # noqa: E402
 from trustsurvey.dashboard.translations import t  # noqa: E402
-from trustsurvey.publish.bundle import read_bundle  # noqa: E402
 
 PHRASE = {
     "uk": "лежить між {lo} і {hi}, хоч би що думали ті, хто не відповів",
@@ -24,18 +23,17 @@ PHRASE = {
 
 
 @pytest.fixture(scope="module", params=SHAPES)
-def study(request, study_bundle, serve):
-    bundle = study_bundle(request.param)
-    return read_bundle(bundle), serve(bundle)
+def study(request, served_study):
+    return served_study(request.param)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_overview_says_where_each_outcome_lies_whatever_the_non_answerers_think(
-    study, chromium, lang
+    study, chromium, ui, lang
 ):
-    bundle, base = study
+    bundle, base, _ = study
     rows = overall_rows(bundle)
-    _open(chromium, base, "overview", lang)
+    _open(ui, base, "overview", lang)
     sentences = [
         e.text for e in chromium.find_elements(By.CSS_SELECTOR, "#nonresponse-bounds .ts-bounds")
     ]
