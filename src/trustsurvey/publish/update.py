@@ -8,15 +8,21 @@ that; this one joins the cells of both releases into one system:
 * inside each release, the relations its tables declare
   (:func:`trustsurvey.publish.relations.build_cells`);
 * between releases, for every count published under the same keys in both (an update adds
-  respondents, as late interviews or a new wave do):
+  respondents and records: late interviews, a new wave, new months of appeals):
 
-  - a count of respondents may only grow, and by no more than the sample of its
-    community-arm-wave grew: ``x_old + e = x_new``, ``0 <= e <= d`` with
-    ``n_old + d = n_new`` for that row of ``sample_sizes`` (hidden or not);
-  - a count of a table without waves may only grow (``x_old <= x_new``);
-  - a count of records (hotline appeals, programme events) stays the same unless the
-    published numbers show it changed (``x_old = x_new``, read as ``x_old <= x_new`` when
-    that contradicts them).
+  - a count of respondents within one community-arm-wave (``sample_sizes``, or a kind
+    linked to it over the community-arm-wave) may only grow, and by no more than that
+    sample grew: ``x_old + e = x_new``, ``0 <= e <= d`` with ``n_old + d = n_new`` for
+    that row of ``sample_sizes`` (hidden or not);
+  - a count pooled over waves (a DiD's n) likewise, within what all waves grew together,
+    when both releases have the same waves; with a new wave it compares other waves and
+    is not linked;
+  - a count of records (hotline appeals) is the same in both when all its months were
+    whole in the previous release (before its last month, read from the monthly series),
+    else it may only grow; a month's records over all its periods (a month split by the
+    start of a wave has a row in each) likewise. The open period after the previous
+    release's last wave, which a new wave splits, is read under the name of the update's
+    period that holds all its months (:func:`relabel_periods`).
 
 The change ``e`` and the growth ``d`` are variables of the system (reason
 :data:`~trustsurvey.publish.audit.UNPUBLISHED`, nothing to protect). Every small cell and
