@@ -2,7 +2,7 @@
 
 For each suppressed count or share the audit asks: given every value published and every
 relation that adds up (:mod:`trustsurvey.publish.relations`), what are the smallest and largest
-values it can take? Two linear programmes per cell (``scipy.optimize.linprog``, HiGHS) give the
+values it can take? Two linear programmes per cell (HiGHS through ``highspy``) give the
 bounds; the cell is *exposed* when ``upper - lower`` is below the protection interval. Every
 small cell and every complementary count of answers, sample sizes or appeals must keep it;
 the n withheld beside a published mean, and the n of an estimate hidden as a complement,
