@@ -96,11 +96,10 @@ def join_releases(
     old = build_cells(previous)
     new = update_index or build_cells(update)
     start = len(old.cells)
-    old_cells = old.cells.copy()
-    unknown = old_cells["value"].isna().to_numpy() & ~old_cells["suppressed"].to_numpy(bool)
-    old_cells.loc[unknown, "suppressed"] = True
-    old_cells.loc[unknown, "reason"] = UNPUBLISHED
-    new_cells = new.cells.drop(columns=["known", "known_change"], errors="ignore")
+    old_cells = _blank_as_unpublished(old.cells)
+    new_cells = _blank_as_unpublished(
+        new.cells.drop(columns=["known", "known_change"], errors="ignore")
+    )
     new_cells["cell"] = new_cells["cell"].to_numpy(dtype=int) + start
     between = _Links(start + len(new_cells))
     counterpart = _link(previous, update, old, new, start, policy, between)
@@ -125,6 +124,16 @@ def join_releases(
     top = np.full(len(between.value), -1)
     groups = np.concatenate([group_old, grouped.group, top])
     return Joined(index, start, counterpart, groups)
+
+
+def _blank_as_unpublished(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` with each blank value not hidden for disclosure (an unreliable estimate's
+    n) made a variable with nothing to protect."""
+    out = cells.copy()
+    blank = out["value"].isna().to_numpy() & ~out["suppressed"].to_numpy(dtype=bool)
+    out.loc[blank, "suppressed"] = True
+    out.loc[blank, "reason"] = UNPUBLISHED
+    return out
 
 
 def audit_update(
