@@ -86,8 +86,9 @@ def protect_tables(
         _carry_over(true, reasons, previous, policy)
     cache: dict = {}
     index = build_cells(true)  # relations depend on keys only; flags are updated in place
-    index.cells["known"] = _known_cells(index, true, previous or {}, policy)
-    index.cells["known_change"] = _known_cells(index, true, previous or {}, policy, change=True)
+    change = _known_cells(index, true, previous or {}, policy)
+    index.cells["known"] = ~np.isnan(change)
+    index.cells["known_change"] = change
     if policy.suppression_method == "optimal":
         _withhold_answer_n(index, true, reasons)
         _withhold_did_n(index, true, reasons)
@@ -402,16 +403,14 @@ def _known_cells(
     true: Mapping[str, pd.DataFrame],
     previous: Mapping[str, pd.DataFrame],
     policy: DisclosurePolicy,
-    *,
-    change: bool = False,
 ) -> np.ndarray:
     """Cells an intruder already knows from the previous release: the previous release
     published their row, and their community-arm-wave changed by less than the protection
-    interval (as :func:`_carry_over` reads it). Hiding one of them now protects little (no
-    more than that change), so they are chosen as complements only when nothing else can
-    be. With ``change``, the change of each known cell's sample (NaN: not known; a cell
-    whose sample did not change protects nothing)."""
-    known = np.full(len(index.cells), np.nan) if change else np.zeros(len(index.cells), bool)
+    interval (as :func:`_carry_over` reads it), or they count records of months it held
+    whole. Hiding one of them now protects little (no more than that change), so they are
+    chosen as complements only when nothing else can be. Returns the change of each known
+    cell's sample (NaN: not known; a cell whose sample did not change protects nothing)."""
+    known = np.full(len(index.cells), np.nan)
     moved = _sample_change(true.get("sample_sizes"), previous.get("sample_sizes"))
     time = Timeline(previous, true)
     for kind, df in true.items():
@@ -429,12 +428,10 @@ def _known_cells(
             if spec.unit == "records":  # records of months the previous release held whole
                 text = {k: str(df.at[row, k]) for k in keys}
                 if time.unchanged(text):
-                    known[index.cells_of(kind, int(row))] = 0.0 if change else True
+                    known[index.cells_of(kind, int(row))] = 0.0
                 continue
             if not _changed_enough(df.loc[row], moved, policy):
-                known[index.cells_of(kind, int(row))] = (
-                    _change(df.loc[row], moved) if change else True
-                )
+                known[index.cells_of(kind, int(row))] = _change(df.loc[row], moved)
     return known
 
 
