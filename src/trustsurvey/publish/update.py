@@ -322,14 +322,23 @@ def _waves(tables: Mapping[str, pd.DataFrame]) -> set[str]:
     return set(ss["wave"].astype(str)) - {ALL}
 
 
+def _monthly_kind(tables: Mapping[str, pd.DataFrame]) -> str | None:
+    """The kind of a release's monthly series of records: the table of records with
+    ``month`` and ``period`` keys."""
+    return next(
+        (
+            k
+            for k in tables
+            if KINDS[k].unit == "records" and {"month", "period"} <= set(KINDS[k].keys)
+        ),
+        None,
+    )
+
+
 def _monthly(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
-    """The keys (as text) of a release's monthly series of records: the table of records
-    with ``month`` and ``period`` keys."""
-    for kind, df in tables.items():
-        keys = KINDS[kind].keys
-        if KINDS[kind].unit == "records" and {"month", "period"} <= set(keys):
-            return df[list(keys)].astype(str)
-    return None
+    """The keys (as text) of a release's monthly series of records."""
+    kind = _monthly_kind(tables)
+    return None if kind is None else tables[kind][list(KINDS[kind].keys)].astype(str)
 
 
 class Timeline:
@@ -379,10 +388,7 @@ def _link_month_sums(
     """A month's records over all its periods (a month split by the start of a wave has a
     row in each): the same in both releases for a month the first release held whole,
     else at least as many in the update."""
-    kind = next(
-        (k for k, df in update.items() if KINDS[k].unit == "records" and "month" in KINDS[k].keys),
-        None,
-    )
+    kind = _monthly_kind(update)
     if kind is None or kind not in previous or time.last is None:
         return
     count = KINDS[kind].count or ""
